@@ -1,0 +1,147 @@
+// A pool of parse workers. Each file is analysed in a worker thread so parsing uses every core and
+// a trapped WASM runtime only costs that worker: the file gets "could not analyse" facts, the
+// worker is replaced, and every other file keeps working.
+
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ExtractOptions } from '../parsing/extract';
+import { unanalysableFacts } from './analyze-file';
+import type { FileFacts } from './types';
+
+export interface FactsRequest {
+  id: number;
+  uri: string;
+  /** File to read when `text` is not given (reading in the worker keeps I/O off the main thread). */
+  path: string;
+  text?: string;
+  options: ExtractOptions;
+}
+
+export type FactsResponse =
+  | { id: number; facts: FileFacts }
+  | { id: number; error: string; fatal: boolean };
+
+interface Pending {
+  request: FactsRequest;
+  resolve: (facts: FileFacts) => void;
+  timer?: NodeJS.Timeout;
+}
+
+/** Time one file may take before its worker is killed and the file reported as not analysed. */
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+class PoolWorker {
+  readonly worker: Worker;
+  current?: Pending;
+
+  constructor(script: string, onMessage: (w: PoolWorker, r: FactsResponse) => void, onExit: (w: PoolWorker, why: string) => void) {
+    this.worker = new Worker(script);
+    this.worker.on('message', (response: FactsResponse) => onMessage(this, response));
+    this.worker.on('error', (error) => onExit(this, error.message));
+    this.worker.on('exit', (code) => onExit(this, `worker exited with code ${code}`));
+    this.worker.unref();
+  }
+}
+
+export class FactsPool {
+  private readonly workers: PoolWorker[] = [];
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private disposed = false;
+  /** Files whose analysis killed a worker (trap, crash or timeout): for tests and the status. */
+  crashes = 0;
+
+  constructor(
+    private readonly size = Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
+    private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
+    private readonly script = path.join(__dirname, 'parse-worker.js'),
+  ) {}
+
+  /** Facts of one file; never rejects: failures become facts with `unanalysable` set. */
+  analyze(uri: string, filePath: string, options: ExtractOptions, text?: string): Promise<FileFacts> {
+    if (this.disposed) return Promise.resolve(unanalysableFacts(uri, 'the analyzer is shutting down'));
+    return new Promise((resolve) => {
+      this.queue.push({ request: { id: this.nextId++, uri, path: filePath, text, options }, resolve });
+      this.pump();
+    });
+  }
+
+  /** Puts a request at the front of the queue (open files before the background index). */
+  analyzeFirst(uri: string, filePath: string, options: ExtractOptions, text?: string): Promise<FileFacts> {
+    if (this.disposed) return Promise.resolve(unanalysableFacts(uri, 'the analyzer is shutting down'));
+    return new Promise((resolve) => {
+      this.queue.unshift({ request: { id: this.nextId++, uri, path: filePath, text, options }, resolve });
+      this.pump();
+    });
+  }
+
+  get pending(): number {
+    return this.queue.length + this.workers.filter((w) => w.current).length;
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let idle = this.workers.find((w) => !w.current);
+      if (!idle && this.workers.length < this.size) {
+        idle = new PoolWorker(this.script, (w, r) => this.onMessage(w, r), (w, why) => this.onExit(w, why));
+        this.workers.push(idle);
+      }
+      if (!idle) return;
+      const job = this.queue.shift()!;
+      idle.current = job;
+      const worker = idle;
+      job.timer = setTimeout(() => {
+        this.crashes++;
+        this.finish(worker, unanalysableFacts(job.request.uri, `analysis took longer than ${this.timeoutMs / 1000} s and was stopped`));
+        this.retire(worker);
+      }, this.timeoutMs);
+      worker.worker.postMessage(job.request);
+    }
+  }
+
+  private finish(worker: PoolWorker, facts: FileFacts): void {
+    const job = worker.current;
+    if (!job) return;
+    clearTimeout(job.timer);
+    worker.current = undefined;
+    job.resolve(facts);
+  }
+
+  private onMessage(worker: PoolWorker, response: FactsResponse): void {
+    if (!worker.current || worker.current.request.id !== response.id) return;
+    if ('facts' in response) this.finish(worker, response.facts);
+    else {
+      if (response.fatal) this.crashes++;
+      this.finish(worker, unanalysableFacts(worker.current.request.uri, `could not analyse: ${response.error}`));
+      if (response.fatal) this.retire(worker);
+    }
+    this.pump();
+  }
+
+  private onExit(worker: PoolWorker, why: string): void {
+    if (worker.current) {
+      this.crashes++;
+      this.finish(worker, unanalysableFacts(worker.current.request.uri, `could not analyse: the parser crashed (${why})`));
+    }
+    this.retire(worker);
+  }
+
+  /** Drops a worker (dead or stuck) and lets pump() start a fresh one for the rest of the queue. */
+  private retire(worker: PoolWorker): void {
+    const index = this.workers.indexOf(worker);
+    if (index < 0) return;
+    this.workers.splice(index, 1);
+    void worker.worker.terminate();
+    if (!this.disposed) this.pump();
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    for (const job of this.queue.splice(0)) job.resolve(unanalysableFacts(job.request.uri, 'the analyzer is shutting down'));
+    await Promise.all(this.workers.splice(0).map((w) => {
+      if (w.current) this.finish(w, unanalysableFacts(w.current.request.uri, 'the analyzer is shutting down'));
+      return w.worker.terminate();
+    }));
+  }
+}

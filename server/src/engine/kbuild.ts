@@ -1,0 +1,107 @@
+// Which .c files form which module, read from a directory's Kbuild or Makefile the way kbuild
+// does: `obj-m += m.o`, `m-y := a.o b.o`, `m-objs := …`, `m-$(CONFIG_X) += c.o`, `obj-y += x.o`.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface KbuildModule {
+  /** Module name as modpost knows it (object basename without .o). */
+  name: string;
+  /** Absolute paths of the C sources linked into the module. */
+  sources: string[];
+  /** Listed in obj-y: linked into vmlinux rather than built as a .ko. */
+  builtin: boolean;
+  /** The Kbuild/Makefile that declares it. */
+  declaredIn: string;
+}
+
+interface Assignment {
+  variable: string;
+  append: boolean;
+  values: string[];
+}
+
+/** Joins backslash continuations, drops comments, returns `var op value` assignments in order. */
+function assignments(text: string): Assignment[] {
+  const joined = text.replace(/\\\r?\n/g, ' ');
+  const result: Assignment[] = [];
+  for (const rawLine of joined.split(/\r?\n/)) {
+    const line = rawLine.replace(/(^|[^\\])#.*$/, '$1').trim();
+    const m = /^(?:override\s+|export\s+)?([A-Za-z0-9_.\-$(){}]+)\s*(\+=|:=|\?=|=|::=)\s*(.*)$/.exec(line);
+    if (m) result.push({ variable: m[1], append: m[2] === '+=', values: m[3].split(/\s+/).filter(Boolean) });
+  }
+  return result;
+}
+
+/** Expands $(VAR) / ${VAR} from simple variables defined in the same file; leaves CONFIG_ refs. */
+function expander(vars: Map<string, string[]>): (word: string) => string {
+  return (word) => word.replace(/\$[({]([A-Za-z0-9_]+)[)}]/g, (whole, name: string) =>
+    vars.has(name) ? vars.get(name)!.join(' ') : name.startsWith('CONFIG_') ? whole : '');
+}
+
+/** The kbuild file of `dir`: Kbuild takes precedence over Makefile, as in kbuild itself. */
+export function kbuildFile(dir: string): string | undefined {
+  for (const name of ['Kbuild', 'Makefile', 'makefile', 'GNUmakefile']) {
+    const candidate = path.join(dir, name);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export function parseKbuild(text: string, dir: string, declaredIn: string): KbuildModule[] {
+  const vars = new Map<string, string[]>();
+  const expand = expander(vars);
+  const objects: { name: string; builtin: boolean }[] = [];
+  const members = new Map<string, string[]>();
+  for (const { variable: rawVariable, append, values } of assignments(text)) {
+    const variable = expand(rawVariable);
+    const expanded = values.map(expand).flatMap((v) => v.split(/\s+/)).filter(Boolean);
+    const target = /^obj-(m|y|\$\(CONFIG_[A-Za-z0-9_]+\))$/.exec(variable);
+    if (target) {
+      for (const value of expanded) {
+        if (value.endsWith('.o')) objects.push({ name: value.slice(0, -2), builtin: target[1] === 'y' });
+      }
+      continue;
+    }
+    const composite = /^(.+?)-(y|objs|\$\(CONFIG_[A-Za-z0-9_]+\))$/.exec(variable);
+    if (composite && !['ccflags', 'asflags', 'ldflags', 'subdir', 'always', 'extra', 'targets', 'hostprogs', 'userprogs', 'lib', 'clean'].includes(composite[1])) {
+      const list = members.get(composite[1]) ?? [];
+      list.push(...expanded.filter((v) => v.endsWith('.o')));
+      members.set(composite[1], list);
+      continue;
+    }
+    vars.set(variable, append ? [...(vars.get(variable) ?? []), ...expanded] : expanded);
+  }
+  const seen = new Set<string>();
+  const modules: KbuildModule[] = [];
+  for (const object of objects) {
+    if (seen.has(object.name)) continue;
+    seen.add(object.name);
+    const parts = members.get(object.name) ?? [`${object.name}.o`];
+    modules.push({
+      name: path.basename(object.name),
+      sources: parts.map((part) => path.resolve(dir, part.replace(/\.o$/, '.c'))),
+      builtin: object.builtin,
+      declaredIn,
+    });
+  }
+  return modules;
+}
+
+/** Modules declared in `dir`'s Kbuild/Makefile; [] when there is none or it declares no objects. */
+export function modulesInDir(dir: string): KbuildModule[] {
+  const file = kbuildFile(dir);
+  if (!file) return [];
+  try {
+    return parseKbuild(fs.readFileSync(file, 'utf8'), dir, file);
+  } catch {
+    return [];
+  }
+}
+
+/** The module a C file belongs to; a file named in no Kbuild is a one-file module of its own. */
+export function moduleOfFile(file: string): KbuildModule {
+  const dir = path.dirname(file);
+  const found = modulesInDir(dir).find((module) => module.sources.includes(file));
+  return found ?? { name: path.basename(file, '.c'), sources: [file], builtin: false, declaredIn: '' };
+}

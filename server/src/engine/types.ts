@@ -1,0 +1,82 @@
+// Shared data shapes of the analysis engine. Everything here is plain data (structured-clone safe),
+// so facts can cross worker-thread boundaries and be cached in the workspace index.
+
+/** 0-based line and UTF-16 column, as LSP and tree-sitter (on JS strings) count them. */
+export interface Position {
+  line: number;
+  character: number;
+}
+
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export type SymbolKind = 'function' | 'variable';
+
+/** A top-level function or variable definition (or prototype) with its inferred ELF section. */
+export interface SymbolDef {
+  name: string;
+  kind: SymbolKind;
+  /** ELF section the compiler will place the symbol in, e.g. ".init.text", ".data", ".rodata". */
+  section: string;
+  /** The annotation macros that decided the section (e.g. ["__initdata"]); empty when none. */
+  annotations: string[];
+  isDefinition: boolean;
+  isStatic: boolean;
+  isConst: boolean;
+  /** Range of the name identifier. */
+  nameRange: Range;
+  /** Range of the whole item (declaration or function definition). */
+  fullRange: Range;
+  /** Ranges of each annotation occurrence, parallel to `annotations`. */
+  annotationRanges: Range[];
+}
+
+export interface Reference {
+  /** The referenced identifier. */
+  name: string;
+  range: Range;
+  /** Name of the top-level symbol whose body/initializer contains the reference. */
+  from: string;
+}
+
+/** A symbol-generating or symbol-using macro at file scope: module_init(x), EXPORT_SYMBOL(x), … */
+export interface MacroUse {
+  macro: string;
+  /** The symbol argument (e.g. x); for module_*_driver(X) the driver struct name X. */
+  argument: string;
+  range: Range;
+  argumentRange: Range;
+}
+
+/** Everything the checker needs to know about one file; produced by parse + extract. */
+export interface FileFacts {
+  uri: string;
+  symbols: SymbolDef[];
+  references: Reference[];
+  macroUses: MacroUse[];
+  /** Set when the parser could not analyse the file (trap, oversize): the reason, for the user. */
+  unanalysable?: string;
+}
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+export interface SymbolSection {
+  symbol: string;
+  section: string;
+}
+
+export interface Finding {
+  uri: string;
+  range: Range;
+  severity: Severity;
+  code: string;
+  message: string;
+  from: SymbolSection | null;
+  to: SymbolSection | null;
+  /** Where the referenced symbol is defined (for related information and quick fixes). */
+  related?: { uri: string; range: Range; message: string }[];
+  /** How modpost of the selected kernel version prints this finding, when it does. */
+  modpost?: string;
+}

@@ -1,0 +1,264 @@
+// Turns a tree-sitter tree of a pre-passed C file into FileFacts: top-level symbols with their
+// inferred ELF section, the identifiers each body or initializer references, and file-scope macro
+// uses (module_init, EXPORT_SYMBOL, module_*_driver, …). Deep walks use TreeCursor only: calling
+// Node.parent on deep error-recovery trees traps the WASM runtime.
+
+import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
+import { annotationSection, NON_REFERENCING_MACROS, type AnnotationContext } from '../knowledge/annotations';
+import type { FileFacts, MacroUse, Reference, SymbolDef } from '../engine/types';
+import { LineIndex } from './lineIndex';
+import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
+
+export interface ExtractOptions extends AnnotationContext {
+  /** Built into vmlinux rather than a loadable module: `__exit_p(x)` is then NULL, not a reference. */
+  builtin: boolean;
+}
+
+/** Nodes whose children are file-scope items too. */
+const CONTAINERS = new Set([
+  'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef', 'ERROR', 'linkage_specification',
+  'declaration_list',
+]);
+
+/** Macros whose arguments are references only in modules (built-in: they expand to NULL). */
+const MODULE_ONLY_ARGUMENT_MACROS = new Set(['__exit_p', '__devexit_p']);
+
+/** Nodes whose subtree never produces a relocation. */
+const NON_REFERENCING_NODES = new Set(['sizeof_expression', 'alignof_expression', 'offsetof_expression', 'type_descriptor',
+  'field_identifier', 'preproc_def', 'preproc_function_def', 'preproc_call', 'string_literal', 'char_literal', 'comment']);
+
+const SCOPE_NODES = new Set(['compound_statement', 'for_statement']);
+
+const MAX_DECLARATOR_NESTING = 64;
+
+interface DeclaratorInfo {
+  nameNode: Node;
+  /** The layer next to the name is a function declarator: a prototype or definition. */
+  isFunction: boolean;
+  isConst: boolean;
+  parameters?: Node;
+}
+
+/** Follows a declarator chain down to its identifier, noting what the object is. */
+function analyseDeclarator(declarator: Node, declarationIsConst: boolean): DeclaratorInfo | undefined {
+  const layers: Node[] = [];
+  let node: Node | null = declarator;
+  for (let i = 0; node && i < MAX_DECLARATOR_NESTING; i++) {
+    if (node.type === 'identifier' || node.type === 'field_identifier') break;
+    if (node.type !== 'parenthesized_declarator') layers.push(node);
+    node = node.type === 'parenthesized_declarator' ? node.firstNamedChild : node.childForFieldName('declarator');
+  }
+  if (!node || node.type !== 'identifier') return undefined;
+  const inner = layers[layers.length - 1];
+  const isFunction = inner?.type === 'function_declarator';
+  // The object's own const-ness: the innermost non-array layer decides (arrays take their elements').
+  let isConst = declarationIsConst;
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const layer = layers[i];
+    if (layer.type === 'array_declarator') continue;
+    if (layer.type === 'pointer_declarator') {
+      isConst = layer.namedChildren.some((child) => child?.type === 'type_qualifier' && child.text === 'const');
+    }
+    break;
+  }
+  return { nameNode: node, isFunction, isConst, parameters: isFunction ? inner.childForFieldName('parameters') ?? undefined : undefined };
+}
+
+function hasChild(node: Node, type: string, text: string): boolean {
+  return node.namedChildren.some((child) => child?.type === type && child.text === text);
+}
+
+/** Names declared by a parameter list: they shadow globals inside the body. */
+function parameterNames(parameters: Node | undefined): string[] {
+  if (!parameters) return [];
+  const names: string[] = [];
+  for (const parameter of parameters.namedChildren) {
+    const declarator = parameter?.childForFieldName('declarator');
+    if (!declarator) continue;
+    const info = analyseDeclarator(declarator, false);
+    if (info) names.push(info.nameNode.text);
+  }
+  return names;
+}
+
+class Extractor {
+  private readonly lines: LineIndex;
+  readonly symbols: SymbolDef[] = [];
+  readonly references: Reference[] = [];
+  readonly macroUses: MacroUse[] = [];
+  private macroCursor = 0;
+
+  constructor(private readonly source: string, private readonly macros: readonly BlankedMacro[], private readonly options: ExtractOptions) {
+    this.lines = new LineIndex(source);
+  }
+
+  run(root: Node): void {
+    const cursor = root.walk();
+    try {
+      if (!cursor.gotoFirstChild()) return;
+      let depth = 0;
+      for (;;) {
+        const type = cursor.nodeType;
+        if (CONTAINERS.has(type) && cursor.gotoFirstChild()) { depth++; continue; }
+        if (type === 'function_definition') this.functionDefinition(cursor.currentNode);
+        else if (type === 'declaration') this.declaration(cursor.currentNode);
+        else if (type === 'expression_statement') this.macroStatement(cursor.currentNode);
+        else this.skipMacrosBefore(cursor.endIndex);
+        while (!cursor.gotoNextSibling()) {
+          if (depth === 0 || !cursor.gotoParent()) return;
+          depth--;
+        }
+      }
+    } finally {
+      cursor.delete();
+    }
+  }
+
+  /** Blanked macros between the previous item and `limit` belong to the current item. */
+  private takeMacros(limit: number): BlankedMacro[] {
+    const taken: BlankedMacro[] = [];
+    while (this.macroCursor < this.macros.length && this.macros[this.macroCursor].start < limit) {
+      taken.push(this.macros[this.macroCursor++]);
+    }
+    return taken;
+  }
+
+  private skipMacrosBefore(end: number): void {
+    while (this.macroCursor < this.macros.length && this.macros[this.macroCursor].start < end) this.macroCursor++;
+  }
+
+  private sectionOf(macros: readonly BlankedMacro[]): { section?: string; annotations: string[]; ranges: BlankedMacro[] } {
+    const annotations: string[] = [];
+    const ranges: BlankedMacro[] = [];
+    let section: string | undefined;
+    for (const macro of macros) {
+      const named = explicitSection(macro) ?? annotationSection(macro.name, this.options);
+      if (named === undefined && macro.name !== '__section' && !/^__(init|exit|ref|meminit|memexit|dev|cpu)/.test(macro.name)) continue;
+      annotations.push(macro.name);
+      ranges.push(macro);
+      section ??= named;
+    }
+    return { section, annotations, ranges };
+  }
+
+  private storage(node: Node): { isStatic: boolean; isExtern: boolean; isConst: boolean } {
+    return {
+      isStatic: hasChild(node, 'storage_class_specifier', 'static'),
+      isExtern: hasChild(node, 'storage_class_specifier', 'extern'),
+      isConst: hasChild(node, 'type_qualifier', 'const'),
+    };
+  }
+
+  private addSymbol(info: DeclaratorInfo, item: Node, macros: readonly BlankedMacro[], fields: Pick<SymbolDef, 'isDefinition' | 'isStatic'> & { hasInitializer: boolean }): SymbolDef {
+    const { section, annotations, ranges } = this.sectionOf(macros);
+    const kind = info.isFunction ? 'function' : 'variable';
+    const fallback = kind === 'function' ? '.text' : info.isConst ? '.rodata' : fields.hasInitializer ? '.data' : '.bss';
+    const symbol: SymbolDef = {
+      name: info.nameNode.text,
+      kind,
+      section: section ?? fallback,
+      annotations,
+      isDefinition: fields.isDefinition,
+      isStatic: fields.isStatic,
+      isConst: info.isConst,
+      nameRange: this.lines.rangeOf(info.nameNode.startIndex, info.nameNode.endIndex),
+      fullRange: this.lines.rangeOf(item.startIndex, item.endIndex),
+      annotationRanges: ranges.map((macro) => this.lines.rangeOf(macro.start, macro.end)),
+    };
+    this.symbols.push(symbol);
+    return symbol;
+  }
+
+  private functionDefinition(node: Node): void {
+    const body = node.childForFieldName('body');
+    const macros = this.takeMacros(body?.startIndex ?? node.endIndex);
+    this.skipMacrosBefore(node.endIndex);
+    const declarator = node.childForFieldName('declarator');
+    const info = declarator && analyseDeclarator(declarator, false);
+    if (!info) return;
+    const { isStatic } = this.storage(node);
+    const symbol = this.addSymbol({ ...info, isFunction: true }, node, macros, { isDefinition: true, isStatic, hasInitializer: false });
+    if (body) this.collectReferences(body, symbol.name, parameterNames(info.parameters));
+  }
+
+  private declaration(node: Node): void {
+    const macros = this.takeMacros(node.endIndex);
+    const { isStatic, isExtern, isConst } = this.storage(node);
+    for (const declaratorField of node.childrenForFieldName('declarator')) {
+      if (!declaratorField) continue;
+      const value = declaratorField.type === 'init_declarator' ? declaratorField.childForFieldName('value') : null;
+      const declarator = declaratorField.type === 'init_declarator' ? declaratorField.childForFieldName('declarator') : declaratorField;
+      const info = declarator && analyseDeclarator(declarator, isConst);
+      if (!info) continue;
+      const isDefinition = !info.isFunction && (!isExtern || value !== null);
+      const symbol = this.addSymbol(info, node, macros, { isDefinition, isStatic, hasInitializer: value !== null });
+      if (value) this.collectReferences(value, symbol.name, []);
+    }
+  }
+
+  /** File-scope `name(arg, …);` statements: module_init(x), EXPORT_SYMBOL(x), module_*_driver(x). */
+  private macroStatement(node: Node): void {
+    this.skipMacrosBefore(node.endIndex);
+    const call = node.firstNamedChild;
+    if (call?.type !== 'call_expression') return;
+    const callee = call.childForFieldName('function');
+    const argument = call.childForFieldName('arguments')?.firstNamedChild;
+    if (callee?.type !== 'identifier') return;
+    const argumentText = argument?.type === 'identifier' ? argument.text : argument?.type === 'string_literal' ? argument.text : '';
+    this.macroUses.push({
+      macro: callee.text,
+      argument: argumentText,
+      range: this.lines.rangeOf(callee.startIndex, callee.endIndex),
+      argumentRange: argument ? this.lines.rangeOf(argument.startIndex, argument.endIndex) : this.lines.rangeOf(callee.startIndex, callee.endIndex),
+    });
+  }
+
+  /** Identifiers used inside `subtree` that are not local names, attributed to `from`. */
+  private collectReferences(subtree: Node, from: string, parameters: string[]): void {
+    const cursor: TreeCursor = subtree.walk();
+    const scopes: { depth: number; names: Set<string> }[] = [{ depth: -1, names: new Set(parameters) }];
+    const isLocal = (name: string): boolean => scopes.some((scope) => scope.names.has(name));
+    const source = this.source;
+    let depth = 0;
+    try {
+      for (;;) {
+        while (scopes.length > 1 && scopes[scopes.length - 1].depth >= depth) scopes.pop();
+        const type = cursor.nodeType;
+        let descend = !NON_REFERENCING_NODES.has(type);
+        if (type === 'identifier') {
+          const name = source.slice(cursor.startIndex, cursor.endIndex);
+          if (cursor.currentFieldName === 'declarator') scopes[scopes.length - 1].names.add(name);
+          else if (!isLocal(name)) {
+            this.references.push({ name, range: this.lines.rangeOf(cursor.startIndex, cursor.endIndex), from });
+          }
+        } else if (type === 'call_expression') {
+          descend = this.callIsReferencing(cursor);
+        } else if (SCOPE_NODES.has(type)) {
+          scopes.push({ depth, names: new Set() });
+        }
+        if (descend && cursor.gotoFirstChild()) { depth++; continue; }
+        while (!cursor.gotoNextSibling()) {
+          if (!cursor.gotoParent()) return;
+          depth--;
+          if (depth === 0) return;
+        }
+      }
+    } finally {
+      cursor.delete();
+    }
+  }
+
+  /** False for calls like ARRAY_SIZE(x) whose arguments are not run-time references. */
+  private callIsReferencing(cursor: TreeCursor): boolean {
+    if (!cursor.gotoFirstChild()) return true;
+    const callee = cursor.nodeType === 'identifier' ? this.source.slice(cursor.startIndex, cursor.endIndex) : '';
+    cursor.gotoParent();
+    return !NON_REFERENCING_MACROS.has(callee) && !(this.options.builtin && MODULE_ONLY_ARGUMENT_MACROS.has(callee));
+  }
+}
+
+export function extractFacts(uri: string, source: string, pre: PrepassResult, tree: Tree, options: ExtractOptions): FileFacts {
+  const extractor = new Extractor(source, pre.macros, options);
+  extractor.run(tree.rootNode);
+  return { uri, symbols: extractor.symbols, references: extractor.references, macroUses: extractor.macroUses };
+}

@@ -1,0 +1,222 @@
+// Length- and line-preserving blanking pre-pass. tree-sitter-c does not know kernel attribute
+// macros (`static int __init f(void)` parses with `f` as a type), so each known macro occurrence
+// in code is replaced by spaces and recorded; the extractor re-attaches them to declarations.
+// `#if 0` regions are blanked too: dead code gets no findings. Every offset in the blanked text
+// is the same offset in the user's buffer, so positions need no mapping.
+
+import { FUNCTION_ANNOTATIONS, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
+
+export interface BlankedMacro {
+  name: string;
+  start: number;
+  end: number;
+  /** Argument text of function-like macros, e.g. `".init.data"` for __section(".init.data"). */
+  args?: string;
+}
+
+export interface PrepassResult {
+  text: string;
+  macros: BlankedMacro[];
+  /** [start, end) offsets of blanked dead `#if 0` regions. */
+  deadRanges: [number, number][];
+}
+
+const SPACE = 32, NEWLINE = 10, CR = 13, TAB = 9, HASH = 35, SLASH = 47, STAR = 42, BACKSLASH = 92;
+const DQUOTE = 34, SQUOTE = 39, LPAREN = 40, RPAREN = 41;
+
+const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+const isIdentChar = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57);
+
+/** Replaces text[start, end) by spaces, keeping line breaks, into the output pieces. */
+class Blanker {
+  private readonly pieces: string[] = [];
+  private copied = 0;
+  constructor(private readonly text: string) {}
+
+  blank(start: number, end: number): void {
+    this.pieces.push(this.text.slice(this.copied, start));
+    const region = this.text.slice(start, end);
+    this.pieces.push(/[\r\n]/.test(region) ? region.replace(/[^\r\n]/g, ' ') : ' '.repeat(end - start));
+    this.copied = end;
+  }
+
+  replace(start: number, replacement: string): void {
+    this.pieces.push(this.text.slice(this.copied, start), replacement);
+    this.copied = start + replacement.length;
+  }
+
+  result(): string {
+    if (this.copied === 0) return this.text;
+    this.pieces.push(this.text.slice(this.copied));
+    return this.pieces.join('');
+  }
+}
+
+/** End offset of the logical line starting at `i` (backslash continuations joined), before the newline. */
+function logicalLineEnd(text: string, i: number): number {
+  const n = text.length;
+  for (;;) {
+    let nl = text.indexOf('\n', i);
+    if (nl < 0) return n;
+    let j = nl - 1;
+    if (j >= 0 && text.charCodeAt(j) === CR) j--;
+    if (j >= 0 && text.charCodeAt(j) === BACKSLASH) { i = nl + 1; continue; }
+    return nl;
+  }
+}
+
+/** Skips a string or char literal starting at the quote at `i`; returns the offset after it. */
+function skipLiteral(text: string, i: number, quote: number): number {
+  const n = text.length;
+  for (i++; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === quote || c === NEWLINE) return i + 1;
+  }
+  return n;
+}
+
+/** Skips a comment at `i` (text[i] is '/'); returns the offset after it, or -1 if none starts here. */
+function skipComment(text: string, i: number): number {
+  const next = text.charCodeAt(i + 1);
+  if (next === STAR) {
+    const end = text.indexOf('*/', i + 2);
+    return end < 0 ? text.length : end + 2;
+  }
+  if (next === SLASH) return logicalLineEnd(text, i);
+  return -1;
+}
+
+/** Offset after the `)` that balances the `(` at `open`, skipping literals; -1 if unbalanced. */
+function balancedEnd(text: string, open: number): number {
+  const n = text.length;
+  let depth = 0;
+  for (let i = open; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === LPAREN) depth++;
+    else if (c === RPAREN) { if (--depth === 0) return i + 1; }
+    else if (c === DQUOTE || c === SQUOTE) i = skipLiteral(text, i, c) - 1;
+    else if (c === SLASH) { const after = skipComment(text, i); if (after > 0) i = after - 1; }
+    else if (c === HASH && depth > 0 && i > 0 && text.charCodeAt(i - 1) === NEWLINE) return -1;
+  }
+  return -1;
+}
+
+type Directive = 'if' | 'ifdef' | 'ifndef' | 'elif' | 'else' | 'endif' | 'other';
+
+function directiveOf(line: string): { kind: Directive; condition: string } {
+  const m = /^\s*#\s*([a-z]+)(.*)$/s.exec(line);
+  if (!m) return { kind: 'other', condition: '' };
+  const kind = (['if', 'ifdef', 'ifndef', 'elif', 'else', 'endif'] as const).find((k) => k === m[1]) ?? 'other';
+  const condition = m[2].replace(/\/\*.*?\*\//gs, ' ').replace(/\/\/.*$/s, '').trim();
+  return { kind, condition };
+}
+
+/** What to do with the lines of an open conditional group. */
+interface Conditional {
+  /** `#if 1`: the `#else` branch is dead. */
+  elseIsDead: boolean;
+  /** The group's `#if` line was blanked, so its `#endif` must be blanked too. */
+  blankEndif: boolean;
+}
+
+export function prepass(text: string): PrepassResult {
+  const out = new Blanker(text);
+  const macros: BlankedMacro[] = [];
+  const deadRanges: [number, number][] = [];
+  const conditionals: Conditional[] = [];
+  const n = text.length;
+  let lineStart = true;
+  // Dead-region state: set while blanking an `#if 0` branch (or the `#else` of `#if 1`).
+  let dead: { start: number; nesting: number; onElse: 'revive' | 'stay'; } | undefined;
+
+  for (let i = 0; i < n;) {
+    const c = text.charCodeAt(i);
+    if (c === NEWLINE) { lineStart = true; i++; continue; }
+    if (c === SPACE || c === TAB || c === CR || c === 12 || c === 11) { i++; continue; }
+
+    if (lineStart && c === HASH) {
+      const end = logicalLineEnd(text, i);
+      const { kind, condition } = directiveOf(text.slice(i, end));
+      if (dead) {
+        if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') dead.nesting++;
+        else if (kind === 'endif' && dead.nesting > 0) dead.nesting--;
+        else if (dead.nesting === 0 && kind === 'endif') {
+          // The dead branch runs to the group's end: blank through this #endif.
+          out.blank(dead.start, end);
+          deadRanges.push([dead.start, end]);
+          conditionals.pop();
+          dead = undefined;
+        } else if (dead.nesting === 0 && (kind === 'else' || kind === 'elif') && dead.onElse === 'revive') {
+          const group = conditionals[conditionals.length - 1];
+          if (kind === 'else') {
+            out.blank(dead.start, end);           // the `#if 0 … #else` part, directives included
+            deadRanges.push([dead.start, end]);
+            group.blankEndif = true;
+          } else {
+            // `#if 0 … #elif X` becomes `#if X` of the same length: `#elif` -> `#if  `.
+            const hashAt = text.indexOf('#', i);
+            out.blank(dead.start, i);
+            deadRanges.push([dead.start, i]);
+            const elifAt = text.indexOf('elif', hashAt);
+            out.replace(elifAt, 'if  ');
+          }
+          dead = undefined;
+        }
+      } else if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') {
+        const isZero = kind === 'if' && /^(0|\(0\))$/.test(condition);
+        conditionals.push({ elseIsDead: kind === 'if' && /^(1|\(1\))$/.test(condition), blankEndif: false });
+        if (isZero) dead = { start: i, nesting: 0, onElse: 'revive' };
+      } else if ((kind === 'else' || kind === 'elif') && conditionals[conditionals.length - 1]?.elseIsDead) {
+        dead = { start: i, nesting: 0, onElse: 'stay' };
+      } else if (kind === 'endif') {
+        const group = conditionals.pop();
+        if (group?.blankEndif) out.blank(i, end);
+      }
+      i = end;
+      continue;
+    }
+    lineStart = false;
+    if (dead) { i = logicalLineEnd(text, i); continue; }
+
+    if (c === SLASH) {
+      const after = skipComment(text, i);
+      if (after > 0) { i = after; continue; }
+      i++;
+      continue;
+    }
+    if (c === DQUOTE || c === SQUOTE) { i = skipLiteral(text, i, c); continue; }
+    if (!isIdentStart(c)) { i++; continue; }
+
+    const start = i;
+    while (i < n && isIdentChar(text.charCodeAt(i))) i++;
+    const name = text.slice(start, i);
+    if (Object.prototype.hasOwnProperty.call(OBJECT_ANNOTATIONS, name)) {
+      out.blank(start, i);
+      macros.push({ name, start, end: i });
+    } else if (Object.prototype.hasOwnProperty.call(FUNCTION_ANNOTATIONS, name)) {
+      let j = i;
+      while (j < n && (text.charCodeAt(j) === SPACE || text.charCodeAt(j) === TAB)) j++;
+      if (text.charCodeAt(j) !== LPAREN) continue;
+      const end = balancedEnd(text, j);
+      if (end < 0) continue;
+      out.blank(start, end);
+      macros.push({ name, start, end, args: text.slice(j + 1, end - 1) });
+      i = end;
+    }
+  }
+  if (dead) {
+    out.blank(dead.start, n);
+    deadRanges.push([dead.start, n]);
+  }
+  return { text: out.result(), macros, deadRanges };
+}
+
+/** The section named by a recorded `__section("x")` or `__attribute__((section("x")))`. */
+export function explicitSection(macro: BlankedMacro): string | undefined {
+  if (!macro.args || !FUNCTION_ANNOTATIONS[macro.name]?.sectionArgument) return undefined;
+  const m = macro.name === '__section'
+    ? /^\s*"([^"]*)"\s*$/.exec(macro.args)
+    : /\b_{0,2}section_{0,2}\s*\(\s*"([^"]*)"\s*\)/.exec(macro.args);
+  return m?.[1];
+}
