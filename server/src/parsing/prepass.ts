@@ -142,9 +142,11 @@ export function prepass(text: string): PrepassResult {
         if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') dead.nesting++;
         else if (kind === 'endif' && dead.nesting > 0) dead.nesting--;
         else if (dead.nesting === 0 && kind === 'endif') {
-          // The dead branch runs to the group's end: blank through this #endif.
-          out.blank(dead.start, end);
-          deadRanges.push([dead.start, end]);
+          // The dead branch runs to the group's end. `#if 0` groups lose their #endif too;
+          // the dead #else of `#if 1` keeps it, closing the live `#if 1`.
+          const deadEnd = dead.onElse === 'revive' ? end : i;
+          out.blank(dead.start, deadEnd);
+          deadRanges.push([dead.start, deadEnd]);
           conditionals.pop();
           dead = undefined;
         } else if (dead.nesting === 0 && (kind === 'else' || kind === 'elif') && dead.onElse === 'revive') {

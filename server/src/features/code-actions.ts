@@ -1,0 +1,142 @@
+// Quick fixes for each finding code. Every fix edits only the annotation it is about (remove,
+// replace with its twin, or add one), so the rest of the code keeps its formatting.
+
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextDocuments, type TextEdit } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { ModuleSymbols, type ResolvedSymbol } from '../engine/check';
+import { OBJECT_ANNOTATIONS } from '../knowledge/annotations';
+import { sectionClass } from '../knowledge/finding-text';
+import { moduleMacro } from '../knowledge/module-macros';
+import { LineIndex } from '../parsing/lineIndex';
+import type { FileFacts, Range } from '../engine/types';
+import type { AnalysisService } from '../lsp/analysis-service';
+import { DIAGNOSTIC_SOURCE, type FindingData } from './diagnostics';
+
+interface FixContext {
+  symbols: ModuleSymbols;
+  files: FileFacts[];
+  textOf: (uri: string) => string | undefined;
+}
+
+type Fix = { title: string; uri: string; edits: TextEdit[] };
+
+/** Deletes an annotation together with one neighbouring space. */
+function removeAnnotation(text: string, range: Range): TextEdit {
+  const lines = new LineIndex(text);
+  let start = lines.offsetAt(range.start), end = lines.offsetAt(range.end);
+  if (text[end] === ' ' || text[end] === '\t') end++;
+  else if (text[start - 1] === ' ' || text[start - 1] === '\t') start--;
+  return { range: lines.rangeOf(start, end), newText: '' };
+}
+
+/** The annotation occurrence of `symbol` that decides its section (or the first matching `names`). */
+function annotationOf(symbol: ResolvedSymbol, names?: (name: string) => boolean): { name: string; range: Range } | undefined {
+  const def = symbol.def;
+  if (!def) return undefined;
+  const index = def.annotations.findIndex((name) => (names ? names(name) : OBJECT_ANNOTATIONS[name]?.section !== undefined));
+  return index < 0 ? undefined : { name: def.annotations[index], range: def.annotationRanges[index] };
+}
+
+function removeFix(symbol: ResolvedSymbol, ctx: FixContext, why = ''): Fix | undefined {
+  const annotation = annotationOf(symbol);
+  const text = ctx.textOf(symbol.uri);
+  if (!annotation || !text) return undefined;
+  return { title: `Remove ${annotation.name} from ${symbol.name}${why}`, uri: symbol.uri, edits: [removeAnnotation(text, annotation.range)] };
+}
+
+function replaceFix(symbol: ResolvedSymbol, from: (name: string) => boolean, to: string): Fix | undefined {
+  const annotation = annotationOf(symbol, from);
+  if (!annotation) return undefined;
+  return { title: `Change ${annotation.name} to ${to} on ${symbol.name}`, uri: symbol.uri, edits: [{ range: annotation.range, newText: to }] };
+}
+
+/** `Mark caller __init`: only when every reference to the caller comes from code of that lifetime. */
+function markCallerFix(caller: ResolvedSymbol, targetClass: 'init' | 'exit', ctx: FixContext): Fix | undefined {
+  if (caller.kind !== 'function' || !caller.def || caller.def.annotations.length > 0 || sectionClass(caller.section) !== 'text') return undefined;
+  const annotation = targetClass === 'init' ? '__init' : '__exit';
+  const role = targetClass === 'init' ? 'module-init' : 'module-exit';
+  let callers = 0;
+  for (const file of ctx.files) {
+    for (const ref of file.references) {
+      if (ref.name !== caller.name || ctx.symbols.resolve(file.uri, ref.name) !== caller) continue;
+      const from = ctx.symbols.resolve(file.uri, ref.from);
+      if (!from || sectionClass(from.section) !== targetClass) return undefined;
+      callers++;
+    }
+    for (const use of file.macroUses) {
+      if (use.argument !== caller.name) continue;
+      if (moduleMacro(use.macro)?.role !== role) return undefined;
+      callers++;
+    }
+  }
+  const text = ctx.textOf(caller.uri);
+  if (callers === 0 || !text) return undefined;
+  const lines = new LineIndex(text);
+  const nameStart = lines.offsetAt(caller.nameRange.start);
+  if (!/\s/.test(text[nameStart - 1] ?? '')) return undefined; // e.g. `char *name(`: leave it to the user
+  return { title: `Mark ${caller.name} ${annotation} (all its callers are ${targetClass} code)`, uri: caller.uri, edits: [{ range: { start: caller.nameRange.start, end: caller.nameRange.start }, newText: `${annotation} ` }] };
+}
+
+const isInitLike = (name: string): boolean => /^__(init|meminit)(data|const)?$/.test(name) || name === '__init';
+const isExitLike = (name: string): boolean => /^__(exit|memexit)(data|const)?$/.test(name);
+
+function fixesFor(diagnostic: Diagnostic, uri: string, ctx: FixContext): Fix[] {
+  const data = diagnostic.data as FindingData | undefined;
+  const target = data?.to ? ctx.symbols.resolve(uri, data.to.symbol) : undefined;
+  if (!target) return [];
+  const caller = data?.from ? ctx.symbols.resolve(uri, data.from.symbol) : undefined;
+  const candidates: (Fix | undefined)[] = [];
+  switch (diagnostic.code) {
+    case 'section-mismatch':
+    case 'unchecked-init-reference': {
+      const targetClass = sectionClass(target.section);
+      candidates.push(removeFix(target, ctx, target.kind === 'function' ? ' (keep it after init)' : ''));
+      if (caller && (targetClass === 'init' || targetClass === 'exit')) candidates.push(markCallerFix(caller, targetClass, ctx));
+      break;
+    }
+    case 'export-init-exit':
+      candidates.push(removeFix(target, ctx, ' (exported symbols must stay loaded)'));
+      break;
+    case 'section-type-conflict': {
+      const info = target.def?.annotations.map((name) => ({ name, info: OBJECT_ANNOTATIONS[name] })).find((a) => a.info?.dataKind);
+      if (info?.info?.twin) candidates.push(replaceFix(target, (name) => name === info.name, info.info.twin));
+      candidates.push(removeFix(target, ctx));
+      break;
+    }
+    case 'module-exit-init':
+      candidates.push(replaceFix(target, isInitLike, '__exit'));
+      break;
+    case 'module-init-exit':
+      candidates.push(replaceFix(target, isExitLike, '__init'));
+      break;
+  }
+  return candidates.filter((fix): fix is Fix => fix !== undefined);
+}
+
+export async function codeActions(document: TextDocument, params: CodeActionParams, service: AnalysisService, documents: TextDocuments<TextDocument>): Promise<CodeAction[]> {
+  const ours = params.context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
+  if (ours.length === 0) return [];
+  const analysis = await service.analyzeModule(document.uri, document.version, document.getText());
+  const ctx: FixContext = {
+    symbols: new ModuleSymbols(analysis.files),
+    files: analysis.files,
+    textOf: (uri) => {
+      const open = documents.get(uri);
+      if (open) return open.getText();
+      try {
+        return fs.readFileSync(fileURLToPath(uri), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  };
+  return ours.flatMap((diagnostic) => fixesFor(diagnostic, document.uri, ctx).map((fix, i): CodeAction => ({
+    title: fix.title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diagnostic],
+    isPreferred: i === 0,
+    edit: { changes: { [fix.uri]: fix.edits } },
+  })));
+}

@@ -1,0 +1,42 @@
+// Findings as LSP diagnostics.
+
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
+import type { Finding } from '../engine/types';
+
+export const DIAGNOSTIC_SOURCE = 'kmod';
+
+const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+/** Data carried by each diagnostic so code actions can rebuild the fix without re-analysis. */
+export interface FindingData {
+  from: Finding['from'];
+  to: Finding['to'];
+}
+
+export function toDiagnostic(finding: Finding): Diagnostic {
+  return {
+    range: finding.range,
+    severity: SEVERITY[finding.severity],
+    code: finding.code,
+    source: DIAGNOSTIC_SOURCE,
+    message: finding.message,
+    relatedInformation: finding.related?.map((r) => ({ location: { uri: r.uri, range: r.range }, message: r.message })),
+    data: { from: finding.from, to: finding.to } satisfies FindingData,
+  };
+}
+
+/** An information diagnostic for a file the analyzer had to skip (oversize, binary, parser trap). */
+export function unanalysableDiagnostic(reason: string): Diagnostic {
+  return {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: DiagnosticSeverity.Information,
+    code: 'not-analysed',
+    source: DIAGNOSTIC_SOURCE,
+    message: `Kernel module checks skipped: ${reason}.`,
+  };
+}

@@ -1,0 +1,112 @@
+// Where kernel macros and functions are defined in the configured kernel headers, for hover and
+// go-to-definition. No compile database is needed (Debian's headers package cannot make one):
+// the headers are scanned once, in the background, for `#define NAME` and function declarations.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export interface HeaderLocation {
+  uri: string;
+  file: string;
+  /** 0-based line of the definition. */
+  line: number;
+  /** The definition's text (the #define with its continuation lines, or the declaration line). */
+  text: string;
+}
+
+const SCANNED_DIRS = ['include', 'arch/x86/include'];
+const DEFINE = /^\s*#\s*define\s+([A-Za-z_]\w*)/;
+const FUNCTION = /^(?:extern\s+|static\s+(?:__always_inline\s+|inline\s+)+)?[A-Za-z_][\w\s*]*?\b([a-z_]\w*)\s*\(/;
+const MAX_DEFINITION_LINES = 12;
+
+/** The trees to search: the build dir and, for Debian's split packages, the source tree it includes. */
+export function headerRoots(kdir: string): string[] {
+  const roots = [kdir];
+  try {
+    const makefile = fs.readFileSync(path.join(kdir, 'Makefile'), 'utf8');
+    const included = /^include\s+(\S+)\/Makefile\s*$/m.exec(makefile)?.[1];
+    if (included && fs.existsSync(included)) roots.push(included);
+  } catch { /* no Makefile: just the dir itself */ }
+  const source = path.join(kdir, 'source');
+  if (fs.existsSync(source)) roots.push(fs.realpathSync(source));
+  return [...new Set(roots)];
+}
+
+export class HeaderIndex {
+  private kdir: string | undefined;
+  private index: Promise<Map<string, HeaderLocation>> | undefined;
+
+  setKernelDir(kdir: string | undefined): void {
+    if (kdir === this.kdir) return;
+    this.kdir = kdir;
+    this.index = undefined;
+  }
+
+  get kernelDir(): string | undefined {
+    return this.kdir;
+  }
+
+  /** Definition of `name`; the first call starts the scan and waits for it. */
+  async lookup(name: string): Promise<HeaderLocation | undefined> {
+    if (!this.kdir) return undefined;
+    this.index ??= buildIndex(this.kdir);
+    return (await this.index).get(name);
+  }
+}
+
+async function buildIndex(kdir: string): Promise<Map<string, HeaderLocation>> {
+  const index = new Map<string, HeaderLocation>();
+  const functions = new Map<string, HeaderLocation>();
+  const files: string[] = [];
+  for (const root of headerRoots(kdir)) {
+    for (const dir of SCANNED_DIRS) await collectHeaders(path.join(root, dir), files);
+  }
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await fs.promises.readFile(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      const define = DEFINE.exec(line);
+      if (define) {
+        // Prefer the canonical include/linux definition over arch or compat copies.
+        const known = index.get(define[1]);
+        if (!known || (!known.file.includes('/include/linux/') && file.includes('/include/linux/'))) index.set(define[1], location(file, lines, i));
+        continue;
+      }
+      if (line.length === 0 || line[0] === ' ' || line[0] === '\t' || line[0] === '#' || line[0] === '/' || line[0] === '*') continue;
+      const fn = FUNCTION.exec(line);
+      if (fn && !functions.has(fn[1]) && !/^(if|while|for|switch|return|sizeof|typeof)$/.test(fn[1])) functions.set(fn[1], location(file, lines, i));
+    }
+  }
+  for (const [name, loc] of functions) if (!index.has(name)) index.set(name, loc);
+  return index;
+}
+
+function location(file: string, lines: string[], line: number): HeaderLocation {
+  const text: string[] = [];
+  for (let i = line; i < lines.length && text.length < MAX_DEFINITION_LINES; i++) {
+    text.push(lines[i]);
+    if (!lines[i].trimEnd().endsWith('\\') && (lines[i].includes(';') || lines[i].includes('{') || /^\s*#/.test(lines[line]))) break;
+  }
+  return { uri: pathToFileURL(file).href, file, line, text: text.join('\n') };
+}
+
+async function collectHeaders(dir: string, into: string[]): Promise<void> {
+  let entries: fs.Dirent[];
+  try {
+    entries = await fs.promises.readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await collectHeaders(full, into);
+    else if (entry.name.endsWith('.h')) into.push(full);
+  }
+}

@@ -1,0 +1,115 @@
+// Keeps FileFacts for open documents (from their text) and for their module siblings (from disk),
+// and computes the findings of a document's whole module, as modpost would link it.
+
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { checkModule } from '../engine/check';
+import { FactsPool } from '../engine/facts-pool';
+import { moduleOfFile, type KbuildModule } from '../engine/kbuild';
+import { fileUri, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
+import type { FileFacts, Finding } from '../engine/types';
+
+interface CachedFacts {
+  /** Document version for open files, mtime for files read from disk. */
+  stamp: string;
+  facts: Promise<FileFacts>;
+}
+
+export interface ModuleAnalysis {
+  module: KbuildModule;
+  files: FileFacts[];
+  findings: Finding[];
+}
+
+const isFileUri = (uri: string): boolean => uri.startsWith('file:');
+
+export class AnalysisService {
+  private readonly cache = new Map<string, CachedFacts>();
+  private options: AnalysisOptions = {};
+  private context: AnalysisContext = resolveContext({});
+  private readonly pool: FactsPool;
+
+  constructor(pool?: FactsPool) {
+    this.pool = pool ?? new FactsPool();
+  }
+
+  get analysisContext(): AnalysisContext {
+    return this.context;
+  }
+
+  /** Applies settings; a bad kernel version falls back to the build dir / newest rules. */
+  configure(options: AnalysisOptions): string | undefined {
+    this.options = options;
+    this.cache.clear();
+    try {
+      this.context = resolveContext(options);
+      return undefined;
+    } catch (error) {
+      this.context = resolveContext({ ...options, kernelVersion: undefined });
+      return (error as Error).message;
+    }
+  }
+
+  /** Facts for an open document's text (re-analysed only when its version changes). */
+  factsForText(uri: string, version: number, text: string, builtin = false): Promise<FileFacts> {
+    const stamp = `v${version}`;
+    const cached = this.cache.get(uri);
+    if (cached?.stamp === stamp) return cached.facts;
+    const filePath = isFileUri(uri) ? fileURLToPath(uri) : uri;
+    const facts = this.pool.analyzeFirst(uri, filePath, { ...this.context.extract, builtin }, text);
+    this.cache.set(uri, { stamp, facts });
+    return facts;
+  }
+
+  /** Facts for a file on disk, cached by modification time. */
+  factsForFile(filePath: string, builtin = false): Promise<FileFacts> | undefined {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(filePath);
+    } catch {
+      return undefined;
+    }
+    const uri = fileUri(filePath);
+    const stamp = `m${stat.mtimeMs}:${stat.size}`;
+    const cached = this.cache.get(uri);
+    if (cached && (cached.stamp === stamp || cached.stamp.startsWith('v'))) return cached.facts;
+    const facts = this.pool.analyze(uri, filePath, { ...this.context.extract, builtin });
+    this.cache.set(uri, { stamp, facts });
+    return facts;
+  }
+
+  /** Forget an open document's text: its facts come from disk again. */
+  close(uri: string): void {
+    this.cache.delete(uri);
+  }
+
+  moduleOf(uri: string): KbuildModule | undefined {
+    return isFileUri(uri) ? moduleOfFile(fileURLToPath(uri)) : undefined;
+  }
+
+  /** Findings of the module containing `uri`, whose own facts come from its open text. */
+  async analyzeModule(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
+    const module = this.moduleOf(uri);
+    const own = this.factsForText(uri, version, text, module?.builtin ?? false);
+    const siblings = (module?.sources ?? [])
+      .map((source) => fileUri(source))
+      .filter((siblingUri) => siblingUri !== uri)
+      .map((siblingUri) => {
+        const open = this.cache.get(siblingUri);
+        return open?.stamp.startsWith('v') ? open.facts : this.factsForFile(fileURLToPath(siblingUri), module?.builtin ?? false);
+      })
+      .filter((facts): facts is Promise<FileFacts> => facts !== undefined);
+    const files = await Promise.all([own, ...siblings]);
+    const findings = checkModule(files, {
+      profile: this.context.profile,
+      extraWarn: this.options.extraWarn,
+      builtin: module?.builtin ?? false,
+      disabledCodes: new Set(this.options.disabledCodes ?? []),
+    });
+    return { module: module ?? { name: '', sources: [], builtin: false, declaredIn: '' }, files, findings };
+  }
+
+  dispose(): Promise<void> {
+    return this.pool.dispose();
+  }
+}

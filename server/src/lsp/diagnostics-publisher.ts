@@ -1,0 +1,71 @@
+// Publishes diagnostics for open documents. One analysis per document runs at a time; edits that
+// arrive meanwhile coalesce into one re-run on the newest text, and results for stale versions are
+// dropped. A change also refreshes the other open files of the same module.
+
+import type { Connection, Diagnostic, TextDocuments } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { toDiagnostic, unanalysableDiagnostic } from '../features/diagnostics';
+import type { AnalysisService } from './analysis-service';
+
+export class DiagnosticsPublisher {
+  private readonly running = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private disposed = false;
+
+  constructor(private readonly connection: Connection, private readonly documents: TextDocuments<TextDocument>, private readonly service: AnalysisService) {}
+
+  schedule(uri: string): void {
+    if (this.disposed) return;
+    if (this.running.has(uri)) {
+      this.dirty.add(uri);
+      return;
+    }
+    this.running.add(uri);
+    void this.run(uri).finally(() => {
+      this.running.delete(uri);
+      if (this.dirty.delete(uri)) this.schedule(uri);
+    });
+  }
+
+  refreshAll(): void {
+    for (const document of this.documents.all()) this.schedule(document.uri);
+  }
+
+  closed(uri: string): void {
+    this.service.close(uri);
+    this.dirty.delete(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+
+  private async run(uri: string): Promise<void> {
+    const document = this.documents.get(uri);
+    if (!document) return;
+    const version = document.version;
+    try {
+      const analysis = await this.service.analyzeModule(uri, version, document.getText());
+      if (this.disposed) return;
+      const perUri = new Map<string, Diagnostic[]>([[uri, []]]);
+      for (const file of analysis.files) {
+        if (file.unanalysable && this.documents.get(file.uri)) perUri.set(file.uri, [unanalysableDiagnostic(file.unanalysable)]);
+      }
+      for (const finding of analysis.findings) {
+        const list = perUri.get(finding.uri) ?? [];
+        list.push(toDiagnostic(finding));
+        perUri.set(finding.uri, list);
+      }
+      // Siblings that are open get the module's view too (a change here can fix or break them).
+      for (const file of analysis.files) if (this.documents.get(file.uri) && !perUri.has(file.uri)) perUri.set(file.uri, []);
+      for (const [target, diagnostics] of perUri) {
+        const open = this.documents.get(target);
+        if (!open || (target === uri && open.version !== version)) continue;
+        void this.connection.sendDiagnostics({ uri: target, version: open.version, diagnostics });
+      }
+    } catch (error) {
+      this.connection.console.error(`kmod-lsp: analysis of ${uri} failed: ${(error as Error)?.stack ?? error}`);
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}

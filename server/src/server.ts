@@ -1,0 +1,78 @@
+// The language server: wires LSP requests to the analysis service and the feature modules.
+// Nothing here analyses anything itself.
+
+import {
+  CodeActionKind, createConnection, DidChangeConfigurationNotification, ProposedFeatures, TextDocuments,
+  TextDocumentSyncKind, type InitializeParams, type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { AnalysisService } from './lsp/analysis-service';
+import { DiagnosticsPublisher } from './lsp/diagnostics-publisher';
+import { readSettings, type ServerSettings } from './lsp/settings';
+import { codeActions } from './features/code-actions';
+import { definition } from './features/definition';
+import { documentSymbols } from './features/document-symbols';
+import { hover } from './features/hover';
+import { HeaderIndex } from './features/header-index';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const service = new AnalysisService();
+const headers = new HeaderIndex();
+const publisher = new DiagnosticsPublisher(connection, documents, service);
+let pullConfiguration = false;
+let initializationSettings: Partial<ServerSettings> = {};
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  pullConfiguration = !!params.capabilities.workspace?.configuration;
+  initializationSettings = (params.initializationOptions ?? {}) as Partial<ServerSettings>;
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      definitionProvider: true,
+      documentSymbolProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+    },
+    serverInfo: { name: 'kmod-lsp', version: '0.1.0' },
+  };
+});
+
+async function applySettings(): Promise<void> {
+  const settings = await readSettings(connection, pullConfiguration, initializationSettings);
+  const problem = service.configure({ kdir: settings.kernelBuildDir || undefined, kernelVersion: settings.kernelVersion || undefined, disabledCodes: settings.disabledCodes });
+  if (problem) connection.window.showWarningMessage(`Kernel Module Tools: ${problem}; using ${service.analysisContext.profile.id} rules.`);
+  headers.setKernelDir(settings.kernelBuildDir || undefined);
+  publisher.refreshAll();
+}
+
+connection.onInitialized(() => {
+  if (pullConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'kmod' });
+  void applySettings();
+});
+connection.onDidChangeConfiguration(() => { void applySettings(); });
+
+documents.onDidOpen((event) => publisher.schedule(event.document.uri));
+documents.onDidChangeContent((event) => publisher.schedule(event.document.uri));
+documents.onDidClose((event) => publisher.closed(event.document.uri));
+
+const withDocument = <T>(uri: string, fallback: T, run: (document: TextDocument) => Promise<T>): Promise<T> => {
+  const document = documents.get(uri);
+  return document ? run(document).catch((error: unknown) => {
+    connection.console.error(`kmod-lsp: request on ${uri} failed: ${(error as Error)?.stack ?? error}`);
+    return fallback;
+  }) : Promise.resolve(fallback);
+};
+
+connection.onHover((params) => withDocument(params.textDocument.uri, null, (document) => hover(document, params.position, service, headers)));
+connection.onDefinition((params) => withDocument(params.textDocument.uri, null, (document) => definition(document, params.position, service, headers)));
+connection.onDocumentSymbol((params) => withDocument(params.textDocument.uri, [], (document) => documentSymbols(document, service)));
+connection.onCodeAction((params) => withDocument(params.textDocument.uri, [], (document) => codeActions(document, params, service, documents)));
+
+connection.onShutdown(async () => {
+  publisher.dispose();
+  await service.dispose();
+});
+
+documents.listen(connection);
+connection.listen();
