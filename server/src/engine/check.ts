@@ -159,19 +159,20 @@ function checkMacroUse(use: MacroUse, file: FileFacts, symbols: ModuleSymbols, o
   }
 }
 
-/** gcc's "section type conflict": const data in a writable init section, or the reverse. */
+/** gcc's "section type conflict" (reported, like gcc, on the name): const data in a writable init section, or the reverse. */
 function checkSectionType(def: SymbolDef, uri: string, report: (f: Finding) => void): void {
   if (def.kind !== 'variable' || !def.isDefinition) return;
-  def.annotations.forEach((annotation, i) => {
+  def.annotations.forEach((annotation) => {
     const info = OBJECT_ANNOTATIONS[annotation];
     if (!info?.dataKind) return;
     const conflict = (info.dataKind === 'writable' && def.isConst) || (info.dataKind === 'readonly' && !def.isConst);
     if (!conflict) return;
     const fix = info.twin ? `use ${info.twin} instead` : def.isConst ? 'drop const or the annotation' : 'make it const';
     report({
-      uri, range: def.annotationRanges[i], severity: 'error', code: 'section-type-conflict',
+      uri, range: def.nameRange, severity: 'error', code: 'section-type-conflict',
       message: `${def.name} is ${def.isConst ? 'const' : 'writable'} but ${annotation} puts it in ${def.section}, a ${info.dataKind === 'writable' ? 'writable' : 'read-only'} section: gcc fails with "section type conflict" (module_init() already puts a writable pointer there). ${fix[0].toUpperCase()}${fix.slice(1)}.`,
       from: null, to: { symbol: def.name, section: def.section },
+      related: [{ uri, range: def.annotationRanges[def.annotations.indexOf(annotation)], message: `${annotation} is here` }],
     });
   });
 }

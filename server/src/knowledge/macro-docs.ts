@@ -71,7 +71,10 @@ const MEMINIT_VERSION_NOTE =
   '6.12 and later (the change landed between 6.7 and 6.12): no section of its own any more — the macro expands to nothing with CONFIG_MEMORY_HOTPLUG=y and to the plain `__init` family otherwise, and modpost only knows `.init.*`.';
 
 const UNKNOWN_IDENTIFIER_ERROR =
-  'Because the macro no longer exists, gcc sees an unknown identifier in the declaration and stops with an error such as `expected \'=\', \',\', \';\', \'asm\' or \'__attribute__\' before \'foo_probe\'`.';
+  'Because the macro no longer exists, gcc sees an unknown identifier in the declaration and stops with a parse error such as `expected \'=\', \',\', \';\', \'asm\' or \'__attribute__\' before ...` at that line.';
+
+const UNKNOWN_FUNCTION_ERROR =
+  'Because the macro no longer exists, gcc treats it as a call to an undeclared function and the kernel build stops with `implicit declaration of function ...` (and usually `initializer element is not constant`).';
 
 const SECTION_CONFLICT_MISTAKE =
   "Using it on an object of the wrong constness: a `const` object and a writable object in the same named section make gcc stop with \"section type conflict\".";
@@ -559,10 +562,11 @@ interface RemovedAnnotationRow {
   name: string;
   kind: 'code' | 'data' | 'const' | 'pointer';
   section?: string;
-  constTwin?: string;
 }
 
 interface RemovedFamily {
+  /** Short "removed in" text for the summary. */
+  removed: string;
   why: string;
   fix: Record<RemovedAnnotationRow['kind'], string>;
   versionNotes: string;
@@ -571,6 +575,7 @@ interface RemovedFamily {
 
 const REMOVED_FAMILIES: RemovedFamily[] = [
   {
+    removed: 'removed in Linux 3.8',
     why: 'The `__dev*` markers used to let kernels without CONFIG_HOTPLUG discard driver probe/remove code after boot. Once hot-plug became always on, they could never be discarded, so the markers were emptied and then deleted.',
     fix: {
       code: 'Delete the annotation; probe and remove functions are ordinary code.',
@@ -582,15 +587,16 @@ const REMOVED_FAMILIES: RemovedFamily[] = [
       'Removed in Linux 3.8 (2013): first turned into empty macros, then deleted; modpost stopped checking `.devinit.*`/`.devexit.*` at the same time. Not available in any 6.x or 7.x kernel.',
     rows: [
       { name: '__devinit', kind: 'code', section: '.devinit.text' },
-      { name: '__devinitdata', kind: 'data', section: '.devinit.data', constTwin: '__devinitconst' },
+      { name: '__devinitdata', kind: 'data', section: '.devinit.data' },
       { name: '__devinitconst', kind: 'const', section: '.devinit.rodata' },
       { name: '__devexit', kind: 'code', section: '.devexit.text' },
-      { name: '__devexitdata', kind: 'data', section: '.devexit.data', constTwin: '__devexitconst' },
+      { name: '__devexitdata', kind: 'data', section: '.devexit.data' },
       { name: '__devexitconst', kind: 'const', section: '.devexit.rodata' },
       { name: '__devexit_p', kind: 'pointer' },
     ],
   },
   {
+    removed: 'emptied in 3.11, gone by 4.9',
     why: 'The `__cpu*` markers let kernels without CPU hot-plug free CPU bring-up/tear-down code after boot. CPU hot-plug is used by suspend and is practically always enabled, so the markers were removed.',
     fix: {
       code: 'Delete the annotation.',
@@ -602,14 +608,15 @@ const REMOVED_FAMILIES: RemovedFamily[] = [
       'Turned into empty macros during the 3.11 cycle (2013) and deleted afterwards; absent by 4.9 at the latest (exact release of the final removal unverified). Not available in any 6.x or 7.x kernel.',
     rows: [
       { name: '__cpuinit', kind: 'code', section: '.cpuinit.text' },
-      { name: '__cpuinitdata', kind: 'data', section: '.cpuinit.data', constTwin: '__cpuinitconst' },
+      { name: '__cpuinitdata', kind: 'data', section: '.cpuinit.data' },
       { name: '__cpuinitconst', kind: 'const', section: '.cpuinit.rodata' },
       { name: '__cpuexit', kind: 'code', section: '.cpuexit.text' },
-      { name: '__cpuexitdata', kind: 'data', section: '.cpuexit.data', constTwin: '__cpuexitconst' },
+      { name: '__cpuexitdata', kind: 'data', section: '.cpuexit.data' },
       { name: '__cpuexitconst', kind: 'const', section: '.cpuexit.rodata' },
     ],
   },
   {
+    removed: 'removed in 6.7 and in later 6.1.y/6.6.y',
     why: 'The `__memexit*` markers were the exit-side counterpart of `__meminit` for memory hot-remove. They had no real users left.',
     fix: {
       code: 'Delete the annotation.',
@@ -621,7 +628,7 @@ const REMOVED_FAMILIES: RemovedFamily[] = [
       'Present in 6.1.0 up to early 6.1.y; removed upstream in the 6.7 merge window and the removal was backported to 6.1.y and 6.6.y (around February 2024, ≈6.1.80). Absent in current 6.1.y, 6.6.y, 6.12 and 7.x.',
     rows: [
       { name: '__memexit', kind: 'code', section: '.memexit.text' },
-      { name: '__memexitdata', kind: 'data', section: '.memexit.data', constTwin: '__memexitconst' },
+      { name: '__memexitdata', kind: 'data', section: '.memexit.data' },
       { name: '__memexitconst', kind: 'const', section: '.memexit.rodata' },
     ],
   },
@@ -644,11 +651,15 @@ function removedAnnotations(): MacroDoc[] {
         name: row.name,
         category: 'removed-annotation',
         signature: row.kind === 'pointer' ? `${row.name}(fn)` : undefined,
-        summary: `Removed annotation: ${family.fix[row.kind]}`,
+        summary: `No longer exists (${family.removed}). ${family.fix[row.kind]}`,
         section: row.section ? `${row.section} (historical)` : undefined,
-        constTwin: row.constTwin,
-        details: paragraphs(placement, family.why, UNKNOWN_IDENTIFIER_ERROR, family.fix[row.kind]),
-        mistakes: [`Copying it from an old driver or tutorial: ${family.fix[row.kind]}`],
+        details: paragraphs(
+          placement,
+          family.why,
+          row.kind === 'pointer' ? UNKNOWN_FUNCTION_ERROR : UNKNOWN_IDENTIFIER_ERROR,
+          family.fix[row.kind],
+        ),
+        mistakes: ['Copying it from older drivers or tutorials.'],
         versionNotes: family.versionNotes,
       });
     }
@@ -657,7 +668,7 @@ function removedAnnotations(): MacroDoc[] {
     docs.push({
       name: row.name,
       category: 'removed-annotation',
-      summary: `Removed old spelling of \`${row.replacement}\`; write \`${row.replacement}\` instead.`,
+      summary: `No longer exists: old spelling of \`${row.replacement}\`; write \`${row.replacement}\` instead.`,
       details: paragraphs(
         `A compatibility name for \`${row.replacement}\` from the 2.6/3.x era.`,
         UNKNOWN_IDENTIFIER_ERROR,
@@ -828,6 +839,7 @@ const MODULE_CORE: MacroDoc[] = [
       'Module: makes `init_module` an alias of `fn` (same section, normally `.init.text`) and adds a hidden writable pointer to it in `.init.data`; the loader calls it once. Built-in: becomes `device_initcall(fn)`, a pointer in `.initcall6.init` run during boot.',
     details: paragraphs(
       '`fn` has the signature `int fn(void)` and is normally `static int __init`. Return 0 on success or a negative errno. In a module a non-zero return makes the load fail: the module is freed and its exit function is **not** called, so undo everything you did before returning the error.',
+      'Built-in code: it becomes `device_initcall(fn)`, a pointer in `.initcall6.init` that the boot code calls at the device level. Module: `init_module` becomes an alias of `fn`, and a hidden writable pointer to it is placed in `.init.data`.',
       'A module has at most one `module_init()`; without one it loads and does nothing. The hidden `.init.data` pointer is why a `const` object marked `__initdata` in the same file causes "section type conflict".',
     ),
     mistakes: [
@@ -849,6 +861,7 @@ const MODULE_CORE: MacroDoc[] = [
       'Module: makes `cleanup_module` an alias of `fn` and adds a hidden writable pointer in `.exit.data`; rmmod calls it once the reference count is zero. Built-in: becomes `__exitcall(fn)`, whose pointer is discarded, so the function never runs.',
     details: paragraphs(
       '`fn` has the signature `void fn(void)` and is normally `static void __exit`. It must undo everything the init function set up, usually in reverse order.',
+      'Built-in code: it becomes `__exitcall(fn)`, a pointer in `.exitcall.exit`, which the linker discards, so the function never runs. Module: `cleanup_module` becomes an alias of `fn`, with a hidden writable pointer in `.exit.data` (so `const ... __exitdata` in the same file is a "section type conflict").',
       'A module that has `module_init()` but no `module_exit()` cannot be unloaded: rmmod fails with "Device or resource busy" unless the kernel allows forced unloading. With CONFIG_MODULE_UNLOAD=n no exit function ever runs.',
       'Init memory is gone when it runs: reading an `__initdata` object from here is a use-after-free that modpost reports as `.exit.text -> .init.data`.',
     ),
@@ -1236,6 +1249,7 @@ const MODULE_INFO_DOCS: MacroDoc[] = [
       'Module: stored as `version=` in `.modinfo` and shown in `/sys/module/<name>/version`. Built-in with CONFIG_SYSFS: additionally creates an entry in the `__modver` section so the same sysfs file exists.',
     details: paragraphs(
       'Format `[<epoch>:]<version>[-<extra>]`. Modules that declare a version also get a `srcversion` checksum of their sources from modpost. ' + MODINFO_PLACEMENT,
+      'In built-in code with sysfs the macro also emits an attribute in the `__modver` section, so `/sys/module/<name>/version` exists there too.',
       'In-tree drivers are discouraged from using it: the kernel release already identifies the code.',
     ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
@@ -1290,6 +1304,7 @@ const MODULE_INFO_DOCS: MacroDoc[] = [
     section: '.modinfo',
     details: paragraphs(
       'Stored as `import_ns=NS`. Using a symbol from a namespace without importing it makes modpost fail (`module <m> uses symbol <sym> from namespace <NS>, but does not import it.`) and the loader refuse the module, unless CONFIG_MODULE_ALLOW_MISSING_NAMESPACE_IMPORTS is set. `make nsdeps` can add the missing lines.',
+      MODINFO_PLACEMENT,
     ),
     mistakes: ['Using the wrong spelling for the kernel version (identifier vs. string literal, see version notes).'],
     versionNotes:
@@ -1313,7 +1328,7 @@ const MODULE_INFO_DOCS: MacroDoc[] = [
     summary: 'Generic form behind all MODULE_* info macros: stores `tag=value` in `.modinfo`.',
     section: '.modinfo',
     details: paragraphs(
-      'MODULE_LICENSE, MODULE_AUTHOR, MODULE_DESCRIPTION, MODULE_ALIAS, MODULE_FIRMWARE, MODULE_SOFTDEP and MODULE_IMPORT_NS all expand to it. Some tags are read by tools (e.g. `intree`, `vermagic`, `srcversion`, added by kbuild). ' + MODINFO_PLACEMENT,
+      'MODULE_LICENSE, MODULE_AUTHOR, MODULE_DESCRIPTION, MODULE_ALIAS, MODULE_FIRMWARE, MODULE_SOFTDEP and MODULE_IMPORT_NS all expand to it. Some tags are added automatically by modpost (e.g. `intree`, `vermagic`, `srcversion`). ' + MODINFO_PLACEMENT,
     ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
@@ -1326,6 +1341,7 @@ const MODULE_INFO_DOCS: MacroDoc[] = [
 const PARAM_TYPES = 'byte, hexint, short, ushort, int, uint, long, ulong, ullong, charp, bool, invbool';
 
 const PARAM_PERM_TEXT =
+  'Each parameter is described by a `struct kernel_param` that the macro emits in the `__param` section. ' +
   '`perm` is the sysfs mode of `/sys/module/<module>/parameters/<name>`: `0` means no sysfs file, `0444` world-readable, `0644` readable and writable by root. ' +
   'It is checked at compile time: it must be between 0 and 0777, must not be world-writable, and "readable" and "writable" may not be granted to group/others more than to the owner.';
 
@@ -1349,7 +1365,7 @@ const PARAM_DOCS: MacroDoc[] = [
     builtinVsModule:
       'Module: set at load time and listed by `modinfo` (the type goes into `.modinfo` as `parmtype`). Built-in: set on the kernel command line as `<module>.<name>=value`; the sysfs file exists as well.',
     details: paragraphs(
-      'The variable must already be declared. The macro emits a `struct kernel_param` in the `__param` section that points to the variable and to the parser for `type`.',
+      'The variable must already be declared; the parameter entry points to it and to the parser for `type`.',
       `Standard types: ${PARAM_TYPES}. \`charp\` is a \`char *\` whose string the kernel allocates; \`bool\` accepts 0/1, y/n, Y/N; \`invbool\` is the inverted bool.`,
       PARAM_PERM_TEXT,
       PARAM_SETTING_TEXT,
@@ -1630,7 +1646,7 @@ const EXPORT_DOCS: MacroDoc[] = [
     details: paragraphs(
       'Define it before including `<linux/export.h>` or, for a whole directory, in the Makefile (`ccflags-y += -DDEFAULT_SYMBOL_NAMESPACE=...`). Users then need `MODULE_IMPORT_NS()`.',
     ),
-    mistakes: ['Defining it after the headers were included: it has no effect on the already expanded definitions, or triggers a redefinition warning.'],
+    mistakes: ['Defining it after `<linux/export.h>` was included: the export macros were already set up without it, so it has no effect.'],
     versionNotes: '6.1–6.12: the value is an identifier (`-DDEFAULT_SYMBOL_NAMESPACE=FOO`). 6.13+: a string literal (`-DDEFAULT_SYMBOL_NAMESPACE=\'"FOO"\'`).',
   },
 ];
@@ -1785,7 +1801,6 @@ function printVariantDocs(prefix: 'pr' | 'dev', rows: PrintVariantRow[]): MacroD
       signature,
       summary: what,
       details: paragraphs(
-        what,
         row.kind === 'once'
           ? 'The flag is a hidden static variable per call site. Reloading a module gives it a fresh flag, so the message can appear once per load.'
           : 'Use it for messages that can be triggered from user space or by hardware at high rates, so that the log cannot be flooded.',
@@ -1941,7 +1956,7 @@ const DEV_MISC: MacroDoc[] = [
     signature: 'dev_err_probe(dev, err, fmt, ...)',
     summary: 'Reports a probe failure and returns `err`; stays quiet for `-EPROBE_DEFER` and records the deferral reason instead.',
     details: paragraphs(
-      'Meant for probe error paths: `return dev_err_probe(dev, PTR_ERR(clk), "failed to get clock\\n");`. For `-EPROBE_DEFER` it only logs at debug level and stores the message as the deferral reason, visible in `/sys/kernel/debug/devices_deferred`; for other errors it prints like `dev_err()` and appends the error value.',
+      'Meant for probe error paths: `return dev_err_probe(dev, PTR_ERR(clk), "failed to get clock\\n");`. For `-EPROBE_DEFER` it only logs at debug level and stores the message as the deferral reason, visible in `/sys/kernel/debug/devices_deferred`; for other errors it prints like `dev_err()` with the error code in front of the message (e.g. `error -ENODEV: ...`).',
       'The return value is `err`, so it fits into a `return` statement.',
     ),
     mistakes: [
@@ -1958,7 +1973,7 @@ const DEV_MISC: MacroDoc[] = [
     summary: 'Like `dev_err_probe()`, but reports non-deferral errors at warning level.',
     details: paragraphs('Same `-EPROBE_DEFER` handling as `dev_err_probe()`; returns `err`.'),
     mistakes: ['Using it on 6.1–6.10 kernels, where it does not exist (unless backported by the distribution).'],
-    versionNotes: 'Added around 6.11 (exact release unverified; also present in some stable trees). Not in 6.1.0.',
+    versionNotes: 'Added in the 6.11/6.12 time frame (exact release unverified; also backported to some stable trees). Not in 6.1.0.',
   },
 ];
 

@@ -6,14 +6,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Language, Parser } from 'web-tree-sitter';
 
-/** Directory holding web-tree-sitter.wasm and tree-sitter-c.wasm: dist/ when bundled, else node_modules. */
+/** web-tree-sitter.wasm and tree-sitter-c.wasm: next to the bundle in dist/, else in node_modules. */
 function wasmPaths(): { runtime: string; grammar: string } {
-  const bundled = { runtime: path.join(__dirname, 'web-tree-sitter.wasm'), grammar: path.join(__dirname, 'tree-sitter-c.wasm') };
-  if (fs.existsSync(bundled.runtime) && fs.existsSync(bundled.grammar)) return bundled;
-  return {
-    runtime: require.resolve('web-tree-sitter/web-tree-sitter.wasm'),
-    grammar: path.join(path.dirname(require.resolve('tree-sitter-c/package.json')), 'tree-sitter-c.wasm'),
-  };
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const bundled = { runtime: path.join(dir, 'web-tree-sitter.wasm'), grammar: path.join(dir, 'tree-sitter-c.wasm') };
+    if (fs.existsSync(bundled.runtime) && fs.existsSync(bundled.grammar)) return bundled;
+    const modules = path.join(dir, 'node_modules');
+    const installed = { runtime: path.join(modules, 'web-tree-sitter', 'web-tree-sitter.wasm'), grammar: path.join(modules, 'tree-sitter-c', 'tree-sitter-c.wasm') };
+    if (fs.existsSync(installed.runtime) && fs.existsSync(installed.grammar)) return installed;
+    if (path.dirname(dir) === dir) throw new Error(`tree-sitter WASM files not found near ${__dirname}: run npm install && npm run build`);
+  }
 }
 
 let language: Promise<Language> | undefined;
