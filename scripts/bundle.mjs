@@ -28,6 +28,9 @@ await Promise.all(entries.map(([entry, name]) => esbuild.build({
   target: 'node20',
   format: 'cjs',
   external: ['vscode'],
+  // web-tree-sitter's CommonJS build reads import.meta.url, which CommonJS bundles lack.
+  define: { 'import.meta.url': '__import_meta_url' },
+  banner: { js: "const __import_meta_url = require('url').pathToFileURL(__filename).href;" },
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',

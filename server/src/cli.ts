@@ -1,5 +1,6 @@
 // kmodcheck: the language server's analyzer as a command-line checker for terminals and CI.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzePaths, type AnalysisOptions, type ProjectAnalysis } from './engine/project';
@@ -18,6 +19,7 @@ options:
   --kdir DIR                kernel build directory; its version selects the rules
   --extra-warn              as modpost with W=1
   --disable CODE            do not report CODE (repeatable)
+  --files-from FILE         also check the paths listed in FILE, one per line (- for stdin)
   -h, --help                this text
 
 exit status: 0 no findings, 1 findings, 2 usage or input errors (other inputs are still checked)`;
@@ -57,6 +59,15 @@ export function parseArgs(argv: readonly string[]): CliArgs | 'help' {
       case '--kdir': args.options.kdir = take(); break;
       case '--extra-warn': args.options.extraWarn = true; break;
       case '--disable': disabled.push(take()); break;
+      case '--files-from': {
+        const list = take();
+        try {
+          args.paths.push(...fs.readFileSync(list === '-' ? 0 : list, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+        } catch (error) {
+          throw new UsageError(`cannot read --files-from ${list}: ${(error as Error).message}`);
+        }
+        break;
+      }
       case '--': args.paths.push(...rest.splice(0)); break;
       default:
         if (flag.startsWith('-')) throw new UsageError(`unknown option '${flag}'`);
@@ -154,7 +165,7 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
   }
   let analysis: ProjectAnalysis;
   try {
-    analysis = await analyzePaths(args.paths, args.options);
+    analysis = await analyzePaths(args.paths, { ...args.options, keepFacts: args.command === 'symbols' });
   } catch (error) {
     err.write(`kmodcheck: ${(error as Error).message}\n`);
     return 2;

@@ -29,6 +29,9 @@ export interface ResolvedSymbol {
   generatedBy?: MacroUse;
 }
 
+/** 1 for init/exit sections, whose memory goes away; 0 for permanent ones. */
+const isTransient = (section: string): number => (/^\.(init|exit|meminit|memexit)\./.test(section) ? 1 : 0);
+
 /** Name lookup with C linkage: a file's own definitions first, then other files' non-static ones. */
 export class ModuleSymbols {
   private readonly perFile = new Map<string, Map<string, ResolvedSymbol>>();
@@ -43,8 +46,13 @@ export class ModuleSymbols {
       for (const def of file.symbols) {
         if (!def.isDefinition) continue;
         const resolved: ResolvedSymbol = { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def };
+        // A name defined twice (alternative #if branches) resolves to its permanent variant, so
+        // only a reference that is wrong in every configuration is reported.
+        const previous = own.get(def.name);
+        if (previous && isTransient(previous.section) <= isTransient(def.section)) continue;
         own.set(def.name, resolved);
-        if (!def.isStatic && !this.global.has(def.name)) this.global.set(def.name, resolved);
+        const global = this.global.get(def.name);
+        if (!def.isStatic && (!global || isTransient(global.section) > isTransient(def.section))) this.global.set(def.name, resolved);
       }
       for (const use of file.macroUses) {
         const macro = moduleMacro(use.macro);
@@ -91,8 +99,9 @@ export function checkModule(files: readonly FileFacts[], options: CheckOptions):
   for (const file of files) {
     for (const ref of file.references) {
       const target = symbols.resolve(file.uri, ref.name);
-      const source = symbols.resolve(file.uri, ref.from);
-      if (!target || !source || target === source) continue;
+      const fromDef = file.symbols[ref.fromIndex];
+      if (!target || !fromDef || target.def === fromDef || target.def?.alwaysInline) continue;
+      const source = { section: fromDef.section, kind: fromDef.kind };
       const verdict = judgeReference(profile, { fromSymbol: ref.from, fromSection: source.section, toSymbol: target.name, toSection: target.section }, options.extraWarn);
       const words = { from: ref.from, fromSection: source.section, fromKind: source.kind, to: target.name, toSection: target.section, toKind: target.kind };
       if (verdict.mismatch && !verdict.whitelistedBy) {

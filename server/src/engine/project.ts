@@ -20,6 +20,10 @@ export interface AnalysisOptions {
   kdir?: string;
   extraWarn?: boolean;
   disabledCodes?: readonly string[];
+  /** Keep every file's facts in the result (default true); false bounds memory on big trees. */
+  keepFacts?: boolean;
+  /** Called after each module with the number of files it had. */
+  onProgress?: (files: number) => void;
 }
 
 export interface AnalysisContext {
@@ -129,27 +133,35 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
   }
   const modules = groupIntoModules([...requested]);
   const ownPool = pool ?? new FactsPool();
-  try {
-    const facts = new Map<string, FileFacts>();
-    await Promise.all(modules.flatMap((module) => module.sources.map(async (source) => {
-      if (facts.has(source)) return;
-      if (!requested.has(source) && !fs.existsSync(source)) return; // member listed in Kbuild but absent
+  const disabledCodes = new Set(options.disabledCodes ?? []);
+  const requestedUris = new Set([...requested].map(fileUri));
+  const findings: Finding[] = [];
+  const kept: FileFacts[] = [];
+  // Modules are checked as soon as their files are in, then their facts are dropped (unless the
+  // caller wants them), so memory stays bounded on a whole kernel tree.
+  const checkOne = async (module: KbuildModule): Promise<void> => {
+    const sources = module.sources.filter((source) => requested.has(source) || fs.existsSync(source));
+    const facts = await Promise.all(sources.map(async (source) => {
       const result = await ownPool.analyze(fileUri(source), source, { ...context.extract, builtin: module.builtin });
-      facts.set(source, result);
       if (result.unanalysable && requested.has(source)) errors.push(`${source}: ${result.unanalysable}`);
-    })));
-    const disabledCodes = new Set(options.disabledCodes ?? []);
-    const findings: Finding[] = [];
-    const requestedUris = new Set([...requested].map(fileUri));
-    for (const module of modules) {
-      const moduleFacts = module.sources.map((source) => facts.get(source)).filter((f): f is FileFacts => f !== undefined);
-      const moduleFindings = checkModule(moduleFacts, { profile: context.profile, extraWarn: options.extraWarn, builtin: module.builtin, disabledCodes });
-      findings.push(...moduleFindings.filter((finding) => requestedUris.has(finding.uri)));
-    }
+      return result;
+    }));
+    const moduleFindings = checkModule(facts, { profile: context.profile, extraWarn: options.extraWarn, builtin: module.builtin, disabledCodes });
+    findings.push(...moduleFindings.filter((finding) => requestedUris.has(finding.uri)));
+    if (options.keepFacts !== false) kept.push(...facts);
+    options.onProgress?.(sources.length);
+  };
+  try {
+    // Enough modules in flight to keep every worker busy, few enough to bound memory.
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(modules.length, 64) }, async () => {
+      while (next < modules.length) await checkOne(modules[next++]);
+    });
+    await Promise.all(lanes);
     findings.sort((a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     return {
       findings,
-      files: [...facts.values()],
+      files: kept,
       modules: modules.map((m) => ({ name: m.name, files: m.sources, builtin: m.builtin })),
       errors,
       context,

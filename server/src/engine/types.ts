@@ -25,6 +25,8 @@ export interface SymbolDef {
   isDefinition: boolean;
   isStatic: boolean;
   isConst: boolean;
+  /** __always_inline functions are copied into their callers: calling them leaves no reference. */
+  alwaysInline?: boolean;
   /** Range of the name identifier. */
   nameRange: Range;
   /** Range of the whole item (declaration or function definition). */
@@ -39,6 +41,8 @@ export interface Reference {
   range: Range;
   /** Name of the top-level symbol whose body/initializer contains the reference. */
   from: string;
+  /** Index in FileFacts.symbols of that symbol (names can repeat across #if branches). */
+  fromIndex: number;
 }
 
 /** A symbol-generating or symbol-using macro at file scope: module_init(x), EXPORT_SYMBOL(x), … */

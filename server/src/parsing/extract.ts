@@ -164,6 +164,7 @@ class Extractor {
       nameRange: this.lines.rangeOf(info.nameNode.startIndex, info.nameNode.endIndex),
       fullRange: this.lines.rangeOf(item.startIndex, item.endIndex),
       annotationRanges: ranges.map((macro) => this.lines.rangeOf(macro.start, macro.end)),
+      ...(macros.some((macro) => macro.name === '__always_inline') ? { alwaysInline: true } : {}),
     };
     this.symbols.push(symbol);
     return symbol;
@@ -178,7 +179,7 @@ class Extractor {
     if (!info) return;
     const { isStatic } = this.storage(node);
     const symbol = this.addSymbol({ ...info, isFunction: true }, node, macros, { isDefinition: true, isStatic, hasInitializer: false });
-    if (body) this.collectReferences(body, symbol.name, parameterNames(info.parameters));
+    if (body) this.collectReferences(body, symbol.name, this.symbols.length - 1, parameterNames(info.parameters));
   }
 
   private declaration(node: Node): void {
@@ -192,7 +193,7 @@ class Extractor {
       if (!info) continue;
       const isDefinition = !info.isFunction && (!isExtern || value !== null);
       const symbol = this.addSymbol(info, node, macros, { isDefinition, isStatic, hasInitializer: value !== null });
-      if (value) this.collectReferences(value, symbol.name, []);
+      if (value) this.collectReferences(value, symbol.name, this.symbols.length - 1, []);
     }
   }
 
@@ -214,7 +215,7 @@ class Extractor {
   }
 
   /** Identifiers used inside `subtree` that are not local names, attributed to `from`. */
-  private collectReferences(subtree: Node, from: string, parameters: string[]): void {
+  private collectReferences(subtree: Node, from: string, fromIndex: number, parameters: string[]): void {
     const cursor: TreeCursor = subtree.walk();
     const scopes: { depth: number; names: Set<string> }[] = [{ depth: -1, names: new Set(parameters) }];
     const isLocal = (name: string): boolean => scopes.some((scope) => scope.names.has(name));
@@ -229,7 +230,7 @@ class Extractor {
           const name = source.slice(cursor.startIndex, cursor.endIndex);
           if (cursor.currentFieldName === 'declarator') scopes[scopes.length - 1].names.add(name);
           else if (!isLocal(name)) {
-            this.references.push({ name, range: this.lines.rangeOf(cursor.startIndex, cursor.endIndex), from });
+            this.references.push({ name, range: this.lines.rangeOf(cursor.startIndex, cursor.endIndex), from, fromIndex });
           }
         } else if (type === 'call_expression') {
           descend = this.callIsReferencing(cursor);
