@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages_for() {
   case "$1" in
-    kbuild)  echo "linux-headers-amd64 make gcc libelf-dev" ;;
+    kbuild)  echo "linux-headers-amd64 make gcc libelf-dev kmod" ;;
     vm)      echo "qemu-system-x86 busybox-static binutils xz-utils" ;;
     browser) echo "chromium libkrb5-dev ripgrep build-essential python3" ;;
     source)  echo "linux-source-6.1 xz-utils" ;;

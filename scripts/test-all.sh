@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Every test tier, in order. Each tier installs what it needs or fails naming the missing package.
+# Every test tier, in order. Each tier installs what it needs (Debian packages through
+# scripts/setup-system.sh, code-server into .tools/) or fails naming what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tier() { printf '\n=== %s ===\n' "$1"; }
+started=$SECONDS
+tier() { printf '\n=== %s (%ss elapsed) ===\n' "$1" $((SECONDS - started)); }
 
 tier "install + build"
 npm ci --no-audit --no-fund >/dev/null
@@ -12,8 +14,27 @@ npm run build
 tier "lint"
 npm run lint
 
-tier "unit + LSP (mocha)"
+tier "unit + LSP over stdio"
 npm run test:unit
 
-echo
-echo "all tiers passed"
+tier "adversarial (fuzz)"
+bash scripts/test-fuzz.sh
+
+tier "kbuild ground truth (real modpost)"
+bash scripts/test-kbuild.sh
+
+if [ -f scripts/test-kbuild-client.sh ]; then
+  tier "client: tasks, kernel dir, problem matchers on real kbuild logs"
+  bash scripts/test-kbuild-client.sh
+fi
+
+tier "real VS Code (code-server + chromium, offline)"
+bash scripts/test-vscode.sh
+
+tier "grammars (vscode-textmate)"
+bash scripts/test-grammar.sh
+
+tier "VM loop (real qemu)"
+bash scripts/test-vm.sh
+
+printf '\nall tiers passed in %ss\n' $((SECONDS - started))

@@ -2,7 +2,7 @@
 // Nothing here analyses anything itself.
 
 import {
-  CodeActionKind, createConnection, DidChangeConfigurationNotification, ProposedFeatures, TextDocuments,
+  CodeActionKind, createConnection, ErrorCodes, ResponseError, DidChangeConfigurationNotification, ProposedFeatures, TextDocuments,
   TextDocumentSyncKind, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -22,6 +22,7 @@ const headers = new HeaderIndex();
 const publisher = new DiagnosticsPublisher(connection, documents, service);
 let pullConfiguration = false;
 let initializationSettings: Partial<ServerSettings> = {};
+let shutDown = false;
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   pullConfiguration = !!params.capabilities.workspace?.configuration;
@@ -57,6 +58,7 @@ documents.onDidChangeContent((event) => publisher.schedule(event.document.uri));
 documents.onDidClose((event) => publisher.closed(event.document.uri));
 
 const withDocument = <T>(uri: string, fallback: T, run: (document: TextDocument) => Promise<T>): Promise<T> => {
+  if (shutDown) return Promise.reject(new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down'));
   const document = documents.get(uri);
   return document ? run(document).catch((error: unknown) => {
     connection.console.error(`kmod-lsp: request on ${uri} failed: ${(error as Error)?.stack ?? error}`);
@@ -70,6 +72,7 @@ connection.onDocumentSymbol((params) => withDocument(params.textDocument.uri, []
 connection.onCodeAction((params) => withDocument(params.textDocument.uri, [], (document) => codeActions(document, params, service, documents)));
 
 connection.onShutdown(async () => {
+  shutDown = true;
   publisher.dispose();
   await service.dispose();
 });
