@@ -56,7 +56,7 @@ class Blanker {
 function logicalLineEnd(text: string, i: number): number {
   const n = text.length;
   for (;;) {
-    let nl = text.indexOf('\n', i);
+    const nl = text.indexOf('\n', i);
     if (nl < 0) return n;
     let j = nl - 1;
     if (j >= 0 && text.charCodeAt(j) === CR) j--;

@@ -1,0 +1,77 @@
+import * as assert from 'node:assert/strict';
+import { LspSession, type PublishedDiagnostics } from '../test-support/lsp-client';
+
+type Edit = { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string };
+type Action = { title: string; isPreferred?: boolean; edit: { changes: Record<string, Edit[]> } };
+
+function applyEdits(text: string, edits: Edit[]): string {
+  const lines = text.split('\n');
+  const offset = (p: Edit['range']['start']): number => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  for (const edit of [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))) {
+    text = text.slice(0, offset(edit.range.start)) + edit.newText + text.slice(offset(edit.range.end));
+  }
+  return text;
+}
+
+/** One source per finding code, with the quick fix expected first. */
+const CASES: { code: string; source: string; title: RegExp }[] = [
+  { code: 'section-mismatch', title: /^Remove __initdata from data$/, source: 'static int data __initdata = 1;\nstatic void __exit bye(void) { pr_info("%d", data); }\nmodule_exit(bye);\n' },
+  { code: 'section-mismatch', title: /^Remove __init from helper/, source: 'static int __init helper(void) { return 1; }\nint runtime(void) { return helper(); }\n' },
+  { code: 'export-init-exit', title: /^Remove __init from setup_thing/, source: 'int __init setup_thing(void) { return 0; }\nEXPORT_SYMBOL_GPL(setup_thing);\n' },
+  { code: 'section-type-conflict', title: /^Change __initdata to __initconst on banner$/, source: 'static const char banner[] __initdata = "x";\n' },
+  { code: 'module-exit-init', title: /^Change __init to __exit on stop$/, source: 'static void __init stop(void) { }\nmodule_exit(stop);\n' },
+  { code: 'module-init-exit', title: /^Change __exit to __init on start$/, source: 'static int __exit start(void) { return 0; }\nmodule_init(start);\n' },
+  { code: 'unchecked-init-reference', title: /^Remove __init from helper/, source: 'static int __init helper(void) { return 1; }\nstatic int (*const tbl[])(void) = { helper };\n' },
+];
+
+describe('quick fixes over LSP', function () {
+  this.timeout(30_000);
+  let session: LspSession;
+  before(async () => {
+    session = new LspSession({ kernelVersion: '6.1' });
+    await session.initialize();
+  });
+  after(() => session.close());
+
+  for (const [i, c] of CASES.entries()) {
+    it(`${c.code}: "${c.title.source}" leaves no finding of that code`, async () => {
+      const uri = `file:///nonexistent/fixes/case${i}.c`;
+      const hasCode = (p: PublishedDiagnostics): boolean => p.diagnostics.some((d) => d.code === c.code);
+      const first = session.diagnostics(uri, hasCode);
+      await session.open(uri, c.source);
+      const diagnostic = (await first).diagnostics.find((d) => d.code === c.code)!;
+      const actions = await session.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } }) as Action[];
+      assert.ok(actions.length > 0, 'no quick fix offered');
+      assert.match(actions[0].title, c.title);
+      assert.equal(actions[0].isPreferred, true);
+      const fixed = applyEdits(c.source, actions[0].edit.changes[uri]);
+      const after = session.diagnostics(uri, (p) => p.version === 2);
+      await session.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
+      assert.deepEqual((await after).diagnostics.filter((d) => d.code === c.code), [], `still there after the fix:\n${fixed}`);
+    });
+  }
+
+  it('offers "Mark caller __init" only when every caller of it is init code', async () => {
+    const uri = 'file:///nonexistent/fixes/caller.c';
+    const source = 'static int __init helper(void) { return 1; }\nstatic int setup(void) { return helper(); }\nstatic int __init m_init(void) { return setup(); }\nmodule_init(m_init);\n';
+    const published = session.diagnostics(uri, (p) => p.diagnostics.length > 0);
+    await session.open(uri, source);
+    const [diagnostic] = (await published).diagnostics;
+    const titles = (await session.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } }) as Action[]).map((a) => a.title);
+    assert.ok(titles.includes('Mark setup __init (all its callers are init code)'), titles.join(', '));
+
+    const uri2 = 'file:///nonexistent/fixes/caller2.c';
+    const published2 = session.diagnostics(uri2, (p) => p.diagnostics.length > 0);
+    await session.open(uri2, source + 'int later(void) { return setup(); }\n');
+    const [diagnostic2] = (await published2).diagnostics;
+    const titles2 = (await session.connection.sendRequest('textDocument/codeAction', { textDocument: { uri: uri2 }, range: diagnostic2.range, context: { diagnostics: [diagnostic2] } }) as Action[]).map((a) => a.title);
+    assert.ok(!titles2.some((t) => t.startsWith('Mark setup')), titles2.join(', '));
+  });
+
+  it('lists functions and variables with their section in the outline', async () => {
+    const uri = 'file:///nonexistent/fixes/outline.c';
+    await session.open(uri, 'static int data __initdata = 1;\nstatic int __init m_init(void) { return data; }\n');
+    const symbols = await session.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }) as { name: string; detail: string }[];
+    assert.deepEqual(symbols.map((s) => `${s.name} ${s.detail}`), ['data .init.data (__initdata)', 'm_init .init.text (__init)']);
+  });
+});

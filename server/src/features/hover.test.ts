@@ -1,0 +1,65 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MACRO_DOCS } from '../knowledge/macro-docs';
+import { LspSession, REPO_ROOT } from '../test-support/lsp-client';
+
+/** Section names mentioned in a doc's section field (it may carry version notes). */
+const sectionNames = (section: string): string[] => section.match(/\.[a-z_][a-z0-9_.]*[a-z0-9_]/gi) ?? [];
+
+describe('hover over LSP', function () {
+  this.timeout(60_000);
+  let session: LspSession;
+  before(async () => {
+    session = new LspSession({ kernelVersion: '6.1' });
+    await session.initialize();
+  });
+  after(() => session.close());
+
+  it(`explains every one of the ${MACRO_DOCS.length} macros in the knowledge table, with its section`, async () => {
+    const uri = 'file:///nonexistent/hover/all-macros.c';
+    const text = MACRO_DOCS.map((doc) => `${doc.name}\n`).join('');
+    await session.open(uri, text);
+    for (const [line, doc] of MACRO_DOCS.entries()) {
+      const hover = await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 1 } }) as { contents: { value: string } } | null;
+      assert.ok(hover && hover.contents.value.length > 0, `no hover for ${doc.name}`);
+      assert.ok(hover.contents.value.includes(doc.summary), `hover for ${doc.name} lacks its summary`);
+      for (const section of sectionNames(doc.section ?? '')) assert.ok(hover.contents.value.includes(section), `hover for ${doc.name} does not mention ${section}`);
+    }
+  });
+
+  it('shows hello3_data as .init.data and lists hello_3_exit as a mismatching reader', async () => {
+    const file = path.join(REPO_ROOT, 'examples', 'hello-3', 'hello-3.c');
+    const uri = pathToFileURL(file).href;
+    await session.open(uri, fs.readFileSync(file, 'utf8'));
+    const hover = await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 11, character: 16 } }) as { contents: { value: string } };
+    assert.match(hover.contents.value, /hello3_data\*\* — variable in `\.init\.data`/);
+    assert.match(hover.contents.value, /freed right after the module init function returns/);
+    assert.match(hover.contents.value, /`hello_3_init` \(`\.init\.text`\) line 16\n/);
+    assert.match(hover.contents.value, /⚠ `hello_3_exit` \(`\.exit\.text`\) line 22 — \*\*mismatch\*\*/);
+  });
+
+  it('shows the real definition of __initdata from the kernel headers when a build dir is configured', async function () {
+    const kdir = fs.readdirSync('/usr/src').filter((d) => /^linux-headers-.*-amd64$/.test(d)).sort().pop();
+    assert.ok(kdir, 'kernel headers not found: install linux-headers-amd64 (bash scripts/setup-system.sh kbuild)');
+    const withHeaders = new LspSession({ kernelBuildDir: path.join('/usr/src', kdir) });
+    try {
+      await withHeaders.initialize();
+      const file = path.join(REPO_ROOT, 'examples', 'hello-3', 'hello-3.c');
+      const uri = pathToFileURL(file).href;
+      await withHeaders.open(uri, fs.readFileSync(file, 'utf8'));
+      const hover = await withHeaders.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 11, character: 26 } }) as { contents: { value: string } };
+      assert.match(hover.contents.value, /freed/);
+      const link = /Defined in \[([^\]]+):(\d+)\]\((file:\/\/[^#)]+)#L(\d+)\)/.exec(hover.contents.value);
+      assert.ok(link, hover.contents.value);
+      const header = fs.readFileSync(new URL(link[3]), 'utf8').split('\n')[Number(link[4]) - 1];
+      assert.match(header, /#define __initdata\s+__section\("\.init\.data"\)/);
+      const definition = await withHeaders.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: 11, character: 26 } }) as { uri: string; range: { start: { line: number } } };
+      assert.equal(definition.uri, link[3]);
+      assert.equal(definition.range.start.line + 1, Number(link[4]));
+    } finally {
+      await withHeaders.close();
+    }
+  });
+});
