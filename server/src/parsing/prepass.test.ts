@@ -54,3 +54,14 @@ describe('prepass', () => {
     }
   });
 });
+
+describe('prepass: loop macros', () => {
+  it('turns a for_each macro used as a loop header into an if of the same length', () => {
+    const source = 'void f(void) {\n\tat91_for_each_port(i)\n\t\tset(i);\n\tlist_for_each_entry(p, &head, node) {\n\t\tuse(p);\n\t}\n\tret = device_for_each_child(dev, NULL, fn);\n}\n';
+    const { text } = prepass(source);
+    assert.equal(text.length, source.length);
+    assert.match(text, /\n\tif {16}\(i\)\n/);
+    assert.match(text, /\n\tif {17}\(p, &head, node\) \{/);
+    assert.match(text, /ret = device_for_each_child\(/);
+  });
+});

@@ -102,6 +102,24 @@ function balancedEnd(text: string, open: number): number {
   return -1;
 }
 
+/** Iteration macros used as a loop header: `for_each_*`, `list_for_each_entry`, `idr_for_each_entry_ul`, … */
+const LOOP_MACRO = /^[a-z0-9_]*for_each[a-z0-9_]*$/;
+
+function nextNonBlank(text: string, i: number): number {
+  while (i < text.length && (text.charCodeAt(i) === SPACE || text.charCodeAt(i) === TAB)) i++;
+  return text.charCodeAt(i);
+}
+
+/** True when `start` begins a statement: after `;`, `{`, `}`, `)` (an if/for header), `:` or `else`. */
+function atStatementStart(text: string, start: number): boolean {
+  let j = start - 1;
+  while (j >= 0 && /\s/.test(text[j])) j--;
+  if (j < 0) return false;
+  const c = text[j];
+  if (c === ';' || c === '{' || c === '}' || c === ')' || c === ':') return true;
+  return j >= 3 && text.slice(j - 3, j + 1) === 'else' && !isIdentChar(text.charCodeAt(j - 4));
+}
+
 type Directive = 'if' | 'ifdef' | 'ifndef' | 'elif' | 'else' | 'endif' | 'other';
 
 function directiveOf(line: string): { kind: Directive; condition: string } {
@@ -193,6 +211,12 @@ export function prepass(text: string): PrepassResult {
     const start = i;
     while (i < n && isIdentChar(text.charCodeAt(i))) i++;
     const name = text.slice(start, i);
+    if (LOOP_MACRO.test(name) && atStatementStart(text, start) && nextNonBlank(text, i) === LPAREN) {
+      // `list_for_each_entry(p, &l, node) stmt` is not C; `if (p, &l, node) stmt` of the same
+      // length is, and keeps every argument a reference inside the statement's body.
+      out.replace(start, 'if' + ' '.repeat(name.length - 2));
+      continue;
+    }
     if (Object.prototype.hasOwnProperty.call(OBJECT_ANNOTATIONS, name)) {
       out.blank(start, i);
       macros.push({ name, start, end: i });
