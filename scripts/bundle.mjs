@@ -15,7 +15,8 @@ const entries = [
   ['server/src/engine/parse-worker.ts', 'parse-worker'],
   ['server/src/cli.ts', 'cli'],
   ['server/src/modpost/kbuildRun.ts', 'kbuild-run'],
-  ['client/src/kbuild/logFilter.ts', 'kmsg-follow'],
+  ['client/src/kbuild/kmsgFollow.ts', 'kmsg-follow'],
+  ['client/src/kbuild/kmodRun.ts', 'kmod-run'],
   ['client/src/vm/cli.ts', 'vmtest'],
 ].filter(([entry]) => existsSync(entry));
 

@@ -8,6 +8,7 @@ import { SCENARIO_STEPS } from './guestInit';
 import { splitModuleParams } from './initramfs';
 import { defaultCacheDir } from './kernelImage';
 import { defaultKernelBuildDir } from './kernelRelease';
+import { crashLines } from './explain';
 import { EXIT_CODES, formatSummary, toJson } from './report';
 import { AccelChoice, BootChoice, DEFAULT_OPTIONS, VmTestOptions, runVmTest } from './vmtest';
 
@@ -16,6 +17,7 @@ const USAGE = `Usage: kmod-vmtest [options]
   --module-dir DIR    module source directory (default: current directory)
   --ko NAME           which module to test when the directory builds several
   --params "a=1 b=2"  module parameters for insmod
+  --kernel-version V  modpost rules for explaining a crash with the analyzer's finding
   --settle S          seconds between insmod and rmmod (default ${DEFAULT_OPTIONS.settleSeconds})
   --timeout S         kill the guest after S seconds (default ${DEFAULT_OPTIONS.timeoutSeconds})
   --scenario LIST     comma-separated steps (default ${DEFAULT_OPTIONS.scenario.join(',')}); known: ${Object.keys(SCENARIO_STEPS).join(', ')}
@@ -62,13 +64,14 @@ const parseOptions = (argv: readonly string[]) => parseArgs({
     busybox: { type: 'string' },
     'no-build': { type: 'boolean' },
     json: { type: 'string' },
+    'kernel-version': { type: 'string' },
     keep: { type: 'boolean' },
     quiet: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
-export function parseCommandLine(argv: readonly string[]): (VmTestOptions & { json?: string; quiet: boolean }) | 'help' {
+export function parseCommandLine(argv: readonly string[]): (VmTestOptions & { json?: string; kernelVersion?: string; quiet: boolean }) | 'help' {
   let parsed: ReturnType<typeof parseOptions>;
   try {
     parsed = parseOptions(argv);
@@ -104,6 +107,7 @@ export function parseCommandLine(argv: readonly string[]): (VmTestOptions & { js
     extraKernelArgs: (values.append ?? '').split(/\s+/).filter(Boolean),
     keepWorkDir: values.keep ?? false,
     json: values.json,
+    kernelVersion: values['kernel-version'],
     quiet: values.quiet ?? false,
   };
 }
@@ -124,6 +128,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       note: (message) => process.stderr.write(`kmod-vmtest: ${message}\n`),
     });
     process.stdout.write(formatSummary(result));
+    for (const line of await crashLines(result, options.moduleDir, options.kernelVersion)) process.stdout.write(`${line}\n`);
     if (jsonFile) fs.writeFileSync(jsonFile, toJson(result));
     return result.clean ? EXIT_CODES.clean : EXIT_CODES.problems;
   } catch (err) {

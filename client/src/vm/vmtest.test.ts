@@ -68,6 +68,9 @@ describe('kmod-vmtest in qemu', function () {
     assert.match(run.stdout, /RIP: 0010:hello_3_exit\+0x0\/0x1000 \[hello_3\]/, 'console streamed to stdout');
     assert.match(run.stdout, new RegExp(`hello_3_exit\\+0x0/0x1000 \\[hello_3\\] → ${source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}`));
     assert.ok(!/\x1b/.test(run.stdout), 'no terminal escapes in the output'); // eslint-disable-line no-control-regex
+    // The $kmod-vm problem matcher's line, explained by the analyzer's finding on the __initdata read.
+    const matcher = new RegExp(`^${source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}:1: error: .*hello_3_exit\\+0x0 .*explained by hello-3\\.c:22: hello_3_exit \\(\\.exit\\.text\\) runs at rmmod, but hello3_data is __initdata.* \\[vm\\]$`, 'm');
+    assert.match(run.stdout, matcher);
   });
 
   it('the fixed hello-3 loads and unloads cleanly and its messages are captured', async () => {

@@ -123,7 +123,7 @@ export function checkModule(files: readonly FileFacts[], options: CheckOptions):
       }
     }
     for (const use of file.macroUses) checkMacroUse(use, file, symbols, options, report);
-    for (const def of file.symbols) checkSectionType(def, file.uri, report);
+    checkSectionTypes(file, report);
   }
   return findings;
 }
@@ -168,20 +168,55 @@ function checkMacroUse(use: MacroUse, file: FileFacts, symbols: ModuleSymbols, o
   }
 }
 
-/** gcc's "section type conflict" (reported, like gcc, on the name): const data in a writable init section, or the reverse. */
-function checkSectionType(def: SymbolDef, uri: string, report: (f: Finding) => void): void {
-  if (def.kind !== 'variable' || !def.isDefinition) return;
-  def.annotations.forEach((annotation) => {
-    const info = OBJECT_ANNOTATIONS[annotation];
-    if (!info?.dataKind) return;
-    const conflict = (info.dataKind === 'writable' && def.isConst) || (info.dataKind === 'readonly' && !def.isConst);
-    if (!conflict) return;
-    const fix = info.twin ? `use ${info.twin} instead` : def.isConst ? 'drop const or the annotation' : 'make it const';
-    report({
-      uri, range: def.nameRange, severity: 'error', code: 'section-type-conflict',
-      message: `${def.name} is ${def.isConst ? 'const' : 'writable'} but ${annotation} puts it in ${def.section}, a ${info.dataKind === 'writable' ? 'writable' : 'read-only'} section: gcc fails with "section type conflict" (module_init() already puts a writable pointer there). ${fix[0].toUpperCase()}${fix.slice(1)}.`,
-      from: null, to: { symbol: def.name, section: def.section },
-      related: [{ uri, range: def.annotationRanges[def.annotations.indexOf(annotation)], message: `${annotation} is here` }],
-    });
-  });
+/** Objects of one file per named section, split by data kind (gcc decides a section's type by them). */
+function sectionKinds(file: FileFacts): Map<string, { writable: number; readonly: number }> {
+  const kinds = new Map<string, { writable: number; readonly: number }>();
+  const add = (section: string, kind: 'writable' | 'readonly'): void => {
+    const entry = kinds.get(section) ?? { writable: 0, readonly: 0 };
+    entry[kind]++;
+    kinds.set(section, entry);
+  };
+  for (const def of file.symbols) {
+    if (def.kind === 'variable' && def.isDefinition && def.annotations.some((a) => OBJECT_ANNOTATIONS[a]?.dataKind)) add(def.section, def.isConst ? 'readonly' : 'writable');
+  }
+  // Hidden objects the kernel's macros add: module_init/module_exit keep a writable pointer in
+  // .init.data/.exit.data; __setup/early_param put const strings in .init.rodata.
+  for (const use of file.macroUses) {
+    const role = moduleMacro(use.macro)?.role;
+    if (role === 'module-init') add('.init.data', 'writable');
+    if (role === 'module-exit') add('.exit.data', 'writable');
+    if (use.macro === '__setup' || use.macro === 'early_param') add('.init.rodata', 'readonly');
+  }
+  return kinds;
+}
+
+/**
+ * gcc's "section type conflict" (reported, like gcc, on the name): const data in a writable init
+ * section or the reverse. It is an error as soon as another object of the other kind shares the
+ * section in the same file (module_init() alone adds a writable one to .init.data); until then it
+ * compiles, so it is a warning.
+ */
+function checkSectionTypes(file: FileFacts, report: (f: Finding) => void): void {
+  let kinds: Map<string, { writable: number; readonly: number }> | undefined;
+  for (const def of file.symbols) {
+    if (def.kind !== 'variable' || !def.isDefinition) continue;
+    for (const annotation of def.annotations) {
+      const info = OBJECT_ANNOTATIONS[annotation];
+      if (!info?.dataKind) continue;
+      const conflict = (info.dataKind === 'writable' && def.isConst) || (info.dataKind === 'readonly' && !def.isConst);
+      if (!conflict) continue;
+      kinds ??= sectionKinds(file);
+      const partners = kinds.get(def.section)?.[def.isConst ? 'writable' : 'readonly'] ?? 0;
+      const fix = info.twin ? `use ${info.twin} instead` : def.isConst ? 'drop const or the annotation' : 'make it const';
+      const consequence = partners > 0
+        ? `gcc fails with "section type conflict" (another ${def.isConst ? 'writable' : 'read-only'} object${info.dataKind === 'writable' ? ', such as the pointer module_init() adds,' : ''} shares ${def.section} in this file)`
+        : `it compiles only while no ${def.isConst ? 'writable' : 'const'} object shares ${def.section} in this file; the next one makes gcc fail with "section type conflict"`;
+      report({
+        uri: file.uri, range: def.nameRange, severity: partners > 0 ? 'error' : 'warning', code: 'section-type-conflict',
+        message: `${def.name} is ${def.isConst ? 'const' : 'writable'} but ${annotation} puts it in ${def.section}, a ${info.dataKind === 'writable' ? 'writable' : 'read-only'} section: ${consequence}. ${fix[0].toUpperCase()}${fix.slice(1)}.`,
+        from: null, to: { symbol: def.name, section: def.section },
+        related: [{ uri: file.uri, range: def.annotationRanges[def.annotations.indexOf(annotation)], message: `${annotation} is here` }],
+      });
+    }
+  }
 }

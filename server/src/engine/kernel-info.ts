@@ -5,12 +5,14 @@ import * as path from 'node:path';
 
 /** The release string (e.g. "6.1.0-56-amd64") of a build dir, or undefined when it has none. */
 export function kernelRelease(kdir: string): string | undefined {
-  try {
-    return fs.readFileSync(path.join(kdir, 'include/config/kernel.release'), 'utf8').trim() || undefined;
-  } catch { /* fall through to utsrelease.h */ }
+  // utsrelease.h first: Debian's include/config/kernel.release says "6.1.192", not "6.1.0-56-amd64".
   try {
     const header = fs.readFileSync(path.join(kdir, 'include/generated/utsrelease.h'), 'utf8');
-    return /UTS_RELEASE\s+"([^"]+)"/.exec(header)?.[1];
+    const release = /UTS_RELEASE\s+"([^"]+)"/.exec(header)?.[1];
+    if (release) return release;
+  } catch { /* fall back to kernel.release */ }
+  try {
+    return fs.readFileSync(path.join(kdir, 'include/config/kernel.release'), 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }

@@ -70,6 +70,14 @@ export const EXPLANATIONS: readonly Explanation[] = [
       'or the file is being compiled outside kbuild.',
   },
   {
+    id: 'section-type-conflict',
+    topics: ['build'],
+    pattern: /error: [‘'](?<object>[^’']+)[’'] causes a section type conflict with [‘'](?<other>[^’']+)[’']$/,
+    text:
+      '{object} shares a named section with {other} but differs in constness: const data belongs in __initconst (not __initdata), ' +
+      'writable data in __initdata; const exit data has no annotation of its own (drop __exitdata).',
+  },
+  {
     id: 'symvers-missing',
     topics: ['build'],
     pattern: /^WARNING: \S*(?:Module\.symvers|vmlinux\.o) is missing\.$/,
@@ -116,6 +124,12 @@ export const EXPLANATIONS: readonly Explanation[] = [
     text: 'Harmless: module BTF needs the kernel\'s vmlinux, which headers packages do not ship. The module works without it.',
   },
   // ---- load (insmod) -----------------------------------------------------------------------
+  {
+    id: 'insmod-no-file',
+    topics: ['load'],
+    pattern: /insmod.*could not load module (?<ko>\S+): No such file or directory/,
+    text: '{ko} does not exist: build the module first (Kernel Module: Build Module).',
+  },
   {
     id: 'insmod-invalid-format',
     topics: ['load'],
@@ -221,12 +235,17 @@ export const PROGRAM_PACKAGES: Readonly<Record<string, string>> = {
   pkexec: 'pkexec (policykit-1 on older releases)',
 };
 
-export function missingProgramText(program: string): string {
+/** Why a program could not be started (spawn error code ENOENT, EACCES, …), with the package to install. */
+export function missingProgramText(program: string, code = 'ENOENT'): string {
   const pkg = PROGRAM_PACKAGES[program];
   const hint = pkg ? ` Install it: sudo apt-get install ${pkg}` : '';
   const sbin = program === 'insmod' || program === 'rmmod' ? ' (it lives in /usr/sbin, which may not be on a normal user\'s PATH)' : '';
-  return `"${program}" was not found${sbin}.${hint}`;
+  const what = code === 'ENOENT' ? 'was not found' : `could not be started (${code}: not installed, or not executable for this user)`;
+  return `"${program}" ${what}${sbin}.${hint}`;
 }
+
+/** Exit status for a program that could not be started, as a shell reports it. */
+export const spawnFailureStatus = (code: string | undefined): number => (code === 'ENOENT' ? 127 : 126);
 
 /** Fills {name}: a pattern group that did not take part becomes empty, an unknown context value "unknown". */
 function fill(template: string, context: ExplainContext, groups: Record<string, string | undefined>): string {
@@ -244,14 +263,14 @@ export class Explainer {
     private readonly context: ExplainContext,
   ) {}
 
-  /** The explanation for this line, or undefined (also when already shown). */
-  explain(line: string): string | undefined {
+  /** The explanation for this line and its table id, or undefined (also when already shown). */
+  explain(line: string): { id: string; text: string } | undefined {
     for (const entry of EXPLANATIONS) {
       if (!entry.topics.includes(this.topic) || this.shown.has(entry.id)) continue;
       const match = entry.pattern.exec(line);
       if (!match) continue;
       this.shown.add(entry.id);
-      return fill(entry.text, this.context, match.groups ?? {});
+      return { id: entry.id, text: fill(entry.text, this.context, match.groups ?? {}) };
     }
     return undefined;
   }

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyzeModuleDir } from '../engine/project';
 import { absoluteGccLine, formatModpostLine, parseGccLine } from './diagnosticLines';
-import { Explainer, KMOD_PREFIX, missingProgramText } from './explanations';
+import { Explainer, KMOD_PREFIX, missingProgramText, spawnFailureStatus } from './explanations';
 import { declaredModules } from './kbuildModules';
 import { mapModpostDiagnostic, type MapContext, type ModuleAnalysis } from './mapper';
 import { parseModpostLine, type ModpostDiagnostic } from './modpostFormats';
@@ -104,7 +104,7 @@ export async function runKbuild(options: KbuildRunOptions, out: NodeJS.WritableS
     const absolute = gcc ? absoluteGccLine(gcc, options.moduleDir) : undefined;
     if (absolute && fs.existsSync(path.resolve(options.moduleDir, gcc!.file))) chain = chain.then(() => stream.write(`${absolute}\n`));
     const explanation = explainer.explain(line);
-    if (explanation) chain = chain.then(() => say(stream, explanation));
+    if (explanation) chain = chain.then(() => say(stream, explanation.text));
   };
 
   const [program, ...args] = options.command;
@@ -125,8 +125,8 @@ export async function runKbuild(options: KbuildRunOptions, out: NodeJS.WritableS
 
   const exitCode = await new Promise<number>((resolve) => {
     child.on('error', (error: NodeJS.ErrnoException) => {
-      say(err, error.code === 'ENOENT' ? missingProgramText(path.basename(program)) : `cannot run ${program}: ${error.message}`);
-      resolve(error.code === 'ENOENT' ? 127 : 126);
+      say(err, missingProgramText(path.basename(program), error.code));
+      resolve(spawnFailureStatus(error.code));
     });
     child.on('close', (code, signal) => resolve(code ?? signalExitCode(signal)));
   });

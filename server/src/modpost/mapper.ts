@@ -220,8 +220,17 @@ function mapSymbolUse(diag: ModpostDiagnostic, view: ModuleView): MappedPosition
   return mapExport(diag, view);
 }
 
-/** The module's "main" file: where module_init() is, else its first source; line of module_init or 0. */
-function mapModuleFile(view: ModuleView): MappedPosition | undefined {
+/**
+ * A module-level problem (missing MODULE_LICENSE/MODULE_DESCRIPTION): the first of `nextTo` found
+ * (where the missing line belongs), else module_init(), else line 1 of the module's first source.
+ */
+function mapModuleFile(view: ModuleView, nextTo: readonly string[]): MappedPosition | undefined {
+  for (const macro of nextTo) {
+    for (const f of view.facts) {
+      const use = f.macroUses.find((u) => u.macro === macro);
+      if (use) return at(uriToPath(f.uri), use.range, 'module-file');
+    }
+  }
   for (const f of view.facts) {
     const use = f.macroUses.find((u) => {
       const role = moduleMacro(u.macro)?.role;
@@ -244,8 +253,8 @@ const MAPPERS: Readonly<Record<ModpostDiagnostic['kind'], KindMapper>> = {
   'exported-without-definition': (d, v) => mapExport(d, v),
   'exported-twice': (d, v) => mapExport(d, v),
   'common-symbol': (d, v) => mapSymbolUse(d, v),
-  'missing-license': (_d, v) => mapModuleFile(v),
-  'missing-description': (_d, v) => mapModuleFile(v),
+  'missing-license': (_d, v) => mapModuleFile(v, ['MODULE_DESCRIPTION', 'MODULE_AUTHOR']),
+  'missing-description': (_d, v) => mapModuleFile(v, ['MODULE_LICENSE', 'MODULE_AUTHOR']),
   'mismatch-summary': () => undefined,
   'symbol-list-missing': () => undefined,
 };

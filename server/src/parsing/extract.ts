@@ -176,9 +176,11 @@ class Extractor {
     this.skipMacrosBefore(node.endIndex);
     const declarator = node.childForFieldName('declarator');
     const info = declarator && analyseDeclarator(declarator, false);
-    if (!info) return;
+    // `define_machine(foo) { .probe = … }` parses as a "function" `define_machine (foo)` without a
+    // parameter list: a macro-made object in a section of its own, not code. Leave it alone.
+    if (!info?.isFunction) return;
     const { isStatic } = this.storage(node);
-    const symbol = this.addSymbol({ ...info, isFunction: true }, node, macros, { isDefinition: true, isStatic, hasInitializer: false });
+    const symbol = this.addSymbol(info, node, macros, { isDefinition: true, isStatic, hasInitializer: false });
     if (body) this.collectReferences(body, symbol.name, this.symbols.length - 1, parameterNames(info.parameters));
   }
 

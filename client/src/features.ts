@@ -1,0 +1,18 @@
+// Everything around building and running modules, registered by activate(): kernel build dir
+// detection + status bar, the kbuild task provider, the palette commands, the kernel log
+// terminals and the Workspace Trust handling.
+
+import type * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { registerKernelDir } from './kernelDir';
+import { registerKernelLog } from './kernelLog';
+import { registerStatusBar } from './status';
+import { registerTaskProvider } from './tasks';
+
+export function registerKbuildFeatures(context: vscode.ExtensionContext): void {
+  registerKernelDir(context);
+  registerStatusBar(context);
+  registerTaskProvider(context);
+  registerCommands(context);
+  registerKernelLog(context);
+}

@@ -1,0 +1,199 @@
+// Task provider for `"type": "kbuild"` tasks (tasks.json and the Run Task list): build, clean,
+// load, unload and kernel-log tasks as ProcessExecutions with argument vectors.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { readSettings, toolPaths } from './config';
+import { commandLine, TASK_KINDS, type TaskKind, type TaskRequest } from './kbuild/commandLines';
+import { bestGuess, readRelease, type KernelDir } from './kbuild/kernelDirDetect';
+import { messagePrefixesFromSource } from './kbuild/logFilter';
+import { isModuleDir, modulesOf } from './kbuild/moduleDirs';
+import { BUILD_TASK_MATCHERS, VM_TASK_MATCHERS } from './kbuild/problemMatchers';
+import { currentDetection, resolveKernelBuildDir } from './kernelDir';
+import { UNTRUSTED_EXPLANATION } from './trust';
+
+export const TASK_TYPE = 'kbuild';
+
+export interface KbuildTaskDefinition extends vscode.TaskDefinition {
+  type: typeof TASK_TYPE;
+  task: TaskKind;
+  /** Module directory; relative paths and ${workspaceFolder} are resolved against the task's folder. */
+  moduleDir?: string;
+  /** Kernel build directory; default: kmod.kernelBuildDir or the detected one. */
+  kernelBuildDir?: string;
+  /** Module parameters for load; default: kmod.moduleParameters. */
+  params?: string;
+  /** Which module of the directory (load/unload/module-log) when it builds several. */
+  module?: string;
+}
+
+const LABELS: Readonly<Record<TaskKind, string>> = {
+  build: 'Build module',
+  clean: 'Clean module',
+  load: 'Load module (insmod)',
+  unload: 'Unload module (rmmod)',
+  log: 'Follow kernel log',
+  'module-log': 'Follow module log',
+  vm: 'Test module in VM',
+};
+
+export interface TaskOptions {
+  /** Ask the user (quick pick of headers) instead of failing when a choice is needed. */
+  interactive: boolean;
+  /** Kernel build dir already chosen by the caller. */
+  kernelDir?: KernelDir;
+}
+
+/** `shown`: the user has already been told (e.g. the missing-headers notification). */
+export type TaskResult = { ok: true; task: vscode.Task } | { ok: false; reason: string; shown?: boolean };
+
+const folderOf = (scope: vscode.Task['scope']): vscode.WorkspaceFolder | undefined =>
+  scope !== undefined && typeof scope === 'object' ? scope : vscode.workspace.workspaceFolders?.[0];
+
+function resolveModuleDir(definition: KbuildTaskDefinition, folder: vscode.WorkspaceFolder | undefined): string | undefined {
+  const base = folder?.uri.fsPath;
+  const raw = (definition.moduleDir ?? '').replace(/\$\{workspaceFolder\}/g, base ?? '');
+  if (!raw) return base;
+  return path.isAbsolute(raw) ? raw : base ? path.join(base, raw) : undefined;
+}
+
+function kernelDirFromDefinition(definition: KbuildTaskDefinition, folder: vscode.WorkspaceFolder | undefined): KernelDir | undefined {
+  if (!definition.kernelBuildDir) return undefined;
+  const dir = definition.kernelBuildDir.replace(/\$\{workspaceFolder\}/g, folder?.uri.fsPath ?? '');
+  return { dir, release: readRelease(dir) ?? path.basename(dir), source: 'setting', matchesRunningKernel: false };
+}
+
+/** A task for a definition, or why it cannot be made (missing headers, module, …). */
+export async function createKbuildTask(
+  definition: KbuildTaskDefinition,
+  scope: vscode.WorkspaceFolder | vscode.TaskScope,
+  context: vscode.ExtensionContext,
+  options: TaskOptions,
+): Promise<TaskResult> {
+  if (!TASK_KINDS.includes(definition.task)) return { ok: false, reason: `unknown kbuild task "${String(definition.task)}" (one of ${TASK_KINDS.join(', ')})` };
+  const folder = typeof scope === 'object' ? scope : folderOf(undefined);
+  const moduleDir = resolveModuleDir(definition, folder);
+  if (!moduleDir || !fs.existsSync(moduleDir)) return { ok: false, reason: `module directory ${moduleDir ?? '(none: open a folder)'} does not exist` };
+  const needsModule = definition.task === 'load' || definition.task === 'unload' || definition.task === 'module-log';
+  const needsKernelDir = definition.task === 'build' || definition.task === 'clean' || definition.task === 'load' || definition.task === 'vm';
+  if ((definition.task === 'build' || definition.task === 'clean' || definition.task === 'vm' || needsModule) && !isModuleDir(moduleDir)) {
+    return { ok: false, reason: `no Kbuild/Makefile in ${moduleDir} declares a module (it needs a line like "obj-m += hello.o")` };
+  }
+  let kernelDir = options.kernelDir ?? kernelDirFromDefinition(definition, folder);
+  if (!kernelDir && needsKernelDir) {
+    kernelDir = options.interactive ? await resolveKernelBuildDir() : bestGuess(currentDetection());
+    if (!kernelDir && (definition.task === 'build' || definition.task === 'clean' || definition.task === 'vm')) {
+      const detection = currentDetection();
+      const reason = detection.kind === 'invalid-setting' ? detection.problem : 'no kernel build directory: install the kernel headers (see the status bar) or set kmod.kernelBuildDir';
+      return { ok: false, reason, shown: options.interactive };
+    }
+  }
+  const modules = modulesOf(moduleDir);
+  const module = definition.module ? modules.find((m) => m.name === definition.module || m.name.replace(/-/g, '_') === definition.module) : modules[0];
+  if (needsModule && !module) return { ok: false, reason: `no module ${definition.module ?? ''} in ${moduleDir}` };
+  if (definition.task === 'load' && module && !module.built) return { ok: false, reason: `${module.ko} does not exist yet: build the module first` };
+
+  const settings = readSettings(folder?.uri);
+  const request: TaskRequest = {
+    kind: definition.task,
+    kdir: kernelDir?.dir,
+    kdirRelease: kernelDir?.release,
+    moduleDir: path.resolve(moduleDir),
+    module,
+    params: definition.params,
+    logMatches: definition.task === 'module-log' && module ? moduleMessagePrefixes(module.sources) : undefined,
+  };
+  const line = commandLine(request, settings, toolPaths(context));
+  if (!line.ok) return { ok: false, reason: line.reason };
+  const { process: program, args, env, cwd } = line.command;
+  const execution = new vscode.ProcessExecution(program, args, { cwd, env });
+  const name = module && needsModule ? `${LABELS[definition.task]}: ${module.name}` : `${LABELS[definition.task]}: ${path.basename(moduleDir)}`;
+  const matchers = definition.task === 'build' ? BUILD_TASK_MATCHERS : definition.task === 'vm' ? VM_TASK_MATCHERS : [];
+  const task = new vscode.Task(definition, scope, name, TASK_TYPE, execution, matchers);
+  if (definition.task === 'build') task.group = vscode.TaskGroup.Build;
+  if (definition.task === 'clean') task.group = vscode.TaskGroup.Clean;
+  task.isBackground = definition.task === 'log' || definition.task === 'module-log';
+  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: task.isBackground ? vscode.TaskPanelKind.Dedicated : vscode.TaskPanelKind.Shared, clear: definition.task === 'build' };
+  return { ok: true, task };
+}
+
+/** The module's own printk texts, so the module log also shows lines that do not name the module. */
+export function moduleMessagePrefixes(sources: readonly string[]): string[] {
+  const prefixes = new Set<string>();
+  for (const source of sources) {
+    try {
+      messagePrefixesFromSource(fs.readFileSync(source, 'utf8')).forEach((p) => prefixes.add(p));
+    } catch { /* unreadable source: the module name still matches */ }
+  }
+  return [...prefixes].slice(0, 20);
+}
+
+/** A task that only prints why the requested one cannot run (tasks.json entries that are not runnable). */
+function refusalTask(definition: KbuildTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope, reason: string): vscode.Task {
+  const execution = new vscode.CustomExecution(async () => {
+    const write = new vscode.EventEmitter<string>();
+    const close = new vscode.EventEmitter<number>();
+    return {
+      onDidWrite: write.event,
+      onDidClose: close.event,
+      open: () => {
+        write.fire(`kmod: cannot run this kbuild task: ${reason}\r\n`);
+        close.fire(1);
+      },
+      close: () => undefined,
+    };
+  });
+  return new vscode.Task(definition, scope, `${LABELS[definition.task] ?? 'kbuild'}`, TASK_TYPE, execution);
+}
+
+/** Module directories in the workspace: folders whose Kbuild/Makefile declares obj-m. */
+export async function findModuleDirs(): Promise<string[]> {
+  const makefiles = await vscode.workspace.findFiles('**/{Kbuild,Makefile}', '{**/node_modules/**,**/.git/**}', 500);
+  const dirs = [...new Set(makefiles.map((uri) => path.dirname(uri.fsPath)))].filter(isModuleDir);
+  return dirs.sort();
+}
+
+export class KbuildTaskProvider implements vscode.TaskProvider {
+  constructor(private readonly context: vscode.ExtensionContext) {}
+
+  async provideTasks(): Promise<vscode.Task[]> {
+    if (!vscode.workspace.isTrusted) return [];
+    const tasks: vscode.Task[] = [];
+    for (const dir of await findModuleDirs()) {
+      const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir));
+      if (!folder) continue;
+      const relative = path.relative(folder.uri.fsPath, dir) || '.';
+      for (const kind of ['build', 'clean', 'load', 'unload', 'module-log'] as const) {
+        const result = await createKbuildTask({ type: TASK_TYPE, task: kind, moduleDir: relative }, folder, this.context, { interactive: false });
+        if (result.ok) tasks.push(result.task);
+      }
+    }
+    const logResult = await createKbuildTask(
+      { type: TASK_TYPE, task: 'log' },
+      vscode.workspace.workspaceFolders?.[0] ?? vscode.TaskScope.Workspace,
+      this.context,
+      { interactive: false },
+    );
+    if (logResult.ok) tasks.push(logResult.task);
+    return tasks;
+  }
+
+  async resolveTask(task: vscode.Task): Promise<vscode.Task | undefined> {
+    const definition = task.definition as KbuildTaskDefinition;
+    const scope = task.scope ?? vscode.TaskScope.Workspace;
+    if (!vscode.workspace.isTrusted) return refusalTask(definition, scope, `kbuild tasks ${UNTRUSTED_EXPLANATION}`);
+    const result = await createKbuildTask(definition, scope, this.context, { interactive: false });
+    if (!result.ok) return refusalTask(definition, scope, result.reason);
+    // VS Code requires the resolved task to carry the original definition object.
+    const resolved = new vscode.Task(definition, scope, task.name, TASK_TYPE, result.task.execution, task.problemMatchers.length ? task.problemMatchers : result.task.problemMatchers);
+    resolved.group = task.group ?? result.task.group;
+    resolved.isBackground = result.task.isBackground;
+    resolved.presentationOptions = { ...result.task.presentationOptions, ...task.presentationOptions };
+    return resolved;
+  }
+}
+
+export function registerTaskProvider(context: vscode.ExtensionContext): void {
+  context.subscriptions.push(vscode.tasks.registerTaskProvider(TASK_TYPE, new KbuildTaskProvider(context)));
+}

@@ -1,0 +1,416 @@
+#!/usr/bin/env node
+// The analyzer benchmark (issue 7 §4, issue 8): on Debian's linux-source-6.1 it measures the floor
+// (bare tree-sitter parse, one thread), our full index in one thread and with all workers, peak
+// RSS, LSP edit → diagnostics and hover latency, crashes, the slowest file and the finding counts.
+// The last stdout line is one JSON object. Progress goes to stderr.
+//
+//   node scripts/bench.mjs [--subset DIR] [--modules-only] [--source DIR] [--profile] …  (--help)
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { MB, REPO_ROOT, fmt, loadAverage, percentile, unanalysableKind, verdict } from './bench-lib/common.mjs';
+import { defaultLspFile, measureLsp } from './bench-lib/lsp.mjs';
+import { analyseProfiles, formatProfile } from './bench-lib/profile.mjs';
+import { DEFAULT_TREE, SOURCE_PACKAGE, TARBALL, ensureKernelTree, packageVersion, planRun } from './bench-lib/source.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PHASE_SCRIPT = path.join(HERE, 'bench-lib', 'phase.mjs');
+const KERNEL_VERSION = '6.1.192';
+/** Warm-up file (a typical 145 KB driver), the same in every phase and run for comparability. */
+const WARMUP_FILE = 'drivers/net/ethernet/intel/e1000/e1000_main.c';
+/** Issue 7 targets, checked here (not by a test). */
+const TARGETS = { ratio_1t: 1.15, ratio_wall: 0.65, peak_rss_mb: 600, edit_p95_ms: 30, hover_p95_ms: 10, crashes: 0 };
+const PHASES = ['floor', '1t', 'pool1', 'wall', 'lsp'];
+
+const USAGE = `usage: npm run bench -- [options]        (or: node scripts/bench.mjs [options])
+
+Benchmarks the analyzer on Debian's ${SOURCE_PACKAGE} tarball (${TARBALL}; the package is installed
+and the tarball unpacked into ${DEFAULT_TREE} on first use).
+
+options:
+  --subset DIR        only this part of the tree (relative to the tree, e.g. drivers/net); quick runs
+  --modules-only      only .c files containing module_init( / module_exit( / module_*driver(
+  --source DIR        use this unpacked kernel tree instead of the cache
+  --workers N         pool size of the "all workers" run (default: os.availableParallelism() = ${os.availableParallelism()})
+  --lsp-file FILE     file for the edit/hover latencies (default drivers/scsi/lpfc/lpfc_sli.c of the tree)
+  --edits N           number of timed edits (default 40)
+  --hovers N          number of timed hovers (default 40)
+  --kdir DIR          kernel build dir the server uses for header hovers (default: /lib/modules/$(uname -r)/build,
+                      else /usr/src/linux-headers-*-amd64)
+  --warmup N          untimed warm-up runs of one file per process/worker before timing (default 3;
+                      0 = include the WASM cold start in every phase)
+  --skip LIST         comma-separated phases to leave out: ${PHASES.join(', ')}
+  --profile           also run the single-thread index and the 1-worker pool under --cpu-prof and print
+                      where the time goes (prepass, parse, tree-sitter API, extract, check, clone, …)
+  --profile-dir DIR   keep the .cpuprofile files there (open them in Chrome DevTools)
+  -h, --help          this text
+
+The whole tree (32,004 .c files, 617 MB) takes 15-30 minutes on 2 cores; --subset is the quick path.`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv) {
+  const options = { subset: undefined, modulesOnly: false, source: undefined, workers: os.availableParallelism(), lspFile: undefined, edits: 40, hovers: 40, kdir: undefined, skip: new Set(), profile: false, profileDir: undefined, warmup: 3 };
+  const rest = [...argv];
+  const value = (flag) => {
+    const next = rest.shift();
+    if (next === undefined) throw new UsageError(`${flag} needs a value`);
+    return next;
+  };
+  const count = (flag) => {
+    const n = Number(value(flag));
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a positive integer`);
+    return n;
+  };
+  while (rest.length > 0) {
+    const arg = rest.shift();
+    switch (arg) {
+      case '-h': case '--help': return 'help';
+      case '--subset': options.subset = value(arg); break;
+      case '--modules-only': options.modulesOnly = true; break;
+      case '--source': options.source = value(arg); break;
+      case '--workers': options.workers = count(arg); break;
+      case '--lsp-file': options.lspFile = value(arg); break;
+      case '--edits': options.edits = count(arg); break;
+      case '--hovers': options.hovers = count(arg); break;
+      case '--kdir': options.kdir = value(arg); break;
+      case '--profile': options.profile = true; break;
+      case '--warmup': {
+        const n = Number(value(arg));
+        if (!Number.isInteger(n) || n < 0) throw new UsageError('--warmup needs a count (0 or more)');
+        options.warmup = n;
+        break;
+      }
+      case '--profile-dir': options.profile = true; options.profileDir = path.resolve(value(arg)); break;
+      case '--skip':
+        for (const phase of value(arg).split(',').filter(Boolean)) {
+          if (!PHASES.includes(phase)) throw new UsageError(`--skip: unknown phase '${phase}' (${PHASES.join(', ')})`);
+          options.skip.add(phase);
+        }
+        break;
+      default: throw new UsageError(`unknown argument '${arg}'`);
+    }
+  }
+  return options;
+}
+
+const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+
+/** The compiled engine (out/) and the server bundle (dist/) must exist; warn when sources are newer. */
+function checkBuild() {
+  const needed = [path.join(REPO_ROOT, 'out', 'server', 'src', 'engine', 'project.js'), path.join(REPO_ROOT, 'dist', 'server.js')];
+  if (needed.some((file) => !fs.existsSync(file))) {
+    log('out/ or dist/ is missing: running npm run build');
+    const build = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 2, 2] });
+    if (build.status !== 0) throw new Error('npm run build failed');
+  }
+  let newestSource = 0;
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newestSource = Math.max(newestSource, fs.statSync(full).mtimeMs);
+    }
+  };
+  walk(path.join(REPO_ROOT, 'server', 'src'));
+  const oldestBuild = Math.min(...needed.map((file) => fs.statSync(file).mtimeMs));
+  return newestSource > oldestBuild;
+}
+
+/** Newest mtime under out/server and of the server bundle: a rebuild during the run changes it. */
+function buildStamp() {
+  let newest = 0;
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.js')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+    }
+  };
+  walk(path.join(REPO_ROOT, 'out', 'server'));
+  return Math.max(newest, fs.statSync(path.join(REPO_ROOT, 'dist', 'server.js')).mtimeMs);
+}
+
+function commitOf() {
+  const result = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : null;
+}
+
+function defaultKdir() {
+  const running = `/lib/modules/${os.release()}/build`;
+  if (fs.existsSync(path.join(running, 'Makefile'))) return running;
+  const debian = fs.existsSync('/usr/src') ? fs.readdirSync('/usr/src').filter((name) => /^linux-headers-.*-amd64$/.test(name)).sort() : [];
+  return debian.length ? path.join('/usr/src', debian[debian.length - 1]) : undefined;
+}
+
+function addCounts(into, from) {
+  for (const [key, n] of Object.entries(from ?? {})) into[key] = (into[key] ?? 0) + n;
+}
+
+/** Sums the results of one phase's processes (more than one only after a parser crash). */
+function merge(total, part) {
+  if (!total) return { ...part, restarts: 0 };
+  const sum = (key) => (total[key] ?? 0) + (part[key] ?? 0);
+  const partsMs = { ...total.partsMs };
+  addCounts(partsMs, part.partsMs);
+  const findingsByCode = { ...total.findingsByCode };
+  addCounts(findingsByCode, part.findingsByCode);
+  return {
+    ...part,
+    wallMs: sum('wallMs'), parseMs: sum('parseMs'), readMs: sum('readMs'), bytes: sum('bytes'), files: sum('files'), cpuSeconds: sum('cpuSeconds'),
+    partsMs, findingsByCode,
+    perFileMs: { ...total.perFileMs, ...part.perFileMs },
+    unanalysable: [...(total.unanalysable ?? []), ...(part.unanalysable ?? [])],
+    crashes: [...(total.crashes ?? []), ...(part.crashes ?? [])],
+    peakRssMiB: Math.max(total.peakRssMiB ?? 0, part.peakRssMiB ?? 0),
+    loadBefore: total.loadBefore,
+    restarts: total.restarts + 1,
+  };
+}
+
+function runProcess(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 2, 'inherit'] });
+    const forward = (signal) => child.kill(signal);
+    process.once('SIGINT', forward);
+    process.once('SIGTERM', forward);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve({ code, signal });
+    });
+  });
+}
+
+/** Runs one phase in fresh processes until it has covered the plan (resuming after parser crashes). */
+async function runPhase(workDir, phase, extra = {}, nodeArgs = []) {
+  let total;
+  let resumeAt = 0;
+  for (;;) {
+    const jobPath = path.join(workDir, `${phase}-job.json`);
+    const resultPath = path.join(workDir, `${phase}-result.json`);
+    fs.rmSync(resultPath, { force: true });
+    fs.writeFileSync(jobPath, JSON.stringify({ phase, planPath: path.join(workDir, 'plan.json'), resultPath, resumeAt, filesBefore: total?.files ?? 0, kernelVersion: KERNEL_VERSION, ...extra }));
+    const exit = await runProcess([...nodeArgs, PHASE_SCRIPT, jobPath]);
+    if (!fs.existsSync(resultPath)) throw new Error(`phase ${phase} died without a result (exit ${exit.code ?? exit.signal})`);
+    const part = JSON.parse(fs.readFileSync(resultPath, 'utf8'));
+    total = merge(total, part);
+    if (part.done) return total;
+    log(`phase ${phase}: the parser crashed on ${part.crashes.at(-1)?.file}; resuming in a new process`);
+    resumeAt = part.resumeAt;
+  }
+}
+
+const seconds = (ms) => (ms === undefined || ms === null ? null : ms / 1000);
+const ratio = (a, b) => (a === null || b === null || !b ? null : a / b);
+const relative = (tree, file) => (file.startsWith(tree + path.sep) ? path.relative(tree, file) : file);
+
+function row(label, s, bytes, files, floorS, extraCols = '') {
+  const mbps = s ? bytes / MB / s : null;
+  const fps = s ? files / s : null;
+  return `  ${label.padEnd(38)} ${fmt(s, 2).padStart(9)} s ${fmt(mbps, 2).padStart(7)} MB/s ${fmt(fps, 0).padStart(6)} files/s  ${fmt(ratio(s, floorS), 2).padStart(5)}× floor${extraCols}`;
+}
+
+async function main() {
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const buildStale = checkBuild();
+  const buildAtStart = buildStamp();
+  if (buildStale) log('warning: server/src has .ts files newer than out/ or dist/: run `npm run build` to measure the current code');
+  const tree = ensureKernelTree(options.source, log);
+  log(`planning the run over ${tree}${options.subset ? `/${options.subset}` : ''}${options.modulesOnly ? ' (module sources only)' : ''}`);
+  const plan = planRun(tree, options.subset, options.modulesOnly);
+  if (plan.analysed.length === 0) throw new Error('no .c files selected');
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-bench-'));
+  const print = (line = '') => process.stdout.write(`${line}\n`);
+  try {
+    const fixedWarmup = path.join(tree, WARMUP_FILE);
+    plan.warmupFile = fs.existsSync(fixedWarmup) ? fixedWarmup : plan.analysed[0];
+    fs.writeFileSync(path.join(workDir, 'plan.json'), JSON.stringify(plan));
+    const cpu = os.cpus();
+    print(`kmod-tools benchmark  ${new Date().toISOString()}`);
+    print(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, commit ${commitOf() ?? '?'}${buildStale ? ' (WARNING: build older than server/src)' : ''}`);
+    print(`corpus: ${SOURCE_PACKAGE} ${packageVersion(SOURCE_PACKAGE) ?? '(package not installed)'} unpacked at ${tree}`);
+    const selection = `${options.subset ?? 'whole tree'}${options.modulesOnly ? ', module sources only' : ', all .c files'}`;
+    const requestedSet = new Set(plan.requested);
+    const siblings = plan.analysed.filter((f) => !requestedSet.has(f)).length;
+    print(`selection: ${selection}: ${plan.requested.length} requested files → ${plan.analysed.length} analysed (${siblings} module siblings outside the selection) in ${plan.modules.length} modules, ${(plan.bytes / MB).toFixed(1)} MB`);
+    if (plan.errors.length) print(`selection errors: ${plan.errors.slice(0, 5).join('; ')}`);
+    const loadStart = loadAverage();
+    print(`load average at start: ${loadStart} (other processes on this machine share the CPUs)`);
+    print('');
+
+    const skip = options.skip;
+    const run = (phase, extra = {}, nodeArgs = []) => runPhase(workDir, phase, { warmup: options.warmup, ...extra }, nodeArgs);
+    log(`floor: bare tree-sitter parse of ${plan.analysed.length} files`);
+    const floor = skip.has('floor') ? undefined : await run('floor');
+    log('index in one thread (analyzeFile + checkModule)');
+    const oneThread = skip.has('1t') ? undefined : await run('index1t');
+    log('index with analyzePaths and a pool of 1 worker');
+    const pool1 = skip.has('pool1') ? undefined : await run('pool', { workers: 1 });
+    log(`index with analyzePaths and a pool of ${options.workers} workers`);
+    const wall = skip.has('wall') ? undefined : await run('pool', { workers: options.workers });
+    const lspFile = options.lspFile ? path.resolve(tree, options.lspFile) : defaultLspFile(tree);
+    const kdir = options.kdir ?? defaultKdir();
+    let lsp;
+    if (!skip.has('lsp')) {
+      log(`LSP latencies on ${lspFile}`);
+      lsp = await measureLsp({ file: lspFile, kdir, kernelVersion: KERNEL_VERSION, edits: options.edits, hovers: options.hovers, log });
+    }
+    let profile;
+    if (options.profile) {
+      const profileDir = options.profileDir ?? path.join(workDir, 'profiles');
+      fs.mkdirSync(profileDir, { recursive: true });
+      const cpuProf = (name) => ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`];
+      log('profile: single-thread index under --cpu-prof');
+      await run('index1t', {}, cpuProf('index1t'));
+      log('profile: pool of 1 worker under --cpu-prof');
+      await run('pool', { workers: 1 }, cpuProf('pool1'));
+      profile = { dir: options.profileDir ?? null, oneThread: analyseProfiles(path.join(profileDir, 'index1t')), pool1: analyseProfiles(path.join(profileDir, 'pool1')) };
+    }
+
+    // ---- report
+    const floorS = seconds(floor?.parseMs);
+    const floorWallS = seconds(floor?.wallMs);
+    const oneThreadS = seconds(oneThread?.wallMs);
+    const pool1S = seconds(pool1?.wallMs);
+    const wallS = seconds(wall?.wallMs);
+    const bytes = plan.bytes;
+    const files = plan.analysed.length;
+    const rss = (phase) => (phase ? `  RSS ${fmt(phase.peakRssMiB, 0)} MiB  CPU ${fmt(phase.cpuSeconds, 1)} s  load ${phase.loadBefore} → ${phase.loadAfter}` : '  (skipped)');
+    print('throughput (MB = 10^6 bytes; floor = bare web-tree-sitter parse, no pre-pass, one thread):');
+    print(row('floor: parse only', floorS, bytes, files, floorS, rss(floor)));
+    print(row('floor: incl. reading files', floorWallS, bytes, files, floorS));
+    print(row('index, 1 thread (analyzeFile+check)', oneThreadS, bytes, files, floorS, rss(oneThread) + verdict(ratio(oneThreadS, floorS), TARGETS.ratio_1t)));
+    if (oneThread) {
+      const parts = oneThread.partsMs;
+      const accounted = parts.prepass + parts.parse + parts.extract + parts.check + oneThread.readMs;
+      print(`    of which: prepass ${fmt(seconds(parts.prepass))} s, parse ${fmt(seconds(parts.parse))} s (${fmt(ratio(parts.parse, floor?.parseMs), 2)}× floor), extract ${fmt(seconds(parts.extract))} s, check ${fmt(seconds(parts.check))} s, read ${fmt(seconds(oneThread.readMs))} s, other ${fmt(seconds(oneThread.wallMs - accounted))} s`);
+      if (floor?.threadCpuSeconds && oneThread.threadCpuSeconds) {
+        print(`    main-thread CPU: floor ${fmt(floor.threadCpuSeconds)} s, index ${fmt(oneThread.threadCpuSeconds)} s → ${fmt(oneThread.threadCpuSeconds / floor.threadCpuSeconds)}× (insensitive to other load; 10 ms ticks)`);
+      }
+      const missing = Object.entries(oneThread.instrumented).filter(([, ok]) => !ok).map(([name]) => name);
+      if (missing.length) print(`    (could not time ${missing.join(', ')}: the export moved)`);
+    }
+    print(row('index, analyzePaths, pool of 1', pool1S, bytes, files, floorS, rss(pool1)));
+    print(row(`index, analyzePaths, pool of ${options.workers} (wall)`, wallS, bytes, files, floorS, rss(wall) + verdict(ratio(wallS, floorS), TARGETS.ratio_wall)));
+    if (options.warmup > 0) {
+      const list = (ms) => (ms?.length ? ms.map((t) => t.toFixed(0)).join('/') : 'n/a');
+      print(`  warm-up, untimed (${options.warmup}× ${relative(tree, plan.warmupFile)}, ms per pass; the first is the WASM cold start): floor ${list(floor?.warmupMs)}, index 1 thread ${list(oneThread?.warmupMs)}, pool of 1 ${list(pool1?.warmupMs)}, pool of ${options.workers} ${list(wall?.warmupMs)}`);
+    } else {
+      print('  no warm-up: every phase includes its WASM cold start');
+    }
+    const indexRss = [oneThread, pool1, wall].map((p) => p?.peakRssMiB).filter((v) => typeof v === 'number');
+    const peakRss = indexRss.length || lsp?.serverRssMiB ? Math.max(...indexRss, lsp?.serverRssMiB ?? 0) : null;
+    print(`peak RSS of our processes (index runs, LSP server): ${fmt(peakRss, 0)} MiB${verdict(peakRss, TARGETS.peak_rss_mb)}  (floor process: ${fmt(floor?.peakRssMiB, 0)} MiB)`);
+    print('');
+
+    if (lsp) {
+      print(`LSP (dist/server.js over stdio, ${relative(tree, lsp.file)}, ${(lsp.bytes / 1024).toFixed(0)} KB, server pool of ${os.availableParallelism()} workers, kdir ${lsp.kdir ?? 'none'}):`);
+      print(`  open → first diagnostics (cold, whole module): ${fmt(lsp.openMs, 0)} ms, ${lsp.findingsOnOpen} diagnostics`);
+      print(`  edit → diagnostics of that version: p50 ${fmt(lsp.edits.p50, 1)} ms, p95 ${fmt(lsp.edits.p95, 1)} ms, max ${fmt(lsp.edits.max, 1)} ms (n=${lsp.edits.n})${verdict(lsp.edits.p95, TARGETS.edit_p95_ms)}`);
+      print(`  hover: p50 ${fmt(lsp.hovers.p50, 1)} ms, p95 ${fmt(lsp.hovers.p95, 1)} ms, max ${fmt(lsp.hovers.max, 1)} ms (n=${lsp.hovers.n}, ${lsp.hovers.answered} with content)${verdict(lsp.hovers.p95, TARGETS.hover_p95_ms)}`);
+      for (const [kind, s] of Object.entries(lsp.hovers.byKind)) print(`    ${kind.padEnd(17)} n=${String(s.n).padStart(2)}  p50 ${fmt(s.p50, 1)} ms  p95 ${fmt(s.p95, 1)} ms  max ${fmt(s.max, 1)} ms`);
+      print(`  first hover needing the header index (${lsp.coldHover.name}; builds the index, not in the percentiles): ${fmt(lsp.coldHover.ms, 0)} ms`);
+      print(`  server peak RSS: ${fmt(lsp.serverRssMiB, 0)} MiB`);
+      print('');
+    }
+
+    // Issue 8: crashes over the tree (exceptions out of the parser in-thread, crash/trap/timeout facts in the pools).
+    const crashList = [...(oneThread?.crashes ?? []).map((c) => ({ ...c, run: '1 thread' })), ...(pool1?.crashes ?? []).map((c) => ({ ...c, run: 'pool 1' })), ...(wall?.crashes ?? []).map((c) => ({ ...c, run: `pool ${options.workers}` }))];
+    const crashFiles = new Set(crashList.map((c) => c.file));
+    const poolCrashes = Math.max(pool1?.poolCrashes ?? 0, wall?.poolCrashes ?? 0);
+    const crashes = oneThread || pool1 || wall ? Math.max(crashFiles.size, poolCrashes) : null;
+    print(`crashes (issue 8): ${crashes ?? 'n/a'} files${verdict(crashes, TARGETS.crashes)}  (1 thread: ${oneThread?.crashes.length ?? 'n/a'} parser exceptions, ${oneThread?.restarts ?? 0} restarts; pools: FactsPool.crashes ${pool1?.poolCrashes ?? 'n/a'} / ${wall?.poolCrashes ?? 'n/a'})`);
+    for (const c of crashList.slice(0, 20)) print(`    ${c.run}: ${relative(tree, c.file)}: ${c.reason}`);
+    const skipped = (wall ?? pool1 ?? oneThread)?.unanalysable.filter((u) => unanalysableKind(u.reason) !== 'crash') ?? [];
+    print(`not analysed on purpose (oversize / binary): ${skipped.length}`);
+    for (const s of skipped.slice(0, 10)) print(`    ${relative(tree, s.file)}: ${s.reason}`);
+    if (oneThread) {
+      const slowest = Object.entries(oneThread.perFileMs).sort((a, b) => b[1] - a[1]).slice(0, 5);
+      print('slowest files (index, 1 thread; floor parse of the same file):');
+      for (const [file, ms] of slowest) {
+        const floorMs = floor?.perFileMs[file];
+        print(`    ${fmt(ms, 0).padStart(6)} ms  floor ${fmt(floorMs, 0).padStart(5)} ms  ${fmt(ratio(ms, floorMs), 2)}×  ${(fs.statSync(file).size / 1024).toFixed(0).padStart(5)} KB  ${relative(tree, file)}`);
+      }
+      const perFileRatios = Object.entries(oneThread.perFileMs).filter(([file]) => floor?.perFileMs[file] > 0).map(([file, ms]) => ms / floor.perFileMs[file]);
+      if (perFileRatios.length) print(`per-file ratio index/floor: p50 ${fmt(percentile(perFileRatios, 50))}×, p90 ${fmt(percentile(perFileRatios, 90))}×, p99 ${fmt(percentile(perFileRatios, 99))}×`);
+    }
+    print('');
+
+    const findings = wall?.findingsByCode ?? pool1?.findingsByCode ?? oneThread?.findingsByCode ?? null;
+    if (findings) {
+      const total = Object.values(findings).reduce((a, b) => a + b, 0);
+      print(`findings by code over the selection (${wall ? `pool of ${options.workers}` : pool1 ? 'pool of 1' : '1 thread'} run): ${total} in all`);
+      for (const [code, n] of Object.entries(findings).sort((a, b) => b[1] - a[1])) print(`    ${String(n).padStart(7)}  ${code}`);
+      const runs = [['1 thread', oneThread], ['pool of 1', pool1], [`pool of ${options.workers}`, wall]].filter(([, r]) => r);
+      const keyOf = (counts) => JSON.stringify(Object.entries(counts).sort());
+      const agree = runs.every(([, r]) => keyOf(r.findingsByCode) === keyOf(findings));
+      print(`    runs agree on the counts: ${agree ? 'yes' : `NO (${runs.map(([name, r]) => `${name}: ${JSON.stringify(r.findingsByCode)}`).join('; ')})`}`);
+      print('');
+    }
+
+    if (profile) {
+      print(formatProfile('single-thread index (one process, one thread)', profile.oneThread));
+      print(formatProfile('analyzePaths with a pool of 1 worker (main thread + worker)', profile.pool1));
+      if (profile.dir) print(`(profiles kept in ${profile.dir})`);
+      print('');
+    }
+
+    const buildChanged = buildStamp() !== buildAtStart;
+    if (buildChanged) print('WARNING: out/ or dist/ was rebuilt during the run: phases may have measured different code');
+    const slowestEntry = oneThread ? Object.entries(oneThread.perFileMs).sort((a, b) => b[1] - a[1])[0] : undefined;
+    const round = (v, d = 3) => (v === null || v === undefined ? null : Number(v.toFixed(d)));
+    const summary = {
+      floor_s: round(floorS), floor_wall_s: round(floorWallS),
+      index_1t_s: round(oneThreadS), index_pool1_s: round(pool1S), index_wall_s: round(wallS), workers: options.workers,
+      ratio_1t: round(ratio(oneThreadS, floorS)), ratio_wall: round(ratio(wallS, floorS)),
+      ratio_1t_thread_cpu: round(ratio(oneThread?.threadCpuSeconds ?? null, floor?.threadCpuSeconds ?? null)), warmup_passes: options.warmup,
+      mb_per_s_floor: round(floorS && bytes / MB / floorS), mb_per_s_1t: round(oneThreadS && bytes / MB / oneThreadS), mb_per_s_wall: round(wallS && bytes / MB / wallS),
+      files_per_s_floor: round(floorS && files / floorS, 1), files_per_s_1t: round(oneThreadS && files / oneThreadS, 1), files_per_s_wall: round(wallS && files / wallS, 1),
+      peak_rss_mb: round(peakRss, 0),
+      rss_mb: { floor: round(floor?.peakRssMiB, 0), index_1t: round(oneThread?.peakRssMiB, 0), pool1: round(pool1?.peakRssMiB, 0), wall: round(wall?.peakRssMiB, 0), lsp_server: round(lsp?.serverRssMiB, 0) },
+      edit_p50_ms: round(lsp?.edits.p50, 1), edit_p95_ms: round(lsp?.edits.p95, 1),
+      hover_p50_ms: round(lsp?.hovers.p50, 1), hover_p95_ms: round(lsp?.hovers.p95, 1), open_ms: round(lsp?.openMs, 0),
+      lsp_file: lsp ? relative(tree, lsp.file) : null,
+      files, requested_files: plan.requested.length, modules: plan.modules.length, bytes,
+      crashes, skipped_files: skipped.length,
+      slowest_file: slowestEntry ? { path: relative(tree, slowestEntry[0]), ms: round(slowestEntry[1], 1), floor_ms: round(floor?.perFileMs[slowestEntry[0]], 1) } : null,
+      findings,
+      targets_met: {
+        ratio_1t: floorS && oneThreadS ? oneThreadS / floorS <= TARGETS.ratio_1t : null,
+        ratio_wall: floorS && wallS ? wallS / floorS <= TARGETS.ratio_wall : null,
+        peak_rss_mb: peakRss === null ? null : peakRss <= TARGETS.peak_rss_mb,
+        edit_p95_ms: lsp ? lsp.edits.p95 <= TARGETS.edit_p95_ms : null,
+        hover_p95_ms: lsp ? lsp.hovers.p95 <= TARGETS.hover_p95_ms : null,
+        crashes: crashes === null ? null : crashes <= TARGETS.crashes,
+      },
+      subset: options.subset ?? null, modules_only: options.modulesOnly,
+      load_start: loadStart, load_end: loadAverage(),
+      commit: commitOf(), build_stale: buildStale, build_changed_during_run: buildChanged, node: process.version, cpus: os.availableParallelism(),
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return 0;
+  } finally {
+    // Profiles asked for with --profile-dir live outside workDir and are kept.
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().then((code) => { process.exitCode = code; }, (error) => {
+  process.stderr.write(`bench: ${error?.stack ?? error}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,52 @@
+// Test support shared by the modpost and kbuild-client tests: the captured build logs, temp
+// copies of their module sources, and the installed kernel headers. Not used by the product.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Repository root (tests run from out/<dir>/…). */
+export const REPO_ROOT = path.resolve(__dirname, '../../../..');
+export const BUILD_LOGS = path.join(REPO_ROOT, 'test/fixtures/build-logs');
+
+/** A captured log with @MODDIR@ replaced by `moduleDir`. */
+export function fixtureLog(version: string, name: string, moduleDir = '/tmp/module'): string {
+  return fs.readFileSync(path.join(BUILD_LOGS, version, `${name}.log`), 'utf8').replaceAll('@MODDIR@', moduleDir);
+}
+
+export function fixtureLogNames(version: string): string[] {
+  return fs.readdirSync(path.join(BUILD_LOGS, version)).filter((f) => f.endsWith('.log')).map((f) => f.slice(0, -4)).sort();
+}
+
+const temps: string[] = [];
+
+/** A fresh temp copy of test/fixtures/build-logs/sources/<name> (or any directory given by path). */
+export function copySources(nameOrDir: string): string {
+  const from = path.isAbsolute(nameOrDir) ? nameOrDir : path.join(BUILD_LOGS, 'sources', nameOrDir);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-test-'));
+  fs.cpSync(from, dir, { recursive: true });
+  temps.push(dir);
+  return dir;
+}
+
+export function removeTempCopies(): void {
+  for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The installed Debian kernel headers to build against. Fails (never skips) when they are missing:
+ * `bash scripts/setup-system.sh kbuild` installs linux-headers-amd64.
+ */
+export function installedKdir(): string {
+  const candidates = fs.existsSync('/usr/src')
+    ? fs.readdirSync('/usr/src')
+        .filter((n) => /^linux-headers-.*-amd64$/.test(n))
+        .map((n) => path.join('/usr/src', n))
+        .filter((d) => fs.existsSync(path.join(d, 'include/generated/utsrelease.h')))
+        .sort()
+    : [];
+  if (candidates.length === 0) {
+    throw new Error('No kernel headers in /usr/src (Debian package linux-headers-amd64): run bash scripts/setup-system.sh kbuild');
+  }
+  return candidates[candidates.length - 1];
+}

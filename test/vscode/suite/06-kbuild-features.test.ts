@@ -1,0 +1,75 @@
+// Kbuild client features in a real extension host: status bar, task provider (argv, groups), the
+// load/unload/log commands and their refusals. Nothing is loaded into a kernel: rmmod of a module
+// that is not loaded and insmod refusals only.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { waitFor, workspaceUri } from './helpers';
+import { queryTexts } from './launcherChannel';
+
+const KBUILD_COMMANDS = ['kmod.buildModule', 'kmod.cleanModule', 'kmod.loadModule', 'kmod.unloadModule',
+  'kmod.followKernelLog', 'kmod.followModuleLog', 'kmod.selectKernelBuildDir'];
+
+/** Exit code of the next task process whose definition has `task === kind`. */
+function nextExitCode(kind: string, timeoutMs: number): Promise<number | undefined | 'timeout'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { sub.dispose(); resolve('timeout'); }, timeoutMs);
+    const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+      if ((e.execution.task.definition as { task?: string }).task !== kind) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(e.exitCode);
+    });
+  });
+}
+
+describe('Kbuild client features', function () {
+  this.timeout(60_000);
+
+  it('shows the kernel release of the build dir in the status bar', async () => {
+    const texts = await waitFor(async () => {
+      const found = await queryTexts('.statusbar-item');
+      return found.some((t) => /\d+\.\d+\.\d+/.test(t) || /kernel headers/i.test(t)) && found;
+    }, 10_000, 'the kernel build dir status item');
+    assert.ok(texts.length > 0);
+  });
+
+  it('registers every command', async () => {
+    const all = await vscode.commands.getCommands(true);
+    for (const id of KBUILD_COMMANDS) assert.ok(all.includes(id), id);
+  });
+
+  it('provides build/clean tasks per module directory as argv process executions', async () => {
+    const tasks = await vscode.tasks.fetchTasks({ type: 'kbuild' });
+    const build = tasks.find((t) => t.definition.task === 'build' && t.definition.moduleDir === 'hello-3');
+    assert.ok(build, `no build task for hello-3 among ${tasks.map((t) => t.name).join(', ')}`);
+    assert.strictEqual(build.group?.id, vscode.TaskGroup.Build.id);
+    assert.ok(build.execution instanceof vscode.ProcessExecution);
+    const args = build.execution.args;
+    const make = args.slice(args.indexOf('--') + 1);
+    assert.deepStrictEqual([make[0], make[1], make[3], make[4]], ['make', '-C', `M=${workspaceUri('hello-3').fsPath}`, 'modules']);
+    assert.ok(tasks.some((t) => t.definition.task === 'build' && t.definition.moduleDir === 'multi'));
+  });
+
+  it('load refuses with false (no prompt left waiting) when the .ko is not built', async () => {
+    fs.rmSync(path.join(workspaceUri('multi').fsPath, 'multi.ko'), { force: true });
+    assert.strictEqual(await vscode.commands.executeCommand('kmod.loadModule', workspaceUri('multi', 'a.c')), false);
+    await vscode.commands.executeCommand('notifications.clearAll');
+  });
+
+  it('unload runs rmmod as a task that ends with rmmod\'s exit status', async () => {
+    const exit = nextExitCode('unload', 20_000);
+    assert.strictEqual(await vscode.commands.executeCommand('kmod.unloadModule', workspaceUri('hello-3', 'hello-3.c')), true);
+    assert.strictEqual(await exit, 1, 'rmmod of a module that is not loaded fails');
+  });
+
+  it('follow module log opens a terminal that keeps following', async () => {
+    assert.strictEqual(await vscode.commands.executeCommand('kmod.followModuleLog', workspaceUri('hello-3', 'hello-3.c')), true);
+    const terminal = await waitFor(() => vscode.window.terminals.find((t) => t.name === 'Kernel log: hello-3'), 5000, 'the module log terminal');
+    assert.ok(((await terminal.processId) ?? 0) > 0);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.strictEqual(terminal.exitStatus, undefined, 'kmsg-follow ended instead of following');
+    terminal.dispose();
+  });
+});
