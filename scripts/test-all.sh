@@ -14,7 +14,8 @@ npm run build
 tier "lint"
 npm run lint
 
-tier "unit + LSP over stdio"
+tier "unit, LSP over stdio, client (task command lines, kernel dir, matchers on real kbuild logs)"
+bash scripts/setup-system.sh kbuild
 npm run test:unit
 
 tier "adversarial (fuzz)"
@@ -22,11 +23,6 @@ bash scripts/test-fuzz.sh
 
 tier "kbuild ground truth (real modpost)"
 bash scripts/test-kbuild.sh
-
-if [ -f scripts/test-kbuild-client.sh ]; then
-  tier "client: tasks, kernel dir, problem matchers on real kbuild logs"
-  bash scripts/test-kbuild-client.sh
-fi
 
 tier "real VS Code (code-server + chromium, offline)"
 bash scripts/test-vscode.sh

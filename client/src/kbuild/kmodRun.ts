@@ -6,12 +6,10 @@
 // Usage: kmod-run --topic build|load|unload [--module NAME] [--build-release R]
 //                 [--privilege-helper H] -- <command> [args…]
 
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Explainer, KMOD_PREFIX, missingProgramText, spawnFailureStatus, type ExplanationTopic } from '../../../server/src/modpost/explanations';
-import { LineSplitter, signalExitCode } from '../../../server/src/modpost/processIo';
+import { runTee } from '../../../server/src/modpost/processIo';
 
 export interface KmodRunOptions {
   topic: ExplanationTopic;
@@ -73,33 +71,18 @@ export async function runExplained(options: KmodRunOptions, out: NodeJS.Writable
     privilegeHelper: options.privilegeHelper,
   });
   const say = (text: string) => err.write(`${KMOD_PREFIX}${text}\n`);
-  const [program, ...args] = options.command;
-  // Not detached and stdin inherited: sudo must be able to ask for a password on the terminal.
-  const child = spawn(program, args, { stdio: ['inherit', 'pipe', 'pipe'] });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward);
-  const onLine = (line: string) => {
-    const explanation = explainer.explain(line);
-    if (explanation) say(explanation.text);
-  };
-  const splitters = [new LineSplitter(onLine), new LineSplitter(onLine)];
-  child.stdout!.on('data', (chunk: Buffer) => {
-    out.write(chunk);
-    splitters[0].push(chunk);
+  const exitCode = await runTee(options.command, out, err, {
+    stdin: 'inherit', // sudo must be able to ask for a password on the terminal
+    group: false,
+    onLine: (line) => {
+      const explanation = explainer.explain(line);
+      if (explanation) say(explanation.text);
+    },
+    onSpawnError: (error, program) => {
+      say(missingProgramText(program, error.code));
+      return spawnFailureStatus(error.code);
+    },
   });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    err.write(chunk);
-    splitters[1].push(chunk);
-  });
-  const exitCode = await new Promise<number>((resolve) => {
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      say(missingProgramText(path.basename(program), error.code));
-      resolve(spawnFailureStatus(error.code));
-    });
-    child.on('close', (code, signal) => resolve(code ?? signalExitCode(signal)));
-  });
-  splitters.forEach((s) => s.end());
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, forward);
   if (exitCode !== 0 && options.module && (options.topic === 'unload' || options.topic === 'load')) {
     const note = moduleStateNote(readProcModules(), options.module);
     if (note) say(note);

@@ -6,7 +6,6 @@
 // Usage: kbuild-run --module-dir <dir> [--kernel-version X] [--kdir <dir>] [--build-release R]
 //                   [--privilege-helper H] -- make -C <kdir> M=<dir> modules
 
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,7 +15,7 @@ import { Explainer, KMOD_PREFIX, missingProgramText, spawnFailureStatus } from '
 import { declaredModules } from './kbuildModules';
 import { mapModpostDiagnostic, type MapContext, type ModuleAnalysis } from './mapper';
 import { parseModpostLine, type ModpostDiagnostic } from './modpostFormats';
-import { forwardSignals, LineSplitter, signalExitCode } from './processIo';
+import { runTee } from './processIo';
 
 export interface KbuildRunOptions {
   moduleDir: string;
@@ -107,31 +106,15 @@ export async function runKbuild(options: KbuildRunOptions, out: NodeJS.WritableS
     if (explanation) chain = chain.then(() => say(stream, explanation.text));
   };
 
-  const [program, ...args] = options.command;
-  const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const stopForwarding = forwardSignals(child);
-  const splitters = [
-    new LineSplitter((line) => handleLine(line, out)),
-    new LineSplitter((line) => handleLine(line, err)),
-  ];
-  child.stdout!.on('data', (chunk: Buffer) => {
-    out.write(chunk);
-    splitters[0].push(chunk);
+  const exitCode = await runTee(options.command, out, err, {
+    stdin: 'ignore',
+    group: true,
+    onLine: handleLine,
+    onSpawnError: (error, program) => {
+      say(err, missingProgramText(program, error.code));
+      return spawnFailureStatus(error.code);
+    },
   });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    err.write(chunk);
-    splitters[1].push(chunk);
-  });
-
-  const exitCode = await new Promise<number>((resolve) => {
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      say(err, missingProgramText(path.basename(program), error.code));
-      resolve(spawnFailureStatus(error.code));
-    });
-    child.on('close', (code, signal) => resolve(code ?? signalExitCode(signal)));
-  });
-  stopForwarding();
-  splitters.forEach((s) => s.end());
   await chain;
   return exitCode;
 }

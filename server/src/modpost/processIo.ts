@@ -1,6 +1,7 @@
 // Small process helpers shared by the wrappers (kbuild-run, kmod-run, kmsg-follow).
 
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
 import * as os from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -59,4 +60,44 @@ export function forwardSignals(child: ChildProcess): () => void {
   return () => {
     for (const signal of FORWARDED) process.off(signal, handler);
   };
+}
+
+export interface TeeOptions {
+  /** stdin 'inherit' lets sudo ask for a password on the task's terminal. */
+  stdin: 'ignore' | 'inherit';
+  /** Own process group, with signals forwarded to the whole group (make and its compilers). */
+  group: boolean;
+  /** Every output line, with the stream it came on. */
+  onLine: (line: string, stream: NodeJS.WritableStream) => void;
+  /** Why the program could not start, as text for the user, and the exit status to return. */
+  onSpawnError: (error: NodeJS.ErrnoException, program: string) => number;
+}
+
+/** Runs argv, copying its output through unchanged while handing each line to onLine; resolves to its exit status. */
+export async function runTee(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream, options: TeeOptions): Promise<number> {
+  const [program, ...args] = argv;
+  const child = spawn(program, args, { stdio: [options.stdin, 'pipe', 'pipe'], detached: options.group });
+  let stopForwarding: () => void;
+  if (options.group) stopForwarding = forwardSignals(child);
+  else {
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    FORWARDED.forEach((signal) => process.on(signal, forward));
+    stopForwarding = () => FORWARDED.forEach((signal) => process.off(signal, forward));
+  }
+  const splitters = [new LineSplitter((line) => options.onLine(line, out)), new LineSplitter((line) => options.onLine(line, err))];
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out.write(chunk);
+    splitters[0].push(chunk);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    err.write(chunk);
+    splitters[1].push(chunk);
+  });
+  const exitCode = await new Promise<number>((resolve) => {
+    child.on('error', (error: NodeJS.ErrnoException) => resolve(options.onSpawnError(error, path.basename(program))));
+    child.on('close', (code, signal) => resolve(code ?? signalExitCode(signal)));
+  });
+  stopForwarding();
+  splitters.forEach((s) => s.end());
+  return exitCode;
 }
