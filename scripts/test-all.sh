@@ -11,6 +11,9 @@ tier "install + build"
 npm ci --no-audit --no-fund >/dev/null
 npm run build
 
+tier "package (.vsix)"
+bash scripts/test-package.sh
+
 tier "lint"
 npm run lint
 

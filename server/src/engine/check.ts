@@ -6,7 +6,7 @@ import { OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import { annotationFor, mismatchMessage, sectionClass } from '../knowledge/finding-text';
 import { moduleMacro } from '../knowledge/module-macros';
 import { exportProblem, judgeReference, type RuleProfile } from '../knowledge/modpost-rules';
-import type { FileFacts, Finding, MacroUse, Range, SymbolDef, SymbolKind } from './types';
+import { referenceRange, type FileFacts, type Finding, type MacroUse, type Range, type SymbolDef, type SymbolKind } from './types';
 
 export interface CheckOptions {
   profile: RuleProfile;
@@ -107,7 +107,7 @@ export function checkModule(files: readonly FileFacts[], options: CheckOptions):
       if (verdict.mismatch && !verdict.whitelistedBy) {
         const printed = modpostLine(symbols.modpostName(profile, ref.from), source.section, target.name, target.section);
         report({
-          uri: file.uri, range: ref.range, severity: 'warning', code: 'section-mismatch',
+          uri: file.uri, range: referenceRange(ref), severity: 'warning', code: 'section-mismatch',
           message: `${mismatchMessage(words)} modpost reports this as ${symbols.modpostName(profile, ref.from)} -> ${target.name}.`,
           from: { symbol: ref.from, section: source.section }, to: { symbol: target.name, section: target.section },
           related: related(target, `${target.name} is defined here in ${target.section}`), modpost: printed,
@@ -115,7 +115,7 @@ export function checkModule(files: readonly FileFacts[], options: CheckOptions):
       } else if (isHiddenInitReference(source.section, target.section)) {
         const why = verdict.mismatch ? `modpost skips it because the name ${ref.from} matches its whitelist (${verdict.whitelistedBy})` : `modpost never checks references from ${source.section}`;
         report({
-          uri: file.uri, range: ref.range, severity: 'information', code: 'unchecked-init-reference',
+          uri: file.uri, range: referenceRange(ref), severity: 'information', code: 'unchecked-init-reference',
           message: `${mismatchMessage(words)} ${why}, so no build will warn; make sure ${ref.from} is not used after init.`,
           from: { symbol: ref.from, section: source.section }, to: { symbol: target.name, section: target.section },
           related: related(target, `${target.name} is defined here in ${target.section}`),

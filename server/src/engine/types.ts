@@ -12,6 +12,10 @@ export interface Range {
   end: Position;
 }
 
+export function referenceRange(ref: Reference): Range {
+  return { start: { line: ref.line, character: ref.character }, end: { line: ref.line, character: ref.character + ref.name.length } };
+}
+
 export type SymbolKind = 'function' | 'variable';
 
 /** A top-level function or variable definition (or prototype) with its inferred ELF section. */
@@ -35,10 +39,13 @@ export interface SymbolDef {
   annotationRanges: Range[];
 }
 
+/** One identifier use; flat numbers rather than a Range because a file has thousands of them. */
 export interface Reference {
   /** The referenced identifier. */
   name: string;
-  range: Range;
+  /** 0-based line and UTF-16 column of its first character; an identifier never spans lines. */
+  line: number;
+  character: number;
   /** Name of the top-level symbol whose body/initializer contains the reference. */
   from: string;
   /** Index in FileFacts.symbols of that symbol (names can repeat across #if branches). */

@@ -51,8 +51,8 @@ async function symbolHover(document: TextDocument, word: string, service: Analys
     for (const ref of file.references) {
       if (ref.name !== target.name || symbols.resolve(file.uri, ref.name) !== target) continue;
       const from = symbols.resolve(file.uri, ref.from);
-      const where = `${file.uri === document.uri ? '' : `${path.basename(fileURLToPath(file.uri))}:`}${ref.range.start.line + 1}`;
-      const finding = mismatching.get(`${file.uri}:${ref.range.start.line}:${ref.range.start.character}`);
+      const where = `${file.uri === document.uri ? '' : `${path.basename(fileURLToPath(file.uri))}:`}${ref.line + 1}`;
+      const finding = mismatching.get(`${file.uri}:${ref.line}:${ref.character}`);
       readers.push(finding
         ? `- ⚠ \`${ref.from}\` (\`${from?.section ?? '?'}\`) line ${where} — **mismatch** (${finding.code})`
         : `- \`${ref.from}\` (\`${from?.section ?? '?'}\`) line ${where}`);

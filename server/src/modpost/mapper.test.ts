@@ -32,9 +32,9 @@ describe('modpost → source mapping (hand-built facts)', () => {
       { name: 'ext_fn', kind: 'function', section: '.text', annotations: [], isDefinition: false, isStatic: false, isConst: false, nameRange: range(1, 11), fullRange: range(1, 0, 20), annotationRanges: [] },
     ],
     references: [
-      { name: 'ext_fn', range: range(6, 8), from: 'helper', fromIndex: 2 },
-      { name: 'data', range: range(11, 30), from: 'hello_exit', fromIndex: 1 },
-      { name: 'ext_fn', range: range(12, 2), from: 'hello_exit', fromIndex: 1 },
+      { name: 'ext_fn', line: 6, character: 8, from: 'helper', fromIndex: 2 },
+      { name: 'data', line: 11, character: 30, from: 'hello_exit', fromIndex: 1 },
+      { name: 'ext_fn', line: 12, character: 2, from: 'hello_exit', fromIndex: 1 },
     ],
     macroUses: [
       { macro: 'module_exit', argument: 'hello_exit', range: range(14, 0, 23), argumentRange: range(14, 12, 10) },

@@ -4,7 +4,7 @@
 
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FileFacts, Finding, Range, Reference, SymbolDef } from '../engine/types';
+import { referenceRange, type FileFacts, type Finding, type Range, type Reference, type SymbolDef } from '../engine/types';
 import { moduleMacro } from '../knowledge/module-macros';
 import type { DeclaredModule } from './kbuildModules';
 import { moduleStem, type ModpostDiagnostic } from './modpostFormats';
@@ -133,7 +133,7 @@ function sectionOf(facts: FileFacts[], name: string): string | undefined {
 function referencesWhere(facts: FileFacts[], keep: (r: Reference) => boolean): { file: string; ref: Reference }[] {
   const result: { file: string; ref: Reference }[] = [];
   for (const f of facts) {
-    const refs = f.references.filter(keep).sort((a, b) => comparePositions(a.range, b.range));
+    const refs = f.references.filter(keep).sort((a, b) => comparePositions(referenceRange(a), referenceRange(b)));
     for (const ref of refs) result.push({ file: uriToPath(f.uri), ref });
   }
   return result;
@@ -175,21 +175,21 @@ function mapSectionMismatch(diag: ModpostDiagnostic, view: ModuleView, findings:
     return at(uriToPath(bySection[0].uri), bySection[0].range, 'finding-by-section', notes(aliasNote, artefactNote(bySection[0].to!.symbol)));
   }
   const refs = referencesWhere(facts, (r) => fromMatches(r.from) && r.name === to.symbol);
-  if (refs[0]) return at(refs[0].file, refs[0].ref.range, 'reference', aliasNote);
+  if (refs[0]) return at(refs[0].file, referenceRange(refs[0].ref), 'reference', aliasNote);
   const refsBySection = referencesWhere(facts, (r) => {
     const section = fromMatches(r.from) ? sectionOf(facts, r.name) : undefined;
     return section !== undefined && sectionMatches(section, to.section);
   });
   if (refsBySection[0]) {
     const ref = refsBySection[0];
-    return at(ref.file, ref.ref.range, 'reference-by-section', notes(aliasNote, artefactNote(ref.ref.name)));
+    return at(ref.file, referenceRange(ref.ref), 'reference-by-section', notes(aliasNote, artefactNote(ref.ref.name)));
   }
   if (fromNames.length === 0) {
     // Nameless referrer (≥6.12 prints an address): the first finding or reference to the target.
     const toFinding = findingsWhere(facts, findings, (f) => f.to?.symbol === to.symbol)[0];
     if (toFinding) return at(uriToPath(toFinding.uri), toFinding.range, 'finding');
     const toRef = referencesWhere(facts, (r) => r.name === to.symbol)[0];
-    if (toRef) return at(toRef.file, toRef.ref.range, 'reference');
+    if (toRef) return at(toRef.file, referenceRange(toRef.ref), 'reference');
   }
   for (const name of [...fromNames].reverse()) {
     const def = symbolsNamed(facts, name)[0];
@@ -214,7 +214,7 @@ function mapExport(diag: ModpostDiagnostic, view: ModuleView): MappedPosition | 
 function mapSymbolUse(diag: ModpostDiagnostic, view: ModuleView): MappedPosition | undefined {
   const symbol = diag.symbol!;
   const ref = referencesWhere(view.facts, (r) => r.name === symbol)[0];
-  if (ref) return at(ref.file, ref.ref.range, 'symbol-use');
+  if (ref) return at(ref.file, referenceRange(ref.ref), 'symbol-use');
   const decl = symbolsNamed(view.facts, symbol)[0];
   if (decl) return at(decl.file, decl.symbol.nameRange, 'symbol-definition');
   return mapExport(diag, view);

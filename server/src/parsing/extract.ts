@@ -1,13 +1,15 @@
 // Turns a tree-sitter tree of a pre-passed C file into FileFacts: top-level symbols with their
 // inferred ELF section, the identifiers each body or initializer references, and file-scope macro
-// uses (module_init, EXPORT_SYMBOL, module_*_driver, …). Deep walks use TreeCursor only: calling
-// Node.parent on deep error-recovery trees traps the WASM runtime.
+// uses (module_init, EXPORT_SYMBOL, module_*_driver, …). The tree is only walked at file scope
+// (with a cursor: Node.parent on deep error-recovery trees traps the WASM runtime); bodies are
+// scanned as text (references.ts).
 
-import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
-import { annotationSection, NON_REFERENCING_MACROS, type AnnotationContext } from '../knowledge/annotations';
+import type { Node, Tree } from 'web-tree-sitter';
+import { annotationSection, type AnnotationContext } from '../knowledge/annotations';
 import type { FileFacts, MacroUse, Reference, SymbolDef } from '../engine/types';
 import { LineIndex } from './lineIndex';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
+import { scanReferences, type BodyRange } from './references';
 
 export interface ExtractOptions extends AnnotationContext {
   /** Built into vmlinux rather than a loadable module: `__exit_p(x)` is then NULL, not a reference. */
@@ -19,15 +21,6 @@ const CONTAINERS = new Set([
   'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef', 'ERROR', 'linkage_specification',
   'declaration_list',
 ]);
-
-/** Macros whose arguments are references only in modules (built-in: they expand to NULL). */
-const MODULE_ONLY_ARGUMENT_MACROS = new Set(['__exit_p', '__devexit_p']);
-
-/** Nodes whose subtree never produces a relocation. */
-const NON_REFERENCING_NODES = new Set(['sizeof_expression', 'alignof_expression', 'offsetof_expression', 'type_descriptor',
-  'field_identifier', 'preproc_def', 'preproc_function_def', 'preproc_call', 'string_literal', 'char_literal', 'comment']);
-
-const SCOPE_NODES = new Set(['compound_statement', 'for_statement']);
 
 const MAX_DECLARATOR_NESTING = 64;
 
@@ -84,11 +77,11 @@ function parameterNames(parameters: Node | undefined): string[] {
 class Extractor {
   private readonly lines: LineIndex;
   readonly symbols: SymbolDef[] = [];
-  readonly references: Reference[] = [];
   readonly macroUses: MacroUse[] = [];
+  readonly bodies: BodyRange[] = [];
   private macroCursor = 0;
 
-  constructor(private readonly source: string, private readonly macros: readonly BlankedMacro[], private readonly options: ExtractOptions) {
+  constructor(source: string, private readonly macros: readonly BlankedMacro[], private readonly options: ExtractOptions) {
     this.lines = new LineIndex(source);
   }
 
@@ -180,8 +173,8 @@ class Extractor {
     // parameter list: a macro-made object in a section of its own, not code. Leave it alone.
     if (!info?.isFunction) return;
     const { isStatic } = this.storage(node);
-    const symbol = this.addSymbol(info, node, macros, { isDefinition: true, isStatic, hasInitializer: false });
-    if (body) this.collectReferences(body, symbol.name, this.symbols.length - 1, parameterNames(info.parameters));
+    this.addSymbol(info, node, macros, { isDefinition: true, isStatic, hasInitializer: false });
+    if (body) this.bodies.push({ start: body.startIndex, end: body.endIndex, fromIndex: this.symbols.length - 1, parameters: parameterNames(info.parameters) });
   }
 
   private declaration(node: Node): void {
@@ -194,8 +187,8 @@ class Extractor {
       const info = declarator && analyseDeclarator(declarator, isConst);
       if (!info) continue;
       const isDefinition = !info.isFunction && (!isExtern || value !== null);
-      const symbol = this.addSymbol(info, node, macros, { isDefinition, isStatic, hasInitializer: value !== null });
-      if (value) this.collectReferences(value, symbol.name, this.symbols.length - 1, []);
+      this.addSymbol(info, node, macros, { isDefinition, isStatic, hasInitializer: value !== null });
+      if (value) this.bodies.push({ start: value.startIndex, end: value.endIndex, fromIndex: this.symbols.length - 1, parameters: [] });
     }
   }
 
@@ -216,52 +209,20 @@ class Extractor {
     });
   }
 
-  /** Identifiers used inside `subtree` that are not local names, attributed to `from`. */
-  private collectReferences(subtree: Node, from: string, fromIndex: number, parameters: string[]): void {
-    const cursor: TreeCursor = subtree.walk();
-    const scopes: { depth: number; names: Set<string> }[] = [{ depth: -1, names: new Set(parameters) }];
-    const isLocal = (name: string): boolean => scopes.some((scope) => scope.names.has(name));
-    const source = this.source;
-    let depth = 0;
-    try {
-      for (;;) {
-        while (scopes.length > 1 && scopes[scopes.length - 1].depth >= depth) scopes.pop();
-        const type = cursor.nodeType;
-        let descend = !NON_REFERENCING_NODES.has(type);
-        if (type === 'identifier') {
-          const name = source.slice(cursor.startIndex, cursor.endIndex);
-          if (cursor.currentFieldName === 'declarator') scopes[scopes.length - 1].names.add(name);
-          else if (!isLocal(name)) {
-            this.references.push({ name, range: this.lines.rangeOf(cursor.startIndex, cursor.endIndex), from, fromIndex });
-          }
-        } else if (type === 'call_expression') {
-          descend = this.callIsReferencing(cursor);
-        } else if (SCOPE_NODES.has(type)) {
-          scopes.push({ depth, names: new Set() });
-        }
-        if (descend && cursor.gotoFirstChild()) { depth++; continue; }
-        while (!cursor.gotoNextSibling()) {
-          if (!cursor.gotoParent()) return;
-          depth--;
-          if (depth === 0) return;
-        }
-      }
-    } finally {
-      cursor.delete();
-    }
-  }
-
-  /** False for calls like ARRAY_SIZE(x) whose arguments are not run-time references. */
-  private callIsReferencing(cursor: TreeCursor): boolean {
-    if (!cursor.gotoFirstChild()) return true;
-    const callee = cursor.nodeType === 'identifier' ? this.source.slice(cursor.startIndex, cursor.endIndex) : '';
-    cursor.gotoParent();
-    return !NON_REFERENCING_MACROS.has(callee) && !(this.options.builtin && MODULE_ONLY_ARGUMENT_MACROS.has(callee));
+  /** References of every recorded body, as ranges of the user's text. */
+  references(prepassed: string): Reference[] {
+    return scanReferences(prepassed, this.bodies, this.options.builtin).map((found) => ({
+      name: found.name,
+      ...this.lines.positionAt(found.start),
+      from: this.symbols[found.fromIndex].name,
+      fromIndex: found.fromIndex,
+    }));
   }
 }
 
 export function extractFacts(uri: string, source: string, pre: PrepassResult, tree: Tree, options: ExtractOptions): FileFacts {
   const extractor = new Extractor(source, pre.macros, options);
   extractor.run(tree.rootNode);
-  return { uri, symbols: extractor.symbols, references: extractor.references, macroUses: extractor.macroUses };
+  const references = extractor.bodies.length > 0 ? extractor.references(pre.text) : [];
+  return { uri, symbols: extractor.symbols, references, macroUses: extractor.macroUses };
 }

@@ -1,0 +1,178 @@
+// Identifier references inside function bodies and initializers, found by scanning the pre-passed
+// text of each body (comments, strings and member names skipped) instead of walking every tree
+// node: each node step crosses into WASM, so a walk (or a query) cost as much as the parse itself.
+// The tree decides where bodies are and what the parameters are; block-scoped local declarations
+// are recognised in the scan (`type name =|;|,|[`), so a local that shadows a global is not the
+// global.
+
+import { NON_REFERENCING_MACROS } from '../knowledge/annotations';
+
+export interface BodyRange {
+  start: number;
+  end: number;
+  /** Index of the enclosing symbol in FileFacts.symbols. */
+  fromIndex: number;
+  /** Parameter names: local everywhere in the body. */
+  parameters: readonly string[];
+}
+
+export interface FoundReference {
+  name: string;
+  start: number;
+  end: number;
+  fromIndex: number;
+}
+
+const SLASH = 47, STAR = 42, BACKSLASH = 92, DQUOTE = 34, SQUOTE = 39, NEWLINE = 10, HASH = 35;
+const LPAREN = 40, RPAREN = 41, DOT = 46, GT = 62, MINUS = 45, STAR_CHAR = 42, LBRACE = 123, RBRACE = 125;
+const SEMICOLON = 59, COMMA = 44, EQUALS = 61, LBRACKET = 91;
+
+const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+const isIdentChar = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57);
+const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+
+/** Words after which the next identifier is a type tag or a label, not a reference. */
+const TAG_WORDS = new Set(['struct', 'union', 'enum', 'goto']);
+/** Operators whose operand is never evaluated at run time (no relocation). */
+const UNEVALUATED = new Set(['sizeof', 'alignof', '_Alignof', '__alignof__', 'typeof', '__typeof__', '__typeof', 'typeof_unqual', '__auto_type']);
+/** C keywords and builtin type names: never a symbol, not worth a reference each. */
+const KEYWORDS = new Set(['int', 'char', 'short', 'long', 'unsigned', 'signed', 'void', 'float', 'double', 'const', 'volatile',
+  'static', 'extern', 'register', 'auto', 'inline', '__inline', '__inline__', 'restrict', '__restrict', '_Bool', 'bool',
+  'return', 'if', 'else', 'for', 'while', 'do', 'switch', 'case', 'default', 'break', 'continue', 'typedef', 'true', 'false',
+  'asm', '__asm__', '__asm', 'volatile', '__volatile__', 'NULL', 'u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64', 'size_t']);
+
+/** Words that can precede an expression's first name, so `word name;` is not a declaration. */
+const STATEMENT_WORDS = new Set(['return', 'case', 'else', 'do', 'goto', 'if', 'while', 'for', 'switch', 'break', 'continue', 'default', 'sizeof']);
+/** Arguments that are references only in loadable modules (built-in: the macro gives NULL). */
+const MODULE_ONLY_ARGUMENTS = new Set(['__exit_p', '__devexit_p']);
+
+function skipBlanks(text: string, i: number, end: number): number {
+  while (i < end && isBlank(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Offset after the parenthesis that closes the one at `open` (strings and comments skipped). */
+function skipParens(text: string, open: number, end: number): number {
+  let depth = 0;
+  for (let i = open; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === LPAREN) depth++;
+    else if (c === RPAREN) { if (--depth === 0) return i + 1; }
+    else if (c === DQUOTE || c === SQUOTE) i = skipLiteral(text, i, end) - 1;
+    else if (c === SLASH && text.charCodeAt(i + 1) === STAR) { const close = text.indexOf('*/', i + 2); i = close < 0 ? end : close + 1; }
+  }
+  return end;
+}
+
+function skipLiteral(text: string, i: number, end: number): number {
+  const quote = text.charCodeAt(i);
+  for (i++; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === quote || c === NEWLINE) return i + 1;
+  }
+  return end;
+}
+
+/** Block scopes of one body while scanning: the names each `{` … `}` declares. */
+class Scopes {
+  private readonly stack: Set<string>[] = [];
+  constructor(parameters: readonly string[]) {
+    this.stack.push(new Set(parameters));
+  }
+  open(): void { this.stack.push(new Set()); }
+  close(): void { if (this.stack.length > 1) this.stack.pop(); }
+  declare(name: string): void { this.stack[this.stack.length - 1].add(name); }
+  has(name: string): boolean { return this.stack.some((scope) => scope.has(name)); }
+}
+
+export function scanReferences(text: string, bodies: readonly BodyRange[], builtin: boolean): FoundReference[] {
+  const found: FoundReference[] = [];
+  for (const body of bodies) {
+    const scopes = new Scopes(body.parameters);
+    const end = Math.min(body.end, text.length);
+    // The two previous significant characters: `.` or `->` before a name makes it a member.
+    let previous = 0, beforePrevious = 0;
+    /** The previous token was a name that can be a type (so the next name may be declared). */
+    let afterTypeName = false;
+    /** The next name is a struct/union/enum tag, a goto label or a `sizeof` operand. */
+    let skipping: 'tag' | 'other' | undefined;
+    /** Inside a declaration statement: `, name` at its parenthesis depth declares another name. */
+    let declarationDepth = -1;
+    let parenDepth = 0;
+    const significant = (c: number): void => { beforePrevious = previous; previous = c; afterTypeName = false; };
+    for (let i = body.start; i < end;) {
+      const c = text.charCodeAt(i);
+      if (isBlank(c)) {
+        // A directive inside a body (#define, #ifdef …) is not code of the body.
+        if (c === NEWLINE) {
+          const j = skipBlanks(text, i + 1, end);
+          if (text.charCodeAt(j) === HASH) {
+            let k = j;
+            do { k = text.indexOf('\n', k + 1); } while (k > 0 && k < end && text.charCodeAt(k - 1) === BACKSLASH);
+            i = k < 0 ? end : k;
+            continue;
+          }
+        }
+        i++;
+        continue;
+      }
+      if (c === SLASH && text.charCodeAt(i + 1) === STAR) { const close = text.indexOf('*/', i + 2); i = close < 0 ? end : close + 2; continue; }
+      if (c === SLASH && text.charCodeAt(i + 1) === SLASH) { const nl = text.indexOf('\n', i); i = nl < 0 ? end : nl; continue; }
+      if (c === DQUOTE || c === SQUOTE) { i = skipLiteral(text, i, end); significant(c); continue; }
+      if (!isIdentStart(c)) {
+        if (c >= 48 && c <= 57) {
+          // Numbers and their suffixes (0x1fUL, 1.5e3) are not names.
+          while (i < end && (isIdentChar(text.charCodeAt(i)) || text.charCodeAt(i) === DOT)) i++;
+          significant(48);
+          continue;
+        }
+        if (c === LBRACE) scopes.open();
+        else if (c === RBRACE) scopes.close();
+        else if (c === LPAREN) parenDepth++;
+        else if (c === RPAREN) parenDepth = Math.max(0, parenDepth - 1);
+        else if (c === SEMICOLON && parenDepth <= declarationDepth) declarationDepth = -1;
+        const keepsType: boolean = c === STAR_CHAR && afterTypeName;
+        significant(c);
+        afterTypeName = keepsType; // `type *name`: the star keeps the declaration going
+        i++;
+        continue;
+      }
+      const start = i;
+      while (i < end && isIdentChar(text.charCodeAt(i))) i++;
+      const name = text.slice(start, i);
+      const member = previous === DOT || (previous === GT && beforePrevious === MINUS);
+      const declares = !member && (afterTypeName || (declarationDepth === parenDepth && previous === COMMA)) && isDeclaratorEnd(text.charCodeAt(skipBlanks(text, i, end)));
+      const wasAfterComma = previous === COMMA;
+      significant(65);
+      if (member) continue;
+      if (skipping) {
+        // `struct foo` is a type (a declaration may follow); `goto out` and `sizeof x` are done.
+        afterTypeName = skipping === 'tag';
+        skipping = undefined;
+        continue;
+      }
+      if (TAG_WORDS.has(name)) { skipping = name === 'goto' ? 'other' : 'tag'; continue; }
+      if (UNEVALUATED.has(name) || NON_REFERENCING_MACROS.has(name) || (builtin && MODULE_ONLY_ARGUMENTS.has(name))) {
+        const open = skipBlanks(text, i, end);
+        if (text.charCodeAt(open) === LPAREN) i = skipParens(text, open, end);
+        else if (UNEVALUATED.has(name)) skipping = 'other'; // `sizeof x`
+        continue;
+      }
+      if (declares) {
+        scopes.declare(name);
+        if (!wasAfterComma) declarationDepth = parenDepth;
+        continue;
+      }
+      afterTypeName = !STATEMENT_WORDS.has(name);
+      if (KEYWORDS.has(name) || scopes.has(name)) continue;
+      found.push({ name, start, end: i, fromIndex: body.fromIndex });
+    }
+  }
+  return found;
+}
+
+/** What may follow a declared name: `=`, `;`, `,`, `[` (and `:` of a bit-field is not in bodies). */
+function isDeclaratorEnd(c: number): boolean {
+  return c === EQUALS || c === SEMICOLON || c === COMMA || c === LBRACKET;
+}
