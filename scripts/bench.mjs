@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { MB, REPO_ROOT, fmt, loadAverage, percentile, unanalysableKind, verdict } from './bench-lib/common.mjs';
+import { MB, REPO_ROOT, busyCores, fmt, loadAverage, machineCpu, percentile, unanalysableKind, verdict } from './bench-lib/common.mjs';
 import { defaultLspFile, measureLsp } from './bench-lib/lsp.mjs';
 import { analyseProfiles, formatProfile } from './bench-lib/profile.mjs';
 import { DEFAULT_TREE, SOURCE_PACKAGE, TARBALL, ensureKernelTree, packageVersion, planRun } from './bench-lib/source.mjs';
@@ -194,9 +194,11 @@ async function runPhase(workDir, phase, extra = {}, nodeArgs = []) {
     const resultPath = path.join(workDir, `${phase}-result.json`);
     fs.rmSync(resultPath, { force: true });
     fs.writeFileSync(jobPath, JSON.stringify({ phase, planPath: path.join(workDir, 'plan.json'), resultPath, resumeAt, filesBefore: total?.files ?? 0, kernelVersion: KERNEL_VERSION, ...extra }));
+    const cpuBefore = machineCpu();
     const exit = await runProcess([...nodeArgs, PHASE_SCRIPT, jobPath]);
+    const machineBusyCores = busyCores(cpuBefore, machineCpu());
     if (!fs.existsSync(resultPath)) throw new Error(`phase ${phase} died without a result (exit ${exit.code ?? exit.signal})`);
-    const part = JSON.parse(fs.readFileSync(resultPath, 'utf8'));
+    const part = { ...JSON.parse(fs.readFileSync(resultPath, 'utf8')), machineBusyCores };
     total = merge(total, part);
     if (part.done) return total;
     log(`phase ${phase}: the parser crashed on ${part.crashes.at(-1)?.file}; resuming in a new process`);
@@ -247,7 +249,7 @@ async function main() {
     const selection = `${options.subset ?? 'whole tree'}${options.modulesOnly ? ', module sources only' : ', all .c files'}`;
     const requestedSet = new Set(plan.requested);
     const siblings = plan.analysed.filter((f) => !requestedSet.has(f)).length;
-    print(`selection: ${selection}: ${plan.requested.length} requested files → ${plan.analysed.length} analysed (${siblings} module siblings outside the selection) in ${plan.modules.length} modules, ${(plan.bytes / MB).toFixed(1)} MB`);
+    print(`selection: ${selection}: ${plan.requested.length} requested files → ${plan.analysed.length} analysed (${siblings} not selected themselves but sources of the same Kbuild modules) in ${plan.modules.length} modules, ${(plan.bytes / MB).toFixed(1)} MB`);
     if (plan.errors.length) print(`selection errors: ${plan.errors.slice(0, 5).join('; ')}`);
     const loadStart = loadAverage();
     print(`load average at start: ${loadStart} (other processes on this machine share the CPUs)`);
@@ -290,7 +292,8 @@ async function main() {
     const wallS = seconds(wall?.wallMs);
     const bytes = plan.bytes;
     const files = plan.analysed.length;
-    const rss = (phase) => (phase ? `  RSS ${fmt(phase.peakRssMiB, 0)} MiB  CPU ${fmt(phase.cpuSeconds, 1)} s  load ${phase.loadBefore} → ${phase.loadAfter}` : '  (skipped)');
+    // Cores: ours = the phase process's CPU time over its lifetime's share; machine = all processes.
+    const rss = (phase) => (phase ? `  RSS ${fmt(phase.peakRssMiB, 0)} MiB  CPU ${fmt(phase.cpuSeconds, 1)} s  machine busy ${fmt(phase.machineBusyCores, 2)}/${os.cpus().length} cores  load ${phase.loadBefore} → ${phase.loadAfter}` : '  (skipped)');
     print('throughput (MB = 10^6 bytes; floor = bare web-tree-sitter parse, no pre-pass, one thread):');
     print(row('floor: parse only', floorS, bytes, files, floorS, rss(floor)));
     print(row('floor: incl. reading files', floorWallS, bytes, files, floorS));
@@ -307,6 +310,11 @@ async function main() {
     }
     print(row('index, analyzePaths, pool of 1', pool1S, bytes, files, floorS, rss(pool1)));
     print(row(`index, analyzePaths, pool of ${options.workers} (wall)`, wallS, bytes, files, floorS, rss(wall) + verdict(ratio(wallS, floorS), TARGETS.ratio_wall)));
+    for (const [name, phase, s] of [['pool of 1', pool1, pool1S], [`pool of ${options.workers}`, wall, wallS]]) {
+      if (!phase?.timedCpuSeconds || !s) continue;
+      const ours = phase.timedCpuSeconds / s;
+      print(`    ${name}: ${fmt(ours)} cores busy in our process while timed; whole machine ${fmt(phase.machineBusyCores)} of ${os.cpus().length} (other processes ≈ ${fmt(Math.max(0, (phase.machineBusyCores ?? 0) - ours))})`);
+    }
     if (options.warmup > 0) {
       const list = (ms) => (ms?.length ? ms.map((t) => t.toFixed(0)).join('/') : 'n/a');
       print(`  warm-up, untimed (${options.warmup}× ${relative(tree, plan.warmupFile)}, ms per pass; the first is the WASM cold start): floor ${list(floor?.warmupMs)}, index 1 thread ${list(oneThread?.warmupMs)}, pool of 1 ${list(pool1?.warmupMs)}, pool of ${options.workers} ${list(wall?.warmupMs)}`);
@@ -335,6 +343,9 @@ async function main() {
     const poolCrashes = Math.max(pool1?.poolCrashes ?? 0, wall?.poolCrashes ?? 0);
     const crashes = oneThread || pool1 || wall ? Math.max(crashFiles.size, poolCrashes) : null;
     print(`crashes (issue 8): ${crashes ?? 'n/a'} files${verdict(crashes, TARGETS.crashes)}  (1 thread: ${oneThread?.crashes.length ?? 'n/a'} parser exceptions, ${oneThread?.restarts ?? 0} restarts; pools: FactsPool.crashes ${pool1?.poolCrashes ?? 'n/a'} / ${wall?.poolCrashes ?? 'n/a'})`);
+    for (const [name, phase] of [['pool of 1', pool1], [`pool of ${options.workers}`, wall]]) {
+      if (phase && phase.observed < phase.files) print(`    WARNING: ${name}: only ${phase.observed} of ${phase.files} files passed FactsPool.analyze, so crash/skip reasons may be missing (did analyzePaths change?)`);
+    }
     for (const c of crashList.slice(0, 20)) print(`    ${c.run}: ${relative(tree, c.file)}: ${c.reason}`);
     const skipped = (wall ?? pool1 ?? oneThread)?.unanalysable.filter((u) => unanalysableKind(u.reason) !== 'crash') ?? [];
     print(`not analysed on purpose (oversize / binary): ${skipped.length}`);

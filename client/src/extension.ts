@@ -28,7 +28,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ scheme: 'file', language: 'c' }, { scheme: 'untitled', language: 'c' }],
-    synchronize: { configurationSection: 'kmod' },
+    // The server re-checks a module when its sources or Kbuild/Makefile change on disk.
+    synchronize: { configurationSection: 'kmod', fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.c,Kbuild,Makefile}') },
     middleware: {
       workspace: {
         configuration: async (params, token, next) => {

@@ -46,6 +46,24 @@ export function mainThreadCpuSeconds() {
   }
 }
 
+/** Machine-wide CPU counters (jiffies) from /proc/stat: total and idle (idle + iowait). */
+export function machineCpu() {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { total, idle: fields[3] + fields[4] };
+  } catch {
+    return null;
+  }
+}
+
+/** Cores busy (all processes) between two machineCpu() readings. */
+export function busyCores(before, after) {
+  if (!before || !after || after.total === before.total) return null;
+  const total = after.total - before.total;
+  return ((total - (after.idle - before.idle)) / total) * os.cpus().length;
+}
+
 export const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /** Nearest-rank percentile (p in 0..100) of a list of numbers. */

@@ -53,9 +53,14 @@ function hoverTargets(text, facts, lookupMacroDoc, count) {
     }
     return { line: low, character: offset - lineStarts[low] + 1 };
   };
-  const symbolRefs = facts.references.filter((ref) => own.has(ref.name)).map((ref) => ({ kind: 'module symbol', name: ref.name, position: { line: ref.range.start.line, character: ref.range.start.character + 1 } }));
+  // Inside the identifier (one past its start); references carry either a range or line/character.
+  const inside = (ref) => {
+    const start = ref.range?.start ?? { line: ref.line, character: ref.character };
+    return { line: start.line, character: start.character + 1 };
+  };
+  const symbolRefs = facts.references.filter((ref) => own.has(ref.name)).map((ref) => ({ kind: 'module symbol', name: ref.name, position: inside(ref) }));
   const otherRefs = facts.references.filter((ref) => !own.has(ref.name) && /^[a-z]/.test(ref.name) && !lookupMacroDoc(ref.name))
-    .map((ref) => ({ kind: 'other identifier', name: ref.name, position: { line: ref.range.start.line, character: ref.range.start.character + 1 } }));
+    .map((ref) => ({ kind: 'other identifier', name: ref.name, position: inside(ref) }));
   const macros = [];
   for (const match of text.matchAll(IDENTIFIER)) {
     if (lookupMacroDoc(match[0])) macros.push({ kind: 'kernel macro', name: match[0], position: positionOf(match.index) });

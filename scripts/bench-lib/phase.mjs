@@ -181,10 +181,12 @@ async function pool() {
   const { analyzePaths } = outModule('engine/project');
   const factsPool = new FactsPool(job.workers);
   const unanalysable = [];
+  let observed = 0;
   // Every file's facts pass through here, so crashes and skips are seen even with keepFacts false.
   const analyze = factsPool.analyze.bind(factsPool);
   factsPool.analyze = async (uri, filePath, options, text) => {
     const facts = await analyze(uri, filePath, options, text);
+    observed++;
     if (facts.unanalysable) unanalysable.push({ file: filePath, reason: facts.unanalysable });
     return facts;
   };
@@ -211,7 +213,7 @@ async function pool() {
   for (const finding of analysis.findings) findingsByCode[finding.code] = (findingsByCode[finding.code] ?? 0) + 1;
   const crashes = unanalysable.filter((u) => unanalysableKind(u.reason) === 'crash');
   const cpu = process.cpuUsage(cpuBefore);
-  const result = { wallMs, timedCpuSeconds: (cpu.user + cpu.system) / 1e6, warmupMs, files, findingsByCode, unanalysable, crashes, poolCrashes: factsPool.crashes, errors: analysis.errors.length, done: true };
+  const result = { wallMs, timedCpuSeconds: (cpu.user + cpu.system) / 1e6, warmupMs, files, observed, findingsByCode, unanalysable, crashes, poolCrashes: factsPool.crashes, errors: analysis.errors.length, done: true };
   await factsPool.dispose();
   return result;
 }

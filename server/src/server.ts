@@ -6,6 +6,7 @@ import {
   TextDocumentSyncKind, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { fileURLToPath } from 'node:url';
 import { AnalysisService } from './lsp/analysis-service';
 import { DiagnosticsPublisher } from './lsp/diagnostics-publisher';
 import { readSettings, type ServerSettings } from './lsp/settings';
@@ -14,12 +15,15 @@ import { definition } from './features/definition';
 import { documentSymbols } from './features/document-symbols';
 import { hover } from './features/hover';
 import { HeaderIndex } from './features/header-index';
+import { WorkspaceIndex } from './lsp/workspace-index';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const service = new AnalysisService();
 const headers = new HeaderIndex();
 const publisher = new DiagnosticsPublisher(connection, documents, service);
+const index = new WorkspaceIndex(connection, service);
+let workspaceFolders: string[] = [];
 let pullConfiguration = false;
 let initializationSettings: Partial<ServerSettings> = {};
 let shutDown = false;
@@ -27,6 +31,9 @@ let shutDown = false;
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   pullConfiguration = !!params.capabilities.workspace?.configuration;
   initializationSettings = (params.initializationOptions ?? {}) as Partial<ServerSettings>;
+  workspaceFolders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri }] : []))
+    .filter((folder) => folder.uri.startsWith('file:'))
+    .map((folder) => fileURLToPath(folder.uri));
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -45,6 +52,9 @@ async function applySettings(): Promise<void> {
   if (problem) connection.window.showWarningMessage(`Kernel Module Tools: ${problem}; using ${service.analysisContext.profile.id} rules.`);
   headers.setKernelDir(settings.kernelBuildDir || undefined);
   publisher.refreshAll();
+  void index.run(workspaceFolders, { ...settings.index, excludedDirs: new Set(settings.index.excludedDirs) }).catch((error: unknown) => {
+    connection.console.error(`kmod-lsp: indexing failed: ${(error as Error)?.stack ?? error}`);
+  });
 }
 
 connection.onInitialized(() => {
@@ -55,7 +65,11 @@ connection.onDidChangeConfiguration(() => { void applySettings(); });
 
 documents.onDidOpen((event) => publisher.schedule(event.document.uri));
 documents.onDidChangeContent((event) => publisher.schedule(event.document.uri));
-documents.onDidClose((event) => publisher.closed(event.document.uri));
+documents.onDidClose((event) => {
+  publisher.closed(event.document.uri);
+  void index.fileClosed(event.document.uri);
+});
+connection.onDidChangeWatchedFiles((params) => { void index.filesChanged(params.changes.map((change) => change.uri)); });
 
 const withDocument = <T>(uri: string, fallback: T, run: (document: TextDocument) => Promise<T>): Promise<T> => {
   if (shutDown) return Promise.reject(new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down'));

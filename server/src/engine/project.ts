@@ -67,7 +67,7 @@ export interface ProjectAnalysis {
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.tmp_versions']);
 
 /** .c files below `dir` (recursively), sorted for stable output. */
-export function findCSources(dir: string, errors: string[]): string[] {
+export function findCSources(dir: string, errors: string[], excludedDirs: ReadonlySet<string> = SKIPPED_DIRS): string[] {
   const found: string[] = [];
   const pending = [dir];
   while (pending.length > 0) {
@@ -82,7 +82,7 @@ export function findCSources(dir: string, errors: string[]): string[] {
     for (const entry of entries) {
       const full = path.join(current, entry.name);
       if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.') && !SKIPPED_DIRS.has(entry.name)) pending.push(full);
+        if (!entry.name.startsWith('.') && !SKIPPED_DIRS.has(entry.name) && !excludedDirs.has(entry.name)) pending.push(full);
       } else if (entry.isFile() && entry.name.endsWith('.c') && !entry.name.endsWith('.mod.c')) {
         found.push(full);
       }

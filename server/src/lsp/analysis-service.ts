@@ -27,11 +27,10 @@ export class AnalysisService {
   private readonly cache = new Map<string, CachedFacts>();
   private options: AnalysisOptions = {};
   private context: AnalysisContext = resolveContext({});
-  private readonly pool: FactsPool;
-
-  constructor(pool?: FactsPool) {
-    this.pool = pool ?? new FactsPool();
-  }
+  /** One worker kept for open files, so they never wait behind the background index. */
+  private readonly interactive = new FactsPool(1);
+  /** Workers for the background index: every core. */
+  readonly background = new FactsPool();
 
   get analysisContext(): AnalysisContext {
     return this.context;
@@ -56,7 +55,7 @@ export class AnalysisService {
     const cached = this.cache.get(uri);
     if (cached?.stamp === stamp) return cached.facts;
     const filePath = isFileUri(uri) ? fileURLToPath(uri) : uri;
-    const facts = this.pool.analyzeFirst(uri, filePath, { ...this.context.extract, builtin }, text);
+    const facts = this.interactive.analyzeFirst(uri, filePath, { ...this.context.extract, builtin }, text);
     this.cache.set(uri, { stamp, facts });
     return facts;
   }
@@ -73,7 +72,7 @@ export class AnalysisService {
     const stamp = `m${stat.mtimeMs}:${stat.size}`;
     const cached = this.cache.get(uri);
     if (cached && (cached.stamp === stamp || cached.stamp.startsWith('v'))) return cached.facts;
-    const facts = this.pool.analyze(uri, filePath, { ...this.context.extract, builtin });
+    const facts = this.interactive.analyze(uri, filePath, { ...this.context.extract, builtin });
     this.cache.set(uri, { stamp, facts });
     return facts;
   }
@@ -85,6 +84,30 @@ export class AnalysisService {
 
   moduleOf(uri: string): KbuildModule | undefined {
     return isFileUri(uri) ? moduleOfFile(fileURLToPath(uri)) : undefined;
+  }
+
+  /** Whether `uri` is open in the editor (its facts come from its text). */
+  isOpen(uri: string): boolean {
+    return this.cache.get(uri)?.stamp.startsWith('v') ?? false;
+  }
+
+  /**
+   * Findings of a module read from disk by the background index. Open files contribute their
+   * editor text; nothing is cached, so memory stays bounded on a whole kernel tree.
+   */
+  async analyzeModuleOnDisk(module: KbuildModule): Promise<{ files: FileFacts[]; findings: Finding[] }> {
+    const files = await Promise.all(module.sources.filter((source) => fs.existsSync(source)).map((source) => {
+      const uri = fileUri(source);
+      const open = this.cache.get(uri);
+      return open?.stamp.startsWith('v') ? open.facts : this.background.analyze(uri, source, { ...this.context.extract, builtin: module.builtin });
+    }));
+    const findings = checkModule(files, {
+      profile: this.context.profile,
+      extraWarn: this.options.extraWarn,
+      builtin: module.builtin,
+      disabledCodes: new Set(this.options.disabledCodes ?? []),
+    });
+    return { files, findings };
   }
 
   /** Findings of the module containing `uri`, whose own facts come from its open text. */
@@ -110,6 +133,6 @@ export class AnalysisService {
   }
 
   dispose(): Promise<void> {
-    return this.pool.dispose();
+    return Promise.all([this.interactive.dispose(), this.background.dispose()]).then(() => undefined);
   }
 }

@@ -7,11 +7,13 @@ export interface ServerSettings {
   kernelBuildDir: string;
   kernelVersion: string;
   disabledCodes: string[];
+  index: { enabled: boolean; maxFiles: number; excludedDirs: string[] };
 }
 
-const DEFAULTS: ServerSettings = { kernelBuildDir: '', kernelVersion: '', disabledCodes: [] };
+const DEFAULTS: ServerSettings = { kernelBuildDir: '', kernelVersion: '', disabledCodes: [], index: { enabled: true, maxFiles: 60_000, excludedDirs: [] } };
 
 interface ClientConfiguration {
+  index?: { enabled?: unknown; maxFiles?: unknown; exclude?: unknown };
   kernelBuildDir?: unknown;
   kernelVersion?: unknown;
   diagnostics?: { disabledCodes?: unknown };
@@ -25,17 +27,37 @@ function normalise(raw: ClientConfiguration | undefined): Partial<ServerSettings
     ...(typeof raw.kernelBuildDir === 'string' ? { kernelBuildDir: raw.kernelBuildDir } : {}),
     ...(typeof raw.kernelVersion === 'string' ? { kernelVersion: raw.kernelVersion } : {}),
     ...(Array.isArray(codes) ? { disabledCodes: codes.filter((c): c is string => typeof c === 'string') } : {}),
+    ...(raw.index && typeof raw.index === 'object' ? {
+      index: {
+        enabled: raw.index.enabled !== false,
+        maxFiles: typeof raw.index.maxFiles === 'number' && raw.index.maxFiles > 0 ? raw.index.maxFiles : DEFAULTS.index.maxFiles,
+        excludedDirs: Array.isArray(raw.index.exclude) ? raw.index.exclude.filter((d): d is string => typeof d === 'string') : [],
+      },
+    } : {}),
   };
+}
+
+// Directory names excluded by VS Code's files.exclude: patterns `name` or `**` + `/name` set to true.
+function excludedByFilesExclude(filesExclude: unknown): string[] {
+  if (!filesExclude || typeof filesExclude !== 'object') return [];
+  return Object.entries(filesExclude as Record<string, unknown>)
+    .filter(([, on]) => on === true)
+    .map(([pattern]) => /^(?:\*\*\/)?([^*?/[\]{}]+)\/?$/.exec(pattern)?.[1])
+    .filter((name): name is string => !!name);
 }
 
 export async function readSettings(connection: Connection, pull: boolean, initialization: ClientConfiguration): Promise<ServerSettings> {
   let pulled: Partial<ServerSettings> = {};
+  let filesExclude: string[] = [];
   if (pull) {
     try {
-      pulled = normalise(await connection.workspace.getConfiguration('kmod') as ClientConfiguration);
+      const [kmod, files] = await connection.workspace.getConfiguration([{ section: 'kmod' }, { section: 'files.exclude' }]) as [ClientConfiguration, unknown];
+      pulled = normalise(kmod);
+      filesExclude = excludedByFilesExclude(files);
     } catch {
       pulled = {};
     }
   }
-  return { ...DEFAULTS, ...normalise(initialization), ...pulled };
+  const merged = { ...DEFAULTS, ...normalise(initialization), ...pulled };
+  return { ...merged, index: { ...merged.index, excludedDirs: [...merged.index.excludedDirs, ...filesExclude] } };
 }

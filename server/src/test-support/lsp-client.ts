@@ -3,6 +3,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -20,7 +21,10 @@ export class LspSession {
   readonly published: PublishedDiagnostics[] = [];
   stderr = '';
 
-  constructor(initializationOptions: Record<string, unknown> = {}, private readonly initOptions = initializationOptions) {
+  /** `$/progress` values in arrival order (begin/report/end), for the index tests. */
+  readonly progress: { kind: string; message?: string; percentage?: number }[] = [];
+
+  constructor(private readonly initOptions: Record<string, unknown> = {}, private readonly workspaceFolders: string[] = []) {
     this.process = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stderr?.on('data', (chunk: Buffer) => { this.stderr += chunk.toString(); });
     this.connection = createMessageConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
@@ -30,13 +34,19 @@ export class LspSession {
     });
     this.connection.onRequest('workspace/configuration', () => [{}]);
     this.connection.onRequest('client/registerCapability', () => null);
+    this.connection.onRequest('window/workDoneProgress/create', () => null);
+    this.connection.onNotification('$/progress', (params: { value: { kind: string; message?: string; percentage?: number } }) => { this.progress.push(params.value); });
     this.connection.onNotification('window/logMessage', () => undefined);
     this.connection.listen();
   }
 
   async initialize(): Promise<unknown> {
     const result = await this.connection.sendRequest('initialize', {
-      processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: this.initOptions,
+      processId: process.pid,
+      rootUri: null,
+      workspaceFolders: this.workspaceFolders.map((folder) => ({ uri: pathToFileURL(folder).href, name: path.basename(folder) })),
+      capabilities: { window: { workDoneProgress: true } },
+      initializationOptions: this.initOptions,
     });
     await this.connection.sendNotification('initialized', {});
     return result;

@@ -1,0 +1,53 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LspSession } from '../test-support/lsp-client';
+import { writeModule } from '../test-support/modules';
+
+describe('background workspace index over LSP', function () {
+  this.timeout(60_000);
+
+  it('publishes findings of files nobody opened, with progress, and re-checks a file changed on disk', async () => {
+    const root = writeModule({
+      'seedlike/Makefile': 'obj-m += seedlike.o\n',
+      'seedlike/seedlike.c': 'static int d __initdata = 1;\nstatic void __exit bye(void) { pr_info("%d", d); }\nmodule_exit(bye);\n',
+      'clean/Makefile': 'obj-m += clean.o\n',
+      'clean/clean.c': 'static int d = 1;\nstatic void __exit bye(void) { pr_info("%d", d); }\nmodule_exit(bye);\n',
+      'node_modules/ignored.c': 'static int d __initdata = 1;\nvoid f(void) { d = 2; }\n',
+      'skipme/skipped.c': 'static int d __initdata = 1;\nvoid f(void) { d = 2; }\n',
+    });
+    const session = new LspSession({ kernelVersion: '6.1', index: { exclude: ['skipme'] } }, [root]);
+    try {
+      const seedUri = pathToFileURL(path.join(root, 'seedlike', 'seedlike.c')).href;
+      const published = session.diagnostics(seedUri, (p) => p.diagnostics.length > 0);
+      await session.initialize();
+      const { diagnostics } = await published;
+      assert.deepEqual(diagnostics.map((d) => [d.code, d.range.start.line]), [['section-mismatch', 1]]);
+      // Let the run finish, then check what it published and reported.
+      await waitFor(() => session.progress.some((p) => p.kind === 'end'), 20_000);
+      assert.equal(session.progress[0].kind, 'begin');
+      assert.ok(session.progress.some((p) => p.kind === 'report' && p.percentage === 100));
+      const uris = new Set(session.published.map((p) => p.uri));
+      assert.ok(!uris.has(pathToFileURL(path.join(root, 'clean', 'clean.c')).href), 'a clean file gets no diagnostics');
+      assert.ok(![...uris].some((u) => u.includes('node_modules') || u.includes('skipme')), [...uris].join(', '));
+
+      // Fix the file on disk and tell the server, as VS Code's file watcher does.
+      fs.writeFileSync(path.join(root, 'seedlike', 'seedlike.c'), 'static int d = 1;\nstatic void __exit bye(void) { pr_info("%d", d); }\nmodule_exit(bye);\n');
+      const cleared = session.diagnostics(seedUri, (p) => p.diagnostics.length === 0);
+      await session.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: seedUri, type: 2 }] });
+      await cleared;
+    } finally {
+      await session.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,114 @@
+// The background index: every C file of the workspace, module by module, in the background
+// worker pool with LSP progress, so the Problems panel shows findings in files nobody opened.
+// Open files never wait for it (they have their own worker), and a changed file re-checks only
+// its module. Only findings are kept per file, not facts or trees.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Connection, Diagnostic } from 'vscode-languageserver';
+import { findCSources, groupIntoModules } from '../engine/project';
+import { moduleOfFile, type KbuildModule } from '../engine/kbuild';
+import { toDiagnostic, unanalysableDiagnostic } from '../features/diagnostics';
+import type { AnalysisService } from './analysis-service';
+
+export interface IndexSettings {
+  enabled: boolean;
+  /** Directory names never indexed (from files.exclude and kmod.index.exclude). */
+  excludedDirs: ReadonlySet<string>;
+  maxFiles: number;
+}
+
+export interface IndexStatus {
+  files: number;
+  modules: number;
+  findings: number;
+  seconds: number;
+}
+
+export class WorkspaceIndex {
+  /** Files whose diagnostics the index published (to clear them when they go away). */
+  private readonly published = new Set<string>();
+  private generation = 0;
+  lastStatus: IndexStatus | undefined;
+
+  constructor(private readonly connection: Connection, private readonly service: AnalysisService) {}
+
+  /** (Re)indexes the folders; a newer call cancels an older run at its next module. */
+  async run(folders: readonly string[], settings: IndexSettings): Promise<IndexStatus | undefined> {
+    const generation = ++this.generation;
+    if (!settings.enabled || folders.length === 0) return undefined;
+    const started = Date.now();
+    const errors: string[] = [];
+    let files = folders.flatMap((folder) => findCSources(folder, errors, settings.excludedDirs));
+    if (files.length > settings.maxFiles) {
+      this.connection.window.showInformationMessage(`Kernel Module Tools: indexing the first ${settings.maxFiles} of ${files.length} C files (setting kmod.index.maxFiles).`);
+      files = files.slice(0, settings.maxFiles);
+    }
+    const modules = groupIntoModules(files);
+    const progress = await this.connection.window.createWorkDoneProgress();
+    progress.begin('Kernel Module Tools: indexing', 0, `${files.length} C files`, true);
+    let done = 0, findings = 0, cancelled = false;
+    progress.token.onCancellationRequested(() => { cancelled = true; });
+    let next = 0;
+    // Enough modules in flight to keep every background worker busy.
+    const lanes = Array.from({ length: Math.min(modules.length, 16) }, async () => {
+      while (next < modules.length && generation === this.generation && !cancelled) {
+        const module = modules[next++];
+        findings += await this.checkModule(module);
+        done += module.sources.length;
+        progress.report(Math.min(100, Math.round((100 * done) / Math.max(1, files.length))), `${done}/${files.length} files`);
+      }
+    });
+    await Promise.all(lanes);
+    progress.done();
+    if (generation !== this.generation || cancelled) return undefined;
+    this.lastStatus = { files: files.length, modules: modules.length, findings, seconds: (Date.now() - started) / 1000 };
+    return this.lastStatus;
+  }
+
+  /** Re-checks the modules of changed files (from the file watcher). */
+  async filesChanged(uris: readonly string[]): Promise<void> {
+    const seen = new Set<string>();
+    for (const uri of uris) {
+      if (!uri.startsWith('file:')) continue;
+      const file = fileURLToPath(uri);
+      if (!/\.c$|(^|\/)(Kbuild|Makefile)$/.test(file)) continue;
+      const modules = file.endsWith('.c') ? [moduleOfFile(file)] : groupIntoModules(findCSources(path.dirname(file), []).filter((f) => path.dirname(f) === path.dirname(file)));
+      for (const module of modules) {
+        const key = module.sources.join('\0');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        await this.checkModule(module);
+      }
+      if (file.endsWith('.c')) this.clearIfGone(uri);
+    }
+  }
+
+  /** Publishes a closed file's index diagnostics again (the editor's were cleared on close). */
+  async fileClosed(uri: string): Promise<void> {
+    if (uri.startsWith('file:')) await this.checkModule(moduleOfFile(fileURLToPath(uri)));
+  }
+
+  private async checkModule(module: KbuildModule): Promise<number> {
+    const { files, findings } = await this.service.analyzeModuleOnDisk(module);
+    const perUri = new Map<string, Diagnostic[]>();
+    for (const file of files) perUri.set(file.uri, file.unanalysable ? [unanalysableDiagnostic(file.unanalysable)] : []);
+    for (const finding of findings) perUri.get(finding.uri)?.push(toDiagnostic(finding));
+    for (const [uri, diagnostics] of perUri) {
+      if (this.service.isOpen(uri)) continue; // the editor's own publisher owns open files
+      if (diagnostics.length === 0 && !this.published.has(uri)) continue;
+      if (diagnostics.length > 0) this.published.add(uri); else this.published.delete(uri);
+      void this.connection.sendDiagnostics({ uri, diagnostics });
+    }
+    return findings.length;
+  }
+
+  private clearIfGone(uri: string): void {
+    if (!this.published.has(uri)) return;
+    if (fs.existsSync(fileURLToPath(uri))) return;
+    this.published.delete(uri);
+    void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+  }
+}
+
