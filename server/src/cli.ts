@@ -1,11 +1,13 @@
 // kmodcheck: the language server's analyzer as a command-line checker for terminals and CI.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzePaths, type AnalysisOptions, type ProjectAnalysis } from './engine/project';
 import type { Finding } from './engine/types';
 import { RULE_PROFILES } from './knowledge/modpost-rules';
+import { bestGuess, detectKernelBuildDir } from '../../client/src/kbuild/kernelDirDetect';
 
 const USAGE = `usage: kmodcheck [options] <file-or-dir>...
        kmodcheck symbols [options] <file-or-dir>...
@@ -17,6 +19,8 @@ options:
   --format gcc|json|sarif   output format (default gcc: file:line:col: warning: message [code])
   --kernel-version X.Y[.Z]  apply that kernel's modpost rules (known: ${RULE_PROFILES.map((p) => p.id).join(', ')})
   --kdir DIR                kernel build directory; its version selects the rules
+                            (default: /lib/modules/$(uname -r)/build, else the newest
+                            /usr/src/linux-headers-*; without one, the newest rules)
   --extra-warn              as modpost with W=1
   --disable CODE            do not report CODE (repeatable)
   --files-from FILE         also check the paths listed in FILE, one per line (- for stdin)
@@ -75,6 +79,9 @@ export function parseArgs(argv: readonly string[]): CliArgs | 'help' {
     }
   }
   if (args.paths.length === 0) throw new UsageError('no file or directory given');
+  if (!args.options.kdir && !args.options.kernelVersion) {
+    args.options.kdir = bestGuess(detectKernelBuildDir({ root: '/', runningRelease: os.release() }))?.dir;
+  }
   args.options.disabledCodes = disabled;
   return args;
 }
