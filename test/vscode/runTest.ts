@@ -27,6 +27,7 @@ async function main(): Promise<number> {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-vscode-'));
   const workspace = path.join(runDir, 'workspace');
   fs.cpSync(fixtureWorkspace, workspace, { recursive: true });
+  fs.cpSync(path.join(repoRoot, 'examples', 'hello-3'), path.join(workspace, 'hello-3'), { recursive: true }); // the seed itself
   fs.rmSync(artifactsDir, { recursive: true, force: true }); // no stale screenshots from an earlier run
   fs.mkdirSync(artifactsDir, { recursive: true });
   const vscodeExecutablePath = process.env.KMOD_VSCODE_EXECUTABLE || offlineLauncher;

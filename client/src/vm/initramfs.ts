@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CpioEntry, writeNewc } from './cpio';
 import { isDynamicallyLinked } from './elf';
+import { splitModuleParameters } from '../kbuild/commandLines';
 import { SetupError } from './errors';
 import { GUEST_INIT_SCRIPT, SCENARIO_STEPS } from './guestInit';
 
@@ -19,26 +20,15 @@ export interface InitramfsSpec {
 export const DEFAULT_BUSYBOX = '/bin/busybox';
 
 /**
- * Splits "a=1 b=2 msg=\"two words\"" into insmod arguments. Double quotes group words and are kept,
- * because the kernel's own parameter parser (kernel/params.c next_arg) is the one that strips them.
+ * Splits "a=1 b=2 msg=\"two words\"" into insmod arguments, as the Load task does (double quotes
+ * group words and stay: the kernel's parameter parser strips them). Newlines and NUL are refused
+ * because the guest reads one parameter per line.
  */
 export function splitModuleParams(text: string): string[] {
   if (/[\n\r\0]/.test(text)) throw new SetupError('Module parameters must not contain newlines or NUL characters.');
-  const params: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (const char of text) {
-    if (char === '"') quoted = !quoted;
-    if (!quoted && /\s/.test(char)) {
-      if (current) params.push(current);
-      current = '';
-    } else {
-      current += char;
-    }
-  }
-  if (quoted) throw new SetupError(`Unbalanced double quote in module parameters: ${text}`);
-  if (current) params.push(current);
-  return params;
+  const split = splitModuleParameters(text);
+  if (!split.ok) throw new SetupError(split.reason);
+  return split.params;
 }
 
 export function validateScenario(steps: readonly string[]): void {

@@ -20,9 +20,11 @@ export function fixtureLogNames(version: string): string[] {
 
 const temps: string[] = [];
 
-/** A fresh temp copy of test/fixtures/build-logs/sources/<name> (or any directory given by path). */
+/** A fresh temp copy of test/fixtures/build-logs/sources/<name> (hello-3: the bundled example), or of a directory given by path. */
 export function copySources(nameOrDir: string): string {
-  const from = path.isAbsolute(nameOrDir) ? nameOrDir : path.join(BUILD_LOGS, 'sources', nameOrDir);
+  const from = path.isAbsolute(nameOrDir) ? nameOrDir
+    : nameOrDir === 'hello-3' ? path.join(REPO_ROOT, 'examples', 'hello-3')
+    : path.join(BUILD_LOGS, 'sources', nameOrDir);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-test-'));
   fs.cpSync(from, dir, { recursive: true });
   temps.push(dir);
