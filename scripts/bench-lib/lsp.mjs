@@ -80,6 +80,43 @@ function hoverTargets(text, facts, lookupMacroDoc, count) {
   return picked.map((target, i) => ({ target, key: (i * 7919) % picked.length })).sort((a, b) => a.key - b.key).map((x) => x.target);
 }
 
+const median = (list) => percentile(list, 50);
+
+/**
+ * What one edit costs without LSP and the worker pool, warm, in this process (median of 5): the
+ * file's analyzeFile (and its pre-pass and parse alone) and the check of its whole Kbuild module.
+ * The rest of the measured latency is document sync, messaging, structured clone and queueing.
+ */
+function inProcessCost(parser, file, uri, text, context, analyzeFile) {
+  try {
+    const { prepass } = outModule('parsing/prepass');
+    const { moduleOfFile } = outModule('engine/kbuild');
+    const { checkModule } = outModule('engine/check');
+    const { fileUri } = outModule('engine/project');
+    const options = { ...context.extract, builtin: false };
+    const time = (run) => {
+      const times = [];
+      for (let i = 0; i < 6; i++) {
+        const t0 = performance.now();
+        run();
+        times.push(performance.now() - t0);
+      }
+      return median(times.slice(1));
+    };
+    const analyzeMs = time(() => analyzeFile(parser, uri, text, options));
+    const prepassMs = time(() => prepass(text));
+    const blanked = prepass(text).text;
+    const parseMs = time(() => parser.parse(blanked)?.delete());
+    const module = moduleOfFile(file);
+    const moduleFacts = module.sources.filter((source) => fs.existsSync(source))
+      .map((source) => (source === file ? analyzeFile(parser, uri, text, options) : analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...options, builtin: module.builtin })));
+    const checkMs = time(() => checkModule(moduleFacts, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() }));
+    return { analyzeMs, prepassMs, parseMs, checkMs, moduleFiles: moduleFacts.length };
+  } catch (error) {
+    return { error: String(error?.message ?? error) };
+  }
+}
+
 /**
  * Opens `file` in a fresh server, then times `edits` edits (insert 'x' before a statement's first
  * identifier, then delete it: the text and its facts change each time) until the diagnostics for
@@ -94,8 +131,10 @@ export async function measureLsp({ file, kdir, kernelVersion, edits, hovers, log
   const text = fs.readFileSync(file, 'utf8');
   const uri = pathToFileURL(file).href;
   const context = resolveContext({ kernelVersion });
-  const facts = analyzeFile(await createCParser(), uri, text, { ...context.extract, builtin: false });
+  const parser = await createCParser();
+  const facts = analyzeFile(parser, uri, text, { ...context.extract, builtin: false });
   const targets = hoverTargets(text, facts, lookupMacroDoc, hovers);
+  const inProcess = inProcessCost(parser, file, uri, text, context, analyzeFile);
 
   const session = new LspSession({ kernelBuildDir: kdir ?? '', kernelVersion });
   try {
@@ -156,6 +195,7 @@ export async function measureLsp({ file, kdir, kernelVersion, edits, hovers, log
       hovers: { ...summary(hoverMs), answered, byKind: Object.fromEntries(Object.entries(byKind).map(([kind, list]) => [kind, summary(list)])) },
       coldHover: { ms: coldHoverMs, name: coldTarget.name, kind: coldTarget.kind, answered: !!coldResult },
       serverRssMiB,
+      inProcess,
       kdir: kdir ?? null,
     };
   } catch (error) {

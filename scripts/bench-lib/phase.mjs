@@ -5,7 +5,8 @@
 //   pool    – analyzePaths() itself with a FactsPool of job.workers workers.
 // Usage: node phase.mjs <job.json>. Writes the result JSON to job.resultPath. A JS exception out of
 // the parser (a WASM trap leaves the runtime unusable) ends the process after saving the progress;
-// the parent resumes in a fresh process at job.resumeAt.
+// the parent resumes in a fresh process at job.resumeAt (index1t: redoing the module without the
+// crashed file, so that module's files before it are timed twice).
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { loadAverage, mainThreadCpuSeconds, outModule, peakRssMiB, progressReporter, unanalysableKind } from './common.mjs';
@@ -126,6 +127,8 @@ async function index1t() {
     const module = plan.modules[moduleIndex];
     const facts = [];
     for (const source of module.sources) {
+      // A file that crashed an earlier process is left out, as the pool leaves it out of the check.
+      if (job.crashedFiles?.includes(source)) continue;
       const uri = fileUri(source);
       const t0 = now();
       let text;
@@ -143,9 +146,9 @@ async function index1t() {
         if (result.unanalysable) unanalysable.push({ file: source, reason: result.unanalysable });
         facts.push(result);
       } catch (error) {
-        // The WASM runtime is dead after a trap: save and let the parent resume in a new process.
+        // The WASM runtime is dead after a trap: save and let the parent redo this module without
+        // the file in a new process.
         crashes.push({ file: source, reason: String(error?.message ?? error) });
-        moduleIndex++;
         break modules;
       }
       files++;

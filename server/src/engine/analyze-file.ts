@@ -1,7 +1,7 @@
 // One file: pre-pass, parse, extract. Pure apart from the parser it is given, so it runs the same
 // in the language server's worker, the CLI and the workspace indexer.
 
-import type { Parser } from 'web-tree-sitter';
+import { Edit, type Parser, type Tree } from 'web-tree-sitter';
 import { extractFacts, type ExtractOptions } from '../parsing/extract';
 import { prepass } from '../parsing/prepass';
 import type { FileFacts } from './types';
@@ -25,11 +25,45 @@ export function unanalysableFacts(uri: string, reason: string): FileFacts {
   return { uri, symbols: [], references: [], macroUses: [], unanalysable: reason };
 }
 
-export function analyzeFile(parser: Parser, uri: string, text: string, options: ExtractOptions): FileFacts {
+/** What an open document keeps between edits: its pre-passed text and tree, for incremental parsing. */
+export interface ParseState {
+  prepassed: string;
+  tree: Tree;
+}
+
+/** The single edit that turns `before` into `after`: their common prefix and suffix stay. */
+export function diffEdit(before: string, after: string): Edit {
+  const limit = Math.min(before.length, after.length);
+  let prefix = 0;
+  while (prefix < limit && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < limit - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  const point = (text: string, index: number) => {
+    let row = 0, lineStart = 0;
+    for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) { row++; lineStart = i + 1; }
+    return { row, column: index - lineStart };
+  };
+  return new Edit({
+    startIndex: prefix,
+    oldEndIndex: before.length - suffix,
+    newEndIndex: after.length - suffix,
+    startPosition: point(before, prefix),
+    oldEndPosition: point(before, before.length - suffix),
+    newEndPosition: point(after, after.length - suffix),
+  });
+}
+
+function checkInput(uri: string, text: string): FileFacts | undefined {
   if (text.length > MAX_ANALYSED_BYTES) {
     return unanalysableFacts(uri, `file is ${(text.length / 1048576).toFixed(1)} MB; files over ${MAX_ANALYSED_BYTES / 1048576} MB are not analysed`);
   }
   if (looksBinary(text)) return unanalysableFacts(uri, 'file looks binary (NUL or control bytes), not C source');
+  return undefined;
+}
+
+export function analyzeFile(parser: Parser, uri: string, text: string, options: ExtractOptions): FileFacts {
+  const rejected = checkInput(uri, text);
+  if (rejected) return rejected;
   const pre = prepass(text);
   const tree = parser.parse(pre.text);
   if (!tree) return unanalysableFacts(uri, 'the parser gave up on this file');
@@ -38,4 +72,27 @@ export function analyzeFile(parser: Parser, uri: string, text: string, options: 
   } finally {
     tree.delete();
   }
+}
+
+/**
+ * Like analyzeFile, but reparses incrementally from `previous` (which it consumes) and returns the
+ * new state for the next edit: an open 700 KB file reparses in milliseconds instead of ~100 ms.
+ */
+export function analyzeEditedFile(parser: Parser, uri: string, text: string, options: ExtractOptions, previous?: ParseState): { facts: FileFacts; state?: ParseState } {
+  const rejected = checkInput(uri, text);
+  if (rejected) {
+    previous?.tree.delete();
+    return { facts: rejected };
+  }
+  const pre = prepass(text);
+  let tree: Tree | null;
+  if (previous) {
+    previous.tree.edit(diffEdit(previous.prepassed, pre.text));
+    tree = parser.parse(pre.text, previous.tree);
+    previous.tree.delete();
+  } else {
+    tree = parser.parse(pre.text);
+  }
+  if (!tree) return { facts: unanalysableFacts(uri, 'the parser gave up on this file') };
+  return { facts: extractFacts(uri, text, pre, tree, options), state: { prepassed: pre.text, tree } };
 }

@@ -16,6 +16,13 @@ export interface FactsRequest {
   path: string;
   text?: string;
   options: ExtractOptions;
+  /** Keep the tree for the next request on this uri (open documents: incremental reparse). */
+  keep?: boolean;
+}
+
+/** Drops a kept tree (the document was closed). */
+export interface ForgetRequest {
+  forget: string;
 }
 
 export type FactsResponse =
@@ -68,12 +75,17 @@ export class FactsPool {
   }
 
   /** Puts a request at the front of the queue (open files before the background index). */
-  analyzeFirst(uri: string, filePath: string, options: ExtractOptions, text?: string): Promise<FileFacts> {
+  analyzeFirst(uri: string, filePath: string, options: ExtractOptions, text?: string, keep = false): Promise<FileFacts> {
     if (this.disposed) return Promise.resolve(unanalysableFacts(uri, 'the analyzer is shutting down'));
     return new Promise((resolve) => {
-      this.queue.unshift({ request: { id: this.nextId++, uri, path: filePath, text, options }, resolve });
+      this.queue.unshift({ request: { id: this.nextId++, uri, path: filePath, text, options, keep }, resolve });
       this.pump();
     });
+  }
+
+  /** Frees the tree a worker kept for `uri`. */
+  forget(uri: string): void {
+    for (const worker of this.workers) worker.worker.postMessage({ forget: uri } satisfies ForgetRequest);
   }
 
   get pending(): number {

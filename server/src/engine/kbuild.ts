@@ -89,11 +89,20 @@ export function parseKbuild(text: string, dir: string, declaredIn: string): Kbui
 }
 
 /** Modules declared in `dir`'s Kbuild/Makefile; [] when there is none or it declares no objects. */
+const parsedKbuild = new Map<string, { stamp: string; modules: KbuildModule[] }>();
+
+/** Modules declared in `dir`'s Kbuild/Makefile (re-read only when that file changes). */
 export function modulesInDir(dir: string): KbuildModule[] {
   const file = kbuildFile(dir);
   if (!file) return [];
   try {
-    return parseKbuild(fs.readFileSync(file, 'utf8'), dir, file);
+    const stat = fs.statSync(file);
+    const stamp = `${stat.mtimeMs}:${stat.size}`;
+    const cached = parsedKbuild.get(file);
+    if (cached?.stamp === stamp) return cached.modules;
+    const modules = parseKbuild(fs.readFileSync(file, 'utf8'), dir, file);
+    parsedKbuild.set(file, { stamp, modules });
+    return modules;
   } catch {
     return [];
   }

@@ -6,10 +6,13 @@ import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { Parser } from 'web-tree-sitter';
 import { createCParser } from '../parsing/parser';
-import { analyzeFile } from './analyze-file';
-import type { FactsRequest, FactsResponse } from './facts-pool';
+import { analyzeEditedFile, analyzeFile, type ParseState } from './analyze-file';
+import type { FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
 
 let parser: Promise<Parser> | undefined;
+/** Trees of open documents, most recently used last; a few at most (WASM memory only grows). */
+const kept = new Map<string, ParseState>();
+const MAX_KEPT = 8;
 
 async function handle(request: FactsRequest): Promise<FactsResponse> {
   let text = request.text;
@@ -21,11 +24,26 @@ async function handle(request: FactsRequest): Promise<FactsResponse> {
     }
   }
   parser ??= createCParser();
-  const facts = analyzeFile(await parser, request.uri, text, request.options);
+  if (!request.keep) return { id: request.id, facts: analyzeFile(await parser, request.uri, text, request.options) };
+  const previous = kept.get(request.uri);
+  kept.delete(request.uri);
+  const { facts, state } = analyzeEditedFile(await parser, request.uri, text, request.options, previous);
+  if (state) kept.set(request.uri, state);
+  for (const [uri, old] of kept) {
+    if (kept.size <= MAX_KEPT) break;
+    old.tree.delete();
+    kept.delete(uri);
+  }
   return { id: request.id, facts };
 }
 
-parentPort?.on('message', (request: FactsRequest) => {
+parentPort?.on('message', (message: FactsRequest | ForgetRequest) => {
+  if ('forget' in message) {
+    kept.get(message.forget)?.tree.delete();
+    kept.delete(message.forget);
+    return;
+  }
+  const request = message;
   handle(request).then(
     (response) => parentPort?.postMessage(response),
     (error: unknown) => {

@@ -37,10 +37,12 @@ export class HeaderIndex {
   private kdir: string | undefined;
   private index: Promise<Map<string, HeaderLocation>> | undefined;
 
+  /** Switches to another build dir and starts scanning it in the background (the first hover then need not wait). */
   setKernelDir(kdir: string | undefined): void {
     if (kdir === this.kdir) return;
     this.kdir = kdir;
-    this.index = undefined;
+    this.index = kdir ? buildIndex(kdir) : undefined;
+    this.index?.catch(() => undefined);
   }
 
   get kernelDir(): string | undefined {

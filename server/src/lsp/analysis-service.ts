@@ -25,6 +25,7 @@ const isFileUri = (uri: string): boolean => uri.startsWith('file:');
 
 export class AnalysisService {
   private readonly cache = new Map<string, CachedFacts>();
+  private readonly lastAnalysis = new Map<string, { inputs: Promise<FileFacts>[]; result: Promise<ModuleAnalysis> }>();
   private options: AnalysisOptions = {};
   private context: AnalysisContext = resolveContext({});
   /** One worker kept for open files, so they never wait behind the background index. */
@@ -40,6 +41,7 @@ export class AnalysisService {
   configure(options: AnalysisOptions): string | undefined {
     this.options = options;
     this.cache.clear();
+    this.lastAnalysis.clear();
     try {
       this.context = resolveContext(options);
       return undefined;
@@ -55,7 +57,7 @@ export class AnalysisService {
     const cached = this.cache.get(uri);
     if (cached?.stamp === stamp) return cached.facts;
     const filePath = isFileUri(uri) ? fileURLToPath(uri) : uri;
-    const facts = this.interactive.analyzeFirst(uri, filePath, { ...this.context.extract, builtin }, text);
+    const facts = this.interactive.analyzeFirst(uri, filePath, { ...this.context.extract, builtin }, text, true);
     this.cache.set(uri, { stamp, facts });
     return facts;
   }
@@ -80,6 +82,8 @@ export class AnalysisService {
   /** Forget an open document's text: its facts come from disk again. */
   close(uri: string): void {
     this.cache.delete(uri);
+    this.lastAnalysis.delete(uri);
+    this.interactive.forget(uri);
   }
 
   moduleOf(uri: string): KbuildModule | undefined {
@@ -122,14 +126,23 @@ export class AnalysisService {
         return open?.stamp.startsWith('v') ? open.facts : this.factsForFile(fileURLToPath(siblingUri), module?.builtin ?? false);
       })
       .filter((facts): facts is Promise<FileFacts> => facts !== undefined);
-    const files = await Promise.all([own, ...siblings]);
-    const findings = checkModule(files, {
-      profile: this.context.profile,
-      extraWarn: this.options.extraWarn,
-      builtin: module?.builtin ?? false,
-      disabledCodes: new Set(this.options.disabledCodes ?? []),
-    });
-    return { module: module ?? { name: '', sources: [], builtin: false, declaredIn: '' }, files, findings };
+    // Hovers, code actions and the publisher ask for the same module state again and again:
+    // reuse the last result while every input (the same facts promises) is unchanged.
+    const inputs = [own, ...siblings];
+    const last = this.lastAnalysis.get(uri);
+    if (last && last.inputs.length === inputs.length && last.inputs.every((input, i) => input === inputs[i])) return last.result;
+    const result = Promise.all(inputs).then((files) => ({
+      module: module ?? { name: '', sources: [], builtin: false, declaredIn: '' },
+      files,
+      findings: checkModule(files, {
+        profile: this.context.profile,
+        extraWarn: this.options.extraWarn,
+        builtin: module?.builtin ?? false,
+        disabledCodes: new Set(this.options.disabledCodes ?? []),
+      }),
+    }));
+    this.lastAnalysis.set(uri, { inputs, result });
+    return result;
   }
 
   dispose(): Promise<void> {
