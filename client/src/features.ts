@@ -6,6 +6,7 @@ import type * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { registerKernelDir } from './kernelDir';
 import { registerKernelLog } from './kernelLog';
+import { registerOopsLinks } from './oopsLinks';
 import { registerStatusBar } from './status';
 import { registerTaskProvider } from './tasks';
 
@@ -15,4 +16,5 @@ export function registerKbuildFeatures(context: vscode.ExtensionContext): void {
   registerTaskProvider(context);
   registerCommands(context);
   registerKernelLog(context);
+  registerOopsLinks(context);
 }
