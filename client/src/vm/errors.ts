@@ -12,14 +12,3 @@ export class SetupError extends Error {
   }
 }
 
-/** Which Debian package provides each host tool the VM loop runs. */
-export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
-  'qemu-system-x86_64': 'qemu-system-x86',
-  make: 'make',
-  xz: 'xz-utils',
-  'apt-get': 'apt',
-  'dpkg-deb': 'dpkg',
-  tar: 'tar',
-  objdump: 'binutils',
-  addr2line: 'binutils',
-};

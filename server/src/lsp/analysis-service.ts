@@ -31,7 +31,7 @@ export class AnalysisService {
   /** One worker kept for open files, so they never wait behind the background index. */
   private readonly interactive = new FactsPool(1);
   /** Workers for the background index: every core. */
-  readonly background = new FactsPool();
+  private readonly background = new FactsPool();
 
   get analysisContext(): AnalysisContext {
     return this.context;

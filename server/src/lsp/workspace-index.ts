@@ -30,7 +30,6 @@ export class WorkspaceIndex {
   /** Files whose diagnostics the index published (to clear them when they go away). */
   private readonly published = new Set<string>();
   private generation = 0;
-  lastStatus: IndexStatus | undefined;
 
   constructor(private readonly connection: Connection, private readonly service: AnalysisService) {}
 
@@ -63,8 +62,7 @@ export class WorkspaceIndex {
     await Promise.all(lanes);
     progress.done();
     if (generation !== this.generation || cancelled) return undefined;
-    this.lastStatus = { files: files.length, modules: modules.length, findings, seconds: (Date.now() - started) / 1000 };
-    return this.lastStatus;
+    return { files: files.length, modules: modules.length, findings, seconds: (Date.now() - started) / 1000 };
   }
 
   /** Re-checks the modules of changed files (from the file watcher). */
