@@ -170,3 +170,17 @@ extern int __init l(void);
     assert.equal(files[0].symbols[0].section, '.text');
   });
 });
+
+describe('checker: built-in code across the tree (vmlinux)', () => {
+  it('links obj-y objects of different directories, as modpost does on vmlinux.o, but not modules', async () => {
+    const { findings } = await analyzeSources({
+      'core/Makefile': 'obj-y += setup.o\n',
+      'core/setup.c': 'int __init early_setup(void) { return 0; }\n',
+      'drv/Makefile': 'obj-y += user.o\nobj-m += mod.o\n',
+      'drv/user.c': 'int runtime(void) { return early_setup(); }\n',
+      'drv/mod.c': 'int runtime2(void) { return early_setup(); }\n',
+    }, { kernelVersion: '6.1' });
+    assert.deepEqual(summarize(findings), ['section-mismatch runtime->early_setup @user.c:1']);
+    assert.match(findings[0].related?.[0].uri ?? '', /core\/setup\.c$/);
+  });
+});

@@ -15,6 +15,11 @@ export interface CheckOptions {
   /** Built into vmlinux: module_init/module_exit pointers do not exist. */
   builtin?: boolean;
   disabledCodes?: ReadonlySet<string>;
+  /**
+   * Built-in code is linked into vmlinux with every other built-in object, and modpost checks
+   * vmlinux.o as a whole: names the module itself does not define resolve here.
+   */
+  vmlinux?: { resolve(name: string): ResolvedSymbol | undefined };
 }
 
 /** A definition resolved for the checker, with the file it lives in. */
@@ -30,7 +35,7 @@ export interface ResolvedSymbol {
 }
 
 /** 1 for init/exit sections, whose memory goes away; 0 for permanent ones. */
-const isTransient = (section: string): number => (/^\.(init|exit|meminit|memexit)\./.test(section) ? 1 : 0);
+export const isTransient = (section: string): number => (/^\.(init|exit|meminit|memexit)\./.test(section) ? 1 : 0);
 
 /** Name lookup with C linkage: a file's own definitions first, then other files' non-static ones. */
 export class ModuleSymbols {
@@ -40,7 +45,7 @@ export class ModuleSymbols {
   readonly initFunctions = new Set<string>();
   readonly exitFunctions = new Set<string>();
 
-  constructor(files: readonly FileFacts[]) {
+  constructor(files: readonly FileFacts[], private readonly outside?: CheckOptions['vmlinux']) {
     for (const file of files) {
       const own = new Map<string, ResolvedSymbol>();
       for (const def of file.symbols) {
@@ -70,7 +75,7 @@ export class ModuleSymbols {
   }
 
   resolve(uri: string, name: string): ResolvedSymbol | undefined {
-    return this.perFile.get(uri)?.get(name) ?? this.global.get(name);
+    return this.perFile.get(uri)?.get(name) ?? this.global.get(name) ?? this.outside?.resolve(name);
   }
 
   /** The name modpost prints for a from-symbol: ≤6.4 the module_init/module_exit aliases win. */
@@ -89,7 +94,7 @@ function modpostLine(from: string, fromSection: string, to: string, toSection: s
 
 export function checkModule(files: readonly FileFacts[], options: CheckOptions): Finding[] {
   const { profile } = options;
-  const symbols = new ModuleSymbols(files);
+  const symbols = new ModuleSymbols(files, options.builtin ? options.vmlinux : undefined);
   const findings: Finding[] = [];
   const report = (finding: Finding): void => {
     if (!options.disabledCodes?.has(finding.code)) findings.push(finding);

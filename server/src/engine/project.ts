@@ -11,6 +11,7 @@ import { checkModule } from './check';
 import { FactsPool } from './facts-pool';
 import { modulesInDir, type KbuildModule } from './kbuild';
 import { kernelVersionOf } from './kernel-info';
+import { VmlinuxTable } from './vmlinux';
 import type { FileFacts, Finding } from './types';
 
 export interface AnalysisOptions {
@@ -135,21 +136,29 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
   const ownPool = pool ?? new FactsPool();
   const disabledCodes = new Set(options.disabledCodes ?? []);
   const requestedUris = new Set([...requested].map(fileUri));
-  const findings: Finding[] = [];
+  const findingsOf = new Map<KbuildModule, Finding[]>();
   const kept: FileFacts[] = [];
+  const vmlinux = new VmlinuxTable();
+  const factsOf = (module: KbuildModule, report: boolean): Promise<FileFacts[]> => {
+    const sources = module.sources.filter((source) => requested.has(source) || fs.existsSync(source));
+    return Promise.all(sources.map(async (source) => {
+      const result = await ownPool.analyze(fileUri(source), source, { ...context.extract, builtin: module.builtin });
+      if (report && result.unanalysable && requested.has(source)) errors.push(`${source}: ${result.unanalysable}`);
+      return result;
+    }));
+  };
+  const check = (module: KbuildModule, facts: FileFacts[], linked?: VmlinuxTable): void => {
+    const moduleFindings = checkModule(facts, { profile: context.profile, extraWarn: options.extraWarn, builtin: module.builtin, disabledCodes, vmlinux: linked });
+    findingsOf.set(module, moduleFindings.filter((finding) => requestedUris.has(finding.uri)));
+  };
   // Modules are checked as soon as their files are in, then their facts are dropped (unless the
   // caller wants them), so memory stays bounded on a whole kernel tree.
   const checkOne = async (module: KbuildModule): Promise<void> => {
-    const sources = module.sources.filter((source) => requested.has(source) || fs.existsSync(source));
-    const facts = await Promise.all(sources.map(async (source) => {
-      const result = await ownPool.analyze(fileUri(source), source, { ...context.extract, builtin: module.builtin });
-      if (result.unanalysable && requested.has(source)) errors.push(`${source}: ${result.unanalysable}`);
-      return result;
-    }));
-    const moduleFindings = checkModule(facts, { profile: context.profile, extraWarn: options.extraWarn, builtin: module.builtin, disabledCodes });
-    findings.push(...moduleFindings.filter((finding) => requestedUris.has(finding.uri)));
+    const facts = await factsOf(module, true);
+    check(module, facts);
+    vmlinux.add(module, facts);
     if (options.keepFacts !== false) kept.push(...facts);
-    options.onProgress?.(sources.length);
+    options.onProgress?.(facts.length);
   };
   try {
     // Enough modules in flight to keep every worker busy, few enough to bound memory.
@@ -158,6 +167,10 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
       while (next < modules.length) await checkOne(modules[next++]);
     });
     await Promise.all(lanes);
+    // Built-in objects that use another built-in object's init/exit symbols: check them again
+    // with vmlinux's table, as modpost does on vmlinux.o.
+    for (const module of vmlinux.modulesToRecheck()) check(module, await factsOf(module, false), vmlinux);
+    const findings = [...findingsOf.values()].flat();
     findings.sort((a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     return {
       findings,

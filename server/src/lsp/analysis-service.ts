@@ -8,6 +8,7 @@ import { FactsPool } from '../engine/facts-pool';
 import { moduleOfFile, type KbuildModule } from '../engine/kbuild';
 import { fileUri, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
 import type { FileFacts, Finding } from '../engine/types';
+import type { VmlinuxTable } from '../engine/vmlinux';
 
 interface CachedFacts {
   /** Document version for open files, mtime for files read from disk. */
@@ -30,6 +31,8 @@ export class AnalysisService {
   private context: AnalysisContext = resolveContext({});
   /** One worker kept for open files, so they never wait behind the background index. */
   private readonly interactive = new FactsPool(1);
+  /** What the background index learnt about built-in objects, for checks across vmlinux. */
+  private vmlinux: VmlinuxTable | undefined;
   /** Workers for the background index: every core. */
   private readonly background = new FactsPool();
 
@@ -90,6 +93,11 @@ export class AnalysisService {
     return isFileUri(uri) ? moduleOfFile(fileURLToPath(uri)) : undefined;
   }
 
+  setVmlinux(table: VmlinuxTable): void {
+    this.vmlinux = table;
+    this.lastAnalysis.clear();
+  }
+
   /** Whether `uri` is open in the editor (its facts come from its text). */
   isOpen(uri: string): boolean {
     return this.cache.get(uri)?.stamp.startsWith('v') ?? false;
@@ -110,6 +118,7 @@ export class AnalysisService {
       extraWarn: this.options.extraWarn,
       builtin: module.builtin,
       disabledCodes: new Set(this.options.disabledCodes ?? []),
+        vmlinux: this.vmlinux,
     });
     return { files, findings };
   }
@@ -139,6 +148,7 @@ export class AnalysisService {
         extraWarn: this.options.extraWarn,
         builtin: module?.builtin ?? false,
         disabledCodes: new Set(this.options.disabledCodes ?? []),
+        vmlinux: this.vmlinux,
       }),
     }));
     this.lastAnalysis.set(uri, { inputs, result });

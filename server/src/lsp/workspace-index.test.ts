@@ -51,3 +51,26 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+describe('background index: built-in code across vmlinux', function () {
+  this.timeout(60_000);
+  it('reports a built-in caller of another directory\'s __init function', async () => {
+    const root = writeModule({
+      'core/Makefile': 'obj-y += setup.o\n',
+      'core/setup.c': 'int __init early_setup(void) { return 0; }\n',
+      'drv/Makefile': 'obj-y += user.o\n',
+      'drv/user.c': 'int runtime(void) { return early_setup(); }\n',
+    });
+    const session = new LspSession({ kernelVersion: '6.1' }, [root]);
+    try {
+      const uri = pathToFileURL(path.join(root, 'drv', 'user.c')).href;
+      const published = session.diagnostics(uri, (p) => p.diagnostics.length > 0);
+      await session.initialize();
+      const { diagnostics } = await published;
+      assert.deepEqual(diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character]), [['section-mismatch', 0, 27]]);
+    } finally {
+      await session.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

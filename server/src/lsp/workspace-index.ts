@@ -10,6 +10,7 @@ import type { Connection, Diagnostic } from 'vscode-languageserver';
 import { findCSources, groupIntoModules } from '../engine/project';
 import { moduleOfFile, type KbuildModule } from '../engine/kbuild';
 import { toDiagnostic, unanalysableDiagnostic } from '../features/diagnostics';
+import { VmlinuxTable } from '../engine/vmlinux';
 import type { AnalysisService } from './analysis-service';
 
 export interface IndexSettings {
@@ -45,6 +46,7 @@ export class WorkspaceIndex {
       files = files.slice(0, settings.maxFiles);
     }
     const modules = groupIntoModules(files);
+    const vmlinux = new VmlinuxTable();
     const progress = await this.connection.window.createWorkDoneProgress();
     progress.begin('Kernel Module Tools: indexing', 0, `${files.length} C files`, true);
     let done = 0, findings = 0, cancelled = false;
@@ -54,12 +56,17 @@ export class WorkspaceIndex {
     const lanes = Array.from({ length: Math.min(modules.length, 16) }, async () => {
       while (next < modules.length && generation === this.generation && !cancelled) {
         const module = modules[next++];
-        findings += await this.checkModule(module);
+        findings += await this.checkModule(module, vmlinux);
         done += module.sources.length;
         progress.report(Math.min(100, Math.round((100 * done) / Math.max(1, files.length))), `${done}/${files.length} files`);
       }
     });
     await Promise.all(lanes);
+    if (generation === this.generation && !cancelled) {
+      // Built-in objects using other built-in objects' init/exit symbols: again, across vmlinux.
+      this.service.setVmlinux(vmlinux);
+      for (const module of vmlinux.modulesToRecheck()) await this.checkModule(module);
+    }
     progress.done();
     if (generation !== this.generation || cancelled) return undefined;
     return { files: files.length, modules: modules.length, findings, seconds: (Date.now() - started) / 1000 };
@@ -88,8 +95,9 @@ export class WorkspaceIndex {
     if (uri.startsWith('file:')) await this.checkModule(moduleOfFile(fileURLToPath(uri)));
   }
 
-  private async checkModule(module: KbuildModule): Promise<number> {
+  private async checkModule(module: KbuildModule, collect?: VmlinuxTable): Promise<number> {
     const { files, findings } = await this.service.analyzeModuleOnDisk(module);
+    collect?.add(module, files);
     const perUri = new Map<string, Diagnostic[]>();
     for (const file of files) perUri.set(file.uri, file.unanalysable ? [unanalysableDiagnostic(file.unanalysable)] : []);
     for (const finding of findings) perUri.get(finding.uri)?.push(toDiagnostic(finding));
