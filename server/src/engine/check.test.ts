@@ -184,3 +184,27 @@ describe('checker: built-in code across the tree (vmlinux)', () => {
     assert.match(findings[0].related?.[0].uri ?? '', /core\/setup\.c$/);
   });
 });
+
+describe('checker: gcc semantics the source hides', () => {
+  it('carries a prototype\'s __init over to the plain definition (gcc merges attributes)', async () => {
+    const { findings, files } = await analyzeSources({ 'm.c': 'static void __init setup(void);\nstatic void setup(void) { }\nvoid later(void) { setup(); }\n' }, { kernelVersion: '6.1' });
+    assert.equal(files[0].symbols.find((s) => s.isDefinition)?.section, '.init.text');
+    assert.deepEqual(summarize(findings), ['section-mismatch later->setup @m.c:3']);
+  });
+
+  it('ignores references from __always_inline code (copied into its callers)', async () => {
+    const { findings } = await analyzeSources({ 'm.c': 'int __init helper(void) { return 1; }\nstatic __always_inline int wrap(void) { return helper(); }\nint __init user(void) { return wrap(); }\n' });
+    assert.deepEqual(findings, []);
+  });
+
+  it('lets arch/<a> code link only with its own arch and generic code', async () => {
+    const { findings } = await analyzeSources({
+      'arch/sh/kernel/Makefile': 'obj-y += idle.o\n',
+      'arch/sh/kernel/idle.c': 'void __init pick_idle(void) { }\n',
+      'arch/x86/kernel/Makefile': 'obj-y += process.o user.o\n',
+      'arch/x86/kernel/process.c': 'void pick_idle(void) { }\n',
+      'arch/x86/kernel/user.c': 'void run(void) { pick_idle(); }\n',
+    });
+    assert.deepEqual(findings, []);
+  });
+});

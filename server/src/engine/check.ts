@@ -19,7 +19,7 @@ export interface CheckOptions {
    * Built-in code is linked into vmlinux with every other built-in object, and modpost checks
    * vmlinux.o as a whole: names the module itself does not define resolve here.
    */
-  vmlinux?: { resolve(name: string): ResolvedSymbol | undefined };
+  vmlinux?: { resolve(name: string, fromUri: string): ResolvedSymbol | undefined };
 }
 
 /** A definition resolved for the checker, with the file it lives in. */
@@ -75,7 +75,7 @@ export class ModuleSymbols {
   }
 
   resolve(uri: string, name: string): ResolvedSymbol | undefined {
-    return this.perFile.get(uri)?.get(name) ?? this.global.get(name) ?? this.outside?.resolve(name);
+    return this.perFile.get(uri)?.get(name) ?? this.global.get(name) ?? this.outside?.resolve(name, uri);
   }
 
   /** The name modpost prints for a from-symbol: ≤6.4 the module_init/module_exit aliases win. */
@@ -105,7 +105,8 @@ export function checkModule(files: readonly FileFacts[], options: CheckOptions):
     for (const ref of file.references) {
       const target = symbols.resolve(file.uri, ref.name);
       const fromDef = file.symbols[ref.fromIndex];
-      if (!target || !fromDef || target.def === fromDef || target.def?.alwaysInline) continue;
+      // __always_inline code is copied into its callers: neither calling it nor its own body leaves a reference.
+      if (!target || !fromDef || target.def === fromDef || target.def?.alwaysInline || fromDef.alwaysInline) continue;
       const source = { section: fromDef.section, kind: fromDef.kind };
       const verdict = judgeReference(profile, { fromSymbol: ref.from, fromSection: source.section, toSymbol: target.name, toSection: target.section }, options.extraWarn);
       const words = { from: ref.from, fromSection: source.section, fromKind: source.kind, to: target.name, toSection: target.section, toKind: target.kind };

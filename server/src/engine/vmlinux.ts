@@ -9,9 +9,21 @@ import { isTransient, ModuleSymbols, type ResolvedSymbol } from './check';
 import type { KbuildModule } from './kbuild';
 import type { FileFacts } from './types';
 
+/** `arch/<name>/…` files link only with their own architecture and generic code. */
+function archOf(uri: string): string | undefined {
+  return /\/arch\/([^/]+)\//.exec(uri)?.[1];
+}
+
+interface Definition {
+  arch: string | undefined;
+  /** The init/exit definition, or undefined for a permanent one (which wins: see resolve). */
+  transient?: ResolvedSymbol;
+}
+
 export class VmlinuxTable {
   private readonly ids = new Map<string, number>();
-  private readonly transient = new Map<string, ResolvedSymbol>();
+  /** Non-static built-in definitions, by name; only names with an init/exit variant keep details. */
+  private readonly definitions = new Map<string, Definition[]>();
   private readonly unresolved: { module: KbuildModule; names: Int32Array }[] = [];
 
   private id(name: string): number {
@@ -29,10 +41,12 @@ export class VmlinuxTable {
     const symbols = new ModuleSymbols(files);
     const names = new Set<number>();
     for (const file of files) {
+      const arch = archOf(file.uri);
       for (const def of file.symbols) {
-        if (def.isDefinition && !def.isStatic && isTransient(def.section) && !this.transient.has(def.name)) {
-          this.transient.set(def.name, { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def });
-        }
+        if (!def.isDefinition || def.isStatic) continue;
+        const transient = isTransient(def.section) ? { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def } : undefined;
+        const list = this.definitions.get(def.name);
+        if (list) list.push({ arch, transient }); else this.definitions.set(def.name, [{ arch, transient }]);
       }
       for (const ref of file.references) if (!symbols.resolve(file.uri, ref.name)) names.add(this.id(ref.name));
     }
@@ -41,11 +55,20 @@ export class VmlinuxTable {
 
   /** Built-in modules that reference another built-in object's init/exit symbol. */
   modulesToRecheck(): KbuildModule[] {
-    const wanted = new Set([...this.transient.keys()].map((name) => this.ids.get(name)).filter((id): id is number => id !== undefined));
+    const transientNames = [...this.definitions].filter(([, list]) => list.some((d) => d.transient)).map(([name]) => name);
+    const wanted = new Set(transientNames.map((name) => this.ids.get(name)).filter((id): id is number => id !== undefined));
     return this.unresolved.filter(({ names }) => names.some((id) => wanted.has(id))).map(({ module }) => module);
   }
 
-  resolve(name: string): ResolvedSymbol | undefined {
-    return this.transient.get(name);
+  /**
+   * The init/exit definition `name` links to from `fromUri`, if every definition the file can link
+   * with is init/exit: like duplicate #if definitions, a permanent variant anywhere wins, so only a
+   * reference wrong in every configuration is reported.
+   */
+  resolve(name: string, fromUri: string): ResolvedSymbol | undefined {
+    const arch = archOf(fromUri);
+    const candidates = (this.definitions.get(name) ?? []).filter((d) => arch === undefined || d.arch === undefined || d.arch === arch);
+    if (candidates.length === 0 || candidates.some((d) => !d.transient)) return undefined;
+    return candidates[0].transient;
   }
 }

@@ -79,6 +79,8 @@ class Extractor {
   readonly symbols: SymbolDef[] = [];
   readonly macroUses: MacroUse[] = [];
   readonly bodies: BodyRange[] = [];
+  /** Sections named by earlier declarations (prototypes, extern), which gcc carries over. */
+  private readonly declaredSections = new Map<string, { section: string; annotations: string[]; annotationRanges: SymbolDef['annotationRanges'] }>();
   private macroCursor = 0;
 
   constructor(source: string, private readonly macros: readonly BlankedMacro[], private readonly options: ExtractOptions) {
@@ -143,11 +145,16 @@ class Extractor {
   }
 
   private addSymbol(info: DeclaratorInfo, item: Node, macros: readonly BlankedMacro[], fields: Pick<SymbolDef, 'isDefinition' | 'isStatic'> & { hasInitializer: boolean }): SymbolDef {
-    const { section, annotations, ranges } = this.sectionOf(macros);
+    const own = this.sectionOf(macros);
+    const name = info.nameNode.text;
+    // gcc merges attributes across declarations: `static void __init f(void);` earlier in the
+    // file puts a later plain `static void f(void) {…}` in .init.text too.
+    const declared = own.section === undefined ? this.declaredSections.get(name) : undefined;
+    const { section, annotations } = declared ?? own;
     const kind = info.isFunction ? 'function' : 'variable';
     const fallback = kind === 'function' ? '.text' : info.isConst ? '.rodata' : fields.hasInitializer ? '.data' : '.bss';
     const symbol: SymbolDef = {
-      name: info.nameNode.text,
+      name,
       kind,
       section: section ?? fallback,
       annotations,
@@ -156,10 +163,11 @@ class Extractor {
       isConst: info.isConst,
       nameRange: this.lines.rangeOf(info.nameNode.startIndex, info.nameNode.endIndex),
       fullRange: this.lines.rangeOf(item.startIndex, item.endIndex),
-      annotationRanges: ranges.map((macro) => this.lines.rangeOf(macro.start, macro.end)),
+      annotationRanges: declared?.annotationRanges ?? own.ranges.map((macro) => this.lines.rangeOf(macro.start, macro.end)),
       ...(macros.some((macro) => macro.name === '__always_inline') ? { alwaysInline: true } : {}),
     };
     this.symbols.push(symbol);
+    if (!fields.isDefinition && own.section !== undefined) this.declaredSections.set(name, { section: own.section, annotations: own.annotations, annotationRanges: symbol.annotationRanges });
     return symbol;
   }
 
