@@ -73,6 +73,9 @@ export const OBJECT_ANNOTATIONS: Readonly<Record<string, AnnotationInfo>> = {
   __softirq_entry: { section: '.softirqentry.text' },
   __head: { section: '.head.text' },
   __ro_after_init: { section: '.data..ro_after_init', dataKind: 'writable' },
+  // Machine vectors: sh puts them in .machvec.init, alpha in .init.data or .ref.data; modpost
+  // checks none of those as a "from" section, so references from them are never mismatches.
+  __initmv: { section: '.machvec.init' },
   __read_mostly: { section: '.data..read_mostly', dataKind: 'writable' },
   // removed long ago (3.8 / 3.11), expand to nothing where compat headers still define them
   __devinit: {}, __devinitdata: {}, __devinitconst: {}, __devexit: {}, __devexitdata: {}, __devexitconst: {},
