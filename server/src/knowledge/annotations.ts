@@ -20,7 +20,11 @@ export interface AnnotationInfo {
   dataKind?: DataKind;
   /** The correct annotation for the other const-ness (e.g. __initdata ⇄ __initconst). */
   twin?: string;
+  /** An init/exit-family annotation that names no section in this configuration (still shown on the symbol). */
+  sectionless?: true;
 }
+
+const SECTIONLESS: AnnotationInfo = { sectionless: true };
 
 const before = (ctx: AnnotationContext, major: number, minor: number): boolean =>
   ctx.version[0] < major || (ctx.version[0] === major && ctx.version[1] < minor);
@@ -52,11 +56,11 @@ export const OBJECT_ANNOTATIONS: Readonly<Record<string, AnnotationInfo>> = {
   __memexitdata: { section: memexit('.memexit.data'), dataKind: 'writable' },
   __memexitconst: { section: memexit('.memexit.rodata'), dataKind: 'readonly' },
   __nosavedata: { section: '.data..nosave', dataKind: 'writable' },
-  __exitused: {},
+  __exitused: SECTIONLESS,
   // include/linux/module.h: empty with CONFIG_MODULES=y (every distro kernel)
-  __init_or_module: {},
-  __initdata_or_module: {},
-  __initconst_or_module: {},
+  __init_or_module: SECTIONLESS,
+  __initdata_or_module: SECTIONLESS,
+  __initconst_or_module: SECTIONLESS,
   // include/linux/memblock.h: __meminit unless CONFIG_ARCH_KEEP_MEMBLOCK
   __init_memblock: { section: meminit('.meminit.text', '.init.text') },
   __initdata_memblock: { section: meminit('.meminit.data', '.init.data'), dataKind: 'writable' },
@@ -78,8 +82,10 @@ export const OBJECT_ANNOTATIONS: Readonly<Record<string, AnnotationInfo>> = {
   __initmv: { section: '.machvec.init' },
   __read_mostly: { section: '.data..read_mostly', dataKind: 'writable' },
   // removed long ago (3.8 / 3.11), expand to nothing where compat headers still define them
-  __devinit: {}, __devinitdata: {}, __devinitconst: {}, __devexit: {}, __devexitdata: {}, __devexitconst: {},
-  __cpuinit: {}, __cpuinitdata: {}, __cpuinitconst: {}, __cpuexit: {}, __cpuexitdata: {}, __cpuexitconst: {},
+  __devinit: SECTIONLESS, __devinitdata: SECTIONLESS, __devinitconst: SECTIONLESS, __devexit: SECTIONLESS,
+  __devexitdata: SECTIONLESS, __devexitconst: SECTIONLESS,
+  __cpuinit: SECTIONLESS, __cpuinitdata: SECTIONLESS, __cpuinitconst: SECTIONLESS, __cpuexit: SECTIONLESS,
+  __cpuexitdata: SECTIONLESS, __cpuexitconst: SECTIONLESS,
   __init_refok: { section: '.ref.text' }, __initdata_refok: { section: '.ref.data', dataKind: 'writable' },
   __exit_refok: { section: '.ref.text' },
   // sparse and compiler attributes without a section

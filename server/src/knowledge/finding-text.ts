@@ -34,18 +34,23 @@ const TO_LIFETIME: Partial<Record<SectionClass, string>> = {
   exit: 'only kept for module unload and discarded when the code is built into the kernel',
 };
 
-/** What breaks, by (from class, to class, target kind). */
+/**
+ * What breaks, by "<from class>-><to class>" (most specific first, then "*->to", then the default).
+ * {use} is "calling it"/"reading it", {uses} "calls"/"reads".
+ */
+const CONSEQUENCES: Readonly<Record<string, string>> = {
+  'exit->init': '{use} at rmmod touches freed memory and oopses; the module then stays "in use" until reboot',
+  '*->init': '{use} after init touches freed memory and oopses',
+  'init->exit': "when built in, init's error path {uses} code that was discarded at link time",
+  '*->exit': '{use} outside unload fails when the module is built in, where exit code is discarded',
+  '*->*': '{use} after its section is gone is a bug',
+};
+
 function consequence(fromClass: SectionClass, toClass: SectionClass, toKind: 'function' | 'variable'): string {
-  const use = toKind === 'function' ? 'calling it' : 'reading it';
-  if (toClass === 'init') {
-    if (fromClass === 'exit') return `${use} at rmmod touches freed memory and oopses; the module then stays "in use" until reboot`;
-    return `${use} after init touches freed memory and oopses`;
-  }
-  if (toClass === 'exit') {
-    if (fromClass === 'init') return `when built in, init's error path ${toKind === 'function' ? 'calls' : 'reads'} code that was discarded at link time`;
-    return `${use} outside unload fails when the module is built in, where exit code is discarded`;
-  }
-  return `${use} after its section is gone is a bug`;
+  const template = CONSEQUENCES[`${fromClass}->${toClass}`] ?? CONSEQUENCES[`*->${toClass}`] ?? CONSEQUENCES['*->*'];
+  return template
+    .replace('{use}', toKind === 'function' ? 'calling it' : 'reading it')
+    .replace('{uses}', toKind === 'function' ? 'calls' : 'reads');
 }
 
 export function annotationFor(section: string): string {

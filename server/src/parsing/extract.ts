@@ -5,7 +5,7 @@
 // scanned as text (references.ts).
 
 import type { Node, Tree } from 'web-tree-sitter';
-import { annotationSection, type AnnotationContext } from '../knowledge/annotations';
+import { annotationSection, OBJECT_ANNOTATIONS, type AnnotationContext } from '../knowledge/annotations';
 import type { FileFacts, MacroUse, Reference, SymbolDef } from '../engine/types';
 import { LineIndex } from './lineIndex';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
@@ -128,7 +128,9 @@ class Extractor {
     let section: string | undefined;
     for (const macro of macros) {
       const named = explicitSection(macro) ?? annotationSection(macro.name, this.options);
-      if (named === undefined && macro.name !== '__section' && !/^__(init|exit|ref|meminit|memexit|dev|cpu)/.test(macro.name)) continue;
+      // Keep what decides or documents the section; plain attributes (__iomem, __cold, …) are dropped.
+      const info = OBJECT_ANNOTATIONS[macro.name];
+      if (named === undefined && macro.name !== '__section' && info?.section === undefined && !info?.sectionless) continue;
       annotations.push(macro.name);
       ranges.push(macro);
       section ??= named;
