@@ -26,7 +26,7 @@ describe('incremental analysis of an edited file', () => {
       text = random() < 0.4 ? text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 4)) : text.slice(0, at) + inserts[Math.floor(random() * inserts.length)] + text.slice(at);
       const incremental = analyzeEditedFile(parser, 'x.c', text, OPTIONS, state);
       state = incremental.state;
-      assert.deepEqual(incremental.facts, analyzeFile(parser, 'x.c', text, OPTIONS), `edit ${i}: ${JSON.stringify(text)}`);
+      assert.deepEqual(incremental.result.facts, analyzeFile(parser, 'x.c', text, OPTIONS), `edit ${i}: ${JSON.stringify(text)}`);
     }
     state?.tree.delete();
   });

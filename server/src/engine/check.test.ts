@@ -207,4 +207,10 @@ describe('checker: gcc semantics the source hides', () => {
     });
     assert.deepEqual(findings, []);
   });
+
+  it('leaves macro-made objects alone: DEFINE_LSM(x) = {…} lives in a section its macro picks', async () => {
+    const { findings, files } = await analyzeSources({ 'm.c': 'static int __init bpf_init(void) { return 0; }\nDEFINE_LSM(bpf) = {\n\t.init = bpf_init,\n};\n' });
+    assert.deepEqual(findings, []);
+    assert.deepEqual(files[0].symbols.map((s) => s.name), ['bpf_init']);
+  });
 });

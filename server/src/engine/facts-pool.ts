@@ -6,7 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ExtractOptions } from '../parsing/extract';
+import type { BodyRange } from '../parsing/references';
 import { unanalysableFacts } from './analyze-file';
+import type { EditableFacts } from './body-edit';
 import type { FileFacts } from './types';
 
 export interface FactsRequest {
@@ -25,13 +27,20 @@ export interface ForgetRequest {
   forget: string;
 }
 
+/** Facts, and for kept documents what a body-local edit needs (see body-edit.ts). */
+export interface FactsAnswer {
+  facts: FileFacts;
+  bodies?: BodyRange[];
+  cuts?: [number, number][];
+}
+
 export type FactsResponse =
-  | { id: number; facts: FileFacts }
+  | ({ id: number } & FactsAnswer)
   | { id: number; error: string; fatal: boolean };
 
 interface Pending {
   request: FactsRequest;
-  resolve: (facts: FileFacts) => void;
+  resolve: (answer: FactsAnswer) => void;
   timer?: NodeJS.Timeout;
 }
 
@@ -69,16 +78,20 @@ export class FactsPool {
   analyze(uri: string, filePath: string, options: ExtractOptions, text?: string): Promise<FileFacts> {
     if (this.disposed) return Promise.resolve(unanalysableFacts(uri, 'the analyzer is shutting down'));
     return new Promise((resolve) => {
-      this.queue.push({ request: { id: this.nextId++, uri, path: filePath, text, options }, resolve });
+      this.queue.push({ request: { id: this.nextId++, uri, path: filePath, text, options }, resolve: (answer) => resolve(answer.facts) });
       this.pump();
     });
   }
 
-  /** Puts a request at the front of the queue (open files before the background index). */
-  analyzeFirst(uri: string, filePath: string, options: ExtractOptions, text?: string, keep = false): Promise<FileFacts> {
-    if (this.disposed) return Promise.resolve(unanalysableFacts(uri, 'the analyzer is shutting down'));
+  /**
+   * An open document's text, ahead of the queue (open files before the background index); the
+   * worker keeps its tree for the next version.
+   */
+  analyzeOpen(uri: string, filePath: string, options: ExtractOptions, text: string): Promise<EditableFacts> {
+    const editable = (answer: FactsAnswer): EditableFacts => ({ text, facts: answer.facts, bodies: answer.bodies ?? [], cuts: answer.cuts ?? [] });
+    if (this.disposed) return Promise.resolve(editable({ facts: unanalysableFacts(uri, 'the analyzer is shutting down') }));
     return new Promise((resolve) => {
-      this.queue.unshift({ request: { id: this.nextId++, uri, path: filePath, text, options, keep }, resolve });
+      this.queue.unshift({ request: { id: this.nextId++, uri, path: filePath, text, options, keep: true }, resolve: (answer) => resolve(editable(answer)) });
       this.pump();
     });
   }
@@ -112,17 +125,17 @@ export class FactsPool {
     }
   }
 
-  private finish(worker: PoolWorker, facts: FileFacts): void {
+  private finish(worker: PoolWorker, answer: FactsAnswer | FileFacts): void {
     const job = worker.current;
     if (!job) return;
     clearTimeout(job.timer);
     worker.current = undefined;
-    job.resolve(facts);
+    job.resolve('facts' in answer ? answer : { facts: answer });
   }
 
   private onMessage(worker: PoolWorker, response: FactsResponse): void {
     if (!worker.current || worker.current.request.id !== response.id) return;
-    if ('facts' in response) this.finish(worker, response.facts);
+    if ('facts' in response) this.finish(worker, response);
     else {
       if (response.fatal) this.crashes++;
       this.finish(worker, unanalysableFacts(worker.current.request.uri, `could not analyse: ${response.error}`));
@@ -150,7 +163,7 @@ export class FactsPool {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    for (const job of this.queue.splice(0)) job.resolve(unanalysableFacts(job.request.uri, 'the analyzer is shutting down'));
+    for (const job of this.queue.splice(0)) job.resolve({ facts: unanalysableFacts(job.request.uri, 'the analyzer is shutting down') });
     await Promise.all(this.workers.splice(0).map((w) => {
       if (w.current) this.finish(w, unanalysableFacts(w.current.request.uri, 'the analyzer is shutting down'));
       return w.worker.terminate();

@@ -27,14 +27,14 @@ async function handle(request: FactsRequest): Promise<FactsResponse> {
   if (!request.keep) return { id: request.id, facts: analyzeFile(await parser, request.uri, text, request.options) };
   const previous = kept.get(request.uri);
   kept.delete(request.uri);
-  const { facts, state } = analyzeEditedFile(await parser, request.uri, text, request.options, previous);
+  const { result, state } = analyzeEditedFile(await parser, request.uri, text, request.options, previous);
   if (state) kept.set(request.uri, state);
   for (const [uri, old] of kept) {
     if (kept.size <= MAX_KEPT) break;
     old.tree.delete();
     kept.delete(uri);
   }
-  return { id: request.id, facts };
+  return { id: request.id, facts: result.facts, bodies: result.bodies, cuts: result.cuts };
 }
 
 parentPort?.on('message', (message: FactsRequest | ForgetRequest) => {

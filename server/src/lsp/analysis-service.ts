@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { editWithinBody, type EditableFacts } from '../engine/body-edit';
 import { checkModule } from '../engine/check';
 import { FactsPool } from '../engine/facts-pool';
 import { moduleOfFile, type KbuildModule } from '../engine/kbuild';
@@ -24,8 +25,15 @@ export interface ModuleAnalysis {
 
 const isFileUri = (uri: string): boolean => uri.startsWith('file:');
 
+/** The newest analysis of an open document, which the next edit starts from. */
+interface OpenDocument {
+  builtin: boolean;
+  editable: Promise<EditableFacts>;
+}
+
 export class AnalysisService {
   private readonly cache = new Map<string, CachedFacts>();
+  private readonly openDocuments = new Map<string, OpenDocument>();
   private readonly lastAnalysis = new Map<string, { inputs: Promise<FileFacts>[]; result: Promise<ModuleAnalysis> }>();
   private options: AnalysisOptions = {};
   private context: AnalysisContext = resolveContext({});
@@ -44,6 +52,7 @@ export class AnalysisService {
   configure(options: AnalysisOptions): string | undefined {
     this.options = options;
     this.cache.clear();
+    this.openDocuments.clear();
     this.lastAnalysis.clear();
     try {
       this.context = resolveContext(options);
@@ -54,13 +63,23 @@ export class AnalysisService {
     }
   }
 
-  /** Facts for an open document's text (re-analysed only when its version changes). */
+  /**
+   * Facts for an open document's text (re-analysed only when its version changes). An edit inside
+   * one function body is redone here from the previous facts; anything else goes to the worker.
+   */
   factsForText(uri: string, version: number, text: string, builtin = false): Promise<FileFacts> {
     const stamp = `v${version}`;
     const cached = this.cache.get(uri);
     if (cached?.stamp === stamp) return cached.facts;
     const filePath = isFileUri(uri) ? fileURLToPath(uri) : uri;
-    const facts = this.interactive.analyzeFirst(uri, filePath, { ...this.context.extract, builtin }, text, true);
+    const options = { ...this.context.extract, builtin };
+    const inFull = (): Promise<EditableFacts> => this.interactive.analyzeOpen(uri, filePath, options, text);
+    const previous = this.openDocuments.get(uri);
+    const editable = previous?.builtin === builtin
+      ? previous.editable.then((last) => editWithinBody(last, text, options) ?? inFull(), inFull)
+      : inFull();
+    this.openDocuments.set(uri, { builtin, editable });
+    const facts = editable.then((result) => result.facts);
     this.cache.set(uri, { stamp, facts });
     return facts;
   }
@@ -85,6 +104,7 @@ export class AnalysisService {
   /** Forget an open document's text: its facts come from disk again. */
   close(uri: string): void {
     this.cache.delete(uri);
+    this.openDocuments.delete(uri);
     this.lastAnalysis.delete(uri);
     this.interactive.forget(uri);
   }

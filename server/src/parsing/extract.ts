@@ -10,6 +10,7 @@ import type { FileFacts, MacroUse, Reference, SymbolDef } from '../engine/types'
 import { LineIndex } from './lineIndex';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
 import { scanReferences, type BodyRange } from './references';
+import type { CutText } from './skeleton';
 
 export interface ExtractOptions extends AnnotationContext {
   /** Built into vmlinux rather than a loadable module: `__exit_p(x)` is then NULL, not a reference. */
@@ -83,8 +84,17 @@ class Extractor {
   private readonly declaredSections = new Map<string, { section: string; annotations: string[]; annotationRanges: SymbolDef['annotationRanges'] }>();
   private macroCursor = 0;
 
-  constructor(source: string, private readonly macros: readonly BlankedMacro[], private readonly options: ExtractOptions) {
+  constructor(source: string, private readonly macros: readonly BlankedMacro[], private readonly options: ExtractOptions, private readonly parsed: CutText) {
     this.lines = new LineIndex(source);
+  }
+
+  /** A parsed-text offset as an offset of the user's text (the parser saw bodies cut out). */
+  private at(offset: number): number {
+    return this.parsed.toFull(offset);
+  }
+
+  private rangeOf(node: Node): ReturnType<LineIndex['rangeOf']> {
+    return this.lines.rangeOf(this.at(node.startIndex), this.at(node.endIndex));
   }
 
   run(root: Node): void {
@@ -98,7 +108,7 @@ class Extractor {
         if (type === 'function_definition') this.functionDefinition(cursor.currentNode);
         else if (type === 'declaration') this.declaration(cursor.currentNode);
         else if (type === 'expression_statement') this.macroStatement(cursor.currentNode);
-        else this.skipMacrosBefore(cursor.endIndex);
+        else this.skipMacrosBefore(this.at(cursor.endIndex));
         while (!cursor.gotoNextSibling()) {
           if (depth === 0 || !cursor.gotoParent()) return;
           depth--;
@@ -163,8 +173,8 @@ class Extractor {
       isDefinition: fields.isDefinition,
       isStatic: fields.isStatic,
       isConst: info.isConst,
-      nameRange: this.lines.rangeOf(info.nameNode.startIndex, info.nameNode.endIndex),
-      fullRange: this.lines.rangeOf(item.startIndex, item.endIndex),
+      nameRange: this.rangeOf(info.nameNode),
+      fullRange: this.rangeOf(item),
       annotationRanges: declared?.annotationRanges ?? own.ranges.map((macro) => this.lines.rangeOf(macro.start, macro.end)),
       ...(macros.some((macro) => macro.name === '__always_inline') ? { alwaysInline: true } : {}),
     };
@@ -175,8 +185,8 @@ class Extractor {
 
   private functionDefinition(node: Node): void {
     const body = node.childForFieldName('body');
-    const macros = this.takeMacros(body?.startIndex ?? node.endIndex);
-    this.skipMacrosBefore(node.endIndex);
+    const macros = this.takeMacros(this.at(body?.startIndex ?? node.endIndex));
+    this.skipMacrosBefore(this.at(node.endIndex));
     const declarator = node.childForFieldName('declarator');
     const info = declarator && analyseDeclarator(declarator, false);
     // `define_machine(foo) { .probe = … }` parses as a "function" `define_machine (foo)` without a
@@ -184,27 +194,30 @@ class Extractor {
     if (!info?.isFunction) return;
     const { isStatic } = this.storage(node);
     this.addSymbol(info, node, macros, { isDefinition: true, isStatic, hasInitializer: false });
-    if (body) this.bodies.push({ start: body.startIndex, end: body.endIndex, fromIndex: this.symbols.length - 1, parameters: parameterNames(info.parameters) });
+    if (body) this.bodies.push({ start: this.at(body.startIndex), end: this.at(body.endIndex), fromIndex: this.symbols.length - 1, parameters: parameterNames(info.parameters) });
   }
 
   private declaration(node: Node): void {
-    const macros = this.takeMacros(node.endIndex);
+    const macros = this.takeMacros(this.at(node.endIndex));
     const { isStatic, isExtern, isConst } = this.storage(node);
     for (const declaratorField of node.childrenForFieldName('declarator')) {
       if (!declaratorField) continue;
       const value = declaratorField.type === 'init_declarator' ? declaratorField.childForFieldName('value') : null;
       const declarator = declaratorField.type === 'init_declarator' ? declaratorField.childForFieldName('declarator') : declaratorField;
+      // `DEFINE_LSM(bpf) = {…}` parses as a declarator `(bpf)` of a type DEFINE_LSM: a macro-made
+      // object whose section the macro decides. Nobody parenthesizes a plain name; leave it alone.
+      if (declarator?.type === 'parenthesized_declarator') continue;
       const info = declarator && analyseDeclarator(declarator, isConst);
       if (!info) continue;
       const isDefinition = !info.isFunction && (!isExtern || value !== null);
       this.addSymbol(info, node, macros, { isDefinition, isStatic, hasInitializer: value !== null });
-      if (value) this.bodies.push({ start: value.startIndex, end: value.endIndex, fromIndex: this.symbols.length - 1, parameters: [] });
+      if (value) this.bodies.push({ start: this.at(value.startIndex), end: this.at(value.endIndex), fromIndex: this.symbols.length - 1, parameters: [] });
     }
   }
 
   /** File-scope `name(arg, …);` statements: module_init(x), EXPORT_SYMBOL(x), module_*_driver(x). */
   private macroStatement(node: Node): void {
-    this.skipMacrosBefore(node.endIndex);
+    this.skipMacrosBefore(this.at(node.endIndex));
     const call = node.firstNamedChild;
     if (call?.type !== 'call_expression') return;
     const callee = call.childForFieldName('function');
@@ -214,8 +227,8 @@ class Extractor {
     this.macroUses.push({
       macro: callee.text,
       argument: argumentText,
-      range: this.lines.rangeOf(callee.startIndex, callee.endIndex),
-      argumentRange: argument ? this.lines.rangeOf(argument.startIndex, argument.endIndex) : this.lines.rangeOf(callee.startIndex, callee.endIndex),
+      range: this.rangeOf(callee),
+      argumentRange: this.rangeOf(argument ?? callee),
     });
   }
 
@@ -230,9 +243,10 @@ class Extractor {
   }
 }
 
-export function extractFacts(uri: string, source: string, pre: PrepassResult, tree: Tree, options: ExtractOptions): FileFacts {
-  const extractor = new Extractor(source, pre.macros, options);
+/** `tree` is the parse of `parsed`: the pre-passed text, or its skeleton (bodies cut out). */
+export function extractFacts(uri: string, source: string, pre: PrepassResult, tree: Tree, options: ExtractOptions, parsed: CutText): { facts: FileFacts; bodies: BodyRange[] } {
+  const extractor = new Extractor(source, pre.macros, options, parsed);
   extractor.run(tree.rootNode);
   const references = extractor.bodies.length > 0 ? extractor.references(pre.text) : [];
-  return { uri, symbols: extractor.symbols, references, macroUses: extractor.macroUses };
+  return { facts: { uri, symbols: extractor.symbols, references, macroUses: extractor.macroUses }, bodies: extractor.bodies };
 }

@@ -1,0 +1,121 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Parser } from 'web-tree-sitter';
+import { createCParser } from '../parsing/parser';
+import { analyzeEditedFile } from './analyze-file';
+import { editWithinBody, type EditableFacts } from './body-edit';
+
+const OPTIONS = { version: [6, 1] as const, memoryHotplug: true, builtin: false };
+const MIXED = fs.readFileSync(path.resolve(__dirname, '../../../../test/kbuild/fixtures/mixed/mixed.c'), 'utf8');
+
+/** Bodies with what makes body-local edits hard: directives, loop macros, literals, nesting. */
+const TRICKY = `#include <linux/module.h>
+static int table[4] __initdata = { 1, 2, 3, 4 };
+static const char *names[] = { "a{", "b}", NULL };
+struct ops { int (*probe)(void); };
+
+static int __init helper(void) { return table[0]; }
+
+static int worker(int n)
+{
+	int i, sum = 0;
+#ifdef CONFIG_FOO
+	if (n) {
+#else
+	if (!n) {
+#endif
+		sum += helper();
+	}
+	list_for_each_entry(p, &list, node)
+		sum += p->x;
+	/* a { in a comment */
+	pr_info("} %d '\\n'\\n", sum);
+	return sum + '{';
+}
+
+static struct ops my_ops = { .probe = helper };
+
+static void __exit bye(void)
+{
+	char c = '}';
+	worker(table[1]);
+}
+module_init(helper);
+module_exit(bye);
+`;
+
+function full(parser: Parser, text: string): EditableFacts {
+  return analyzeEditedFile(parser, 'file:///m.c', text, OPTIONS).result;
+}
+
+/** Random edits, mostly inside bodies; each fast-path result must equal a fresh analysis. */
+function storm(parser: Parser, source: string, seed: number, count: number): { fast: number; full: number } {
+  // Mostly typing; a third of the inserts are what breaks a body (braces, comment and literal
+  // openers, directives, continuations) or what the pre-pass rewrites.
+  const typing = ['x', 'helper', 'table[2]', ';', '\n', '  ', 'f(a, b)', 'int helper = 1;', 'sizeof(table)', 'é'];
+  const hostile = ['{', '}', '{ }', '(', ')', '"', "'", '/*', '*/', '//', '\n#if 0\n', '\n#endif\n', '\n#ifdef X\n', '\n#else\n',
+    ' __initdata', ' __init', 'list_for_each(p, h) ', '\\'];
+  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  const pick = (list: string[]): string => list[Math.floor(random() * list.length)];
+  let state = full(parser, source);
+  const counts = { fast: 0, full: 0 };
+  for (let i = 0; i < count; i++) {
+    // An unclosed `#if 0` or comment ruins the rest of a file for good; start over now and then.
+    if (i % 10 === 0) state = full(parser, source);
+    const text = state.text;
+    const body = state.bodies[Math.floor(random() * state.bodies.length)];
+    // Mostly inside a body, sometimes anywhere.
+    const at = body && random() < 0.85 ? body.start + Math.floor(random() * (body.end - body.start + 1)) : Math.floor(random() * (text.length + 1));
+    const next = random() < 0.35
+      ? text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 3))
+      : text.slice(0, at) + pick(random() < 0.33 ? hostile : typing) + text.slice(at);
+    const fast = editWithinBody(state, next, OPTIONS);
+    const fresh = full(parser, next);
+    if (fast) {
+      counts.fast++;
+      assert.deepEqual(fast.facts, fresh.facts, `edit ${i} at ${at}: ${JSON.stringify(next)}`);
+      assert.deepEqual(fast.bodies, fresh.bodies, `bodies after edit ${i}`);
+      assert.deepEqual(fast.cuts.filter(([s, e]) => e > s), fresh.cuts, `cuts after edit ${i}`);
+    } else {
+      counts.full++;
+    }
+    state = fast ?? fresh;
+  }
+  return counts;
+}
+
+describe('edits inside one function body', () => {
+  let parser: Parser;
+  before(async () => { parser = await createCParser(); });
+
+  it('rescans only that body and shifts what follows', () => {
+    const before = full(parser, TRICKY);
+    const text = TRICKY.replace('worker(table[1]);', 'worker(table[1]);\n\thelper();');
+    const after = editWithinBody(before, text, OPTIONS);
+    assert.ok(after, 'a statement typed inside a body takes the fast path');
+    assert.deepEqual(after.facts, full(parser, text).facts);
+    const bye = after.facts.references.filter((ref) => ref.from === 'bye').map((ref) => ref.name);
+    assert.deepEqual(bye, ['worker', 'table', 'helper']);
+    const moduleExit = after.facts.macroUses.find((use) => use.macro === 'module_exit');
+    assert.equal(moduleExit?.range.start.line, TRICKY.split('\n').findIndex((line) => line.startsWith('module_exit')) + 1);
+  });
+
+  it('hands back to the parser when the body no longer closes where it did', () => {
+    const before = full(parser, TRICKY);
+    assert.equal(editWithinBody(before, TRICKY.replace('int i, sum = 0;', 'int i, sum = 0; if (n) {'), OPTIONS), undefined);
+    assert.equal(editWithinBody(before, TRICKY.replace('/* a { in a comment */', '/* a { in a comment'), OPTIONS), undefined);
+    assert.equal(editWithinBody(before, TRICKY.replace('#else', '#endif\n#else'), OPTIONS), undefined);
+    assert.equal(editWithinBody(before, TRICKY.replace('static int worker', 'static int workers'), OPTIONS), undefined);
+  });
+
+  it('gives the same facts as a fresh analysis over 400 random edits (tricky bodies)', () => {
+    const counts = storm(parser, TRICKY, 11, 400);
+    assert.ok(counts.fast > 150, `fast path taken ${counts.fast} times`);
+  });
+
+  it('gives the same facts as a fresh analysis over 300 random edits (mixed.c fixture)', () => {
+    const counts = storm(parser, MIXED, 5, 300);
+    assert.ok(counts.fast > 100, `fast path taken ${counts.fast} times`);
+  });
+});

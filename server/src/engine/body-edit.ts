@@ -1,0 +1,136 @@
+// Typing happens inside function bodies, and a body is invisible to the parser (skeleton.ts cuts it
+// out): an edit that stays inside one body, and leaves it a balanced body, changes only that body's
+// references. This redoes just that body — pre-pass and reference scan of a few hundred bytes — and
+// shifts every later position, instead of pre-passing, parsing and extracting the whole file.
+// Anything else (a brace that unbalances the body, an edit across bodies, a directive that escapes
+// it) returns undefined and the caller analyses the file in full.
+
+import type { ExtractOptions } from '../parsing/extract';
+import { LineIndex } from '../parsing/lineIndex';
+import { prepass } from '../parsing/prepass';
+import { scanReferences, type BodyRange } from '../parsing/references';
+import { isOneBody } from '../parsing/skeleton';
+import type { FileFacts, Position, Range, Reference } from './types';
+
+/** An analysed text with what a body-local edit needs. */
+export interface EditableFacts {
+  text: string;
+  facts: FileFacts;
+  /** Bodies and initializers, in document order. */
+  bodies: BodyRange[];
+  /** The insides the parser did not see (skeleton regions), ascending. */
+  cuts: [number, number][];
+}
+
+/** The changed span: text[start, oldEnd) of the old text became text[start, newEnd) of the new. */
+interface Change {
+  start: number;
+  oldEnd: number;
+  newEnd: number;
+}
+
+function changeBetween(before: string, after: string): Change | undefined {
+  const limit = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < limit && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  if (start === before.length && start === after.length) return undefined;
+  let suffix = 0;
+  while (suffix < limit - start && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  return { start, oldEnd: before.length - suffix, newEnd: after.length - suffix };
+}
+
+/** Index of the last element whose key is <= `offset`, or -1. */
+function lastAtOrBefore<T>(list: readonly T[], offset: number, key: (item: T) => number): number {
+  let low = 0, high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (key(list[mid]) <= offset) low = mid + 1; else high = mid;
+  }
+  return low - 1;
+}
+
+function positionOf(text: string, offset: number): Position {
+  let line = 0, lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) { line++; lineStart = i + 1; }
+  return { line, character: offset - lineStart };
+}
+
+const before = (a: Position, b: Position): boolean => a.line < b.line || (a.line === b.line && a.character < b.character);
+
+/** Moves positions at or after the old end of a change to where they are in the new text. */
+class Shift {
+  readonly lines: number;
+  constructor(private readonly oldEnd: Position, private readonly newEnd: Position) {
+    this.lines = newEnd.line - oldEnd.line;
+  }
+  position(p: Position): Position {
+    if (before(p, this.oldEnd)) return p;
+    return p.line === this.oldEnd.line ? { line: this.newEnd.line, character: p.character - this.oldEnd.character + this.newEnd.character } : { line: p.line + this.lines, character: p.character };
+  }
+  range(r: Range): Range {
+    return { start: this.position(r.start), end: this.position(r.end) };
+  }
+}
+
+/**
+ * The facts of `text`, derived from `previous` when the only change lies inside one body that the
+ * parser did not see and stays a balanced body; undefined when the file must be analysed in full.
+ */
+export function editWithinBody(previous: EditableFacts, text: string, options: ExtractOptions): EditableFacts | undefined {
+  if (previous.facts.unanalysable) return undefined;
+  const change = changeBetween(previous.text, text);
+  if (!change) return { ...previous, text };
+  const index = lastAtOrBefore(previous.bodies, change.start - 1, (body) => body.start);
+  const body = previous.bodies[index];
+  // Strictly inside the braces: the `{` and the `}` themselves are untouched.
+  if (!body || change.oldEnd > body.end - 1) return undefined;
+  const cut = lastAtOrBefore(previous.cuts, body.start + 1, (region) => region[0]);
+  if (cut < 0 || previous.cuts[cut][0] !== body.start + 1 || previous.cuts[cut][1] !== body.end - 1) return undefined;
+  const delta = change.newEnd - change.oldEnd;
+  const newBody = text.slice(body.start, body.end + delta);
+  const pre = prepass(newBody);
+  // The new body must still be one balanced body, closed by its own `}`, with its own directives.
+  if (!isOneBody(pre.text)) return undefined;
+  // An initializer's annotations (found anywhere in its declaration) decide its section.
+  const from = previous.facts.symbols[body.fromIndex];
+  if (from?.kind !== 'function' && (pre.macros.length > 0 || prepass(previous.text.slice(body.start, body.end)).macros.length > 0)) return undefined;
+
+  const bodyStart = positionOf(text, body.start);
+  const local = new LineIndex(newBody);
+  const at = (offset: number): Position => {
+    const p = local.positionAt(offset);
+    return p.line === 0 ? { line: bodyStart.line, character: bodyStart.character + p.character } : { line: bodyStart.line + p.line, character: p.character };
+  };
+  const rescanned: Reference[] = scanReferences(pre.text, [{ ...body, start: 0, end: newBody.length }], options.builtin)
+    .map((ref) => ({ name: ref.name, ...at(ref.start), from: from.name, fromIndex: body.fromIndex }));
+
+  const bodyEnd = positionOf(previous.text, body.end);
+  const shift = new Shift(bodyEnd, at(newBody.length));
+  const references: Reference[] = [];
+  let inserted = false;
+  for (const ref of previous.facts.references) {
+    if (before(ref, bodyStart)) { references.push(ref); continue; }
+    if (!inserted) { references.push(...rescanned); inserted = true; }
+    if (!before(ref, bodyEnd)) references.push({ ...ref, ...shift.position(ref) });
+  }
+  if (!inserted) references.push(...rescanned);
+
+  const facts: FileFacts = {
+    uri: previous.facts.uri,
+    symbols: previous.facts.symbols.map((symbol) => ({
+      ...symbol,
+      nameRange: shift.range(symbol.nameRange),
+      fullRange: shift.range(symbol.fullRange),
+      annotationRanges: symbol.annotationRanges.map((range) => shift.range(range)),
+    })),
+    references,
+    macroUses: previous.facts.macroUses.map((use) => ({ ...use, range: shift.range(use.range), argumentRange: shift.range(use.argumentRange) })),
+  };
+  const moved = (offset: number): number => (offset >= body.end ? offset + delta : offset);
+  return {
+    text,
+    facts,
+    bodies: previous.bodies.map((b) => (b === body ? { ...b, end: b.end + delta } : b.start >= body.end ? { ...b, start: b.start + delta, end: b.end + delta } : b)),
+    cuts: previous.cuts.map(([start, end], i) => (i === cut ? [start, end + delta] : [moved(start), moved(end)])),
+  };
+}

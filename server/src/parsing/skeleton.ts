@@ -1,0 +1,164 @@
+// The parser only needs a file's skeleton: file-scope declarations and where each function body or
+// initializer begins and ends. What is inside a body is read by the text scan (references.ts), so
+// the text handed to tree-sitter has the inside of every file-scope `{ … }` blanked (same length,
+// same line breaks). Parsing bodies is most of tree-sitter's work on kernel C; skipping them makes
+// the parse several times faster, and a body that confuses tree-sitter can no longer spill its
+// error recovery into the declarations after it.
+//
+// The braces are matched on text. A body's own `#if` groups count only their first branch (as if
+// every condition were true), which matches where the body ends in that configuration; a
+// conditional that crosses a body's edge (a function header written twice in `#ifdef`/`#else`) makes
+// the braces unreliable, so blanking stops there and the rest of the file is parsed as it is.
+
+const NEWLINE = 10, HASH = 35, SLASH = 47, STAR = 42, BACKSLASH = 92, DQUOTE = 34, SQUOTE = 39;
+const LBRACE = 123, RBRACE = 125, LPAREN = 40, RPAREN = 41, SEMICOLON = 59, EQUALS = 61, RBRACKET = 93;
+
+const isIdentChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57);
+const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
+
+/** A `{` after one of these opens a body worth blanking: `f(…) {`, `x = {`, `struct s {`, `a[] = {`. */
+const opensBody = (previous: number): boolean => previous === RPAREN || previous === EQUALS || previous === RBRACKET || isIdentChar(previous);
+
+function lineEnd(text: string, i: number): number {
+  for (;;) {
+    const nl = text.indexOf('\n', i);
+    if (nl < 0) return text.length;
+    let j = nl - 1;
+    if (text.charCodeAt(j) === 13) j--;
+    if (text.charCodeAt(j) !== BACKSLASH) return nl;
+    i = nl + 1;
+  }
+}
+
+function literalEnd(text: string, i: number): number {
+  const quote = text.charCodeAt(i);
+  for (i++; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === quote || c === NEWLINE) return i + 1;
+  }
+  return text.length;
+}
+
+type Conditional = 'open' | 'close' | 'branch' | 'other';
+
+/** What a directive does to conditional nesting (`#if…`, `#endif`, `#else`/`#elif…`). */
+function conditionalOf(text: string, hash: number): Conditional {
+  let i = hash + 1;
+  while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+  let j = i;
+  while (j < text.length && isIdentChar(text.charCodeAt(j))) j++;
+  const word = text.slice(i, j);
+  if (word === 'if' || word === 'ifdef' || word === 'ifndef') return 'open';
+  if (word === 'endif') return 'close';
+  if (word === 'else' || word.startsWith('elif')) return 'branch';
+  return 'other';
+}
+
+/** The insides of the file-scope bodies of `text` (already pre-passed), and where trust ended. */
+export function findBodies(text: string): { regions: [number, number][]; stoppedAt: number } {
+  return scanBodies(text, SEMICOLON);
+}
+
+/** True when `text` (pre-passed) is one body: `{`, then code whose braces close at its last `}`. */
+export function isOneBody(text: string): boolean {
+  if (text.charCodeAt(0) !== LBRACE || text.charCodeAt(text.length - 1) !== RBRACE) return false;
+  const { regions, stoppedAt } = scanBodies(text, RPAREN);
+  if (stoppedAt >= 0) return false;
+  return text.length === 2 ? regions.length === 0 : regions.length === 1 && regions[0][0] === 1 && regions[0][1] === text.length - 1;
+}
+
+function scanBodies(text: string, previousAtStart: number): { regions: [number, number][]; stoppedAt: number } {
+  const regions: [number, number][] = [];
+  const to = text.length;
+  let depth = 0, parens = 0, previous = previousAtStart, open = -1, blankable = false;
+  /** Conditional groups opened inside the current body: true once past their first branch. */
+  const groups: boolean[] = [];
+  let skipped = 0;
+  let lineStart = true;
+  for (let i = 0; i < to;) {
+    const c = text.charCodeAt(i);
+    if (c === NEWLINE) { lineStart = true; i++; continue; }
+    if (isBlank(c)) { i++; continue; }
+    if (c === HASH && lineStart) {
+      const kind = depth > 0 ? conditionalOf(text, i) : 'other';
+      if (kind === 'open') groups.push(false);
+      else if (kind === 'branch' || kind === 'close') {
+        // A group opened outside this body: its branches disagree on where the body starts.
+        if (groups.length === 0) return { regions, stoppedAt: i };
+        if (kind === 'close') { if (groups.pop()) skipped--; }
+        else if (!groups[groups.length - 1]) { groups[groups.length - 1] = true; skipped++; }
+      }
+      i = lineEnd(text, i);
+      continue;
+    }
+    lineStart = false;
+    if (c === SLASH && text.charCodeAt(i + 1) === STAR) { const close = text.indexOf('*/', i + 2); i = close < 0 ? to : close + 2; continue; }
+    if (c === SLASH && text.charCodeAt(i + 1) === SLASH) { i = lineEnd(text, i); continue; }
+    if (c === DQUOTE || c === SQUOTE) { i = literalEnd(text, i); previous = c; continue; }
+    i++;
+    if (skipped > 0) continue;
+    if (c === LBRACE) {
+      if (depth++ === 0) { open = i; blankable = parens === 0 && opensBody(previous); }
+    } else if (c === RBRACE) {
+      if (depth === 0) return { regions, stoppedAt: i - 1 };
+      if (--depth === 0) {
+        // A group still open here began inside the body and ends outside it: not a body we understand.
+        if (groups.length > 0) return { regions, stoppedAt: open - 1 };
+        if (blankable && i - 1 > open) regions.push([open, i - 1]);
+        parens = 0;
+      }
+    } else if (depth === 0) {
+      if (c === LPAREN) parens++;
+      else if (c === RPAREN) parens = Math.max(0, parens - 1);
+      else if (c === SEMICOLON) parens = 0;
+    }
+    if (depth === 0) previous = c;
+  }
+  return { regions, stoppedAt: depth > 0 ? open - 1 : -1 };
+}
+
+/**
+ * The text without the regions, and the way back: an offset in the short text maps to the same
+ * character in the full one (an offset where a region was cut maps to the character after it).
+ */
+export class CutText {
+  readonly text: string;
+  /** Short-text offsets where each region was cut, ascending. */
+  private readonly cuts: number[] = [];
+  /** Characters removed up to and including each cut. */
+  private readonly removed: number[] = [];
+
+  constructor(full: string, regions: readonly [number, number][]) {
+    if (regions.length === 0) {
+      this.text = full;
+      return;
+    }
+    const pieces: string[] = [];
+    let copied = 0, total = 0;
+    for (const [start, end] of regions) {
+      pieces.push(full.slice(copied, start));
+      this.cuts.push(start - total);
+      total += end - start;
+      this.removed.push(total);
+      copied = end;
+    }
+    pieces.push(full.slice(copied));
+    this.text = pieces.join('');
+  }
+
+  toFull(offset: number): number {
+    let low = 0, high = this.cuts.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.cuts[mid] <= offset) low = mid + 1; else high = mid;
+    }
+    return low === 0 ? offset : offset + this.removed[low - 1];
+  }
+}
+
+/** The pre-passed text with the inside of every file-scope body cut out, for the parser. */
+export function skeleton(prepassed: string): CutText & { stoppedAt: number; regions: [number, number][] } {
+  const { regions, stoppedAt } = findBodies(prepassed);
+  return Object.assign(new CutText(prepassed, regions), { stoppedAt, regions });
+}
