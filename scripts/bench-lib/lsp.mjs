@@ -87,9 +87,12 @@ const median = (list) => percentile(list, 50);
  * file's analyzeFile (and its pre-pass and parse alone) and the check of its whole Kbuild module.
  * The rest of the measured latency is document sync, messaging, structured clone and queueing.
  */
-function inProcessCost(parser, file, uri, text, context, analyzeFile) {
+function inProcessCost(parser, file, uri, text, context, analyzeFile, spot) {
   try {
     const { prepass } = outModule('parsing/prepass');
+    const { skeleton } = outModule('parsing/skeleton');
+    const { analyzeEditedFile } = outModule('engine/analyze-file');
+    const { editWithinBody } = outModule('engine/body-edit');
     const { moduleOfFile } = outModule('engine/kbuild');
     const { checkModule } = outModule('engine/check');
     const { fileUri } = outModule('engine/project');
@@ -105,13 +108,23 @@ function inProcessCost(parser, file, uri, text, context, analyzeFile) {
     };
     const analyzeMs = time(() => analyzeFile(parser, uri, text, options));
     const prepassMs = time(() => prepass(text));
-    const blanked = prepass(text).text;
-    const parseMs = time(() => parser.parse(blanked)?.delete());
+    const prepassed = prepass(text).text;
+    const skeletonMs = time(() => skeleton(prepassed));
+    const skeletonText = skeleton(prepassed).text;
+    const parseMs = time(() => parser.parse(skeletonText)?.delete());
+    // The bench's first edit: 'x' typed before a statement inside a body.
+    const lines = text.split('\n');
+    const at = lines.slice(0, spot.line).reduce((n, line) => n + line.length + 1, 0) + spot.character;
+    const edited = text.slice(0, at) + 'x' + text.slice(at);
+    const opened = analyzeEditedFile(parser, uri, text, options);
+    opened.state?.tree.delete();
+    if (!editWithinBody(opened.result, edited, options)) throw new Error('the bench edit did not stay inside one body');
+    const bodyEditMs = time(() => editWithinBody(opened.result, edited, options));
     const module = moduleOfFile(file);
     const moduleFacts = module.sources.filter((source) => fs.existsSync(source))
       .map((source) => (source === file ? analyzeFile(parser, uri, text, options) : analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...options, builtin: module.builtin })));
     const checkMs = time(() => checkModule(moduleFacts, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() }));
-    return { analyzeMs, prepassMs, parseMs, checkMs, moduleFiles: moduleFacts.length };
+    return { analyzeMs, prepassMs, skeletonMs, parseMs, bodyEditMs, checkMs, moduleFiles: moduleFacts.length };
   } catch (error) {
     return { error: String(error?.message ?? error) };
   }
@@ -134,7 +147,7 @@ export async function measureLsp({ file, kdir, kernelVersion, edits, hovers, log
   const parser = await createCParser();
   const facts = analyzeFile(parser, uri, text, { ...context.extract, builtin: false });
   const targets = hoverTargets(text, facts, lookupMacroDoc, hovers);
-  const inProcess = inProcessCost(parser, file, uri, text, context, analyzeFile);
+  const inProcess = inProcessCost(parser, file, uri, text, context, analyzeFile, editSpots(text, Math.ceil(edits / 2))[0]);
 
   const session = new LspSession({ kernelBuildDir: kdir ?? '', kernelVersion });
   try {

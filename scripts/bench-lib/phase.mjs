@@ -1,7 +1,7 @@
 // One measured phase, run in its own process so its peak RSS (VmHWM, all threads) is its own:
 //   floor  – bare tree-sitter parse of every analysed file (no pre-pass), single thread;
 //   index1t – the analyzer in this one thread: analyzeFile per file + checkModule per module,
-//            in analyzePaths' order (timed parts: prepass, parse, extract, check);
+//            in analyzePaths' order (timed parts: prepass, skeleton, parse, extract, check);
 //   pool    – analyzePaths() itself with a FactsPool of job.workers workers.
 // Usage: node phase.mjs <job.json>. Writes the result JSON to job.resultPath. A JS exception out of
 // the parser (a WASM trap leaves the runtime unusable) ends the process after saving the progress;
@@ -99,11 +99,12 @@ async function index1t() {
   const { analyzeFile } = outModule('engine/analyze-file');
   const { checkModule } = outModule('engine/check');
   const { resolveContext, fileUri } = outModule('engine/project');
-  const parts = { prepass: { ms: 0 }, parse: { ms: 0 }, extract: { ms: 0 }, check: { ms: 0 } };
+  const parts = { prepass: { ms: 0 }, skeleton: { ms: 0 }, parse: { ms: 0 }, extract: { ms: 0 }, check: { ms: 0 } };
   // analyze-file.js calls the exports through their module objects, so wrapping them times the real
   // code paths with two clock reads per call.
   const instrumented = {
     prepass: timeExport(outModule('parsing/prepass'), 'prepass', parts.prepass),
+    skeleton: timeExport(outModule('parsing/skeleton'), 'skeleton', parts.skeleton),
     extract: timeExport(outModule('parsing/extract'), 'extractFacts', parts.extract),
   };
   const parser = await createCParser();

@@ -5,7 +5,7 @@
 import { OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import { annotationFor, mismatchMessage, sectionClass } from '../knowledge/finding-text';
 import { moduleMacro } from '../knowledge/module-macros';
-import { exportProblem, judgeReference, type RuleProfile } from '../knowledge/modpost-rules';
+import { exportProblem, isPossibleBadTarget, judgeReference, type RuleProfile } from '../knowledge/modpost-rules';
 import { referenceRange, type FileFacts, type Finding, type MacroUse, type Range, type SymbolDef, type SymbolKind } from './types';
 
 export interface CheckOptions {
@@ -44,8 +44,17 @@ export class ModuleSymbols {
   /** module_init / module_exit targets, for modpost's init_module / cleanup_module aliases. */
   readonly initFunctions = new Set<string>();
   readonly exitFunctions = new Set<string>();
+  /** Names with a definition in a section some rule can flag (or init memory): the only ones worth judging. */
+  private readonly suspects?: Set<string>;
+  private readonly outside?: CheckOptions['vmlinux'];
 
-  constructor(files: readonly FileFacts[], private readonly outside?: CheckOptions['vmlinux']) {
+  /** With `profile`, mayMatter() can rule out references early (the checker's fast path). */
+  constructor(files: readonly FileFacts[], { profile, outside }: { profile?: RuleProfile; outside?: CheckOptions['vmlinux'] } = {}) {
+    this.outside = outside;
+    const suspects = profile ? (this.suspects = new Set<string>()) : undefined;
+    const suspect = (name: string, section: string): void => {
+      if (profile && (isPossibleBadTarget(profile, section) || sectionClass(section) === 'init')) suspects?.add(name);
+    };
     for (const file of files) {
       const own = new Map<string, ResolvedSymbol>();
       for (const def of file.symbols) {
@@ -53,6 +62,7 @@ export class ModuleSymbols {
         const resolved: ResolvedSymbol = { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def };
         // A name defined twice (alternative #if branches) resolves to its permanent variant, so
         // only a reference that is wrong in every configuration is reported.
+        suspect(def.name, def.section);
         const previous = own.get(def.name);
         if (previous && isTransient(previous.section) <= isTransient(def.section)) continue;
         own.set(def.name, resolved);
@@ -65,6 +75,7 @@ export class ModuleSymbols {
         if (macro?.role === 'module-exit') this.exitFunctions.add(use.argument);
         for (const generated of macro?.generates?.(use.argument) ?? []) {
           if (own.has(generated.name)) continue;
+          suspect(generated.name, generated.section);
           own.set(generated.name, { name: generated.name, kind: 'function', section: generated.section, uri: file.uri, nameRange: use.argumentRange, generatedBy: use });
           if (generated.section === '.init.text') this.initFunctions.add(generated.name);
           if (generated.section === '.exit.text') this.exitFunctions.add(generated.name);
@@ -72,6 +83,15 @@ export class ModuleSymbols {
       }
       this.perFile.set(file.uri, own);
     }
+  }
+
+  /**
+   * False when no reference to `name` can draw a finding: every definition of it in the module is
+   * in a section no rule flags, and it cannot resolve outside the module. Most references (kernel
+   * API calls) end here with one set lookup.
+   */
+  mayMatter(name: string): boolean {
+    return !this.suspects || this.suspects.has(name) || (this.outside !== undefined && !this.global.has(name));
   }
 
   resolve(uri: string, name: string): ResolvedSymbol | undefined {
@@ -94,7 +114,7 @@ function modpostLine(from: string, fromSection: string, to: string, toSection: s
 
 export function checkModule(files: readonly FileFacts[], options: CheckOptions): Finding[] {
   const { profile } = options;
-  const symbols = new ModuleSymbols(files, options.builtin ? options.vmlinux : undefined);
+  const symbols = new ModuleSymbols(files, { profile, outside: options.builtin ? options.vmlinux : undefined });
   const findings: Finding[] = [];
   const report = (finding: Finding): void => {
     if (!options.disabledCodes?.has(finding.code)) findings.push(finding);
@@ -103,6 +123,7 @@ export function checkModule(files: readonly FileFacts[], options: CheckOptions):
 
   for (const file of files) {
     for (const ref of file.references) {
+      if (!symbols.mayMatter(ref.name)) continue;
       const target = symbols.resolve(file.uri, ref.name);
       const fromDef = file.symbols[ref.fromIndex];
       // __always_inline code is copied into its callers: neither calling it nor its own body leaves a reference.

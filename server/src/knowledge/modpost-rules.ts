@@ -233,6 +233,17 @@ export function judgeReference(profile: RuleProfile, ref: Reference, extraWarn =
   return { mismatch: true, kind: check.kind, whitelistedBy: exemption?.id };
 }
 
+const badTargetMemo = new WeakMap<RuleProfile, Map<string, boolean>>();
+
+/** Whether some rule of `profile` can flag a reference to a symbol in `section` (memoized). */
+export function isPossibleBadTarget(profile: RuleProfile, section: string): boolean {
+  let memo = badTargetMemo.get(profile);
+  if (!memo) badTargetMemo.set(profile, (memo = new Map()));
+  let bad = memo.get(section);
+  if (bad === undefined) memo.set(section, (bad = profile.checks.some((check) => anyMatch(check.badTo, section))));
+  return bad;
+}
+
 /** 'init' / 'exit' when an exported symbol in `section` draws modpost's export warning. */
 export function exportProblem(profile: RuleProfile, section: string): 'init' | 'exit' | undefined {
   if (anyMatch(profile.exportForbidden.init, section)) return 'init';
