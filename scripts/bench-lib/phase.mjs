@@ -99,6 +99,7 @@ async function index1t() {
   const { analyzeFile } = outModule('engine/analyze-file');
   const { checkModule } = outModule('engine/check');
   const { resolveContext, fileUri } = outModule('engine/project');
+  const { VmlinuxTable } = outModule('engine/vmlinux');
   const parts = { prepass: { ms: 0 }, skeleton: { ms: 0 }, parse: { ms: 0 }, extract: { ms: 0 }, check: { ms: 0 } };
   // analyze-file.js calls the exports through their module objects, so wrapping them times the real
   // code paths with two clock reads per call.
@@ -121,6 +122,16 @@ async function index1t() {
   let readMs = 0;
   let files = 0;
   const progress = progressReporter('index 1 thread', plan.analysedJobs);
+  // As analyzePaths: built-in modules are checked again at the end against every built-in object
+  // (modpost on vmlinux.o). A resumed process only knows the modules it checked itself.
+  const vmlinux = new VmlinuxTable();
+  const countsOf = new Map();
+  const count = (module, findings, sign) => {
+    for (const finding of findings) {
+      if (requestedUris.has(finding.uri)) findingsByCode[finding.code] = (findingsByCode[finding.code] ?? 0) + sign;
+    }
+    if (sign > 0) countsOf.set(module, findings);
+  };
   const cpuStart = mainThreadCpuSeconds();
   const started = now();
   let moduleIndex = job.resumeAt;
@@ -156,11 +167,21 @@ async function index1t() {
     }
     const t2 = now();
     const findings = checkModule(facts, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() });
+    vmlinux.add(module, facts);
     parts.check.ms += now() - t2;
-    for (const finding of findings) {
-      if (requestedUris.has(finding.uri)) findingsByCode[finding.code] = (findingsByCode[finding.code] ?? 0) + 1;
-    }
+    count(module, findings, 1);
     progress(files + job.filesBefore);
+  }
+  if (moduleIndex >= plan.modules.length) {
+    for (const module of vmlinux.modulesToRecheck()) {
+      const facts = module.sources.filter((source) => !job.crashedFiles?.includes(source))
+        .map((source) => analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...context.extract, builtin: true }));
+      const t3 = now();
+      const findings = checkModule(facts, { profile: context.profile, builtin: true, disabledCodes: new Set(), vmlinux });
+      parts.check.ms += now() - t3;
+      count(module, countsOf.get(module) ?? [], -1);
+      count(module, findings, 1);
+    }
   }
   const wallMs = now() - started;
   return {

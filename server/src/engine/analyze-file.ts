@@ -55,7 +55,8 @@ export function diffEdit(before: string, after: string): Edit {
   });
 }
 
-function checkInput(uri: string, text: string): FileFacts | undefined {
+/** Facts saying why `text` is not analysed (too large, binary), or undefined when it is fine. */
+export function checkInput(uri: string, text: string): FileFacts | undefined {
   if (text.length > MAX_ANALYSED_BYTES) {
     return unanalysableFacts(uri, `file is ${(text.length / 1048576).toFixed(1)} MB; files over ${MAX_ANALYSED_BYTES / 1048576} MB are not analysed`);
   }

@@ -107,6 +107,8 @@ describe('edits inside one function body', () => {
     assert.equal(editWithinBody(before, TRICKY.replace('/* a { in a comment */', '/* a { in a comment'), OPTIONS), undefined);
     assert.equal(editWithinBody(before, TRICKY.replace('#else', '#endif\n#else'), OPTIONS), undefined);
     assert.equal(editWithinBody(before, TRICKY.replace('static int worker', 'static int workers'), OPTIONS), undefined);
+    // A NUL byte makes the file look binary: the full analysis says so.
+    assert.equal(editWithinBody(before, TRICKY.replace('int i, sum = 0;', 'int i, sum = 0;\0'), OPTIONS), undefined);
   });
 
   it('gives the same facts as a fresh analysis over 400 random edits (tricky bodies)', () => {

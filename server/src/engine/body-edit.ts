@@ -10,7 +10,11 @@ import { LineIndex } from '../parsing/lineIndex';
 import { prepass } from '../parsing/prepass';
 import { scanReferences, type BodyRange } from '../parsing/references';
 import { isOneBody } from '../parsing/skeleton';
+import { checkInput } from './analyze-file';
 import type { FileFacts, Position, Range, Reference } from './types';
+
+/** Larger bodies are generated tables: redo them on a worker, off the server's thread. */
+const MAX_BODY_REDONE_HERE = 1024 * 1024;
 
 /** An analysed text with what a body-local edit needs. */
 export interface EditableFacts {
@@ -77,13 +81,13 @@ class Shift {
  * parser did not see and stays a balanced body; undefined when the file must be analysed in full.
  */
 export function editWithinBody(previous: EditableFacts, text: string, options: ExtractOptions): EditableFacts | undefined {
-  if (previous.facts.unanalysable) return undefined;
+  if (previous.facts.unanalysable || checkInput(previous.facts.uri, text)) return undefined;
   const change = changeBetween(previous.text, text);
   if (!change) return { ...previous, text };
   const index = lastAtOrBefore(previous.bodies, change.start - 1, (body) => body.start);
   const body = previous.bodies[index];
   // Strictly inside the braces: the `{` and the `}` themselves are untouched.
-  if (!body || change.oldEnd > body.end - 1) return undefined;
+  if (!body || change.oldEnd > body.end - 1 || body.end - body.start > MAX_BODY_REDONE_HERE) return undefined;
   const cut = lastAtOrBefore(previous.cuts, body.start + 1, (region) => region[0]);
   if (cut < 0 || previous.cuts[cut][0] !== body.start + 1 || previous.cuts[cut][1] !== body.end - 1) return undefined;
   const delta = change.newEnd - change.oldEnd;

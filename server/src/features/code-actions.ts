@@ -5,13 +5,13 @@ import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextDocuments, type TextEdit } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { ModuleSymbols, type ResolvedSymbol } from '../engine/check';
+import type { ModuleSymbols, ResolvedSymbol } from '../engine/check';
 import { OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import { sectionClass } from '../knowledge/finding-text';
 import { moduleMacro } from '../knowledge/module-macros';
 import { LineIndex } from '../parsing/lineIndex';
 import type { FileFacts, Range } from '../engine/types';
-import type { AnalysisService } from '../lsp/analysis-service';
+import { symbolsOf, type AnalysisService } from '../lsp/analysis-service';
 import { DIAGNOSTIC_SOURCE, type FindingData } from './diagnostics';
 
 interface FixContext {
@@ -120,7 +120,7 @@ export async function codeActions(document: TextDocument, params: CodeActionPara
   if (ours.length === 0) return [];
   const analysis = await service.analyzeModule(document.uri, document.version, document.getText());
   const ctx: FixContext = {
-    symbols: new ModuleSymbols(analysis.files),
+    symbols: symbolsOf(analysis),
     files: analysis.files,
     textOf: (uri) => {
       const open = documents.get(uri);

@@ -3,8 +3,7 @@
 
 import type { Location, Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { ModuleSymbols } from '../engine/check';
-import type { AnalysisService } from '../lsp/analysis-service';
+import { symbolsOf, type AnalysisService } from '../lsp/analysis-service';
 import type { HeaderIndex } from './header-index';
 import { wordAt } from './text-at';
 
@@ -12,7 +11,7 @@ export async function definition(document: TextDocument, position: Position, ser
   const at = wordAt(document, position);
   if (!at) return null;
   const analysis = await service.analyzeModule(document.uri, document.version, document.getText());
-  const target = new ModuleSymbols(analysis.files).resolve(document.uri, at.word);
+  const target = symbolsOf(analysis).resolve(document.uri, at.word);
   if (target) return { uri: target.uri, range: target.nameRange };
   const header = await headers.lookup(at.word);
   if (!header) return null;

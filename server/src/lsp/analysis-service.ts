@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { editWithinBody, type EditableFacts } from '../engine/body-edit';
-import { checkModule } from '../engine/check';
+import { checkModule, ModuleSymbols } from '../engine/check';
 import { FactsPool } from '../engine/facts-pool';
 import { moduleOfFile, type KbuildModule } from '../engine/kbuild';
 import { fileUri, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
@@ -24,6 +24,15 @@ export interface ModuleAnalysis {
 }
 
 const isFileUri = (uri: string): boolean => uri.startsWith('file:');
+
+const symbolTables = new WeakMap<ModuleAnalysis, ModuleSymbols>();
+
+/** The name lookup of an analysed module, built once per analysis (hovers ask again and again). */
+export function symbolsOf(analysis: ModuleAnalysis): ModuleSymbols {
+  let symbols = symbolTables.get(analysis);
+  if (!symbols) symbolTables.set(analysis, (symbols = new ModuleSymbols(analysis.files)));
+  return symbols;
+}
 
 /** The newest analysis of an open document, which the next edit starts from. */
 interface OpenDocument {
