@@ -1,14 +1,15 @@
 // The parser only needs a file's skeleton: file-scope declarations and where each function body or
 // initializer begins and ends. What is inside a body is read by the text scan (references.ts), so
-// the text handed to tree-sitter has the inside of every file-scope `{ … }` blanked (same length,
-// same line breaks). Parsing bodies is most of tree-sitter's work on kernel C; skipping them makes
-// the parse several times faster, and a body that confuses tree-sitter can no longer spill its
-// error recovery into the declarations after it.
+// the inside of every file-scope `{ … }` is cut out of the text handed to tree-sitter, and offsets
+// are mapped back (CutText). Blanking with spaces kept offsets but left tree-sitter lexing the
+// spaces one by one: cutting made the parse 7× faster on kernel C, where bodies are three quarters
+// of the bytes. A body that confuses tree-sitter can no longer spill its error recovery into the
+// declarations after it either.
 //
 // The braces are matched on text. A body's own `#if` groups count only their first branch (as if
 // every condition were true), which matches where the body ends in that configuration; a
 // conditional that crosses a body's edge (a function header written twice in `#ifdef`/`#else`) makes
-// the braces unreliable, so blanking stops there and the rest of the file is parsed as it is.
+// the braces unreliable, so cutting stops there and the rest of the file is parsed as it is.
 
 const NEWLINE = 10, HASH = 35, SLASH = 47, STAR = 42, BACKSLASH = 92, DQUOTE = 34, SQUOTE = 39;
 const LBRACE = 123, RBRACE = 125, LPAREN = 40, RPAREN = 41, SEMICOLON = 59, EQUALS = 61, RBRACKET = 93;
@@ -16,7 +17,7 @@ const LBRACE = 123, RBRACE = 125, LPAREN = 40, RPAREN = 41, SEMICOLON = 59, EQUA
 const isIdentChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57);
 const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
 
-/** A `{` after one of these opens a body worth blanking: `f(…) {`, `x = {`, `struct s {`, `a[] = {`. */
+/** A `{` after one of these opens a body worth cutting: `f(…) {`, `x = {`, `struct s {`, `a[] = {`. */
 const opensBody = (previous: number): boolean => previous === RPAREN || previous === EQUALS || previous === RBRACKET || isIdentChar(previous);
 
 function lineEnd(text: string, i: number): number {
@@ -71,7 +72,7 @@ export function isOneBody(text: string): boolean {
 function scanBodies(text: string, previousAtStart: number): { regions: [number, number][]; stoppedAt: number } {
   const regions: [number, number][] = [];
   const to = text.length;
-  let depth = 0, parens = 0, previous = previousAtStart, open = -1, blankable = false;
+  let depth = 0, parens = 0, previous = previousAtStart, open = -1, cuttable = false;
   /** Conditional groups opened inside the current body: true once past their first branch. */
   const groups: boolean[] = [];
   let skipped = 0;
@@ -99,13 +100,13 @@ function scanBodies(text: string, previousAtStart: number): { regions: [number, 
     i++;
     if (skipped > 0) continue;
     if (c === LBRACE) {
-      if (depth++ === 0) { open = i; blankable = parens === 0 && opensBody(previous); }
+      if (depth++ === 0) { open = i; cuttable = parens === 0 && opensBody(previous); }
     } else if (c === RBRACE) {
       if (depth === 0) return { regions, stoppedAt: i - 1 };
       if (--depth === 0) {
         // A group still open here began inside the body and ends outside it: not a body we understand.
         if (groups.length > 0) return { regions, stoppedAt: open - 1 };
-        if (blankable && i - 1 > open) regions.push([open, i - 1]);
+        if (cuttable && i - 1 > open) regions.push([open, i - 1]);
         parens = 0;
       }
     } else if (depth === 0) {
