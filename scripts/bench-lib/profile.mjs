@@ -1,5 +1,5 @@
 // Where the time goes: reads V8 .cpuprofile files (node --cpu-prof, one per thread) and sums self
-// time into groups: pre-pass, parse (WASM), tree-sitter API calls from the extractor (cursor / node
+// time into groups: pre-pass, skeleton, parse (WASM), tree-sitter API calls from the extractor (cursor / node
 // marshalling), extract, check, structured clone and messaging, file reading, GC, idle.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,8 +11,9 @@ import * as path from 'node:path';
 const FRAME_GROUPS = [
   { group: 'tree-sitter API (cursor/node marshalling)', test: (f) => f.url.includes('web-tree-sitter') },
   { group: 'prepass', test: (f) => /\/parsing\/prepass\.js$/.test(f.url) },
+  { group: 'skeleton (bodies cut out)', test: (f) => /\/parsing\/skeleton\.js$/.test(f.url) },
   // knowledge/ tables serve both extract and check: their frames fall through to the caller.
-  { group: 'extract (JS)', test: (f) => /\/parsing\/(extract|lineIndex)\.js$/.test(f.url) },
+  { group: 'extract (JS)', test: (f) => /\/parsing\/(extract|lineIndex|references)\.js$/.test(f.url) },
   { group: 'check', test: (f) => /\/engine\/check\.js$/.test(f.url) },
   { group: 'module grouping (Kbuild)', test: (f) => /\/engine\/(kbuild|project)\.js$/.test(f.url) },
   { group: 'analyze-file (size/binary checks)', test: (f) => /\/engine\/analyze-file\.js$/.test(f.url) },

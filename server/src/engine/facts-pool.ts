@@ -47,9 +47,17 @@ interface Pending {
 /** Time one file may take before its worker is killed and the file reported as not analysed. */
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/**
+ * Jobs posted to a worker at once. With one, a worker idled while its answer crossed to the main
+ * thread and the next job came back (17 % of its time on drivers/net); the second job waits in its
+ * message queue instead.
+ */
+const JOBS_IN_FLIGHT = 2;
+
 class PoolWorker {
   readonly worker: Worker;
-  current?: Pending;
+  /** Posted jobs in order; the first is the one the worker is on (its timer runs). */
+  readonly posted: Pending[] = [];
 
   constructor(script: string, onMessage: (w: PoolWorker, r: FactsResponse) => void, onExit: (w: PoolWorker, why: string) => void) {
     this.worker = new Worker(script);
@@ -102,70 +110,89 @@ export class FactsPool {
   }
 
   get pending(): number {
-    return this.queue.length + this.workers.filter((w) => w.current).length;
+    return this.queue.length + this.workers.reduce((n, w) => n + w.posted.length, 0);
   }
 
   private pump(): void {
     while (this.queue.length > 0) {
-      let idle = this.workers.find((w) => !w.current);
-      if (!idle && this.workers.length < this.size) {
-        idle = new PoolWorker(this.script, (w, r) => this.onMessage(w, r), (w, why) => this.onExit(w, why));
-        this.workers.push(idle);
+      // The least loaded worker; a new one while the pool may grow and every worker is busy.
+      let target = this.workers.reduce<PoolWorker | undefined>((best, w) => (!best || w.posted.length < best.posted.length ? w : best), undefined);
+      if ((!target || target.posted.length > 0) && this.workers.length < this.size) {
+        target = new PoolWorker(this.script, (w, r) => this.onMessage(w, r), (w, why) => this.onExit(w, why));
+        this.workers.push(target);
       }
-      if (!idle) return;
+      if (!target || target.posted.length >= JOBS_IN_FLIGHT) return;
       const job = this.queue.shift()!;
-      idle.current = job;
-      const worker = idle;
-      job.timer = setTimeout(() => {
-        this.crashes++;
-        this.finish(worker, unanalysableFacts(job.request.uri, `analysis took longer than ${this.timeoutMs / 1000} s and was stopped`));
-        this.retire(worker);
-      }, this.timeoutMs);
-      worker.worker.postMessage(job.request);
+      target.posted.push(job);
+      if (target.posted.length === 1) this.startTimer(target);
+      target.worker.postMessage(job.request);
     }
   }
 
+  private startTimer(worker: PoolWorker): void {
+    const job = worker.posted[0];
+    if (!job) return;
+    job.timer = setTimeout(() => {
+      this.crashes++;
+      this.finish(worker, unanalysableFacts(job.request.uri, `analysis took longer than ${this.timeoutMs / 1000} s and was stopped`));
+      this.retire(worker);
+    }, this.timeoutMs);
+  }
+
+  /** Resolves the job the worker was on and starts the clock of its next one. */
   private finish(worker: PoolWorker, answer: FactsAnswer | FileFacts): void {
-    const job = worker.current;
+    const job = worker.posted.shift();
     if (!job) return;
     clearTimeout(job.timer);
-    worker.current = undefined;
     job.resolve('facts' in answer ? answer : { facts: answer });
+    this.startTimer(worker);
   }
 
   private onMessage(worker: PoolWorker, response: FactsResponse): void {
-    if (!worker.current || worker.current.request.id !== response.id) return;
+    const job = worker.posted[0];
+    if (!job || job.request.id !== response.id) return;
     if ('facts' in response) this.finish(worker, response);
     else {
       if (response.fatal) this.crashes++;
-      this.finish(worker, unanalysableFacts(worker.current.request.uri, `could not analyse: ${response.error}`));
+      this.finish(worker, unanalysableFacts(job.request.uri, `could not analyse: ${response.error}`));
       if (response.fatal) this.retire(worker);
     }
     this.pump();
   }
 
   private onExit(worker: PoolWorker, why: string): void {
-    if (worker.current) {
+    const job = worker.posted[0];
+    if (job) {
       this.crashes++;
-      this.finish(worker, unanalysableFacts(worker.current.request.uri, `could not analyse: the parser crashed (${why})`));
+      this.finish(worker, unanalysableFacts(job.request.uri, `could not analyse: the parser crashed (${why})`));
     }
     this.retire(worker);
   }
 
-  /** Drops a worker (dead or stuck) and lets pump() start a fresh one for the rest of the queue. */
+  /**
+   * Drops a worker (dead or stuck); jobs it had not started go back to the front of the queue and
+   * pump() starts a fresh worker for them.
+   */
   private retire(worker: PoolWorker): void {
     const index = this.workers.indexOf(worker);
     if (index < 0) return;
     this.workers.splice(index, 1);
+    const unstarted = worker.posted.splice(0);
+    for (const job of unstarted) clearTimeout(job.timer);
+    this.queue.unshift(...unstarted);
     void worker.worker.terminate();
     if (!this.disposed) this.pump();
   }
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    for (const job of this.queue.splice(0)) job.resolve({ facts: unanalysableFacts(job.request.uri, 'the analyzer is shutting down') });
+    const stopping = (job: Pending): void => job.resolve({ facts: unanalysableFacts(job.request.uri, 'the analyzer is shutting down') });
+    for (const job of this.queue.splice(0)) stopping(job);
     await Promise.all(this.workers.splice(0).map((w) => {
-      if (w.current) this.finish(w, unanalysableFacts(w.current.request.uri, 'the analyzer is shutting down'));
+      for (const job of w.posted.splice(0)) {
+        clearTimeout(job.timer);
+        stopping(job);
+      }
       return w.worker.terminate();
     }));
   }

@@ -1,0 +1,77 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FactsPool } from './facts-pool';
+
+// A WASM trap cannot be caused on demand, so the pool's failure handling is driven by a stand-in
+// worker that speaks the same protocol: `crash.c` kills it, `hang.c` never answers, and any other
+// file is answered with empty facts named after it.
+const STAND_IN = `
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', (request) => {
+  if (request.forget) return;
+  if (request.path.endsWith('crash.c')) process.exit(3);
+  if (request.path.endsWith('hang.c')) for (;;) {}
+  parentPort.postMessage({ id: request.id, facts: { uri: request.uri, symbols: [], references: [], macroUses: [] } });
+});
+`;
+
+const OPTIONS = { version: [6, 1] as const, memoryHotplug: true, builtin: false };
+
+describe('facts pool', () => {
+  let script: string;
+  before(() => {
+    script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-pool-')), 'stand-in.js');
+    fs.writeFileSync(script, STAND_IN);
+  });
+
+  const analyzeAll = (pool: FactsPool, names: string[]) => Promise.all(names.map((name) => pool.analyze(name, `/m/${name}`, OPTIONS)));
+
+  it('answers every file, with several jobs in flight per worker', async () => {
+    const pool = new FactsPool(2, 5_000, script);
+    try {
+      const names = Array.from({ length: 50 }, (_, i) => `f${i}.c`);
+      const facts = await analyzeAll(pool, names);
+      assert.deepEqual(facts.map((f) => f.uri), names);
+      assert.ok(facts.every((f) => !f.unanalysable));
+      assert.equal(pool.pending, 0);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it('blames only the file that killed a worker; the job queued behind it is analysed by a fresh one', async () => {
+    const pool = new FactsPool(1, 5_000, script);
+    try {
+      const facts = await analyzeAll(pool, ['a.c', 'crash.c', 'b.c', 'c.c']);
+      assert.deepEqual(facts.map((f) => [f.uri, f.unanalysable === undefined]), [['a.c', true], ['crash.c', false], ['b.c', true], ['c.c', true]]);
+      assert.match(facts[1].unanalysable ?? '', /crashed/);
+      assert.equal(pool.crashes, 1);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it('stops a file that hangs and goes on with the rest', async () => {
+    const pool = new FactsPool(1, 300, script);
+    try {
+      const facts = await analyzeAll(pool, ['hang.c', 'after.c']);
+      assert.match(facts[0].unanalysable ?? '', /longer than 0.3 s/);
+      assert.equal(facts[1].uri, 'after.c');
+      assert.equal(facts[1].unanalysable, undefined);
+      assert.equal(pool.crashes, 1);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it('answers what is left when it shuts down', async () => {
+    const pool = new FactsPool(1, 5_000, script);
+    const pending = analyzeAll(pool, ['hang.c', 'x.c', 'y.c']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await pool.dispose();
+    const facts = await pending;
+    assert.ok(facts.every((f) => /shutting down/.test(f.unanalysable ?? '')));
+  });
+});
