@@ -2,7 +2,7 @@
 // in the language server's worker, the CLI and the workspace indexer.
 
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
-import { extractFacts, type ExtractOptions } from '../parsing/extract';
+import { extractFacts, type BodyScan, type ExtractOptions, type ReuseScan } from '../parsing/extract';
 import { prepass } from '../parsing/prepass';
 import { skeleton } from '../parsing/skeleton';
 import type { EditableFacts } from './body-edit';
@@ -27,32 +27,69 @@ export function unanalysableFacts(uri: string, reason: string): FileFacts {
   return { uri, symbols: [], references: [], macroUses: [], unanalysable: reason };
 }
 
-/** What an open document keeps between edits: the text it parsed and its tree, for incremental parsing. */
+/** What an open document keeps between edits, so the next analysis redoes only what changed. */
 export interface ParseState {
+  /** The skeleton text the tree was parsed from, and the tree (incremental reparse). */
   parsed: string;
   tree: Tree;
+  /** The pre-passed text and each body's references (bodies that did not change are not rescanned). */
+  prepassed: string;
+  scans: BodyScan[];
+  /** The options the scans were made with. */
+  optionsKey: string;
 }
 
-/** The single edit that turns `before` into `after`: their common prefix and suffix stay. */
-export function diffEdit(before: string, after: string): Edit {
+/** The changed span: text[start, oldEnd) of `before` became text[start, newEnd) of `after`. */
+export interface Span {
+  start: number;
+  oldEnd: number;
+  newEnd: number;
+}
+
+/** The one span that turns `before` into `after`: their common prefix and suffix stay. */
+export function changedSpan(before: string, after: string): Span {
   const limit = Math.min(before.length, after.length);
-  let prefix = 0;
-  while (prefix < limit && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let start = 0;
+  while (start < limit && before.charCodeAt(start) === after.charCodeAt(start)) start++;
   let suffix = 0;
-  while (suffix < limit - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  while (suffix < limit - start && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  return { start, oldEnd: before.length - suffix, newEnd: after.length - suffix };
+}
+
+/** The tree-sitter edit that turns `before` into `after`. */
+export function diffEdit(before: string, after: string): Edit {
+  const span = changedSpan(before, after);
   const point = (text: string, index: number) => {
     let row = 0, lineStart = 0;
     for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) { row++; lineStart = i + 1; }
     return { row, column: index - lineStart };
   };
   return new Edit({
-    startIndex: prefix,
-    oldEndIndex: before.length - suffix,
-    newEndIndex: after.length - suffix,
-    startPosition: point(before, prefix),
-    oldEndPosition: point(before, before.length - suffix),
-    newEndPosition: point(after, after.length - suffix),
+    startIndex: span.start,
+    oldEndIndex: span.oldEnd,
+    newEndIndex: span.newEnd,
+    startPosition: point(before, span.start),
+    oldEndPosition: point(before, span.oldEnd),
+    newEndPosition: point(after, span.newEnd),
   });
+}
+
+/**
+ * Previous scans of the bodies an edit did not touch: before the changed span a body is where it
+ * was; after it, it moved by the length difference. The scanner reads one character past a body,
+ * so a body must end strictly before the span.
+ */
+function unchangedScans(previous: ParseState, prepassed: string, optionsKey: string): ReuseScan | undefined {
+  if (previous.optionsKey !== optionsKey) return undefined;
+  const span = changedSpan(previous.prepassed, prepassed);
+  const delta = span.newEnd - span.oldEnd;
+  const byStart = new Map(previous.scans.map((scan) => [scan.start, scan]));
+  return (body) => {
+    const oldStart = body.end < span.start ? body.start : body.start >= span.newEnd ? body.start - delta : undefined;
+    const scan = oldStart === undefined ? undefined : byStart.get(oldStart);
+    if (!scan || scan.end - scan.start !== body.end - body.start || scan.parameters.length !== body.parameters.length) return undefined;
+    return scan.parameters.every((name, i) => name === body.parameters[i]) ? scan : undefined;
+  };
 }
 
 /** Facts saying why `text` is not analysed (too large, binary), or undefined when it is fine. */
@@ -100,6 +137,8 @@ export function analyzeEditedFile(parser: Parser, uri: string, text: string, opt
     tree = parser.parse(parsed.text);
   }
   if (!tree) return { result: { text, facts: unanalysableFacts(uri, 'the parser gave up on this file'), bodies: [], cuts: [] } };
-  const { facts, bodies } = extractFacts(uri, text, pre, tree, options, parsed);
-  return { result: { text, facts, bodies, cuts: parsed.regions }, state: { parsed: parsed.text, tree } };
+  const optionsKey = JSON.stringify(options);
+  const reuse = previous && unchangedScans(previous, pre.text, optionsKey);
+  const { facts, bodies, scans } = extractFacts(uri, text, pre, tree, options, parsed, reuse);
+  return { result: { text, facts, bodies, cuts: parsed.regions }, state: { parsed: parsed.text, tree, prepassed: pre.text, scans, optionsKey } };
 }

@@ -8,9 +8,9 @@
 import type { ExtractOptions } from '../parsing/extract';
 import { LineIndex } from '../parsing/lineIndex';
 import { prepass } from '../parsing/prepass';
-import { scanReferences, type BodyRange } from '../parsing/references';
+import { scanBody, type BodyRange, type FoundReference } from '../parsing/references';
 import { isOneBody } from '../parsing/skeleton';
-import { checkInput } from './analyze-file';
+import { changedSpan, checkInput } from './analyze-file';
 import type { FileFacts, Position, Range, Reference } from './types';
 
 /** Larger bodies are generated tables: redo them on a worker, off the server's thread. */
@@ -24,23 +24,6 @@ export interface EditableFacts {
   bodies: BodyRange[];
   /** The insides the parser did not see (skeleton regions), ascending. */
   cuts: [number, number][];
-}
-
-/** The changed span: text[start, oldEnd) of the old text became text[start, newEnd) of the new. */
-interface Change {
-  start: number;
-  oldEnd: number;
-  newEnd: number;
-}
-
-function changeBetween(before: string, after: string): Change | undefined {
-  const limit = Math.min(before.length, after.length);
-  let start = 0;
-  while (start < limit && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  if (start === before.length && start === after.length) return undefined;
-  let suffix = 0;
-  while (suffix < limit - start && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
-  return { start, oldEnd: before.length - suffix, newEnd: after.length - suffix };
 }
 
 /** Index of the last element whose key is <= `offset`, or -1. */
@@ -82,8 +65,8 @@ class Shift {
  */
 export function editWithinBody(previous: EditableFacts, text: string, options: ExtractOptions): EditableFacts | undefined {
   if (previous.facts.unanalysable || checkInput(previous.facts.uri, text)) return undefined;
-  const change = changeBetween(previous.text, text);
-  if (!change) return { ...previous, text };
+  if (previous.text === text) return previous;
+  const change = changedSpan(previous.text, text);
   const index = lastAtOrBefore(previous.bodies, change.start - 1, (body) => body.start);
   const body = previous.bodies[index];
   // Strictly inside the braces: the `{` and the `}` themselves are untouched.
@@ -105,8 +88,9 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
     const p = local.positionAt(offset);
     return p.line === 0 ? { line: bodyStart.line, character: bodyStart.character + p.character } : { line: bodyStart.line + p.line, character: p.character };
   };
-  const rescanned: Reference[] = scanReferences(pre.text, [{ ...body, start: 0, end: newBody.length }], options.builtin)
-    .map((ref) => ({ name: ref.name, ...at(ref.start), from: from.name, fromIndex: body.fromIndex }));
+  const found: FoundReference[] = [];
+  scanBody(pre.text, { ...body, start: 0, end: newBody.length }, options.builtin, found);
+  const rescanned: Reference[] = found.map((ref) => ({ name: ref.name, ...at(ref.start), from: from.name, fromIndex: body.fromIndex }));
 
   const bodyEnd = positionOf(previous.text, body.end);
   const shift = new Shift(bodyEnd, at(newBody.length));

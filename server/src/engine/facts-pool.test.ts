@@ -13,7 +13,8 @@ parentPort.on('message', (request) => {
   if (request.forget) return;
   if (request.path.endsWith('crash.c')) process.exit(3);
   if (request.path.endsWith('hang.c')) for (;;) {}
-  parentPort.postMessage({ id: request.id, facts: { uri: request.uri, symbols: [], references: [], macroUses: [] } });
+  const packed = { names: '', lines: new Int32Array(0), characters: new Int32Array(0), fromIndexes: new Int32Array(0) };
+  parentPort.postMessage({ id: request.id, wire: { uri: request.uri, symbols: [], macroUses: [], packed } });
 });
 `;
 

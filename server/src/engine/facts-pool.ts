@@ -10,6 +10,7 @@ import type { BodyRange } from '../parsing/references';
 import { unanalysableFacts } from './analyze-file';
 import type { EditableFacts } from './body-edit';
 import type { FileFacts } from './types';
+import { unpackFacts, type WireFacts } from './wire';
 
 export interface FactsRequest {
   id: number;
@@ -34,8 +35,9 @@ export interface FactsAnswer {
   cuts?: [number, number][];
 }
 
+/** A worker's answer: the facts packed for the crossing (wire.ts). */
 export type FactsResponse =
-  | ({ id: number } & FactsAnswer)
+  | ({ id: number; wire: WireFacts } & Omit<FactsAnswer, 'facts'>)
   | { id: number; error: string; fatal: boolean };
 
 interface Pending {
@@ -151,7 +153,7 @@ export class FactsPool {
   private onMessage(worker: PoolWorker, response: FactsResponse): void {
     const job = worker.posted[0];
     if (!job || job.request.id !== response.id) return;
-    if ('facts' in response) this.finish(worker, response);
+    if ('wire' in response) this.finish(worker, { facts: unpackFacts(response.wire), bodies: response.bodies, cuts: response.cuts });
     else {
       if (response.fatal) this.crashes++;
       this.finish(worker, unanalysableFacts(job.request.uri, `could not analyse: ${response.error}`));

@@ -7,24 +7,34 @@ import { parentPort } from 'node:worker_threads';
 import type { Parser } from 'web-tree-sitter';
 import { createCParser } from '../parsing/parser';
 import { analyzeEditedFile, analyzeFile, type ParseState } from './analyze-file';
-import type { FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
+import type { FactsAnswer, FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
+import type { FileFacts } from './types';
+import { packFacts } from './wire';
 
 let parser: Promise<Parser> | undefined;
 /** Trees of open documents, most recently used last; a few at most (WASM memory only grows). */
 const kept = new Map<string, ParseState>();
 const MAX_KEPT = 8;
 
-async function handle(request: FactsRequest): Promise<FactsResponse> {
+/** An answer and the buffers to transfer with it. */
+type Answer = { response: FactsResponse; transfer: ArrayBuffer[] };
+
+function answer(id: number, facts: FileFacts, extra: Pick<FactsAnswer, 'bodies' | 'cuts'> = {}): Answer {
+  const { wire, transfer } = packFacts(facts);
+  return { response: { id, wire, ...extra }, transfer };
+}
+
+async function handle(request: FactsRequest): Promise<Answer> {
   let text = request.text;
   if (text === undefined) {
     try {
       text = fs.readFileSync(request.path, 'utf8');
     } catch (error) {
-      return { id: request.id, error: `cannot read ${request.path}: ${(error as Error).message}`, fatal: false };
+      return { response: { id: request.id, error: `cannot read ${request.path}: ${(error as Error).message}`, fatal: false }, transfer: [] };
     }
   }
   parser ??= createCParser();
-  if (!request.keep) return { id: request.id, facts: analyzeFile(await parser, request.uri, text, request.options) };
+  if (!request.keep) return answer(request.id, analyzeFile(await parser, request.uri, text, request.options));
   const previous = kept.get(request.uri);
   kept.delete(request.uri);
   const { result, state } = analyzeEditedFile(await parser, request.uri, text, request.options, previous);
@@ -34,7 +44,7 @@ async function handle(request: FactsRequest): Promise<FactsResponse> {
     old.tree.delete();
     kept.delete(uri);
   }
-  return { id: request.id, facts: result.facts, bodies: result.bodies, cuts: result.cuts };
+  return answer(request.id, result.facts, { bodies: result.bodies, cuts: result.cuts });
 }
 
 parentPort?.on('message', (message: FactsRequest | ForgetRequest) => {
@@ -45,7 +55,7 @@ parentPort?.on('message', (message: FactsRequest | ForgetRequest) => {
   }
   const request = message;
   handle(request).then(
-    (response) => parentPort?.postMessage(response),
+    ({ response, transfer }) => parentPort?.postMessage(response, transfer),
     (error: unknown) => {
       parentPort?.postMessage({ id: request.id, error: String((error as Error)?.message ?? error), fatal: true } satisfies FactsResponse);
       process.exit(1);

@@ -9,7 +9,7 @@ import { annotationSection, OBJECT_ANNOTATIONS, type AnnotationContext } from '.
 import type { FileFacts, MacroUse, Reference, SymbolDef } from '../engine/types';
 import { LineIndex } from './lineIndex';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
-import { scanReferences, type BodyRange } from './references';
+import { scanBody, type BodyRange, type FoundReference } from './references';
 import type { CutText } from './skeleton';
 
 export interface ExtractOptions extends AnnotationContext {
@@ -232,21 +232,47 @@ class Extractor {
     });
   }
 
-  /** References of every recorded body, as ranges of the user's text. */
-  references(prepassed: string): Reference[] {
-    return scanReferences(prepassed, this.bodies, this.options.builtin).map((found) => ({
-      name: found.name,
-      ...this.lines.positionAt(found.start),
-      from: this.symbols[found.fromIndex].name,
-      fromIndex: found.fromIndex,
-    }));
+  /**
+   * References of every recorded body, as positions of the user's text; a body that `reuse` knows
+   * (unchanged since the last analysis) is not scanned again.
+   */
+  references(prepassed: string, reuse?: ReuseScan): { references: Reference[]; scans: BodyScan[] } {
+    const references: Reference[] = [];
+    const scans: BodyScan[] = [];
+    const found: FoundReference[] = [];
+    for (const body of this.bodies) {
+      let scan = reuse?.(body);
+      if (!scan) {
+        found.length = 0;
+        scanBody(prepassed, body, this.options.builtin, found);
+        scan = { start: body.start, end: body.end, parameters: body.parameters, names: found.map((ref) => ref.name), offsets: found.map((ref) => ref.start - body.start) };
+      }
+      scans.push(scan.start === body.start ? scan : { ...scan, start: body.start, end: body.end });
+      const from = this.symbols[body.fromIndex].name;
+      for (let i = 0; i < scan.names.length; i++) {
+        references.push({ name: scan.names[i], ...this.lines.positionAt(body.start + scan.offsets[i]), from, fromIndex: body.fromIndex });
+      }
+    }
+    return { references, scans };
   }
 }
 
+/** One body's references as offsets from its start: still valid when the body only moved. */
+export interface BodyScan {
+  start: number;
+  end: number;
+  parameters: readonly string[];
+  names: string[];
+  offsets: number[];
+}
+
+/** The previous scan of a body whose text (and parameters) did not change, if there is one. */
+export type ReuseScan = (body: BodyRange) => BodyScan | undefined;
+
 /** `tree` is the parse of `parsed`: the pre-passed text, or its skeleton (bodies cut out). */
-export function extractFacts(uri: string, source: string, pre: PrepassResult, tree: Tree, options: ExtractOptions, parsed: CutText): { facts: FileFacts; bodies: BodyRange[] } {
+export function extractFacts(uri: string, source: string, pre: PrepassResult, tree: Tree, options: ExtractOptions, parsed: CutText, reuse?: ReuseScan): { facts: FileFacts; bodies: BodyRange[]; scans: BodyScan[] } {
   const extractor = new Extractor(source, pre.macros, options, parsed);
   extractor.run(tree.rootNode);
-  const references = extractor.bodies.length > 0 ? extractor.references(pre.text) : [];
-  return { facts: { uri, symbols: extractor.symbols, references, macroUses: extractor.macroUses }, bodies: extractor.bodies };
+  const { references, scans } = extractor.references(pre.text, reuse);
+  return { facts: { uri, symbols: extractor.symbols, references, macroUses: extractor.macroUses }, bodies: extractor.bodies, scans };
 }

@@ -86,90 +86,87 @@ class Scopes {
   has(name: string): boolean { return this.stack.some((scope) => scope.has(name)); }
 }
 
-export function scanReferences(text: string, bodies: readonly BodyRange[], builtin: boolean): FoundReference[] {
-  const found: FoundReference[] = [];
-  for (const body of bodies) {
-    const scopes = new Scopes(body.parameters);
-    const end = Math.min(body.end, text.length);
-    // The two previous significant characters: `.` or `->` before a name makes it a member.
-    let previous = 0, beforePrevious = 0;
-    /** The previous token was a name that can be a type (so the next name may be declared). */
-    let afterTypeName = false;
-    /** The next name is a struct/union/enum tag, a goto label or a `sizeof` operand. */
-    let skipping: 'tag' | 'other' | undefined;
-    /** Inside a declaration statement: `, name` at its parenthesis depth declares another name. */
-    let declarationDepth = -1;
-    let parenDepth = 0;
-    const significant = (c: number): void => { beforePrevious = previous; previous = c; afterTypeName = false; };
-    for (let i = body.start; i < end;) {
-      const c = text.charCodeAt(i);
-      if (isBlank(c)) {
-        // A directive inside a body (#define, #ifdef …) is not code of the body.
-        if (c === NEWLINE) {
-          const j = skipBlanks(text, i + 1, end);
-          if (text.charCodeAt(j) === HASH) {
-            let k = j;
-            do { k = text.indexOf('\n', k + 1); } while (k > 0 && k < end && text.charCodeAt(k - 1) === BACKSLASH);
-            i = k < 0 ? end : k;
-            continue;
-          }
-        }
-        i++;
-        continue;
-      }
-      if (c === SLASH && text.charCodeAt(i + 1) === STAR) { const close = text.indexOf('*/', i + 2); i = close < 0 ? end : close + 2; continue; }
-      if (c === SLASH && text.charCodeAt(i + 1) === SLASH) { const nl = text.indexOf('\n', i); i = nl < 0 ? end : nl; continue; }
-      if (c === DQUOTE || c === SQUOTE) { i = skipLiteral(text, i, end); significant(c); continue; }
-      if (!isIdentStart(c)) {
-        if (c >= 48 && c <= 57) {
-          // Numbers and their suffixes (0x1fUL, 1.5e3) are not names.
-          while (i < end && (isIdentChar(text.charCodeAt(i)) || text.charCodeAt(i) === DOT)) i++;
-          significant(48);
+/** Appends the references of one body to `found`; reads only text[body.start, body.end]. */
+export function scanBody(text: string, body: BodyRange, builtin: boolean, found: FoundReference[]): void {
+  const scopes = new Scopes(body.parameters);
+  const end = Math.min(body.end, text.length);
+  // The two previous significant characters: `.` or `->` before a name makes it a member.
+  let previous = 0, beforePrevious = 0;
+  /** The previous token was a name that can be a type (so the next name may be declared). */
+  let afterTypeName = false;
+  /** The next name is a struct/union/enum tag, a goto label or a `sizeof` operand. */
+  let skipping: 'tag' | 'other' | undefined;
+  /** Inside a declaration statement: `, name` at its parenthesis depth declares another name. */
+  let declarationDepth = -1;
+  let parenDepth = 0;
+  const significant = (c: number): void => { beforePrevious = previous; previous = c; afterTypeName = false; };
+  for (let i = body.start; i < end;) {
+    const c = text.charCodeAt(i);
+    if (isBlank(c)) {
+      // A directive inside a body (#define, #ifdef …) is not code of the body.
+      if (c === NEWLINE) {
+        const j = skipBlanks(text, i + 1, end);
+        if (text.charCodeAt(j) === HASH) {
+          let k = j;
+          do { k = text.indexOf('\n', k + 1); } while (k > 0 && k < end && text.charCodeAt(k - 1) === BACKSLASH);
+          i = k < 0 ? end : k;
           continue;
         }
-        if (c === LBRACE) scopes.open();
-        else if (c === RBRACE) scopes.close();
-        else if (c === LPAREN) parenDepth++;
-        else if (c === RPAREN) parenDepth = Math.max(0, parenDepth - 1);
-        else if (c === SEMICOLON && parenDepth <= declarationDepth) declarationDepth = -1;
-        const keepsType: boolean = c === STAR_CHAR && afterTypeName;
-        significant(c);
-        afterTypeName = keepsType; // `type *name`: the star keeps the declaration going
-        i++;
-        continue;
       }
-      const start = i;
-      while (i < end && isIdentChar(text.charCodeAt(i))) i++;
-      const name = text.slice(start, i);
-      const member = previous === DOT || (previous === GT && beforePrevious === MINUS);
-      const declares = !member && (afterTypeName || (declarationDepth === parenDepth && previous === COMMA)) && isDeclaratorEnd(text.charCodeAt(skipBlanks(text, i, end)));
-      const wasAfterComma = previous === COMMA;
-      significant(65);
-      if (member) continue;
-      if (skipping) {
-        // `struct foo` is a type (a declaration may follow); `goto out` and `sizeof x` are done.
-        afterTypeName = skipping === 'tag';
-        skipping = undefined;
-        continue;
-      }
-      if (TAG_WORDS.has(name)) { skipping = name === 'goto' ? 'other' : 'tag'; continue; }
-      if (UNEVALUATED.has(name) || NON_REFERENCING_MACROS.has(name) || (builtin && MODULE_ONLY_ARGUMENTS.has(name))) {
-        const open = skipBlanks(text, i, end);
-        if (text.charCodeAt(open) === LPAREN) i = skipParens(text, open, end);
-        else if (UNEVALUATED.has(name)) skipping = 'other'; // `sizeof x`
-        continue;
-      }
-      if (declares) {
-        scopes.declare(name);
-        if (!wasAfterComma) declarationDepth = parenDepth;
-        continue;
-      }
-      afterTypeName = !STATEMENT_WORDS.has(name);
-      if (KEYWORDS.has(name) || scopes.has(name)) continue;
-      found.push({ name, start, end: i, fromIndex: body.fromIndex });
+      i++;
+      continue;
     }
+    if (c === SLASH && text.charCodeAt(i + 1) === STAR) { const close = text.indexOf('*/', i + 2); i = close < 0 ? end : close + 2; continue; }
+    if (c === SLASH && text.charCodeAt(i + 1) === SLASH) { const nl = text.indexOf('\n', i); i = nl < 0 ? end : nl; continue; }
+    if (c === DQUOTE || c === SQUOTE) { i = skipLiteral(text, i, end); significant(c); continue; }
+    if (!isIdentStart(c)) {
+      if (c >= 48 && c <= 57) {
+        // Numbers and their suffixes (0x1fUL, 1.5e3) are not names.
+        while (i < end && (isIdentChar(text.charCodeAt(i)) || text.charCodeAt(i) === DOT)) i++;
+        significant(48);
+        continue;
+      }
+      if (c === LBRACE) scopes.open();
+      else if (c === RBRACE) scopes.close();
+      else if (c === LPAREN) parenDepth++;
+      else if (c === RPAREN) parenDepth = Math.max(0, parenDepth - 1);
+      else if (c === SEMICOLON && parenDepth <= declarationDepth) declarationDepth = -1;
+      const keepsType: boolean = c === STAR_CHAR && afterTypeName;
+      significant(c);
+      afterTypeName = keepsType; // `type *name`: the star keeps the declaration going
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < end && isIdentChar(text.charCodeAt(i))) i++;
+    const name = text.slice(start, i);
+    const member = previous === DOT || (previous === GT && beforePrevious === MINUS);
+    const declares = !member && (afterTypeName || (declarationDepth === parenDepth && previous === COMMA)) && isDeclaratorEnd(text.charCodeAt(skipBlanks(text, i, end)));
+    const wasAfterComma = previous === COMMA;
+    significant(65);
+    if (member) continue;
+    if (skipping) {
+      // `struct foo` is a type (a declaration may follow); `goto out` and `sizeof x` are done.
+      afterTypeName = skipping === 'tag';
+      skipping = undefined;
+      continue;
+    }
+    if (TAG_WORDS.has(name)) { skipping = name === 'goto' ? 'other' : 'tag'; continue; }
+    if (UNEVALUATED.has(name) || NON_REFERENCING_MACROS.has(name) || (builtin && MODULE_ONLY_ARGUMENTS.has(name))) {
+      const open = skipBlanks(text, i, end);
+      if (text.charCodeAt(open) === LPAREN) i = skipParens(text, open, end);
+      else if (UNEVALUATED.has(name)) skipping = 'other'; // `sizeof x`
+      continue;
+    }
+    if (declares) {
+      scopes.declare(name);
+      if (!wasAfterComma) declarationDepth = parenDepth;
+      continue;
+    }
+    afterTypeName = !STATEMENT_WORDS.has(name);
+    if (KEYWORDS.has(name) || scopes.has(name)) continue;
+    found.push({ name, start, end: i, fromIndex: body.fromIndex });
   }
-  return found;
 }
 
 /** What may follow a declared name: `=`, `;`, `,`, `[` (and `:` of a bit-field is not in bodies). */
