@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 npm run package >/dev/null
 listing=$(unzip -l kmod-tools.vsix)
 for required in dist/extension.js dist/server.js dist/parse-worker.js dist/kbuild-run.js dist/kmod-run.js \
-  dist/kmsg-follow.js dist/vmtest.js dist/web-tree-sitter.wasm dist/tree-sitter-c.wasm syntaxes/kernel-log.tmLanguage.json; do
+  dist/kmsg-follow.js dist/vmtest.js dist/web-tree-sitter.wasm dist/tree-sitter-c.wasm syntaxes/kernel-log.tmLanguage.json \
+  snippets/kernel-c.json; do
   grep -q "extension/$required\$" <<<"$listing" || { echo "kmod-tools.vsix lacks $required" >&2; exit 1; }
 done
 if grep -qE '\.node$|node_modules/' <<<"$listing"; then echo "kmod-tools.vsix contains native modules or node_modules" >&2; exit 1; fi

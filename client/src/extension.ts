@@ -1,12 +1,13 @@
 // Extension entry point: starts the kernel-module language server for C files and registers the
-// build/load/log features. The analyzer runs in every workspace; building and loading modules
-// (which run the workspace's Makefile) are gated on Workspace Trust by the features themselves.
+// build/load/log features and New Kernel Module. The analyzer runs in every workspace; building and
+// loading modules (which run the workspace's Makefile) are gated on Workspace Trust by the features.
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { registerKbuildFeatures } from './features';
 import { getKernelBuildDir } from './kernelDir';
+import { registerNewModuleCommand } from './scaffold';
 
 let client: LanguageClient | undefined;
 
@@ -42,6 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client = new LanguageClient('kmod', 'Kernel Module Tools', serverOptions, clientOptions);
   context.subscriptions.push(client);
   registerKbuildFeatures(context);
+  registerNewModuleCommand(context);
   await client.start();
 }
 
