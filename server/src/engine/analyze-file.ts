@@ -139,6 +139,6 @@ export function analyzeEditedFile(parser: Parser, uri: string, text: string, opt
   if (!tree) return { result: { text, facts: unanalysableFacts(uri, 'the parser gave up on this file'), bodies: [], cuts: [] } };
   const optionsKey = JSON.stringify(options);
   const reuse = previous && unchangedScans(previous, pre.text, optionsKey);
-  const { facts, bodies, scans } = extractFacts(uri, text, pre, tree, options, parsed, reuse);
+  const { facts, bodies, scans = [] } = extractFacts(uri, text, pre, tree, options, parsed, reuse, true);
   return { result: { text, facts, bodies, cuts: parsed.regions }, state: { parsed: parsed.text, tree, prepassed: pre.text, scans, optionsKey } };
 }

@@ -234,26 +234,29 @@ class Extractor {
 
   /**
    * References of every recorded body, as positions of the user's text; a body that `reuse` knows
-   * (unchanged since the last analysis) is not scanned again.
+   * (unchanged since the last analysis) is not scanned again. With `keepScans`, each body's scan is
+   * returned for the next analysis of an open document.
    */
-  references(prepassed: string, reuse?: ReuseScan): { references: Reference[]; scans: BodyScan[] } {
+  references(prepassed: string, reuse: ReuseScan | undefined, keepScans: boolean): { references: Reference[]; scans?: BodyScan[] } {
     const references: Reference[] = [];
     const scans: BodyScan[] = [];
     const found: FoundReference[] = [];
     for (const body of this.bodies) {
-      let scan = reuse?.(body);
-      if (!scan) {
-        found.length = 0;
-        scanBody(prepassed, body, this.options.builtin, found);
-        scan = { start: body.start, end: body.end, parameters: body.parameters, names: found.map((ref) => ref.name), offsets: found.map((ref) => ref.start - body.start) };
-      }
-      scans.push(scan.start === body.start ? scan : { ...scan, start: body.start, end: body.end });
       const from = this.symbols[body.fromIndex].name;
-      for (let i = 0; i < scan.names.length; i++) {
-        references.push({ name: scan.names[i], ...this.lines.positionAt(body.start + scan.offsets[i]), from, fromIndex: body.fromIndex });
+      const previous = reuse?.(body);
+      if (previous) {
+        for (let i = 0; i < previous.names.length; i++) {
+          references.push({ name: previous.names[i], ...this.lines.positionAt(body.start + previous.offsets[i]), from, fromIndex: body.fromIndex });
+        }
+        if (keepScans) scans.push(previous.start === body.start ? previous : { ...previous, start: body.start, end: body.end });
+        continue;
       }
+      found.length = 0;
+      scanBody(prepassed, body, this.options.builtin, found);
+      for (const ref of found) references.push({ name: ref.name, ...this.lines.positionAt(ref.start), from, fromIndex: body.fromIndex });
+      if (keepScans) scans.push({ start: body.start, end: body.end, parameters: body.parameters, names: found.map((ref) => ref.name), offsets: found.map((ref) => ref.start - body.start) });
     }
-    return { references, scans };
+    return keepScans ? { references, scans } : { references };
   }
 }
 
@@ -270,9 +273,9 @@ export interface BodyScan {
 export type ReuseScan = (body: BodyRange) => BodyScan | undefined;
 
 /** `tree` is the parse of `parsed`: the pre-passed text, or its skeleton (bodies cut out). */
-export function extractFacts(uri: string, source: string, pre: PrepassResult, tree: Tree, options: ExtractOptions, parsed: CutText, reuse?: ReuseScan): { facts: FileFacts; bodies: BodyRange[]; scans: BodyScan[] } {
+export function extractFacts(uri: string, source: string, pre: PrepassResult, tree: Tree, options: ExtractOptions, parsed: CutText, reuse?: ReuseScan, keepScans = false): { facts: FileFacts; bodies: BodyRange[]; scans?: BodyScan[] } {
   const extractor = new Extractor(source, pre.macros, options, parsed);
   extractor.run(tree.rootNode);
-  const { references, scans } = extractor.references(pre.text, reuse);
+  const { references, scans } = extractor.references(pre.text, reuse, keepScans);
   return { facts: { uri, symbols: extractor.symbols, references, macroUses: extractor.macroUses }, bodies: extractor.bodies, scans };
 }
