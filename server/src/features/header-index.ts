@@ -19,6 +19,8 @@ const SCANNED_DIRS = ['include', 'arch/x86/include'];
 const DEFINE = /^\s*#\s*define\s+([A-Za-z_]\w*)/;
 const FUNCTION = /^(?:extern\s+|static\s+(?:__always_inline\s+|inline\s+)+)?[A-Za-z_][\w\s*]*?\b([a-z_]\w*)\s*\(/;
 const MAX_DEFINITION_LINES = 12;
+/** Longest stretch the scan runs before letting requests through. */
+const SLICE_MS = 8;
 
 /** The trees to search: the build dir and, for Debian's split packages, the source tree it includes. */
 export function headerRoots(kdir: string): string[] {
@@ -33,9 +35,12 @@ export function headerRoots(kdir: string): string[] {
   return [...new Set(roots)];
 }
 
+/** An index entry: its URI is made on lookup (making 200,000 URIs up front cost a quarter of the scan). */
+type Entry = Omit<HeaderLocation, 'uri'>;
+
 export class HeaderIndex {
   private kdir: string | undefined;
-  private index: Promise<Map<string, HeaderLocation>> | undefined;
+  private index: Promise<Map<string, Entry>> | undefined;
 
   /** Switches to another build dir and starts scanning it in the background (the first hover then need not wait). */
   setKernelDir(kdir: string | undefined): void {
@@ -53,21 +58,29 @@ export class HeaderIndex {
   async lookup(name: string): Promise<HeaderLocation | undefined> {
     if (!this.kdir) return undefined;
     this.index ??= buildIndex(this.kdir);
-    return (await this.index).get(name);
+    const entry = (await this.index).get(name);
+    return entry && { ...entry, uri: pathToFileURL(entry.file).href };
   }
 }
 
-async function buildIndex(kdir: string): Promise<Map<string, HeaderLocation>> {
-  const index = new Map<string, HeaderLocation>();
-  const functions = new Map<string, HeaderLocation>();
+async function buildIndex(kdir: string): Promise<Map<string, Entry>> {
+  const index = new Map<string, Entry>();
+  const functions = new Map<string, Entry>();
   const files: string[] = [];
   for (const root of headerRoots(kdir)) {
     for (const dir of SCANNED_DIRS) await collectHeaders(path.join(root, dir), files);
   }
+  // Synchronous reads in slices of a few milliseconds: one await per file (20,000 headers) cost
+  // more in thread-pool round trips than the reading, and a slice never holds up a request long.
+  let sliceStart = performance.now();
   for (const file of files) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
     let text: string;
     try {
-      text = await fs.promises.readFile(file, 'utf8');
+      text = fs.readFileSync(file, 'utf8');
     } catch {
       continue;
     }
@@ -90,13 +103,13 @@ async function buildIndex(kdir: string): Promise<Map<string, HeaderLocation>> {
   return index;
 }
 
-function location(file: string, lines: string[], line: number): HeaderLocation {
+function location(file: string, lines: string[], line: number): Entry {
   const text: string[] = [];
   for (let i = line; i < lines.length && text.length < MAX_DEFINITION_LINES; i++) {
     text.push(lines[i]);
     if (!lines[i].trimEnd().endsWith('\\') && (lines[i].includes(';') || lines[i].includes('{') || /^\s*#/.test(lines[line]))) break;
   }
-  return { uri: pathToFileURL(file).href, file, line, text: text.join('\n') };
+  return { file, line, text: text.join('\n') };
 }
 
 async function collectHeaders(dir: string, into: string[]): Promise<void> {
