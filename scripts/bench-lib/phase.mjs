@@ -204,7 +204,7 @@ async function index1t() {
 async function pool() {
   const { FactsPool } = outModule('engine/facts-pool');
   const { analyzePaths } = outModule('engine/project');
-  const factsPool = new FactsPool(job.workers);
+  const factsPool = new FactsPool({ size: job.workers });
   const unanalysable = [];
   let observed = 0;
   // Every file's facts pass through here, so crashes and skips are seen even with keepFacts false.

@@ -30,7 +30,7 @@ describe('facts pool', () => {
   const analyzeAll = (pool: FactsPool, names: string[]) => Promise.all(names.map((name) => pool.analyze(name, `/m/${name}`, OPTIONS)));
 
   it('answers every file, with several jobs in flight per worker', async () => {
-    const pool = new FactsPool(2, 5_000, script);
+    const pool = new FactsPool({ size: 2, timeoutMs: 5_000, script });
     try {
       const names = Array.from({ length: 50 }, (_, i) => `f${i}.c`);
       const facts = await analyzeAll(pool, names);
@@ -43,7 +43,7 @@ describe('facts pool', () => {
   });
 
   it('blames only the file that killed a worker; the job queued behind it is analysed by a fresh one', async () => {
-    const pool = new FactsPool(1, 5_000, script);
+    const pool = new FactsPool({ size: 1, timeoutMs: 5_000, script });
     try {
       const facts = await analyzeAll(pool, ['a.c', 'crash.c', 'b.c', 'c.c']);
       assert.deepEqual(facts.map((f) => [f.uri, f.unanalysable === undefined]), [['a.c', true], ['crash.c', false], ['b.c', true], ['c.c', true]]);
@@ -55,7 +55,7 @@ describe('facts pool', () => {
   });
 
   it('stops a file that hangs and goes on with the rest', async () => {
-    const pool = new FactsPool(1, 300, script);
+    const pool = new FactsPool({ size: 1, timeoutMs: 300, script });
     try {
       const facts = await analyzeAll(pool, ['hang.c', 'after.c']);
       assert.match(facts[0].unanalysable ?? '', /longer than 0.3 s/);
@@ -67,8 +67,24 @@ describe('facts pool', () => {
     }
   });
 
+  it('stops idle workers (giving back their memory) and starts new ones on demand', async () => {
+    const pool = new FactsPool({ size: 2, timeoutMs: 5_000, script, idleMs: 100 });
+    try {
+      await analyzeAll(pool, ['a.c', 'b.c', 'c.c']);
+      assert.equal(pool.workerCount, 2);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.equal(pool.workerCount, 0);
+      const [again] = await analyzeAll(pool, ['d.c']);
+      assert.equal(again.uri, 'd.c');
+      assert.equal(again.unanalysable, undefined);
+      assert.equal(pool.crashes, 0);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
   it('answers what is left when it shuts down', async () => {
-    const pool = new FactsPool(1, 5_000, script);
+    const pool = new FactsPool({ size: 1, timeoutMs: 5_000, script });
     const pending = analyzeAll(pool, ['hang.c', 'x.c', 'y.c']);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await pool.dispose();

@@ -60,6 +60,8 @@ class PoolWorker {
   readonly worker: Worker;
   /** Posted jobs in order; the first is the one the worker is on (its timer runs). */
   readonly posted: Pending[] = [];
+  /** Set while the worker has nothing to do: it is retired when this fires (idleMs). */
+  idleTimer?: NodeJS.Timeout;
 
   constructor(script: string, onMessage: (w: PoolWorker, r: FactsResponse) => void, onExit: (w: PoolWorker, why: string) => void) {
     this.worker = new Worker(script);
@@ -78,11 +80,26 @@ export class FactsPool {
   /** Files whose analysis killed a worker (trap, crash or timeout): for tests and the status. */
   crashes = 0;
 
-  constructor(
-    private readonly size = Math.max(1, os.availableParallelism?.() ?? os.cpus().length),
-    private readonly timeoutMs = DEFAULT_TIMEOUT_MS,
-    private readonly script = path.join(__dirname, 'parse-worker.js'),
-  ) {}
+  private readonly size: number;
+  private readonly timeoutMs: number;
+  private readonly script: string;
+  private readonly idleMs: number;
+
+  /**
+   * `size` workers at most (default: every core); a file may take `timeoutMs`; a worker idle for
+   * `idleMs` is retired, giving back its WASM memory, which only grows (default: kept).
+   */
+  constructor(options: { size?: number; timeoutMs?: number; script?: string; idleMs?: number } = {}) {
+    this.size = options.size ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.script = options.script ?? path.join(__dirname, 'parse-worker.js');
+    this.idleMs = options.idleMs ?? Infinity;
+  }
+
+  /** Workers alive now (they start on demand and, with idleMs, stop when idle). */
+  get workerCount(): number {
+    return this.workers.length;
+  }
 
   /** Facts of one file; never rejects: failures become facts with `unanalysable` set. */
   analyze(uri: string, filePath: string, options: ExtractOptions, text?: string): Promise<FileFacts> {
@@ -125,6 +142,7 @@ export class FactsPool {
       }
       if (!target || target.posted.length >= JOBS_IN_FLIGHT) return;
       const job = this.queue.shift()!;
+      clearTimeout(target.idleTimer);
       target.posted.push(job);
       if (target.posted.length === 1) this.startTimer(target);
       target.worker.postMessage(job.request);
@@ -133,7 +151,13 @@ export class FactsPool {
 
   private startTimer(worker: PoolWorker): void {
     const job = worker.posted[0];
-    if (!job) return;
+    if (!job) {
+      if (Number.isFinite(this.idleMs)) {
+        worker.idleTimer = setTimeout(() => { if (worker.posted.length === 0) this.retire(worker); }, this.idleMs);
+        worker.idleTimer.unref();
+      }
+      return;
+    }
     job.timer = setTimeout(() => {
       this.crashes++;
       this.finish(worker, unanalysableFacts(job.request.uri, `analysis took longer than ${this.timeoutMs / 1000} s and was stopped`));
@@ -179,6 +203,7 @@ export class FactsPool {
     const index = this.workers.indexOf(worker);
     if (index < 0) return;
     this.workers.splice(index, 1);
+    clearTimeout(worker.idleTimer);
     const unstarted = worker.posted.splice(0);
     for (const job of unstarted) clearTimeout(job.timer);
     this.queue.unshift(...unstarted);

@@ -25,6 +25,9 @@ export interface ModuleAnalysis {
 
 const isFileUri = (uri: string): boolean => uri.startsWith('file:');
 
+/** Background workers left idle this long are stopped (the index re-checks changes rarely). */
+const BACKGROUND_IDLE_MS = 30_000;
+
 const symbolTables = new WeakMap<ModuleAnalysis, ModuleSymbols>();
 
 /** The name lookup of an analysed module, built once per analysis (hovers ask again and again). */
@@ -47,11 +50,14 @@ export class AnalysisService {
   private options: AnalysisOptions = {};
   private context: AnalysisContext = resolveContext({});
   /** One worker kept for open files, so they never wait behind the background index. */
-  private readonly interactive = new FactsPool(1);
+  private readonly interactive = new FactsPool({ size: 1 });
   /** What the background index learnt about built-in objects, for checks across vmlinux. */
   private vmlinux: VmlinuxTable | undefined;
-  /** Workers for the background index: every core. */
-  private readonly background = new FactsPool();
+  /**
+   * Workers for the background index: every core while it runs, none a while after (a parse
+   * worker's WASM memory only grows: up to ~100 MB each after a kernel tree).
+   */
+  private readonly background = new FactsPool({ idleMs: BACKGROUND_IDLE_MS });
 
   get analysisContext(): AnalysisContext {
     return this.context;
