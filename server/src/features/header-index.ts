@@ -35,8 +35,15 @@ export function headerRoots(kdir: string): string[] {
   return [...new Set(roots)];
 }
 
-/** An index entry: its URI is made on lookup (making 200,000 URIs up front cost a quarter of the scan). */
-type Entry = Omit<HeaderLocation, 'uri'>;
+/**
+ * An index entry: where the name is defined. Its URI and text are made on lookup: 200,000 URIs up
+ * front cost a quarter of the scan, and keeping each definition's lines kept every header's whole
+ * text alive (86 MiB of heap).
+ */
+interface Entry {
+  file: string;
+  line: number;
+}
 
 export class HeaderIndex {
   private kdir: string | undefined;
@@ -59,9 +66,22 @@ export class HeaderIndex {
     if (!this.kdir) return undefined;
     this.index ??= buildIndex(this.kdir);
     const entry = (await this.index).get(name);
-    return entry && { ...entry, uri: pathToFileURL(entry.file).href };
+    if (!entry) return undefined;
+    let lines: string[];
+    try {
+      lines = fs.readFileSync(entry.file, 'utf8').split('\n');
+    } catch {
+      return undefined; // the headers changed on disk since the scan
+    }
+    return { uri: pathToFileURL(entry.file).href, file: entry.file, line: entry.line, text: definitionText(lines, entry.line) };
   }
 }
+
+/**
+ * A copy of `name` that does not keep alive the header text it was matched in (a regex match is a
+ * slice of its line, the line of the file): concatenating forces a fresh flat string.
+ */
+const intern = (name: string): string => (` ${name}`).slice(1);
 
 async function buildIndex(kdir: string): Promise<Map<string, Entry>> {
   const index = new Map<string, Entry>();
@@ -91,25 +111,26 @@ async function buildIndex(kdir: string): Promise<Map<string, Entry>> {
       if (define) {
         // Prefer the canonical include/linux definition over arch or compat copies.
         const known = index.get(define[1]);
-        if (!known || (!known.file.includes('/include/linux/') && file.includes('/include/linux/'))) index.set(define[1], location(file, lines, i));
+        if (!known || (!known.file.includes('/include/linux/') && file.includes('/include/linux/'))) index.set(intern(define[1]), { file, line: i });
         continue;
       }
       if (line.length === 0 || line[0] === ' ' || line[0] === '\t' || line[0] === '#' || line[0] === '/' || line[0] === '*') continue;
       const fn = FUNCTION.exec(line);
-      if (fn && !functions.has(fn[1]) && !/^(if|while|for|switch|return|sizeof|typeof)$/.test(fn[1])) functions.set(fn[1], location(file, lines, i));
+      if (fn && !functions.has(fn[1]) && !/^(if|while|for|switch|return|sizeof|typeof)$/.test(fn[1])) functions.set(intern(fn[1]), { file, line: i });
     }
   }
   for (const [name, loc] of functions) if (!index.has(name)) index.set(name, loc);
   return index;
 }
 
-function location(file: string, lines: string[], line: number): Entry {
+/** The definition at `line`: the #define with its continuation lines, or the declaration up to its `;` or `{`. */
+function definitionText(lines: string[], line: number): string {
   const text: string[] = [];
   for (let i = line; i < lines.length && text.length < MAX_DEFINITION_LINES; i++) {
     text.push(lines[i]);
     if (!lines[i].trimEnd().endsWith('\\') && (lines[i].includes(';') || lines[i].includes('{') || /^\s*#/.test(lines[line]))) break;
   }
-  return { file, line, text: text.join('\n') };
+  return text.join('\n');
 }
 
 async function collectHeaders(dir: string, into: string[]): Promise<void> {
