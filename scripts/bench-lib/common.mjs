@@ -18,9 +18,18 @@ export function outModule(relative) {
 
 /** Peak resident set size of this process (all its threads) in MiB, from the kernel. */
 export function peakRssMiB(pid = 'self') {
+  return statusMiB(pid, 'VmHWM');
+}
+
+/** Resident memory now (VmRSS), all threads. */
+export function rssMiB(pid = 'self') {
+  return statusMiB(pid, 'VmRSS');
+}
+
+function statusMiB(pid, field) {
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
     return match ? Number(match[1]) / 1024 : null;
   } catch {
     return null;

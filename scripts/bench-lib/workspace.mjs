@@ -1,0 +1,72 @@
+// The selection as a workspace over real LSP (dist/server.js on stdio, as an editor runs it): how
+// long the background index takes, whether it blocks the open file (its first diagnostics and
+// hovers while the index runs), and the server's memory at its peak, when the index ends, and
+// once its idle background workers have stopped.
+import * as fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { outModule, peakRssMiB, percentile, rssMiB } from './common.mjs';
+
+/** Identifier positions spread over the file (kernel API, macros, own symbols: whatever is there). */
+function hoverPositions(text, count) {
+  const all = [];
+  const lines = text.split('\n');
+  for (let line = 0; line < lines.length; line++) {
+    const match = /^\t+([a-z_][a-z0-9_]{3,})\(/.exec(lines[line]);
+    if (match) all.push({ line, character: match[0].indexOf(match[1]) + 1 });
+  }
+  return Array.from({ length: Math.min(count, all.length) }, (_, i) => all[Math.floor(((i + 0.5) * all.length) / Math.min(count, all.length))]);
+}
+
+export async function measureWorkspace({ root, file, kdir, kernelVersion, idleWaitMs, timeoutMs = 1_800_000, log }) {
+  const { LspSession } = outModule('test-support/lsp-client');
+  const text = fs.readFileSync(file, 'utf8');
+  const uri = pathToFileURL(file).href;
+  const positions = hoverPositions(text, 60);
+  const session = new LspSession({ kernelBuildDir: kdir ?? '', kernelVersion }, [root]);
+  try {
+    const started = performance.now();
+    await session.initialize();
+    const firstDiagnostics = session.diagnostics(uri, (p) => p.version === 1, 300_000);
+    const openedAt = performance.now();
+    await session.open(uri, text, 1);
+    await firstDiagnostics;
+    const openMs = performance.now() - openedAt;
+    const hoverMs = [];
+    const ended = () => session.progress.some((p) => p.kind === 'end');
+    while (!ended() && performance.now() - started < timeoutMs) {
+      const position = positions[hoverMs.length % Math.max(1, positions.length)];
+      if (position) {
+        const t0 = performance.now();
+        await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position });
+        hoverMs.push(performance.now() - t0);
+      }
+      await sleep(100);
+    }
+    if (!ended()) throw new Error(`the workspace index did not end within ${timeoutMs / 1000} s`);
+    const indexS = (performance.now() - started) / 1000;
+    const reports = session.progress.filter((p) => p.kind === 'report');
+    const rssEnd = rssMiB(session.process.pid);
+    log(`workspace index ended after ${indexS.toFixed(1)} s; waiting ${idleWaitMs / 1000} s for idle workers to stop`);
+    await sleep(idleWaitMs);
+    return {
+      root,
+      file,
+      indexS,
+      progressReports: reports.length,
+      lastReport: reports[reports.length - 1]?.message ?? null,
+      openMs,
+      hovers: { n: hoverMs.length, p50: percentile(hoverMs, 50), p95: percentile(hoverMs, 95), max: hoverMs.length ? Math.max(...hoverMs) : null },
+      peakRssMiB: peakRssMiB(session.process.pid),
+      rssEndMiB: rssEnd,
+      rssIdleMiB: rssMiB(session.process.pid),
+      idleWaitMs,
+    };
+  } catch (error) {
+    log(`workspace measurement failed: ${error.message}\nserver stderr:\n${session.stderr.slice(-2000)}`);
+    throw error;
+  } finally {
+    await session.close();
+  }
+}
