@@ -16,6 +16,10 @@ describe('background workspace index over LSP', function () {
       'clean/clean.c': 'static int d = 1;\nstatic void __exit bye(void) { pr_info("%d", d); }\nmodule_exit(bye);\n',
       'node_modules/ignored.c': 'static int d __initdata = 1;\nvoid f(void) { d = 2; }\n',
       'skipme/skipped.c': 'static int d __initdata = 1;\nvoid f(void) { d = 2; }\n',
+      // An object built from assembler: the module lists a source that is not a C file here.
+      'mixed/Kbuild': 'obj-m += mixed.o\nmixed-y := glue.o fast.o\n',
+      'mixed/glue.c': 'int glue(void) { return 0; }\n',
+      'mixed/fast.S': '/* assembler */\n',
     });
     const session = new LspSession({ kernelVersion: '6.1', index: { exclude: ['skipme'] } }, [root]);
     try {
@@ -28,6 +32,9 @@ describe('background workspace index over LSP', function () {
       await waitFor(() => session.progress.some((p) => p.kind === 'end'), 20_000);
       assert.equal(session.progress[0].kind, 'begin');
       assert.ok(session.progress.some((p) => p.kind === 'report' && p.percentage === 100));
+      // Each C file counts once (not the assembler object's); the last report says all of them.
+      const reports = session.progress.filter((p) => p.kind === 'report');
+      assert.equal(reports[reports.length - 1].message, '3/3 files');
       const uris = new Set(session.published.map((p) => p.uri));
       assert.ok(!uris.has(pathToFileURL(path.join(root, 'clean', 'clean.c')).href), 'a clean file gets no diagnostics');
       assert.ok(![...uris].some((u) => u.includes('node_modules') || u.includes('skipme')), [...uris].join(', '));

@@ -27,6 +27,9 @@ export interface IndexStatus {
   seconds: number;
 }
 
+/** Most frequent progress report while the percentage stands still. */
+const PROGRESS_INTERVAL_MS = 500;
+
 export class WorkspaceIndex {
   /** Files whose diagnostics the index published (to clear them when they go away). */
   private readonly published = new Set<string>();
@@ -51,17 +54,29 @@ export class WorkspaceIndex {
     progress.begin('Kernel Module Tools: indexing', 0, `${files.length} C files`, true);
     let done = 0, findings = 0, cancelled = false;
     progress.token.onCancellationRequested(() => { cancelled = true; });
+    // A file counts once, though a module also lists sources outside the folders or shared with
+    // another module; a report goes out when the percentage moves, or twice a second at most.
+    const uncounted = new Set(files);
+    let reportedPercent = -1, reportedAt = 0;
+    const report = (final = false): void => {
+      const percent = Math.min(100, Math.floor((100 * done) / Math.max(1, files.length)));
+      if (!final && percent === reportedPercent && Date.now() - reportedAt < PROGRESS_INTERVAL_MS) return;
+      reportedPercent = percent;
+      reportedAt = Date.now();
+      progress.report(percent, `${done}/${files.length} files`);
+    };
     let next = 0;
     // Enough modules in flight to keep every background worker busy.
     const lanes = Array.from({ length: Math.min(modules.length, 16) }, async () => {
       while (next < modules.length && generation === this.generation && !cancelled) {
         const module = modules[next++];
         findings += await this.checkModule(module, vmlinux);
-        done += module.sources.length;
-        progress.report(Math.min(100, Math.round((100 * done) / Math.max(1, files.length))), `${done}/${files.length} files`);
+        for (const source of module.sources) if (uncounted.delete(source)) done++;
+        report();
       }
     });
     await Promise.all(lanes);
+    if (generation === this.generation && !cancelled) report(true);
     if (generation === this.generation && !cancelled) {
       // Built-in objects using other built-in objects' init/exit symbols: again, across vmlinux.
       this.service.setVmlinux(vmlinux);
