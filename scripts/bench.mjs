@@ -112,17 +112,24 @@ function checkBuild() {
     const build = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 2, 2] });
     if (build.status !== 0) throw new Error('npm run build failed');
   }
+  // tsc -b re-emits only what changed, so each source is compared with its own output; the
+  // bundle is rebuilt whole, so it must be newer than every source.
+  let stale = false;
   let newestSource = 0;
   const walk = (dir) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newestSource = Math.max(newestSource, fs.statSync(full).mtimeMs);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+        const mtime = fs.statSync(full).mtimeMs;
+        newestSource = Math.max(newestSource, mtime);
+        const emitted = path.join(REPO_ROOT, 'out', path.relative(REPO_ROOT, full)).replace(/\.ts$/, '.js');
+        if (!fs.existsSync(emitted) || fs.statSync(emitted).mtimeMs < mtime) stale = true;
+      }
     }
   };
   walk(path.join(REPO_ROOT, 'server', 'src'));
-  const oldestBuild = Math.min(...needed.map((file) => fs.statSync(file).mtimeMs));
-  return newestSource > oldestBuild;
+  return stale || newestSource > fs.statSync(path.join(REPO_ROOT, 'dist', 'server.js')).mtimeMs;
 }
 
 /** Newest mtime under out/server and of the server bundle: a rebuild during the run changes it. */
