@@ -83,6 +83,25 @@ describe('facts pool', () => {
     }
   });
 
+  it('holds new jobs while told to (an open file is being analysed) and tells when it is idle', async () => {
+    let hold = true;
+    let idle = 0;
+    const pool = new FactsPool({ size: 1, timeoutMs: 5_000, script, holdWhile: () => hold, onIdle: () => { idle++; } });
+    try {
+      let answered = 0;
+      const all = analyzeAll(pool, ['a.c', 'b.c']).then((facts) => { answered = facts.length; return facts; });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(answered, 0, 'nothing starts while held');
+      assert.equal(pool.workerCount, 0);
+      hold = false;
+      pool.resume();
+      assert.deepEqual((await all).map((f) => f.uri), ['a.c', 'b.c']);
+      assert.equal(idle, 1);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
   it('answers what is left when it shuts down', async () => {
     const pool = new FactsPool({ size: 1, timeoutMs: 5_000, script });
     const pending = analyzeAll(pool, ['hang.c', 'x.c', 'y.c']);

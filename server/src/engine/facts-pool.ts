@@ -84,16 +84,27 @@ export class FactsPool {
   private readonly timeoutMs: number;
   private readonly script: string;
   private readonly idleMs: number;
+  private readonly holdWhile?: () => boolean;
+  private readonly onIdle?: () => void;
 
   /**
    * `size` workers at most (default: every core); a file may take `timeoutMs`; a worker idle for
-   * `idleMs` is retired, giving back its WASM memory, which only grows (default: kept).
+   * `idleMs` is retired, giving back its WASM memory, which only grows (default: kept). While
+   * `holdWhile()` is true no new job starts (call resume() when it turns false); `onIdle` is
+   * called whenever the last pending job is answered.
    */
-  constructor(options: { size?: number; timeoutMs?: number; script?: string; idleMs?: number } = {}) {
+  constructor(options: { size?: number; timeoutMs?: number; script?: string; idleMs?: number; holdWhile?: () => boolean; onIdle?: () => void } = {}) {
     this.size = options.size ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.script = options.script ?? path.join(__dirname, 'parse-worker.js');
     this.idleMs = options.idleMs ?? Infinity;
+    this.holdWhile = options.holdWhile;
+    this.onIdle = options.onIdle;
+  }
+
+  /** Starts queued jobs again after holdWhile() turned false. */
+  resume(): void {
+    if (!this.disposed) this.pump();
   }
 
   /** Workers alive now (they start on demand and, with idleMs, stop when idle). */
@@ -133,7 +144,7 @@ export class FactsPool {
   }
 
   private pump(): void {
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && !this.holdWhile?.()) {
       // The least loaded worker; a new one while the pool may grow and every worker is busy.
       let target = this.workers.reduce<PoolWorker | undefined>((best, w) => (!best || w.posted.length < best.posted.length ? w : best), undefined);
       if ((!target || target.posted.length > 0) && this.workers.length < this.size) {
@@ -172,6 +183,7 @@ export class FactsPool {
     clearTimeout(job.timer);
     job.resolve('facts' in answer ? answer : { facts: answer });
     this.startTimer(worker);
+    if (this.pending === 0) this.onIdle?.();
   }
 
   private onMessage(worker: PoolWorker, response: FactsResponse): void {

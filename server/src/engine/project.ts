@@ -96,6 +96,7 @@ export function findCSources(dir: string, errors: string[], excludedDirs: Readon
 export function groupIntoModules(files: readonly string[]): KbuildModule[] {
   const byDir = new Map<string, KbuildModule[]>();
   const modules: KbuildModule[] = [];
+  const listed = new Set<KbuildModule>();
   const placed = new Set<string>();
   for (const file of files) {
     if (placed.has(file)) continue;
@@ -103,7 +104,10 @@ export function groupIntoModules(files: readonly string[]): KbuildModule[] {
     if (!byDir.has(dir)) byDir.set(dir, modulesInDir(dir));
     const module = byDir.get(dir)!.find((m) => m.sources.includes(file));
     if (module) {
-      if (!modules.includes(module)) modules.push(module);
+      if (!listed.has(module)) {
+        listed.add(module);
+        modules.push(module);
+      }
       module.sources.forEach((source) => placed.add(source));
     } else {
       modules.push({ name: path.basename(file, '.c'), sources: [file], builtin: false, declaredIn: '' });

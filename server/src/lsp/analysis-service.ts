@@ -50,14 +50,15 @@ export class AnalysisService {
   private options: AnalysisOptions = {};
   private context: AnalysisContext = resolveContext({});
   /** One worker kept for open files, so they never wait behind the background index. */
-  private readonly interactive = new FactsPool({ size: 1 });
+  private readonly interactive = new FactsPool({ size: 1, onIdle: () => this.background.resume() });
   /** What the background index learnt about built-in objects, for checks across vmlinux. */
   private vmlinux: VmlinuxTable | undefined;
   /**
    * Workers for the background index: every core while it runs, none a while after (a parse
-   * worker's WASM memory only grows: up to ~100 MB each after a kernel tree).
+   * worker's WASM memory only grows: up to ~100 MB each after a kernel tree). They start no new
+   * file while an open document's module is being analysed, so it gets the cores.
    */
-  private readonly background = new FactsPool({ idleMs: BACKGROUND_IDLE_MS });
+  private readonly background = new FactsPool({ idleMs: BACKGROUND_IDLE_MS, holdWhile: () => this.interactive.pending > 0 });
 
   get analysisContext(): AnalysisContext {
     return this.context;
