@@ -2,6 +2,7 @@
 // in the language server's worker, the CLI and the workspace indexer.
 
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
+import { positionOf } from '../parsing/lineIndex';
 import { extractFacts, type BodyScan, type ExtractOptions, type ReuseScan } from '../parsing/extract';
 import { prepass } from '../parsing/prepass';
 import { skeleton } from '../parsing/skeleton';
@@ -60,9 +61,8 @@ export function changedSpan(before: string, after: string): Span {
 export function diffEdit(before: string, after: string): Edit {
   const span = changedSpan(before, after);
   const point = (text: string, index: number) => {
-    let row = 0, lineStart = 0;
-    for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) { row++; lineStart = i + 1; }
-    return { row, column: index - lineStart };
+    const { line, character } = positionOf(text, index);
+    return { row: line, column: character };
   };
   return new Edit({
     startIndex: span.start,

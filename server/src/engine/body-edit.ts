@@ -6,7 +6,7 @@
 // it) returns undefined and the caller analyses the file in full.
 
 import type { ExtractOptions } from '../parsing/extract';
-import { LineIndex } from '../parsing/lineIndex';
+import { LineIndex, positionOf } from '../parsing/lineIndex';
 import { prepass } from '../parsing/prepass';
 import { scanBody, type BodyRange, type FoundReference } from '../parsing/references';
 import { isOneBody } from '../parsing/skeleton';
@@ -34,12 +34,6 @@ function lastAtOrBefore<T>(list: readonly T[], offset: number, key: (item: T) =>
     if (key(list[mid]) <= offset) low = mid + 1; else high = mid;
   }
   return low - 1;
-}
-
-function positionOf(text: string, offset: number): Position {
-  let line = 0, lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) { line++; lineStart = i + 1; }
-  return { line, character: offset - lineStart };
 }
 
 const before = (a: Position, b: Position): boolean => a.line < b.line || (a.line === b.line && a.character < b.character);

@@ -28,3 +28,10 @@ export class LineIndex {
     return Math.min(this.lineStarts[line] + Math.max(position.character, 0), lineEnd);
   }
 }
+
+/** The position of `offset` in `text`, by counting line breaks: for one lookup, without an index. */
+export function positionOf(text: string, offset: number): Position {
+  let line = 0, lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) { line++; lineStart = i + 1; }
+  return { line, character: offset - lineStart };
+}

@@ -53,7 +53,7 @@ class Blanker {
 }
 
 /** End offset of the logical line starting at `i` (backslash continuations joined), before the newline. */
-function logicalLineEnd(text: string, i: number): number {
+export function logicalLineEnd(text: string, i: number): number {
   const n = text.length;
   for (;;) {
     const nl = text.indexOf('\n', i);
@@ -66,7 +66,7 @@ function logicalLineEnd(text: string, i: number): number {
 }
 
 /** Skips a string or char literal starting at the quote at `i`; returns the offset after it. */
-function skipLiteral(text: string, i: number, quote: number): number {
+export function skipLiteral(text: string, i: number, quote: number): number {
   const n = text.length;
   for (i++; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -77,7 +77,7 @@ function skipLiteral(text: string, i: number, quote: number): number {
 }
 
 /** Skips a comment at `i` (text[i] is '/'); returns the offset after it, or -1 if none starts here. */
-function skipComment(text: string, i: number): number {
+export function skipComment(text: string, i: number): number {
   const next = text.charCodeAt(i + 1);
   if (next === STAR) {
     const end = text.indexOf('*/', i + 2);

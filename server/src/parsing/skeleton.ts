@@ -11,7 +11,9 @@
 // conditional that crosses a body's edge (a function header written twice in `#ifdef`/`#else`) makes
 // the braces unreliable, so cutting stops there and the rest of the file is parsed as it is.
 
-const NEWLINE = 10, HASH = 35, SLASH = 47, STAR = 42, BACKSLASH = 92, DQUOTE = 34, SQUOTE = 39;
+import { logicalLineEnd, skipComment, skipLiteral } from './prepass';
+
+const NEWLINE = 10, HASH = 35, SLASH = 47, DQUOTE = 34, SQUOTE = 39;
 const LBRACE = 123, RBRACE = 125, LPAREN = 40, RPAREN = 41, SEMICOLON = 59, EQUALS = 61, RBRACKET = 93;
 
 const isIdentChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57);
@@ -19,27 +21,6 @@ const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10 || c ===
 
 /** A `{` after one of these opens a body worth cutting: `f(…) {`, `x = {`, `struct s {`, `a[] = {`. */
 const opensBody = (previous: number): boolean => previous === RPAREN || previous === EQUALS || previous === RBRACKET || isIdentChar(previous);
-
-function lineEnd(text: string, i: number): number {
-  for (;;) {
-    const nl = text.indexOf('\n', i);
-    if (nl < 0) return text.length;
-    let j = nl - 1;
-    if (text.charCodeAt(j) === 13) j--;
-    if (text.charCodeAt(j) !== BACKSLASH) return nl;
-    i = nl + 1;
-  }
-}
-
-function literalEnd(text: string, i: number): number {
-  const quote = text.charCodeAt(i);
-  for (i++; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === BACKSLASH) i++;
-    else if (c === quote || c === NEWLINE) return i + 1;
-  }
-  return text.length;
-}
 
 type Conditional = 'open' | 'close' | 'branch' | 'other';
 
@@ -90,13 +71,15 @@ function scanBodies(text: string, previousAtStart: number): { regions: [number, 
         if (kind === 'close') { if (groups.pop()) skipped--; }
         else if (!groups[groups.length - 1]) { groups[groups.length - 1] = true; skipped++; }
       }
-      i = lineEnd(text, i);
+      i = logicalLineEnd(text, i);
       continue;
     }
     lineStart = false;
-    if (c === SLASH && text.charCodeAt(i + 1) === STAR) { const close = text.indexOf('*/', i + 2); i = close < 0 ? to : close + 2; continue; }
-    if (c === SLASH && text.charCodeAt(i + 1) === SLASH) { i = lineEnd(text, i); continue; }
-    if (c === DQUOTE || c === SQUOTE) { i = literalEnd(text, i); previous = c; continue; }
+    if (c === SLASH) {
+      const after = skipComment(text, i);
+      if (after > 0) { i = after; continue; }
+    }
+    if (c === DQUOTE || c === SQUOTE) { i = skipLiteral(text, i, c); previous = c; continue; }
     i++;
     if (skipped > 0) continue;
     if (c === LBRACE) {
