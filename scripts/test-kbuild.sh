@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Ground-truth tier: real kbuild against Debian's kernel headers, compared with kmodcheck.
+# Ground-truth tier: real kbuild against Debian's 6.1, 6.12 and 7.3 headers, compared with kmodcheck.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup-system.sh kbuild
+bash scripts/setup-system.sh kernels
 npx mocha --timeout 120000 'out/test/kbuild/**/*.test.js'

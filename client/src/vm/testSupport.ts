@@ -2,17 +2,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { listDebianHeaderDirs } from './kernelRelease';
+import { testKernel } from '../../../test/support/kernels';
 
 /** out/client/src/vm → repo root. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const FIXTURES = path.join(REPO_ROOT, 'test', 'vm-fixtures');
 
-/** Newest /usr/src/linux-headers-*-amd64; fails (never skips) naming the package when missing. */
+/** Debian bookworm's 6.1 headers (the VM boots the matching kernel); fails naming the setup when missing. */
 export function testKernelBuildDir(): string {
-  const kdir = listDebianHeaderDirs()[0];
-  if (!kdir) throw new Error('No /usr/src/linux-headers-*-amd64: run `bash scripts/setup-system.sh kbuild vm` (linux-headers-amd64).');
-  return kdir;
+  return testKernel('6.1').kdir;
 }
 
 /** Copies a module source directory into a fresh temp dir so build outputs never land in the repo. */

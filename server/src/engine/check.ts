@@ -173,9 +173,8 @@ function checkMacroUse(use: MacroUse, file: FileFacts, symbols: ModuleSymbols, o
   if (macro.role === 'export') {
     const problem = exportProblem(options.profile, target.section);
     if (!problem) return;
-    const printed = options.profile.naming === 'aliases'
-      ? `EXPORT_SYMBOL used for init/exit symbol: ${target.name} (section: ${target.section})`
-      : `${target.name}: EXPORT_SYMBOL used for ${problem} symbol. Remove __${problem} or EXPORT_SYMBOL.`;
+    const fields: Record<string, string> = { symbol: target.name, section: target.section, kind: problem };
+    const printed = options.profile.exportLine.replace(/\{(\w+)\}/g, (_, field: string) => fields[field]);
     const gone = problem === 'init' ? 'freed after init' : 'discarded when built in';
     report({
       uri: file.uri, range: use.argumentRange, severity: 'warning', code: 'export-init-exit',

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { testKernel } from '../../../test/support/kernels';
 import { pathToFileURL } from 'node:url';
 import { MACRO_DOCS } from '../knowledge/macro-docs';
 import { LspSession, REPO_ROOT } from '../test-support/lsp-client';
@@ -41,9 +42,7 @@ describe('hover over LSP', function () {
   });
 
   it('shows the real definition of __initdata from the kernel headers when a build dir is configured', async function () {
-    const kdir = fs.readdirSync('/usr/src').filter((d) => /^linux-headers-.*-amd64$/.test(d)).sort().pop();
-    assert.ok(kdir, 'kernel headers not found: install linux-headers-amd64 (bash scripts/setup-system.sh kbuild)');
-    const withHeaders = new LspSession({ kernelBuildDir: path.join('/usr/src', kdir) });
+    const withHeaders = new LspSession({ kernelBuildDir: testKernel('6.1').kdir });
     try {
       await withHeaders.initialize();
       const file = path.join(REPO_ROOT, 'examples', 'hello-3', 'hello-3.c');

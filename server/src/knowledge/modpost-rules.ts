@@ -45,9 +45,14 @@ export interface RuleProfile {
   /** ≤6.4 the export warning counts as a section mismatch (fails strict builds). */
   exportCountsAsMismatch: boolean;
   naming: ModpostNaming;
-  /** How the module is named in modpost lines: object path with `.o`, without, or the bare name. */
-  moduleNaming: 'object' | 'path' | 'name';
+  /** How the module is named in modpost lines: object path with `.o`, without, the bare name, or `name.ko`. */
+  moduleNaming: 'object' | 'path' | 'name' | 'ko';
+  /** modpost's line for an exported init/exit symbol; {symbol}, {section}, {kind} (init|exit) are filled in. */
+  exportLine: string;
 }
+
+const EXPORT_LINE_6_1 = 'EXPORT_SYMBOL used for init/exit symbol: {symbol} (section: {section})';
+const EXPORT_LINE_6_5 = '{symbol}: EXPORT_SYMBOL used for {kind} symbol. Remove __{kind} or EXPORT_SYMBOL.';
 
 const INIT = '.init.*', EXIT = '.exit.*', MEMINIT = '.meminit.*', MEMEXIT = '.memexit.*';
 const DATA = ['.data', '.data.rel'];
@@ -100,6 +105,7 @@ const PROFILE_6_1_80: RuleProfile = {
   exportCountsAsMismatch: true,
   naming: 'aliases',
   moduleNaming: 'object',
+  exportLine: EXPORT_LINE_6_1,
 };
 
 /** 6.12 merged the table into five entries and folded __meminit into __init. */
@@ -124,6 +130,20 @@ const PROFILE_6_12: RuleProfile = {
   exportCountsAsMismatch: false,
   naming: 'real-names',
   moduleNaming: 'path',
+  exportLine: EXPORT_LINE_6_5,
+};
+
+/** 7.1 dropped *_probe from the whitelist (read from the sources; Debian's 7.3.4 agrees). */
+const PROFILE_7_1: RuleProfile = {
+  ...PROFILE_6_12,
+  id: '7.1',
+  since: [7, 1, 0],
+  description: '7.1 – 7.2 (*_probe no longer whitelisted; external modules named by their bare name)',
+  whitelist: [
+    ...commonWhitelist(INIT_DATA, [INIT], ['.init.text', '.exit.text', ...TEXT, ...OTHER_TEXT]),
+    { id: 'P2', fromSections: DATA, toSections: [INIT, EXIT], fromSymbols: ['*_ops', '*_console'] },
+  ],
+  moduleNaming: 'name',
 };
 
 export const RULE_PROFILES: readonly RuleProfile[] = [
@@ -153,6 +173,7 @@ export const RULE_PROFILES: readonly RuleProfile[] = [
     exportCountsAsMismatch: true,
     naming: 'aliases',
     moduleNaming: 'object',
+    exportLine: EXPORT_LINE_6_1,
   },
   PROFILE_6_1_80,
   {
@@ -164,18 +185,17 @@ export const RULE_PROFILES: readonly RuleProfile[] = [
     exportCountsAsMismatch: false,
     naming: 'real-names',
     moduleNaming: 'path',
+    exportLine: EXPORT_LINE_6_5,
   },
   PROFILE_6_12,
+  PROFILE_7_1,
   {
-    ...PROFILE_6_12,
-    id: '7.1',
-    since: [7, 1, 0],
-    description: '7.1 and newer (*_probe no longer whitelisted; external modules named by their bare name)',
-    whitelist: [
-      ...commonWhitelist(INIT_DATA, [INIT], ['.init.text', '.exit.text', ...TEXT, ...OTHER_TEXT]),
-      { id: 'P2', fromSections: DATA, toSections: [INIT, EXIT], fromSymbols: ['*_ops', '*_console'] },
-    ],
-    moduleNaming: 'name',
+    ...PROFILE_7_1,
+    id: '7.3',
+    since: [7, 3, 0],
+    description: '7.3 and newer (every message rewritten: modules named `name.ko`, symbols quoted; checked against Debian\'s 7.3.4)',
+    moduleNaming: 'ko',
+    exportLine: "EXPORT_SYMBOL used for {kind} symbol '{symbol}'. Remove __{kind} or EXPORT_SYMBOL.",
   },
 ];
 

@@ -82,8 +82,14 @@ export const MODPOST_FORMATS: readonly ModpostFormat[] = [
   },
   {
     kind: 'export-init-exit',
-    versions: '6.5–7.x',
+    versions: '6.5–7.2',
     regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>.+?): (?<sym>\S+): EXPORT_SYMBOL used for (?<which>init|exit) symbol\. Remove __(?:init|exit) or EXPORT_SYMBOL\.$/,
+    build: (g) => ({ module: g.mod, symbol: g.sym, section: g.which === 'init' ? '.init.text' : '.exit.text' }),
+  },
+  {
+    kind: 'export-init-exit',
+    versions: '7.3–',
+    regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>.+?): EXPORT_SYMBOL used for (?<which>init|exit) symbol '(?<sym>[^']+)'\. Remove __(?:init|exit) or EXPORT_SYMBOL\.$/,
     build: (g) => ({ module: g.mod, symbol: g.sym, section: g.which === 'init' ? '.init.text' : '.exit.text' }),
   },
   {
