@@ -123,7 +123,9 @@ function inProcessCost(parser, file, uri, text, context, analyzeFile, spot) {
     const module = moduleOfFile(file);
     const moduleFacts = module.sources.filter((source) => fs.existsSync(source))
       .map((source) => (source === file ? analyzeFile(parser, uri, text, options) : analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...options, builtin: module.builtin })));
-    const checkMs = time(() => checkModule(moduleFacts, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() }));
+    const { singleFileUnits } = outModule('engine/units');
+    const units = singleFileUnits(moduleFacts);
+    const checkMs = time(() => checkModule(units, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() }));
     return { analyzeMs, prepassMs, skeletonMs, parseMs, bodyEditMs, checkMs, moduleFiles: moduleFacts.length };
   } catch (error) {
     return { error: String(error?.message ?? error) };

@@ -100,6 +100,7 @@ async function index1t() {
   const { checkModule } = outModule('engine/check');
   const { resolveContext, fileUri } = outModule('engine/project');
   const { VmlinuxTable } = outModule('engine/vmlinux');
+  const { translationUnits } = outModule('engine/units');
   const parts = { prepass: { ms: 0 }, skeleton: { ms: 0 }, parse: { ms: 0 }, extract: { ms: 0 }, check: { ms: 0 } };
   // analyze-file.js calls the exports through their module objects, so wrapping them times the real
   // code paths with two clock reads per call.
@@ -138,6 +139,7 @@ async function index1t() {
   modules: for (; moduleIndex < plan.modules.length; moduleIndex++) {
     const module = plan.modules[moduleIndex];
     const facts = [];
+    const analysed = [];
     for (const source of module.sources) {
       // A file that crashed an earlier process is left out, as the pool leaves it out of the check.
       if (job.crashedFiles?.includes(source)) continue;
@@ -157,6 +159,7 @@ async function index1t() {
         perFileMs[source] = now() - t1;
         if (result.unanalysable) unanalysable.push({ file: source, reason: result.unanalysable });
         facts.push(result);
+        analysed.push(source);
       } catch (error) {
         // The WASM runtime is dead after a trap: save and let the parent redo this module without
         // the file in a new process.
@@ -165,19 +168,27 @@ async function index1t() {
       }
       files++;
     }
+    // The module files the sources include join their units, as in analyzePaths.
+    const { units } = await translationUnits({ ...module, sources: analysed }, facts, async (file) => {
+      const t3 = now();
+      const result = analyzeFile(parser, fileUri(file), fs.readFileSync(file, 'utf8'), { ...context.extract, builtin: module.builtin });
+      perFileMs[file] = (perFileMs[file] ?? 0) + now() - t3;
+      return result;
+    });
     const t2 = now();
-    const findings = checkModule(facts, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() });
-    vmlinux.add(module, facts);
+    const findings = checkModule(units, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() });
+    vmlinux.add(module, units);
     parts.check.ms += now() - t2;
     count(module, findings, 1);
     progress(files + job.filesBefore);
   }
   if (moduleIndex >= plan.modules.length) {
     for (const module of vmlinux.modulesToRecheck()) {
-      const facts = module.sources.filter((source) => !job.crashedFiles?.includes(source))
-        .map((source) => analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...context.extract, builtin: true }));
+      const sources = module.sources.filter((source) => !job.crashedFiles?.includes(source));
+      const analyse = (source) => analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...context.extract, builtin: true });
+      const { units } = await translationUnits({ ...module, sources }, sources.map(analyse), async (file) => analyse(file));
       const t3 = now();
-      const findings = checkModule(facts, { profile: context.profile, builtin: true, disabledCodes: new Set(), vmlinux });
+      const findings = checkModule(units, { profile: context.profile, builtin: true, disabledCodes: new Set(), vmlinux });
       parts.check.ms += now() - t3;
       count(module, countsOf.get(module) ?? [], -1);
       count(module, findings, 1);

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkModule } from '../../server/src/engine/check';
+import { singleFileUnits } from '../../server/src/engine/units';
 import { analyzeFile } from '../../server/src/engine/analyze-file';
 import { resolveContext } from '../../server/src/engine/project';
 import { createCParser } from '../../server/src/parsing/parser';
@@ -181,7 +182,7 @@ describe('robustness: the language server under adversarial input', function () 
     const context = resolveContext({ kernelVersion: '6.1' });
     const parser = await createCParser();
     const facts = analyzeFile(parser, uri, text, { ...context.extract, builtin: false });
-    const fresh = checkModule([facts], { profile: context.profile }).map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character}`);
+    const fresh = checkModule(singleFileUnits([facts]), { profile: context.profile }).map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character}`);
     assert.deepEqual(final.diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}`), fresh);
     alive();
   });

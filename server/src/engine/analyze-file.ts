@@ -133,6 +133,12 @@ export function analyzeEditedFile(parser: Parser, uri: string, text: string, opt
     previous.tree.edit(diffEdit(previous.parsed, parsed.text));
     tree = parser.parse(parsed.text, previous.tree);
     previous.tree.delete();
+    // Error recovery can end differently when it starts from reused subtrees: a tree with errors
+    // is parsed again from scratch, so an open file's facts never depend on its edit history.
+    if (tree?.rootNode.hasError) {
+      tree.delete();
+      tree = parser.parse(parsed.text);
+    }
   } else {
     tree = parser.parse(parsed.text);
   }

@@ -16,6 +16,8 @@ import type { FileFacts, Position, Range, Reference } from './types';
 /** Larger bodies are generated tables: redo them on a worker, off the server's thread. */
 const MAX_BODY_REDONE_HERE = 1024 * 1024;
 
+const STATIC_WORD = /\bstatic\b/;
+
 /** An analysed text with what a body-local edit needs. */
 export interface EditableFacts {
   text: string;
@@ -75,6 +77,8 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   // An initializer's annotations (found anywhere in its declaration) decide its section.
   const from = previous.facts.symbols[body.fromIndex];
   if (from?.kind !== 'function' && (pre.macros.length > 0 || prepass(previous.text.slice(body.start, body.end)).macros.length > 0)) return undefined;
+  // Static locals are symbols of their own, made by the full analysis.
+  if (STATIC_WORD.test(newBody) || STATIC_WORD.test(previous.text.slice(body.start, body.end))) return undefined;
 
   const bodyStart = positionOf(text, body.start);
   const local = new LineIndex(newBody);
@@ -107,6 +111,7 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
     })),
     references,
     macroUses: previous.facts.macroUses.map((use) => ({ ...use, range: shift.range(use.range), argumentRange: shift.range(use.argumentRange) })),
+    ...(previous.facts.includes ? { includes: previous.facts.includes } : {}),
   };
   const moved = (offset: number): number => (offset >= body.end ? offset + delta : offset);
   return {

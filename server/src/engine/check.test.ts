@@ -127,10 +127,19 @@ static void __exit bye(void) { once = 0; }
     assert.match(findings[0].modpost ?? '', /EXPORT_SYMBOL used for init\/exit symbol: setup_thing \(section: \.init\.text\)/);
   });
 
-  it('reports const __initdata and non-const __initconst as section type conflicts', async () => {
+  it('reports const __initdata next to writable .init.data as a section type conflict, writable __initconst as a note', async () => {
     const { findings } = await analyzeSources({ 'm.c': 'static const char banner[] __initdata = "x";\nstatic char buf[] __initconst = "y";\nstatic const char *const names[] __initconst = { "a" };\nstatic const char *list[] __initdata = { "b" };\n' });
-    assert.deepEqual(summarize(findings), ['section-type-conflict -->banner @m.c:1', 'section-type-conflict -->buf @m.c:2']);
-    assert.ok(findings.every((f) => f.severity === 'error'));
+    assert.deepEqual(summarize(findings), ['section-type-conflict -->banner @m.c:1', 'initconst-not-const -->buf @m.c:2']);
+    assert.deepEqual(findings.map((f) => f.severity), ['error', 'information']);
+  });
+
+  it('needs a writable partner in the unit for the conflict: module_init adds one only to a loadable module', async () => {
+    const alone = 'static const char banner[] __initdata = "x";\nstatic int __init f(void) { return banner[0]; }\n';
+    assert.deepEqual(summarize((await analyzeSources({ 'm.c': alone })).findings), ['const-in-writable-section -->banner @m.c:1']);
+    const loadable = `${alone}module_init(f);\n`;
+    assert.deepEqual(summarize((await analyzeSources({ 'm.c': loadable })).findings), ['section-type-conflict -->banner @m.c:1']);
+    const builtin = await analyzeSources({ 'm.c': loadable, Kbuild: 'obj-y += m.o\n' });
+    assert.deepEqual(summarize(builtin.findings), ['const-in-writable-section -->banner @m.c:1']);
   });
 
   it('reports module_exit of an __init function and module_init of an __exit one', async () => {
@@ -212,5 +221,49 @@ describe('checker: gcc semantics the source hides', () => {
     const { findings, files } = await analyzeSources({ 'm.c': 'static int __init bpf_init(void) { return 0; }\nDEFINE_LSM(bpf) = {\n\t.init = bpf_init,\n};\n' });
     assert.deepEqual(findings, []);
     assert.deepEqual(files[0].symbols.map((s) => s.name), ['bpf_init']);
+  });
+});
+
+describe('checker: objects and functions gcc makes of what is written', () => {
+  it('judges a static local initializer from the local, not from its function', async () => {
+    const { findings, files } = await analyzeSources({ 'm.c': `
+static int __init early(void) { return 0; }
+static int late(void) { return 0; }
+static int __init m_init(void)
+{
+	static int (*hook)(void) = early;
+	static const struct ops { int (*f)(void); } fixed = { .f = early };
+	static int (*quiet)(void) = late;
+	static int (*setup_hook)(void) __initdata = early;
+	static int count;
+	count++;
+	return hook() + quiet() + setup_hook() + fixed.f() + early();
+}
+` });
+    assert.deepEqual(summarize(findings), ['section-mismatch hook->early @m.c:6', 'unchecked-init-reference fixed->early @m.c:7']);
+    const locals = files[0].symbols.filter((s) => s.localTo !== undefined).map((s) => `${s.name} ${s.section}`);
+    assert.deepEqual(locals, ['hook .data', 'fixed .rodata', 'quiet .data', 'setup_hook .init.data']);
+  });
+
+  it('judges a static inline function from the code it is inlined into, and not at all when unused', async () => {
+    const { findings } = await analyzeSources({ 'm.c': `
+static int __init setup(void) { return 0; }
+static inline int kick(void) { return setup(); }
+static inline int early(void) { return setup(); }
+static inline int unused(void) { return setup(); }
+static inline int outer(void) { return kick(); }
+int runtime(void) { return outer(); }
+static int __init m_init(void) { return early() + kick(); }
+` });
+    assert.deepEqual(summarize(findings), ['section-mismatch kick->setup @m.c:3']);
+    assert.match(findings[0].message, /static inline: gcc copies it into its callers, such as runtime/);
+  });
+
+  it('gives a definition the section of an annotated prototype in a header of its unit', async () => {
+    const { findings } = await analyzeSources({
+      'm.h': 'int __init setup(void);\n',
+      'm.c': '#include "m.h"\nint setup(void) { return 0; }\nint runtime(void) { return setup(); }\n',
+    });
+    assert.deepEqual(summarize(findings), ['section-mismatch runtime->setup @m.c:3']);
   });
 });

@@ -7,6 +7,7 @@ import { annotationFor, mismatchMessage, sectionClass } from '../knowledge/findi
 import { moduleMacro } from '../knowledge/module-macros';
 import { exportProblem, isPossibleBadTarget, judgeReference, type RuleProfile } from '../knowledge/modpost-rules';
 import { referenceRange, type FileFacts, type Finding, type MacroUse, type Range, type SymbolDef, type SymbolKind } from './types';
+import type { TranslationUnit } from './units';
 
 export interface CheckOptions {
   profile: RuleProfile;
@@ -37,10 +38,18 @@ export interface ResolvedSymbol {
 /** 1 for init/exit sections, whose memory goes away; 0 for permanent ones. */
 export const isTransient = (section: string): number => (/^\.(init|exit|meminit|memexit)\./.test(section) ? 1 : 0);
 
-/** Name lookup with C linkage: a file's own definitions first, then other files' non-static ones. */
+/**
+ * Name lookup with C linkage: a unit's own definitions first (its source and the module files it
+ * includes), then other units' non-static ones. A definition with no annotation of its own takes
+ * the section of an annotated prototype earlier in its unit (gcc merges the declarations).
+ */
 export class ModuleSymbols {
-  private readonly perFile = new Map<string, Map<string, ResolvedSymbol>>();
+  private readonly perUnit = new Map<string, Map<string, ResolvedSymbol>>();
   private readonly global = new Map<string, ResolvedSymbol>();
+  /** The first unit each file belongs to (lookups by a file's URI, for hovers and definitions). */
+  private readonly unitOfFile = new Map<string, string>();
+  /** Definitions whose section comes from a prototype in another file of their unit. */
+  private readonly inherited = new Map<SymbolDef, SymbolDef>();
   /** module_init / module_exit targets, for modpost's init_module / cleanup_module aliases. */
   readonly initFunctions = new Set<string>();
   readonly exitFunctions = new Set<string>();
@@ -49,40 +58,66 @@ export class ModuleSymbols {
   private readonly outside?: CheckOptions['vmlinux'];
 
   /** With `profile`, mayMatter() can rule out references early (the checker's fast path). */
-  constructor(files: readonly FileFacts[], { profile, outside }: { profile?: RuleProfile; outside?: CheckOptions['vmlinux'] } = {}) {
+  constructor(units: readonly TranslationUnit[], { profile, outside }: { profile?: RuleProfile; outside?: CheckOptions['vmlinux'] } = {}) {
     this.outside = outside;
     const suspects = profile ? (this.suspects = new Set<string>()) : undefined;
     const suspect = (name: string, section: string): void => {
       if (profile && (isPossibleBadTarget(profile, section) || sectionClass(section) === 'init')) suspects?.add(name);
     };
-    for (const file of files) {
+    for (const unit of units) {
       const own = new Map<string, ResolvedSymbol>();
-      for (const def of file.symbols) {
-        if (!def.isDefinition) continue;
-        const resolved: ResolvedSymbol = { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def };
-        // A name defined twice (alternative #if branches) resolves to its permanent variant, so
-        // only a reference that is wrong in every configuration is reported.
-        suspect(def.name, def.section);
-        const previous = own.get(def.name);
-        if (previous && isTransient(previous.section) <= isTransient(def.section)) continue;
-        own.set(def.name, resolved);
-        const global = this.global.get(def.name);
-        if (!def.isStatic && (!global || isTransient(global.section) > isTransient(def.section))) this.global.set(def.name, resolved);
-      }
-      for (const use of file.macroUses) {
-        const macro = moduleMacro(use.macro);
-        if (macro?.role === 'module-init') this.initFunctions.add(use.argument);
-        if (macro?.role === 'module-exit') this.exitFunctions.add(use.argument);
-        for (const generated of macro?.generates?.(use.argument) ?? []) {
-          if (own.has(generated.name)) continue;
-          suspect(generated.name, generated.section);
-          own.set(generated.name, { name: generated.name, kind: 'function', section: generated.section, uri: file.uri, nameRange: use.argumentRange, generatedBy: use });
-          if (generated.section === '.init.text') this.initFunctions.add(generated.name);
-          if (generated.section === '.exit.text') this.exitFunctions.add(generated.name);
+      // Headers come before the code that includes them: their prototypes apply to the whole unit.
+      const prototypes = new Map<string, SymbolDef>();
+      if (unit.files.length > 1) {
+        for (const file of unit.files) {
+          for (const def of file.symbols) if (!def.isDefinition && def.annotations.length > 0 && !prototypes.has(def.name)) prototypes.set(def.name, def);
         }
       }
-      this.perFile.set(file.uri, own);
+      for (const file of unit.files) {
+        if (!this.unitOfFile.has(file.uri)) this.unitOfFile.set(file.uri, unit.uri);
+        for (const original of file.symbols) {
+          if (original.localTo !== undefined || !original.isDefinition) continue;
+          const def = this.withPrototype(original, prototypes.get(original.name));
+          const resolved: ResolvedSymbol = { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def };
+          // A name defined twice (alternative #if branches) resolves to its permanent variant, so
+          // only a reference that is wrong in every configuration is reported.
+          suspect(def.name, def.section);
+          const previous = own.get(def.name);
+          if (previous && (previous.def === original || isTransient(previous.section) <= isTransient(def.section))) continue;
+          own.set(def.name, resolved);
+          const global = this.global.get(def.name);
+          if (!def.isStatic && (!global || isTransient(global.section) > isTransient(def.section))) this.global.set(def.name, resolved);
+        }
+        for (const use of file.macroUses) {
+          const macro = moduleMacro(use.macro);
+          if (macro?.role === 'module-init') this.initFunctions.add(use.argument);
+          if (macro?.role === 'module-exit') this.exitFunctions.add(use.argument);
+          for (const generated of macro?.generates?.(use.argument) ?? []) {
+            if (own.has(generated.name)) continue;
+            suspect(generated.name, generated.section);
+            own.set(generated.name, { name: generated.name, kind: 'function', section: generated.section, uri: file.uri, nameRange: use.argumentRange, generatedBy: use });
+            if (generated.section === '.init.text') this.initFunctions.add(generated.name);
+            if (generated.section === '.exit.text') this.exitFunctions.add(generated.name);
+          }
+        }
+      }
+      this.perUnit.set(unit.uri, own);
     }
+  }
+
+  /** `def` with the section of an annotated prototype in an earlier file of its unit, when it has none of its own. */
+  private withPrototype(def: SymbolDef, prototype: SymbolDef | undefined): SymbolDef {
+    const known = this.inherited.get(def);
+    if (known) return known;
+    if (!prototype || def.annotations.length > 0 || prototype.kind !== def.kind || prototype.section === def.section) return def;
+    const merged: SymbolDef = { ...def, section: prototype.section, annotations: prototype.annotations, annotationRanges: [] };
+    this.inherited.set(def, merged);
+    return merged;
+  }
+
+  /** The definition as the checker sees it (with a prototype's section from another file of its unit). */
+  effective(def: SymbolDef): SymbolDef {
+    return this.inherited.get(def) ?? def;
   }
 
   /**
@@ -94,8 +129,14 @@ export class ModuleSymbols {
     return !this.suspects || this.suspects.has(name) || (this.outside !== undefined && !this.global.has(name));
   }
 
+  /** What `name` means in the unit `unitUri` (a source's URI). */
+  resolveInUnit(unitUri: string, name: string, fromUri = unitUri): ResolvedSymbol | undefined {
+    return this.perUnit.get(unitUri)?.get(name) ?? this.global.get(name) ?? this.outside?.resolve(name, fromUri);
+  }
+
+  /** What `name` means in the file `uri` (in the first unit that contains it). */
   resolve(uri: string, name: string): ResolvedSymbol | undefined {
-    return this.perFile.get(uri)?.get(name) ?? this.global.get(name) ?? this.outside?.resolve(name, uri);
+    return this.resolveInUnit(this.unitOfFile.get(uri) ?? uri, name, uri);
   }
 
   /** The name modpost prints for a from-symbol: ≤6.4 the module_init/module_exit aliases win. */
@@ -112,49 +153,130 @@ function modpostLine(from: string, fromSection: string, to: string, toSection: s
   return `section mismatch in reference: ${from} (section: ${fromSection}) -> ${to} (section: ${toSection})`;
 }
 
-export function checkModule(files: readonly FileFacts[], options: CheckOptions): Finding[] {
+/**
+ * Findings of one module: every unit's references judged in that unit's scope. A file included by
+ * several units (a header) gives the same finding in each; it is reported once.
+ */
+export function checkModule(units: readonly TranslationUnit[], options: CheckOptions): Finding[] {
   const { profile } = options;
-  const symbols = new ModuleSymbols(files, { profile, outside: options.builtin ? options.vmlinux : undefined });
+  const symbols = new ModuleSymbols(units, { profile, outside: options.builtin ? options.vmlinux : undefined });
   const findings: Finding[] = [];
+  const reported = new Set<string>();
   const report = (finding: Finding): void => {
-    if (!options.disabledCodes?.has(finding.code)) findings.push(finding);
+    if (options.disabledCodes?.has(finding.code)) return;
+    const key = `${finding.uri}\n${finding.range.start.line}:${finding.range.start.character}\n${finding.code}\n${finding.message}`;
+    if (reported.has(key)) return;
+    reported.add(key);
+    findings.push(finding);
   };
   const related = (target: ResolvedSymbol, what: string) => [{ uri: target.uri, range: target.nameRange, message: what }];
+  let inlineCallers: InlineCallers | undefined;
 
-  for (const file of files) {
-    for (const ref of file.references) {
-      if (!symbols.mayMatter(ref.name)) continue;
-      const target = symbols.resolve(file.uri, ref.name);
-      const fromDef = file.symbols[ref.fromIndex];
-      // __always_inline code is copied into its callers: neither calling it nor its own body leaves a reference.
-      if (!target || !fromDef || target.def === fromDef || target.def?.alwaysInline || fromDef.alwaysInline) continue;
-      const source = { section: fromDef.section, kind: fromDef.kind };
-      const verdict = judgeReference(profile, { fromSymbol: ref.from, fromSection: source.section, toSymbol: target.name, toSection: target.section }, options.extraWarn);
-      const words = { from: ref.from, fromSection: source.section, fromKind: source.kind, to: target.name, toSection: target.section, toKind: target.kind };
-      if (verdict.mismatch && !verdict.whitelistedBy) {
-        const printed = modpostLine(symbols.modpostName(profile, ref.from), source.section, target.name, target.section);
-        report({
-          uri: file.uri, range: referenceRange(ref), severity: 'warning', code: 'section-mismatch',
-          message: `${mismatchMessage(words)} modpost reports this as ${symbols.modpostName(profile, ref.from)} -> ${target.name}.`,
-          from: { symbol: ref.from, section: source.section }, to: { symbol: target.name, section: target.section },
-          related: related(target, `${target.name} is defined here in ${target.section}`), modpost: printed,
-        });
-      } else if (!verdict.mismatch && isHiddenInitReference(source.section, target.section)) {
-        // Whitelisted names (*_ops, *_console, …) are deliberate idioms; only never-checked
-        // sections (const tables, __ro_after_init, __read_mostly) are worth a note.
-        const why = `modpost never checks references from ${source.section}`;
-        report({
-          uri: file.uri, range: referenceRange(ref), severity: 'information', code: 'unchecked-init-reference',
-          message: `${mismatchMessage(words)} ${why}, so no build will warn; make sure ${ref.from} is not used after init.`,
-          from: { symbol: ref.from, section: source.section }, to: { symbol: target.name, section: target.section },
-          related: related(target, `${target.name} is defined here in ${target.section}`),
-        });
+  for (const unit of units) {
+    for (const file of unit.files) {
+      for (const ref of file.references) {
+        if (!symbols.mayMatter(ref.name)) continue;
+        const target = symbols.resolveInUnit(unit.uri, ref.name, file.uri);
+        const written = file.symbols[ref.fromIndex];
+        // __always_inline code is copied into its callers: neither calling it nor its own body leaves a reference.
+        if (!target || !written || target.def === written || target.def?.alwaysInline || written.alwaysInline) continue;
+        const fromDef = symbols.effective(written);
+        // A static inline function exists where it is used: its references are judged from the
+        // sections of the code it is inlined into (none when nothing calls it).
+        let fromSections = [fromDef.section];
+        let via: string | undefined;
+        if (fromDef.isInline) {
+          inlineCallers ??= new InlineCallers(units, symbols);
+          const callers = inlineCallers.of(written);
+          fromSections = callers.sections.map((section) => (isTransient(section) ? section : fromDef.section));
+          via = callers.example;
+        }
+        for (const fromSection of new Set(fromSections)) {
+          const source = { section: fromSection, kind: fromDef.kind };
+          const verdict = judgeReference(profile, { fromSymbol: ref.from, fromSection: source.section, toSymbol: target.name, toSection: target.section }, options.extraWarn);
+          const words = { from: ref.from, fromSection: source.section, fromKind: source.kind, to: target.name, toSection: target.section, toKind: target.kind };
+          const inlined = via ? ` ${ref.from} is static inline: gcc copies it into its callers, such as ${via}, where modpost sees the reference.` : '';
+          if (verdict.mismatch && !verdict.whitelistedBy) {
+            const printedFrom = via ?? symbols.modpostName(profile, ref.from);
+            const printed = modpostLine(symbols.modpostName(profile, printedFrom), source.section, target.name, target.section);
+            report({
+              uri: file.uri, range: referenceRange(ref), severity: 'warning', code: 'section-mismatch',
+              message: `${mismatchMessage(words)}${inlined} modpost reports this as ${symbols.modpostName(profile, printedFrom)} -> ${target.name}.`,
+              from: { symbol: ref.from, section: source.section }, to: { symbol: target.name, section: target.section },
+              related: related(target, `${target.name} is defined here in ${target.section}`), modpost: printed,
+            });
+            break;
+          } else if (!verdict.mismatch && !via && isHiddenInitReference(source.section, target.section)) {
+            // Whitelisted names (*_ops, *_console, …) are deliberate idioms; only never-checked
+            // sections (const tables, __ro_after_init, __read_mostly) are worth a note.
+            const why = `modpost never checks references from ${source.section}`;
+            report({
+              uri: file.uri, range: referenceRange(ref), severity: 'information', code: 'unchecked-init-reference',
+              message: `${mismatchMessage(words)} ${why}, so no build will warn; make sure ${ref.from} is not used after init.`,
+              from: { symbol: ref.from, section: source.section }, to: { symbol: target.name, section: target.section },
+              related: related(target, `${target.name} is defined here in ${target.section}`),
+            });
+          }
+        }
       }
+      for (const use of file.macroUses) checkMacroUse(use, unit.uri, file, symbols, options, report);
     }
-    for (const use of file.macroUses) checkMacroUse(use, file, symbols, options, report);
-    checkSectionTypes(file, report);
+    checkSectionTypes(unit, options, report);
   }
   return findings;
+}
+
+/**
+ * Who uses each static inline function of a module, followed through inline callers: the sections
+ * of the (non-inline) code it ends up in, and one such caller to name. Built on first need.
+ */
+class InlineCallers {
+  private readonly direct = new Map<SymbolDef, { from: SymbolDef; name: string }[]>();
+  private readonly memo = new Map<SymbolDef, { sections: string[]; example?: string }>();
+
+  constructor(units: readonly TranslationUnit[], private readonly symbols: ModuleSymbols) {
+    const inlineNames = new Set<string>();
+    for (const unit of units) for (const file of unit.files) for (const def of file.symbols) if (def.isInline) inlineNames.add(def.name);
+    for (const unit of units) {
+      for (const file of unit.files) {
+        for (const ref of file.references) {
+          if (!inlineNames.has(ref.name)) continue;
+          const target = symbols.resolveInUnit(unit.uri, ref.name, file.uri)?.def;
+          const from = file.symbols[ref.fromIndex];
+          if (!target?.isInline || !from || from === target) continue;
+          const list = this.direct.get(target) ?? [];
+          if (!list.some((caller) => caller.from === from)) list.push({ from, name: from.name });
+          this.direct.set(target, list);
+        }
+      }
+    }
+  }
+
+  of(def: SymbolDef, visiting = new Set<SymbolDef>()): { sections: string[]; example?: string } {
+    const known = this.memo.get(def);
+    if (known) return known;
+    visiting.add(def);
+    const sections = new Set<string>();
+    let permanentCaller: string | undefined, anyCaller: string | undefined;
+    for (const caller of this.direct.get(def) ?? []) {
+      if (caller.from.isInline) {
+        if (visiting.has(caller.from)) continue;
+        const outer = this.of(caller.from, visiting);
+        outer.sections.forEach((section) => sections.add(section));
+        anyCaller ??= outer.example;
+        if (outer.sections.some((section) => !isTransient(section))) permanentCaller ??= outer.example;
+      } else {
+        const section = this.symbols.effective(caller.from).section;
+        sections.add(section);
+        anyCaller ??= caller.name;
+        if (!isTransient(section)) permanentCaller ??= caller.name;
+      }
+    }
+    // Permanent callers first: that is where modpost sees the reference when there is one.
+    const result = { sections: [...sections].sort((a, b) => isTransient(a) - isTransient(b)), example: permanentCaller ?? anyCaller };
+    this.memo.set(def, result);
+    return result;
+  }
 }
 
 /** A permanent, never-checked table (const, __ro_after_init, whitelisted name) pointing at init memory. */
@@ -163,10 +285,10 @@ function isHiddenInitReference(fromSection: string, toSection: string): boolean 
   return (from === 'ro-data' || from === 'data' || from === 'text') && sectionClass(toSection) === 'init' && !/^\.data\.\.percpu/.test(fromSection);
 }
 
-function checkMacroUse(use: MacroUse, file: FileFacts, symbols: ModuleSymbols, options: CheckOptions, report: (f: Finding) => void): void {
+function checkMacroUse(use: MacroUse, unitUri: string, file: FileFacts, symbols: ModuleSymbols, options: CheckOptions, report: (f: Finding) => void): void {
   const macro = moduleMacro(use.macro);
   if (!macro || !use.argument) return;
-  const target = symbols.resolve(file.uri, use.argument);
+  const target = symbols.resolveInUnit(unitUri, use.argument, file.uri);
   if (!target) return;
   const toClass = sectionClass(target.section);
   const related = [{ uri: target.uri, range: target.nameRange, message: `${target.name} is defined here in ${target.section}` }];
@@ -196,55 +318,76 @@ function checkMacroUse(use: MacroUse, file: FileFacts, symbols: ModuleSymbols, o
   }
 }
 
-/** Objects of one file per named section, split by data kind (gcc decides a section's type by them). */
-function sectionKinds(file: FileFacts): Map<string, { writable: number; readonly: number }> {
+/**
+ * Objects of one unit per named section, split by data kind (gcc decides a section's type by
+ * them). A loadable module's module_init/module_exit keep a writable pointer in
+ * .init.data/.exit.data; __setup/early_param put const strings in .init.rodata.
+ */
+function sectionKinds(unit: TranslationUnit, builtin: boolean): Map<string, { writable: number; readonly: number }> {
   const kinds = new Map<string, { writable: number; readonly: number }>();
   const add = (section: string, kind: 'writable' | 'readonly'): void => {
     const entry = kinds.get(section) ?? { writable: 0, readonly: 0 };
     entry[kind]++;
     kinds.set(section, entry);
   };
-  for (const def of file.symbols) {
-    if (def.kind === 'variable' && def.isDefinition && def.annotations.some((a) => OBJECT_ANNOTATIONS[a]?.dataKind)) add(def.section, def.isConst ? 'readonly' : 'writable');
-  }
-  // Hidden objects the kernel's macros add: module_init/module_exit keep a writable pointer in
-  // .init.data/.exit.data; __setup/early_param put const strings in .init.rodata.
-  for (const use of file.macroUses) {
-    const role = moduleMacro(use.macro)?.role;
-    if (role === 'module-init') add('.init.data', 'writable');
-    if (role === 'module-exit') add('.exit.data', 'writable');
-    if (use.macro === '__setup' || use.macro === 'early_param') add('.init.rodata', 'readonly');
+  for (const file of unit.files) {
+    for (const def of file.symbols) {
+      if (def.kind === 'variable' && def.isDefinition && def.annotations.some((a) => OBJECT_ANNOTATIONS[a]?.dataKind)) add(def.section, def.isConst ? 'readonly' : 'writable');
+    }
+    for (const use of file.macroUses) {
+      const role = moduleMacro(use.macro)?.role;
+      if (role === 'module-init' && !builtin) add('.init.data', 'writable');
+      if (role === 'module-exit' && !builtin) add('.exit.data', 'writable');
+      if (use.macro === '__setup' || use.macro === 'early_param') add('.init.rodata', 'readonly');
+    }
   }
   return kinds;
 }
 
 /**
- * gcc's "section type conflict" (reported, like gcc, on the name): const data in a writable init
- * section or the reverse. It is an error as soon as another object of the other kind shares the
- * section in the same file (module_init() alone adds a writable one to .init.data); until then it
- * compiles, so it is a warning.
+ * Data whose const-ness disagrees with its section. A const object in a writable section (e.g.
+ * `const char banner[] __initdata`) makes gcc fail with "section type conflict" (reported, like
+ * gcc, on the name) as soon as a writable object shares the section in the unit — in a loadable
+ * module, module_init() alone adds one to .init.data; until then it compiles. A writable object in
+ * a read-only section (`const char *names[] __initconst`: the array itself is not const) never
+ * fails with gcc 12 or 14, whatever shares the section: only a note.
  */
-function checkSectionTypes(file: FileFacts, report: (f: Finding) => void): void {
+function checkSectionTypes(unit: TranslationUnit, options: CheckOptions, report: (f: Finding) => void): void {
   let kinds: Map<string, { writable: number; readonly: number }> | undefined;
-  for (const def of file.symbols) {
-    if (def.kind !== 'variable' || !def.isDefinition) continue;
-    for (const annotation of def.annotations) {
-      const info = OBJECT_ANNOTATIONS[annotation];
-      if (!info?.dataKind) continue;
-      const conflict = (info.dataKind === 'writable' && def.isConst) || (info.dataKind === 'readonly' && !def.isConst);
-      if (!conflict) continue;
-      kinds ??= sectionKinds(file);
-      const partners = kinds.get(def.section)?.[def.isConst ? 'writable' : 'readonly'] ?? 0;
-      const fix = info.twin ? `use ${info.twin} instead` : def.isConst ? 'drop const or the annotation' : 'make it const';
-      const consequence = partners > 0
-        ? `gcc fails with "section type conflict" (another ${def.isConst ? 'writable' : 'read-only'} object${info.dataKind === 'writable' ? ', such as the pointer module_init() adds,' : ''} shares ${def.section} in this file)`
-        : `it compiles only while no ${def.isConst ? 'writable' : 'const'} object shares ${def.section} in this file; the next one makes gcc fail with "section type conflict"`;
-      report({
-        uri: file.uri, range: def.nameRange, severity: partners > 0 ? 'error' : 'warning', code: 'section-type-conflict',
-        message: `${def.name} is ${def.isConst ? 'const' : 'writable'} but ${annotation} puts it in ${def.section}, a ${info.dataKind === 'writable' ? 'writable' : 'read-only'} section: ${consequence}. ${fix[0].toUpperCase()}${fix.slice(1)}.`,
-        from: null, to: { symbol: def.name, section: def.section },
-        related: [{ uri: file.uri, range: def.annotationRanges[def.annotations.indexOf(annotation)], message: `${annotation} is here` }],
-      });
+  for (const file of unit.files) {
+    for (const def of file.symbols) {
+      if (def.kind !== 'variable' || !def.isDefinition) continue;
+      for (const annotation of def.annotations) {
+        const info = OBJECT_ANNOTATIONS[annotation];
+        if (!info?.dataKind) continue;
+        const annotationRange = def.annotationRanges[def.annotations.indexOf(annotation)];
+        const related = annotationRange ? [{ uri: file.uri, range: annotationRange, message: `${annotation} is here` }] : [];
+        if (info.dataKind === 'readonly' && !def.isConst) {
+          report({
+            uri: file.uri, range: def.nameRange, severity: 'information', code: 'initconst-not-const',
+            message: `${def.name} is writable but ${annotation} puts it in ${def.section}, a section for read-only data. gcc accepts it, yet nothing stops code from writing to it. Make the object itself const (for an array of pointers: \`* const ${def.name}[]\`)${info.twin ? `, or use ${info.twin} if it is written` : ''}.`,
+            from: null, to: { symbol: def.name, section: def.section }, related,
+          });
+          continue;
+        }
+        if (info.dataKind !== 'writable' || !def.isConst) continue;
+        kinds ??= sectionKinds(unit, options.builtin ?? false);
+        const partners = kinds.get(def.section)?.writable ?? 0;
+        const fix = info.twin ? `use ${info.twin} instead` : 'drop const or the annotation';
+        if (partners > 0) {
+          report({
+            uri: file.uri, range: def.nameRange, severity: 'error', code: 'section-type-conflict',
+            message: `${def.name} is const but ${annotation} puts it in ${def.section}, a writable section: gcc fails with "section type conflict" (another writable object${info.dataKind === 'writable' && def.section === '.init.data' ? ', such as the pointer module_init() adds,' : ''} shares ${def.section} in this translation unit). ${fix[0].toUpperCase()}${fix.slice(1)}.`,
+            from: null, to: { symbol: def.name, section: def.section }, related,
+          });
+        } else {
+          report({
+            uri: file.uri, range: def.nameRange, severity: 'information', code: 'const-in-writable-section',
+            message: `${def.name} is const but ${annotation} puts it in ${def.section}, a writable section. It compiles only while no writable object shares ${def.section} in this translation unit; the next one makes gcc fail with "section type conflict". ${fix[0].toUpperCase()}${fix.slice(1)}.`,
+            from: null, to: { symbol: def.name, section: def.section }, related,
+          });
+        }
+      }
     }
   }
 }

@@ -13,6 +13,43 @@ export interface KbuildModule {
   builtin: boolean;
   /** The Kbuild/Makefile that declares it. */
   declaredIn: string;
+  /** Absolute -I/-iquote directories of its ccflags (where `#include "…"` also looks). */
+  includeDirs?: string[];
+}
+
+/** A kernel tree's root at or above `dir` (Kconfig and include/linux/kernel.h), cached per directory. */
+const treeRoots = new Map<string, string | null>();
+
+export function kernelTreeRoot(dir: string): string | undefined {
+  const cached = treeRoots.get(dir);
+  if (cached !== undefined) return cached ?? undefined;
+  let root: string | null = null;
+  for (let current = dir, depth = 0; depth < 12; depth++) {
+    if (fs.existsSync(path.join(current, 'Kconfig')) && fs.existsSync(path.join(current, 'include', 'linux', 'kernel.h'))) {
+      root = current;
+      break;
+    }
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  treeRoots.set(dir, root);
+  return root ?? undefined;
+}
+
+/** Variables whose -I flags reach the module's C files. */
+const CFLAGS_VARIABLE = /^(?:ccflags-(?:y|m|\$\(CONFIG_[A-Za-z0-9_]+\))|subdir-ccflags-(?:y|\$\(CONFIG_[A-Za-z0-9_]+\))|EXTRA_CFLAGS|CFLAGS_[A-Za-z0-9_.-]+\.o)$/;
+
+/** The directories `-I dir`, `-Idir`, `-iquote dir` name among compiler flags. */
+function includeDirsOf(flags: readonly string[], base: string): string[] {
+  const dirs: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i];
+    const joined = /^-(?:I|iquote)(.+)$/.exec(flag)?.[1];
+    const value = joined ?? (flag === '-I' || flag === '-iquote' ? flags[++i] : undefined);
+    if (value && !value.includes('$(')) dirs.push(path.resolve(base, value));
+  }
+  return dirs;
 }
 
 interface Assignment {
@@ -33,10 +70,27 @@ function assignments(text: string): Assignment[] {
   return result;
 }
 
-/** Expands $(VAR) / ${VAR} from simple variables defined in the same file; leaves CONFIG_ refs. */
-function expander(vars: Map<string, string[]>): (word: string) => string {
-  return (word) => word.replace(/\$[({]([A-Za-z0-9_]+)[)}]/g, (whole, name: string) =>
-    vars.has(name) ? vars.get(name)!.join(' ') : name.startsWith('CONFIG_') ? whole : '');
+/**
+ * Expands $(VAR) / ${VAR} from simple variables defined in the same file, then kbuild's own
+ * ($(src), $(obj): the module's directory; $(srctree): the kernel tree); leaves CONFIG_ refs. Unknown
+ * variables become empty, or with `strict` stay as written (a `-I$(unknown)/x` must not become `-I/x`).
+ */
+function expander(vars: Map<string, string[]>, builtins: ReadonlyMap<string, string>, strict = false): (word: string) => string {
+  return (word) => word
+    .replace(/\$[({]srctree[)}]\/\$[({](?:src|obj)[)}]/g, builtins.get('src') ?? '$&')
+    .replace(/\$[({]([A-Za-z0-9_]+)[)}]/g, (whole, name: string) => {
+      const own = vars.get(name);
+      if (own && own.length > 0) return own.join(' ');
+      if (builtins.has(name)) return builtins.get(name)!;
+      return name.startsWith('CONFIG_') || (strict && own === undefined) ? whole : '';
+    });
+}
+
+/** Values of kbuild's own variables for a Kbuild file in `dir`. */
+function kbuildVariables(dir: string, treeRoot: string | undefined): Map<string, string> {
+  const builtins = new Map([['src', dir], ['obj', dir], ['M', dir], ['KBUILD_EXTMOD', dir], ['PWD', dir], ['CURDIR', dir]]);
+  if (treeRoot) builtins.set('srctree', treeRoot);
+  return builtins;
 }
 
 /** The kbuild file of `dir`: Kbuild takes precedence over Makefile, as in kbuild itself. */
@@ -48,13 +102,17 @@ export function kbuildFile(dir: string): string | undefined {
   return undefined;
 }
 
-export function parseKbuild(text: string, dir: string, declaredIn: string): KbuildModule[] {
+export function parseKbuild(text: string, dir: string, declaredIn: string, treeRoot?: string): KbuildModule[] {
   const vars = new Map<string, string[]>();
-  const expand = expander(vars);
+  const builtins = kbuildVariables(dir, treeRoot);
+  const expand = expander(vars, builtins);
+  const expandStrictly = expander(vars, builtins, true);
+  const flags: string[] = [];
   const objects: { name: string; builtin: boolean }[] = [];
   const members = new Map<string, string[]>();
   for (const { variable: rawVariable, append, values } of assignments(text)) {
     const variable = expand(rawVariable);
+    if (CFLAGS_VARIABLE.test(variable)) flags.push(...values.map(expandStrictly).flatMap((v) => v.split(/\s+/)).filter(Boolean));
     const expanded = values.map(expand).flatMap((v) => v.split(/\s+/)).filter(Boolean);
     const target = /^obj-(m|y|\$\(CONFIG_[A-Za-z0-9_]+\))$/.exec(variable);
     if (target) {
@@ -72,6 +130,8 @@ export function parseKbuild(text: string, dir: string, declaredIn: string): Kbui
     }
     vars.set(variable, append ? [...(vars.get(variable) ?? []), ...expanded] : expanded);
   }
+  // kbuild runs the compiler in the tree's root: relative -I paths start there.
+  const includeDirs = [...new Set(includeDirsOf(flags, treeRoot ?? dir))];
   const seen = new Set<string>();
   const modules: KbuildModule[] = [];
   for (const object of objects) {
@@ -83,6 +143,7 @@ export function parseKbuild(text: string, dir: string, declaredIn: string): Kbui
       sources: parts.map((part) => path.resolve(dir, part.replace(/\.o$/, '.c'))),
       builtin: object.builtin,
       declaredIn,
+      ...(includeDirs.length > 0 ? { includeDirs } : {}),
     });
   }
   return modules;
@@ -100,7 +161,7 @@ export function modulesInDir(dir: string): KbuildModule[] {
     const stamp = `${stat.mtimeMs}:${stat.size}`;
     const cached = parsedKbuild.get(file);
     if (cached?.stamp === stamp) return cached.modules;
-    const modules = parseKbuild(fs.readFileSync(file, 'utf8'), dir, file);
+    const modules = parseKbuild(fs.readFileSync(file, 'utf8'), dir, file, kernelTreeRoot(dir));
     parsedKbuild.set(file, { stamp, modules });
     return modules;
   } catch {

@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseKernelVersion, profileFor, type KernelVersion, type RuleProfile } from '../knowledge/modpost-rules';
 import type { ExtractOptions } from '../parsing/extract';
 import { checkModule } from './check';
@@ -13,6 +13,7 @@ import { modulesInDir, type KbuildModule } from './kbuild';
 import { kernelVersionOf } from './kernel-info';
 import { VmlinuxTable } from './vmlinux';
 import type { FileFacts, Finding } from './types';
+import { includedUris, translationUnits, unitOrder, type TranslationUnit } from './units';
 
 export interface AnalysisOptions {
   /** Kernel version whose rules apply ("6.1", "6.6.57"); wins over the build dir's. */
@@ -140,41 +141,54 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
   const ownPool = pool ?? new FactsPool();
   const disabledCodes = new Set(options.disabledCodes ?? []);
   const requestedUris = new Set([...requested].map(fileUri));
+  const inputDirs = inputs.map((input) => path.resolve(input)).filter((input) => !requested.has(input)).map((dir) => `${dir}${path.sep}`);
+  // Findings in the requested files, and in the files they include below a requested directory.
+  const reported = (uri: string): boolean => requestedUris.has(uri) || (!uri.endsWith('.c') && inputDirs.some((dir) => fileURLToPath(uri).startsWith(dir)));
   const findingsOf = new Map<KbuildModule, Finding[]>();
   const kept: FileFacts[] = [];
   const vmlinux = new VmlinuxTable();
-  const factsOf = (module: KbuildModule, report: boolean): Promise<FileFacts[]> => {
+  const unitsOf = async (module: KbuildModule, report: boolean): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> => {
+    const options = { ...context.extract, builtin: module.builtin };
     const sources = module.sources.filter((source) => requested.has(source) || fs.existsSync(source));
-    return Promise.all(sources.map(async (source) => {
-      const result = await ownPool.analyze(fileUri(source), source, { ...context.extract, builtin: module.builtin });
+    const facts = await Promise.all(sources.map(async (source) => {
+      const result = await ownPool.analyze(fileUri(source), source, options);
       if (report && result.unanalysable && requested.has(source)) errors.push(`${source}: ${result.unanalysable}`);
       return result;
     }));
+    return translationUnits({ ...module, sources }, facts, (file) => ownPool.analyze(fileUri(file), file, options));
   };
-  const check = (module: KbuildModule, facts: FileFacts[], linked?: VmlinuxTable): void => {
-    const moduleFindings = checkModule(facts, { profile: context.profile, extraWarn: options.extraWarn, builtin: module.builtin, disabledCodes, vmlinux: linked });
-    findingsOf.set(module, moduleFindings.filter((finding) => requestedUris.has(finding.uri)));
+  const check = (module: KbuildModule, units: readonly TranslationUnit[], linked?: VmlinuxTable): void => {
+    const moduleFindings = checkModule(units, { profile: context.profile, extraWarn: options.extraWarn, builtin: module.builtin, disabledCodes, vmlinux: linked });
+    findingsOf.set(module, moduleFindings.filter((finding) => reported(finding.uri)));
   };
+  // A .c file that a unit includes but no Kbuild lists is compiled only as part of that unit.
+  const included = new Set<string>();
   // Modules are checked as soon as their files are in, then their facts are dropped (unless the
   // caller wants them), so memory stays bounded on a whole kernel tree.
   const checkOne = async (module: KbuildModule): Promise<void> => {
-    const facts = await factsOf(module, true);
-    check(module, facts);
-    vmlinux.add(module, facts);
-    if (options.keepFacts !== false) kept.push(...facts);
-    options.onProgress?.(facts.length);
+    if (!module.declaredIn && included.has(fileUri(module.sources[0]))) return;
+    const { units, files } = await unitsOf(module, true);
+    includedUris(units).forEach((uri) => included.add(uri));
+    check(module, units);
+    vmlinux.add(module, units);
+    if (options.keepFacts !== false) kept.push(...files);
+    options.onProgress?.(files.length);
   };
+  const { batches, includedUnlisted } = unitOrder(modules);
+  includedUnlisted.forEach((uri) => included.add(uri));
   try {
     // Enough modules in flight to keep every worker busy, few enough to bound memory.
-    let next = 0;
-    const lanes = Array.from({ length: Math.min(modules.length, 64) }, async () => {
-      while (next < modules.length) await checkOne(modules[next++]);
-    });
-    await Promise.all(lanes);
+    for (const batch of batches) {
+      let next = 0;
+      const lanes = Array.from({ length: Math.min(batch.length, 64) }, async () => {
+        while (next < batch.length) await checkOne(batch[next++]);
+      });
+      await Promise.all(lanes);
+    }
     // Built-in objects that use another built-in object's init/exit symbols: check them again
     // with vmlinux's table, as modpost does on vmlinux.o.
-    for (const module of vmlinux.modulesToRecheck()) check(module, await factsOf(module, false), vmlinux);
-    const findings = [...findingsOf.values()].flat();
+    for (const module of vmlinux.modulesToRecheck()) check(module, (await unitsOf(module, false)).units, vmlinux);
+    const findings = dedupe([...findingsOf.values()].flat());
     findings.sort((a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     return {
       findings,
@@ -186,6 +200,17 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
   } finally {
     if (!pool) await ownPool.dispose();
   }
+}
+
+/** A finding made twice (a file compiled in two modules' units) is reported once. */
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.uri}\n${f.range.start.line}:${f.range.start.character}\n${f.code}\n${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** All modules of one module directory (the build-output mapper's view). */

@@ -31,6 +31,10 @@ export interface SymbolDef {
   isConst: boolean;
   /** __always_inline functions are copied into their callers: calling them leaves no reference. */
   alwaysInline?: boolean;
+  /** `static inline`: gcc emits it only where it is used, usually inlined into its callers. */
+  isInline?: boolean;
+  /** A static local variable: the index in FileFacts.symbols of the function it is declared in. */
+  localTo?: number;
   /** Range of the name identifier. */
   nameRange: Range;
   /** Range of the whole item (declaration or function definition). */
@@ -67,6 +71,8 @@ export interface FileFacts {
   symbols: SymbolDef[];
   references: Reference[];
   macroUses: MacroUse[];
+  /** Included names in the order written: `x.h` for `#include "x.h"`, `<x.h>` for `#include <x.h>`. */
+  includes?: string[];
   /** Set when the parser could not analyse the file (trap, oversize): the reason, for the user. */
   unanalysable?: string;
 }

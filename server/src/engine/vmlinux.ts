@@ -8,6 +8,7 @@
 import { isTransient, ModuleSymbols, type ResolvedSymbol } from './check';
 import type { KbuildModule } from './kbuild';
 import type { FileFacts } from './types';
+import type { TranslationUnit } from './units';
 
 /** `arch/<name>/…` files link only with their own architecture and generic code. */
 function archOf(uri: string): string | undefined {
@@ -36,21 +37,30 @@ export class VmlinuxTable {
   }
 
   /** Records a checked built-in module; loadable modules never see vmlinux's sections. */
-  add(module: KbuildModule, files: readonly FileFacts[]): void {
+  add(module: KbuildModule, units: readonly TranslationUnit[]): void {
     if (!module.builtin) return;
-    const symbols = new ModuleSymbols(files);
+    const symbols = new ModuleSymbols(units);
     const names = new Set<number>();
-    for (const file of files) {
-      const arch = archOf(file.uri);
-      for (const def of file.symbols) {
-        if (!def.isDefinition || def.isStatic) continue;
-        const transient = isTransient(def.section) ? { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def } : undefined;
-        const list = this.definitions.get(def.name);
-        if (list) list.push({ arch, transient }); else this.definitions.set(def.name, [{ arch, transient }]);
+    const counted = new Set<string>();
+    for (const unit of units) {
+      for (const file of unit.files) {
+        for (const ref of file.references) if (!symbols.resolveInUnit(unit.uri, ref.name, file.uri)) names.add(this.id(ref.name));
+        if (counted.has(file.uri)) continue;
+        counted.add(file.uri);
+        this.addDefinitions(file);
       }
-      for (const ref of file.references) if (!symbols.resolve(file.uri, ref.name)) names.add(this.id(ref.name));
     }
     if (names.size > 0) this.unresolved.push({ module, names: Int32Array.from(names) });
+  }
+
+  private addDefinitions(file: FileFacts): void {
+    const arch = archOf(file.uri);
+    for (const def of file.symbols) {
+      if (!def.isDefinition || def.isStatic || def.localTo !== undefined) continue;
+      const transient = isTransient(def.section) ? { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def } : undefined;
+      const list = this.definitions.get(def.name);
+      if (list) list.push({ arch, transient }); else this.definitions.set(def.name, [{ arch, transient }]);
+    }
   }
 
   /** Built-in modules that reference another built-in object's init/exit symbol. */

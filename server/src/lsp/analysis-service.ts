@@ -2,13 +2,15 @@
 // and computes the findings of a document's whole module, as modpost would link it.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { editWithinBody, type EditableFacts } from '../engine/body-edit';
 import { checkModule, ModuleSymbols } from '../engine/check';
 import { FactsPool } from '../engine/facts-pool';
-import { moduleOfFile, type KbuildModule } from '../engine/kbuild';
+import { moduleOfFile, modulesInDir, type KbuildModule } from '../engine/kbuild';
 import { fileUri, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
 import type { FileFacts, Finding } from '../engine/types';
+import { resolveInclude, translationUnits, type IncludeResolver, type TranslationUnit } from '../engine/units';
 import type { VmlinuxTable } from '../engine/vmlinux';
 
 interface CachedFacts {
@@ -19,7 +21,9 @@ interface CachedFacts {
 
 export interface ModuleAnalysis {
   module: KbuildModule;
+  /** Every file of the module's units (sources and the module files they include), once each. */
   files: FileFacts[];
+  units: TranslationUnit[];
   findings: Finding[];
 }
 
@@ -33,7 +37,7 @@ const symbolTables = new WeakMap<ModuleAnalysis, ModuleSymbols>();
 /** The name lookup of an analysed module, built once per analysis (hovers ask again and again). */
 export function symbolsOf(analysis: ModuleAnalysis): ModuleSymbols {
   let symbols = symbolTables.get(analysis);
-  if (!symbols) symbolTables.set(analysis, (symbols = new ModuleSymbols(analysis.files)));
+  if (!symbols) symbolTables.set(analysis, (symbols = new ModuleSymbols(analysis.units)));
   return symbols;
 }
 
@@ -46,7 +50,9 @@ interface OpenDocument {
 export class AnalysisService {
   private readonly cache = new Map<string, CachedFacts>();
   private readonly openDocuments = new Map<string, OpenDocument>();
-  private readonly lastAnalysis = new Map<string, { inputs: Promise<FileFacts>[]; result: Promise<ModuleAnalysis> }>();
+  private readonly lastAnalysis = new Map<string, { inputs: FileFacts[]; result: ModuleAnalysis }>();
+  /** Where each file's includes lead, by the facts object that lists them (new facts, new answers). */
+  private readonly includeTargets = new WeakMap<FileFacts, Map<string, string | undefined>>();
   private options: AnalysisOptions = {};
   private context: AnalysisContext = resolveContext({});
   /** One worker kept for open files, so they never wait behind the background index. */
@@ -139,55 +145,106 @@ export class AnalysisService {
     return this.cache.get(uri)?.stamp.startsWith('v') ?? false;
   }
 
+  /** resolveInclude, remembered per including file's facts (the file system is asked once per analysis of it). */
+  private resolverFor(factsByPath: Map<string, FileFacts>): IncludeResolver {
+    return (name, from, includeDirs) => {
+      const facts = factsByPath.get(from);
+      const memo = facts && (this.includeTargets.get(facts) ?? new Map<string, string | undefined>());
+      if (facts && memo && !this.includeTargets.has(facts)) this.includeTargets.set(facts, memo);
+      if (memo?.has(name)) return memo.get(name);
+      const target = resolveInclude(name, from, includeDirs);
+      memo?.set(name, target);
+      return target;
+    };
+  }
+
+  /** The units of `module`, with facts from `factsOf` (open text or disk) for sources and includes. */
+  private async unitsOf(module: KbuildModule, factsOf: (file: string) => Promise<FileFacts> | undefined): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> {
+    const byPath = new Map<string, FileFacts>();
+    const load = async (file: string): Promise<FileFacts | undefined> => {
+      const facts = await factsOf(file);
+      if (facts) byPath.set(file, facts);
+      return facts;
+    };
+    const sources = module.sources.filter((source) => fs.existsSync(source));
+    const sourceFacts = await Promise.all(sources.map(load));
+    return translationUnits({ ...module, sources }, sourceFacts, load, this.resolverFor(byPath));
+  }
+
+  private checkOptions(builtin: boolean) {
+    return {
+      profile: this.context.profile,
+      extraWarn: this.options.extraWarn,
+      builtin,
+      disabledCodes: new Set(this.options.disabledCodes ?? []),
+      vmlinux: this.vmlinux,
+    };
+  }
+
   /**
    * Findings of a module read from disk by the background index. Open files contribute their
    * editor text; nothing is cached, so memory stays bounded on a whole kernel tree.
    */
-  async analyzeModuleOnDisk(module: KbuildModule): Promise<{ files: FileFacts[]; findings: Finding[] }> {
-    const files = await Promise.all(module.sources.filter((source) => fs.existsSync(source)).map((source) => {
-      const uri = fileUri(source);
+  async analyzeModuleOnDisk(module: KbuildModule): Promise<{ files: FileFacts[]; units: TranslationUnit[]; findings: Finding[] }> {
+    const options = { ...this.context.extract, builtin: module.builtin };
+    const { units, files } = await this.unitsOf(module, (file) => {
+      const uri = fileUri(file);
       const open = this.cache.get(uri);
-      return open?.stamp.startsWith('v') ? open.facts : this.background.analyze(uri, source, { ...this.context.extract, builtin: module.builtin });
-    }));
-    const findings = checkModule(files, {
-      profile: this.context.profile,
-      extraWarn: this.options.extraWarn,
-      builtin: module.builtin,
-      disabledCodes: new Set(this.options.disabledCodes ?? []),
-        vmlinux: this.vmlinux,
+      return open?.stamp.startsWith('v') ? open.facts : this.background.analyze(uri, file, options);
     });
-    return { files, findings };
+    return { files, units, findings: checkModule(units, this.checkOptions(module.builtin)) };
+  }
+
+  /**
+   * The module a file is compiled in: the one whose Kbuild lists it, else one whose units include
+   * it (a header, or a .c file that is only included), looked for in the file's directory and its
+   * parent; else the file alone.
+   */
+  private async hostModule(file: string): Promise<KbuildModule> {
+    const own = moduleOfFile(file);
+    if (own.declaredIn) return own;
+    const uri = fileUri(file);
+    const dir = path.dirname(file);
+    const candidates = [...modulesInDir(dir), ...modulesInDir(path.dirname(dir))];
+    for (const candidate of candidates) {
+      const { units } = await this.unitsOf(candidate, (source) => this.openOrDisk(source, candidate.builtin));
+      if (units.some((unit) => unit.files.some((facts) => facts.uri === uri))) return candidate;
+    }
+    return own;
+  }
+
+  /** An open file's facts (its editor text), else the file's on disk. */
+  private openOrDisk(file: string, builtin: boolean): Promise<FileFacts> | undefined {
+    const open = this.cache.get(fileUri(file));
+    return open?.stamp.startsWith('v') ? open.facts : this.factsForFile(file, builtin);
   }
 
   /** Findings of the module containing `uri`, whose own facts come from its open text. */
   async analyzeModule(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
-    const module = this.moduleOf(uri);
-    const own = this.factsForText(uri, version, text, module?.builtin ?? false);
-    const siblings = (module?.sources ?? [])
-      .map((source) => fileUri(source))
-      .filter((siblingUri) => siblingUri !== uri)
-      .map((siblingUri) => {
-        const open = this.cache.get(siblingUri);
-        return open?.stamp.startsWith('v') ? open.facts : this.factsForFile(fileURLToPath(siblingUri), module?.builtin ?? false);
-      })
-      .filter((facts): facts is Promise<FileFacts> => facts !== undefined);
+    const ownPath = isFileUri(uri) ? fileURLToPath(uri) : undefined;
+    const module = ownPath ? await this.hostModule(ownPath) : undefined;
+    const builtin = module?.builtin ?? false;
+    const own = this.factsForText(uri, version, text, builtin);
+    const { units, files } = module
+      ? await this.unitsOf(module, (file) => (file === ownPath ? own : this.openOrDisk(file, builtin)))
+      : { units: [], files: [] };
+    // A file no unit includes (a header nobody includes yet, an untitled buffer) is a unit of its own.
+    if (!files.some((facts) => facts.uri === uri)) {
+      const facts = await own;
+      units.push({ uri, files: [facts] });
+      files.unshift(facts);
+    }
     // Hovers, code actions and the publisher ask for the same module state again and again:
-    // reuse the last result while every input (the same facts promises) is unchanged.
-    const inputs = [own, ...siblings];
+    // reuse the last result while every input (the same facts) is unchanged.
     const last = this.lastAnalysis.get(uri);
-    if (last && last.inputs.length === inputs.length && last.inputs.every((input, i) => input === inputs[i])) return last.result;
-    const result = Promise.all(inputs).then((files) => ({
+    if (last && last.inputs.length === files.length && last.inputs.every((input, i) => input === files[i])) return last.result;
+    const result: ModuleAnalysis = {
       module: module ?? { name: '', sources: [], builtin: false, declaredIn: '' },
       files,
-      findings: checkModule(files, {
-        profile: this.context.profile,
-        extraWarn: this.options.extraWarn,
-        builtin: module?.builtin ?? false,
-        disabledCodes: new Set(this.options.disabledCodes ?? []),
-        vmlinux: this.vmlinux,
-      }),
-    }));
-    this.lastAnalysis.set(uri, { inputs, result });
+      units,
+      findings: checkModule(units, this.checkOptions(builtin)),
+    };
+    this.lastAnalysis.set(uri, { inputs: files, result });
     return result;
   }
 

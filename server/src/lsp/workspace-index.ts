@@ -5,11 +5,12 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Connection, Diagnostic } from 'vscode-languageserver';
 import { findCSources, groupIntoModules } from '../engine/project';
 import { moduleOfFile, type KbuildModule } from '../engine/kbuild';
 import { toDiagnostic, unanalysableDiagnostic } from '../features/diagnostics';
+import { includedUris, unitOrder } from '../engine/units';
 import { VmlinuxTable } from '../engine/vmlinux';
 import type { AnalysisService } from './analysis-service';
 
@@ -31,8 +32,13 @@ export interface IndexStatus {
 const PROGRESS_INTERVAL_MS = 500;
 
 export class WorkspaceIndex {
-  /** Files whose diagnostics the index published (to clear them when they go away). */
-  private readonly published = new Set<string>();
+  /**
+   * The diagnostics published for each file, per module that reported them: a header included by
+   * several modules shows what each of them found (and a module's re-check replaces only its own).
+   */
+  private readonly published = new Map<string, Map<string, Diagnostic[]>>();
+  /** .c files no Kbuild lists that a checked unit includes: checked inside their includer only. */
+  private readonly included = new Set<string>();
   private generation = 0;
 
   constructor(private readonly connection: Connection, private readonly service: AnalysisService) {}
@@ -49,6 +55,9 @@ export class WorkspaceIndex {
       files = files.slice(0, settings.maxFiles);
     }
     const modules = groupIntoModules(files);
+    const { batches, includedUnlisted } = unitOrder(modules);
+    this.included.clear();
+    includedUnlisted.forEach((uri) => this.included.add(uri));
     const vmlinux = new VmlinuxTable();
     const progress = await this.connection.window.createWorkDoneProgress();
     progress.begin('Kernel Module Tools: indexing', 0, `${files.length} C files`, true);
@@ -65,17 +74,19 @@ export class WorkspaceIndex {
       reportedAt = Date.now();
       progress.report(percent, `${done}/${files.length} files`);
     };
-    let next = 0;
-    // Enough modules in flight to keep every background worker busy.
-    const lanes = Array.from({ length: Math.min(modules.length, 16) }, async () => {
-      while (next < modules.length && generation === this.generation && !cancelled) {
-        const module = modules[next++];
-        findings += await this.checkModule(module, vmlinux);
-        for (const source of module.sources) if (uncounted.delete(source)) done++;
-        report();
-      }
-    });
-    await Promise.all(lanes);
+    for (const batch of batches) {
+      let next = 0;
+      // Enough modules in flight to keep every background worker busy.
+      const lanes = Array.from({ length: Math.min(batch.length, 16) }, async () => {
+        while (next < batch.length && generation === this.generation && !cancelled) {
+          const module = batch[next++];
+          findings += await this.checkModule(module, vmlinux);
+          for (const source of module.sources) if (uncounted.delete(source)) done++;
+          report();
+        }
+      });
+      await Promise.all(lanes);
+    }
     if (generation === this.generation && !cancelled) report(true);
     if (generation === this.generation && !cancelled) {
       // Built-in objects using other built-in objects' init/exit symbols: again, across vmlinux.
@@ -93,7 +104,8 @@ export class WorkspaceIndex {
     for (const uri of uris) {
       if (!uri.startsWith('file:')) continue;
       const file = fileURLToPath(uri);
-      if (!/\.c$|(^|\/)(Kbuild|Makefile)$/.test(file)) continue;
+      if (!/\.[ch]$|(^|\/)(Kbuild|Makefile)$/.test(file)) continue;
+      // A header is part of the units that include it: re-check the modules beside it.
       const modules = file.endsWith('.c') ? [moduleOfFile(file)] : groupIntoModules(findCSources(path.dirname(file), []).filter((f) => path.dirname(f) === path.dirname(file)));
       for (const module of modules) {
         const key = module.sources.join('\0');
@@ -111,16 +123,22 @@ export class WorkspaceIndex {
   }
 
   private async checkModule(module: KbuildModule, collect?: VmlinuxTable): Promise<number> {
-    const { files, findings } = await this.service.analyzeModuleOnDisk(module);
-    collect?.add(module, files);
+    if (!module.declaredIn && module.sources.length === 1 && this.included.has(pathToFileURL(module.sources[0]).href)) return 0;
+    const { files, units, findings } = await this.service.analyzeModuleOnDisk(module);
+    includedUris(units).forEach((uri) => this.included.add(uri));
+    collect?.add(module, units);
+    const key = module.declaredIn ? `${module.declaredIn}:${module.name}` : module.sources[0];
     const perUri = new Map<string, Diagnostic[]>();
     for (const file of files) perUri.set(file.uri, file.unanalysable ? [unanalysableDiagnostic(file.unanalysable)] : []);
     for (const finding of findings) perUri.get(finding.uri)?.push(toDiagnostic(finding));
     for (const [uri, diagnostics] of perUri) {
       if (this.service.isOpen(uri)) continue; // the editor's own publisher owns open files
-      if (diagnostics.length === 0 && !this.published.has(uri)) continue;
-      if (diagnostics.length > 0) this.published.add(uri); else this.published.delete(uri);
-      void this.connection.sendDiagnostics({ uri, diagnostics });
+      const byModule = this.published.get(uri);
+      if (diagnostics.length === 0 && !byModule?.has(key)) continue;
+      const next = new Map(byModule);
+      if (diagnostics.length > 0) next.set(key, diagnostics); else next.delete(key);
+      if (next.size > 0) this.published.set(uri, next); else this.published.delete(uri);
+      void this.connection.sendDiagnostics({ uri, diagnostics: uniqueDiagnostics([...next.values()].flat()) });
     }
     return findings.length;
   }
@@ -131,5 +149,16 @@ export class WorkspaceIndex {
     this.published.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
+}
+
+/** The same diagnostic found through two modules (a shared header) is shown once. */
+function uniqueDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.range.start.line}:${d.range.start.character}\n${String(d.code)}\n${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 

@@ -9,7 +9,7 @@ import { annotationSection, OBJECT_ANNOTATIONS, type AnnotationContext } from '.
 import type { FileFacts, MacroUse, Reference, SymbolDef } from '../engine/types';
 import { LineIndex } from './lineIndex';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
-import { scanBody, type BodyRange, type FoundReference } from './references';
+import { scanBody, type BodyRange, type FoundLocal, type FoundReference } from './references';
 import type { CutText } from './skeleton';
 
 export interface ExtractOptions extends AnnotationContext {
@@ -24,6 +24,17 @@ const CONTAINERS = new Set([
 ]);
 
 const MAX_DECLARATOR_NESTING = 64;
+
+const INLINE_WORDS = ['inline', '__inline', '__inline__'];
+
+/** `#include "name"` and `#include <name>` lines, in order (dead `#if 0` code is blanked already). */
+const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*(?:"([^"\n]+)"|<([^>\n]+)>)/gm;
+
+/** Include names as written: `"x.h"` → `x.h`, `<x.h>` → `<x.h>` (searched in -I directories only). */
+export function includeNames(prepassed: string): string[] {
+  if (!prepassed.includes('include')) return [];
+  return [...prepassed.matchAll(INCLUDE)].map((m) => m[1] ?? `<${m[2]}>`);
+}
 
 interface DeclaratorInfo {
   nameNode: Node;
@@ -148,15 +159,16 @@ class Extractor {
     return { section, annotations, ranges };
   }
 
-  private storage(node: Node): { isStatic: boolean; isExtern: boolean; isConst: boolean } {
+  private storage(node: Node): { isStatic: boolean; isExtern: boolean; isConst: boolean; isInline: boolean } {
     return {
       isStatic: hasChild(node, 'storage_class_specifier', 'static'),
       isExtern: hasChild(node, 'storage_class_specifier', 'extern'),
       isConst: hasChild(node, 'type_qualifier', 'const'),
+      isInline: INLINE_WORDS.some((word) => hasChild(node, 'storage_class_specifier', word)),
     };
   }
 
-  private addSymbol(info: DeclaratorInfo, item: Node, macros: readonly BlankedMacro[], fields: Pick<SymbolDef, 'isDefinition' | 'isStatic'> & { hasInitializer: boolean }): SymbolDef {
+  private addSymbol(info: DeclaratorInfo, item: Node, macros: readonly BlankedMacro[], fields: Pick<SymbolDef, 'isDefinition' | 'isStatic'> & { hasInitializer: boolean; isInline?: boolean }): SymbolDef {
     const own = this.sectionOf(macros);
     const name = info.nameNode.text;
     // gcc merges attributes across declarations: `static void __init f(void);` earlier in the
@@ -177,6 +189,7 @@ class Extractor {
       fullRange: this.rangeOf(item),
       annotationRanges: declared?.annotationRanges ?? own.ranges.map((macro) => this.lines.rangeOf(macro.start, macro.end)),
       ...(macros.some((macro) => macro.name === '__always_inline') ? { alwaysInline: true } : {}),
+      ...(fields.isInline && fields.isStatic && kind === 'function' ? { isInline: true } : {}),
     };
     this.symbols.push(symbol);
     if (!fields.isDefinition && own.section !== undefined) this.declaredSections.set(name, { section: own.section, annotations: own.annotations, annotationRanges: symbol.annotationRanges });
@@ -192,8 +205,8 @@ class Extractor {
     // `define_machine(foo) { .probe = … }` parses as a "function" `define_machine (foo)` without a
     // parameter list: a macro-made object in a section of its own, not code. Leave it alone.
     if (!info?.isFunction) return;
-    const { isStatic } = this.storage(node);
-    this.addSymbol(info, node, macros, { isDefinition: true, isStatic, hasInitializer: false });
+    const { isStatic, isInline } = this.storage(node);
+    this.addSymbol(info, node, macros, { isDefinition: true, isStatic, hasInitializer: false, isInline });
     if (body) this.bodies.push({ start: this.at(body.startIndex), end: this.at(body.endIndex), fromIndex: this.symbols.length - 1, parameters: parameterNames(info.parameters) });
   }
 
@@ -235,12 +248,14 @@ class Extractor {
   /**
    * References of every recorded body, as positions of the user's text; a body that `reuse` knows
    * (unchanged since the last analysis) is not scanned again. With `keepScans`, each body's scan is
-   * returned for the next analysis of an open document.
+   * returned for the next analysis of an open document. Static locals with an initializer become
+   * symbols of their own (after the file-scope ones), and their initializers' references are theirs.
    */
   references(prepassed: string, reuse: ReuseScan | undefined, keepScans: boolean): { references: Reference[]; scans?: BodyScan[] } {
     const references: Reference[] = [];
     const scans: BodyScan[] = [];
     const found: FoundReference[] = [];
+    const locals: FoundLocal[] = [];
     for (const body of this.bodies) {
       const from = this.symbols[body.fromIndex].name;
       const previous = reuse?.(body);
@@ -252,11 +267,49 @@ class Extractor {
         continue;
       }
       found.length = 0;
-      scanBody(prepassed, body, this.options.builtin, found);
-      for (const ref of found) references.push({ name: ref.name, ...this.lines.positionAt(ref.start), from, fromIndex: body.fromIndex });
-      if (keepScans) scans.push({ start: body.start, end: body.end, parameters: body.parameters, names: found.map((ref) => ref.name), offsets: found.map((ref) => ref.start - body.start) });
+      locals.length = 0;
+      const isFunction = this.symbols[body.fromIndex].kind === 'function';
+      scanBody(prepassed, body, this.options.builtin, found, isFunction ? locals : undefined);
+      const localIndexes = locals.map((local) => this.addLocal(local, body.fromIndex));
+      for (const ref of found) {
+        const fromIndex = ref.local === undefined ? body.fromIndex : localIndexes[ref.local];
+        references.push({ name: ref.name, ...this.lines.positionAt(ref.start), from: this.symbols[fromIndex].name, fromIndex });
+      }
+      // A body with static locals is scanned again next time: its scan alone cannot rebuild them.
+      if (keepScans && locals.length === 0) scans.push({ start: body.start, end: body.end, parameters: body.parameters, names: found.map((ref) => ref.name), offsets: found.map((ref) => ref.start - body.start) });
     }
     return keepScans ? { references, scans } : { references };
+  }
+
+  /** Blanked macros that start in [start, end): the annotations of a static local. */
+  private macrosIn(start: number, end: number): BlankedMacro[] {
+    let low = 0, high = this.macros.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.macros[mid].start < start) low = mid + 1; else high = mid;
+    }
+    const inside: BlankedMacro[] = [];
+    for (let i = low; i < this.macros.length && this.macros[i].start < end; i++) inside.push(this.macros[i]);
+    return inside;
+  }
+
+  /** A static local as a symbol: .data, .rodata when const, or the section its annotations name. */
+  private addLocal(local: FoundLocal, enclosing: number): number {
+    const own = this.sectionOf(this.macrosIn(local.start, local.initializer));
+    this.symbols.push({
+      name: local.name,
+      kind: 'variable',
+      section: own.section ?? (local.isConst ? '.rodata' : '.data'),
+      annotations: own.annotations,
+      isDefinition: true,
+      isStatic: true,
+      isConst: local.isConst,
+      nameRange: this.lines.rangeOf(local.nameStart, local.nameStart + local.name.length),
+      fullRange: this.lines.rangeOf(local.start, local.end),
+      annotationRanges: own.ranges.map((macro) => this.lines.rangeOf(macro.start, macro.end)),
+      localTo: enclosing,
+    });
+    return this.symbols.length - 1;
   }
 }
 
@@ -277,5 +330,7 @@ export function extractFacts(uri: string, source: string, pre: PrepassResult, tr
   const extractor = new Extractor(source, pre.macros, options, parsed);
   extractor.run(tree.rootNode);
   const { references, scans } = extractor.references(pre.text, reuse, keepScans);
-  return { facts: { uri, symbols: extractor.symbols, references, macroUses: extractor.macroUses }, bodies: extractor.bodies, scans };
+  const includes = includeNames(pre.text);
+  const facts: FileFacts = { uri, symbols: extractor.symbols, references, macroUses: extractor.macroUses, ...(includes.length > 0 ? { includes } : {}) };
+  return { facts, bodies: extractor.bodies, scans };
 }

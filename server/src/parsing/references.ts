@@ -21,11 +21,25 @@ export interface FoundReference {
   start: number;
   end: number;
   fromIndex: number;
+  /** Written in the initializer of this static local (index into the scan's locals). */
+  local?: number;
+}
+
+/** `static … name … = initializer;` inside a body: an object of its own, in .data or .rodata. */
+export interface FoundLocal {
+  name: string;
+  nameStart: number;
+  /** The declaration, from `static` to its `;`. */
+  start: number;
+  end: number;
+  /** Where the initializer starts (after `=`); annotations lie in [start, initializer). */
+  initializer: number;
+  isConst: boolean;
 }
 
 const SLASH = 47, STAR = 42, BACKSLASH = 92, DQUOTE = 34, SQUOTE = 39, NEWLINE = 10, HASH = 35;
 const LPAREN = 40, RPAREN = 41, DOT = 46, GT = 62, MINUS = 45, STAR_CHAR = 42, LBRACE = 123, RBRACE = 125;
-const SEMICOLON = 59, COMMA = 44, EQUALS = 61, LBRACKET = 91;
+const SEMICOLON = 59, COMMA = 44, EQUALS = 61, LBRACKET = 91, RBRACKET = 93;
 
 const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 const isIdentChar = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57);
@@ -86,8 +100,67 @@ class Scopes {
   has(name: string): boolean { return this.stack.some((scope) => scope.has(name)); }
 }
 
-/** Appends the references of one body to `found`; reads only text[body.start, body.end]. */
-export function scanBody(text: string, body: BodyRange, builtin: boolean, found: FoundReference[]): void {
+/** Offset of the `;` that ends the declaration starting at `i` (nested brackets, literals and comments skipped). */
+function declarationEnd(text: string, i: number, end: number): number {
+  let depth = 0;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === LPAREN || c === LBRACE || c === LBRACKET) depth++;
+    else if (c === RPAREN || c === RBRACE || c === RBRACKET) { if (--depth < 0) return -1; }
+    else if (c === SEMICOLON && depth === 0) return i;
+    else if (c === DQUOTE || c === SQUOTE) i = skipLiteral(text, i, end) - 1;
+    else if (c === SLASH && text.charCodeAt(i + 1) === STAR) { const close = text.indexOf('*/', i + 2); i = close < 0 ? end : close + 1; }
+  }
+  return -1;
+}
+
+const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/g;
+
+/**
+ * The static local whose declaration starts with `static` at `start`, when it has an initializer
+ * (only initializers hold references). The declared name is the identifier right after `(*` for
+ * function pointers, else the last one before `=` outside brackets; the object is const when
+ * `const` qualifies it (after the last `*`, or anywhere when there is no `*`).
+ */
+function staticLocal(text: string, start: number, end: number): FoundLocal | undefined {
+  const semicolon = declarationEnd(text, start, end);
+  if (semicolon < 0) return undefined;
+  let depth = 0, equals = -1;
+  for (let i = start; i < semicolon && equals < 0; i++) {
+    const c = text.charCodeAt(i);
+    if (c === LPAREN || c === LBRACKET || c === LBRACE) depth++;
+    else if (c === RPAREN || c === RBRACKET || c === RBRACE) depth--;
+    else if (c === EQUALS && depth === 0 && text.charCodeAt(i + 1) !== EQUALS) equals = i;
+    else if (c === COMMA && depth === 0) return undefined;
+  }
+  if (equals < 0) return undefined;
+  // Array sizes and an inline struct body name nothing: blank them (same length, offsets stay).
+  let declarator = text.slice(start, equals).replace(/\[[^\]]*\]/g, (m) => ' '.repeat(m.length));
+  for (let previous = ''; previous !== declarator;) {
+    previous = declarator;
+    declarator = declarator.replace(/\{[^{}]*\}/g, (m) => ' '.repeat(m.length));
+  }
+  let nameAt = -1, name = '';
+  const pointer = /\(\s*\*\s*(?:const\s+)?([A-Za-z_][A-Za-z0-9_]*)/.exec(declarator);
+  if (pointer) {
+    name = pointer[1];
+    nameAt = pointer.index + pointer[0].length - name.length;
+  } else {
+    for (const m of declarator.matchAll(IDENTIFIER)) if (!KEYWORDS.has(m[0])) { name = m[0]; nameAt = m.index; }
+  }
+  if (nameAt < 0) return undefined;
+  const beforeName = declarator.slice(0, nameAt);
+  const star = beforeName.lastIndexOf('*');
+  const isConst = /\bconst\b/.test(star < 0 ? beforeName : beforeName.slice(star));
+  return { name, nameStart: start + nameAt, start, end: semicolon + 1, initializer: equals + 1, isConst };
+}
+
+/**
+ * Appends the references of one body to `found`; reads only text[body.start, body.end]. With
+ * `locals`, static locals with an initializer are recorded there and the references in their
+ * initializers are marked as theirs.
+ */
+export function scanBody(text: string, body: BodyRange, builtin: boolean, found: FoundReference[], locals?: FoundLocal[]): void {
   const scopes = new Scopes(body.parameters);
   const end = Math.min(body.end, text.length);
   // The two previous significant characters: `.` or `->` before a name makes it a member.
@@ -100,7 +173,10 @@ export function scanBody(text: string, body: BodyRange, builtin: boolean, found:
   let declarationDepth = -1;
   let parenDepth = 0;
   const significant = (c: number): void => { beforePrevious = previous; previous = c; afterTypeName = false; };
+  /** The static local whose initializer is being scanned. */
+  let local: { index: number; initializer: number; end: number } | undefined;
   for (let i = body.start; i < end;) {
+    if (local && i >= local.end) local = undefined;
     const c = text.charCodeAt(i);
     if (isBlank(c)) {
       // A directive inside a body (#define, #ifdef …) is not code of the body.
@@ -164,8 +240,17 @@ export function scanBody(text: string, body: BodyRange, builtin: boolean, found:
       continue;
     }
     afterTypeName = !STATEMENT_WORDS.has(name);
+    if (name === 'static' && locals && !local) {
+      const declared = staticLocal(text, start, end);
+      if (declared) {
+        scopes.declare(declared.name);
+        local = { index: locals.length, initializer: declared.initializer, end: declared.end };
+        locals.push(declared);
+      }
+    }
     if (KEYWORDS.has(name) || scopes.has(name)) continue;
-    found.push({ name, start, end: i, fromIndex: body.fromIndex });
+    if (local && start >= local.initializer) found.push({ name, start, end: i, fromIndex: body.fromIndex, local: local.index });
+    else found.push({ name, start, end: i, fromIndex: body.fromIndex });
   }
 }
 
