@@ -2,6 +2,7 @@
 // Nothing here analyses anything itself.
 
 import {
+  FileChangeType,
   CodeActionKind, createConnection, ErrorCodes, ResponseError, DidChangeConfigurationNotification, ProposedFeatures, TextDocuments,
   TextDocumentSyncKind, type InitializeParams, type InitializeResult,
 } from 'vscode-languageserver/node';
@@ -69,7 +70,11 @@ documents.onDidClose((event) => {
   publisher.closed(event.document.uri);
   void index.fileClosed(event.document.uri);
 });
-connection.onDidChangeWatchedFiles((params) => { void index.filesChanged(params.changes.map((change) => change.uri)); });
+connection.onDidChangeWatchedFiles((params) => {
+  // A created or deleted file can change where an include leads.
+  if (params.changes.some((change) => change.type !== FileChangeType.Changed)) service.filesMoved();
+  void index.filesChanged(params.changes.map((change) => change.uri));
+});
 
 const withDocument = <T>(uri: string, fallback: T, run: (document: TextDocument) => Promise<T>): Promise<T> => {
   if (shutDown) return Promise.reject(new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down'));

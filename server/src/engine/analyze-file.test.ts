@@ -3,8 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createCParser } from '../parsing/parser';
 import { analyzeEditedFile, analyzeFile, diffEdit, type ParseState } from './analyze-file';
+import { DEBIAN_CONFIG } from '../knowledge/kernel-config';
 
-const OPTIONS = { version: [6, 1] as const, memoryHotplug: true, builtin: false };
+const OPTIONS = { version: [6, 1] as const, config: DEBIAN_CONFIG, builtin: false };
 const SEED = fs.readFileSync(path.resolve(__dirname, '../../../../examples/hello-3/hello-3.c'), 'utf8');
 const MIXED = fs.readFileSync(path.resolve(__dirname, '../../../../test/kbuild/fixtures/mixed/mixed.c'), 'utf8');
 

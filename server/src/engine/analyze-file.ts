@@ -3,7 +3,7 @@
 
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
 import { positionOf } from '../parsing/lineIndex';
-import { extractFacts, type BodyScan, type ExtractOptions, type ReuseScan } from '../parsing/extract';
+import { extractFacts, includeNames, type BodyScan, type ExtractOptions, type ReuseScan } from '../parsing/extract';
 import { prepass } from '../parsing/prepass';
 import { skeleton } from '../parsing/skeleton';
 import type { EditableFacts } from './body-edit';
@@ -101,9 +101,36 @@ export function checkInput(uri: string, text: string): FileFacts | undefined {
   return undefined;
 }
 
+/**
+ * What makes an included file matter to its unit by itself: section annotations and attributes,
+ * redefined `__…` macros, exports. Register and constant headers (megabytes of #defines) have none.
+ */
+const SHAPES_SECTIONS = /#[ \t]*define[ \t]+__|\b__(?:init|exit|ref|meminit|memexit|net_init|net_exit|initdata|initconst|exitdata|refdata|refconst|read_mostly|ro_after_init|section|sched|cpuidle|kprobes|head)\b|\bsection\s*\(|\bEXPORT_SYMBOL|\bmodule_(?:init|exit)\b/;
+/** Code that matters only if it names one of the module's init/exit symbols. */
+const HAS_BODIES = /\binline\b|\bstatic\b|__always_inline/;
+
+function mentionsAny(text: string, names: readonly string[]): boolean {
+  if (names.length === 0) return false;
+  const wanted = new Set(names);
+  for (const match of text.matchAll(/[A-Za-z_][A-Za-z0-9_]*/g)) if (wanted.has(match[0])) return true;
+  return false;
+}
+
+/** An included file's facts without parsing it: only where its own includes lead. */
+function skimmed(uri: string, text: string, deferred: boolean): FileFacts {
+  // From the text as written (an include inside `#if 0` is followed too: harmless).
+  const includes = includeNames(text);
+  return { uri, symbols: [], references: [], macroUses: [], ...(includes.length > 0 ? { includes } : {}), ...(deferred ? { deferred: true } : {}) };
+}
+
 export function analyzeFile(parser: Parser, uri: string, text: string, options: ExtractOptions): FileFacts {
   const rejected = checkInput(uri, text);
   if (rejected) return rejected;
+  if (options.included && !SHAPES_SECTIONS.test(text)) {
+    const bodies = HAS_BODIES.test(text);
+    const mentions = options.included === true ? [] : options.included.mentions;
+    if (!bodies || !mentionsAny(text, mentions)) return skimmed(uri, text, bodies);
+  }
   const pre = prepass(text);
   const parsed = skeleton(pre.text);
   const tree = parser.parse(parsed.text);

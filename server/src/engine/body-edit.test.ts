@@ -5,8 +5,9 @@ import type { Parser } from 'web-tree-sitter';
 import { createCParser } from '../parsing/parser';
 import { analyzeEditedFile } from './analyze-file';
 import { editWithinBody, type EditableFacts } from './body-edit';
+import { DEBIAN_CONFIG } from '../knowledge/kernel-config';
 
-const OPTIONS = { version: [6, 1] as const, memoryHotplug: true, builtin: false };
+const OPTIONS = { version: [6, 1] as const, config: DEBIAN_CONFIG, builtin: false };
 const MIXED = fs.readFileSync(path.resolve(__dirname, '../../../../test/kbuild/fixtures/mixed/mixed.c'), 'utf8');
 
 /** Bodies with what makes body-local edits hard: directives, loop macros, literals, nesting. */

@@ -112,6 +112,7 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
     references,
     macroUses: previous.facts.macroUses.map((use) => ({ ...use, range: shift.range(use.range), argumentRange: shift.range(use.argumentRange) })),
     ...(previous.facts.includes ? { includes: previous.facts.includes } : {}),
+    ...(previous.facts.emptiedAnnotations ? { emptiedAnnotations: previous.facts.emptiedAnnotations } : {}),
   };
   const moved = (offset: number): number => (offset >= body.end ? offset + delta : offset);
   return {

@@ -48,8 +48,8 @@ export class ModuleSymbols {
   private readonly global = new Map<string, ResolvedSymbol>();
   /** The first unit each file belongs to (lookups by a file's URI, for hovers and definitions). */
   private readonly unitOfFile = new Map<string, string>();
-  /** Definitions whose section comes from a prototype in another file of their unit. */
-  private readonly inherited = new Map<SymbolDef, SymbolDef>();
+  /** Definitions whose section their unit changes (a prototype in a header, an emptied annotation). */
+  private readonly adjustedDefs = new Map<SymbolDef, SymbolDef>();
   /** module_init / module_exit targets, for modpost's init_module / cleanup_module aliases. */
   readonly initFunctions = new Set<string>();
   readonly exitFunctions = new Set<string>();
@@ -73,11 +73,12 @@ export class ModuleSymbols {
           for (const def of file.symbols) if (!def.isDefinition && def.annotations.length > 0 && !prototypes.has(def.name)) prototypes.set(def.name, def);
         }
       }
+      const emptied = new Set(unit.files.flatMap((file) => file.emptiedAnnotations ?? []));
       for (const file of unit.files) {
         if (!this.unitOfFile.has(file.uri)) this.unitOfFile.set(file.uri, unit.uri);
         for (const original of file.symbols) {
           if (original.localTo !== undefined || !original.isDefinition) continue;
-          const def = this.withPrototype(original, prototypes.get(original.name));
+          const def = this.adjusted(original, prototypes.get(original.name), emptied);
           const resolved: ResolvedSymbol = { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def };
           // A name defined twice (alternative #if branches) resolves to its permanent variant, so
           // only a reference that is wrong in every configuration is reported.
@@ -105,19 +106,29 @@ export class ModuleSymbols {
     }
   }
 
-  /** `def` with the section of an annotated prototype in an earlier file of its unit, when it has none of its own. */
-  private withPrototype(def: SymbolDef, prototype: SymbolDef | undefined): SymbolDef {
-    const known = this.inherited.get(def);
+  /**
+   * `def` as its unit compiles it: with the section of an annotated prototype in an earlier file
+   * of the unit when it has none of its own, or its plain section when the unit `#define`s the
+   * annotation that gave it one to nothing.
+   */
+  private adjusted(def: SymbolDef, prototype: SymbolDef | undefined, emptied: ReadonlySet<string>): SymbolDef {
+    const known = this.adjustedDefs.get(def);
     if (known) return known;
-    if (!prototype || def.annotations.length > 0 || prototype.kind !== def.kind || prototype.section === def.section) return def;
-    const merged: SymbolDef = { ...def, section: prototype.section, annotations: prototype.annotations, annotationRanges: [] };
-    this.inherited.set(def, merged);
-    return merged;
+    let result = def;
+    const deciding = def.annotations.find((name) => OBJECT_ANNOTATIONS[name]?.section !== undefined);
+    if (deciding && emptied.has(deciding)) {
+      const plain = def.kind === 'function' ? '.text' : def.isConst ? '.rodata' : '.data';
+      result = { ...def, section: plain, annotations: def.annotations.filter((name) => !emptied.has(name)), annotationRanges: def.annotationRanges.filter((_, i) => !emptied.has(def.annotations[i])) };
+    } else if (prototype && def.annotations.length === 0 && prototype.kind === def.kind && prototype.section !== def.section) {
+      result = { ...def, section: prototype.section, annotations: prototype.annotations, annotationRanges: [] };
+    }
+    if (result !== def) this.adjustedDefs.set(def, result);
+    return result;
   }
 
   /** The definition as the checker sees it (with a prototype's section from another file of its unit). */
   effective(def: SymbolDef): SymbolDef {
-    return this.inherited.get(def) ?? def;
+    return this.adjustedDefs.get(def) ?? def;
   }
 
   /**
@@ -344,6 +355,8 @@ function sectionKinds(unit: TranslationUnit, builtin: boolean): Map<string, { wr
   return kinds;
 }
 
+const PLAIN_SECTIONS = new Set(['.data', '.rodata', '.bss', '.text']);
+
 /**
  * Data whose const-ness disagrees with its section. A const object in a writable section (e.g.
  * `const char banner[] __initdata`) makes gcc fail with "section type conflict" (reported, like
@@ -357,6 +370,8 @@ function checkSectionTypes(unit: TranslationUnit, options: CheckOptions, report:
   for (const file of unit.files) {
     for (const def of file.symbols) {
       if (def.kind !== 'variable' || !def.isDefinition) continue;
+      // An annotation this configuration empties (__net_initdata with CONFIG_NET_NS) places nothing.
+      if (PLAIN_SECTIONS.has(def.section)) continue;
       for (const annotation of def.annotations) {
         const info = OBJECT_ANNOTATIONS[annotation];
         if (!info?.dataKind) continue;

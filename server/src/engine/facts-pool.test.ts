@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FactsPool } from './facts-pool';
+import { DEBIAN_CONFIG } from '../knowledge/kernel-config';
 
 // A WASM trap cannot be caused on demand, so the pool's failure handling is driven by a stand-in
 // worker that speaks the same protocol: `crash.c` kills it, `hang.c` never answers, and any other
@@ -18,7 +19,7 @@ parentPort.on('message', (request) => {
 });
 `;
 
-const OPTIONS = { version: [6, 1] as const, memoryHotplug: true, builtin: false };
+const OPTIONS = { version: [6, 1] as const, config: DEBIAN_CONFIG, builtin: false };
 
 describe('facts pool', () => {
   let script: string;

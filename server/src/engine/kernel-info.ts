@@ -2,6 +2,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { configFromAutoConf, DEBIAN_CONFIG, type ConfigValues } from '../knowledge/kernel-config';
 
 /** The release string (e.g. "6.1.0-56-amd64") of a build dir, or undefined when it has none. */
 export function kernelRelease(kdir: string): string | undefined {
@@ -38,4 +39,15 @@ export function kernelVersionOf(kdir: string): string | undefined {
     } catch { /* try the next header */ }
   }
   return kernelRelease(kdir)?.match(/^\d+\.\d+(\.\d+)?/)?.[0];
+}
+
+/** The annotation-relevant options of a build dir (its include/config/auto.conf), else Debian's defaults. */
+export function kernelConfigOf(kdir: string | undefined): { values: ConfigValues; source: string } {
+  if (kdir) {
+    const file = path.join(kdir, 'include/config/auto.conf');
+    try {
+      return { values: configFromAutoConf(fs.readFileSync(file, 'utf8')), source: file };
+    } catch { /* no auto.conf: a bare tree or a broken build dir */ }
+  }
+  return { values: DEBIAN_CONFIG, source: kdir ? `Debian's defaults (${kdir} has no include/config/auto.conf)` : "Debian's defaults (no kernel build directory set)" };
 }

@@ -63,6 +63,16 @@ describe('translation units', () => {
     }
   });
 
+  it('takes an annotation that a unit #defines to nothing at its word (userspace test harnesses, boot code)', async () => {
+    const { findings } = await analyzeSources({
+      'linux/init.h': '#define __init\n#define __initdata /* nothing here */\n',
+      'm.c': '#include "linux/init.h"\n#include "lib.c"\nint r(void) { return setup() + level; }\n',
+      'lib.c': 'static int __init setup(void) { return 0; }\nstatic int level __initdata = 1;\n',
+      'other.c': 'static int __init setup(void) { return 0; }\nint r2(void) { return setup(); }\n',
+    });
+    assert.deepEqual(summarize(findings), ['section-mismatch r2->setup @other.c:2']);
+  });
+
   it('stops at include cycles and at files it cannot read', async () => {
     const { findings } = await analyzeSources({
       'm.c': '#include "a.h"\n#include "missing.h"\nint r(void) { return setup(); }\n',

@@ -7,7 +7,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { kernelTreeRoot, type KbuildModule } from './kbuild';
 import type { FileFacts } from './types';
 
@@ -16,6 +16,8 @@ export interface TranslationUnit {
   uri: string;
   files: FileFacts[];
 }
+
+const NO_DIRS: readonly string[] = [];
 
 /** Bounds a unit: a generated include chain must not make one unit analyse a whole tree. */
 const MAX_FILES_PER_UNIT = 256;
@@ -56,18 +58,48 @@ export function resolveInclude(name: string, from: string, includeDirs: readonly
   return undefined;
 }
 
-/** Facts of a file by absolute path (memoized by the caller); undefined when it cannot be read. */
-export type FactsOf = (file: string) => Promise<FileFacts | undefined>;
+/**
+ * Where includes lead, remembered: the units of a tree ask the same questions thousands of times,
+ * and each answer costs file system calls. Make a new one when files may have appeared or gone.
+ */
+export class IncludeResolution {
+  private readonly answers = new Map<string, string | undefined>();
+  private readonly perFile = new WeakMap<FileFacts, { dirs: readonly string[]; targets: (string | undefined)[] }>();
 
-/** Where an include leads (resolveInclude, possibly memoized by the caller). */
-export type IncludeResolver = (name: string, from: string, includeDirs: readonly string[]) => string | undefined;
+  resolve(name: string, from: string, includeDirs: readonly string[]): string | undefined {
+    // <linux/…> and friends with no -I directory of the module's are the kernel's.
+    if (name.startsWith('<') && includeDirs.length === 0) return undefined;
+    const key = `${path.dirname(from)}\0${name}\0${includeDirs.join('\0')}`;
+    if (this.answers.has(key)) return this.answers.get(key);
+    const target = resolveInclude(name, from, includeDirs);
+    this.answers.set(key, target);
+    return target;
+  }
+
+  /** Where each include of `facts` (the file at `file`) leads, parallel to facts.includes. */
+  targets(facts: FileFacts, file: string, includeDirs: readonly string[]): (string | undefined)[] {
+    const known = this.perFile.get(facts);
+    if (known && known.dirs === includeDirs) return known.targets;
+    const targets = (facts.includes ?? []).map((name) => this.resolve(name, file, includeDirs));
+    this.perFile.set(facts, { dirs: includeDirs, targets });
+    return targets;
+  }
+}
+
+/**
+ * Facts of an included file by absolute path (memoized by the caller); undefined when it cannot be
+ * read. With `mentions`, a file deferred before is asked again, to be parsed if it names one of them.
+ */
+export type FactsOf = (file: string, mentions?: readonly string[]) => Promise<FileFacts | undefined>;
+
 
 /**
  * The units of `module`, given the facts of its sources (parallel to module.sources, missing
  * ones undefined) and a way to get the facts of included files. `files` lists every distinct
  * file's facts once (sources first).
  */
-export async function translationUnits(module: KbuildModule, sources: readonly (FileFacts | undefined)[], factsOf: FactsOf, resolve: IncludeResolver = resolveInclude): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> {
+export async function translationUnits(module: KbuildModule, sources: readonly (FileFacts | undefined)[], factsOf: FactsOf, resolution = new IncludeResolution()): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> {
+  const includeDirs = module.includeDirs ?? NO_DIRS;
   const files = new Map<string, FileFacts>();
   for (const facts of sources) if (facts) files.set(facts.uri, facts);
   const root = kernelTreeRoot(path.dirname(module.sources[0] ?? '.'));
@@ -77,31 +109,65 @@ export async function translationUnits(module: KbuildModule, sources: readonly (
     if (!facts) included.set(file, (facts = factsOf(file)));
     return facts;
   };
-  const units: TranslationUnit[] = [];
-  for (let i = 0; i < module.sources.length; i++) {
-    const source = sources[i];
-    if (!source) continue;
+  // Every unit at once, and every include of a file requested before the first is awaited: the
+  // workers parse a module's headers in parallel instead of one after another.
+  const unitOf = async (source: FileFacts, sourcePath: string): Promise<TranslationUnit> => {
     const unitFiles: FileFacts[] = [source];
-    const seen = new Set([module.sources[i]]);
+    const seen = new Set([sourcePath]);
     // Depth-first in include order, as the preprocessor reads them.
     const visit = async (facts: FileFacts, file: string): Promise<void> => {
-      for (const name of facts.includes ?? []) {
+      if (!facts.includes) return;
+      const targets = resolution.targets(facts, file, includeDirs).filter((target): target is string => !!target && !isKernelHeader(target, root));
+      const pending = targets.map((target) => (seen.has(target) ? undefined : load(target)));
+      for (let j = 0; j < targets.length; j++) {
+        const target = targets[j];
         if (unitFiles.length >= MAX_FILES_PER_UNIT) return;
-        const target = resolve(name, file, module.includeDirs ?? []);
-        if (!target || seen.has(target) || isKernelHeader(target, root)) continue;
+        if (seen.has(target)) continue;
         seen.add(target);
-        const child = await load(target);
+        const child = await (pending[j] ?? load(target));
         if (!child || child.unanalysable) continue;
         unitFiles.push(child);
-        if (!files.has(child.uri)) files.set(child.uri, child);
         await visit(child, target);
       }
     };
-    await visit(source, module.sources[i]);
-    units.push({ uri: source.uri, files: unitFiles });
-  }
+    await visit(source, sourcePath);
+    return { uri: source.uri, files: unitFiles };
+  };
+  const units = await Promise.all(module.sources.flatMap((file, i) => {
+    const source = sources[i];
+    return source ? [unitOf(source, file)] : [];
+  }));
+  await undefer(units, factsOf);
+  for (const unit of units) for (const facts of unit.files) if (!files.has(facts.uri)) files.set(facts.uri, facts);
   return { units, files: [...files.values()] };
 }
+
+/**
+ * Included files whose inline functions or static data were not parsed (deferred) are asked again
+ * with the names of the module's init/exit definitions: one that names none of them cannot give a
+ * finding, one that does is parsed and replaces its deferred facts in every unit.
+ */
+async function undefer(units: TranslationUnit[], factsOf: FactsOf): Promise<void> {
+  const deferred = new Map<string, FileFacts>();
+  const transient = new Set<string>();
+  for (const unit of units) {
+    for (const facts of unit.files) {
+      if (facts.deferred) deferred.set(facts.uri, facts);
+      for (const def of facts.symbols) if (def.isDefinition && isTransientSection(def.section)) transient.add(def.name);
+    }
+  }
+  if (deferred.size === 0 || transient.size === 0) return;
+  const mentions = [...transient];
+  const replaced = new Map<FileFacts, FileFacts>();
+  await Promise.all([...deferred.values()].map(async (facts) => {
+    const again = await factsOf(fileURLToPath(facts.uri), mentions);
+    if (again && !again.deferred && !again.unanalysable) replaced.set(facts, again);
+  }));
+  if (replaced.size === 0) return;
+  for (const unit of units) unit.files = unit.files.map((facts) => replaced.get(facts) ?? facts);
+}
+
+const isTransientSection = (section: string): boolean => /^\.(init|exit|meminit|memexit)\./.test(section);
 
 /** URIs of every file the units include (not their own sources). */
 export function includedUris(units: readonly TranslationUnit[]): Set<string> {
@@ -135,4 +201,30 @@ export function unitOrder(modules: readonly KbuildModule[]): { batches: KbuildMo
     }
   }
   return { batches: [listed, unlisted], includedUnlisted };
+}
+
+/**
+ * Facts of included files shared by the modules of one run, so a header that many modules include
+ * is analysed once; the least recently used entries go first past `limit`.
+ */
+export class IncludedFactsCache {
+  private readonly entries = new Map<string, Promise<FileFacts | undefined>>();
+
+  constructor(private readonly limit = 1024) {}
+
+  get(key: string, make: () => Promise<FileFacts | undefined>): Promise<FileFacts | undefined> {
+    let entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key);
+    } else {
+      entry = make();
+      if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value!);
+    }
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }

@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { createCParser } from '../parsing/parser';
 import { analyzeFile, unanalysableFacts } from './analyze-file';
 import { packFacts, unpackFacts } from './wire';
+import { DEBIAN_CONFIG } from '../knowledge/kernel-config';
 
-const OPTIONS = { version: [6, 1] as const, memoryHotplug: true, builtin: false };
+const OPTIONS = { version: [6, 1] as const, config: DEBIAN_CONFIG, builtin: false };
 
 describe('facts on the wire between a worker and the main thread', () => {
   it('come back equal after packing, for real files and for unanalysable ones', async () => {

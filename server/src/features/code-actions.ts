@@ -52,6 +52,28 @@ function replaceFix(symbol: ResolvedSymbol, from: (name: string) => boolean, to:
   return { title: `Change ${annotation.name} to ${to} on ${symbol.name}`, uri: symbol.uri, edits: [{ range: annotation.range, newText: to }] };
 }
 
+/**
+ * `Make names const`: the object itself const — `const` right before the name after a `*`
+ * (`const char *names[]` → `const char *const names[]`), else before its type.
+ */
+function makeConstFix(symbol: ResolvedSymbol, ctx: FixContext): Fix | undefined {
+  const def = symbol.def;
+  const text = ctx.textOf(symbol.uri);
+  if (!def || !text) return undefined;
+  const lines = new LineIndex(text);
+  const start = lines.offsetAt(def.fullRange.start), nameStart = lines.offsetAt(def.nameRange.start);
+  const declaration = text.slice(start, nameStart);
+  const star = declaration.lastIndexOf('*');
+  let at: number;
+  if (star >= 0) {
+    at = nameStart;
+  } else {
+    const storage = /^(?:\s*(?:static|extern)\b)?\s*/.exec(declaration)![0];
+    at = start + storage.length;
+  }
+  return { title: `Make ${def.name} const`, uri: symbol.uri, edits: [{ range: lines.rangeOf(at, at), newText: 'const ' }] };
+}
+
 /** `Mark caller __init`: only when every reference to the caller comes from code of that lifetime. */
 function markCallerFix(caller: ResolvedSymbol, targetClass: 'init' | 'exit', ctx: FixContext): Fix | undefined {
   if (caller.kind !== 'function' || !caller.def || caller.def.annotations.length > 0 || sectionClass(caller.section) !== 'text') return undefined;
@@ -99,7 +121,11 @@ function fixesFor(diagnostic: Diagnostic, uri: string, ctx: FixContext): Fix[] {
     case 'export-init-exit':
       candidates.push(removeFix(target, ctx, ' (exported symbols must stay loaded)'));
       break;
-    case 'section-type-conflict': {
+    case 'initconst-not-const':
+      candidates.push(makeConstFix(target, ctx));
+      break;
+    case 'section-type-conflict':
+    case 'const-in-writable-section': {
       const info = target.def?.annotations.map((name) => ({ name, info: OBJECT_ANNOTATIONS[name] })).find((a) => a.info?.dataKind);
       if (info?.info?.twin) candidates.push(replaceFix(target, (name) => name === info.name, info.info.twin));
       candidates.push(removeFix(target, ctx));

@@ -7,6 +7,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import { sectionClass, type SectionClass } from '../knowledge/finding-text';
+import { ANNOTATION_CONFIG, optionsAffecting, type ConfigValues } from '../knowledge/kernel-config';
 import { lookupMacroDoc, type MacroDoc } from '../knowledge/macro-docs';
 import { symbolsOf, type AnalysisService } from '../lsp/analysis-service';
 import type { HeaderIndex, HeaderLocation } from './header-index';
@@ -61,13 +62,23 @@ async function symbolHover(document: TextDocument, word: string, service: Analys
   return lines.join('\n\n');
 }
 
+/** How the configuration in use sets the options that change `annotation`, and where that came from. */
+export function renderConfiguration(annotation: string, values: ConfigValues, source: string): string | undefined {
+  const options = optionsAffecting(annotation);
+  if (options.length === 0) return undefined;
+  const lines = options.map((name) => `- \`${name}=${values[name] ? 'y' : 'n'}\`: with it, ${ANNOTATION_CONFIG[name].effect}`);
+  return `**Configuration** (${source.startsWith('/') ? `read from \`${source}\`` : source}):\n${lines.join('\n')}`;
+}
+
 export async function hover(document: TextDocument, position: Position, service: AnalysisService, headers: HeaderIndex): Promise<Hover | null> {
   const at = wordAt(document, position);
   if (!at) return null;
   const doc = lookupMacroDoc(at.word);
+  const context = service.analysisContext;
+  const configuration = doc && renderConfiguration(at.word, context.extract.config, context.configSource);
   const symbol = doc ? undefined : await symbolHover(document, at.word, service);
   const header = symbol ? undefined : await headers.lookup(at.word);
-  const sections = [doc && renderMacroDoc(doc), symbol, header && renderHeaderLocation(header, headers.kernelDir)].filter((s): s is string => !!s);
+  const sections = [doc && renderMacroDoc(doc), configuration, symbol, header && renderHeaderLocation(header, headers.kernelDir)].filter((s): s is string => !!s);
   if (sections.length === 0) return null;
   return { contents: { kind: MarkupKind.Markdown, value: sections.join('\n\n---\n\n') }, range: at.range };
 }

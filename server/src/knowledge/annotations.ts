@@ -2,12 +2,14 @@
 // (tree-sitter-c mistakes `static int __init foo(void)` for a declaration of `__init`), and which
 // ELF section each places a symbol in. Facts from include/linux/init.h and friends (6.1 … 7.x).
 
+import type { ConfigValues } from './kernel-config';
+
 /** How a kernel version and configuration change an annotation's section. */
 export interface AnnotationContext {
   /** Kernel version as [major, minor]. */
   version: readonly [number, number];
-  /** CONFIG_MEMORY_HOTPLUG: with it, __meminit is empty from 6.12 on (distro kernels set it). */
-  memoryHotplug: boolean;
+  /** The options of kernel-config.ts, from the build dir's auto.conf or Debian's defaults. */
+  config: ConfigValues;
 }
 
 /** Whether the annotation marks data as writable or read-only (section type conflicts). */
@@ -31,7 +33,15 @@ const before = (ctx: AnnotationContext, major: number, minor: number): boolean =
 
 /** __meminit*: its own section until 6.11; from 6.12 __init (or nothing with memory hotplug). */
 const meminit = (old: string, now: string) => (ctx: AnnotationContext): string | undefined =>
-  before(ctx, 6, 12) ? old : ctx.memoryHotplug ? undefined : now;
+  before(ctx, 6, 12) ? old : ctx.config.CONFIG_MEMORY_HOTPLUG ? undefined : now;
+
+/** __init_memblock*: __meminit* unless the architecture keeps memblock after boot. */
+const memblock = (old: string, now: string) => (ctx: AnnotationContext): string | undefined =>
+  ctx.config.CONFIG_ARCH_KEEP_MEMBLOCK ? undefined : meminit(old, now)(ctx);
+
+/** __net_*: empty with network namespaces (their setup runs whenever a namespace is made). */
+const netns = (section: string) => (ctx: AnnotationContext): string | undefined =>
+  ctx.config.CONFIG_NET_NS ? undefined : section;
 
 /** __memexit*: removed in 6.7 and backported to 6.1.y/6.6.y; treat as the old section before 6.7. */
 const memexit = (old: string) => (ctx: AnnotationContext): string | undefined =>
@@ -62,12 +72,13 @@ export const OBJECT_ANNOTATIONS: Readonly<Record<string, AnnotationInfo>> = {
   __initdata_or_module: SECTIONLESS,
   __initconst_or_module: SECTIONLESS,
   // include/linux/memblock.h: __meminit unless CONFIG_ARCH_KEEP_MEMBLOCK
-  __init_memblock: { section: meminit('.meminit.text', '.init.text') },
-  __initdata_memblock: { section: meminit('.meminit.data', '.init.data'), dataKind: 'writable' },
-  // net namespaces: empty with CONFIG_NET_NS=y (distro kernels)
-  __net_init: {},
-  __net_exit: {},
-  __net_initdata: {},
+  __init_memblock: { section: memblock('.meminit.text', '.init.text') },
+  __initdata_memblock: { section: memblock('.meminit.data', '.init.data'), dataKind: 'writable' },
+  // include/net/net_namespace.h: empty with CONFIG_NET_NS=y (distro kernels)
+  __net_init: { section: netns('.init.text') },
+  __net_exit: { section: netns('.ref.text') },
+  __net_initdata: { section: netns('.init.data'), dataKind: 'writable', twin: '__net_initconst' },
+  __net_initconst: { section: netns('.init.rodata'), dataKind: 'readonly', twin: '__net_initdata' },
   // other named sections
   __sched: { section: '.sched.text' },
   noinstr: { section: '.noinstr.text' },

@@ -10,7 +10,7 @@ import { FactsPool } from '../engine/facts-pool';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../engine/kbuild';
 import { fileUri, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
 import type { FileFacts, Finding } from '../engine/types';
-import { resolveInclude, translationUnits, type IncludeResolver, type TranslationUnit } from '../engine/units';
+import { IncludedFactsCache, IncludeResolution, translationUnits, type TranslationUnit } from '../engine/units';
 import type { VmlinuxTable } from '../engine/vmlinux';
 
 interface CachedFacts {
@@ -51,8 +51,10 @@ export class AnalysisService {
   private readonly cache = new Map<string, CachedFacts>();
   private readonly openDocuments = new Map<string, OpenDocument>();
   private readonly lastAnalysis = new Map<string, { inputs: FileFacts[]; result: ModuleAnalysis }>();
-  /** Where each file's includes lead, by the facts object that lists them (new facts, new answers). */
-  private readonly includeTargets = new WeakMap<FileFacts, Map<string, string | undefined>>();
+  /** Facts of included files read from disk by the background index, shared across modules. */
+  private readonly includedOnDisk = new IncludedFactsCache();
+  /** Where includes lead; made anew when files may have appeared or gone. */
+  private includes = new IncludeResolution();
   private options: AnalysisOptions = {};
   private context: AnalysisContext = resolveContext({});
   /** One worker kept for open files, so they never wait behind the background index. */
@@ -74,6 +76,8 @@ export class AnalysisService {
   configure(options: AnalysisOptions): string | undefined {
     this.options = options;
     this.cache.clear();
+    this.includedOnDisk.clear();
+    this.includes = new IncludeResolution();
     this.openDocuments.clear();
     this.lastAnalysis.clear();
     try {
@@ -135,6 +139,12 @@ export class AnalysisService {
     return isFileUri(uri) ? moduleOfFile(fileURLToPath(uri)) : undefined;
   }
 
+  /** Files were created, removed or renamed: includes may lead elsewhere now. */
+  filesMoved(): void {
+    this.includes = new IncludeResolution();
+    this.lastAnalysis.clear();
+  }
+
   setVmlinux(table: VmlinuxTable): void {
     this.vmlinux = table;
     this.lastAnalysis.clear();
@@ -145,30 +155,12 @@ export class AnalysisService {
     return this.cache.get(uri)?.stamp.startsWith('v') ?? false;
   }
 
-  /** resolveInclude, remembered per including file's facts (the file system is asked once per analysis of it). */
-  private resolverFor(factsByPath: Map<string, FileFacts>): IncludeResolver {
-    return (name, from, includeDirs) => {
-      const facts = factsByPath.get(from);
-      const memo = facts && (this.includeTargets.get(facts) ?? new Map<string, string | undefined>());
-      if (facts && memo && !this.includeTargets.has(facts)) this.includeTargets.set(facts, memo);
-      if (memo?.has(name)) return memo.get(name);
-      const target = resolveInclude(name, from, includeDirs);
-      memo?.set(name, target);
-      return target;
-    };
-  }
-
   /** The units of `module`, with facts from `factsOf` (open text or disk) for sources and includes. */
-  private async unitsOf(module: KbuildModule, factsOf: (file: string) => Promise<FileFacts> | undefined): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> {
-    const byPath = new Map<string, FileFacts>();
-    const load = async (file: string): Promise<FileFacts | undefined> => {
-      const facts = await factsOf(file);
-      if (facts) byPath.set(file, facts);
-      return facts;
-    };
+  private async unitsOf(module: KbuildModule, factsOf: (file: string, mentions?: readonly string[]) => Promise<FileFacts> | undefined): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> {
+    const load = async (file: string, mentions?: readonly string[]): Promise<FileFacts | undefined> => factsOf(file, mentions);
     const sources = module.sources.filter((source) => fs.existsSync(source));
-    const sourceFacts = await Promise.all(sources.map(load));
-    return translationUnits({ ...module, sources }, sourceFacts, load, this.resolverFor(byPath));
+    const sourceFacts = await Promise.all(sources.map((source) => load(source)));
+    return translationUnits({ ...module, sources }, sourceFacts, load, this.includes);
   }
 
   private checkOptions(builtin: boolean) {
@@ -187,10 +179,22 @@ export class AnalysisService {
    */
   async analyzeModuleOnDisk(module: KbuildModule): Promise<{ files: FileFacts[]; units: TranslationUnit[]; findings: Finding[] }> {
     const options = { ...this.context.extract, builtin: module.builtin };
-    const { units, files } = await this.unitsOf(module, (file) => {
+    const sources = new Set(module.sources);
+    const { units, files } = await this.unitsOf(module, (file, mentions) => {
       const uri = fileUri(file);
       const open = this.cache.get(uri);
-      return open?.stamp.startsWith('v') ? open.facts : this.background.analyze(uri, file, options);
+      if (open?.stamp.startsWith('v')) return open.facts;
+      if (sources.has(file)) return this.background.analyze(uri, file, options);
+      if (mentions) return this.background.analyze(uri, file, { ...options, included: { mentions } });
+      // Headers many modules include are analysed once per version of the file.
+      let stamp: string;
+      try {
+        const stat = fs.statSync(file);
+        stamp = `${stat.mtimeMs}:${stat.size}`;
+      } catch {
+        return undefined;
+      }
+      return this.includedOnDisk.get(`${module.builtin}:${stamp}:${file}`, () => this.background.analyze(uri, file, { ...options, included: true as const })) as Promise<FileFacts>;
     });
     return { files, units, findings: checkModule(units, this.checkOptions(module.builtin)) };
   }

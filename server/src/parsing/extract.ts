@@ -15,6 +15,12 @@ import type { CutText } from './skeleton';
 export interface ExtractOptions extends AnnotationContext {
   /** Built into vmlinux rather than a loadable module: `__exit_p(x)` is then NULL, not a reference. */
   builtin: boolean;
+  /**
+   * A file a unit includes. It is parsed when it has section annotations, exports or `#define __…`;
+   * one whose only code is inline functions or static data is parsed only when it mentions one of
+   * `mentions` (the module's init/exit symbols), else only its includes are read (facts `deferred`).
+   */
+  included?: true | { mentions: readonly string[] };
 }
 
 /** Nodes whose children are file-scope items too. */
@@ -31,6 +37,14 @@ const INLINE_WORDS = ['inline', '__inline', '__inline__'];
 const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*(?:"([^"\n]+)"|<([^>\n]+)>)/gm;
 
 /** Include names as written: `"x.h"` → `x.h`, `<x.h>` → `<x.h>` (searched in -I directories only). */
+/** `#define __init` with nothing after it: the annotation is emptied where this file is compiled. */
+const EMPTY_DEFINE = /^[ \t]*#[ \t]*define[ \t]+(__[A-Za-z0-9_]+)[ \t]*(?:\/\*.*?\*\/[ \t]*)?(?:\/\/.*)?\r?$/gm;
+
+export function emptiedAnnotations(prepassed: string): string[] {
+  if (!prepassed.includes('define')) return [];
+  return [...new Set([...prepassed.matchAll(EMPTY_DEFINE)].map((m) => m[1]).filter((name) => OBJECT_ANNOTATIONS[name]?.section !== undefined))];
+}
+
 export function includeNames(prepassed: string): string[] {
   if (!prepassed.includes('include')) return [];
   return [...prepassed.matchAll(INCLUDE)].map((m) => m[1] ?? `<${m[2]}>`);
@@ -331,6 +345,11 @@ export function extractFacts(uri: string, source: string, pre: PrepassResult, tr
   extractor.run(tree.rootNode);
   const { references, scans } = extractor.references(pre.text, reuse, keepScans);
   const includes = includeNames(pre.text);
-  const facts: FileFacts = { uri, symbols: extractor.symbols, references, macroUses: extractor.macroUses, ...(includes.length > 0 ? { includes } : {}) };
+  const emptied = emptiedAnnotations(pre.text);
+  const facts: FileFacts = {
+    uri, symbols: extractor.symbols, references, macroUses: extractor.macroUses,
+    ...(includes.length > 0 ? { includes } : {}),
+    ...(emptied.length > 0 ? { emptiedAnnotations: emptied } : {}),
+  };
   return { facts, bodies: extractor.bodies, scans };
 }
