@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runTests } from '@vscode/test-electron';
+import { testKernel } from '../support/kernels';
 
 const repoRoot = path.resolve(__dirname, '../../..'); // out/test/vscode -> repo root
 const extensionPath = path.resolve(process.env.KMOD_EXTENSION_PATH || repoRoot);
@@ -28,6 +29,9 @@ async function main(): Promise<number> {
   const workspace = path.join(runDir, 'workspace');
   fs.cpSync(fixtureWorkspace, workspace, { recursive: true });
   fs.cpSync(path.join(repoRoot, 'examples', 'hello-3'), path.join(workspace, 'hello-3'), { recursive: true }); // the seed itself
+  // The tests assume Debian's 6.1 headers (6.1's modpost wording), whatever else is installed.
+  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'kmod.kernelBuildDir': testKernel('6.1').kdir }, null, 2));
   fs.rmSync(artifactsDir, { recursive: true, force: true }); // no stale screenshots from an earlier run
   fs.mkdirSync(artifactsDir, { recursive: true });
   const vscodeExecutablePath = process.env.KMOD_VSCODE_EXECUTABLE || offlineLauncher;

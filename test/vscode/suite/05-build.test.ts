@@ -58,6 +58,7 @@ describe(`Build module (${BUILD_COMMAND})`, function () {
   it('refuses politely when kmod.kernelBuildDir does not exist', async () => {
     const missingDir = path.join(os.tmpdir(), `kmod-no-such-kernel-build-dir-${process.pid}`);
     const config = vscode.workspace.getConfiguration('kmod');
+    const pinned = config.inspect<string>('kernelBuildDir')?.workspaceValue;
     await config.update('kernelBuildDir', missingDir, vscode.ConfigurationTarget.Workspace);
     const tasks = watchTasks();
     try {
@@ -72,7 +73,7 @@ describe(`Build module (${BUILD_COMMAND})`, function () {
       assert.deepStrictEqual(tasks.started, [], 'no build task should start');
     } finally {
       tasks.dispose();
-      await config.update('kernelBuildDir', undefined, vscode.ConfigurationTarget.Workspace);
+      await config.update('kernelBuildDir', pinned, vscode.ConfigurationTarget.Workspace);
       await vscode.commands.executeCommand('notifications.clearAll');
     }
   });
