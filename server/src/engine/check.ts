@@ -208,11 +208,12 @@ export function checkModule(units: readonly TranslationUnit[], options: CheckOpt
           const words = { from: ref.from, fromSection: source.section, fromKind: source.kind, to: target.name, toSection: target.section, toKind: target.kind };
           const inlined = via ? ` ${ref.from} is static inline: gcc copies it into its callers, such as ${via}, where modpost sees the reference.` : '';
           if (verdict.mismatch && !verdict.whitelistedBy) {
-            const printedFrom = via ?? symbols.modpostName(profile, ref.from);
-            const printed = modpostLine(symbols.modpostName(profile, printedFrom), source.section, target.name, target.section);
+            // modpost names the function the reference ends up in: the caller of a static inline.
+            const printedFrom = symbols.modpostName(profile, via ?? ref.from);
+            const printed = modpostLine(printedFrom, source.section, target.name, target.section);
             report({
               uri: file.uri, range: referenceRange(ref), severity: 'warning', code: 'section-mismatch',
-              message: `${mismatchMessage(words)}${inlined} modpost reports this as ${symbols.modpostName(profile, printedFrom)} -> ${target.name}.`,
+              message: `${mismatchMessage(words)}${inlined} modpost reports this as ${printedFrom} -> ${target.name}.`,
               from: { symbol: ref.from, section: source.section }, to: { symbol: target.name, section: target.section },
               related: related(target, `${target.name} is defined here in ${target.section}`), modpost: printed,
             });
