@@ -13,7 +13,8 @@
 set -euo pipefail
 
 TRIXIE_ROOT=${KMOD_TRIXIE_ROOT:-/var/lib/kmod-tools/trixie}
-TRIXIE_HEADERS=linux-headers-7.3.4+deb13-amd64
+# The newest 7.3.x headers package trixie-backports has (7.3.4+deb13 when this was written).
+TRIXIE_HEADERS_PATTERN='^linux-headers-7\.3\.[0-9]+\+deb[0-9]+-amd64$'
 APT_GET=(apt-get -o DPkg::Lock::Timeout=600)
 
 packages_for() {
@@ -55,10 +56,10 @@ Install them with: sudo apt-get install --no-install-recommends ${missing[*]}"
 
 # A minimal trixie root holding gcc-14, make and the 7.3 headers; builds run in it with chroot.
 install_trixie_root() {
-  if [ -x "$TRIXIE_ROOT/usr/bin/make" ] && [ -d "$TRIXIE_ROOT/usr/src/$TRIXIE_HEADERS" ]; then return 0; fi
+  if [ -x "$TRIXIE_ROOT/usr/bin/make" ] && ls -d "$TRIXIE_ROOT"/usr/src/linux-headers-7.3.*-amd64 >/dev/null 2>&1; then return 0; fi
   need_root "The 7.3 kernel headers live in a trixie chroot at $TRIXIE_ROOT, which needs root to create.
 Run: sudo bash scripts/setup-system.sh kbuild-7.3"
-  echo "Creating a trixie chroot at $TRIXIE_ROOT with $TRIXIE_HEADERS (about 1.5 min, 300 MB)"
+  echo "Creating a trixie chroot at $TRIXIE_ROOT with trixie-backports' 7.3 headers and gcc-14 (about 1.5 min, 300 MB)"
   mkdir -p "$(dirname "$TRIXIE_ROOT")"
   if [ ! -x "$TRIXIE_ROOT/usr/bin/apt-get" ]; then
     rm -rf "$TRIXIE_ROOT.partial"
@@ -83,11 +84,21 @@ Suites: trixie-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
-  if ! { chroot "$TRIXIE_ROOT" "${APT_GET[@]}" update -qq &&
-         DEBIAN_FRONTEND=noninteractive chroot "$TRIXIE_ROOT" "${APT_GET[@]}" install -y -qq --no-install-recommends \
-           -t trixie-backports gcc-14 make "$TRIXIE_HEADERS"; } >/tmp/kmod-trixie-apt.log 2>&1; then
+  if ! chroot "$TRIXIE_ROOT" "${APT_GET[@]}" update -qq >/tmp/kmod-trixie-apt.log 2>&1; then
     tail -20 /tmp/kmod-trixie-apt.log >&2
-    echo "Could not install $TRIXIE_HEADERS, gcc-14 and make in $TRIXIE_ROOT (see /tmp/kmod-trixie-apt.log)" >&2
+    echo "apt-get update failed in $TRIXIE_ROOT (see /tmp/kmod-trixie-apt.log)" >&2
+    exit 1
+  fi
+  local headers
+  headers=$(chroot "$TRIXIE_ROOT" apt-cache search --names-only "$TRIXIE_HEADERS_PATTERN" | cut -d' ' -f1 | sort -V | tail -1)
+  if [ -z "$headers" ]; then
+    echo "trixie-backports has no linux-headers-7.3.*-amd64 package any more: the 7.3 ground truth needs one" >&2
+    exit 1
+  fi
+  if ! DEBIAN_FRONTEND=noninteractive chroot "$TRIXIE_ROOT" "${APT_GET[@]}" install -y -qq --no-install-recommends \
+         -t trixie-backports gcc-14 make "$headers" >>/tmp/kmod-trixie-apt.log 2>&1; then
+    tail -20 /tmp/kmod-trixie-apt.log >&2
+    echo "Could not install $headers, gcc-14 and make in $TRIXIE_ROOT (see /tmp/kmod-trixie-apt.log)" >&2
     exit 1
   fi
   chroot "$TRIXIE_ROOT" apt-get clean

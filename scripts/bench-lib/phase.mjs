@@ -100,7 +100,9 @@ async function index1t() {
   const { checkModule } = outModule('engine/check');
   const { resolveContext, fileUri } = outModule('engine/project');
   const { VmlinuxTable } = outModule('engine/vmlinux');
-  const { translationUnits } = outModule('engine/units');
+  const { translationUnits, IncludeResolution } = outModule('engine/units');
+  const includedFacts = new Map();
+  const resolution = new IncludeResolution();
   const parts = { prepass: { ms: 0 }, skeleton: { ms: 0 }, parse: { ms: 0 }, extract: { ms: 0 }, check: { ms: 0 } };
   // analyze-file.js calls the exports through their module objects, so wrapping them times the real
   // code paths with two clock reads per call.
@@ -168,13 +170,22 @@ async function index1t() {
       }
       files++;
     }
-    // The module files the sources include join their units, as in analyzePaths.
-    const { units } = await translationUnits({ ...module, sources: analysed }, facts, async (file) => {
+    // The module files the sources include join their units, as in analyzePaths (headers shared
+    // by modules analysed once, deferred ones again with the module's init/exit names).
+    const { units } = await translationUnits({ ...module, sources: analysed }, facts, async (file, mentions) => {
+      const key = `${module.builtin}:${file}`;
+      if (!mentions && includedFacts.has(key)) return includedFacts.get(key);
       const t3 = now();
-      const result = analyzeFile(parser, fileUri(file), fs.readFileSync(file, 'utf8'), { ...context.extract, builtin: module.builtin });
+      let result;
+      try {
+        result = analyzeFile(parser, fileUri(file), fs.readFileSync(file, 'utf8'), { ...context.extract, builtin: module.builtin, included: mentions ? { mentions } : true });
+      } catch {
+        return undefined;
+      }
       perFileMs[file] = (perFileMs[file] ?? 0) + now() - t3;
+      if (!mentions) includedFacts.set(key, result);
       return result;
-    });
+    }, resolution);
     const t2 = now();
     const findings = checkModule(units, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() });
     vmlinux.add(module, units);
@@ -185,8 +196,8 @@ async function index1t() {
   if (moduleIndex >= plan.modules.length) {
     for (const module of vmlinux.modulesToRecheck()) {
       const sources = module.sources.filter((source) => !job.crashedFiles?.includes(source));
-      const analyse = (source) => analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...context.extract, builtin: true });
-      const { units } = await translationUnits({ ...module, sources }, sources.map(analyse), async (file) => analyse(file));
+      const analyse = (source, included) => analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...context.extract, builtin: true, ...(included ? { included } : {}) });
+      const { units } = await translationUnits({ ...module, sources }, sources.map((source) => analyse(source)), async (file, mentions) => analyse(file, mentions ? { mentions } : true), resolution);
       const t3 = now();
       const findings = checkModule(units, { profile: context.profile, builtin: true, disabledCodes: new Set(), vmlinux });
       parts.check.ms += now() - t3;

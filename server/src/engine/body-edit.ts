@@ -8,15 +8,13 @@
 import type { ExtractOptions } from '../parsing/extract';
 import { LineIndex, positionOf } from '../parsing/lineIndex';
 import { prepass } from '../parsing/prepass';
-import { scanBody, type BodyRange, type FoundReference } from '../parsing/references';
+import { scanBody, type BodyRange, type FoundLocal, type FoundReference } from '../parsing/references';
 import { isOneBody } from '../parsing/skeleton';
 import { changedSpan, checkInput } from './analyze-file';
 import type { FileFacts, Position, Range, Reference } from './types';
 
 /** Larger bodies are generated tables: redo them on a worker, off the server's thread. */
 const MAX_BODY_REDONE_HERE = 1024 * 1024;
-
-const STATIC_WORD = /\bstatic\b/;
 
 /** An analysed text with what a body-local edit needs. */
 export interface EditableFacts {
@@ -77,8 +75,8 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   // An initializer's annotations (found anywhere in its declaration) decide its section.
   const from = previous.facts.symbols[body.fromIndex];
   if (from?.kind !== 'function' && (pre.macros.length > 0 || prepass(previous.text.slice(body.start, body.end)).macros.length > 0)) return undefined;
-  // Static locals are symbols of their own, made by the full analysis.
-  if (STATIC_WORD.test(newBody) || STATIC_WORD.test(previous.text.slice(body.start, body.end))) return undefined;
+  // Static locals with an initializer are symbols of their own, made by the full analysis.
+  if (previous.facts.symbols.some((symbol) => symbol.localTo === body.fromIndex)) return undefined;
 
   const bodyStart = positionOf(text, body.start);
   const local = new LineIndex(newBody);
@@ -87,7 +85,9 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
     return p.line === 0 ? { line: bodyStart.line, character: bodyStart.character + p.character } : { line: bodyStart.line + p.line, character: p.character };
   };
   const found: FoundReference[] = [];
-  scanBody(pre.text, { ...body, start: 0, end: newBody.length }, options.builtin, found);
+  const locals: FoundLocal[] = [];
+  scanBody(pre.text, { ...body, start: 0, end: newBody.length }, options.builtin, found, from.kind === 'function' ? locals : undefined);
+  if (locals.length > 0) return undefined;
   const rescanned: Reference[] = found.map((ref) => ({ name: ref.name, ...at(ref.start), from: from.name, fromIndex: body.fromIndex }));
 
   const bodyEnd = positionOf(previous.text, body.end);

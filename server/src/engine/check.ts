@@ -6,7 +6,7 @@ import { OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import { annotationFor, mismatchMessage, sectionClass } from '../knowledge/finding-text';
 import { moduleMacro } from '../knowledge/module-macros';
 import { exportProblem, isPossibleBadTarget, judgeReference, type RuleProfile } from '../knowledge/modpost-rules';
-import { referenceRange, type FileFacts, type Finding, type MacroUse, type Range, type SymbolDef, type SymbolKind } from './types';
+import { referenceRange, type FileFacts, type Finding, type MacroUse, type Range, type Reference, type SymbolDef, type SymbolKind } from './types';
 import type { TranslationUnit } from './units';
 
 export interface CheckOptions {
@@ -38,12 +38,49 @@ export interface ResolvedSymbol {
 /** 1 for init/exit sections, whose memory goes away; 0 for permanent ones. */
 export const isTransient = (section: string): number => (/^\.(init|exit|meminit|memexit)\./.test(section) ? 1 : 0);
 
+/** What one file contributes to name lookup; files are immutable, so it is worked out once per file. */
+interface FileIndex {
+  /** Definitions at file scope (static locals are not visible by name). */
+  definitions: SymbolDef[];
+  /** Declarations with annotations (prototypes, externs): their sections carry over to definitions. */
+  prototypes: SymbolDef[];
+}
+
+const fileIndexes = new WeakMap<FileFacts, FileIndex>();
+
+function indexOf(file: FileFacts): FileIndex {
+  let index = fileIndexes.get(file);
+  if (!index) {
+    index = { definitions: [], prototypes: [] };
+    for (const def of file.symbols) {
+      if (def.localTo !== undefined) continue;
+      if (def.isDefinition) index.definitions.push(def);
+      else if (def.annotations.length > 0) index.prototypes.push(def);
+    }
+    fileIndexes.set(file, index);
+  }
+  return index;
+}
+
+/** How a unit changes its files' definitions: prototypes of its headers, annotations it empties. */
+interface UnitContext {
+  unit: TranslationUnit;
+  prototypes: ReadonlyMap<string, SymbolDef>;
+  emptied: ReadonlySet<string>;
+}
+
+const NO_PROTOTYPES: ReadonlyMap<string, SymbolDef> = new Map();
+const NOTHING_EMPTIED: ReadonlySet<string> = new Set();
+
 /**
  * Name lookup with C linkage: a unit's own definitions first (its source and the module files it
  * includes), then other units' non-static ones. A definition with no annotation of its own takes
- * the section of an annotated prototype earlier in its unit (gcc merges the declarations).
+ * the section of an annotated prototype earlier in its unit (gcc merges the declarations). Each
+ * distinct file is read once; a unit's own table is built when a lookup first needs it (a header
+ * in fifty units is not walked fifty times).
  */
 export class ModuleSymbols {
+  private readonly contexts = new Map<string, UnitContext>();
   private readonly perUnit = new Map<string, Map<string, ResolvedSymbol>>();
   private readonly global = new Map<string, ResolvedSymbol>();
   /** The first unit each file belongs to (lookups by a file's URI, for hovers and definitions). */
@@ -64,46 +101,71 @@ export class ModuleSymbols {
     const suspect = (name: string, section: string): void => {
       if (profile && (isPossibleBadTarget(profile, section) || sectionClass(section) === 'init')) suspects?.add(name);
     };
+    const firstContext = new Map<FileFacts, UnitContext>();
     for (const unit of units) {
-      const own = new Map<string, ResolvedSymbol>();
       // Headers come before the code that includes them: their prototypes apply to the whole unit.
-      const prototypes = new Map<string, SymbolDef>();
+      let prototypes = NO_PROTOTYPES, emptied = NOTHING_EMPTIED;
       if (unit.files.length > 1) {
-        for (const file of unit.files) {
-          for (const def of file.symbols) if (!def.isDefinition && def.annotations.length > 0 && !prototypes.has(def.name)) prototypes.set(def.name, def);
-        }
+        const map = new Map<string, SymbolDef>();
+        for (const file of unit.files) for (const def of indexOf(file).prototypes) if (!map.has(def.name)) map.set(def.name, def);
+        prototypes = map;
       }
-      const emptied = new Set(unit.files.flatMap((file) => file.emptiedAnnotations ?? []));
+      if (unit.files.some((file) => file.emptiedAnnotations)) emptied = new Set(unit.files.flatMap((file) => file.emptiedAnnotations ?? []));
+      const context = { unit, prototypes, emptied };
+      this.contexts.set(unit.uri, context);
       for (const file of unit.files) {
         if (!this.unitOfFile.has(file.uri)) this.unitOfFile.set(file.uri, unit.uri);
-        for (const original of file.symbols) {
-          if (original.localTo !== undefined || !original.isDefinition) continue;
-          const def = this.adjusted(original, prototypes.get(original.name), emptied);
-          const resolved: ResolvedSymbol = { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def };
-          // A name defined twice (alternative #if branches) resolves to its permanent variant, so
-          // only a reference that is wrong in every configuration is reported.
-          suspect(def.name, def.section);
-          const previous = own.get(def.name);
-          if (previous && (previous.def === original || isTransient(previous.section) <= isTransient(def.section))) continue;
-          own.set(def.name, resolved);
-          const global = this.global.get(def.name);
-          if (!def.isStatic && (!global || isTransient(global.section) > isTransient(def.section))) this.global.set(def.name, resolved);
-        }
-        for (const use of file.macroUses) {
-          const macro = moduleMacro(use.macro);
-          if (macro?.role === 'module-init') this.initFunctions.add(use.argument);
-          if (macro?.role === 'module-exit') this.exitFunctions.add(use.argument);
-          for (const generated of macro?.generates?.(use.argument) ?? []) {
-            if (own.has(generated.name)) continue;
-            suspect(generated.name, generated.section);
-            own.set(generated.name, { name: generated.name, kind: 'function', section: generated.section, uri: file.uri, nameRange: use.argumentRange, generatedBy: use });
-            if (generated.section === '.init.text') this.initFunctions.add(generated.name);
-            if (generated.section === '.exit.text') this.exitFunctions.add(generated.name);
-          }
+        if (!firstContext.has(file)) firstContext.set(file, context);
+      }
+    }
+    // Each distinct file once, as the first unit that includes it compiles it.
+    for (const [file, context] of firstContext) {
+      for (const original of indexOf(file).definitions) {
+        const def = this.adjusted(original, context.prototypes.get(original.name), context.emptied);
+        suspect(def.name, def.section);
+        const global = this.global.get(def.name);
+        if (!def.isStatic && (!global || isTransient(global.section) > isTransient(def.section))) {
+          this.global.set(def.name, { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def });
         }
       }
-      this.perUnit.set(unit.uri, own);
+      for (const use of file.macroUses) {
+        const macro = moduleMacro(use.macro);
+        if (macro?.role === 'module-init') this.initFunctions.add(use.argument);
+        if (macro?.role === 'module-exit') this.exitFunctions.add(use.argument);
+        for (const generated of macro?.generates?.(use.argument) ?? []) {
+          suspect(generated.name, generated.section);
+          if (generated.section === '.init.text') this.initFunctions.add(generated.name);
+          if (generated.section === '.exit.text') this.exitFunctions.add(generated.name);
+        }
+      }
     }
+  }
+
+  /** The unit's own names: definitions of its files and what their macros generate. */
+  private unitTable(unitUri: string): Map<string, ResolvedSymbol> | undefined {
+    const known = this.perUnit.get(unitUri);
+    if (known) return known;
+    const context = this.contexts.get(unitUri);
+    if (!context) return undefined;
+    const own = new Map<string, ResolvedSymbol>();
+    for (const file of context.unit.files) {
+      for (const original of indexOf(file).definitions) {
+        const def = this.adjusted(original, context.prototypes.get(original.name), context.emptied);
+        // A name defined twice (alternative #if branches) resolves to its permanent variant, so
+        // only a reference that is wrong in every configuration is reported.
+        const previous = own.get(def.name);
+        if (previous && (previous.def === def || isTransient(previous.section) <= isTransient(def.section))) continue;
+        own.set(def.name, { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def });
+      }
+      for (const use of file.macroUses) {
+        for (const generated of moduleMacro(use.macro)?.generates?.(use.argument) ?? []) {
+          if (own.has(generated.name)) continue;
+          own.set(generated.name, { name: generated.name, kind: 'function', section: generated.section, uri: file.uri, nameRange: use.argumentRange, generatedBy: use });
+        }
+      }
+    }
+    this.perUnit.set(unitUri, own);
+    return own;
   }
 
   /**
@@ -142,7 +204,7 @@ export class ModuleSymbols {
 
   /** What `name` means in the unit `unitUri` (a source's URI). */
   resolveInUnit(unitUri: string, name: string, fromUri = unitUri): ResolvedSymbol | undefined {
-    return this.perUnit.get(unitUri)?.get(name) ?? this.global.get(name) ?? this.outside?.resolve(name, fromUri);
+    return this.unitTable(unitUri)?.get(name) ?? this.global.get(name) ?? this.outside?.resolve(name, fromUri);
   }
 
   /** What `name` means in the file `uri` (in the first unit that contains it). */
@@ -183,9 +245,17 @@ export function checkModule(units: readonly TranslationUnit[], options: CheckOpt
   const related = (target: ResolvedSymbol, what: string) => [{ uri: target.uri, range: target.nameRange, message: what }];
   let inlineCallers: InlineCallers | undefined;
 
+  // A header is in many units: find the references worth judging in each file once.
+  const judged = new Map<FileFacts, Reference[]>();
+  const worthJudging = (file: FileFacts): Reference[] => {
+    let refs = judged.get(file);
+    if (!refs) judged.set(file, (refs = file.references.filter((ref) => symbols.mayMatter(ref.name))));
+    return refs;
+  };
+
   for (const unit of units) {
     for (const file of unit.files) {
-      for (const ref of file.references) {
+      for (const ref of unit.files.length > 1 ? worthJudging(file) : file.references) {
         if (!symbols.mayMatter(ref.name)) continue;
         const target = symbols.resolveInUnit(unit.uri, ref.name, file.uri);
         const written = file.symbols[ref.fromIndex];

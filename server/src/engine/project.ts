@@ -188,16 +188,16 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
   try {
     // Enough modules in flight to keep every worker busy, few enough to bound memory (each holds
     // its units: sources and headers; 16 keep two workers as busy as 64 did, with 180 MB less).
-    for (const batch of batches) {
+    const inLanes = async (batch: readonly KbuildModule[], run: (module: KbuildModule) => Promise<void>): Promise<void> => {
       let next = 0;
-      const lanes = Array.from({ length: Math.min(batch.length, 16) }, async () => {
-        while (next < batch.length) await checkOne(batch[next++]);
-      });
-      await Promise.all(lanes);
-    }
+      await Promise.all(Array.from({ length: Math.min(batch.length, 16) }, async () => {
+        while (next < batch.length) await run(batch[next++]);
+      }));
+    };
+    for (const batch of batches) await inLanes(batch, checkOne);
     // Built-in objects that use another built-in object's init/exit symbols: check them again
     // with vmlinux's table, as modpost does on vmlinux.o.
-    for (const module of vmlinux.modulesToRecheck()) check(module, (await unitsOf(module, false)).units, vmlinux);
+    await inLanes(vmlinux.modulesToRecheck(), async (module) => check(module, (await unitsOf(module, false)).units, vmlinux));
     const findings = dedupe([...findingsOf.values()].flat());
     findings.sort((a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
     return {

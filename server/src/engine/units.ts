@@ -64,7 +64,7 @@ export function resolveInclude(name: string, from: string, includeDirs: readonly
  */
 export class IncludeResolution {
   private readonly answers = new Map<string, string | undefined>();
-  private readonly perFile = new WeakMap<FileFacts, { dirs: readonly string[]; targets: (string | undefined)[] }>();
+  private readonly perFile = new WeakMap<FileFacts, { dirs: readonly string[]; targets: string[] }>();
 
   resolve(name: string, from: string, includeDirs: readonly string[]): string | undefined {
     // <linux/…> and friends with no -I directory of the module's are the kernel's.
@@ -76,11 +76,15 @@ export class IncludeResolution {
     return target;
   }
 
-  /** Where each include of `facts` (the file at `file`) leads, parallel to facts.includes. */
-  targets(facts: FileFacts, file: string, includeDirs: readonly string[]): (string | undefined)[] {
+  /** The module files the includes of `facts` (the file at `file`) lead to, in order; kernel headers left out. */
+  targets(facts: FileFacts, file: string, includeDirs: readonly string[], root: string | undefined): string[] {
     const known = this.perFile.get(facts);
     if (known && known.dirs === includeDirs) return known.targets;
-    const targets = (facts.includes ?? []).map((name) => this.resolve(name, file, includeDirs));
+    const targets: string[] = [];
+    for (const name of facts.includes ?? []) {
+      const target = this.resolve(name, file, includeDirs);
+      if (target && !isKernelHeader(target, root)) targets.push(target);
+    }
     this.perFile.set(facts, { dirs: includeDirs, targets });
     return targets;
   }
@@ -117,7 +121,7 @@ export async function translationUnits(module: KbuildModule, sources: readonly (
     // Depth-first in include order, as the preprocessor reads them.
     const visit = async (facts: FileFacts, file: string): Promise<void> => {
       if (!facts.includes) return;
-      const targets = resolution.targets(facts, file, includeDirs).filter((target): target is string => !!target && !isKernelHeader(target, root));
+      const targets = resolution.targets(facts, file, includeDirs, root);
       const pending = targets.map((target) => (seen.has(target) ? undefined : load(target)));
       for (let j = 0; j < targets.length; j++) {
         const target = targets[j];
