@@ -40,8 +40,8 @@ options:
   --lsp-file FILE     file for the edit/hover latencies (default drivers/scsi/lpfc/lpfc_sli.c of the tree)
   --edits N           number of timed edits (default 40)
   --hovers N          number of timed hovers (default 40)
-  --kdir DIR          kernel build dir the server uses for header hovers (default: /lib/modules/$(uname -r)/build,
-                      else /usr/src/linux-headers-*-amd64)
+  --kdir DIR          kernel build dir the server uses for header hovers (default: Debian's 6.1 headers,
+                      /usr/src/linux-headers-6.1.*-amd64, matching the corpus)
   --warmup N          untimed warm-up runs of one file per process/worker before timing (default 3;
                       0 = include the WASM cold start in every phase)
   --skip LIST         comma-separated phases to leave out: ${PHASES.join(', ')}
@@ -151,10 +151,9 @@ function commitOf() {
   return result.status === 0 ? result.stdout.trim() : null;
 }
 
+/** Debian's 6.1 headers, matching the 6.1 corpus (whatever newer headers are installed); else none. */
 function defaultKdir() {
-  const running = `/lib/modules/${os.release()}/build`;
-  if (fs.existsSync(path.join(running, 'Makefile'))) return running;
-  const debian = fs.existsSync('/usr/src') ? fs.readdirSync('/usr/src').filter((name) => /^linux-headers-.*-amd64$/.test(name)).sort() : [];
+  const debian = fs.existsSync('/usr/src') ? fs.readdirSync('/usr/src').filter((name) => /^linux-headers-6\.1\.\d+-\d+-amd64$/.test(name)).sort() : [];
   return debian.length ? path.join('/usr/src', debian[debian.length - 1]) : undefined;
 }
 

@@ -100,8 +100,8 @@ async function index1t() {
   const { checkModule } = outModule('engine/check');
   const { resolveContext, fileUri } = outModule('engine/project');
   const { VmlinuxTable } = outModule('engine/vmlinux');
-  const { translationUnits, IncludeResolution } = outModule('engine/units');
-  const includedFacts = new Map();
+  const { translationUnits, IncludeResolution, IncludedFactsCache } = outModule('engine/units');
+  const includedFacts = new IncludedFactsCache();
   const resolution = new IncludeResolution();
   const parts = { prepass: { ms: 0 }, skeleton: { ms: 0 }, parse: { ms: 0 }, extract: { ms: 0 }, check: { ms: 0 } };
   // analyze-file.js calls the exports through their module objects, so wrapping them times the real
@@ -173,18 +173,18 @@ async function index1t() {
     // The module files the sources include join their units, as in analyzePaths (headers shared
     // by modules analysed once, deferred ones again with the module's init/exit names).
     const { units } = await translationUnits({ ...module, sources: analysed }, facts, async (file, mentions) => {
-      const key = `${module.builtin}:${file}`;
-      if (!mentions && includedFacts.has(key)) return includedFacts.get(key);
-      const t3 = now();
-      let result;
-      try {
-        result = analyzeFile(parser, fileUri(file), fs.readFileSync(file, 'utf8'), { ...context.extract, builtin: module.builtin, included: mentions ? { mentions } : true });
-      } catch {
-        return undefined;
-      }
-      perFileMs[file] = (perFileMs[file] ?? 0) + now() - t3;
-      if (!mentions) includedFacts.set(key, result);
-      return result;
+      const analyse = async () => {
+        const t3 = now();
+        let result;
+        try {
+          result = analyzeFile(parser, fileUri(file), fs.readFileSync(file, 'utf8'), { ...context.extract, builtin: module.builtin, included: mentions ? { mentions } : true });
+        } catch {
+          return undefined;
+        }
+        perFileMs[file] = (perFileMs[file] ?? 0) + now() - t3;
+        return result;
+      };
+      return mentions ? analyse() : includedFacts.get(`${module.builtin}:${file}`, analyse);
     }, resolution);
     const t2 = now();
     const findings = checkModule(units, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() });

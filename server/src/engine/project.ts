@@ -181,7 +181,7 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
     check(module, units);
     vmlinux.add(module, units);
     if (options.keepFacts !== false) kept.push(...files);
-    options.onProgress?.(files.length);
+    options.onProgress?.(units.length);
   };
   const { batches, includedUnlisted } = unitOrder(modules);
   includedUnlisted.forEach((uri) => included.add(uri));

@@ -49,7 +49,8 @@ function isRegularFile(file: string): boolean {
 export function resolveInclude(name: string, from: string, includeDirs: readonly string[]): string | undefined {
   const angle = name.startsWith('<');
   const bare = angle ? name.slice(1, -1) : name;
-  if (path.isAbsolute(bare)) return isRegularFile(bare) ? bare : undefined;
+  // An absolute path is nobody's module header (and a workspace must not make us read /etc).
+  if (path.isAbsolute(bare)) return undefined;
   if (angle && includeDirs.length === 0) return undefined;
   for (const dir of angle ? includeDirs : [path.dirname(from), ...includeDirs]) {
     const candidate = path.resolve(dir, bare);

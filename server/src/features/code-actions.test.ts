@@ -77,4 +77,11 @@ describe('quick fixes over LSP', function () {
     const symbols = await session.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }) as { name: string; detail: string }[];
     assert.deepEqual(symbols.map((s) => `${s.name} ${s.detail}`), ['data .init.data (__initdata)', 'm_init .init.text (__init)']);
   });
+
+  it('lists static locals under their function, with their own section', async () => {
+    const uri = 'file:///nonexistent/fixes/outline-locals.c';
+    await session.open(uri, 'static int __init m_init(void)\n{\n\tstatic int (*hook)(void) = m_init;\n\treturn hook != 0;\n}\n');
+    const symbols = await session.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }) as { name: string; detail: string; children?: { name: string; detail: string }[] }[];
+    assert.deepEqual(symbols.map((s) => [s.name, (s.children ?? []).map((c) => `${c.name} ${c.detail}`)]), [['m_init', ['hook .data']]]);
+  });
 });
