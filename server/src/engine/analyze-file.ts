@@ -101,11 +101,16 @@ export function checkInput(uri: string, text: string): FileFacts | undefined {
   return undefined;
 }
 
+/** Section annotations, as words (`\b__init\b` does not match `__initdata`; each is listed). */
+const ANNOTATION_WORDS = '__(?:init|exit|ref|meminit|memexit|net_init|net_exit|initdata|initconst|exitdata|refdata|refconst|read_mostly|ro_after_init|section|sched|cpuidle|kprobes|head)';
+
 /**
  * What makes an included file matter to its unit by itself: section annotations and attributes,
- * redefined `__…` macros, exports. Register and constant headers (megabytes of #defines) have none.
+ * an annotation `#define`d anew, exports, module_init/exit. Register and constant headers
+ * (megabytes of #defines) and include guards (`#define __FOO_H`) are not it.
  */
-const SHAPES_SECTIONS = /#[ \t]*define[ \t]+__|\b__(?:init|exit|ref|meminit|memexit|net_init|net_exit|initdata|initconst|exitdata|refdata|refconst|read_mostly|ro_after_init|section|sched|cpuidle|kprobes|head)\b|\bsection\s*\(|\bEXPORT_SYMBOL|\bmodule_(?:init|exit)\b/;
+const SHAPES_SECTIONS = new RegExp(`\\b${ANNOTATION_WORDS}\\b|\\bsection\\s*\\(|\\bEXPORT_SYMBOL|\\bmodule_(?:init|exit)\\b`);
+
 /** Code that matters only if it names one of the module's init/exit symbols. */
 const HAS_BODIES = /\binline\b|\bstatic\b|__always_inline/;
 

@@ -183,8 +183,7 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
     if (options.keepFacts !== false) kept.push(...files);
     options.onProgress?.(units.length);
   };
-  const { batches, includedUnlisted } = unitOrder(modules);
-  includedUnlisted.forEach((uri) => included.add(uri));
+  const { listed, unlisted, includedUnlisted } = unitOrder(modules);
   try {
     // Enough modules in flight to keep every worker busy, few enough to bound memory (each holds
     // its units: sources and headers; 16 keep two workers as busy as 64 did, with 180 MB less).
@@ -194,7 +193,9 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
         while (next < batch.length) await run(batch[next++]);
       }));
     };
-    for (const batch of batches) await inLanes(batch, checkOne);
+    await inLanes(listed, checkOne);
+    (await includedUnlisted).forEach((uri) => included.add(uri));
+    await inLanes(unlisted, checkOne);
     // Built-in objects that use another built-in object's init/exit symbols: check them again
     // with vmlinux's table, as modpost does on vmlinux.o.
     await inLanes(vmlinux.modulesToRecheck(), async (module) => check(module, (await unitsOf(module, false)).units, vmlinux));

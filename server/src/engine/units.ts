@@ -183,29 +183,40 @@ export function includedUris(units: readonly TranslationUnit[]): Set<string> {
 
 /**
  * The order to check modules in so that a .c file no Kbuild lists, but another file includes, is
- * checked only inside its includer's unit: Kbuild's modules first, then the unlisted files. The
- * unlisted files that other unlisted files include (found in their text) are known up front;
- * callers add the files each checked unit includes as they go, and skip unlisted ones in that set.
+ * checked only inside its includer's unit: Kbuild's modules first, then the unlisted files.
+ * `includedUnlisted` finds the unlisted files that other unlisted files include, from their text:
+ * read off the main thread, a few at a time, while the listed modules are checked. Callers add the
+ * files each checked unit includes as they go, and skip unlisted ones in that set.
  */
-export function unitOrder(modules: readonly KbuildModule[]): { batches: KbuildModule[][]; includedUnlisted: Set<string> } {
+export function unitOrder(modules: readonly KbuildModule[]): { listed: KbuildModule[]; unlisted: KbuildModule[]; includedUnlisted: Promise<Set<string>> } {
   const listed = modules.filter((module) => module.declaredIn);
   const unlisted = modules.filter((module) => !module.declaredIn);
-  const includedUnlisted = new Set<string>();
-  for (const module of unlisted) {
-    const file = module.sources[0];
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      continue;
+  return { listed, unlisted, includedUnlisted: includedByText(unlisted.map((module) => module.sources[0])) };
+}
+
+const INCLUDED_C = Buffer.from('.c"');
+
+async function includedByText(files: readonly string[]): Promise<Set<string>> {
+  const included = new Set<string>();
+  let next = 0;
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (next < files.length) {
+      const file = files[next++];
+      let bytes: Buffer;
+      try {
+        bytes = await fs.promises.readFile(file);
+      } catch {
+        continue;
+      }
+      // Most files include no .c file: a byte search, no decoding.
+      if (bytes.indexOf(INCLUDED_C) < 0) continue;
+      for (const match of bytes.toString('utf8').matchAll(/^[ \t]*#[ \t]*include[ \t]*"([^"\n]+\.c)"/gm)) {
+        const target = resolveInclude(match[1], file, []);
+        if (target && target !== file) included.add(pathToFileURL(target).href);
+      }
     }
-    if (!text.includes('.c"')) continue;
-    for (const match of text.matchAll(/^[ \t]*#[ \t]*include[ \t]*"([^"\n]+\.c)"/gm)) {
-      const target = resolveInclude(match[1], file, []);
-      if (target && target !== file) includedUnlisted.add(pathToFileURL(target).href);
-    }
-  }
-  return { batches: [listed, unlisted], includedUnlisted };
+  }));
+  return included;
 }
 
 /**

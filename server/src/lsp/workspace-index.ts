@@ -55,9 +55,8 @@ export class WorkspaceIndex {
       files = files.slice(0, settings.maxFiles);
     }
     const modules = groupIntoModules(files);
-    const { batches, includedUnlisted } = unitOrder(modules);
+    const { listed, unlisted, includedUnlisted } = unitOrder(modules);
     this.included.clear();
-    includedUnlisted.forEach((uri) => this.included.add(uri));
     const vmlinux = new VmlinuxTable();
     const progress = await this.connection.window.createWorkDoneProgress();
     progress.begin('Kernel Module Tools: indexing', 0, `${files.length} C files`, true);
@@ -74,7 +73,8 @@ export class WorkspaceIndex {
       reportedAt = Date.now();
       progress.report(percent, `${done}/${files.length} files`);
     };
-    for (const batch of batches) {
+    for (const batch of [listed, unlisted]) {
+      if (batch === unlisted) (await includedUnlisted).forEach((uri) => this.included.add(uri));
       let next = 0;
       // Enough modules in flight to keep every background worker busy.
       const lanes = Array.from({ length: Math.min(batch.length, 16) }, async () => {
