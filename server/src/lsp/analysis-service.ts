@@ -135,10 +135,6 @@ export class AnalysisService {
     this.interactive.forget(uri);
   }
 
-  moduleOf(uri: string): KbuildModule | undefined {
-    return isFileUri(uri) ? moduleOfFile(fileURLToPath(uri)) : undefined;
-  }
-
   /** Files were created, removed or renamed: includes may lead elsewhere now. */
   filesMoved(): void {
     this.includes = new IncludeResolution();
