@@ -2,11 +2,11 @@
 // object), judge each reference with the version's modpost table and report findings on the
 // referencing identifier.
 
-import { OBJECT_ANNOTATIONS } from '../knowledge/annotations';
-import { annotationFor, mismatchMessage, sectionClass } from '../knowledge/finding-text';
+import { isPlainSection, OBJECT_ANNOTATIONS, plainSection } from '../knowledge/annotations';
+import { annotationFor, isTransient, mismatchMessage, sectionClass } from '../knowledge/finding-text';
 import { moduleMacro } from '../knowledge/module-macros';
 import { exportProblem, isPossibleBadTarget, judgeReference, type RuleProfile } from '../knowledge/modpost-rules';
-import { referenceRange, type FileFacts, type Finding, type MacroUse, type Range, type Reference, type SymbolDef, type SymbolKind } from './types';
+import { findingKey, referenceRange, type FileFacts, type Finding, type MacroUse, type Range, type Reference, type SymbolDef, type SymbolKind } from './types';
 import type { TranslationUnit } from './units';
 
 export interface CheckOptions {
@@ -35,8 +35,6 @@ export interface ResolvedSymbol {
   generatedBy?: MacroUse;
 }
 
-/** 1 for init/exit sections, whose memory goes away; 0 for permanent ones. */
-export const isTransient = (section: string): number => (/^\.(init|exit|meminit|memexit)\./.test(section) ? 1 : 0);
 
 /** What one file contributes to name lookup; files are immutable, so it is worked out once per file. */
 interface FileIndex {
@@ -179,8 +177,7 @@ export class ModuleSymbols {
     let result = def;
     const deciding = def.annotations.find((name) => OBJECT_ANNOTATIONS[name]?.section !== undefined);
     if (deciding && emptied.has(deciding)) {
-      const plain = def.kind === 'function' ? '.text' : def.isConst ? '.rodata' : '.data';
-      result = { ...def, section: plain, annotations: def.annotations.filter((name) => !emptied.has(name)), annotationRanges: def.annotationRanges.filter((_, i) => !emptied.has(def.annotations[i])) };
+      result = { ...def, section: plainSection(def.kind, def.isConst), annotations: def.annotations.filter((name) => !emptied.has(name)), annotationRanges: def.annotationRanges.filter((_, i) => !emptied.has(def.annotations[i])) };
     } else if (prototype && def.annotations.length === 0 && prototype.kind === def.kind && prototype.section !== def.section) {
       result = { ...def, section: prototype.section, annotations: prototype.annotations, annotationRanges: [] };
     }
@@ -237,7 +234,7 @@ export function checkModule(units: readonly TranslationUnit[], options: CheckOpt
   const reported = new Set<string>();
   const report = (finding: Finding): void => {
     if (options.disabledCodes?.has(finding.code)) return;
-    const key = `${finding.uri}\n${finding.range.start.line}:${finding.range.start.character}\n${finding.code}\n${finding.message}`;
+    const key = findingKey(finding);
     if (reported.has(key)) return;
     reported.add(key);
     findings.push(finding);
@@ -426,8 +423,6 @@ function sectionKinds(unit: TranslationUnit, builtin: boolean): Map<string, { wr
   return kinds;
 }
 
-const PLAIN_SECTIONS = new Set(['.data', '.rodata', '.bss', '.text']);
-
 /**
  * Data whose const-ness disagrees with its section. A const object in a writable section (e.g.
  * `const char banner[] __initdata`) makes gcc fail with "section type conflict" (reported, like
@@ -442,7 +437,7 @@ function checkSectionTypes(unit: TranslationUnit, options: CheckOptions, report:
     for (const def of file.symbols) {
       if (def.kind !== 'variable' || !def.isDefinition) continue;
       // An annotation this configuration empties (__net_initdata with CONFIG_NET_NS) places nothing.
-      if (PLAIN_SECTIONS.has(def.section)) continue;
+      if (isPlainSection(def.section)) continue;
       for (const annotation of def.annotations) {
         const info = OBJECT_ANNOTATIONS[annotation];
         if (!info?.dataKind) continue;

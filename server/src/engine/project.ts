@@ -12,7 +12,7 @@ import { FactsPool } from './facts-pool';
 import { modulesInDir, type KbuildModule } from './kbuild';
 import { kernelConfigOf, kernelVersionOf } from './kernel-info';
 import { VmlinuxTable } from './vmlinux';
-import type { FileFacts, Finding } from './types';
+import { findingKey, type FileFacts, type Finding } from './types';
 import { IncludedFactsCache, includedUris, IncludeResolution, translationUnits, unitOrder, type TranslationUnit } from './units';
 
 export interface AnalysisOptions {
@@ -217,7 +217,7 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
 function dedupe(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const key = `${f.uri}\n${f.range.start.line}:${f.range.start.character}\n${f.code}\n${f.message}`;
+    const key = findingKey(f);
     if (seen.has(key)) return false;
     seen.add(key);
     return true;

@@ -18,6 +18,11 @@ export function referenceRange(ref: Reference): Range {
 
 export type SymbolKind = 'function' | 'variable';
 
+/** Identifies a finding: the same one found through two units or two modules is reported once. */
+export function findingKey(finding: Finding): string {
+  return `${finding.uri}\n${finding.range.start.line}:${finding.range.start.character}\n${finding.code}\n${finding.message}`;
+}
+
 /** A top-level function or variable definition (or prototype) with its inferred ELF section. */
 export interface SymbolDef {
   name: string;

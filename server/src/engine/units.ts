@@ -8,6 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isTransient } from '../knowledge/finding-text';
+import { includeNames } from '../parsing/extract';
 import { kernelTreeRoot, type KbuildModule } from './kbuild';
 import type { FileFacts } from './types';
 
@@ -97,7 +99,6 @@ export class IncludeResolution {
  */
 export type FactsOf = (file: string, mentions?: readonly string[]) => Promise<FileFacts | undefined>;
 
-
 /**
  * The units of `module`, given the facts of its sources (parallel to module.sources, missing
  * ones undefined) and a way to get the facts of included files. `files` lists every distinct
@@ -158,7 +159,7 @@ async function undefer(units: TranslationUnit[], factsOf: FactsOf): Promise<void
   for (const unit of units) {
     for (const facts of unit.files) {
       if (facts.deferred) deferred.set(facts.uri, facts);
-      for (const def of facts.symbols) if (def.isDefinition && isTransientSection(def.section)) transient.add(def.name);
+      for (const def of facts.symbols) if (def.isDefinition && isTransient(def.section)) transient.add(def.name);
     }
   }
   if (deferred.size === 0 || transient.size === 0) return;
@@ -171,8 +172,6 @@ async function undefer(units: TranslationUnit[], factsOf: FactsOf): Promise<void
   if (replaced.size === 0) return;
   for (const unit of units) unit.files = unit.files.map((facts) => replaced.get(facts) ?? facts);
 }
-
-const isTransientSection = (section: string): boolean => /^\.(init|exit|meminit|memexit)\./.test(section);
 
 /** URIs of every file the units include (not their own sources). */
 export function includedUris(units: readonly TranslationUnit[]): Set<string> {
@@ -210,8 +209,8 @@ async function includedByText(files: readonly string[]): Promise<Set<string>> {
       }
       // Most files include no .c file: a byte search, no decoding.
       if (bytes.indexOf(INCLUDED_C) < 0) continue;
-      for (const match of bytes.toString('utf8').matchAll(/^[ \t]*#[ \t]*include[ \t]*"([^"\n]+\.c)"/gm)) {
-        const target = resolveInclude(match[1], file, []);
+      for (const name of includeNames(bytes.toString('utf8'))) {
+        const target = name.endsWith('.c') ? resolveInclude(name, file, []) : undefined;
         if (target && target !== file) included.add(pathToFileURL(target).href);
       }
     }

@@ -5,7 +5,8 @@
 // it references but does not define (interned ids, a few hundred per file). Modules whose
 // unresolved names meet a built-in init/exit definition are checked again against the table.
 
-import { isTransient, ModuleSymbols, type ResolvedSymbol } from './check';
+import { isTransient } from '../knowledge/finding-text';
+import { ModuleSymbols, type ResolvedSymbol } from './check';
 import type { KbuildModule } from './kbuild';
 import type { FileFacts } from './types';
 import type { TranslationUnit } from './units';

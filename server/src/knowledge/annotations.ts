@@ -135,6 +135,16 @@ export const NON_REFERENCING_MACROS: ReadonlySet<string> = new Set([
   '_Static_assert', '__must_be_array', 'typeof_member', 'FIELD_SIZEOF', '__alignof__', '_Alignof',
 ]);
 
+/** Where gcc puts an object no annotation places: code, read-only, initialized or zeroed data. */
+export function plainSection(kind: 'function' | 'variable', isConst: boolean, initialized = true): string {
+  return kind === 'function' ? '.text' : isConst ? '.rodata' : initialized ? '.data' : '.bss';
+}
+
+const PLAIN_SECTIONS = new Set(['.text', '.rodata', '.data', '.bss']);
+
+/** Whether no annotation decided `section` (or the one written names nothing in this configuration). */
+export const isPlainSection = (section: string): boolean => PLAIN_SECTIONS.has(section);
+
 /** Section an annotation places a symbol in, for the given kernel; undefined when it names none. */
 export function annotationSection(name: string, ctx: AnnotationContext): string | undefined {
   const section = OBJECT_ANNOTATIONS[name]?.section;

@@ -17,6 +17,9 @@ export function sectionClass(section: string): SectionClass {
   return CLASS_PATTERNS.find(([re]) => re.test(section))?.[1] ?? 'other';
 }
 
+/** 1 for init/exit sections, whose memory goes away; 0 for permanent ones (sorts and compares). */
+export const isTransient = (section: string): number => (/^\.(init|exit|meminit|memexit)\./.test(section) ? 1 : 0);
+
 /** "<from> <role>" — what the referencing symbol is, by its section class and kind. */
 const FROM_ROLE: Record<SectionClass, { function: string; variable: string }> = {
   init: { function: 'runs only while the module initialises (at insmod, or at boot when built in)', variable: 'is init data, freed after module init' },

@@ -5,7 +5,7 @@
 // scanned as text (references.ts).
 
 import type { Node, Tree } from 'web-tree-sitter';
-import { annotationSection, OBJECT_ANNOTATIONS, type AnnotationContext } from '../knowledge/annotations';
+import { annotationSection, OBJECT_ANNOTATIONS, plainSection, type AnnotationContext } from '../knowledge/annotations';
 import type { FileFacts, MacroUse, Reference, SymbolDef } from '../engine/types';
 import { LineIndex } from './lineIndex';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
@@ -190,7 +190,7 @@ class Extractor {
     const declared = own.section === undefined ? this.declaredSections.get(name) : undefined;
     const { section, annotations } = declared ?? own;
     const kind = info.isFunction ? 'function' : 'variable';
-    const fallback = kind === 'function' ? '.text' : info.isConst ? '.rodata' : fields.hasInitializer ? '.data' : '.bss';
+    const fallback = plainSection(kind, info.isConst, fields.hasInitializer);
     const symbol: SymbolDef = {
       name,
       kind,
@@ -313,7 +313,7 @@ class Extractor {
     this.symbols.push({
       name: local.name,
       kind: 'variable',
-      section: own.section ?? (local.isConst ? '.rodata' : '.data'),
+      section: own.section ?? plainSection('variable', local.isConst),
       annotations: own.annotations,
       isDefinition: true,
       isStatic: true,
