@@ -1,24 +1,24 @@
 // Bundles the extension, the language server, its parse worker and the CLIs into dist/ with
 // esbuild, and copies the two WASM files next to them (no native modules in the package).
 import * as esbuild from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 
-/** entry point → bundle name; optional entries are owned by features still being written. */
+/** entry point → bundle name (the bin/ launchers and the extension load these names). */
 const entries = [
   ['client/src/extension.ts', 'extension'],
-  ['server/src/server.ts', 'server'],
+  ['tools/src/kmod-lsp.ts', 'server'],
   ['server/src/engine/parse-worker.ts', 'parse-worker'],
-  ['server/src/cli.ts', 'cli'],
-  ['server/src/modpost/kbuildRun.ts', 'kbuild-run'],
-  ['client/src/kbuild/kmsgFollow.ts', 'kmsg-follow'],
-  ['client/src/kbuild/kmodRun.ts', 'kmod-run'],
-  ['client/src/vm/cli.ts', 'vmtest'],
-].filter(([entry]) => existsSync(entry));
+  ['tools/src/kmodcheck.ts', 'cli'],
+  ['tools/src/kbuild-run.ts', 'kbuild-run'],
+  ['tools/src/kmsg-follow.ts', 'kmsg-follow'],
+  ['tools/src/kmod-run.ts', 'kmod-run'],
+  ['tools/src/kmod-vmtest.ts', 'vmtest'],
+];
 
 mkdirSync('dist', { recursive: true });
 await Promise.all(entries.map(([entry, name]) => esbuild.build({

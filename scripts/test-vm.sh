@@ -6,5 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup-system.sh kbuild vm
-[ -f out/client/src/vm/cli.js ] || { echo "out/client/src/vm/cli.js missing: run 'npx tsc -b' first" >&2; exit 1; }
-npx mocha --timeout 180000 'out/client/src/vm/**/*.test.js' 'out/client/src/oops/**/*.test.js'
+[ -f out/tools/src/kmod-vmtest.js ] || { echo "out/tools/src/kmod-vmtest.js missing: run 'npx tsc -b' first" >&2; exit 1; }
+npx mocha --timeout 180000 'out/tools/src/vm/**/*.test.js' 'out/shared/src/oops/**/*.test.js'

@@ -1,7 +1,7 @@
 // The kmod.* settings the build/load/log features read, and where their helper scripts live.
 
 import * as vscode from 'vscode';
-import type { BuildStrategy, KbuildSettings, PrivilegeHelper, ToolPaths } from './kbuild/commandLines';
+import type { BuildStrategy, KbuildSettings, PrivilegeHelper, ToolPaths } from '../../shared/src/command-lines';
 
 export const SECTION = 'kmod';
 

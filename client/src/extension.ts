@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { registerKbuildFeatures } from './features';
-import { getKernelBuildDir } from './kernelDir';
+import { getKernelBuildDir } from './kernel-dir';
 import { registerNewModuleCommand } from './scaffold';
 
 let client: LanguageClient | undefined;

@@ -4,9 +4,9 @@
 
 import type * as vscode from 'vscode';
 import { registerCommands } from './commands';
-import { registerKernelDir } from './kernelDir';
-import { registerKernelLog } from './kernelLog';
-import { registerOopsLinks } from './oopsLinks';
+import { registerKernelDir } from './kernel-dir';
+import { registerKernelLog } from './kernel-log';
+import { registerOopsLinks } from './oops-links';
 import { registerStatusBar } from './status';
 import { registerTaskProvider } from './tasks';
 

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { kbuildFile } from '../../server/src/engine/kbuild';
+import { kbuildFile } from '../../shared/src/kbuild';
 import { DESCRIPTION_PLACEHOLDER, moduleFiles, moduleNameProblem } from './scaffold-templates';
 
 export const NEW_MODULE_COMMAND = 'kmod.newModule';

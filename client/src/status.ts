@@ -2,8 +2,8 @@
 // missing. Clicking it picks another build dir.
 
 import * as vscode from 'vscode';
-import { currentDetection, onDidChangeKernelBuildDir } from './kernelDir';
-import type { Detection } from './kbuild/kernelDirDetect';
+import { currentDetection, onDidChangeKernelBuildDir } from './kernel-dir';
+import type { Detection } from '../../shared/src/kernel-dir';
 
 export const SELECT_KERNEL_DIR_COMMAND = 'kmod.selectKernelBuildDir';
 

@@ -5,12 +5,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings, toolPaths } from './config';
-import { commandLine, TASK_KINDS, type TaskKind, type TaskRequest } from './kbuild/commandLines';
-import { bestGuess, readRelease, type KernelDir } from './kbuild/kernelDirDetect';
-import { messagePrefixesFromSource } from './kbuild/logFilter';
-import { isModuleDir, modulesOf } from './kbuild/moduleDirs';
-import { BUILD_TASK_MATCHERS, VM_TASK_MATCHERS } from './kbuild/problemMatchers';
-import { currentDetection, resolveKernelBuildDir } from './kernelDir';
+import { commandLine, TASK_KINDS, type TaskKind, type TaskRequest } from '../../shared/src/command-lines';
+import { bestGuess, readRelease, type KernelDir } from '../../shared/src/kernel-dir';
+import { messagePrefixesFromSource } from '../../shared/src/log-filter';
+import { isModuleDir, modulesOf } from './module-dirs';
+import { BUILD_TASK_MATCHERS, VM_TASK_MATCHERS } from './problem-matchers';
+import { currentDetection, resolveKernelBuildDir } from './kernel-dir';
 import { UNTRUSTED_EXPLANATION } from './trust';
 
 export const TASK_TYPE = 'kbuild';

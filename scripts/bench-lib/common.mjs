@@ -7,13 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const OUT_SERVER = path.join(REPO_ROOT, 'out', 'server', 'src');
 
 const require = createRequire(import.meta.url);
 
-/** A module compiled by `npx tsc -b`, e.g. outModule('engine/project'). */
+/** A module compiled by `npx tsc -b`, e.g. outModule('server/src/engine/project'). */
 export function outModule(relative) {
-  return require(path.join(OUT_SERVER, `${relative}.js`));
+  return require(path.join(REPO_ROOT, 'out', `${relative}.js`));
 }
 
 /** Peak resident set size of this process (all its threads) in MiB, from the kernel. */

@@ -89,13 +89,13 @@ const median = (list) => percentile(list, 50);
  */
 function inProcessCost(parser, file, uri, text, context, analyzeFile, spot) {
   try {
-    const { prepass } = outModule('parsing/prepass');
-    const { skeleton } = outModule('parsing/skeleton');
-    const { analyzeEditedFile } = outModule('engine/analyze-file');
-    const { editWithinBody } = outModule('engine/body-edit');
-    const { moduleOfFile } = outModule('engine/kbuild');
-    const { checkModule } = outModule('engine/check');
-    const { fileUri } = outModule('engine/project');
+    const { prepass } = outModule('server/src/parsing/prepass');
+    const { skeleton } = outModule('server/src/parsing/skeleton');
+    const { analyzeEditedFile } = outModule('server/src/engine/analyze-file');
+    const { editWithinBody } = outModule('server/src/engine/body-edit');
+    const { moduleOfFile } = outModule('shared/src/kbuild');
+    const { checkModule } = outModule('server/src/engine/check');
+    const { fileUri } = outModule('server/src/engine/project');
     const options = { ...context.extract, builtin: false };
     const time = (run) => {
       const times = [];
@@ -123,7 +123,7 @@ function inProcessCost(parser, file, uri, text, context, analyzeFile, spot) {
     const module = moduleOfFile(file);
     const moduleFacts = module.sources.filter((source) => fs.existsSync(source))
       .map((source) => (source === file ? analyzeFile(parser, uri, text, options) : analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...options, builtin: module.builtin })));
-    const { singleFileUnits } = outModule('engine/units');
+    const { singleFileUnits } = outModule('server/src/engine/units');
     const units = singleFileUnits(moduleFacts);
     const checkMs = time(() => checkModule(units, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() }));
     return { analyzeMs, prepassMs, skeletonMs, parseMs, bodyEditMs, checkMs, moduleFiles: moduleFacts.length };
@@ -138,11 +138,11 @@ function inProcessCost(parser, file, uri, text, context, analyzeFile, spot) {
  * that version arrive, and `hovers` hovers.
  */
 export async function measureLsp({ file, kdir, kernelVersion, edits, hovers, log }) {
-  const { LspSession } = outModule('test-support/lsp-client');
-  const { createCParser } = outModule('parsing/parser');
-  const { analyzeFile } = outModule('engine/analyze-file');
-  const { resolveContext } = outModule('engine/project');
-  const { lookupMacroDoc } = outModule('knowledge/macro-docs');
+  const { LspSession } = outModule('test/support/lsp-client');
+  const { createCParser } = outModule('server/src/parsing/parser');
+  const { analyzeFile } = outModule('server/src/engine/analyze-file');
+  const { resolveContext } = outModule('server/src/engine/project');
+  const { lookupMacroDoc } = outModule('server/src/knowledge/macro-docs');
   const text = fs.readFileSync(file, 'utf8');
   const uri = pathToFileURL(file).href;
   const context = resolveContext({ kernelVersion });

@@ -41,7 +41,7 @@ function save(result) {
 }
 
 async function floor() {
-  const { createCParser } = outModule('parsing/parser');
+  const { createCParser } = outModule('server/src/parsing/parser');
   const parser = await createCParser();
   const warmText = fs.readFileSync(plan.warmupFile, 'utf8');
   const warmupMs = warmUp(() => parser.parse(warmText)?.delete());
@@ -95,21 +95,21 @@ function timeExport(object, name, timer) {
 }
 
 async function index1t() {
-  const { createCParser } = outModule('parsing/parser');
-  const { analyzeFile } = outModule('engine/analyze-file');
-  const { checkModule } = outModule('engine/check');
-  const { resolveContext, fileUri } = outModule('engine/project');
-  const { VmlinuxTable } = outModule('engine/vmlinux');
-  const { translationUnits, IncludeResolution, IncludedFactsCache } = outModule('engine/units');
+  const { createCParser } = outModule('server/src/parsing/parser');
+  const { analyzeFile } = outModule('server/src/engine/analyze-file');
+  const { checkModule } = outModule('server/src/engine/check');
+  const { resolveContext, fileUri } = outModule('server/src/engine/project');
+  const { VmlinuxTable } = outModule('server/src/engine/vmlinux');
+  const { translationUnits, IncludeResolution, IncludedFactsCache } = outModule('server/src/engine/units');
   const includedFacts = new IncludedFactsCache();
   const resolution = new IncludeResolution();
   const parts = { prepass: { ms: 0 }, skeleton: { ms: 0 }, parse: { ms: 0 }, extract: { ms: 0 }, check: { ms: 0 } };
   // analyze-file.js calls the exports through their module objects, so wrapping them times the real
   // code paths with two clock reads per call.
   const instrumented = {
-    prepass: timeExport(outModule('parsing/prepass'), 'prepass', parts.prepass),
-    skeleton: timeExport(outModule('parsing/skeleton'), 'skeleton', parts.skeleton),
-    extract: timeExport(outModule('parsing/extract'), 'extractFacts', parts.extract),
+    prepass: timeExport(outModule('server/src/parsing/prepass'), 'prepass', parts.prepass),
+    skeleton: timeExport(outModule('server/src/parsing/skeleton'), 'skeleton', parts.skeleton),
+    extract: timeExport(outModule('server/src/parsing/extract'), 'extractFacts', parts.extract),
   };
   const parser = await createCParser();
   const context = resolveContext({ kernelVersion: job.kernelVersion });
@@ -224,8 +224,8 @@ async function index1t() {
 }
 
 async function pool() {
-  const { FactsPool } = outModule('engine/facts-pool');
-  const { analyzePaths } = outModule('engine/project');
+  const { FactsPool } = outModule('server/src/engine/facts-pool');
+  const { analyzePaths } = outModule('server/src/engine/project');
   const factsPool = new FactsPool({ size: job.workers });
   const unanalysable = [];
   let observed = 0;
@@ -238,7 +238,7 @@ async function pool() {
     return facts;
   };
   // Warm every worker: `workers` requests at a time land on distinct idle workers.
-  const { resolveContext, fileUri } = outModule('engine/project');
+  const { resolveContext, fileUri } = outModule('server/src/engine/project');
   const extract = { ...resolveContext({ kernelVersion: job.kernelVersion }).extract, builtin: false };
   const warmupMs = [];
   for (let round = 0; round < job.warmup; round++) {

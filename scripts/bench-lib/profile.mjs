@@ -13,7 +13,7 @@ const FRAME_GROUPS = [
   { group: 'prepass', test: (f) => /\/parsing\/prepass\.js$/.test(f.url) },
   { group: 'skeleton (bodies cut out)', test: (f) => /\/parsing\/skeleton\.js$/.test(f.url) },
   // knowledge/ tables serve both extract and check: their frames fall through to the caller.
-  { group: 'extract (JS)', test: (f) => /\/parsing\/(extract|lineIndex|references)\.js$/.test(f.url) },
+  { group: 'extract (JS)', test: (f) => /\/parsing\/(extract|line-index|references)\.js$/.test(f.url) },
   { group: 'check', test: (f) => /\/engine\/check\.js$/.test(f.url) },
   { group: 'module grouping (Kbuild)', test: (f) => /\/engine\/(kbuild|project)\.js$/.test(f.url) },
   { group: 'analyze-file (size/binary checks)', test: (f) => /\/engine\/analyze-file\.js$/.test(f.url) },

@@ -59,7 +59,7 @@ const MODULE_SOURCE = /\b(module_init|module_exit|module_driver|module_[a-z0-9_]
  * the files it will analyse (module siblings outside the selection included), in its order.
  */
 export function planRun(tree, subset, modulesOnly) {
-  const project = outModule('engine/project');
+  const project = outModule('server/src/engine/project');
   const base = subset ? path.resolve(tree, subset) : tree;
   if (!base.startsWith(tree)) throw new Error(`--subset ${subset} is outside ${tree}`);
   if (!fs.existsSync(base)) throw new Error(`--subset ${subset}: no such file or directory in ${tree}`);

@@ -20,7 +20,7 @@ function hoverPositions(text, count) {
 }
 
 export async function measureWorkspace({ root, file, kdir, kernelVersion, idleWaitMs, timeoutMs = 1_800_000, log }) {
-  const { LspSession } = outModule('test-support/lsp-client');
+  const { LspSession } = outModule('test/support/lsp-client');
   const text = fs.readFileSync(file, 'utf8');
   const uri = pathToFileURL(file).href;
   const positions = hoverPositions(text, 60);

@@ -1,5 +1,5 @@
 // The language server: wires LSP requests to the analysis service and the feature modules.
-// Nothing here analyses anything itself.
+// Nothing here analyses anything itself; tools/src/kmod-lsp.ts starts it.
 
 import {
   FileChangeType,
@@ -8,7 +8,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
-import { AnalysisService } from './lsp/analysis-service';
+import { AnalysisService } from './analysis/analysis-service';
 import { DiagnosticsPublisher } from './lsp/diagnostics-publisher';
 import { readSettings, type ServerSettings } from './lsp/settings';
 import { codeActions } from './features/code-actions';
@@ -18,83 +18,86 @@ import { hover } from './features/hover';
 import { HeaderIndex } from './features/header-index';
 import { WorkspaceIndex } from './lsp/workspace-index';
 
-const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
-const service = new AnalysisService();
-const headers = new HeaderIndex();
-const publisher = new DiagnosticsPublisher(connection, documents, service);
-const index = new WorkspaceIndex(connection, service);
-let workspaceFolders: string[] = [];
-let pullConfiguration = false;
-let initializationSettings: Partial<ServerSettings> = {};
-let shutDown = false;
+/** Serves LSP over the transport named on the command line (--stdio, --node-ipc, --socket=N). */
+export function startServer(): void {
+  const connection = createConnection(ProposedFeatures.all);
+  const documents = new TextDocuments(TextDocument);
+  const service = new AnalysisService();
+  const headers = new HeaderIndex();
+  const publisher = new DiagnosticsPublisher(connection, documents, service);
+  const index = new WorkspaceIndex(connection, service);
+  let workspaceFolders: string[] = [];
+  let pullConfiguration = false;
+  let initializationSettings: Partial<ServerSettings> = {};
+  let shutDown = false;
 
-connection.onInitialize((params: InitializeParams): InitializeResult => {
-  pullConfiguration = !!params.capabilities.workspace?.configuration;
-  initializationSettings = (params.initializationOptions ?? {}) as Partial<ServerSettings>;
-  workspaceFolders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri }] : []))
-    .filter((folder) => folder.uri.startsWith('file:'))
-    .map((folder) => fileURLToPath(folder.uri));
-  return {
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Incremental,
-      hoverProvider: true,
-      definitionProvider: true,
-      documentSymbolProvider: true,
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-    },
-    serverInfo: { name: 'kmod-lsp', version: '0.1.0' },
-  };
-});
-
-async function applySettings(): Promise<void> {
-  const settings = await readSettings(connection, pullConfiguration, initializationSettings);
-  const problem = service.configure({ kdir: settings.kernelBuildDir || undefined, kernelVersion: settings.kernelVersion || undefined, disabledCodes: settings.disabledCodes });
-  if (problem) connection.window.showWarningMessage(`Kernel Module Tools: ${problem}; using ${service.analysisContext.profile.id} rules.`);
-  headers.setKernelDir(settings.kernelBuildDir || undefined);
-  publisher.refreshAll();
-  void index.run(workspaceFolders, { ...settings.index, excludedDirs: new Set(settings.index.excludedDirs) }).catch((error: unknown) => {
-    connection.console.error(`kmod-lsp: indexing failed: ${(error as Error)?.stack ?? error}`);
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    pullConfiguration = !!params.capabilities.workspace?.configuration;
+    initializationSettings = (params.initializationOptions ?? {}) as Partial<ServerSettings>;
+    workspaceFolders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri }] : []))
+      .filter((folder) => folder.uri.startsWith('file:'))
+      .map((folder) => fileURLToPath(folder.uri));
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        definitionProvider: true,
+        documentSymbolProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      },
+      serverInfo: { name: 'kmod-lsp', version: '0.1.0' },
+    };
   });
+
+  async function applySettings(): Promise<void> {
+    const settings = await readSettings(connection, pullConfiguration, initializationSettings);
+    const problem = service.configure({ kdir: settings.kernelBuildDir || undefined, kernelVersion: settings.kernelVersion || undefined, disabledCodes: settings.disabledCodes });
+    if (problem) connection.window.showWarningMessage(`Kernel Module Tools: ${problem}; using ${service.analysisContext.profile.id} rules.`);
+    headers.setKernelDir(settings.kernelBuildDir || undefined);
+    publisher.refreshAll();
+    void index.run(workspaceFolders, { ...settings.index, excludedDirs: new Set(settings.index.excludedDirs) }).catch((error: unknown) => {
+      connection.console.error(`kmod-lsp: indexing failed: ${(error as Error)?.stack ?? error}`);
+    });
+  }
+
+  connection.onInitialized(() => {
+    if (pullConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'kmod' });
+    void applySettings();
+  });
+  connection.onDidChangeConfiguration(() => { void applySettings(); });
+
+  documents.onDidOpen((event) => publisher.schedule(event.document.uri));
+  documents.onDidChangeContent((event) => publisher.schedule(event.document.uri));
+  documents.onDidClose((event) => {
+    publisher.closed(event.document.uri);
+    void index.fileClosed(event.document.uri);
+  });
+  connection.onDidChangeWatchedFiles((params) => {
+    // A created or deleted file can change where an include leads.
+    if (params.changes.some((change) => change.type !== FileChangeType.Changed)) service.filesMoved();
+    void index.filesChanged(params.changes.map((change) => change.uri));
+  });
+
+  const withDocument = <T>(uri: string, fallback: T, run: (document: TextDocument) => Promise<T>): Promise<T> => {
+    if (shutDown) return Promise.reject(new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down'));
+    const document = documents.get(uri);
+    return document ? run(document).catch((error: unknown) => {
+      connection.console.error(`kmod-lsp: request on ${uri} failed: ${(error as Error)?.stack ?? error}`);
+      return fallback;
+    }) : Promise.resolve(fallback);
+  };
+
+  connection.onHover((params) => withDocument(params.textDocument.uri, null, (document) => hover(document, params.position, service, headers)));
+  connection.onDefinition((params) => withDocument(params.textDocument.uri, null, (document) => definition(document, params.position, service, headers)));
+  connection.onDocumentSymbol((params) => withDocument(params.textDocument.uri, [], (document) => documentSymbols(document, service)));
+  connection.onCodeAction((params) => withDocument(params.textDocument.uri, [], (document) => codeActions(document, params, service, documents)));
+
+  connection.onShutdown(async () => {
+    shutDown = true;
+    publisher.dispose();
+    await service.dispose();
+  });
+
+  documents.listen(connection);
+  connection.listen();
 }
-
-connection.onInitialized(() => {
-  if (pullConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'kmod' });
-  void applySettings();
-});
-connection.onDidChangeConfiguration(() => { void applySettings(); });
-
-documents.onDidOpen((event) => publisher.schedule(event.document.uri));
-documents.onDidChangeContent((event) => publisher.schedule(event.document.uri));
-documents.onDidClose((event) => {
-  publisher.closed(event.document.uri);
-  void index.fileClosed(event.document.uri);
-});
-connection.onDidChangeWatchedFiles((params) => {
-  // A created or deleted file can change where an include leads.
-  if (params.changes.some((change) => change.type !== FileChangeType.Changed)) service.filesMoved();
-  void index.filesChanged(params.changes.map((change) => change.uri));
-});
-
-const withDocument = <T>(uri: string, fallback: T, run: (document: TextDocument) => Promise<T>): Promise<T> => {
-  if (shutDown) return Promise.reject(new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down'));
-  const document = documents.get(uri);
-  return document ? run(document).catch((error: unknown) => {
-    connection.console.error(`kmod-lsp: request on ${uri} failed: ${(error as Error)?.stack ?? error}`);
-    return fallback;
-  }) : Promise.resolve(fallback);
-};
-
-connection.onHover((params) => withDocument(params.textDocument.uri, null, (document) => hover(document, params.position, service, headers)));
-connection.onDefinition((params) => withDocument(params.textDocument.uri, null, (document) => definition(document, params.position, service, headers)));
-connection.onDocumentSymbol((params) => withDocument(params.textDocument.uri, [], (document) => documentSymbols(document, service)));
-connection.onCodeAction((params) => withDocument(params.textDocument.uri, [], (document) => codeActions(document, params, service, documents)));
-
-connection.onShutdown(async () => {
-  shutDown = true;
-  publisher.dispose();
-  await service.dispose();
-});
-
-documents.listen(connection);
-connection.listen();

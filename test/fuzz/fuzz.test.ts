@@ -10,7 +10,7 @@ import { singleFileUnits } from '../../server/src/engine/units';
 import { analyzeFile } from '../../server/src/engine/analyze-file';
 import { resolveContext } from '../../server/src/engine/project';
 import { createCParser } from '../../server/src/parsing/parser';
-import { LspSession, REPO_ROOT } from '../../server/src/test-support/lsp-client';
+import { LspSession, REPO_ROOT } from '../support/lsp-client';
 
 const SEED = Number(process.env.KMOD_FUZZ_SEED ?? 20261125);
 const RANDOM_CASES = Number(process.env.KMOD_FUZZ_CASES ?? 120);

@@ -10,9 +10,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyzePaths, type ProjectAnalysis } from '../../server/src/engine/project';
-import { parseModpostLine } from '../../server/src/modpost/modpostFormats';
-import { LspSession } from '../../server/src/test-support/lsp-client';
-import { buildWith, copyForBuild, KERNEL_SERIES, REPO, testKernel, type KernelSeries, type TestKernel } from './kbuild-helpers';
+import { parseModpostLine } from '../../tools/src/build-output/modpost-formats';
+import { LspSession } from '../support/lsp-client';
+import { buildWith, copyForBuild, KERNEL_SERIES, testKernel, type KernelSeries, type TestKernel } from '../support/kernels';
+import { REPO_ROOT as REPO } from '../support/paths';
 
 const FIXTURES = path.join(REPO, 'test', 'kbuild', 'fixtures');
 const MISMATCH_CODES = new Set(['section-mismatch', 'module-exit-init', 'module-init-exit']);

@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { moduleFiles } from '../../client/src/scaffold-templates';
-import { loadSnippets, snippetModule } from '../../client/src/test-support/snippets';
-import { buildModule, findKernelHeaders } from './kbuild-helpers';
+import { loadSnippets, snippetModule } from '../support/snippets';
+import { buildWith, testKernel } from '../support/kernels';
 
 const MODULE = 'kmod_scaffold_check';
 const WARNING_LINE = /WARNING|warning:/;
@@ -38,7 +38,7 @@ function assertCleanBuild(build: { code: number; output: string }, kos: string[]
 
 describe('New Kernel Module scaffold and snippets build with real kbuild, without warnings', function () {
   this.timeout(120_000);
-  const kdir = findKernelHeaders();
+  const kernel = testKernel('6.1');
   const dirs: string[] = [];
   after(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
@@ -46,8 +46,8 @@ describe('New Kernel Module scaffold and snippets build with real kbuild, withou
     const dir = writeFiles(moduleFiles(MODULE));
     dirs.push(dir);
     const ko = path.join(dir, `${MODULE}.ko`);
-    assertCleanBuild(await make(['-C', dir, `KDIR=${kdir}`]), [ko]);
-    const clean = await make(['-C', dir, `KDIR=${kdir}`, 'clean']);
+    assertCleanBuild(await make(['-C', dir, `KDIR=${kernel.kdir}`]), [ko]);
+    const clean = await make(['-C', dir, `KDIR=${kernel.kdir}`, 'clean']);
     assert.equal(clean.code, 0, clean.output);
     assert.ok(!fs.existsSync(ko), `make clean left ${ko}`);
   });
@@ -55,7 +55,7 @@ describe('New Kernel Module scaffold and snippets build with real kbuild, withou
   it('the scaffold as the Build Module task runs it: make -C <headers> M=<dir> modules', async () => {
     const dir = writeFiles(moduleFiles(MODULE));
     dirs.push(dir);
-    assertCleanBuild(await buildModule(kdir, dir), [path.join(dir, `${MODULE}.ko`)]);
+    assertCleanBuild(await buildWith(kernel, dir), [path.join(dir, `${MODULE}.ko`)]);
   });
 
   it('every snippet of snippets/kernel-c.json with its defaults, each as its own module', async () => {
@@ -67,6 +67,6 @@ describe('New Kernel Module scaffold and snippets build with real kbuild, withou
       { path: 'Makefile', text: `obj-m += ${bases.map((base) => `${base}.o`).join(' ')}\n` },
     ]);
     dirs.push(dir);
-    assertCleanBuild(await buildModule(kdir, dir), bases.map((base) => path.join(dir, `${base}.ko`)));
+    assertCleanBuild(await buildWith(kernel, dir), bases.map((base) => path.join(dir, `${base}.ko`)));
   });
 });

@@ -2,12 +2,12 @@
 // in the language server's worker, the CLI and the workspace indexer.
 
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
-import { positionOf } from '../parsing/lineIndex';
+import { positionOf } from '../parsing/line-index';
 import { extractFacts, includeNames, type BodyScan, type ExtractOptions, type ReuseScan } from '../parsing/extract';
 import { prepass } from '../parsing/prepass';
 import { skeleton } from '../parsing/skeleton';
 import type { EditableFacts } from './body-edit';
-import type { FileFacts } from './types';
+import type { FileFacts } from '../model/types';
 
 /** Files larger than this are not analysed (generated tables); the user is told so. */
 export const MAX_ANALYSED_BYTES = 8 * 1024 * 1024;

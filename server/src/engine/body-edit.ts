@@ -6,12 +6,12 @@
 // it) returns undefined and the caller analyses the file in full.
 
 import type { ExtractOptions } from '../parsing/extract';
-import { LineIndex, positionOf } from '../parsing/lineIndex';
+import { LineIndex, positionOf } from '../parsing/line-index';
 import { prepass } from '../parsing/prepass';
 import { scanBody, type BodyRange, type FoundLocal, type FoundReference } from '../parsing/references';
 import { isOneBody } from '../parsing/skeleton';
 import { changedSpan, checkInput } from './analyze-file';
-import type { FileFacts, Position, Range, Reference } from './types';
+import type { FileFacts, Position, Range, Reference } from '../model/types';
 
 /** Larger bodies are generated tables: redo them on a worker, off the server's thread. */
 const MAX_BODY_REDONE_HERE = 1024 * 1024;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { analyzeSources, summarize } from '../test-support/modules';
+import { analyzeSources, summarize } from '../../../test/support/modules';
 import { analyzePaths } from './project';
 
 const EXAMPLES = path.resolve(__dirname, '../../../../examples');

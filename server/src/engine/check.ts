@@ -6,7 +6,7 @@ import { isPlainSection, OBJECT_ANNOTATIONS, plainSection } from '../knowledge/a
 import { annotationFor, isTransient, mismatchMessage, sectionClass } from '../knowledge/finding-text';
 import { moduleMacro } from '../knowledge/module-macros';
 import { exportProblem, isPossibleBadTarget, judgeReference, type RuleProfile } from '../knowledge/modpost-rules';
-import { findingKey, referenceRange, type FileFacts, type Finding, type MacroUse, type Range, type Reference, type SymbolDef, type SymbolKind } from './types';
+import { findingKey, referenceRange, type FileFacts, type Finding, type MacroUse, type Range, type Reference, type SymbolDef, type SymbolKind } from '../model/types';
 import type { TranslationUnit } from './units';
 
 export interface CheckOptions {

@@ -9,7 +9,7 @@ import type { ExtractOptions } from '../parsing/extract';
 import type { BodyRange } from '../parsing/references';
 import { unanalysableFacts } from './analyze-file';
 import type { EditableFacts } from './body-edit';
-import type { FileFacts } from './types';
+import type { FileFacts } from '../model/types';
 import { unpackFacts, type WireFacts } from './wire';
 
 export interface FactsRequest {

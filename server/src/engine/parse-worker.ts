@@ -8,7 +8,7 @@ import type { Parser } from 'web-tree-sitter';
 import { createCParser } from '../parsing/parser';
 import { analyzeEditedFile, analyzeFile, MAX_ANALYSED_BYTES, unanalysableFacts, type ParseState } from './analyze-file';
 import type { FactsAnswer, FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
-import type { FileFacts } from './types';
+import type { FileFacts } from '../model/types';
 import { packFacts } from './wire';
 
 let parser: Promise<Parser> | undefined;

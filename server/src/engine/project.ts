@@ -9,10 +9,11 @@ import { parseKernelVersion, profileFor, type KernelVersion, type RuleProfile } 
 import type { ExtractOptions } from '../parsing/extract';
 import { checkModule } from './check';
 import { FactsPool } from './facts-pool';
-import { modulesInDir, type KbuildModule } from './kbuild';
-import { kernelConfigOf, kernelVersionOf } from './kernel-info';
+import { modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
+import { kernelVersionOf } from '../../../shared/src/kernel-dir';
+import { kernelConfigOf } from './kernel-info';
 import { VmlinuxTable } from './vmlinux';
-import { findingKey, type FileFacts, type Finding } from './types';
+import { findingKey, type FileFacts, type Finding } from '../model/types';
 import { IncludedFactsCache, includedUris, IncludeResolution, translationUnits, unitOrder, type TranslationUnit } from './units';
 
 export interface AnalysisOptions {

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeSources, summarize, writeModule } from '../test-support/modules';
-import { parseKbuild } from './kbuild';
+import { analyzeSources, summarize, writeModule } from '../../../test/support/modules';
+import { parseKbuild } from '../../../shared/src/kbuild';
 import { analyzePaths } from './project';
 import { isKernelHeader, resolveInclude } from './units';
 

@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isTransient } from '../knowledge/finding-text';
 import { includeNames } from '../parsing/extract';
-import { kernelTreeRoot, type KbuildModule } from './kbuild';
-import type { FileFacts } from './types';
+import { kernelTreeRoot, type KbuildModule } from '../../../shared/src/kbuild';
+import type { FileFacts } from '../model/types';
 
 /** One object's source and the module files it includes, in preprocessor order (the source first). */
 export interface TranslationUnit {

@@ -7,8 +7,8 @@
 
 import { isTransient } from '../knowledge/finding-text';
 import { ModuleSymbols, type ResolvedSymbol } from './check';
-import type { KbuildModule } from './kbuild';
-import type { FileFacts } from './types';
+import type { KbuildModule } from '../../../shared/src/kbuild';
+import type { FileFacts } from '../model/types';
 import type { TranslationUnit } from './units';
 
 /** `arch/<name>/…` files link only with their own architecture and generic code. */

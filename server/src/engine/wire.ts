@@ -3,7 +3,7 @@
 // third of the pool's overhead on the whole tree); packed, a file's references are one string
 // and three typed arrays, and the receiver rebuilds the objects in a fraction of that.
 
-import type { FileFacts, Reference } from './types';
+import type { FileFacts, Reference } from '../model/types';
 
 export interface PackedReferences {
   /** Referenced names, joined by '\n' (an identifier never contains one). */

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { LspSession, type PublishedDiagnostics } from '../test-support/lsp-client';
+import { LspSession, type PublishedDiagnostics } from '../../../test/support/lsp-client';
 
 type Edit = { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string };
 type Action = { title: string; isPreferred?: boolean; edit: { changes: Record<string, Edit[]> } };

@@ -9,9 +9,9 @@ import type { ModuleSymbols, ResolvedSymbol } from '../engine/check';
 import { OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import { sectionClass } from '../knowledge/finding-text';
 import { moduleMacro } from '../knowledge/module-macros';
-import { LineIndex } from '../parsing/lineIndex';
-import type { FileFacts, Range } from '../engine/types';
-import { symbolsOf, type AnalysisService } from '../lsp/analysis-service';
+import { LineIndex } from '../parsing/line-index';
+import type { FileFacts, Range } from '../model/types';
+import { symbolsOf, type AnalysisService } from '../analysis/analysis-service';
 import { DIAGNOSTIC_SOURCE, type FindingData } from './diagnostics';
 
 interface FixContext {

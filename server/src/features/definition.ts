@@ -3,7 +3,7 @@
 
 import type { Location, Position } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { symbolsOf, type AnalysisService } from '../lsp/analysis-service';
+import { symbolsOf, type AnalysisService } from '../analysis/analysis-service';
 import type { HeaderIndex } from './header-index';
 import { wordAt } from './text-at';
 

@@ -1,7 +1,7 @@
 // Findings as LSP diagnostics.
 
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
-import type { Finding } from '../engine/types';
+import type { Finding } from '../model/types';
 
 export const DIAGNOSTIC_SOURCE = 'kmod';
 

@@ -3,8 +3,8 @@
 
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { SymbolDef } from '../engine/types';
-import type { AnalysisService } from '../lsp/analysis-service';
+import type { SymbolDef } from '../model/types';
+import type { AnalysisService } from '../analysis/analysis-service';
 
 export async function documentSymbols(document: TextDocument, service: AnalysisService): Promise<DocumentSymbol[]> {
   const facts = await service.factsForText(document.uri, document.version, document.getText());

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { testKernel } from '../../../test/support/kernels';
 import { pathToFileURL } from 'node:url';
 import { MACRO_DOCS } from '../knowledge/macro-docs';
-import { LspSession, REPO_ROOT } from '../test-support/lsp-client';
+import { LspSession, REPO_ROOT } from '../../../test/support/lsp-client';
 
 /** Section names mentioned in a doc's section field (it may carry version notes). */
 const sectionNames = (section: string): string[] => section.match(/\.[a-z_][a-z0-9_.]*[a-z0-9_]/gi) ?? [];

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { sectionClass, type SectionClass } from '../knowledge/finding-text';
 import { ANNOTATION_CONFIG, optionsAffecting, type ConfigValues } from '../knowledge/kernel-config';
 import { lookupMacroDoc, type MacroDoc } from '../knowledge/macro-docs';
-import { symbolsOf, type AnalysisService } from '../lsp/analysis-service';
+import { symbolsOf, type AnalysisService } from '../analysis/analysis-service';
 import type { HeaderIndex, HeaderLocation } from './header-index';
 import { wordAt } from './text-at';
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { analyzeSources, summarize, writeModule } from '../test-support/modules';
+import { analyzeSources, summarize, writeModule } from '../../../test/support/modules';
 import { configFromAutoConf, DEBIAN_CONFIG } from './kernel-config';
 import { resolveContext } from '../engine/project';
 import { renderConfiguration } from '../features/hover';

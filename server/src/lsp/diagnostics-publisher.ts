@@ -5,7 +5,7 @@
 import type { Connection, Diagnostic, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { toDiagnostic, unanalysableDiagnostic } from '../features/diagnostics';
-import type { AnalysisService } from './analysis-service';
+import type { AnalysisService } from '../analysis/analysis-service';
 
 export class DiagnosticsPublisher {
   private readonly running = new Set<string>();

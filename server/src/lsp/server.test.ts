@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LspSession, REPO_ROOT } from '../test-support/lsp-client';
-import { writeModule } from '../test-support/modules';
+import { LspSession, REPO_ROOT } from '../../../test/support/lsp-client';
+import { writeModule } from '../../../test/support/modules';
 
 const SEED = path.join(REPO_ROOT, 'examples', 'hello-3', 'hello-3.c');
 const SEED_URI = pathToFileURL(SEED).href;

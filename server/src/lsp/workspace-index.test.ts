@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LspSession } from '../test-support/lsp-client';
-import { writeModule } from '../test-support/modules';
+import { LspSession } from '../../../test/support/lsp-client';
+import { writeModule } from '../../../test/support/modules';
 
 describe('background workspace index over LSP', function () {
   this.timeout(60_000);

@@ -8,11 +8,11 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Connection, Diagnostic } from 'vscode-languageserver';
 import { findCSources, groupIntoModules } from '../engine/project';
-import { moduleOfFile, type KbuildModule } from '../engine/kbuild';
+import { moduleOfFile, type KbuildModule } from '../../../shared/src/kbuild';
 import { toDiagnostic, unanalysableDiagnostic } from '../features/diagnostics';
 import { includedUris, unitOrder } from '../engine/units';
 import { VmlinuxTable } from '../engine/vmlinux';
-import type { AnalysisService } from './analysis-service';
+import type { AnalysisService } from '../analysis/analysis-service';
 
 export interface IndexSettings {
   enabled: boolean;

@@ -6,8 +6,8 @@
 
 import type { Node, Tree } from 'web-tree-sitter';
 import { annotationSection, OBJECT_ANNOTATIONS, plainSection, type AnnotationContext } from '../knowledge/annotations';
-import type { FileFacts, MacroUse, Reference, SymbolDef } from '../engine/types';
-import { LineIndex } from './lineIndex';
+import type { FileFacts, MacroUse, Reference, SymbolDef } from '../model/types';
+import { LineIndex } from './line-index';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
 import { scanBody, type BodyRange, type FoundLocal, type FoundReference } from './references';
 import type { CutText } from './skeleton';

@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { snippetDefaultText } from '../../../client/src/test-support/snippets';
+import { snippetDefaultText } from '../../support/snippets';
 import {
   describeDiagnostics, KMOD_SOURCE, openInEditor, rangeOf, setDocumentText, waitFor, waitForHoverText,
   waitForSectionMismatch, withTimeout, workspaceUri,

@@ -1,0 +1,129 @@
+// The problem matchers this extension contributes, as one table: package.json's
+// contributes.problemMatchers is generated from it (and a test checks that it is), and the tests
+// run the same regexes over real kbuild logs.
+//
+// Print the JSON for package.json: node out/client/src/problem-matchers.js
+
+export interface MatcherPattern {
+  regexp: string;
+  file: number;
+  line?: number;
+  column?: number;
+  severity?: number;
+  message: number;
+  code?: number;
+  kind?: 'file' | 'location';
+}
+
+export interface ProblemMatcherContribution {
+  name: string;
+  label: string;
+  owner: string;
+  source: string;
+  fileLocation: string | string[];
+  severity?: 'error' | 'warning' | 'info';
+  pattern: MatcherPattern;
+}
+
+/**
+ * gcc/clang diagnostics with absolute paths (kbuild ≤6.12 prints them for M=/abs; the kbuild-run
+ * wrapper prints an absolute copy of 7.x's module-relative ones). Lines ending in "[modpost]" are
+ * left to kbuild-modpost. VS Code cannot resolve paths against a task's cwd, hence absolute only.
+ */
+const GCC = '^(/[^:]+):(\\d+):(\\d+):\\s+(?:fatal\\s+)?(error|warning):\\s+(?!.*\\s\\[modpost\\]$)(.*?)(?:\\s+\\[(-W[^\\]]+)\\])?$';
+
+/** The wrapper's modpost lines: "<abs file>:<line>:<col>: warning: <modpost message> [modpost]". */
+const MODPOST_MAPPED = '^(/[^:]+):(\\d+):(\\d+):\\s+(error|warning):\\s+(.*)\\s\\[modpost\\]$';
+
+/**
+ * Raw modpost lines that name an absolute object path (builds run without the wrapper, ≤6.12):
+ * a file-level problem on the object's path. Fallback only: the mapped form is far more useful.
+ */
+const MODPOST_RAW = '^(WARNING|ERROR|FATAL): modpost: ((?:missing MODULE_\\w+\\(\\) in |"[^"]+" \\[)?(/[^\\s:\\]]+\\.k?o)(?=:|\\]|$).*)$';
+
+/** `<abs file>:<line>:<col>: error: <oops line> [vm]`, printed by kmod-vmtest for each mapped crash. */
+const VM_MAPPED = '^(/[^:]+):(\\d+):(\\d+):\\s+(error|warning):\\s+(.*)\\s\\[vm\\]$';
+
+export const PROBLEM_MATCHERS: readonly ProblemMatcherContribution[] = [
+  {
+    name: 'kbuild-gcc',
+    label: 'kbuild: gcc/clang diagnostics',
+    owner: 'kbuild',
+    source: 'gcc',
+    fileLocation: 'absolute',
+    pattern: { regexp: GCC, file: 1, line: 2, column: 3, severity: 4, message: 5, code: 6 },
+  },
+  {
+    name: 'kbuild-modpost',
+    label: 'kbuild: modpost diagnostics placed at source lines (kmod kbuild-run)',
+    owner: 'kbuild',
+    source: 'modpost',
+    fileLocation: 'absolute',
+    pattern: { regexp: MODPOST_MAPPED, file: 1, line: 2, column: 3, severity: 4, message: 5 },
+  },
+  {
+    name: 'kmod-vm',
+    label: 'kmod-vmtest: an oops, BUG or WARNING in the VM, on the source line it came from',
+    owner: 'kmod-vm',
+    source: 'vm',
+    fileLocation: 'absolute',
+    pattern: { regexp: VM_MAPPED, file: 1, line: 2, column: 3, severity: 4, message: 5 },
+  },
+  {
+    name: 'modpost',
+    label: 'modpost: raw diagnostics on the object file (builds without kbuild-run)',
+    owner: 'kbuild',
+    source: 'modpost',
+    fileLocation: 'absolute',
+    pattern: { regexp: MODPOST_RAW, kind: 'file', severity: 1, message: 2, file: 3 },
+  },
+];
+
+/** Matchers the kbuild build task uses ($kbuild-gcc, $kbuild-modpost). */
+export const BUILD_TASK_MATCHERS = ['$kbuild-gcc', '$kbuild-modpost'];
+
+/** The VM task builds too, so it places compiler, modpost and crash lines. */
+export const VM_TASK_MATCHERS = [...BUILD_TASK_MATCHERS, '$kmod-vm'];
+
+/** ECMAScript RegExp of a contributed matcher, as VS Code compiles it. */
+export function matcherRegExp(name: string): RegExp {
+  const matcher = PROBLEM_MATCHERS.find((m) => m.name === name);
+  if (!matcher) throw new Error(`no problem matcher ${name}`);
+  return new RegExp(matcher.pattern.regexp);
+}
+
+export interface MatchedProblem {
+  file: string;
+  line?: number;
+  column?: number;
+  severity?: string;
+  message: string;
+  code?: string;
+}
+
+/** Applies one matcher to a line the way VS Code's single-line matcher does. */
+export function applyMatcher(name: string, line: string): MatchedProblem | undefined {
+  const matcher = PROBLEM_MATCHERS.find((m) => m.name === name)!;
+  const match = matcherRegExp(name).exec(line);
+  if (!match) return undefined;
+  const p = matcher.pattern;
+  const group = (index: number | undefined) => (index === undefined ? undefined : match[index]);
+  const number = (index: number | undefined) => (group(index) === undefined ? undefined : Number(group(index)));
+  return {
+    file: match[p.file],
+    line: number(p.line),
+    column: number(p.column),
+    severity: group(p.severity)?.toLowerCase(),
+    message: match[p.message].trim(),
+    code: group(p.code),
+  };
+}
+
+/** The `contributes.problemMatchers` array for package.json. */
+export function problemMatchersContribution(): ProblemMatcherContribution[] {
+  return PROBLEM_MATCHERS.map((m) => ({ ...m, pattern: { ...m.pattern } }));
+}
+
+if (require.main === module) {
+  process.stdout.write(`${JSON.stringify(problemMatchersContribution(), null, 2)}\n`);
+}

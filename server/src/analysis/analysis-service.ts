@@ -1,0 +1,254 @@
+// Keeps FileFacts for open documents (from their text) and for their module siblings (from disk),
+// and computes the findings of a document's whole module, as modpost would link it.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { editWithinBody, type EditableFacts } from '../engine/body-edit';
+import { checkModule, ModuleSymbols } from '../engine/check';
+import { FactsPool } from '../engine/facts-pool';
+import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
+import { fileUri, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
+import type { FileFacts, Finding } from '../model/types';
+import { IncludedFactsCache, IncludeResolution, translationUnits, type TranslationUnit } from '../engine/units';
+import type { VmlinuxTable } from '../engine/vmlinux';
+
+interface CachedFacts {
+  /** Document version for open files, mtime for files read from disk. */
+  stamp: string;
+  facts: Promise<FileFacts>;
+}
+
+export interface ModuleAnalysis {
+  module: KbuildModule;
+  /** Every file of the module's units (sources and the module files they include), once each. */
+  files: FileFacts[];
+  units: TranslationUnit[];
+  findings: Finding[];
+}
+
+const isFileUri = (uri: string): boolean => uri.startsWith('file:');
+
+/** Background workers left idle this long are stopped (the index re-checks changes rarely). */
+const BACKGROUND_IDLE_MS = 30_000;
+
+const symbolTables = new WeakMap<ModuleAnalysis, ModuleSymbols>();
+
+/** The name lookup of an analysed module, built once per analysis (hovers ask again and again). */
+export function symbolsOf(analysis: ModuleAnalysis): ModuleSymbols {
+  let symbols = symbolTables.get(analysis);
+  if (!symbols) symbolTables.set(analysis, (symbols = new ModuleSymbols(analysis.units)));
+  return symbols;
+}
+
+/** The newest analysis of an open document, which the next edit starts from. */
+interface OpenDocument {
+  builtin: boolean;
+  editable: Promise<EditableFacts>;
+}
+
+export class AnalysisService {
+  private readonly cache = new Map<string, CachedFacts>();
+  private readonly openDocuments = new Map<string, OpenDocument>();
+  private readonly lastAnalysis = new Map<string, { inputs: FileFacts[]; result: ModuleAnalysis }>();
+  /** Facts of included files read from disk by the background index, shared across modules. */
+  private readonly includedOnDisk = new IncludedFactsCache();
+  /** Where includes lead; made anew when files may have appeared or gone. */
+  private includes = new IncludeResolution();
+  private options: AnalysisOptions = {};
+  private context: AnalysisContext = resolveContext({});
+  /** One worker kept for open files, so they never wait behind the background index. */
+  private readonly interactive = new FactsPool({ size: 1, onIdle: () => this.background.resume() });
+  /** What the background index learnt about built-in objects, for checks across vmlinux. */
+  private vmlinux: VmlinuxTable | undefined;
+  /**
+   * Workers for the background index: every core while it runs, none a while after (a parse
+   * worker's WASM memory only grows: up to ~100 MB each after a kernel tree). They start no new
+   * file while an open document's module is being analysed, so it gets the cores.
+   */
+  private readonly background = new FactsPool({ idleMs: BACKGROUND_IDLE_MS, holdWhile: () => this.interactive.pending > 0 });
+
+  get analysisContext(): AnalysisContext {
+    return this.context;
+  }
+
+  /** Applies settings; a bad kernel version falls back to the build dir / newest rules. */
+  configure(options: AnalysisOptions): string | undefined {
+    this.options = options;
+    this.cache.clear();
+    this.includedOnDisk.clear();
+    this.includes = new IncludeResolution();
+    this.openDocuments.clear();
+    this.lastAnalysis.clear();
+    try {
+      this.context = resolveContext(options);
+      return undefined;
+    } catch (error) {
+      this.context = resolveContext({ ...options, kernelVersion: undefined });
+      return (error as Error).message;
+    }
+  }
+
+  /**
+   * Facts for an open document's text (re-analysed only when its version changes). An edit inside
+   * one function body is redone here from the previous facts; anything else goes to the worker.
+   */
+  factsForText(uri: string, version: number, text: string, builtin = false): Promise<FileFacts> {
+    const stamp = `v${version}`;
+    const cached = this.cache.get(uri);
+    if (cached?.stamp === stamp) return cached.facts;
+    const filePath = isFileUri(uri) ? fileURLToPath(uri) : uri;
+    const options = { ...this.context.extract, builtin };
+    const inFull = (): Promise<EditableFacts> => this.interactive.analyzeOpen(uri, filePath, options, text);
+    const previous = this.openDocuments.get(uri);
+    const editable = previous?.builtin === builtin
+      ? previous.editable.then((last) => editWithinBody(last, text, options) ?? inFull(), inFull)
+      : inFull();
+    this.openDocuments.set(uri, { builtin, editable });
+    const facts = editable.then((result) => result.facts);
+    this.cache.set(uri, { stamp, facts });
+    return facts;
+  }
+
+  /** Facts for a file on disk, cached by modification time. */
+  factsForFile(filePath: string, builtin = false): Promise<FileFacts> | undefined {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(filePath);
+    } catch {
+      return undefined;
+    }
+    const uri = fileUri(filePath);
+    const stamp = `m${stat.mtimeMs}:${stat.size}`;
+    const cached = this.cache.get(uri);
+    if (cached && (cached.stamp === stamp || cached.stamp.startsWith('v'))) return cached.facts;
+    const facts = this.interactive.analyze(uri, filePath, { ...this.context.extract, builtin });
+    this.cache.set(uri, { stamp, facts });
+    return facts;
+  }
+
+  /** Forget an open document's text: its facts come from disk again. */
+  close(uri: string): void {
+    this.cache.delete(uri);
+    this.openDocuments.delete(uri);
+    this.lastAnalysis.delete(uri);
+    this.interactive.forget(uri);
+  }
+
+  /** Files were created, removed or renamed: includes may lead elsewhere now. */
+  filesMoved(): void {
+    this.includes = new IncludeResolution();
+    this.lastAnalysis.clear();
+  }
+
+  setVmlinux(table: VmlinuxTable): void {
+    this.vmlinux = table;
+    this.lastAnalysis.clear();
+  }
+
+  /** Whether `uri` is open in the editor (its facts come from its text). */
+  isOpen(uri: string): boolean {
+    return this.cache.get(uri)?.stamp.startsWith('v') ?? false;
+  }
+
+  /** The units of `module`, with facts from `factsOf` (open text or disk) for sources and includes. */
+  private async unitsOf(module: KbuildModule, factsOf: (file: string, mentions?: readonly string[]) => Promise<FileFacts> | undefined): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> {
+    const load = async (file: string, mentions?: readonly string[]): Promise<FileFacts | undefined> => factsOf(file, mentions);
+    const sources = module.sources.filter((source) => fs.existsSync(source));
+    const sourceFacts = await Promise.all(sources.map((source) => load(source)));
+    return translationUnits({ ...module, sources }, sourceFacts, load, this.includes);
+  }
+
+  private checkOptions(builtin: boolean) {
+    return {
+      profile: this.context.profile,
+      extraWarn: this.options.extraWarn,
+      builtin,
+      disabledCodes: new Set(this.options.disabledCodes ?? []),
+      vmlinux: this.vmlinux,
+    };
+  }
+
+  /**
+   * Findings of a module read from disk by the background index. Open files contribute their
+   * editor text; nothing is cached, so memory stays bounded on a whole kernel tree.
+   */
+  async analyzeModuleOnDisk(module: KbuildModule): Promise<{ files: FileFacts[]; units: TranslationUnit[]; findings: Finding[] }> {
+    const options = { ...this.context.extract, builtin: module.builtin };
+    const sources = new Set(module.sources);
+    const { units, files } = await this.unitsOf(module, (file, mentions) => {
+      const uri = fileUri(file);
+      const open = this.cache.get(uri);
+      if (open?.stamp.startsWith('v')) return open.facts;
+      if (sources.has(file)) return this.background.analyze(uri, file, options);
+      if (mentions) return this.background.analyze(uri, file, { ...options, included: { mentions } });
+      // Headers many modules include are analysed once per version of the file.
+      let stamp: string;
+      try {
+        const stat = fs.statSync(file);
+        stamp = `${stat.mtimeMs}:${stat.size}`;
+      } catch {
+        return undefined;
+      }
+      return this.includedOnDisk.get(`${module.builtin}:${stamp}:${file}`, () => this.background.analyze(uri, file, { ...options, included: true as const })) as Promise<FileFacts>;
+    });
+    return { files, units, findings: checkModule(units, this.checkOptions(module.builtin)) };
+  }
+
+  /**
+   * The module a file is compiled in: the one whose Kbuild lists it, else one whose units include
+   * it (a header, or a .c file that is only included), looked for in the file's directory and its
+   * parent; else the file alone.
+   */
+  private async hostModule(file: string): Promise<KbuildModule> {
+    const own = moduleOfFile(file);
+    if (own.declaredIn) return own;
+    const uri = fileUri(file);
+    const dir = path.dirname(file);
+    const candidates = [...modulesInDir(dir), ...modulesInDir(path.dirname(dir))];
+    for (const candidate of candidates) {
+      const { units } = await this.unitsOf(candidate, (source) => this.openOrDisk(source, candidate.builtin));
+      if (units.some((unit) => unit.files.some((facts) => facts.uri === uri))) return candidate;
+    }
+    return own;
+  }
+
+  /** An open file's facts (its editor text), else the file's on disk. */
+  private openOrDisk(file: string, builtin: boolean): Promise<FileFacts> | undefined {
+    const open = this.cache.get(fileUri(file));
+    return open?.stamp.startsWith('v') ? open.facts : this.factsForFile(file, builtin);
+  }
+
+  /** Findings of the module containing `uri`, whose own facts come from its open text. */
+  async analyzeModule(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
+    const ownPath = isFileUri(uri) ? fileURLToPath(uri) : undefined;
+    const module = ownPath ? await this.hostModule(ownPath) : undefined;
+    const builtin = module?.builtin ?? false;
+    const own = this.factsForText(uri, version, text, builtin);
+    const { units, files } = module
+      ? await this.unitsOf(module, (file) => (file === ownPath ? own : this.openOrDisk(file, builtin)))
+      : { units: [], files: [] };
+    // A file no unit includes (a header nobody includes yet, an untitled buffer) is a unit of its own.
+    if (!files.some((facts) => facts.uri === uri)) {
+      const facts = await own;
+      units.push({ uri, files: [facts] });
+      files.unshift(facts);
+    }
+    // Hovers, code actions and the publisher ask for the same module state again and again:
+    // reuse the last result while every input (the same facts) is unchanged.
+    const last = this.lastAnalysis.get(uri);
+    if (last && last.inputs.length === files.length && last.inputs.every((input, i) => input === files[i])) return last.result;
+    const result: ModuleAnalysis = {
+      module: module ?? { name: '', sources: [], builtin: false, declaredIn: '' },
+      files,
+      units,
+      findings: checkModule(units, this.checkOptions(builtin)),
+    };
+    this.lastAnalysis.set(uri, { inputs: files, result });
+    return result;
+  }
+
+  dispose(): Promise<void> {
+    return Promise.all([this.interactive.dispose(), this.background.dispose()]).then(() => undefined);
+  }
+}

@@ -1,0 +1,82 @@
+// Test helper: starts the bundled language server (dist/server.js) over stdio and talks to it with a
+// real JSON-RPC client, as an editor would.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { REPO_ROOT } from './paths';
+
+export { REPO_ROOT };
+
+export interface PublishedDiagnostics {
+  uri: string;
+  version?: number;
+  diagnostics: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; code?: string | number; message: string; severity?: number; source?: string; data?: unknown }[];
+}
+
+export class LspSession {
+  readonly process: ChildProcess;
+  readonly connection: MessageConnection;
+  private readonly listeners: ((p: PublishedDiagnostics) => void)[] = [];
+  readonly published: PublishedDiagnostics[] = [];
+  stderr = '';
+
+  /** `$/progress` values in arrival order (begin/report/end), for the index tests. */
+  readonly progress: { kind: string; message?: string; percentage?: number }[] = [];
+
+  constructor(private readonly initOptions: Record<string, unknown> = {}, private readonly workspaceFolders: string[] = []) {
+    this.process = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.process.stderr?.on('data', (chunk: Buffer) => { this.stderr += chunk.toString(); });
+    this.connection = createMessageConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
+    this.connection.onNotification('textDocument/publishDiagnostics', (params: PublishedDiagnostics) => {
+      this.published.push(params);
+      for (const listener of this.listeners) listener(params);
+    });
+    this.connection.onRequest('workspace/configuration', () => [{}]);
+    this.connection.onRequest('client/registerCapability', () => null);
+    this.connection.onRequest('window/workDoneProgress/create', () => null);
+    this.connection.onNotification('$/progress', (params: { value: { kind: string; message?: string; percentage?: number } }) => { this.progress.push(params.value); });
+    this.connection.onNotification('window/logMessage', () => undefined);
+    this.connection.listen();
+  }
+
+  async initialize(): Promise<unknown> {
+    const result = await this.connection.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: null,
+      workspaceFolders: this.workspaceFolders.map((folder) => ({ uri: pathToFileURL(folder).href, name: path.basename(folder) })),
+      capabilities: { window: { workDoneProgress: true } },
+      initializationOptions: this.initOptions,
+    });
+    await this.connection.sendNotification('initialized', {});
+    return result;
+  }
+
+  open(uri: string, text: string, version = 1): Promise<void> {
+    return this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version, text } });
+  }
+
+  /** The next diagnostics published for `uri` that satisfy `accept` (default: any). */
+  diagnostics(uri: string, accept: (p: PublishedDiagnostics) => boolean = () => true, timeoutMs = 10_000): Promise<PublishedDiagnostics> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no diagnostics for ${uri} within ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
+      const listener = (p: PublishedDiagnostics): void => {
+        if (p.uri !== uri || !accept(p)) return;
+        clearTimeout(timer);
+        this.listeners.splice(this.listeners.indexOf(listener), 1);
+        resolve(p);
+      };
+      this.listeners.push(listener);
+    });
+  }
+
+  async close(): Promise<void> {
+    try {
+      await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
+      await this.connection.sendNotification('exit');
+    } catch { /* the server may already be gone */ }
+    this.connection.dispose();
+    this.process.kill();
+  }
+}

@@ -1,0 +1,84 @@
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../../test/support/lsp-client';
+import { writeModule } from '../../test/support/modules';
+
+const KMODCHECK = path.join(REPO_ROOT, 'bin', 'kmodcheck');
+
+function run(args: string[], cwd = REPO_ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(KMODCHECK, args, { cwd }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('kmodcheck (the bundled CLI, as a process)', function () {
+  this.timeout(30_000);
+
+  it('gcc format: one finding on the seed, exit 1', async () => {
+    const { code, stdout } = await run(['--kernel-version', '6.1', 'examples/hello-3']);
+    assert.equal(code, 1);
+    assert.match(stdout, /^examples\/hello-3\/hello-3\.c:22:42: warning: hello_3_exit .*cleanup_module -> hello3_data\. \[section-mismatch\]\n$/);
+  });
+
+  it('exit 0 and no output on the fixed seed', async () => {
+    const { code, stdout } = await run(['examples/hello-3-fixed']);
+    assert.deepEqual([code, stdout], [0, '']);
+  });
+
+  it('json format is exactly the documented shape, 1-based', async () => {
+    const { code, stdout } = await run(['--format', 'json', '--kernel-version', '6.1', 'examples/hello-3']);
+    assert.equal(code, 1);
+    const parsed = JSON.parse(stdout) as { version: number; findings: Record<string, unknown>[] };
+    assert.equal(parsed.version, 1);
+    assert.deepEqual(Object.keys(parsed.findings[0]), ['file', 'line', 'column', 'endLine', 'endColumn', 'severity', 'code', 'message', 'from', 'to']);
+    assert.deepEqual({ ...parsed.findings[0], message: undefined }, {
+      file: 'examples/hello-3/hello-3.c', line: 22, column: 42, endLine: 22, endColumn: 53, severity: 'warning', code: 'section-mismatch',
+      message: undefined, from: { symbol: 'hello_3_exit', section: '.exit.text' }, to: { symbol: 'hello3_data', section: '.init.data' },
+    });
+  });
+
+  it('sarif format names the rule and the region', async () => {
+    const { stdout } = await run(['--format', 'sarif', 'examples/hello-3']);
+    const sarif = JSON.parse(stdout) as { version: string; runs: { results: { ruleId: string; locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[] };
+    assert.equal(sarif.version, '2.1.0');
+    assert.equal(sarif.runs[0].results[0].ruleId, 'section-mismatch');
+    assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.region.startLine, 22);
+  });
+
+  it('exit 2 with a clear message for a missing path, and the other inputs are still checked', async () => {
+    const { code, stdout, stderr } = await run(['no/such/dir', 'examples/hello-3']);
+    assert.equal(code, 2);
+    assert.match(stderr, /kmodcheck: no such file or directory: no\/such\/dir/);
+    assert.match(stdout, /hello-3\.c:22:42/);
+  });
+
+  it('exit 2 for an unreadable file (binary junk), naming it', async () => {
+    const dir = writeModule({ 'junk.c': '\u0000\u0001\u0002binary\u0000' });
+    try {
+      const { code, stderr } = await run([path.join(dir, 'junk.c')]);
+      assert.equal(code, 2);
+      assert.match(stderr, /junk\.c: file looks binary/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exit 2 with usage on bad options', async () => {
+    for (const args of [[], ['--format', 'xml', 'x.c'], ['--kernel-version', 'banana', 'examples/hello-3'], ['--bogus']]) {
+      const { code, stderr } = await run(args);
+      assert.equal(code, 2, args.join(' '));
+      assert.match(stderr, /kmodcheck: /);
+    }
+  });
+
+  it('symbols lists each definition with its section as JSON', async () => {
+    const { code, stdout } = await run(['symbols', '--format', 'json', 'examples/hello-3/hello-3.c']);
+    assert.equal(code, 0);
+    const { symbols } = JSON.parse(stdout) as { symbols: { name: string; section: string; line: number }[] };
+    assert.deepEqual(symbols.map((s) => [s.name, s.section, s.line]), [['hello3_data', '.init.data', 12], ['hello_3_init', '.init.text', 14], ['hello_3_exit', '.exit.text', 20]]);
+  });
+});

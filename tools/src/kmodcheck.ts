@@ -1,0 +1,195 @@
+// kmodcheck: the language server's analyzer as a command-line checker for terminals and CI.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyzePaths, type AnalysisOptions, type ProjectAnalysis } from '../../server/src/engine/project';
+import type { Finding } from '../../server/src/model/types';
+import { RULE_PROFILES } from '../../server/src/knowledge/modpost-rules';
+import { defaultKernelBuildDir } from '../../shared/src/kernel-dir';
+
+const USAGE = `usage: kmodcheck [options] <file-or-dir>...
+       kmodcheck symbols [options] <file-or-dir>...
+
+Checks Linux kernel module sources for section mismatches (what modpost reports after a build,
+and more), on the referencing line.
+
+options:
+  --format gcc|json|sarif   output format (default gcc: file:line:col: warning: message [code])
+  --kernel-version X.Y[.Z]  apply that kernel's modpost rules (known: ${RULE_PROFILES.map((p) => p.id).join(', ')})
+  --kdir DIR                kernel build directory; its version selects the rules
+                            (default: /lib/modules/$(uname -r)/build, else the newest
+                            /usr/src/linux-headers-*; without one, the newest rules)
+  --extra-warn              as modpost with W=1
+  --disable CODE            do not report CODE (repeatable)
+  --files-from FILE         also check the paths listed in FILE, one per line (- for stdin)
+  -h, --help                this text
+
+exit status: 0 no findings, 1 findings, 2 usage or input errors (other inputs are still checked)`;
+
+export class UsageError extends Error {}
+
+interface CliArgs {
+  command: 'check' | 'symbols';
+  format: 'gcc' | 'json' | 'sarif';
+  options: AnalysisOptions;
+  paths: string[];
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs | 'help' {
+  const args: CliArgs = { command: 'check', format: 'gcc', options: {}, paths: [] };
+  const disabled: string[] = [];
+  const rest = [...argv];
+  if (rest[0] === 'symbols') { args.command = 'symbols'; rest.shift(); }
+  const value = (flag: string): string => {
+    const next = rest.shift();
+    if (next === undefined) throw new UsageError(`${flag} needs a value`);
+    return next;
+  };
+  while (rest.length > 0) {
+    const arg = rest.shift()!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const take = (): string => inline ?? value(flag);
+    switch (flag) {
+      case '-h': case '--help': return 'help';
+      case '--format': {
+        const format = take();
+        if (format !== 'gcc' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format '${format}' (gcc, json, sarif)`);
+        args.format = format;
+        break;
+      }
+      case '--kernel-version': args.options.kernelVersion = take(); break;
+      case '--kdir': args.options.kdir = take(); break;
+      case '--extra-warn': args.options.extraWarn = true; break;
+      case '--disable': disabled.push(take()); break;
+      case '--files-from': {
+        const list = take();
+        try {
+          args.paths.push(...fs.readFileSync(list === '-' ? 0 : list, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+        } catch (error) {
+          throw new UsageError(`cannot read --files-from ${list}: ${(error as Error).message}`);
+        }
+        break;
+      }
+      case '--': args.paths.push(...rest.splice(0)); break;
+      default:
+        if (flag.startsWith('-')) throw new UsageError(`unknown option '${flag}'`);
+        args.paths.push(arg);
+    }
+  }
+  if (args.paths.length === 0) throw new UsageError('no file or directory given');
+  if (!args.options.kdir && !args.options.kernelVersion) {
+    args.options.kdir = defaultKernelBuildDir()?.dir;
+  }
+  args.options.disabledCodes = disabled;
+  return args;
+}
+
+const displayPath = (uri: string): string => {
+  const file = fileURLToPath(uri);
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+};
+
+const GCC_SEVERITY: Record<Finding['severity'], string> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
+
+export function formatGcc(findings: readonly Finding[]): string {
+  return findings.map((f) => `${displayPath(f.uri)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${GCC_SEVERITY[f.severity]}: ${f.message} [${f.code}]\n`).join('');
+}
+
+export function formatJson(findings: readonly Finding[]): string {
+  return JSON.stringify({
+    version: 1,
+    findings: findings.map((f) => ({
+      file: displayPath(f.uri),
+      line: f.range.start.line + 1,
+      column: f.range.start.character + 1,
+      endLine: f.range.end.line + 1,
+      endColumn: f.range.end.character + 1,
+      severity: f.severity,
+      code: f.code,
+      message: f.message,
+      from: f.from,
+      to: f.to,
+    })),
+  }, null, 2) + '\n';
+}
+
+const SARIF_LEVEL: Record<Finding['severity'], string> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
+
+export function formatSarif(findings: readonly Finding[]): string {
+  const codes = [...new Set(findings.map((f) => f.code))].sort();
+  return JSON.stringify({
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: 'kmodcheck', informationUri: 'https://example.invalid/kmod-tools', rules: codes.map((id) => ({ id })) } },
+      results: findings.map((f) => ({
+        ruleId: f.code,
+        level: SARIF_LEVEL[f.severity],
+        message: { text: f.message },
+        locations: [{
+          physicalLocation: {
+            artifactLocation: { uri: displayPath(f.uri) },
+            region: { startLine: f.range.start.line + 1, startColumn: f.range.start.character + 1, endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1 },
+          },
+        }],
+      })),
+    }],
+  }, null, 2) + '\n';
+}
+
+function formatSymbols(analysis: ProjectAnalysis, format: CliArgs['format']): string {
+  const symbols = analysis.files.flatMap((file) => file.symbols.map((s) => ({
+    file: displayPath(file.uri),
+    line: s.nameRange.start.line + 1,
+    column: s.nameRange.start.character + 1,
+    name: s.name,
+    kind: s.kind,
+    section: s.section,
+    annotations: s.annotations,
+    definition: s.isDefinition,
+    static: s.isStatic,
+    const: s.isConst,
+  })));
+  if (format === 'json') return JSON.stringify({ version: 1, symbols }, null, 2) + '\n';
+  return symbols.map((s) => `${s.file}:${s.line}:${s.column}: ${s.kind} ${s.name} ${s.section}${s.definition ? '' : ' (declaration)'}\n`).join('');
+}
+
+export async function main(argv: readonly string[], out = process.stdout, err = process.stderr): Promise<number> {
+  let args: CliArgs | 'help';
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    err.write(`kmodcheck: ${error.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args === 'help') {
+    out.write(USAGE + '\n');
+    return 0;
+  }
+  let analysis: ProjectAnalysis;
+  try {
+    analysis = await analyzePaths(args.paths, { ...args.options, keepFacts: args.command === 'symbols' });
+  } catch (error) {
+    err.write(`kmodcheck: ${(error as Error).message}\n`);
+    return 2;
+  }
+  for (const message of analysis.errors) err.write(`kmodcheck: ${message}\n`);
+  if (args.command === 'symbols') {
+    out.write(formatSymbols(analysis, args.format));
+    return analysis.errors.length > 0 ? 2 : 0;
+  }
+  const format = { gcc: formatGcc, json: formatJson, sarif: formatSarif }[args.format];
+  out.write(format(analysis.findings));
+  if (analysis.errors.length > 0) return 2;
+  return analysis.findings.length > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
+    process.stderr.write(`kmodcheck: internal error: ${(error as Error)?.stack ?? error}\n`);
+    process.exitCode = 2;
+  });
+}

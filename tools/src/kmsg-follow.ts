@@ -1,0 +1,166 @@
+// kmsg-follow: follows the kernel log (dmesg --follow), optionally filtered to one module, with
+// fallbacks: privileged dmesg when kernel.dmesg_restrict forbids reading it, then
+// `journalctl -k -f`. Every failure ends in an explanation and a non-zero exit, never a hang.
+//
+// Usage: kmsg-follow [--privilege-helper sudo|pkexec|none] [--root] [--module NAME] [--match TEXT]…
+
+import { spawn } from 'node:child_process';
+import * as os from 'node:os';
+import { Explainer, KMOD_PREFIX, missingProgramText, spawnFailureStatus } from '../../shared/src/explanations';
+import { LineSplitter, signalExitCode } from '../../shared/src/process';
+import { privileged, type PrivilegeHelper } from '../../shared/src/command-lines';
+import { KernelLogFilter } from '../../shared/src/log-filter';
+
+export interface FollowOptions {
+  privilegeHelper: PrivilegeHelper;
+  isRoot: boolean;
+  module?: string;
+  matches: string[];
+}
+
+const HELPERS: readonly PrivilegeHelper[] = ['sudo', 'pkexec', 'none'];
+
+export function parseFollowArgs(argv: readonly string[]): FollowOptions | string {
+  const options: FollowOptions = { privilegeHelper: 'sudo', isRoot: false, matches: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i + 1];
+    switch (argv[i]) {
+      case '--privilege-helper':
+        if (!HELPERS.includes(value as PrivilegeHelper)) return `--privilege-helper must be one of ${HELPERS.join(', ')}`;
+        options.privilegeHelper = value as PrivilegeHelper;
+        i++;
+        break;
+      case '--root':
+        options.isRoot = true;
+        break;
+      case '--module':
+        if (value === undefined) return '--module needs a module name';
+        options.module = value;
+        i++;
+        break;
+      case '--match':
+        if (value === undefined) return '--match needs a text';
+        options.matches.push(value);
+        i++;
+        break;
+      default:
+        return `unknown option ${argv[i]}`;
+    }
+  }
+  return options;
+}
+
+export const DMESG_FOLLOW = ['dmesg', '--follow', '--ctime'];
+export const JOURNAL_FOLLOW = ['journalctl', '-k', '-f', '--no-pager', '-n', '200'];
+
+interface AttemptResult {
+  exitCode: number;
+  /** The program could not be started (ENOENT). */
+  missing: boolean;
+  /** dmesg said kernel.dmesg_restrict forbids reading the log. */
+  restricted: boolean;
+  /** journalctl found no journal (it would otherwise wait forever). */
+  noJournal: boolean;
+  stopped: boolean;
+}
+
+/** Lines that mean "this source will never deliver anything": the attempt is ended at once. */
+const DEAD_END = /^No journal files were (?:found|opened)/;
+const RESTRICTED = /^dmesg: read kernel buffer failed: Operation not permitted$/;
+
+export class KernelLogFollower {
+  private child: ReturnType<typeof spawn> | undefined;
+  private stopping = false;
+  private readonly explainer: Explainer;
+  private readonly filter?: KernelLogFilter;
+
+  constructor(
+    private readonly options: FollowOptions,
+    private readonly out: NodeJS.WritableStream,
+    private readonly err: NodeJS.WritableStream,
+  ) {
+    this.explainer = new Explainer('log', { privilegeHelper: options.privilegeHelper, module: options.module, runningRelease: os.release() });
+    if (options.module) this.filter = new KernelLogFilter({ module: options.module, matches: options.matches });
+  }
+
+  private say(text: string): void {
+    this.err.write(`${KMOD_PREFIX}${text}\n`);
+  }
+
+  /** Ends the current source (signal from the terminal or VS Code). */
+  stop(signal: NodeJS.Signals = 'SIGTERM'): void {
+    this.stopping = true;
+    this.child?.kill(signal);
+  }
+
+  private attempt(argv: string[]): Promise<AttemptResult> {
+    const result: AttemptResult = { exitCode: 0, missing: false, restricted: false, noJournal: false, stopped: false };
+    return new Promise((resolve) => {
+      // stdin stays the terminal's so sudo can ask for a password.
+      const child = spawn(argv[0], argv.slice(1), { stdio: ['inherit', 'pipe', 'pipe'] });
+      this.child = child;
+      const onLine = (line: string, isError: boolean) => {
+        if (RESTRICTED.test(line)) result.restricted = true;
+        if (DEAD_END.test(line)) {
+          result.noJournal = true;
+          child.kill('SIGTERM');
+        }
+        const lines = isError || !this.filter ? [line] : this.filter.accept(line);
+        for (const l of lines) (isError ? this.err : this.out).write(`${l}\n`);
+        const explanation = this.explainer.explain(line);
+        if (explanation) this.say(explanation.text);
+      };
+      const stdout = new LineSplitter((line) => onLine(line, false));
+      const stderr = new LineSplitter((line) => onLine(line, true));
+      child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        result.missing = true;
+        this.say(missingProgramText(argv[0], error.code));
+        result.exitCode = spawnFailureStatus(error.code);
+        resolve(result);
+      });
+      child.on('close', (code, signal) => {
+        stdout.end();
+        stderr.end();
+        result.exitCode = code ?? signalExitCode(signal);
+        result.stopped = this.stopping;
+        resolve(result);
+      });
+    });
+  }
+
+  /** Follows until stopped or every source failed; resolves to the exit code. */
+  async run(): Promise<number> {
+    if (this.options.module) this.say(`kernel log lines for module ${this.options.module}${this.options.matches.length ? ` (and lines containing ${this.options.matches.map((m) => JSON.stringify(m)).join(', ')})` : ''}`);
+    const plain = await this.attempt(DMESG_FOLLOW);
+    if (plain.stopped || (plain.exitCode === 0 && !plain.missing)) return plain.stopped ? 130 : 0;
+    const canElevate = !this.options.isRoot && this.options.privilegeHelper !== 'none';
+    if (plain.restricted && canElevate) {
+      this.say(`retrying with ${this.options.privilegeHelper}`);
+      const elevated = await this.attempt(privileged(DMESG_FOLLOW, this.options.privilegeHelper, false));
+      if (elevated.stopped || elevated.exitCode === 0) return elevated.stopped ? 130 : 0;
+    }
+    this.say(`dmesg did not work; trying ${JOURNAL_FOLLOW.join(' ')}`);
+    const journal = await this.attempt(JOURNAL_FOLLOW);
+    if (journal.stopped) return 130;
+    if (journal.exitCode === 0 && !journal.noJournal) return 0;
+    this.say('no kernel log source worked (see the messages above)');
+    return 1;
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseFollowArgs(process.argv.slice(2));
+  if (typeof options === 'string') {
+    process.stderr.write(`kmsg-follow: ${options}\n`);
+    process.exit(2);
+  }
+  const follower = new KernelLogFollower(options, process.stdout, process.stderr);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => follower.stop(signal === 'SIGHUP' ? 'SIGTERM' : signal));
+  process.exit(await follower.run());
+}
+
+if (require.main === module) {
+  void main();
+}
