@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { editWithinBody, type EditableFacts } from '../engine/body-edit';
+import type { EditableFacts } from '../engine/analyze-file';
+import { editWithinBody } from '../engine/body-edit';
 import { checkModule, ModuleSymbols } from '../engine/check';
 import { FactsPool } from '../engine/facts-pool';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';

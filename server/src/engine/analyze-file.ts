@@ -6,7 +6,7 @@ import { positionOf } from '../parsing/line-index';
 import { extractFacts, includeNames, type BodyScan, type ExtractOptions, type ReuseScan } from '../parsing/extract';
 import { prepass } from '../parsing/prepass';
 import { skeleton } from '../parsing/skeleton';
-import type { EditableFacts } from './body-edit';
+import type { BodyRange } from '../parsing/references';
 import type { FileFacts } from '../model/types';
 
 /** Files larger than this are not analysed (generated tables); the user is told so. */
@@ -45,6 +45,16 @@ export interface Span {
   start: number;
   oldEnd: number;
   newEnd: number;
+}
+
+/** An analysed text with what a body-local edit needs. */
+export interface EditableFacts {
+  text: string;
+  facts: FileFacts;
+  /** Bodies and initializers, in document order. */
+  bodies: BodyRange[];
+  /** The insides the parser did not see (skeleton regions), ascending. */
+  cuts: [number, number][];
 }
 
 /** The one span that turns `before` into `after`: their common prefix and suffix stay. */

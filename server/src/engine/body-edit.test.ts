@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { createCParser } from '../parsing/parser';
-import { analyzeEditedFile } from './analyze-file';
-import { editWithinBody, type EditableFacts } from './body-edit';
+import { analyzeEditedFile, type EditableFacts } from './analyze-file';
+import { editWithinBody } from './body-edit';
 import { DEBIAN_CONFIG } from '../knowledge/kernel-config';
 
 const OPTIONS = { version: [6, 1] as const, config: DEBIAN_CONFIG, builtin: false };

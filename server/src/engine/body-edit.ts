@@ -8,23 +8,13 @@
 import type { ExtractOptions } from '../parsing/extract';
 import { LineIndex, positionOf } from '../parsing/line-index';
 import { prepass } from '../parsing/prepass';
-import { scanBody, type BodyRange, type FoundLocal, type FoundReference } from '../parsing/references';
+import { scanBody, type FoundLocal, type FoundReference } from '../parsing/references';
 import { isOneBody } from '../parsing/skeleton';
-import { changedSpan, checkInput } from './analyze-file';
+import { changedSpan, checkInput, type EditableFacts } from './analyze-file';
 import type { FileFacts, Position, Range, Reference } from '../model/types';
 
 /** Larger bodies are generated tables: redo them on a worker, off the server's thread. */
 const MAX_BODY_REDONE_HERE = 1024 * 1024;
-
-/** An analysed text with what a body-local edit needs. */
-export interface EditableFacts {
-  text: string;
-  facts: FileFacts;
-  /** Bodies and initializers, in document order. */
-  bodies: BodyRange[];
-  /** The insides the parser did not see (skeleton regions), ascending. */
-  cuts: [number, number][];
-}
 
 /** Index of the last element whose key is <= `offset`, or -1. */
 function lastAtOrBefore<T>(list: readonly T[], offset: number, key: (item: T) => number): number {

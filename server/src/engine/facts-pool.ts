@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { ExtractOptions } from '../parsing/extract';
 import type { BodyRange } from '../parsing/references';
 import { unanalysableFacts } from './analyze-file';
-import type { EditableFacts } from './body-edit';
+import type { EditableFacts } from './analyze-file';
 import type { FileFacts } from '../model/types';
 import { unpackFacts, type WireFacts } from './wire';
 

@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readSections } from '../../../tools/src/vm/elf';
-import { buildModule } from '../../../tools/src/vm/module-build';
-import { runCommand } from '../process';
+import { readSections } from './elf';
+import { buildModule } from './module-build';
+import { runCommand } from '../../../shared/src/process';
 import { REPO_ROOT, functionLineRange, scratchCopy, testKernelBuildDir } from '../../../test/support/vm';
-import { resolveOopsLine } from './resolve';
+import { resolveOopsLine } from '../../../shared/src/oops/resolve';
 
 // Real kbuild on a scratch copy of examples/hello-3 (needs: bash scripts/setup-system.sh kbuild vm).
 describe('resolveOopsLine on a real hello-3.ko', function () {

@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { analyzeSources, summarize, writeModule } from '../../../test/support/modules';
-import { configFromAutoConf, DEBIAN_CONFIG } from './kernel-config';
+import { configFromAutoConf, DEBIAN_CONFIG } from '../knowledge/kernel-config';
 import { resolveContext } from '../engine/project';
-import { renderConfiguration } from '../features/hover';
+import { renderConfiguration } from './hover';
 
 /** A build dir with just a version and an auto.conf. */
 function fakeKdir(autoConf: string): string {
