@@ -1,6 +1,8 @@
 // The exact process and argument vector of every kbuild task (build, clean, load, unload, logs).
 // Pure: no vscode, no I/O. Paths and settings only ever become separate argv elements, never parts
-// of a shell string.
+// of a shell string; values travel as `--name=value`, so one starting with `-` stays a value.
+
+import { optionArg } from './program-args';
 
 export type TaskKind = 'build' | 'clean' | 'load' | 'unload' | 'log' | 'module-log' | 'vm';
 export const TASK_KINDS: readonly TaskKind[] = ['build', 'clean', 'load', 'unload', 'log', 'module-log', 'vm'];
@@ -116,34 +118,34 @@ export function makeArgv(target: 'modules' | 'clean', kdir: string, moduleDir: s
   return ['make', '-C', kdir, `M=${moduleDir}`, target];
 }
 
-const optional = (flag: string, value: string | undefined): string[] => (value ? [flag, value] : []);
+const optional = (name: string, value: string | undefined): string[] => (value ? [optionArg(name, value)] : []);
 
 const BUILDERS: Readonly<Record<TaskKind, Builder>> = {
   build: (r, s, t) => {
     if (!r.kdir) return fail('no kernel build directory');
     return viaNode(t, t.kbuildRun, [
-      '--module-dir', r.moduleDir,
-      ...optional('--kernel-version', s.kernelVersion),
-      '--kdir', r.kdir,
-      ...optional('--build-release', r.kdirRelease),
-      '--privilege-helper', s.privilegeHelper,
+      optionArg('module-dir', r.moduleDir),
+      ...optional('kernel-version', s.kernelVersion),
+      optionArg('kdir', r.kdir),
+      ...optional('build-release', r.kdirRelease),
+      optionArg('privilege-helper', s.privilegeHelper),
       '--',
       ...makeArgv('modules', r.kdir, r.moduleDir, s.buildStrategy),
     ], r.moduleDir);
   },
   clean: (r, s, t) => {
     if (!r.kdir) return fail('no kernel build directory');
-    return viaNode(t, t.kmodRun, ['--topic', 'build', ...optional('--build-release', r.kdirRelease), '--', ...makeArgv('clean', r.kdir, r.moduleDir, s.buildStrategy)], r.moduleDir);
+    return viaNode(t, t.kmodRun, [optionArg('topic', 'build'), ...optional('build-release', r.kdirRelease), '--', ...makeArgv('clean', r.kdir, r.moduleDir, s.buildStrategy)], r.moduleDir);
   },
   load: (r, s, t) => {
     if (!r.module) return fail('no module to load');
     const split = splitModuleParameters(r.params ?? s.moduleParameters);
     if (!split.ok) return fail(split.reason);
     return viaNode(t, t.kmodRun, [
-      '--topic', 'load',
-      '--module', kernelModuleName(r.module.name),
-      ...optional('--build-release', r.kdirRelease),
-      '--privilege-helper', s.privilegeHelper,
+      optionArg('topic', 'load'),
+      optionArg('module', kernelModuleName(r.module.name)),
+      ...optional('build-release', r.kdirRelease),
+      optionArg('privilege-helper', s.privilegeHelper),
       '--',
       ...privileged(['insmod', r.module.ko, ...split.params], s.privilegeHelper, s.isRoot),
     ], r.moduleDir);
@@ -152,9 +154,9 @@ const BUILDERS: Readonly<Record<TaskKind, Builder>> = {
     if (!r.module) return fail('no module to unload');
     const name = kernelModuleName(r.module.name);
     return viaNode(t, t.kmodRun, [
-      '--topic', 'unload',
-      '--module', name,
-      '--privilege-helper', s.privilegeHelper,
+      optionArg('topic', 'unload'),
+      optionArg('module', name),
+      optionArg('privilege-helper', s.privilegeHelper),
       '--',
       ...privileged(['rmmod', name], s.privilegeHelper, s.isRoot),
     ], r.moduleDir);
@@ -164,16 +166,16 @@ const BUILDERS: Readonly<Record<TaskKind, Builder>> = {
     const split = splitModuleParameters(r.params ?? s.moduleParameters);
     if (!split.ok) return fail(split.reason);
     // Runs only inside a throwaway qemu guest: no privilege helper, nothing touches the host kernel.
-    return viaNode(t, t.vmtest, ['--kdir', r.kdir, '--module-dir', r.moduleDir, ...optional('--params', split.params.join(' ')), ...optional('--kernel-version', s.kernelVersion)], r.moduleDir);
+    return viaNode(t, t.vmtest, [optionArg('kdir', r.kdir), optionArg('module-dir', r.moduleDir), ...optional('params', split.params.join(' ')), ...optional('kernel-version', s.kernelVersion)], r.moduleDir);
   },
-  log: (r, s, t) => viaNode(t, t.kmsgFollow, ['--privilege-helper', s.privilegeHelper, ...(s.isRoot ? ['--root'] : [])], r.moduleDir),
+  log: (r, s, t) => viaNode(t, t.kmsgFollow, [optionArg('privilege-helper', s.privilegeHelper), ...(s.isRoot ? ['--root'] : [])], r.moduleDir),
   'module-log': (r, s, t) => {
     if (!r.module) return fail('no module to filter the kernel log for');
     return viaNode(t, t.kmsgFollow, [
-      '--privilege-helper', s.privilegeHelper,
+      optionArg('privilege-helper', s.privilegeHelper),
       ...(s.isRoot ? ['--root'] : []),
-      '--module', kernelModuleName(r.module.name),
-      ...(r.logMatches ?? []).flatMap((m) => ['--match', m]),
+      optionArg('module', kernelModuleName(r.module.name)),
+      ...(r.logMatches ?? []).map((m) => optionArg('match', m)),
     ], r.moduleDir);
   },
 };

@@ -9,12 +9,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { analyzeModuleDir } from '../../server/src/engine/project';
 import { absoluteGccLine, formatModpostLine, parseGccLine } from '../../shared/src/diagnostic-lines';
 import { Explainer, KMOD_PREFIX, missingProgramText, spawnFailureStatus } from '../../shared/src/explanations';
 import { declaredModules } from './build-output/declared-modules';
 import { mapModpostDiagnostic, type MapContext, type ModuleAnalysis } from './build-output/mapper';
 import { parseModpostLine, type ModpostDiagnostic } from './build-output/modpost-formats';
+import { parseOrUsage, splitAtCommand } from '../../shared/src/program-args';
 import { runTee } from '../../shared/src/process';
 
 export interface KbuildRunOptions {
@@ -29,26 +31,34 @@ export interface KbuildRunOptions {
 const USAGE =
   'usage: kbuild-run --module-dir <dir> [--kernel-version X] [--kdir <dir>] [--build-release R] -- <command> [args…]';
 
-const VALUE_OPTIONS: Readonly<Record<string, keyof Omit<KbuildRunOptions, 'command'>>> = {
-  '--module-dir': 'moduleDir',
-  '--kernel-version': 'kernelVersion',
-  '--kdir': 'kdir',
-  '--build-release': 'buildRelease',
-  '--privilege-helper': 'privilegeHelper',
-};
-
 export function parseKbuildRunArgs(argv: readonly string[]): KbuildRunOptions | string {
-  const options: Partial<KbuildRunOptions> = {};
-  let i = 0;
-  for (; i < argv.length && argv[i] !== '--'; i++) {
-    const key = VALUE_OPTIONS[argv[i]];
-    if (!key || i + 1 >= argv.length) return `unknown or incomplete option ${argv[i]}\n${USAGE}`;
-    options[key] = argv[++i];
+  const { options, command } = splitAtCommand(argv);
+  let values;
+  try {
+    ({ values } = parseOrUsage(() => parseArgs({
+      args: options,
+      strict: true,
+      options: {
+        'module-dir': { type: 'string' },
+        'kernel-version': { type: 'string' },
+        kdir: { type: 'string' },
+        'build-release': { type: 'string' },
+        'privilege-helper': { type: 'string' },
+      },
+    })));
+  } catch (error) {
+    return `${(error as Error).message}\n${USAGE}`;
   }
-  const command = argv.slice(i + 1);
-  if (!options.moduleDir) return `--module-dir is required\n${USAGE}`;
+  if (!values['module-dir']) return `--module-dir is required\n${USAGE}`;
   if (command.length === 0) return `no command after --\n${USAGE}`;
-  return { ...options, moduleDir: path.resolve(options.moduleDir), command } as KbuildRunOptions;
+  return {
+    moduleDir: path.resolve(values['module-dir']),
+    kernelVersion: values['kernel-version'],
+    kdir: values.kdir,
+    buildRelease: values['build-release'],
+    privilegeHelper: values['privilege-helper'],
+    command,
+  };
 }
 
 /** Analysis failures are reported once and mapping falls back to the Makefile. */

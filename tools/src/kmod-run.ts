@@ -8,8 +8,10 @@
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { parseArgs } from 'node:util';
 import { Explainer, KMOD_PREFIX, missingProgramText, spawnFailureStatus, type ExplanationTopic } from '../../shared/src/explanations';
 import { runTee } from '../../shared/src/process';
+import { parseOrUsage, splitAtCommand } from '../../shared/src/program-args';
 
 export interface KmodRunOptions {
   topic: ExplanationTopic;
@@ -20,25 +22,31 @@ export interface KmodRunOptions {
 }
 
 const TOPICS: readonly ExplanationTopic[] = ['build', 'load', 'unload'];
-const VALUE_OPTIONS: Readonly<Record<string, 'topic' | 'module' | 'buildRelease' | 'privilegeHelper'>> = {
-  '--topic': 'topic',
-  '--module': 'module',
-  '--build-release': 'buildRelease',
-  '--privilege-helper': 'privilegeHelper',
-};
-
 export function parseKmodRunArgs(argv: readonly string[]): KmodRunOptions | string {
-  const options: Partial<Record<'topic' | 'module' | 'buildRelease' | 'privilegeHelper', string>> = {};
-  let i = 0;
-  for (; i < argv.length && argv[i] !== '--'; i++) {
-    const key = VALUE_OPTIONS[argv[i]];
-    if (!key || i + 1 >= argv.length) return `unknown or incomplete option ${argv[i]}`;
-    options[key] = argv[++i];
+  const { options, command } = splitAtCommand(argv);
+  let values;
+  try {
+    ({ values } = parseOrUsage(() => parseArgs({
+      args: options,
+      strict: true,
+      options: {
+        topic: { type: 'string' },
+        module: { type: 'string' },
+        'build-release': { type: 'string' },
+        'privilege-helper': { type: 'string' },
+      },
+    })));
+  } catch (error) {
+    return (error as Error).message;
   }
-  const command = argv.slice(i + 1);
-  if (!TOPICS.includes(options.topic as ExplanationTopic)) return `--topic must be one of ${TOPICS.join(', ')}`;
+  const topic = TOPICS.find((known) => known === values.topic);
+  if (!topic) return `--topic must be one of ${TOPICS.join(', ')}`;
   if (command.length === 0) return 'no command after --';
-  return { ...options, topic: options.topic as ExplanationTopic, command };
+  const result: KmodRunOptions = { topic, command };
+  if (values.module !== undefined) result.module = values.module;
+  if (values['build-release'] !== undefined) result.buildRelease = values['build-release'];
+  if (values['privilege-helper'] !== undefined) result.privilegeHelper = values['privilege-helper'];
+  return result;
 }
 
 /** What /proc/modules says about a module after rmmod failed; undefined when there is nothing to add. */

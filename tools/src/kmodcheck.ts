@@ -3,10 +3,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { analyzePaths, type AnalysisOptions, type ProjectAnalysis } from '../../server/src/engine/project';
 import type { Finding } from '../../server/src/model/types';
 import { RULE_PROFILES } from '../../server/src/knowledge/modpost-rules';
 import { defaultKernelBuildDir } from '../../shared/src/kernel-dir';
+import { parseOrUsage, UsageError } from '../../shared/src/program-args';
 
 const USAGE = `usage: kmodcheck [options] <file-or-dir>...
        kmodcheck symbols [options] <file-or-dir>...
@@ -27,8 +29,6 @@ options:
 
 exit status: 0 no findings, 1 findings, 2 usage or input errors (other inputs are still checked)`;
 
-export class UsageError extends Error {}
-
 interface CliArgs {
   command: 'check' | 'symbols';
   format: 'gcc' | 'json' | 'sarif';
@@ -36,53 +36,42 @@ interface CliArgs {
   paths: string[];
 }
 
-export function parseArgs(argv: readonly string[]): CliArgs | 'help' {
-  const args: CliArgs = { command: 'check', format: 'gcc', options: {}, paths: [] };
-  const disabled: string[] = [];
-  const rest = [...argv];
-  if (rest[0] === 'symbols') { args.command = 'symbols'; rest.shift(); }
-  const value = (flag: string): string => {
-    const next = rest.shift();
-    if (next === undefined) throw new UsageError(`${flag} needs a value`);
-    return next;
-  };
-  while (rest.length > 0) {
-    const arg = rest.shift()!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const take = (): string => inline ?? value(flag);
-    switch (flag) {
-      case '-h': case '--help': return 'help';
-      case '--format': {
-        const format = take();
-        if (format !== 'gcc' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format '${format}' (gcc, json, sarif)`);
-        args.format = format;
-        break;
-      }
-      case '--kernel-version': args.options.kernelVersion = take(); break;
-      case '--kdir': args.options.kdir = take(); break;
-      case '--extra-warn': args.options.extraWarn = true; break;
-      case '--disable': disabled.push(take()); break;
-      case '--files-from': {
-        const list = take();
-        try {
-          args.paths.push(...fs.readFileSync(list === '-' ? 0 : list, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
-        } catch (error) {
-          throw new UsageError(`cannot read --files-from ${list}: ${(error as Error).message}`);
-        }
-        break;
-      }
-      case '--': args.paths.push(...rest.splice(0)); break;
-      default:
-        if (flag.startsWith('-')) throw new UsageError(`unknown option '${flag}'`);
-        args.paths.push(arg);
+const FORMATS = ['gcc', 'json', 'sarif'] as const;
+
+export function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
+  const { values, positionals } = parseOrUsage(() => parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'gcc' },
+      'kernel-version': { type: 'string' },
+      kdir: { type: 'string' },
+      'extra-warn': { type: 'boolean', default: false },
+      disable: { type: 'string', multiple: true, default: [] },
+      'files-from': { type: 'string', multiple: true, default: [] },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }));
+  if (values.help) return 'help';
+  const format = FORMATS.find((known) => known === values.format);
+  if (!format) throw new UsageError(`unknown format '${values.format}' (${FORMATS.join(', ')})`);
+  const command = argv[0] === 'symbols' ? 'symbols' : 'check';
+  const paths = command === 'symbols' ? positionals.slice(1) : [...positionals];
+  for (const list of values['files-from']) {
+    try {
+      paths.push(...fs.readFileSync(list === '-' ? 0 : list, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+    } catch (error) {
+      throw new UsageError(`cannot read --files-from ${list}: ${(error as Error).message}`);
     }
   }
-  if (args.paths.length === 0) throw new UsageError('no file or directory given');
-  if (!args.options.kdir && !args.options.kernelVersion) {
-    args.options.kdir = defaultKernelBuildDir()?.dir;
-  }
-  args.options.disabledCodes = disabled;
-  return args;
+  if (paths.length === 0) throw new UsageError('no file or directory given');
+  const options: AnalysisOptions = { disabledCodes: values.disable };
+  if (values['kernel-version'] !== undefined) options.kernelVersion = values['kernel-version'];
+  if (values.kdir !== undefined) options.kdir = values.kdir;
+  if (values['extra-warn']) options.extraWarn = true;
+  if (!options.kdir && !options.kernelVersion) options.kdir = defaultKernelBuildDir()?.dir;
+  return { command, format, options, paths };
 }
 
 const displayPath = (uri: string): string => {
@@ -159,7 +148,7 @@ function formatSymbols(analysis: ProjectAnalysis, format: CliArgs['format']): st
 export async function main(argv: readonly string[], out = process.stdout, err = process.stderr): Promise<number> {
   let args: CliArgs | 'help';
   try {
-    args = parseArgs(argv);
+    args = parseCliArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     err.write(`kmodcheck: ${error.message}\n${USAGE}\n`);

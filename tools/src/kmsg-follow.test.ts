@@ -106,7 +106,7 @@ describe('kmsg-follow (real kernel log)', function () {
   });
 
   it('reads its options', () => {
-    assert.deepEqual(parseFollowArgs(['--privilege-helper', 'pkexec', '--module', 'm', '--match', 'a', '--match', '--x']), {
+    assert.deepEqual(parseFollowArgs(['--privilege-helper', 'pkexec', '--module', 'm', '--match', 'a', '--match=--x']), {
       privilegeHelper: 'pkexec',
       isRoot: false,
       module: 'm',
@@ -114,6 +114,7 @@ describe('kmsg-follow (real kernel log)', function () {
     });
     assert.equal(typeof parseFollowArgs(['--privilege-helper', 'su']), 'string');
     assert.equal(typeof parseFollowArgs(['--bogus']), 'string');
+    assert.equal(typeof parseFollowArgs(['--match', '--x']), 'string', 'a value that looks like an option must be written --match=--x');
     assert.deepEqual(DMESG_FOLLOW, ['dmesg', '--follow', '--ctime']);
   });
 });

@@ -6,10 +6,12 @@
 
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
+import { parseArgs } from 'node:util';
 import { Explainer, KMOD_PREFIX, missingProgramText, spawnFailureStatus } from '../../shared/src/explanations';
 import { LineSplitter, signalExitCode } from '../../shared/src/process';
 import { privileged, type PrivilegeHelper } from '../../shared/src/command-lines';
 import { KernelLogFilter } from '../../shared/src/log-filter';
+import { parseOrUsage } from '../../shared/src/program-args';
 
 export interface FollowOptions {
   privilegeHelper: PrivilegeHelper;
@@ -21,32 +23,25 @@ export interface FollowOptions {
 const HELPERS: readonly PrivilegeHelper[] = ['sudo', 'pkexec', 'none'];
 
 export function parseFollowArgs(argv: readonly string[]): FollowOptions | string {
-  const options: FollowOptions = { privilegeHelper: 'sudo', isRoot: false, matches: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const value = argv[i + 1];
-    switch (argv[i]) {
-      case '--privilege-helper':
-        if (!HELPERS.includes(value as PrivilegeHelper)) return `--privilege-helper must be one of ${HELPERS.join(', ')}`;
-        options.privilegeHelper = value as PrivilegeHelper;
-        i++;
-        break;
-      case '--root':
-        options.isRoot = true;
-        break;
-      case '--module':
-        if (value === undefined) return '--module needs a module name';
-        options.module = value;
-        i++;
-        break;
-      case '--match':
-        if (value === undefined) return '--match needs a text';
-        options.matches.push(value);
-        i++;
-        break;
-      default:
-        return `unknown option ${argv[i]}`;
-    }
+  let values;
+  try {
+    ({ values } = parseOrUsage(() => parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        'privilege-helper': { type: 'string', default: 'sudo' },
+        root: { type: 'boolean', default: false },
+        module: { type: 'string' },
+        match: { type: 'string', multiple: true, default: [] },
+      },
+    })));
+  } catch (error) {
+    return (error as Error).message;
   }
+  const privilegeHelper = HELPERS.find((helper) => helper === values['privilege-helper']);
+  if (!privilegeHelper) return `--privilege-helper must be one of ${HELPERS.join(', ')}`;
+  const options: FollowOptions = { privilegeHelper, isRoot: values.root, matches: values.match };
+  if (values.module !== undefined) options.module = values.module;
   return options;
 }
 
