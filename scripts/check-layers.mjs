@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The server's layers, lowest first: each may import itself and those below it. */
-const SERVER_LAYERS = ['model', 'knowledge', 'parsing', 'engine', 'analysis', 'features', 'lsp', 'entry'];
+const SERVER_LAYERS = ['knowledge', 'model', 'parsing', 'engine', 'analysis', 'features', 'lsp', 'entry'];
 
 /**
  * Rooms, most specific prefix first. `may` lists the rooms a file there may import; test files

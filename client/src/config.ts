@@ -1,15 +1,21 @@
 // The kmod.* settings the build/load/log features read, and where their helper scripts live.
 
 import * as vscode from 'vscode';
-import type { BuildStrategy, KbuildSettings, PrivilegeHelper, ToolPaths } from '../../shared/src/command-lines';
+import type { KbuildSettings, ToolPaths } from '../../shared/src/command-lines';
+import { sectionKey, SETTINGS, SETTINGS_SECTION, type SettingKey } from '../../shared/src/settings';
 
-export const SECTION = 'kmod';
+export const SECTION = SETTINGS_SECTION;
 
-const PRIVILEGE_HELPERS: readonly PrivilegeHelper[] = ['sudo', 'pkexec', 'none'];
-const BUILD_STRATEGIES: readonly BuildStrategy[] = ['kbuild', 'makefile'];
+/** The values a string setting can take: its declared choices, else any string. */
+type StringValue<K extends SettingKey> = (typeof SETTINGS)[K] extends { enum: readonly (infer Choice)[] } ? Choice : string;
 
-const oneOf = <T extends string>(value: unknown, allowed: readonly T[], fallback: T): T =>
-  allowed.includes(value as T) ? (value as T) : fallback;
+/** A string setting's value, or its declared default when unset or not one of its declared choices. */
+function stringSetting<K extends SettingKey>(config: vscode.WorkspaceConfiguration, key: K): StringValue<K> {
+  const declared = SETTINGS[key] as { default: unknown; enum?: readonly string[] };
+  const value = config.get<unknown>(sectionKey(key));
+  const valid = typeof value === 'string' && (!declared.enum || declared.enum.includes(value));
+  return (valid ? value : declared.default) as StringValue<K>;
+}
 
 export interface Settings extends KbuildSettings {
   /** kmod.kernelBuildDir (empty: detect). */
@@ -19,11 +25,11 @@ export interface Settings extends KbuildSettings {
 export function readSettings(scope?: vscode.ConfigurationScope): Settings {
   const config = vscode.workspace.getConfiguration(SECTION, scope);
   return {
-    kernelBuildDir: config.get<string>('kernelBuildDir', '').trim(),
-    kernelVersion: config.get<string>('kernelVersion', '').trim(),
-    privilegeHelper: oneOf(config.get('privilegeHelper'), PRIVILEGE_HELPERS, 'sudo'),
-    buildStrategy: oneOf(config.get('buildStrategy'), BUILD_STRATEGIES, 'kbuild'),
-    moduleParameters: config.get<string>('moduleParameters', ''),
+    kernelBuildDir: stringSetting(config, 'kmod.kernelBuildDir').trim(),
+    kernelVersion: stringSetting(config, 'kmod.kernelVersion').trim(),
+    privilegeHelper: stringSetting(config, 'kmod.privilegeHelper'),
+    buildStrategy: stringSetting(config, 'kmod.buildStrategy'),
+    moduleParameters: stringSetting(config, 'kmod.moduleParameters'),
     isRoot: process.getuid?.() === 0,
   };
 }

@@ -9,7 +9,7 @@ import { commandLine, TASK_KINDS, type TaskKind, type TaskRequest } from '../../
 import { bestGuess, readRelease, type KernelDir } from '../../shared/src/kernel-dir';
 import { messagePrefixesFromSource } from '../../shared/src/log-filter';
 import { isModuleDir, modulesOf } from './module-dirs';
-import { BUILD_TASK_MATCHERS, VM_TASK_MATCHERS } from './problem-matchers';
+import { BUILD_TASK_MATCHERS, VM_TASK_MATCHERS } from '../../shared/src/problem-matchers';
 import { currentDetection, resolveKernelBuildDir } from './kernel-dir';
 import { UNTRUSTED_EXPLANATION } from './trust';
 

@@ -140,7 +140,7 @@ describe('robustness: the language server under adversarial input', function () 
     const published = session.diagnostics(uri, (p) => p.diagnostics.length > 0, REQUEST_BOUND_MS);
     await session.open(uri, 'int f(void) { return 0; }\n'.repeat(420_000));
     const { diagnostics } = await published;
-    assert.equal(diagnostics[0].code, 'not-analysed');
+    assert.equal(diagnostics[0].code, 'not-analyzed');
     assert.match(diagnostics[0].message, /MB/);
   });
 

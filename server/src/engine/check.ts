@@ -3,11 +3,15 @@
 // referencing identifier.
 
 import { isPlainSection, OBJECT_ANNOTATIONS, plainSection } from '../knowledge/annotations';
+import { FINDING_CODES, type FindingCode } from '../knowledge/finding-codes';
 import { annotationFor, isTransient, mismatchMessage, sectionClass } from '../knowledge/finding-text';
 import { moduleMacro } from '../knowledge/module-macros';
 import { exportProblem, isPossibleBadTarget, judgeReference, type RuleProfile } from '../knowledge/modpost-rules';
 import { findingKey, referenceRange, type FileFacts, type Finding, type MacroUse, type Range, type Reference, type SymbolDef, type SymbolKind } from '../model/types';
 import type { TranslationUnit } from './units';
+
+/** A finding's code with the severity the registry gives it. */
+const coded = (code: FindingCode): Pick<Finding, 'code' | 'severity'> => ({ code, severity: FINDING_CODES[code].severity });
 
 export interface CheckOptions {
   profile: RuleProfile;
@@ -279,7 +283,7 @@ export function checkModule(units: readonly TranslationUnit[], options: CheckOpt
             const printedFrom = symbols.modpostName(profile, via ?? ref.from);
             const printed = modpostLine(printedFrom, source.section, target.name, target.section);
             report({
-              uri: file.uri, range: referenceRange(ref), severity: 'warning', code: 'section-mismatch',
+              uri: file.uri, range: referenceRange(ref), ...coded('section-mismatch'),
               message: `${mismatchMessage(words)}${inlined} modpost reports this as ${printedFrom} -> ${target.name}.`,
               from: { symbol: ref.from, section: source.section }, to: { symbol: target.name, section: target.section },
               related: related(target, `${target.name} is defined here in ${target.section}`), modpost: printed,
@@ -290,7 +294,7 @@ export function checkModule(units: readonly TranslationUnit[], options: CheckOpt
             // sections (const tables, __ro_after_init, __read_mostly) are worth a note.
             const why = `modpost never checks references from ${source.section}`;
             report({
-              uri: file.uri, range: referenceRange(ref), severity: 'information', code: 'unchecked-init-reference',
+              uri: file.uri, range: referenceRange(ref), ...coded('unchecked-init-reference'),
               message: `${mismatchMessage(words)} ${why}, so no build will warn; make sure ${ref.from} is not used after init.`,
               from: { symbol: ref.from, section: source.section }, to: { symbol: target.name, section: target.section },
               related: related(target, `${target.name} is defined here in ${target.section}`),
@@ -378,19 +382,19 @@ function checkMacroUse(use: MacroUse, unitUri: string, file: FileFacts, symbols:
     const printed = options.profile.exportLine.replace(/\{(\w+)\}/g, (_, field: string) => fields[field]);
     const gone = problem === 'init' ? 'freed after init' : 'discarded when built in';
     report({
-      uri: file.uri, range: use.argumentRange, severity: 'warning', code: 'export-init-exit',
+      uri: file.uri, range: use.argumentRange, ...coded('export-init-exit'),
       message: `${use.macro}(${target.name}) exports an ${annotationFor(target.section)} symbol (${target.section}), ${gone}: other modules that link to it would call into memory that is gone. Remove ${annotationFor(target.section)} or the export.`,
       from: null, to: { symbol: target.name, section: target.section }, related, modpost: printed,
     });
   } else if (macro.role === 'module-exit' && toClass === 'init' && !options.builtin) {
     report({
-      uri: file.uri, range: use.argumentRange, severity: 'error', code: 'module-exit-init',
+      uri: file.uri, range: use.argumentRange, ...coded('module-exit-init'),
       message: `module_exit(${target.name}) registers an ${annotationFor(target.section)} function (${target.section}) as the unload handler, but init code is freed after module init: rmmod would jump into freed memory. Mark ${target.name} __exit instead.`,
       from: { symbol: 'cleanup_module', section: '.exit.data' }, to: { symbol: target.name, section: target.section }, related,
     });
   } else if (macro.role === 'module-init' && toClass === 'exit' && !options.builtin) {
     report({
-      uri: file.uri, range: use.argumentRange, severity: 'error', code: 'module-init-exit',
+      uri: file.uri, range: use.argumentRange, ...coded('module-init-exit'),
       message: `${use.macro}(${target.name}) registers an ${annotationFor(target.section)} function (${target.section}) as the init handler: exit code is discarded when the module is built in, so the kernel would call code that is not there. Mark ${target.name} __init instead.`,
       from: { symbol: 'init_module', section: '.init.data' }, to: { symbol: target.name, section: target.section }, related,
     });
@@ -445,7 +449,7 @@ function checkSectionTypes(unit: TranslationUnit, options: CheckOptions, report:
         const related = annotationRange ? [{ uri: file.uri, range: annotationRange, message: `${annotation} is here` }] : [];
         if (info.dataKind === 'readonly' && !def.isConst) {
           report({
-            uri: file.uri, range: def.nameRange, severity: 'information', code: 'initconst-not-const',
+            uri: file.uri, range: def.nameRange, ...coded('initconst-not-const'),
             message: `${def.name} is writable but ${annotation} puts it in ${def.section}, a section for read-only data. gcc accepts it, yet nothing stops code from writing to it. Make the object itself const (for an array of pointers: \`* const ${def.name}[]\`)${info.twin ? `, or use ${info.twin} if it is written` : ''}.`,
             from: null, to: { symbol: def.name, section: def.section }, related,
           });
@@ -457,13 +461,13 @@ function checkSectionTypes(unit: TranslationUnit, options: CheckOptions, report:
         const fix = info.twin ? `use ${info.twin} instead` : 'drop const or the annotation';
         if (partners > 0) {
           report({
-            uri: file.uri, range: def.nameRange, severity: 'error', code: 'section-type-conflict',
+            uri: file.uri, range: def.nameRange, ...coded('section-type-conflict'),
             message: `${def.name} is const but ${annotation} puts it in ${def.section}, a writable section: gcc fails with "section type conflict" (another writable object${info.dataKind === 'writable' && def.section === '.init.data' ? ', such as the pointer module_init() adds,' : ''} shares ${def.section} in this translation unit). ${fix[0].toUpperCase()}${fix.slice(1)}.`,
             from: null, to: { symbol: def.name, section: def.section }, related,
           });
         } else {
           report({
-            uri: file.uri, range: def.nameRange, severity: 'information', code: 'const-in-writable-section',
+            uri: file.uri, range: def.nameRange, ...coded('const-in-writable-section'),
             message: `${def.name} is const but ${annotation} puts it in ${def.section}, a writable section. It compiles only while no writable object shares ${def.section} in this translation unit; the next one makes gcc fail with "section type conflict". ${fix[0].toUpperCase()}${fix.slice(1)}.`,
             from: null, to: { symbol: def.name, section: def.section }, related,
           });

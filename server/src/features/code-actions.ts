@@ -1,5 +1,6 @@
-// Quick fixes for each finding code. Every fix edits only the annotation it is about (remove,
-// replace with its twin, or add one), so the rest of the code keeps its formatting.
+// Quick fixes. Which ones a finding offers is in the finding-code registry (knowledge/finding-codes);
+// how each is made is here. Every fix edits only the annotation it is about (remove, replace with
+// its twin, or add one), so the rest of the code keeps its formatting.
 
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,7 @@ import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ModuleSymbols, ResolvedSymbol } from '../engine/check';
 import { OBJECT_ANNOTATIONS } from '../knowledge/annotations';
+import { FINDING_CODES, isFindingCode, type QuickFixKind } from '../knowledge/finding-codes';
 import { sectionClass } from '../knowledge/finding-text';
 import { moduleMacro } from '../knowledge/module-macros';
 import { LineIndex } from '../parsing/line-index';
@@ -104,41 +106,42 @@ function markCallerFix(caller: ResolvedSymbol, targetClass: 'init' | 'exit', ctx
 const isInitLike = (name: string): boolean => /^__(init|meminit)(data|const)?$/.test(name) || name === '__init';
 const isExitLike = (name: string): boolean => /^__(exit|memexit)(data|const)?$/.test(name);
 
+interface FixRequest {
+  /** The symbol the finding is about (the referenced one, the exported one, the misplaced object). */
+  target: ResolvedSymbol;
+  /** The referencing symbol, for findings about a reference. */
+  caller?: ResolvedSymbol;
+  ctx: FixContext;
+}
+
+/** How each kind of quick fix is made; which kinds a finding offers is in the finding-code registry. */
+const FIXERS: Readonly<Record<QuickFixKind, (request: FixRequest) => Fix | undefined>> = {
+  'keep-loaded': ({ target, ctx }) => removeFix(target, ctx, target.kind === 'function' ? ' (keep it after init)' : ''),
+  'keep-exported': ({ target, ctx }) => removeFix(target, ctx, ' (exported symbols must stay loaded)'),
+  'remove-annotation': ({ target, ctx }) => removeFix(target, ctx),
+  'mark-caller': ({ target, caller, ctx }) => {
+    const targetClass = sectionClass(target.section);
+    return caller && (targetClass === 'init' || targetClass === 'exit') ? markCallerFix(caller, targetClass, ctx) : undefined;
+  },
+  'use-twin': ({ target }) => {
+    const info = target.def?.annotations.map((name) => ({ name, info: OBJECT_ANNOTATIONS[name] })).find((a) => a.info?.dataKind);
+    return info?.info?.twin ? replaceFix(target, (name) => name === info.name, info.info.twin) : undefined;
+  },
+  'make-const': ({ target, ctx }) => makeConstFix(target, ctx),
+  'use-exit': ({ target }) => replaceFix(target, isInitLike, '__exit'),
+  'use-init': ({ target }) => replaceFix(target, isExitLike, '__init'),
+};
+
 function fixesFor(diagnostic: Diagnostic, uri: string, ctx: FixContext): Fix[] {
+  if (!isFindingCode(diagnostic.code)) return [];
   const data = diagnostic.data as FindingData | undefined;
   const target = data?.to ? ctx.symbols.resolve(uri, data.to.symbol) : undefined;
   if (!target) return [];
   const caller = data?.from ? ctx.symbols.resolve(uri, data.from.symbol) : undefined;
-  const candidates: (Fix | undefined)[] = [];
-  switch (diagnostic.code) {
-    case 'section-mismatch':
-    case 'unchecked-init-reference': {
-      const targetClass = sectionClass(target.section);
-      candidates.push(removeFix(target, ctx, target.kind === 'function' ? ' (keep it after init)' : ''));
-      if (caller && (targetClass === 'init' || targetClass === 'exit')) candidates.push(markCallerFix(caller, targetClass, ctx));
-      break;
-    }
-    case 'export-init-exit':
-      candidates.push(removeFix(target, ctx, ' (exported symbols must stay loaded)'));
-      break;
-    case 'initconst-not-const':
-      candidates.push(makeConstFix(target, ctx));
-      break;
-    case 'section-type-conflict':
-    case 'const-in-writable-section': {
-      const info = target.def?.annotations.map((name) => ({ name, info: OBJECT_ANNOTATIONS[name] })).find((a) => a.info?.dataKind);
-      if (info?.info?.twin) candidates.push(replaceFix(target, (name) => name === info.name, info.info.twin));
-      candidates.push(removeFix(target, ctx));
-      break;
-    }
-    case 'module-exit-init':
-      candidates.push(replaceFix(target, isInitLike, '__exit'));
-      break;
-    case 'module-init-exit':
-      candidates.push(replaceFix(target, isExitLike, '__init'));
-      break;
-  }
-  return candidates.filter((fix): fix is Fix => fix !== undefined);
+  const request: FixRequest = { target, caller, ctx };
+  return FINDING_CODES[diagnostic.code].quickFixes
+    .map((kind) => FIXERS[kind](request))
+    .filter((fix): fix is Fix => fix !== undefined);
 }
 
 export async function codeActions(document: TextDocument, params: CodeActionParams, service: AnalysisService, documents: TextDocuments<TextDocument>): Promise<CodeAction[]> {

@@ -1,6 +1,7 @@
 // Findings as LSP diagnostics.
 
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
+import { FINDING_CODES } from '../knowledge/finding-codes';
 import type { Finding } from '../model/types';
 
 export const DIAGNOSTIC_SOURCE = 'kmod';
@@ -34,8 +35,8 @@ export function toDiagnostic(finding: Finding): Diagnostic {
 export function unanalysableDiagnostic(reason: string): Diagnostic {
   return {
     range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-    severity: DiagnosticSeverity.Information,
-    code: 'not-analysed',
+    severity: SEVERITY[FINDING_CODES['not-analyzed'].severity],
+    code: 'not-analyzed',
     source: DIAGNOSTIC_SOURCE,
     message: `Kernel module checks skipped: ${reason}.`,
   };

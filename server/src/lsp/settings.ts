@@ -2,6 +2,7 @@
 // workspace/configuration (VS Code), else taken from initializationOptions (Neovim, eglot).
 
 import type { Connection } from 'vscode-languageserver';
+import { SETTINGS, SETTINGS_SECTION } from '../../../shared/src/settings';
 
 export interface ServerSettings {
   kernelBuildDir: string;
@@ -10,7 +11,12 @@ export interface ServerSettings {
   index: { enabled: boolean; maxFiles: number; excludedDirs: string[] };
 }
 
-const DEFAULTS: ServerSettings = { kernelBuildDir: '', kernelVersion: '', disabledCodes: [], index: { enabled: true, maxFiles: 60_000, excludedDirs: [] } };
+const DEFAULTS: ServerSettings = {
+  kernelBuildDir: SETTINGS['kmod.kernelBuildDir'].default,
+  kernelVersion: SETTINGS['kmod.kernelVersion'].default,
+  disabledCodes: [...SETTINGS['kmod.diagnostics.disabledCodes'].default],
+  index: { enabled: SETTINGS['kmod.index.enabled'].default, maxFiles: SETTINGS['kmod.index.maxFiles'].default, excludedDirs: [...SETTINGS['kmod.index.exclude'].default] },
+};
 
 interface ClientConfiguration {
   index?: { enabled?: unknown; maxFiles?: unknown; exclude?: unknown };
@@ -29,7 +35,7 @@ function normalise(raw: ClientConfiguration | undefined): Partial<ServerSettings
     ...(Array.isArray(codes) ? { disabledCodes: codes.filter((c): c is string => typeof c === 'string') } : {}),
     ...(raw.index && typeof raw.index === 'object' ? {
       index: {
-        enabled: raw.index.enabled !== false,
+        enabled: typeof raw.index.enabled === 'boolean' ? raw.index.enabled : DEFAULTS.index.enabled,
         maxFiles: typeof raw.index.maxFiles === 'number' && raw.index.maxFiles > 0 ? raw.index.maxFiles : DEFAULTS.index.maxFiles,
         excludedDirs: Array.isArray(raw.index.exclude) ? raw.index.exclude.filter((d): d is string => typeof d === 'string') : [],
       },
@@ -51,7 +57,7 @@ export async function readSettings(connection: Connection, pull: boolean, initia
   let filesExclude: string[] = [];
   if (pull) {
     try {
-      const [kmod, files] = await connection.workspace.getConfiguration([{ section: 'kmod' }, { section: 'files.exclude' }]) as [ClientConfiguration, unknown];
+      const [kmod, files] = await connection.workspace.getConfiguration([{ section: SETTINGS_SECTION }, { section: 'files.exclude' }]) as [ClientConfiguration, unknown];
       pulled = normalise(kmod);
       filesExclude = excludedByFilesExclude(files);
     } catch {

@@ -1,6 +1,10 @@
 // Shared data shapes of the analysis engine. Everything here is plain data (structured-clone safe),
 // so facts can cross worker-thread boundaries and be cached in the workspace index.
 
+import type { FindingCode, Severity } from '../knowledge/finding-codes';
+
+export type { FindingCode, Severity };
+
 /** 0-based line and UTF-16 column, as LSP and tree-sitter (on JS strings) count them. */
 export interface Position {
   line: number;
@@ -86,7 +90,6 @@ export interface FileFacts {
   unanalysable?: string;
 }
 
-export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
 export interface SymbolSection {
   symbol: string;
@@ -97,7 +100,7 @@ export interface Finding {
   uri: string;
   range: Range;
   severity: Severity;
-  code: string;
+  code: FindingCode;
   message: string;
   from: SymbolSection | null;
   to: SymbolSection | null;

@@ -1,8 +1,6 @@
 // The problem matchers this extension contributes, as one table: package.json's
-// contributes.problemMatchers is generated from it (and a test checks that it is), and the tests
-// run the same regexes over real kbuild logs.
-//
-// Print the JSON for package.json: node out/client/src/problem-matchers.js
+// contributes.problemMatchers is generated from it (`npm run generate`; a test checks that it is),
+// and the tests run the same regexes over real kbuild logs.
 
 export interface MatcherPattern {
   regexp: string;
@@ -122,8 +120,4 @@ export function applyMatcher(name: string, line: string): MatchedProblem | undef
 /** The `contributes.problemMatchers` array for package.json. */
 export function problemMatchersContribution(): ProblemMatcherContribution[] {
   return PROBLEM_MATCHERS.map((m) => ({ ...m, pattern: { ...m.pattern } }));
-}
-
-if (require.main === module) {
-  process.stdout.write(`${JSON.stringify(problemMatchersContribution(), null, 2)}\n`);
 }

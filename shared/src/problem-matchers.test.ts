@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { absoluteGccLine, formatModpostLine, parseGccLine } from '../../shared/src/diagnostic-lines';
+import { absoluteGccLine, formatModpostLine, parseGccLine } from './diagnostic-lines';
 import { copySources, fixtureLog, fixtureLogNames, installedKdir, REPO_ROOT, removeTempCopies } from '../../test/support/build-logs';
 import { applyMatcher, BUILD_TASK_MATCHERS, PROBLEM_MATCHERS, problemMatchersContribution, type MatchedProblem } from './problem-matchers';
 
@@ -21,7 +21,7 @@ function problems(output: string, matchers = BUILD_TASK_MATCHERS.map((m) => m.sl
 describe('problem matchers', () => {
   it('package.json contributes exactly the generated matchers', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { contributes?: { problemMatchers?: unknown } };
-    assert.deepEqual(pkg.contributes?.problemMatchers, problemMatchersContribution(), 'regenerate with: node out/client/src/problem-matchers.js');
+    assert.deepEqual(pkg.contributes?.problemMatchers, problemMatchersContribution(), 'regenerate with: npm run generate');
   });
 
   it('every regex compiles and names its groups consistently', () => {

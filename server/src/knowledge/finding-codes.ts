@@ -1,0 +1,109 @@
+// Every finding code the analyzer reports, in one table: its severity, what it means, an example,
+// and which quick fixes it offers. The checker takes severities from here, the code actions
+// dispatch on `quickFixes`, and `npm run generate` writes the README table and the
+// `kmod.diagnostics.disabledCodes` enum of package.json from it (a test checks they agree).
+
+export type Severity = 'error' | 'warning' | 'information' | 'hint';
+
+/** The quick fixes of features/code-actions.ts, named for what they do to the code. */
+export type QuickFixKind =
+  /** Remove the target's section annotation ("keep it after init" for functions). */
+  | 'keep-loaded'
+  /** Remove the exported symbol's section annotation: exports must stay loaded. */
+  | 'keep-exported'
+  /** Remove the section annotation. */
+  | 'remove-annotation'
+  /** Mark the caller __init/__exit when all its callers are code of that lifetime. */
+  | 'mark-caller'
+  /** Replace a data annotation with its const twin (or the const one with its data twin). */
+  | 'use-twin'
+  /** Make the object itself const (`const char *const names[]`). */
+  | 'make-const'
+  /** Replace an init annotation with __exit. */
+  | 'use-exit'
+  /** Replace an exit annotation with __init. */
+  | 'use-init';
+
+export interface FindingCodeInfo {
+  severity: Severity;
+  /** A short title (enum descriptions in the settings UI). */
+  title: string;
+  /** Code that gets this finding, as Markdown (README). */
+  example: string;
+  /** What it means and what to do, as Markdown (README). */
+  meaning: string;
+  /** Offered in this order; the first applicable one is the preferred fix. */
+  quickFixes: readonly QuickFixKind[];
+}
+
+export const FINDING_CODES = {
+  'section-mismatch': {
+    severity: 'warning',
+    title: 'A reference modpost reports as a section mismatch',
+    example: '`static void __exit bye(void) { pr_info("%d", hello3_data); }` with `hello3_data __initdata`',
+    meaning: 'A reference modpost reports: text/data → init, text/data → exit, init → exit, exit → init. The message also says how modpost prints it (`cleanup_module -> hello3_data` on 6.1).',
+    quickFixes: ['keep-loaded', 'mark-caller'],
+  },
+  'export-init-exit': {
+    severity: 'warning',
+    title: 'An exported symbol in init or exit memory',
+    example: '`int __init setup(void) {…} EXPORT_SYMBOL(setup);`',
+    meaning: 'Exporting a symbol that is freed after init (or discarded when built in).',
+    quickFixes: ['keep-exported'],
+  },
+  'section-type-conflict': {
+    severity: 'error',
+    title: 'const data in a writable section gcc refuses',
+    example: '`static const char banner[] __initdata = "…";` in a module with `module_init()`',
+    meaning: '`const` data in a writable section while a writable object shares that section in the translation unit: gcc fails with "section type conflict" (a loadable module\'s `module_init()` alone adds a writable pointer to `.init.data`). Reported, like gcc, on the name. Use `__initconst`.',
+    quickFixes: ['use-twin', 'remove-annotation'],
+  },
+  'const-in-writable-section': {
+    severity: 'information',
+    title: 'const data in a writable section (no conflict yet)',
+    example: 'the same `const … __initdata` with no writable partner (built-in code, no `module_init()`)',
+    meaning: 'It compiles only until a writable object joins the section; the fix is the same.',
+    quickFixes: ['use-twin', 'remove-annotation'],
+  },
+  'initconst-not-const': {
+    severity: 'information',
+    title: 'A writable object in a read-only init section',
+    example: '`static const char *names[] __initconst = { "a" };`',
+    meaning: 'The object itself is writable (an array of pointers to const) in a section for read-only data. gcc 12 and 14 accept it whatever shares the section (checked on 6.1, 6.12 and 7.3); the fix makes it `* const`.',
+    quickFixes: ['make-const'],
+  },
+  'module-exit-init': {
+    severity: 'error',
+    title: 'module_exit() names an __init function',
+    example: '`static void __init stop(void) {} module_exit(stop);`',
+    meaning: 'The unload handler is `__init`: freed before rmmod runs it. modpost reports it only as `__UNIQUE_ID___addressable_cleanup_module… -> cleanup_module`.',
+    quickFixes: ['use-exit'],
+  },
+  'module-init-exit': {
+    severity: 'error',
+    title: 'module_init() names an __exit function',
+    example: '`static int __exit start(void) {…} module_init(start);`',
+    meaning: 'The init handler is `__exit`, discarded when built in.',
+    quickFixes: ['use-init'],
+  },
+  'unchecked-init-reference': {
+    severity: 'information',
+    title: 'A permanent table points at init memory modpost does not check',
+    example: '`static int (*const tbl[])(void) = { my_init_fn };`',
+    meaning: 'A permanent table points at init memory, but modpost never checks its section (`const` data in `.rodata`, `__ro_after_init`, `__read_mostly`). No build warns; make sure it is not used after init. (References modpost skips by name, like `*_console` → `__init` setup, are deliberate idioms and not reported.)',
+    quickFixes: ['keep-loaded', 'mark-caller'],
+  },
+  'not-analyzed': {
+    severity: 'information',
+    title: 'The file was not analyzed',
+    example: 'a 9 MB generated file, binary junk',
+    meaning: 'The file was skipped, with the reason.',
+    quickFixes: [],
+  },
+} as const satisfies Record<string, FindingCodeInfo>;
+
+export type FindingCode = keyof typeof FINDING_CODES;
+
+export const FINDING_CODE_NAMES = Object.keys(FINDING_CODES) as FindingCode[];
+
+export const isFindingCode = (code: unknown): code is FindingCode => typeof code === 'string' && Object.hasOwn(FINDING_CODES, code);

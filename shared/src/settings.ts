@@ -1,0 +1,107 @@
+// Every `kmod.*` setting, declared once: its JSON schema for package.json, its line in the README,
+// and whether Workspace Trust restricts it. The client and the server read their defaults here;
+// `npm run generate` writes package.json's `contributes.configuration` and the README table from
+// this table (a test checks they agree).
+
+interface Common {
+  description: string;
+  /** The README's one-line explanation (Markdown). */
+  readme: string;
+  scope?: 'machine-overridable' | 'resource' | 'window';
+  /** A workspace's own value is ignored until the workspace is trusted (it can run commands). */
+  restricted?: true;
+}
+
+export type SettingDeclaration = Common & (
+  | { type: 'string'; default: string; enum?: readonly string[]; enumDescriptions?: readonly string[]; pattern?: string }
+  | { type: 'boolean'; default: boolean }
+  | { type: 'number'; default: number; minimum?: number }
+  | { type: 'array'; items: { type: 'string' }; default: readonly string[] }
+);
+
+export const SETTINGS = {
+  'kmod.kernelBuildDir': {
+    type: 'string',
+    default: '',
+    scope: 'machine-overridable',
+    description: 'Kernel build directory (KDIR) used to build modules, find the kernel version and resolve macro definitions. Empty: /lib/modules/$(uname -r)/build, then /usr/src/linux-headers-*.',
+    readme: 'Kernel build directory (KDIR). Empty: `/lib/modules/$(uname -r)/build`, then `/usr/src/linux-headers-*`. Feeds the build, the rule version and header hovers.',
+  },
+  'kmod.kernelVersion': {
+    type: 'string',
+    default: '',
+    pattern: '^$|^[0-9]+\\.[0-9]+(\\.[0-9]+)?$',
+    description: 'Kernel version whose modpost rules are applied (e.g. 6.1, 6.6.57, 7.1). Empty: read it from the kernel build directory, else the newest known rules.',
+    readme: "Apply this kernel's modpost rules (`6.1`, `6.6.57`, `6.12`, `7.3`). Empty: the build dir's version, else the newest rules.",
+  },
+  'kmod.diagnostics.disabledCodes': {
+    type: 'array',
+    items: { type: 'string' },
+    default: [],
+    description: 'Finding codes not to report (e.g. ["export-init-exit"]).',
+    readme: 'Finding codes not to report (see [Finding codes](#finding-codes)).',
+  },
+  'kmod.privilegeHelper': {
+    type: 'string',
+    enum: ['sudo', 'pkexec', 'none'],
+    default: 'sudo',
+    scope: 'machine-overridable',
+    enumDescriptions: [
+      'sudo in the task terminal (asks for your password there; nothing is stored)',
+      'pkexec (polkit asks in a dialog)',
+      'run insmod/rmmod/dmesg directly (you are root, or have the capabilities)',
+    ],
+    description: 'How Load/Unload Module and Follow Kernel Log get root. Never used when VS Code already runs as root.',
+    readme: 'How insmod/rmmod/dmesg get privileges: `sudo` (asks in the task terminal), `pkexec`, or `none`. No password is ever stored or passed by the extension.',
+    restricted: true,
+  },
+  'kmod.buildStrategy': {
+    type: 'string',
+    enum: ['kbuild', 'makefile'],
+    default: 'kbuild',
+    scope: 'resource',
+    enumDescriptions: [
+      "make -C <kernel build dir> M=<module dir> modules: kbuild reads obj-m from the module's Kbuild/Makefile (works with LKMPG Makefiles that hard-code /lib/modules/$(uname -r)/build)",
+      "make -C <module dir> KDIR=<kernel build dir>: runs the module Makefile's default target (for Makefiles with KDIR ?= and extra steps)",
+    ],
+    description: 'How Build Module invokes make.',
+    readme: '`kbuild`: `make -C <KDIR> M=<module dir> modules` (works with LKMPG-style and `KDIR ?=` Makefiles, and when `/lib/modules/$(uname -r)/build` is missing); `makefile`: run your Makefile with `KDIR=<KDIR>`.',
+    restricted: true,
+  },
+  'kmod.moduleParameters': {
+    type: 'string',
+    default: '',
+    scope: 'resource',
+    description: 'Default parameters for Load Module (insmod), e.g. count=3 msg="two words". Offered in the input box.',
+    readme: 'Default parameters for Load module and Test in VM, e.g. `count=3 name="two words"`.',
+    restricted: true,
+  },
+  'kmod.index.enabled': {
+    type: 'boolean',
+    default: true,
+    description: 'Check every C file of the workspace in the background (with progress), so findings in files you have not opened appear in the Problems panel. Open files are always checked first, on their own worker.',
+    readme: 'Check every C file of the workspace in the background.',
+  },
+  'kmod.index.exclude': {
+    type: 'array',
+    items: { type: 'string' },
+    default: [],
+    description: 'Directory names the background index skips (in addition to the names in files.exclude), e.g. ["tools", "Documentation"].',
+    readme: 'Directory names the index skips (besides `files.exclude`), e.g. `["tools", "Documentation"]`.',
+  },
+  'kmod.index.maxFiles': {
+    type: 'number',
+    default: 60000,
+    minimum: 1,
+    description: 'At most this many C files are indexed.',
+    readme: 'Upper bound on indexed files.',
+  },
+} as const satisfies Record<string, SettingDeclaration>;
+
+export type SettingKey = keyof typeof SETTINGS;
+
+/** The configuration section all settings live in. */
+export const SETTINGS_SECTION = 'kmod';
+
+/** A setting's key inside the `kmod` section ("index.maxFiles"), as `getConfiguration('kmod').get` takes it. */
+export const sectionKey = (key: SettingKey): string => key.slice(SETTINGS_SECTION.length + 1);
