@@ -142,7 +142,7 @@ export async function measureLsp({ file, kdir, kernelVersion, edits, hovers, log
   const { createCParser } = outModule('server/src/parsing/parser');
   const { analyzeFile } = outModule('server/src/engine/analyze-file');
   const { resolveContext } = outModule('server/src/engine/project');
-  const { lookupMacroDoc } = outModule('server/src/knowledge/macro-docs');
+  const { lookupMacroDoc } = outModule('server/src/knowledge/macro-docs/index');
   const text = fs.readFileSync(file, 'utf8');
   const uri = pathToFileURL(file).href;
   const context = resolveContext({ kernelVersion });
