@@ -17,7 +17,7 @@ interface PackageJson {
 
 /** package.json's schema of one setting: the declaration without the README text and trust flag. */
 function settingSchema(key: SettingKey): Record<string, unknown> {
-  const { readme: _readme, restricted: _restricted, ...schema } = SETTINGS[key] as SettingDeclaration;
+  const { readme, restricted, ...schema } = SETTINGS[key] as SettingDeclaration;
   if (key === 'kmod.diagnostics.disabledCodes') {
     return { ...schema, items: { type: 'string', enum: FINDING_CODE_NAMES, enumDescriptions: FINDING_CODE_NAMES.map((code) => FINDING_CODES[code].title) } };
   }
