@@ -2,11 +2,12 @@
 // object), judge each reference with the version's modpost table and report findings on the
 // referencing identifier.
 
-import { isPlainSection, OBJECT_ANNOTATIONS, plainSection } from '../knowledge/annotations';
+import { constTwin, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import { FINDING_CODES, type FindingCode } from '../knowledge/finding-codes';
-import { annotationFor, isTransient, mismatchMessage, sectionClass } from '../knowledge/finding-text';
+import { mismatchMessage } from '../knowledge/finding-text';
 import { moduleMacro } from '../knowledge/module-macros';
 import { exportProblem, isPossibleBadTarget, judgeReference, type RuleProfile } from '../knowledge/modpost-rules';
+import { annotationFor, isPlainSection, isTransient, plainSection, sectionClass } from '../knowledge/sections';
 import { findingKey, referenceRange, type FileFacts, type Finding, type MacroUse, type Range, type Reference, type SymbolDef, type SymbolKind } from '../model/types';
 import type { TranslationUnit } from './units';
 
@@ -445,12 +446,13 @@ function checkSectionTypes(unit: TranslationUnit, options: CheckOptions, report:
       for (const annotation of def.annotations) {
         const info = OBJECT_ANNOTATIONS[annotation];
         if (!info?.dataKind) continue;
+        const twin = constTwin(annotation);
         const annotationRange = def.annotationRanges[def.annotations.indexOf(annotation)];
         const related = annotationRange ? [{ uri: file.uri, range: annotationRange, message: `${annotation} is here` }] : [];
         if (info.dataKind === 'readonly' && !def.isConst) {
           report({
             uri: file.uri, range: def.nameRange, ...coded('initconst-not-const'),
-            message: `${def.name} is writable but ${annotation} puts it in ${def.section}, a section for read-only data. gcc accepts it, yet nothing stops code from writing to it. Make the object itself const (for an array of pointers: \`* const ${def.name}[]\`)${info.twin ? `, or use ${info.twin} if it is written` : ''}.`,
+            message: `${def.name} is writable but ${annotation} puts it in ${def.section}, a section for read-only data. gcc accepts it, yet nothing stops code from writing to it. Make the object itself const (for an array of pointers: \`* const ${def.name}[]\`)${twin ? `, or use ${twin} if it is written` : ''}.`,
             from: null, to: { symbol: def.name, section: def.section }, related,
           });
           continue;
@@ -458,7 +460,7 @@ function checkSectionTypes(unit: TranslationUnit, options: CheckOptions, report:
         if (info.dataKind !== 'writable' || !def.isConst) continue;
         kinds ??= sectionKinds(unit, options.builtin ?? false);
         const partners = kinds.get(def.section)?.writable ?? 0;
-        const fix = info.twin ? `use ${info.twin} instead` : 'drop const or the annotation';
+        const fix = twin ? `use ${twin} instead` : 'drop const or the annotation';
         if (partners > 0) {
           report({
             uri: file.uri, range: def.nameRange, ...coded('section-type-conflict'),

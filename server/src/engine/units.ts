@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isTransient } from '../knowledge/finding-text';
+import { isTransient } from '../knowledge/sections';
 import { includeNames } from '../parsing/extract';
 import { kernelTreeRoot, type KbuildModule } from '../../../shared/src/kbuild';
 import type { FileFacts } from '../model/types';

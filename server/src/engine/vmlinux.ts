@@ -5,7 +5,7 @@
 // it references but does not define (interned ids, a few hundred per file). Modules whose
 // unresolved names meet a built-in init/exit definition are checked again against the table.
 
-import { isTransient } from '../knowledge/finding-text';
+import { isTransient } from '../knowledge/sections';
 import { ModuleSymbols, type ResolvedSymbol } from './check';
 import type { KbuildModule } from '../../../shared/src/kbuild';
 import type { FileFacts } from '../model/types';

@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextDocuments, type TextEdit } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ModuleSymbols, ResolvedSymbol } from '../engine/check';
-import { OBJECT_ANNOTATIONS } from '../knowledge/annotations';
+import { constTwin, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import { FINDING_CODES, isFindingCode, type QuickFixKind } from '../knowledge/finding-codes';
-import { sectionClass } from '../knowledge/finding-text';
+import { sectionClass } from '../knowledge/sections';
 import { moduleMacro } from '../knowledge/module-macros';
 import { LineIndex } from '../parsing/line-index';
 import type { FileFacts, Range } from '../model/types';
@@ -124,8 +124,9 @@ const FIXERS: Readonly<Record<QuickFixKind, (request: FixRequest) => Fix | undef
     return caller && (targetClass === 'init' || targetClass === 'exit') ? markCallerFix(caller, targetClass, ctx) : undefined;
   },
   'use-twin': ({ target }) => {
-    const info = target.def?.annotations.map((name) => ({ name, info: OBJECT_ANNOTATIONS[name] })).find((a) => a.info?.dataKind);
-    return info?.info?.twin ? replaceFix(target, (name) => name === info.name, info.info.twin) : undefined;
+    const annotation = target.def?.annotations.find((name) => OBJECT_ANNOTATIONS[name]?.dataKind);
+    const twin = annotation && constTwin(annotation);
+    return annotation && twin ? replaceFix(target, (name) => name === annotation, twin) : undefined;
   },
   'make-const': ({ target, ctx }) => makeConstFix(target, ctx),
   'use-exit': ({ target }) => replaceFix(target, isInitLike, '__exit'),

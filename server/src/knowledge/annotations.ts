@@ -20,8 +20,6 @@ export interface AnnotationInfo {
   section?: string | ((ctx: AnnotationContext) => string | undefined);
   /** For data annotations: the data kind gcc infers for the named section. */
   dataKind?: DataKind;
-  /** The correct annotation for the other const-ness (e.g. __initdata ⇄ __initconst). */
-  twin?: string;
   /** An init/exit-family annotation that names no section in this configuration (still shown on the symbol). */
   sectionless?: true;
 }
@@ -51,17 +49,17 @@ const memexit = (old: string) => (ctx: AnnotationContext): string | undefined =>
 export const OBJECT_ANNOTATIONS: Readonly<Record<string, AnnotationInfo>> = {
   // include/linux/init.h
   __init: { section: '.init.text' },
-  __initdata: { section: '.init.data', dataKind: 'writable', twin: '__initconst' },
-  __initconst: { section: '.init.rodata', dataKind: 'readonly', twin: '__initdata' },
+  __initdata: { section: '.init.data', dataKind: 'writable' },
+  __initconst: { section: '.init.rodata', dataKind: 'readonly' },
   __exit: { section: '.exit.text' },
   __exitdata: { section: '.exit.data', dataKind: 'writable' },
   __exit_call: { section: '.exitcall.exit' },
   __ref: { section: '.ref.text' },
-  __refdata: { section: '.ref.data', dataKind: 'writable', twin: '__refconst' },
-  __refconst: { section: '.ref.rodata', dataKind: 'readonly', twin: '__refdata' },
+  __refdata: { section: '.ref.data', dataKind: 'writable' },
+  __refconst: { section: '.ref.rodata', dataKind: 'readonly' },
   __meminit: { section: meminit('.meminit.text', '.init.text') },
-  __meminitdata: { section: meminit('.meminit.data', '.init.data'), dataKind: 'writable', twin: '__meminitconst' },
-  __meminitconst: { section: meminit('.meminit.rodata', '.init.rodata'), dataKind: 'readonly', twin: '__meminitdata' },
+  __meminitdata: { section: meminit('.meminit.data', '.init.data'), dataKind: 'writable' },
+  __meminitconst: { section: meminit('.meminit.rodata', '.init.rodata'), dataKind: 'readonly' },
   __memexit: { section: memexit('.memexit.text') },
   __memexitdata: { section: memexit('.memexit.data'), dataKind: 'writable' },
   __memexitconst: { section: memexit('.memexit.rodata'), dataKind: 'readonly' },
@@ -77,8 +75,8 @@ export const OBJECT_ANNOTATIONS: Readonly<Record<string, AnnotationInfo>> = {
   // include/net/net_namespace.h: empty with CONFIG_NET_NS=y (distro kernels)
   __net_init: { section: netns('.init.text') },
   __net_exit: { section: netns('.ref.text') },
-  __net_initdata: { section: netns('.init.data'), dataKind: 'writable', twin: '__net_initconst' },
-  __net_initconst: { section: netns('.init.rodata'), dataKind: 'readonly', twin: '__net_initdata' },
+  __net_initdata: { section: netns('.init.data'), dataKind: 'writable' },
+  __net_initconst: { section: netns('.init.rodata'), dataKind: 'readonly' },
   // other named sections
   __sched: { section: '.sched.text' },
   noinstr: { section: '.noinstr.text' },
@@ -115,6 +113,20 @@ export const OBJECT_ANNOTATIONS: Readonly<Record<string, AnnotationInfo>> = {
   __no_sanitize_or_inline: {}, __retain: {}, __no_profile: {}, __noscs: {}, __no_kstack_erase: {},
   };
 
+/** Writable data annotations and their read-only twins: the right one for the other const-ness. */
+const CONST_TWINS: readonly (readonly [writable: string, readonly: string])[] = [
+  ['__initdata', '__initconst'],
+  ['__refdata', '__refconst'],
+  ['__meminitdata', '__meminitconst'],
+  ['__net_initdata', '__net_initconst'],
+];
+
+/** The annotation for the other const-ness of `name` (__initdata ⇄ __initconst), if there is one. */
+export function constTwin(name: string): string | undefined {
+  const pair = CONST_TWINS.find((twins) => twins.includes(name));
+  return pair && (pair[0] === name ? pair[1] : pair[0]);
+}
+
 /**
  * Function-like attribute macros: `name(…)` is blanked with its balanced argument list.
  * `sectionArgument` marks those whose string argument names the section.
@@ -134,16 +146,6 @@ export const NON_REFERENCING_MACROS: ReadonlySet<string> = new Set([
   '__same_type', 'BUILD_BUG_ON', 'BUILD_BUG_ON_MSG', 'BUILD_BUG_ON_ZERO', 'static_assert',
   '_Static_assert', '__must_be_array', 'typeof_member', 'FIELD_SIZEOF', '__alignof__', '_Alignof',
 ]);
-
-/** Where gcc puts an object no annotation places: code, read-only, initialized or zeroed data. */
-export function plainSection(kind: 'function' | 'variable', isConst: boolean, initialized = true): string {
-  return kind === 'function' ? '.text' : isConst ? '.rodata' : initialized ? '.data' : '.bss';
-}
-
-const PLAIN_SECTIONS = new Set(['.text', '.rodata', '.data', '.bss']);
-
-/** Whether no annotation decided `section` (or the one written names nothing in this configuration). */
-export const isPlainSection = (section: string): boolean => PLAIN_SECTIONS.has(section);
 
 /** Section an annotation places a symbol in, for the given kernel; undefined when it names none. */
 export function annotationSection(name: string, ctx: AnnotationContext): string | undefined {

@@ -5,7 +5,8 @@
 // scanned as text (references.ts).
 
 import type { Node, Tree } from 'web-tree-sitter';
-import { annotationSection, OBJECT_ANNOTATIONS, plainSection, type AnnotationContext } from '../knowledge/annotations';
+import { annotationSection, OBJECT_ANNOTATIONS, type AnnotationContext } from '../knowledge/annotations';
+import { plainSection } from '../knowledge/sections';
 import type { FileFacts, MacroUse, Reference, SymbolDef } from '../model/types';
 import { LineIndex } from './line-index';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
