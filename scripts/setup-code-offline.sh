@@ -2,7 +2,7 @@
 # Installs the offline "real VS Code" used by the integration tier: code-server (which ships VS Code's
 # server and web workbench) plus playwright-core (drives Debian's chromium), into .tools/code-offline,
 # outside the extension's node_modules. Idempotent: a marker file records what is installed.
-# Why each workaround is needed: /work/shared/research/vscode-offline-testing.md, section 2.
+# Each workaround below says why it is needed next to it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

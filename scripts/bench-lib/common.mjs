@@ -94,9 +94,9 @@ export function verdict(value, limit) {
   return value <= limit ? `  ✓ target ≤ ${limit}` : `  ✗ target ≤ ${limit}`;
 }
 
-/** Classifies FileFacts.unanalysable reasons: crashes (issue 8) versus deliberate skips. */
-export function unanalysableKind(reason) {
-  if (/took longer than|crashed|could not analyse|trap|out of bounds|unreachable/i.test(reason)) return 'crash';
+/** Classifies FileFacts.unanalyzable reasons: crashes versus deliberate skips. */
+export function unanalyzableKind(reason) {
+  if (/took longer than|crashed|could not analyze|trap|out of bounds|unreachable/i.test(reason)) return 'crash';
   if (/shutting down/.test(reason)) return 'aborted';
   return 'skipped';
 }

@@ -1,5 +1,5 @@
 // One measured phase, run in its own process so its peak RSS (VmHWM, all threads) is its own:
-//   floor  – bare tree-sitter parse of every analysed file (no pre-pass), single thread;
+//   floor  – bare tree-sitter parse of every analyzed file (no pre-pass), single thread;
 //   index1t – the analyzer in this one thread: analyzeFile per file + checkModule per module,
 //            in analyzePaths' order (timed parts: prepass, skeleton, parse, extract, check);
 //   pool    – analyzePaths() itself with a FactsPool of job.workers workers.
@@ -9,7 +9,7 @@
 // crashed file, so that module's files before it are timed twice).
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { loadAverage, mainThreadCpuSeconds, outModule, peakRssMiB, progressReporter, unanalysableKind } from './common.mjs';
+import { loadAverage, mainThreadCpuSeconds, outModule, peakRssMiB, progressReporter, unanalyzableKind } from './common.mjs';
 
 const job = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const plan = JSON.parse(fs.readFileSync(job.planPath, 'utf8'));
@@ -45,7 +45,7 @@ async function floor() {
   const parser = await createCParser();
   const warmText = fs.readFileSync(plan.warmupFile, 'utf8');
   const warmupMs = warmUp(() => parser.parse(warmText)?.delete());
-  const files = plan.analysed;
+  const files = plan.analyzed;
   const perFileMs = {};
   const crashes = [];
   let parseMs = 0;
@@ -120,11 +120,11 @@ async function index1t() {
   const requestedUris = new Set(plan.requested.map(fileUri));
   const findingsByCode = {};
   const perFileMs = {};
-  const unanalysable = [];
+  const unanalyzable = [];
   const crashes = [];
   let readMs = 0;
   let files = 0;
-  const progress = progressReporter('index 1 thread', plan.analysedJobs);
+  const progress = progressReporter('index 1 thread', plan.analyzedJobs);
   // As analyzePaths: built-in modules are checked again at the end against every built-in object
   // (modpost on vmlinux.o). A resumed process only knows the modules it checked itself.
   const vmlinux = new VmlinuxTable();
@@ -141,7 +141,7 @@ async function index1t() {
   modules: for (; moduleIndex < plan.modules.length; moduleIndex++) {
     const module = plan.modules[moduleIndex];
     const facts = [];
-    const analysed = [];
+    const analyzed = [];
     for (const source of module.sources) {
       // A file that crashed an earlier process is left out, as the pool leaves it out of the check.
       if (job.crashedFiles?.includes(source)) continue;
@@ -151,7 +151,7 @@ async function index1t() {
       try {
         text = fs.readFileSync(source, 'utf8');
       } catch (error) {
-        unanalysable.push({ file: source, reason: `cannot read: ${error.message}` });
+        unanalyzable.push({ file: source, reason: `cannot read: ${error.message}` });
         continue;
       }
       const t1 = now();
@@ -159,9 +159,9 @@ async function index1t() {
       try {
         const result = analyzeFile(parser, uri, text, { ...context.extract, builtin: module.builtin });
         perFileMs[source] = now() - t1;
-        if (result.unanalysable) unanalysable.push({ file: source, reason: result.unanalysable });
+        if (result.unanalyzable) unanalyzable.push({ file: source, reason: result.unanalyzable });
         facts.push(result);
-        analysed.push(source);
+        analyzed.push(source);
       } catch (error) {
         // The WASM runtime is dead after a trap: save and let the parent redo this module without
         // the file in a new process.
@@ -171,9 +171,9 @@ async function index1t() {
       files++;
     }
     // The module files the sources include join their units, as in analyzePaths (headers shared
-    // by modules analysed once, deferred ones again with the module's init/exit names).
-    const { units } = await translationUnits({ ...module, sources: analysed }, facts, async (file, mentions) => {
-      const analyse = async () => {
+    // by modules analyzed once, deferred ones again with the module's init/exit names).
+    const { units } = await translationUnits({ ...module, sources: analyzed }, facts, async (file, mentions) => {
+      const analyze = async () => {
         const t3 = now();
         let result;
         try {
@@ -184,7 +184,7 @@ async function index1t() {
         perFileMs[file] = (perFileMs[file] ?? 0) + now() - t3;
         return result;
       };
-      return mentions ? analyse() : includedFacts.get(`${module.builtin}:${file}`, analyse);
+      return mentions ? analyze() : includedFacts.get(`${module.builtin}:${file}`, analyze);
     }, resolution);
     const t2 = now();
     const findings = checkModule(units, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() });
@@ -196,8 +196,8 @@ async function index1t() {
   if (moduleIndex >= plan.modules.length) {
     for (const module of vmlinux.modulesToRecheck()) {
       const sources = module.sources.filter((source) => !job.crashedFiles?.includes(source));
-      const analyse = (source, included) => analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...context.extract, builtin: true, ...(included ? { included } : {}) });
-      const { units } = await translationUnits({ ...module, sources }, sources.map((source) => analyse(source)), async (file, mentions) => analyse(file, mentions ? { mentions } : true), resolution);
+      const analyze = (source, included) => analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...context.extract, builtin: true, ...(included ? { included } : {}) });
+      const { units } = await translationUnits({ ...module, sources }, sources.map((source) => analyze(source)), async (file, mentions) => analyze(file, mentions ? { mentions } : true), resolution);
       const t3 = now();
       const findings = checkModule(units, { profile: context.profile, builtin: true, disabledCodes: new Set(), vmlinux });
       parts.check.ms += now() - t3;
@@ -216,7 +216,7 @@ async function index1t() {
     files,
     perFileMs,
     findingsByCode,
-    unanalysable,
+    unanalyzable,
     crashes,
     resumeAt: moduleIndex,
     done: moduleIndex >= plan.modules.length,
@@ -227,14 +227,14 @@ async function pool() {
   const { FactsPool } = outModule('server/src/engine/facts-pool');
   const { analyzePaths } = outModule('server/src/engine/project');
   const factsPool = new FactsPool({ size: job.workers });
-  const unanalysable = [];
+  const unanalyzable = [];
   let observed = 0;
   // Every file's facts pass through here, so crashes and skips are seen even with keepFacts false.
   const analyze = factsPool.analyze.bind(factsPool);
   factsPool.analyze = async (uri, filePath, options, text) => {
     const facts = await analyze(uri, filePath, options, text);
     observed++;
-    if (facts.unanalysable) unanalysable.push({ file: filePath, reason: facts.unanalysable });
+    if (facts.unanalyzable) unanalyzable.push({ file: filePath, reason: facts.unanalyzable });
     return facts;
   };
   // Warm every worker: `workers` requests at a time land on distinct idle workers.
@@ -248,7 +248,7 @@ async function pool() {
   }
   const cpuBefore = process.cpuUsage();
   let files = 0;
-  const progress = progressReporter(`index ${job.workers} worker${job.workers === 1 ? '' : 's'}`, plan.analysedJobs);
+  const progress = progressReporter(`index ${job.workers} worker${job.workers === 1 ? '' : 's'}`, plan.analyzedJobs);
   const started = now();
   const analysis = await analyzePaths(plan.requested, {
     kernelVersion: job.kernelVersion,
@@ -258,9 +258,9 @@ async function pool() {
   const wallMs = now() - started;
   const findingsByCode = {};
   for (const finding of analysis.findings) findingsByCode[finding.code] = (findingsByCode[finding.code] ?? 0) + 1;
-  const crashes = unanalysable.filter((u) => unanalysableKind(u.reason) === 'crash');
+  const crashes = unanalyzable.filter((u) => unanalyzableKind(u.reason) === 'crash');
   const cpu = process.cpuUsage(cpuBefore);
-  const result = { wallMs, timedCpuSeconds: (cpu.user + cpu.system) / 1e6, warmupMs, files, observed, findingsByCode, unanalysable, crashes, poolCrashes: factsPool.crashes, errors: analysis.errors.length, done: true };
+  const result = { wallMs, timedCpuSeconds: (cpu.user + cpu.system) / 1e6, warmupMs, files, observed, findingsByCode, unanalyzable, crashes, poolCrashes: factsPool.crashes, errors: analysis.errors.length, done: true };
   await factsPool.dispose();
   return result;
 }

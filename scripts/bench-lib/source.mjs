@@ -56,7 +56,7 @@ const MODULE_SOURCE = /\b(module_init|module_exit|module_driver|module_[a-z0-9_]
 
 /**
  * Plan of a run: the requested .c files, and the modules analyzePaths() will check for them with
- * the files it will analyse (module siblings outside the selection included), in its order.
+ * the files it will analyze (module siblings outside the selection included), in its order.
  */
 export function planRun(tree, subset, modulesOnly) {
   const project = outModule('server/src/engine/project');
@@ -73,9 +73,9 @@ export function planRun(tree, subset, modulesOnly) {
     // As analyzePaths: requested files always, other sources only when they exist.
     sources: module.sources.filter((source) => requestedSet.has(source) || fs.existsSync(source)),
   }));
-  const analysed = [...new Set(modules.flatMap((module) => module.sources))];
+  const analyzed = [...new Set(modules.flatMap((module) => module.sources))];
   let bytes = 0;
-  for (const file of analysed) bytes += fs.statSync(file).size;
-  const analysedJobs = modules.reduce((sum, module) => sum + module.sources.length, 0);
-  return { tree, subset: subset ?? null, modulesOnly, requested, modules, analysed, bytes, analysedJobs, errors };
+  for (const file of analyzed) bytes += fs.statSync(file).size;
+  const analyzedJobs = modules.reduce((sum, module) => sum + module.sources.length, 0);
+  return { tree, subset: subset ?? null, modulesOnly, requested, modules, analyzed, bytes, analyzedJobs, errors };
 }

@@ -1,5 +1,5 @@
 // The language server: wires LSP requests to the analysis service and the feature modules.
-// Nothing here analyses anything itself; tools/src/kmod-lsp.ts starts it.
+// Nothing here analyzes anything itself; tools/src/kmod-lsp.ts starts it.
 
 import {
   FileChangeType,

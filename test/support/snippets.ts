@@ -1,5 +1,5 @@
 // Test support: the contributed C snippets (snippets/kernel-c.json) as the editor inserts them when
-// every placeholder is accepted as is. The unit, kbuild and VS Code tiers compile and analyse them
+// every placeholder is accepted as is. The unit, kbuild and VS Code tiers compile and analyze them
 // through this, and compare `kmodule` with what "New Kernel Module…" writes.
 
 import * as fs from 'node:fs';

@@ -62,7 +62,7 @@ export function parseKbuildRunArgs(argv: readonly string[]): KbuildRunOptions | 
 }
 
 /** Analysis failures are reported once and mapping falls back to the Makefile. */
-async function analyse(options: KbuildRunOptions): Promise<{ analysis?: ModuleAnalysis; error?: string }> {
+async function analyze(options: KbuildRunOptions): Promise<{ analysis?: ModuleAnalysis; error?: string }> {
   try {
     const result = await analyzeModuleDir(options.moduleDir, { kernelVersion: options.kernelVersion, kdir: options.kdir });
     return { analysis: result };
@@ -94,7 +94,7 @@ export async function runKbuild(options: KbuildRunOptions, out: NodeJS.WritableS
     say(err, `no Kbuild/Makefile in ${options.moduleDir} declares a module (obj-m += <name>.o): kbuild will build nothing`);
   }
   // The analyzer starts with make: it is usually done before modpost prints anything.
-  const analysisPromise = analyse(options);
+  const analysisPromise = analyze(options);
   let analysisReported = false;
   const contextPromise = analysisPromise.then(({ analysis, error }): MapContext => {
     if (error && !analysisReported) {

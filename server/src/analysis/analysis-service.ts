@@ -35,7 +35,7 @@ const BACKGROUND_IDLE_MS = 30_000;
 
 const symbolTables = new WeakMap<ModuleAnalysis, ModuleSymbols>();
 
-/** The name lookup of an analysed module, built once per analysis (hovers ask again and again). */
+/** The name lookup of an analyzed module, built once per analysis (hovers ask again and again). */
 export function symbolsOf(analysis: ModuleAnalysis): ModuleSymbols {
   let symbols = symbolTables.get(analysis);
   if (!symbols) symbolTables.set(analysis, (symbols = new ModuleSymbols(analysis.units)));
@@ -65,7 +65,7 @@ export class AnalysisService {
   /**
    * Workers for the background index: every core while it runs, none a while after (a parse
    * worker's WASM memory only grows: up to ~100 MB each after a kernel tree). They start no new
-   * file while an open document's module is being analysed, so it gets the cores.
+   * file while an open document's module is being analyzed, so it gets the cores.
    */
   private readonly background = new FactsPool({ idleMs: BACKGROUND_IDLE_MS, holdWhile: () => this.interactive.pending > 0 });
 
@@ -91,7 +91,7 @@ export class AnalysisService {
   }
 
   /**
-   * Facts for an open document's text (re-analysed only when its version changes). An edit inside
+   * Facts for an open document's text (re-analyzed only when its version changes). An edit inside
    * one function body is redone here from the previous facts; anything else goes to the worker.
    */
   factsForText(uri: string, version: number, text: string, builtin = false): Promise<FileFacts> {
@@ -183,7 +183,7 @@ export class AnalysisService {
       if (open?.stamp.startsWith('v')) return open.facts;
       if (sources.has(file)) return this.background.analyze(uri, file, options);
       if (mentions) return this.background.analyze(uri, file, { ...options, included: { mentions } });
-      // Headers many modules include are analysed once per version of the file.
+      // Headers many modules include are analyzed once per version of the file.
       let stamp: string;
       try {
         const stat = fs.statSync(file);

@@ -9,8 +9,8 @@ import { skeleton } from '../parsing/skeleton';
 import type { BodyRange } from '../parsing/references';
 import type { FileFacts } from '../model/types';
 
-/** Files larger than this are not analysed (generated tables); the user is told so. */
-export const MAX_ANALYSED_BYTES = 8 * 1024 * 1024;
+/** Files larger than this are not analyzed (generated tables); the user is told so. */
+export const MAX_ANALYZED_BYTES = 8 * 1024 * 1024;
 
 /** Text that is mostly not C (binary junk) is skipped rather than fed to the parser. */
 function looksBinary(text: string): boolean {
@@ -24,8 +24,8 @@ function looksBinary(text: string): boolean {
   return sample.length > 0 && control / sample.length > 0.1;
 }
 
-export function unanalysableFacts(uri: string, reason: string): FileFacts {
-  return { uri, symbols: [], references: [], macroUses: [], unanalysable: reason };
+export function unanalyzableFacts(uri: string, reason: string): FileFacts {
+  return { uri, symbols: [], references: [], macroUses: [], unanalyzable: reason };
 }
 
 /** What an open document keeps between edits, so the next analysis redoes only what changed. */
@@ -47,7 +47,7 @@ export interface Span {
   newEnd: number;
 }
 
-/** An analysed text with what a body-local edit needs. */
+/** An analyzed text with what a body-local edit needs. */
 export interface EditableFacts {
   text: string;
   facts: FileFacts;
@@ -102,12 +102,12 @@ function unchangedScans(previous: ParseState, prepassed: string, optionsKey: str
   };
 }
 
-/** Facts saying why `text` is not analysed (too large, binary), or undefined when it is fine. */
+/** Facts saying why `text` is not analyzed (too large, binary), or undefined when it is fine. */
 export function checkInput(uri: string, text: string): FileFacts | undefined {
-  if (text.length > MAX_ANALYSED_BYTES) {
-    return unanalysableFacts(uri, `file is ${(text.length / 1048576).toFixed(1)} MB; files over ${MAX_ANALYSED_BYTES / 1048576} MB are not analysed`);
+  if (text.length > MAX_ANALYZED_BYTES) {
+    return unanalyzableFacts(uri, `file is ${(text.length / 1048576).toFixed(1)} MB; files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`);
   }
-  if (looksBinary(text)) return unanalysableFacts(uri, 'file looks binary (NUL or control bytes), not C source');
+  if (looksBinary(text)) return unanalyzableFacts(uri, 'file looks binary (NUL or control bytes), not C source');
   return undefined;
 }
 
@@ -149,7 +149,7 @@ export function analyzeFile(parser: Parser, uri: string, text: string, options: 
   const pre = prepass(text);
   const parsed = skeleton(pre.text);
   const tree = parser.parse(parsed.text);
-  if (!tree) return unanalysableFacts(uri, 'the parser gave up on this file');
+  if (!tree) return unanalyzableFacts(uri, 'the parser gave up on this file');
   try {
     return extractFacts(uri, text, pre, tree, options, parsed).facts;
   } finally {
@@ -184,7 +184,7 @@ export function analyzeEditedFile(parser: Parser, uri: string, text: string, opt
   } else {
     tree = parser.parse(parsed.text);
   }
-  if (!tree) return { result: { text, facts: unanalysableFacts(uri, 'the parser gave up on this file'), bodies: [], cuts: [] } };
+  if (!tree) return { result: { text, facts: unanalyzableFacts(uri, 'the parser gave up on this file'), bodies: [], cuts: [] } };
   const optionsKey = JSON.stringify(options);
   const reuse = previous && unchangedScans(previous, pre.text, optionsKey);
   const { facts, bodies, scans = [] } = extractFacts(uri, text, pre, tree, options, parsed, reuse, true);

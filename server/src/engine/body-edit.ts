@@ -3,7 +3,7 @@
 // references. This redoes just that body — pre-pass and reference scan of a few hundred bytes — and
 // shifts every later position, instead of pre-passing, parsing and extracting the whole file.
 // Anything else (a brace that unbalances the body, an edit across bodies, a directive that escapes
-// it) returns undefined and the caller analyses the file in full.
+// it) returns undefined and the caller analyzes the file in full.
 
 import type { ExtractOptions } from '../parsing/extract';
 import { LineIndex, positionOf } from '../parsing/line-index';
@@ -45,10 +45,10 @@ class Shift {
 
 /**
  * The facts of `text`, derived from `previous` when the only change lies inside one body that the
- * parser did not see and stays a balanced body; undefined when the file must be analysed in full.
+ * parser did not see and stays a balanced body; undefined when the file must be analyzed in full.
  */
 export function editWithinBody(previous: EditableFacts, text: string, options: ExtractOptions): EditableFacts | undefined {
-  if (previous.facts.unanalysable || checkInput(previous.facts.uri, text)) return undefined;
+  if (previous.facts.unanalyzable || checkInput(previous.facts.uri, text)) return undefined;
   if (previous.text === text) return previous;
   const change = changedSpan(previous.text, text);
   const index = lastAtOrBefore(previous.bodies, change.start - 1, (body) => body.start);

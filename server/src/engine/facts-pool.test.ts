@@ -36,19 +36,19 @@ describe('facts pool', () => {
       const names = Array.from({ length: 50 }, (_, i) => `f${i}.c`);
       const facts = await analyzeAll(pool, names);
       assert.deepEqual(facts.map((f) => f.uri), names);
-      assert.ok(facts.every((f) => !f.unanalysable));
+      assert.ok(facts.every((f) => !f.unanalyzable));
       assert.equal(pool.pending, 0);
     } finally {
       await pool.dispose();
     }
   });
 
-  it('blames only the file that killed a worker; the job queued behind it is analysed by a fresh one', async () => {
+  it('blames only the file that killed a worker; the job queued behind it is analyzed by a fresh one', async () => {
     const pool = new FactsPool({ size: 1, timeoutMs: 5_000, script });
     try {
       const facts = await analyzeAll(pool, ['a.c', 'crash.c', 'b.c', 'c.c']);
-      assert.deepEqual(facts.map((f) => [f.uri, f.unanalysable === undefined]), [['a.c', true], ['crash.c', false], ['b.c', true], ['c.c', true]]);
-      assert.match(facts[1].unanalysable ?? '', /crashed/);
+      assert.deepEqual(facts.map((f) => [f.uri, f.unanalyzable === undefined]), [['a.c', true], ['crash.c', false], ['b.c', true], ['c.c', true]]);
+      assert.match(facts[1].unanalyzable ?? '', /crashed/);
       assert.equal(pool.crashes, 1);
     } finally {
       await pool.dispose();
@@ -59,9 +59,9 @@ describe('facts pool', () => {
     const pool = new FactsPool({ size: 1, timeoutMs: 300, script });
     try {
       const facts = await analyzeAll(pool, ['hang.c', 'after.c']);
-      assert.match(facts[0].unanalysable ?? '', /longer than 0.3 s/);
+      assert.match(facts[0].unanalyzable ?? '', /longer than 0.3 s/);
       assert.equal(facts[1].uri, 'after.c');
-      assert.equal(facts[1].unanalysable, undefined);
+      assert.equal(facts[1].unanalyzable, undefined);
       assert.equal(pool.crashes, 1);
     } finally {
       await pool.dispose();
@@ -77,14 +77,14 @@ describe('facts pool', () => {
       assert.equal(pool.workerCount, 0);
       const [again] = await analyzeAll(pool, ['d.c']);
       assert.equal(again.uri, 'd.c');
-      assert.equal(again.unanalysable, undefined);
+      assert.equal(again.unanalyzable, undefined);
       assert.equal(pool.crashes, 0);
     } finally {
       await pool.dispose();
     }
   });
 
-  it('holds new jobs while told to (an open file is being analysed) and tells when it is idle', async () => {
+  it('holds new jobs while told to (an open file is being analyzed) and tells when it is idle', async () => {
     let hold = true;
     let idle = 0;
     const pool = new FactsPool({ size: 1, timeoutMs: 5_000, script, holdWhile: () => hold, onIdle: () => { idle++; } });
@@ -109,6 +109,6 @@ describe('facts pool', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await pool.dispose();
     const facts = await pending;
-    assert.ok(facts.every((f) => /shutting down/.test(f.unanalysable ?? '')));
+    assert.ok(facts.every((f) => /shutting down/.test(f.unanalyzable ?? '')));
   });
 });

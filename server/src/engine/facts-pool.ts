@@ -1,5 +1,5 @@
-// A pool of parse workers. Each file is analysed in a worker thread so parsing uses every core and
-// a trapped WASM runtime only costs that worker: the file gets "could not analyse" facts, the
+// A pool of parse workers. Each file is analyzed in a worker thread so parsing uses every core and
+// a trapped WASM runtime only costs that worker: the file gets "could not analyze" facts, the
 // worker is replaced, and every other file keeps working.
 
 import * as os from 'node:os';
@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ExtractOptions } from '../parsing/extract';
 import type { BodyRange } from '../parsing/references';
-import { unanalysableFacts } from './analyze-file';
+import { unanalyzableFacts } from './analyze-file';
 import type { EditableFacts } from './analyze-file';
 import type { FileFacts } from '../model/types';
 import { unpackFacts, type WireFacts } from './wire';
@@ -46,7 +46,7 @@ interface Pending {
   timer?: NodeJS.Timeout;
 }
 
-/** Time one file may take before its worker is killed and the file reported as not analysed. */
+/** Time one file may take before its worker is killed and the file reported as not analyzed. */
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
@@ -112,9 +112,9 @@ export class FactsPool {
     return this.workers.length;
   }
 
-  /** Facts of one file; never rejects: failures become facts with `unanalysable` set. */
+  /** Facts of one file; never rejects: failures become facts with `unanalyzable` set. */
   analyze(uri: string, filePath: string, options: ExtractOptions, text?: string): Promise<FileFacts> {
-    if (this.disposed) return Promise.resolve(unanalysableFacts(uri, 'the analyzer is shutting down'));
+    if (this.disposed) return Promise.resolve(unanalyzableFacts(uri, 'the analyzer is shutting down'));
     return new Promise((resolve) => {
       this.queue.push({ request: { id: this.nextId++, uri, path: filePath, text, options }, resolve: (answer) => resolve(answer.facts) });
       this.pump();
@@ -127,7 +127,7 @@ export class FactsPool {
    */
   analyzeOpen(uri: string, filePath: string, options: ExtractOptions, text: string): Promise<EditableFacts> {
     const editable = (answer: FactsAnswer): EditableFacts => ({ text, facts: answer.facts, bodies: answer.bodies ?? [], cuts: answer.cuts ?? [] });
-    if (this.disposed) return Promise.resolve(editable({ facts: unanalysableFacts(uri, 'the analyzer is shutting down') }));
+    if (this.disposed) return Promise.resolve(editable({ facts: unanalyzableFacts(uri, 'the analyzer is shutting down') }));
     return new Promise((resolve) => {
       this.queue.unshift({ request: { id: this.nextId++, uri, path: filePath, text, options, keep: true }, resolve: (answer) => resolve(editable(answer)) });
       this.pump();
@@ -171,7 +171,7 @@ export class FactsPool {
     }
     job.timer = setTimeout(() => {
       this.crashes++;
-      this.finish(worker, unanalysableFacts(job.request.uri, `analysis took longer than ${this.timeoutMs / 1000} s and was stopped`));
+      this.finish(worker, unanalyzableFacts(job.request.uri, `analysis took longer than ${this.timeoutMs / 1000} s and was stopped`));
       this.retire(worker);
     }, this.timeoutMs);
   }
@@ -192,7 +192,7 @@ export class FactsPool {
     if ('wire' in response) this.finish(worker, { facts: unpackFacts(response.wire), bodies: response.bodies, cuts: response.cuts });
     else {
       if (response.fatal) this.crashes++;
-      this.finish(worker, unanalysableFacts(job.request.uri, `could not analyse: ${response.error}`));
+      this.finish(worker, unanalyzableFacts(job.request.uri, `could not analyze: ${response.error}`));
       if (response.fatal) this.retire(worker);
     }
     this.pump();
@@ -202,7 +202,7 @@ export class FactsPool {
     const job = worker.posted[0];
     if (job) {
       this.crashes++;
-      this.finish(worker, unanalysableFacts(job.request.uri, `could not analyse: the parser crashed (${why})`));
+      this.finish(worker, unanalyzableFacts(job.request.uri, `could not analyze: the parser crashed (${why})`));
     }
     this.retire(worker);
   }
@@ -225,7 +225,7 @@ export class FactsPool {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    const stopping = (job: Pending): void => job.resolve({ facts: unanalysableFacts(job.request.uri, 'the analyzer is shutting down') });
+    const stopping = (job: Pending): void => job.resolve({ facts: unanalyzableFacts(job.request.uri, 'the analyzer is shutting down') });
     for (const job of this.queue.splice(0)) stopping(job);
     await Promise.all(this.workers.splice(0).map((w) => {
       for (const job of w.posted.splice(0)) {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { Parser } from 'web-tree-sitter';
 import { createCParser } from '../parsing/parser';
-import { analyzeEditedFile, analyzeFile, MAX_ANALYSED_BYTES, unanalysableFacts, type ParseState } from './analyze-file';
+import { analyzeEditedFile, analyzeFile, MAX_ANALYZED_BYTES, unanalyzableFacts, type ParseState } from './analyze-file';
 import type { FactsAnswer, FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
 import type { FileFacts } from '../model/types';
 import { packFacts } from './wire';
@@ -28,9 +28,9 @@ async function handle(request: FactsRequest): Promise<Answer> {
   let text = request.text;
   if (text === undefined) {
     try {
-      // A huge included file (a generated register header) is not analysed: do not read it either.
+      // A huge included file (a generated register header) is not analyzed: do not read it either.
       const size = request.options.included ? fs.statSync(request.path).size : 0;
-      if (size > MAX_ANALYSED_BYTES) return answer(request.id, unanalysableFacts(request.uri, `file is ${(size / 1048576).toFixed(1)} MB; files over ${MAX_ANALYSED_BYTES / 1048576} MB are not analysed`));
+      if (size > MAX_ANALYZED_BYTES) return answer(request.id, unanalyzableFacts(request.uri, `file is ${(size / 1048576).toFixed(1)} MB; files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`));
       text = fs.readFileSync(request.path, 'utf8');
     } catch (error) {
       return { response: { id: request.id, error: `cannot read ${request.path}: ${(error as Error).message}`, fatal: false }, transfer: [] };

@@ -1,5 +1,5 @@
 // Analysis of files on disk grouped into modules (the CLI, the build-output mapper, tests):
-// find the sources, group them by their Kbuild module, analyse each file in the worker pool and
+// find the sources, group them by their Kbuild module, analyze each file in the worker pool and
 // check each module as modpost would see it.
 
 import * as fs from 'node:fs';
@@ -125,7 +125,7 @@ export function groupIntoModules(files: readonly string[]): KbuildModule[] {
 
 export const fileUri = (file: string): string => pathToFileURL(file).href;
 
-/** Analyses files and directories (recursively); findings are reported for the requested files. */
+/** Analyzes files and directories (recursively); findings are reported for the requested files. */
 export async function analyzePaths(inputs: readonly string[], options: AnalysisOptions, pool?: FactsPool): Promise<ProjectAnalysis> {
   const context = resolveContext(options);
   const errors: string[] = [];
@@ -159,7 +159,7 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
     const sources = module.sources.filter((source) => requested.has(source) || fs.existsSync(source));
     const facts = await Promise.all(sources.map(async (source) => {
       const result = await ownPool.analyze(fileUri(source), source, options);
-      if (report && result.unanalysable && requested.has(source)) errors.push(`${source}: ${result.unanalysable}`);
+      if (report && result.unanalyzable && requested.has(source)) errors.push(`${source}: ${result.unanalyzable}`);
       return result;
     }));
     const asIncluded = { ...options, included: true as const };

@@ -29,7 +29,7 @@ describe('translation units', () => {
     assert.ok(!isKernelHeader('/linux/drivers/foo/foo.h', '/linux'));
   });
 
-  it('analyses an included .c file as part of its includer, and not as a unit of its own', async () => {
+  it('analyzes an included .c file as part of its includer, and not as a unit of its own', async () => {
     const { findings, files } = await analyzeSources({
       Kbuild: 'obj-m += m.o\nm-y := main.o\n',
       'main.c': 'static int __initdata level = 3;\n#include "leds.c"\nint attach(void) { return leds_setup(); }\n',
@@ -39,7 +39,7 @@ describe('translation units', () => {
     assert.equal(files.filter((f) => f.uri.endsWith('/leds.c')).length, 1);
   });
 
-  it('analyses a .c file listed in Kbuild and also included both ways, reporting a shared finding once', async () => {
+  it('analyzes a .c file listed in Kbuild and also included both ways, reporting a shared finding once', async () => {
     const analysis = await analyzeSources({
       Kbuild: 'obj-m += m.o\nm-y := main.o both.o\n',
       'main.c': '#include "both.c"\nstatic int __init m_init(void) { return 0; }\n',

@@ -21,7 +21,7 @@ export interface TranslationUnit {
 
 const NO_DIRS: readonly string[] = [];
 
-/** Bounds a unit: a generated include chain must not make one unit analyse a whole tree. */
+/** Bounds a unit: a generated include chain must not make one unit analyze a whole tree. */
 const MAX_FILES_PER_UNIT = 256;
 
 /** Each file is its own unit (facts without includes, e.g. tests and single documents). */
@@ -131,7 +131,7 @@ export async function translationUnits(module: KbuildModule, sources: readonly (
         if (seen.has(target)) continue;
         seen.add(target);
         const child = await (pending[j] ?? load(target));
-        if (!child || child.unanalysable) continue;
+        if (!child || child.unanalyzable) continue;
         unitFiles.push(child);
         await visit(child, target);
       }
@@ -167,7 +167,7 @@ async function undefer(units: TranslationUnit[], factsOf: FactsOf): Promise<void
   const replaced = new Map<FileFacts, FileFacts>();
   await Promise.all([...deferred.values()].map(async (facts) => {
     const again = await factsOf(fileURLToPath(facts.uri), mentions);
-    if (again && !again.deferred && !again.unanalysable) replaced.set(facts, again);
+    if (again && !again.deferred && !again.unanalyzable) replaced.set(facts, again);
   }));
   if (replaced.size === 0) return;
   for (const unit of units) unit.files = unit.files.map((facts) => replaced.get(facts) ?? facts);
@@ -220,7 +220,7 @@ async function includedByText(files: readonly string[]): Promise<Set<string>> {
 
 /**
  * Facts of included files shared by the modules of one run, so a header that many modules include
- * is analysed once; the least recently used entries go first past `limit`.
+ * is analyzed once; the least recently used entries go first past `limit`.
  */
 export class IncludedFactsCache {
   private readonly entries = new Map<string, Promise<FileFacts | undefined>>();

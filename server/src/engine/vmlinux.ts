@@ -1,6 +1,6 @@
 // Built-in code is linked into vmlinux, and modpost checks vmlinux.o as one object: a non-init
 // function in one directory calling an __init function defined in another is a mismatch. Modules
-// are analysed one at a time, so this table collects, compactly, what crosses module boundaries:
+// are analyzed one at a time, so this table collects, compactly, what crosses module boundaries:
 // the non-static init/exit definitions of built-in objects, and for each built-in module the names
 // it references but does not define (interned ids, a few hundred per file). Modules whose
 // unresolved names meet a built-in init/exit definition are checked again against the table.

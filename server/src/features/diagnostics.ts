@@ -32,7 +32,7 @@ export function toDiagnostic(finding: Finding): Diagnostic {
 }
 
 /** An information diagnostic for a file the analyzer had to skip (oversize, binary, parser trap). */
-export function unanalysableDiagnostic(reason: string): Diagnostic {
+export function unanalyzableDiagnostic(reason: string): Diagnostic {
   return {
     range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
     severity: SEVERITY[FINDING_CODES['not-analyzed'].severity],

@@ -4,7 +4,7 @@
 
 import type { Connection, Diagnostic, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { toDiagnostic, unanalysableDiagnostic } from '../features/diagnostics';
+import { toDiagnostic, unanalyzableDiagnostic } from '../features/diagnostics';
 import type { AnalysisService } from '../analysis/analysis-service';
 
 export class DiagnosticsPublisher {
@@ -46,7 +46,7 @@ export class DiagnosticsPublisher {
       if (this.disposed) return;
       const perUri = new Map<string, Diagnostic[]>([[uri, []]]);
       for (const file of analysis.files) {
-        if (file.unanalysable && this.documents.get(file.uri)) perUri.set(file.uri, [unanalysableDiagnostic(file.unanalysable)]);
+        if (file.unanalyzable && this.documents.get(file.uri)) perUri.set(file.uri, [unanalyzableDiagnostic(file.unanalyzable)]);
       }
       for (const finding of analysis.findings) {
         const list = perUri.get(finding.uri) ?? [];

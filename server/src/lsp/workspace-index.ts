@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Connection, Diagnostic } from 'vscode-languageserver';
 import { findCSources, groupIntoModules } from '../engine/project';
 import { moduleOfFile, type KbuildModule } from '../../../shared/src/kbuild';
-import { toDiagnostic, unanalysableDiagnostic } from '../features/diagnostics';
+import { toDiagnostic, unanalyzableDiagnostic } from '../features/diagnostics';
 import { includedUris, unitOrder } from '../engine/units';
 import { VmlinuxTable } from '../engine/vmlinux';
 import type { AnalysisService } from '../analysis/analysis-service';
@@ -129,7 +129,7 @@ export class WorkspaceIndex {
     collect?.add(module, units);
     const key = module.declaredIn ? `${module.declaredIn}:${module.name}` : module.sources[0];
     const perUri = new Map<string, Diagnostic[]>();
-    for (const file of files) perUri.set(file.uri, file.unanalysable ? [unanalysableDiagnostic(file.unanalysable)] : []);
+    for (const file of files) perUri.set(file.uri, file.unanalyzable ? [unanalyzableDiagnostic(file.unanalyzable)] : []);
     for (const finding of findings) perUri.get(finding.uri)?.push(toDiagnostic(finding));
     for (const [uri, diagnostics] of perUri) {
       if (this.service.isOpen(uri)) continue; // the editor's own publisher owns open files

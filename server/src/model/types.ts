@@ -80,14 +80,14 @@ export interface FileFacts {
   symbols: SymbolDef[];
   references: Reference[];
   macroUses: MacroUse[];
-  /** An included file whose bodies were not analysed: nothing in it named the module's init/exit symbols yet. */
+  /** An included file whose bodies were not analyzed: nothing in it named the module's init/exit symbols yet. */
   deferred?: true;
   /** Section annotations this file `#define`s to nothing (a userspace test harness, boot code): they mean nothing in its units. */
   emptiedAnnotations?: string[];
   /** Included names in the order written: `x.h` for `#include "x.h"`, `<x.h>` for `#include <x.h>`. */
   includes?: string[];
-  /** Set when the parser could not analyse the file (trap, oversize): the reason, for the user. */
-  unanalysable?: string;
+  /** Set when the parser could not analyze the file (trap, oversize): the reason, for the user. */
+  unanalyzable?: string;
 }
 
 

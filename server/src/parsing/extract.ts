@@ -60,7 +60,7 @@ interface DeclaratorInfo {
 }
 
 /** Follows a declarator chain down to its identifier, noting what the object is. */
-function analyseDeclarator(declarator: Node, declarationIsConst: boolean): DeclaratorInfo | undefined {
+function analyzeDeclarator(declarator: Node, declarationIsConst: boolean): DeclaratorInfo | undefined {
   const layers: Node[] = [];
   let node: Node | null = declarator;
   for (let i = 0; node && i < MAX_DECLARATOR_NESTING; i++) {
@@ -95,7 +95,7 @@ function parameterNames(parameters: Node | undefined): string[] {
   for (const parameter of parameters.namedChildren) {
     const declarator = parameter?.childForFieldName('declarator');
     if (!declarator) continue;
-    const info = analyseDeclarator(declarator, false);
+    const info = analyzeDeclarator(declarator, false);
     if (info) names.push(info.nameNode.text);
   }
   return names;
@@ -216,7 +216,7 @@ class Extractor {
     const macros = this.takeMacros(this.at(body?.startIndex ?? node.endIndex));
     this.skipMacrosBefore(this.at(node.endIndex));
     const declarator = node.childForFieldName('declarator');
-    const info = declarator && analyseDeclarator(declarator, false);
+    const info = declarator && analyzeDeclarator(declarator, false);
     // `define_machine(foo) { .probe = … }` parses as a "function" `define_machine (foo)` without a
     // parameter list: a macro-made object in a section of its own, not code. Leave it alone.
     if (!info?.isFunction) return;
@@ -235,7 +235,7 @@ class Extractor {
       // `DEFINE_LSM(bpf) = {…}` parses as a declarator `(bpf)` of a type DEFINE_LSM: a macro-made
       // object whose section the macro decides. Nobody parenthesizes a plain name; leave it alone.
       if (declarator?.type === 'parenthesized_declarator') continue;
-      const info = declarator && analyseDeclarator(declarator, isConst);
+      const info = declarator && analyzeDeclarator(declarator, isConst);
       if (!info) continue;
       const isDefinition = !info.isFunction && (!isExtern || value !== null);
       this.addSymbol(info, node, macros, { isDefinition, isStatic, hasInitializer: value !== null });

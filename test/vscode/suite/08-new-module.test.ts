@@ -48,10 +48,10 @@ describe(`New Kernel Module (${NEW_MODULE_COMMAND})`, function () {
     assert.strictEqual(active.document.languageId, 'c');
   });
 
-  it('has no kmod diagnostics once the language server has analysed it', async () => {
+  it('has no kmod diagnostics once the language server has analyzed it', async () => {
     const document = (await openInEditor(source)).document;
     const original = document.getText();
-    // A finding has to appear for a broken copy first: otherwise "none" could mean "not analysed yet".
+    // A finding has to appear for a broken copy first: otherwise "none" could mean "not analyzed yet".
     try {
       const broken = original
         .replace(`static int __init ${NAME}_init`, `static int ${NAME}_seed __initdata = 3;\n\nstatic int __init ${NAME}_init`)

@@ -65,8 +65,8 @@ function moduleView(diag: ModpostDiagnostic, ctx: MapContext): ModuleView {
   const matches = (name: string) =>
     stem !== undefined && (sameModuleName(name, stem) || sameModuleName(path.posix.basename(name), path.posix.basename(stem)));
   const kbuild = ctx.kbuildModules.find((m) => matches(m.name)) ?? (ctx.kbuildModules.length === 1 ? ctx.kbuildModules[0] : undefined);
-  const analysed = ctx.analysis?.modules.find((m) => matches(m.name));
-  let sources = analysed?.files.map(uriToPath) ?? kbuild?.sources ?? [];
+  const analyzed = ctx.analysis?.modules.find((m) => matches(m.name));
+  let sources = analyzed?.files.map(uriToPath) ?? kbuild?.sources ?? [];
   const allFacts = ctx.analysis?.files ?? [];
   if (sources.length === 0) sources = allFacts.map((f) => uriToPath(f.uri));
   const order = new Map(sources.map((s, i) => [path.resolve(s), i]));

@@ -5,7 +5,7 @@ import type { MacroDoc } from './types';
 import { paragraphs } from './wording';
 
 const SPARSE_TEXT =
-  'Checked by the sparse static analyser (`make C=1` for files being recompiled, `make C=2` for all). For gcc it is empty or only a BTF type tag, so mistakes compile silently.';
+  'Checked by the sparse static analyzer (`make C=1` for files being recompiled, `make C=2` for all). For gcc it is empty or only a BTF type tag, so mistakes compile silently.';
 
 export const SPARSE_DOCS: MacroDoc[] = [
   {
