@@ -143,5 +143,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 if (require.main === module) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+  }, (error: unknown) => {
+    process.stderr.write(`kmod-vmtest: internal error: ${(error as Error)?.stack ?? error}\n`);
+    process.exitCode = EXIT_CODES.setupError;
   });
 }
