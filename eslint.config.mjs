@@ -13,10 +13,18 @@ const packageRules = PACKAGE_IMPORTS.map(({ files, forbidden, vscode }) => ({
   files,
   ignores: ['**/*.test.ts'],
   rules: {
-    'no-restricted-imports': ['error', {
-      paths: vscode ? [] : [{ name: 'vscode', message: 'only the extension host (client/src) has the vscode module' }],
-      patterns: [{ group: forbidden.map((name) => `**/${name}/src/**`), message: `${files[0].split('/')[0]}/ may not import ${forbidden.map((name) => `${name}/`).join(' or ')} (see ARCHITECTURE.md)` }],
-    }],
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: vscode ? [] : [{ name: 'vscode', message: 'only the extension host (client/src) has the vscode module' }],
+        patterns: [
+          {
+            group: forbidden.map((name) => `**/${name}/src/**`),
+            message: `${files[0].split('/')[0]}/ may not import ${forbidden.map((name) => `${name}/`).join(' or ')} (see ARCHITECTURE.md)`,
+          },
+        ],
+      },
+    ],
   },
 }));
 

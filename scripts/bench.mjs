@@ -58,7 +58,20 @@ busy, and the single-thread ratio is cross-checked with main-thread CPU time.`;
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const options = { subset: undefined, modulesOnly: false, source: undefined, workers: os.availableParallelism(), lspFile: undefined, edits: 40, hovers: 40, kdir: undefined, skip: new Set(), profile: false, profileDir: undefined, warmup: 3 };
+  const options = {
+    subset: undefined,
+    modulesOnly: false,
+    source: undefined,
+    workers: os.availableParallelism(),
+    lspFile: undefined,
+    edits: 40,
+    hovers: 40,
+    kdir: undefined,
+    skip: new Set(),
+    profile: false,
+    profileDir: undefined,
+    warmup: 3,
+  };
   const rest = [...argv];
   const value = (flag) => {
     const next = rest.shift();
@@ -73,30 +86,54 @@ function parseArgs(argv) {
   while (rest.length > 0) {
     const arg = rest.shift();
     switch (arg) {
-      case '-h': case '--help': return 'help';
-      case '--subset': options.subset = value(arg); break;
-      case '--modules-only': options.modulesOnly = true; break;
-      case '--source': options.source = value(arg); break;
-      case '--workers': options.workers = count(arg); break;
-      case '--lsp-file': options.lspFile = value(arg); break;
-      case '--edits': options.edits = count(arg); break;
-      case '--hovers': options.hovers = count(arg); break;
-      case '--kdir': options.kdir = value(arg); break;
-      case '--profile': options.profile = true; break;
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--subset':
+        options.subset = value(arg);
+        break;
+      case '--modules-only':
+        options.modulesOnly = true;
+        break;
+      case '--source':
+        options.source = value(arg);
+        break;
+      case '--workers':
+        options.workers = count(arg);
+        break;
+      case '--lsp-file':
+        options.lspFile = value(arg);
+        break;
+      case '--edits':
+        options.edits = count(arg);
+        break;
+      case '--hovers':
+        options.hovers = count(arg);
+        break;
+      case '--kdir':
+        options.kdir = value(arg);
+        break;
+      case '--profile':
+        options.profile = true;
+        break;
       case '--warmup': {
         const n = Number(value(arg));
         if (!Number.isInteger(n) || n < 0) throw new UsageError('--warmup needs a count (0 or more)');
         options.warmup = n;
         break;
       }
-      case '--profile-dir': options.profile = true; options.profileDir = path.resolve(value(arg)); break;
+      case '--profile-dir':
+        options.profile = true;
+        options.profileDir = path.resolve(value(arg));
+        break;
       case '--skip':
         for (const phase of value(arg).split(',').filter(Boolean)) {
           if (!PHASES.includes(phase)) throw new UsageError(`--skip: unknown phase '${phase}' (${PHASES.join(', ')})`);
           options.skip.add(phase);
         }
         break;
-      default: throw new UsageError(`unknown argument '${arg}'`);
+      default:
+        throw new UsageError(`unknown argument '${arg}'`);
     }
   }
   return options;
@@ -153,7 +190,12 @@ function commitOf() {
 
 /** Debian's 6.1 headers, matching the 6.1 corpus (whatever newer headers are installed); else none. */
 function defaultKdir() {
-  const debian = fs.existsSync('/usr/src') ? fs.readdirSync('/usr/src').filter((name) => /^linux-headers-6\.1\.\d+-\d+-amd64$/.test(name)).sort() : [];
+  const debian = fs.existsSync('/usr/src')
+    ? fs
+        .readdirSync('/usr/src')
+        .filter((name) => /^linux-headers-6\.1\.\d+-\d+-amd64$/.test(name))
+        .sort()
+    : [];
   return debian.length ? path.join('/usr/src', debian[debian.length - 1]) : undefined;
 }
 
@@ -171,8 +213,15 @@ function merge(total, part) {
   addCounts(findingsByCode, part.findingsByCode);
   return {
     ...part,
-    wallMs: sum('wallMs'), threadCpuSeconds: sum('threadCpuSeconds'), parseMs: sum('parseMs'), readMs: sum('readMs'), bytes: sum('bytes'), files: sum('files'), cpuSeconds: sum('cpuSeconds'),
-    partsMs, findingsByCode,
+    wallMs: sum('wallMs'),
+    threadCpuSeconds: sum('threadCpuSeconds'),
+    parseMs: sum('parseMs'),
+    readMs: sum('readMs'),
+    bytes: sum('bytes'),
+    files: sum('files'),
+    cpuSeconds: sum('cpuSeconds'),
+    partsMs,
+    findingsByCode,
     perFileMs: { ...total.perFileMs, ...part.perFileMs },
     unanalyzable: [...(total.unanalyzable ?? []), ...(part.unanalyzable ?? [])],
     crashes: [...(total.crashes ?? []), ...(part.crashes ?? [])],
@@ -207,7 +256,19 @@ async function runPhase(workDir, phase, extra = {}, nodeArgs = []) {
     const jobPath = path.join(workDir, `${phase}-job.json`);
     const resultPath = path.join(workDir, `${phase}-result.json`);
     fs.rmSync(resultPath, { force: true });
-    fs.writeFileSync(jobPath, JSON.stringify({ phase, planPath: path.join(workDir, 'plan.json'), resultPath, resumeAt, crashedFiles, filesBefore: total?.files ?? 0, kernelVersion: KERNEL_VERSION, ...extra }));
+    fs.writeFileSync(
+      jobPath,
+      JSON.stringify({
+        phase,
+        planPath: path.join(workDir, 'plan.json'),
+        resultPath,
+        resumeAt,
+        crashedFiles,
+        filesBefore: total?.files ?? 0,
+        kernelVersion: KERNEL_VERSION,
+        ...extra,
+      }),
+    );
     const cpuBefore = machineCpu();
     const exit = await runProcess([...nodeArgs, PHASE_SCRIPT, jobPath]);
     const machineBusyCores = busyCores(cpuBefore, machineCpu());
@@ -261,12 +322,16 @@ async function main() {
     fs.writeFileSync(path.join(workDir, 'plan.json'), JSON.stringify(plan));
     const cpu = os.cpus();
     print(`kmod-tools benchmark  ${new Date().toISOString()}`);
-    print(`machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, commit ${commitOf() ?? '?'}${buildStale ? ' (WARNING: build older than server/src)' : ''}`);
+    print(
+      `machine: ${cpu.length} × ${cpu[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}, commit ${commitOf() ?? '?'}${buildStale ? ' (WARNING: build older than server/src)' : ''}`,
+    );
     print(`corpus: ${SOURCE_PACKAGE} ${packageVersion(SOURCE_PACKAGE) ?? '(package not installed)'} unpacked at ${tree}`);
     const selection = `${options.subset ?? 'whole tree'}${options.modulesOnly ? ', module sources only' : ', all .c files'}`;
     const requestedSet = new Set(plan.requested);
     const siblings = plan.analyzed.filter((f) => !requestedSet.has(f)).length;
-    print(`selection: ${selection}: ${plan.requested.length} requested files → ${plan.analyzed.length} analyzed (${siblings} not selected themselves but sources of the same Kbuild modules) in ${plan.modules.length} modules, ${(plan.bytes / MB).toFixed(1)} MB`);
+    print(
+      `selection: ${selection}: ${plan.requested.length} requested files → ${plan.analyzed.length} analyzed (${siblings} not selected themselves but sources of the same Kbuild modules) in ${plan.modules.length} modules, ${(plan.bytes / MB).toFixed(1)} MB`,
+    );
     if (plan.errors.length) print(`selection errors: ${plan.errors.slice(0, 5).join('; ')}`);
     const loadStart = loadAverage();
     print(`load average at start: ${loadStart} (other processes on this machine share the CPUs)`);
@@ -296,7 +361,9 @@ async function main() {
     let workspace;
     if (!skip.has('workspace')) {
       const root = options.subset ? path.join(tree, options.subset) : tree;
-      const openFile = lspFile.startsWith(`${root}${path.sep}`) ? lspFile : plan.analyzed.reduce((a, b) => (fs.statSync(b).size > fs.statSync(a).size ? b : a));
+      const openFile = lspFile.startsWith(`${root}${path.sep}`)
+        ? lspFile
+        : plan.analyzed.reduce((a, b) => (fs.statSync(b).size > fs.statSync(a).size ? b : a));
       log(`the selection as an LSP workspace, with ${relative(tree, openFile)} open`);
       workspace = await measureWorkspace({ root, file: openFile, kdir, kernelVersion: KERNEL_VERSION, idleWaitMs: IDLE_WAIT_MS, log });
     }
@@ -309,7 +376,11 @@ async function main() {
       await run('index1t', {}, cpuProf('index1t'));
       log('profile: pool of 1 worker under --cpu-prof');
       await run('pool', { workers: 1 }, cpuProf('pool1'));
-      profile = { dir: options.profileDir ?? null, oneThread: analyseProfiles(path.join(profileDir, 'index1t')), pool1: analyseProfiles(path.join(profileDir, 'pool1')) };
+      profile = {
+        dir: options.profileDir ?? null,
+        oneThread: analyseProfiles(path.join(profileDir, 'index1t')),
+        pool1: analyseProfiles(path.join(profileDir, 'pool1')),
+      };
     }
 
     // ---- report
@@ -321,72 +392,143 @@ async function main() {
     const bytes = plan.bytes;
     const files = plan.analyzed.length;
     // Cores: ours = the phase process's CPU time over its lifetime's share; machine = all processes.
-    const rss = (phase) => (phase ? `  RSS ${fmt(phase.peakRssMiB, 0)} MiB  CPU ${fmt(phase.cpuSeconds, 1)} s  machine busy ${fmt(phase.machineBusyCores, 2)}/${os.cpus().length} cores  load ${phase.loadBefore} → ${phase.loadAfter}` : '  (skipped)');
+    const rss = (phase) =>
+      phase
+        ? `  RSS ${fmt(phase.peakRssMiB, 0)} MiB  CPU ${fmt(phase.cpuSeconds, 1)} s  machine busy ${fmt(phase.machineBusyCores, 2)}/${os.cpus().length} cores  load ${phase.loadBefore} → ${phase.loadAfter}`
+        : '  (skipped)';
     print('throughput (MB = 10^6 bytes; floor = bare web-tree-sitter parse, no pre-pass, one thread):');
     print(row('floor: parse only', floorS, bytes, files, floorS, rss(floor)));
     print(row('floor: incl. reading files', floorWallS, bytes, files, floorS));
-    print(row('index, 1 thread (analyzeFile+check)', oneThreadS, bytes, files, floorS, rss(oneThread) + verdict(ratio(oneThreadS, floorS), TARGETS.ratio_1t)));
+    print(
+      row(
+        'index, 1 thread (analyzeFile+check)',
+        oneThreadS,
+        bytes,
+        files,
+        floorS,
+        rss(oneThread) + verdict(ratio(oneThreadS, floorS), TARGETS.ratio_1t),
+      ),
+    );
     if (oneThread) {
       const parts = oneThread.partsMs;
       const accounted = parts.prepass + (parts.skeleton ?? 0) + parts.parse + parts.extract + parts.check + oneThread.readMs;
-      print(`    of which: prepass ${fmt(seconds(parts.prepass))} s, skeleton ${fmt(seconds(parts.skeleton))} s, parse ${fmt(seconds(parts.parse))} s (${fmt(ratio(parts.parse, floor?.parseMs), 2)}× floor), extract ${fmt(seconds(parts.extract))} s, check ${fmt(seconds(parts.check))} s, read ${fmt(seconds(oneThread.readMs))} s, other ${fmt(seconds(oneThread.wallMs - accounted))} s`);
+      print(
+        `    of which: prepass ${fmt(seconds(parts.prepass))} s, skeleton ${fmt(seconds(parts.skeleton))} s, parse ${fmt(seconds(parts.parse))} s (${fmt(ratio(parts.parse, floor?.parseMs), 2)}× floor), extract ${fmt(seconds(parts.extract))} s, check ${fmt(seconds(parts.check))} s, read ${fmt(seconds(oneThread.readMs))} s, other ${fmt(seconds(oneThread.wallMs - accounted))} s`,
+      );
       if (floor?.threadCpuSeconds && oneThread.threadCpuSeconds) {
-        print(`    main-thread CPU: floor ${fmt(floor.threadCpuSeconds)} s, index ${fmt(oneThread.threadCpuSeconds)} s → ${fmt(oneThread.threadCpuSeconds / floor.threadCpuSeconds)}× (insensitive to other load; 10 ms ticks)`);
+        print(
+          `    main-thread CPU: floor ${fmt(floor.threadCpuSeconds)} s, index ${fmt(oneThread.threadCpuSeconds)} s → ${fmt(oneThread.threadCpuSeconds / floor.threadCpuSeconds)}× (insensitive to other load; 10 ms ticks)`,
+        );
       }
-      const missing = Object.entries(oneThread.instrumented).filter(([, ok]) => !ok).map(([name]) => name);
+      const missing = Object.entries(oneThread.instrumented)
+        .filter(([, ok]) => !ok)
+        .map(([name]) => name);
       if (missing.length) print(`    (could not time ${missing.join(', ')}: the export moved)`);
     }
     print(row('index, analyzePaths, pool of 1', pool1S, bytes, files, floorS, rss(pool1)));
-    print(row(`index, analyzePaths, pool of ${options.workers} (wall)`, wallS, bytes, files, floorS, rss(wall) + verdict(ratio(wallS, floorS), TARGETS.ratio_wall)));
-    for (const [name, phase, s] of [['pool of 1', pool1, pool1S], [`pool of ${options.workers}`, wall, wallS]]) {
+    print(
+      row(
+        `index, analyzePaths, pool of ${options.workers} (wall)`,
+        wallS,
+        bytes,
+        files,
+        floorS,
+        rss(wall) + verdict(ratio(wallS, floorS), TARGETS.ratio_wall),
+      ),
+    );
+    for (const [name, phase, s] of [
+      ['pool of 1', pool1, pool1S],
+      [`pool of ${options.workers}`, wall, wallS],
+    ]) {
       if (!phase?.timedCpuSeconds || !s) continue;
       const ours = phase.timedCpuSeconds / s;
-      print(`    ${name}: ${fmt(ours)} cores busy in our process while timed; whole machine ${fmt(phase.machineBusyCores)} of ${os.cpus().length} (other processes ≈ ${fmt(Math.max(0, (phase.machineBusyCores ?? 0) - ours))})`);
+      print(
+        `    ${name}: ${fmt(ours)} cores busy in our process while timed; whole machine ${fmt(phase.machineBusyCores)} of ${os.cpus().length} (other processes ≈ ${fmt(Math.max(0, (phase.machineBusyCores ?? 0) - ours))})`,
+      );
     }
     if (options.warmup > 0) {
       const list = (ms) => (ms?.length ? ms.map((t) => t.toFixed(0)).join('/') : 'n/a');
-      print(`  warm-up, untimed (${options.warmup}× ${relative(tree, plan.warmupFile)}, ms per pass; the first is the WASM cold start): floor ${list(floor?.warmupMs)}, index 1 thread ${list(oneThread?.warmupMs)}, pool of 1 ${list(pool1?.warmupMs)}, pool of ${options.workers} ${list(wall?.warmupMs)}`);
+      print(
+        `  warm-up, untimed (${options.warmup}× ${relative(tree, plan.warmupFile)}, ms per pass; the first is the WASM cold start): floor ${list(floor?.warmupMs)}, index 1 thread ${list(oneThread?.warmupMs)}, pool of 1 ${list(pool1?.warmupMs)}, pool of ${options.workers} ${list(wall?.warmupMs)}`,
+      );
     } else {
       print('  no warm-up: every phase includes its WASM cold start');
     }
     const indexRss = [oneThread, pool1, wall].map((p) => p?.peakRssMiB).filter((v) => typeof v === 'number');
     const serverRss = [lsp?.serverRssMiB, workspace?.peakRssMiB].filter((v) => typeof v === 'number');
     const peakRss = indexRss.length || serverRss.length ? Math.max(...indexRss, ...serverRss) : null;
-    print(`peak RSS of our processes (index runs, LSP servers): ${fmt(peakRss, 0)} MiB${verdict(peakRss, TARGETS.peak_rss_mb)}  (floor process: ${fmt(floor?.peakRssMiB, 0)} MiB)`);
+    print(
+      `peak RSS of our processes (index runs, LSP servers): ${fmt(peakRss, 0)} MiB${verdict(peakRss, TARGETS.peak_rss_mb)}  (floor process: ${fmt(floor?.peakRssMiB, 0)} MiB)`,
+    );
     print('');
 
     if (lsp) {
-      print(`LSP (dist/server.js over stdio, ${relative(tree, lsp.file)}, ${(lsp.bytes / 1024).toFixed(0)} KB, server pool of ${os.availableParallelism()} workers, kdir ${lsp.kdir ?? 'none'}):`);
+      print(
+        `LSP (dist/server.js over stdio, ${relative(tree, lsp.file)}, ${(lsp.bytes / 1024).toFixed(0)} KB, server pool of ${os.availableParallelism()} workers, kdir ${lsp.kdir ?? 'none'}):`,
+      );
       print(`  open → first diagnostics (cold, whole module): ${fmt(lsp.openMs, 0)} ms, ${lsp.findingsOnOpen} diagnostics`);
-      print(`  edit → diagnostics of that version: p50 ${fmt(lsp.edits.p50, 1)} ms, p95 ${fmt(lsp.edits.p95, 1)} ms, max ${fmt(lsp.edits.max, 1)} ms (n=${lsp.edits.n})${verdict(lsp.edits.p95, TARGETS.edit_p95_ms)}`);
+      print(
+        `  edit → diagnostics of that version: p50 ${fmt(lsp.edits.p50, 1)} ms, p95 ${fmt(lsp.edits.p95, 1)} ms, max ${fmt(lsp.edits.max, 1)} ms (n=${lsp.edits.n})${verdict(lsp.edits.p95, TARGETS.edit_p95_ms)}`,
+      );
       const cost = lsp.inProcess;
       if (cost && !cost.error) {
-        print(`    in-process, warm, median of 5: analyzeFile ${fmt(cost.analyzeMs, 1)} ms (pre-pass ${fmt(cost.prepassMs, 1)}, skeleton ${fmt(cost.skeletonMs, 1)}, parse of the skeleton ${fmt(cost.parseMs, 1)}, extract ${fmt(cost.analyzeMs - cost.prepassMs - cost.skeletonMs - cost.parseMs, 1)}), checkModule over its ${cost.moduleFiles}-file module ${fmt(cost.checkMs, 1)} ms;`);
+        print(
+          `    in-process, warm, median of 5: analyzeFile ${fmt(cost.analyzeMs, 1)} ms (pre-pass ${fmt(cost.prepassMs, 1)}, skeleton ${fmt(cost.skeletonMs, 1)}, parse of the skeleton ${fmt(cost.parseMs, 1)}, extract ${fmt(cost.analyzeMs - cost.prepassMs - cost.skeletonMs - cost.parseMs, 1)}), checkModule over its ${cost.moduleFiles}-file module ${fmt(cost.checkMs, 1)} ms;`,
+        );
         // Edits inside a body skip the parser (body-edit.ts): that path is what an edit costs.
-        print(`    an edit inside a body, redone from the previous facts (editWithinBody): ${fmt(cost.bodyEditMs, 1)} ms; the rest of the p50 (≈ ${fmt(lsp.edits.p50 - cost.bodyEditMs - cost.checkMs, 0)} ms) is document sync, messaging and publishing`);
+        print(
+          `    an edit inside a body, redone from the previous facts (editWithinBody): ${fmt(cost.bodyEditMs, 1)} ms; the rest of the p50 (≈ ${fmt(lsp.edits.p50 - cost.bodyEditMs - cost.checkMs, 0)} ms) is document sync, messaging and publishing`,
+        );
       } else if (cost?.error) print(`    (in-process cost not measured: ${cost.error})`);
-      print(`  hover: p50 ${fmt(lsp.hovers.p50, 1)} ms, p95 ${fmt(lsp.hovers.p95, 1)} ms, max ${fmt(lsp.hovers.max, 1)} ms (n=${lsp.hovers.n}, ${lsp.hovers.answered} with content)${verdict(lsp.hovers.p95, TARGETS.hover_p95_ms)}`);
-      for (const [kind, s] of Object.entries(lsp.hovers.byKind)) print(`    ${kind.padEnd(17)} n=${String(s.n).padStart(2)}  p50 ${fmt(s.p50, 1)} ms  p95 ${fmt(s.p95, 1)} ms  max ${fmt(s.max, 1)} ms`);
-      print(`  first hover needing the header index (${lsp.coldHover.name}; builds the index, not in the percentiles): ${fmt(lsp.coldHover.ms, 0)} ms`);
+      print(
+        `  hover: p50 ${fmt(lsp.hovers.p50, 1)} ms, p95 ${fmt(lsp.hovers.p95, 1)} ms, max ${fmt(lsp.hovers.max, 1)} ms (n=${lsp.hovers.n}, ${lsp.hovers.answered} with content)${verdict(lsp.hovers.p95, TARGETS.hover_p95_ms)}`,
+      );
+      for (const [kind, s] of Object.entries(lsp.hovers.byKind))
+        print(
+          `    ${kind.padEnd(17)} n=${String(s.n).padStart(2)}  p50 ${fmt(s.p50, 1)} ms  p95 ${fmt(s.p95, 1)} ms  max ${fmt(s.max, 1)} ms`,
+        );
+      print(
+        `  first hover needing the header index (${lsp.coldHover.name}; builds the index, not in the percentiles): ${fmt(lsp.coldHover.ms, 0)} ms`,
+      );
       print(`  server peak RSS: ${fmt(lsp.serverRssMiB, 0)} MiB`);
       print('');
     }
 
     // Crashes over the tree (exceptions out of the parser in-thread, crash/trap/timeout facts in the pools).
-    const crashList = [...(oneThread?.crashes ?? []).map((c) => ({ ...c, run: '1 thread' })), ...(pool1?.crashes ?? []).map((c) => ({ ...c, run: 'pool 1' })), ...(wall?.crashes ?? []).map((c) => ({ ...c, run: `pool ${options.workers}` }))];
+    const crashList = [
+      ...(oneThread?.crashes ?? []).map((c) => ({ ...c, run: '1 thread' })),
+      ...(pool1?.crashes ?? []).map((c) => ({ ...c, run: 'pool 1' })),
+      ...(wall?.crashes ?? []).map((c) => ({ ...c, run: `pool ${options.workers}` })),
+    ];
     const crashFiles = new Set(crashList.map((c) => c.file));
     const poolCrashes = Math.max(pool1?.poolCrashes ?? 0, wall?.poolCrashes ?? 0);
     const crashes = oneThread || pool1 || wall ? Math.max(crashFiles.size, poolCrashes) : null;
     if (workspace) {
-      print(`workspace over LSP (dist/server.js, workspace folder ${workspace.root === tree ? 'the whole tree' : relative(tree, workspace.root)}, ${relative(tree, workspace.file)} open while it indexes):`);
-      print(`  background index: ${fmt(workspace.indexS, 1)} s to its progress end (${workspace.progressReports} progress reports, last "${workspace.lastReport}")`);
-      print(`  open file's first diagnostics during the index: ${fmt(workspace.openMs, 0)} ms; hovers during the index: p50 ${fmt(workspace.hovers.p50, 1)} ms, p95 ${fmt(workspace.hovers.p95, 1)} ms, max ${fmt(workspace.hovers.max, 0)} ms (n=${workspace.hovers.n})`);
-      print(`  server RSS: peak ${fmt(workspace.peakRssMiB, 0)} MiB, when the index ended ${fmt(workspace.rssEndMiB, 0)} MiB, ${workspace.idleWaitMs / 1000} s later ${fmt(workspace.rssIdleMiB, 0)} MiB (idle background workers stop after 30 s)`);
+      print(
+        `workspace over LSP (dist/server.js, workspace folder ${workspace.root === tree ? 'the whole tree' : relative(tree, workspace.root)}, ${relative(tree, workspace.file)} open while it indexes):`,
+      );
+      print(
+        `  background index: ${fmt(workspace.indexS, 1)} s to its progress end (${workspace.progressReports} progress reports, last "${workspace.lastReport}")`,
+      );
+      print(
+        `  open file's first diagnostics during the index: ${fmt(workspace.openMs, 0)} ms; hovers during the index: p50 ${fmt(workspace.hovers.p50, 1)} ms, p95 ${fmt(workspace.hovers.p95, 1)} ms, max ${fmt(workspace.hovers.max, 0)} ms (n=${workspace.hovers.n})`,
+      );
+      print(
+        `  server RSS: peak ${fmt(workspace.peakRssMiB, 0)} MiB, when the index ended ${fmt(workspace.rssEndMiB, 0)} MiB, ${workspace.idleWaitMs / 1000} s later ${fmt(workspace.rssIdleMiB, 0)} MiB (idle background workers stop after 30 s)`,
+      );
       print('');
     }
-    print(`crashes: ${crashes ?? 'n/a'} files${verdict(crashes, TARGETS.crashes)}  (1 thread: ${oneThread?.crashes.length ?? 'n/a'} parser exceptions, ${oneThread?.restarts ?? 0} restarts; pools: FactsPool.crashes ${pool1?.poolCrashes ?? 'n/a'} / ${wall?.poolCrashes ?? 'n/a'})`);
-    for (const [name, phase] of [['pool of 1', pool1], [`pool of ${options.workers}`, wall]]) {
-      if (phase && phase.observed < phase.files) print(`    WARNING: ${name}: only ${phase.observed} of ${phase.files} files passed FactsPool.analyze, so crash/skip reasons may be missing (did analyzePaths change?)`);
+    print(
+      `crashes: ${crashes ?? 'n/a'} files${verdict(crashes, TARGETS.crashes)}  (1 thread: ${oneThread?.crashes.length ?? 'n/a'} parser exceptions, ${oneThread?.restarts ?? 0} restarts; pools: FactsPool.crashes ${pool1?.poolCrashes ?? 'n/a'} / ${wall?.poolCrashes ?? 'n/a'})`,
+    );
+    for (const [name, phase] of [
+      ['pool of 1', pool1],
+      [`pool of ${options.workers}`, wall],
+    ]) {
+      if (phase && phase.observed < phase.files)
+        print(
+          `    WARNING: ${name}: only ${phase.observed} of ${phase.files} files passed FactsPool.analyze, so crash/skip reasons may be missing (did analyzePaths change?)`,
+        );
     }
     for (const c of crashList.slice(0, 20)) print(`    ${c.run}: ${relative(tree, c.file)}: ${c.reason}`);
     if (floor?.crashes.length) {
@@ -397,26 +539,43 @@ async function main() {
     print(`not analyzed on purpose (oversize / binary): ${skipped.length}`);
     for (const s of skipped.slice(0, 10)) print(`    ${relative(tree, s.file)}: ${s.reason}`);
     if (oneThread) {
-      const slowest = Object.entries(oneThread.perFileMs).sort((a, b) => b[1] - a[1]).slice(0, 5);
+      const slowest = Object.entries(oneThread.perFileMs)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 5);
       print('slowest files (index, 1 thread; floor parse of the same file):');
       for (const [file, ms] of slowest) {
         const floorMs = floor?.perFileMs[file];
-        print(`    ${fmt(ms, 0).padStart(6)} ms  floor ${fmt(floorMs, 0).padStart(5)} ms  ${fmt(ratio(ms, floorMs), 2)}×  ${(fs.statSync(file).size / 1024).toFixed(0).padStart(5)} KB  ${relative(tree, file)}`);
+        print(
+          `    ${fmt(ms, 0).padStart(6)} ms  floor ${fmt(floorMs, 0).padStart(5)} ms  ${fmt(ratio(ms, floorMs), 2)}×  ${(fs.statSync(file).size / 1024).toFixed(0).padStart(5)} KB  ${relative(tree, file)}`,
+        );
       }
-      const perFileRatios = Object.entries(oneThread.perFileMs).filter(([file]) => floor?.perFileMs[file] > 0).map(([file, ms]) => ms / floor.perFileMs[file]);
-      if (perFileRatios.length) print(`per-file ratio index/floor: p50 ${fmt(percentile(perFileRatios, 50))}×, p90 ${fmt(percentile(perFileRatios, 90))}×, p99 ${fmt(percentile(perFileRatios, 99))}×`);
+      const perFileRatios = Object.entries(oneThread.perFileMs)
+        .filter(([file]) => floor?.perFileMs[file] > 0)
+        .map(([file, ms]) => ms / floor.perFileMs[file]);
+      if (perFileRatios.length)
+        print(
+          `per-file ratio index/floor: p50 ${fmt(percentile(perFileRatios, 50))}×, p90 ${fmt(percentile(perFileRatios, 90))}×, p99 ${fmt(percentile(perFileRatios, 99))}×`,
+        );
     }
     print('');
 
     const findings = wall?.findingsByCode ?? pool1?.findingsByCode ?? oneThread?.findingsByCode ?? null;
     if (findings) {
       const total = Object.values(findings).reduce((a, b) => a + b, 0);
-      print(`findings by code over the selection (${wall ? `pool of ${options.workers}` : pool1 ? 'pool of 1' : '1 thread'} run): ${total} in all`);
+      print(
+        `findings by code over the selection (${wall ? `pool of ${options.workers}` : pool1 ? 'pool of 1' : '1 thread'} run): ${total} in all`,
+      );
       for (const [code, n] of Object.entries(findings).sort((a, b) => b[1] - a[1])) print(`    ${String(n).padStart(7)}  ${code}`);
-      const runs = [['1 thread', oneThread], ['pool of 1', pool1], [`pool of ${options.workers}`, wall]].filter(([, r]) => r);
+      const runs = [
+        ['1 thread', oneThread],
+        ['pool of 1', pool1],
+        [`pool of ${options.workers}`, wall],
+      ].filter(([, r]) => r);
       const keyOf = (counts) => JSON.stringify(Object.entries(counts).sort());
       const agree = runs.every(([, r]) => keyOf(r.findingsByCode) === keyOf(findings));
-      print(`    runs agree on the counts: ${agree ? 'yes' : `NO (${runs.map(([name, r]) => `${name}: ${JSON.stringify(r.findingsByCode)}`).join('; ')})`}`);
+      print(
+        `    runs agree on the counts: ${agree ? 'yes' : `NO (${runs.map(([name, r]) => `${name}: ${JSON.stringify(r.findingsByCode)}`).join('; ')})`}`,
+      );
       print('');
     }
 
@@ -432,25 +591,67 @@ async function main() {
     const slowestEntry = oneThread ? Object.entries(oneThread.perFileMs).sort((a, b) => b[1] - a[1])[0] : undefined;
     const round = (v, d = 3) => (v === null || v === undefined ? null : Number(v.toFixed(d)));
     const summary = {
-      floor_s: round(floorS), floor_wall_s: round(floorWallS),
-      index_1t_s: round(oneThreadS), index_pool1_s: round(pool1S), index_wall_s: round(wallS), workers: options.workers,
-      ratio_1t: round(ratio(oneThreadS, floorS)), ratio_wall: round(ratio(wallS, floorS)),
-      ratio_1t_thread_cpu: round(ratio(oneThread?.threadCpuSeconds ?? null, floor?.threadCpuSeconds ?? null)), warmup_passes: options.warmup,
-      mb_per_s_floor: round(floorS && bytes / MB / floorS), mb_per_s_1t: round(oneThreadS && bytes / MB / oneThreadS), mb_per_s_wall: round(wallS && bytes / MB / wallS),
-      files_per_s_floor: round(floorS && files / floorS, 1), files_per_s_1t: round(oneThreadS && files / oneThreadS, 1), files_per_s_wall: round(wallS && files / wallS, 1),
+      floor_s: round(floorS),
+      floor_wall_s: round(floorWallS),
+      index_1t_s: round(oneThreadS),
+      index_pool1_s: round(pool1S),
+      index_wall_s: round(wallS),
+      workers: options.workers,
+      ratio_1t: round(ratio(oneThreadS, floorS)),
+      ratio_wall: round(ratio(wallS, floorS)),
+      ratio_1t_thread_cpu: round(ratio(oneThread?.threadCpuSeconds ?? null, floor?.threadCpuSeconds ?? null)),
+      warmup_passes: options.warmup,
+      mb_per_s_floor: round(floorS && bytes / MB / floorS),
+      mb_per_s_1t: round(oneThreadS && bytes / MB / oneThreadS),
+      mb_per_s_wall: round(wallS && bytes / MB / wallS),
+      files_per_s_floor: round(floorS && files / floorS, 1),
+      files_per_s_1t: round(oneThreadS && files / oneThreadS, 1),
+      files_per_s_wall: round(wallS && files / wallS, 1),
       peak_rss_mb: round(peakRss, 0),
-      rss_mb: { floor: round(floor?.peakRssMiB, 0), index_1t: round(oneThread?.peakRssMiB, 0), pool1: round(pool1?.peakRssMiB, 0), wall: round(wall?.peakRssMiB, 0), lsp_server: round(lsp?.serverRssMiB, 0), workspace_server: round(workspace?.peakRssMiB, 0) },
-      workspace: workspace ? {
-        index_s: round(workspace.indexS, 1), open_ms: round(workspace.openMs, 0), hover_p50_ms: round(workspace.hovers.p50, 1), hover_p95_ms: round(workspace.hovers.p95, 1), hover_max_ms: round(workspace.hovers.max, 0),
-        rss_end_mb: round(workspace.rssEndMiB, 0), rss_idle_mb: round(workspace.rssIdleMiB, 0), progress_reports: workspace.progressReports,
-      } : null,
-      edit_p50_ms: round(lsp?.edits.p50, 1), edit_p95_ms: round(lsp?.edits.p95, 1),
-      hover_p50_ms: round(lsp?.hovers.p50, 1), hover_p95_ms: round(lsp?.hovers.p95, 1), open_ms: round(lsp?.openMs, 0),
+      rss_mb: {
+        floor: round(floor?.peakRssMiB, 0),
+        index_1t: round(oneThread?.peakRssMiB, 0),
+        pool1: round(pool1?.peakRssMiB, 0),
+        wall: round(wall?.peakRssMiB, 0),
+        lsp_server: round(lsp?.serverRssMiB, 0),
+        workspace_server: round(workspace?.peakRssMiB, 0),
+      },
+      workspace: workspace
+        ? {
+            index_s: round(workspace.indexS, 1),
+            open_ms: round(workspace.openMs, 0),
+            hover_p50_ms: round(workspace.hovers.p50, 1),
+            hover_p95_ms: round(workspace.hovers.p95, 1),
+            hover_max_ms: round(workspace.hovers.max, 0),
+            rss_end_mb: round(workspace.rssEndMiB, 0),
+            rss_idle_mb: round(workspace.rssIdleMiB, 0),
+            progress_reports: workspace.progressReports,
+          }
+        : null,
+      edit_p50_ms: round(lsp?.edits.p50, 1),
+      edit_p95_ms: round(lsp?.edits.p95, 1),
+      hover_p50_ms: round(lsp?.hovers.p50, 1),
+      hover_p95_ms: round(lsp?.hovers.p95, 1),
+      open_ms: round(lsp?.openMs, 0),
       lsp_file: lsp ? relative(tree, lsp.file) : null,
-      lsp_in_process_ms: lsp?.inProcess && !lsp.inProcess.error ? { analyze: round(lsp.inProcess.analyzeMs, 1), prepass: round(lsp.inProcess.prepassMs, 1), parse: round(lsp.inProcess.parseMs, 1), check: round(lsp.inProcess.checkMs, 1) } : null,
-      files, requested_files: plan.requested.length, modules: plan.modules.length, bytes,
-      crashes, skipped_files: skipped.length,
-      slowest_file: slowestEntry ? { path: relative(tree, slowestEntry[0]), ms: round(slowestEntry[1], 1), floor_ms: round(floor?.perFileMs[slowestEntry[0]], 1) } : null,
+      lsp_in_process_ms:
+        lsp?.inProcess && !lsp.inProcess.error
+          ? {
+              analyze: round(lsp.inProcess.analyzeMs, 1),
+              prepass: round(lsp.inProcess.prepassMs, 1),
+              parse: round(lsp.inProcess.parseMs, 1),
+              check: round(lsp.inProcess.checkMs, 1),
+            }
+          : null,
+      files,
+      requested_files: plan.requested.length,
+      modules: plan.modules.length,
+      bytes,
+      crashes,
+      skipped_files: skipped.length,
+      slowest_file: slowestEntry
+        ? { path: relative(tree, slowestEntry[0]), ms: round(slowestEntry[1], 1), floor_ms: round(floor?.perFileMs[slowestEntry[0]], 1) }
+        : null,
       findings,
       targets_met: {
         ratio_1t: floorS && oneThreadS ? oneThreadS / floorS <= TARGETS.ratio_1t : null,
@@ -460,9 +661,15 @@ async function main() {
         hover_p95_ms: lsp ? lsp.hovers.p95 <= TARGETS.hover_p95_ms : null,
         crashes: crashes === null ? null : crashes <= TARGETS.crashes,
       },
-      subset: options.subset ?? null, modules_only: options.modulesOnly,
-      load_start: loadStart, load_end: loadAverage(),
-      commit: commitOf(), build_stale: buildStale, build_changed_during_run: buildChanged, node: process.version, cpus: os.availableParallelism(),
+      subset: options.subset ?? null,
+      modules_only: options.modulesOnly,
+      load_start: loadStart,
+      load_end: loadAverage(),
+      commit: commitOf(),
+      build_stale: buildStale,
+      build_changed_during_run: buildChanged,
+      node: process.version,
+      cpus: os.availableParallelism(),
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return 0;
@@ -472,7 +679,12 @@ async function main() {
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (error) => {
-  process.stderr.write(`bench: ${error?.stack ?? error}\n`);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`bench: ${error?.stack ?? error}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -21,21 +21,25 @@ const entries = [
 ];
 
 mkdirSync('dist', { recursive: true });
-await Promise.all(entries.map(([entry, name]) => esbuild.build({
-  entryPoints: [entry],
-  outfile: `dist/${name}.js`,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  external: ['vscode'],
-  // web-tree-sitter's CommonJS build reads import.meta.url, which CommonJS bundles lack.
-  define: { 'import.meta.url': '__import_meta_url' },
-  banner: { js: "const __import_meta_url = require('url').pathToFileURL(__filename).href;" },
-  sourcemap: !production,
-  minify: production,
-  logLevel: 'warning',
-})));
+await Promise.all(
+  entries.map(([entry, name]) =>
+    esbuild.build({
+      entryPoints: [entry],
+      outfile: `dist/${name}.js`,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      external: ['vscode'],
+      // web-tree-sitter's CommonJS build reads import.meta.url, which CommonJS bundles lack.
+      define: { 'import.meta.url': '__import_meta_url' },
+      banner: { js: "const __import_meta_url = require('url').pathToFileURL(__filename).href;" },
+      sourcemap: !production,
+      minify: production,
+      logLevel: 'warning',
+    }),
+  ),
+);
 copyFileSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm'), 'dist/web-tree-sitter.wasm');
 copyFileSync(join(dirname(require.resolve('tree-sitter-c/package.json')), 'tree-sitter-c.wasm'), 'dist/tree-sitter-c.wasm');
 console.log(`bundled ${entries.map(([, name]) => name).join(', ')} into dist/`);

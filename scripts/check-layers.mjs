@@ -59,7 +59,8 @@ function listSources(root) {
 /** Module specifiers of static imports and re-exports, `import('…')` and `require('…')`. */
 export function importsOf(text) {
   const specifiers = [];
-  const pattern = /(?:^|[\s;])(?:import|export)\s[^'";]*?from\s*'([^']+)'|(?:^|[\s;])import\s*'([^']+)'|\b(?:import|require)\(\s*'([^']+)'\s*\)/gm;
+  const pattern =
+    /(?:^|[\s;])(?:import|export)\s[^'";]*?from\s*'([^']+)'|(?:^|[\s;])import\s*'([^']+)'|\b(?:import|require)\(\s*'([^']+)'\s*\)/gm;
   for (const match of text.matchAll(pattern)) specifiers.push(match[1] ?? match[2] ?? match[3]);
   return specifiers;
 }
@@ -133,7 +134,10 @@ export function checkLayers(root) {
       edges.push(target);
       const targetRoom = roomOf(target);
       const allowed = room.may.includes('*') || room.may.includes(targetRoom?.room) || (isTest && targetRoom?.room === 'test/support');
-      if (!allowed) problems.push(`${file} (${room.room}) imports ${target} (${targetRoom?.room ?? 'no room'}); ${room.room} may import ${room.may.join(', ')}`);
+      if (!allowed)
+        problems.push(
+          `${file} (${room.room}) imports ${target} (${targetRoom?.room ?? 'no room'}); ${room.room} may import ${room.may.join(', ')}`,
+        );
     }
     if (!isTest) graph.set(file, edges);
   }

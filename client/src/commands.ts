@@ -56,7 +56,9 @@ async function chooseModuleDir(target: Target): Promise<string | undefined> {
   const dirs = await findModuleDirs();
   if (dirs.length === 1) return dirs[0];
   if (dirs.length === 0) {
-    void vscode.window.showErrorMessage('No module directory found: no Kbuild or Makefile in the workspace declares a module (a line like "obj-m += hello.o").');
+    void vscode.window.showErrorMessage(
+      'No module directory found: no Kbuild or Makefile in the workspace declares a module (a line like "obj-m += hello.o").',
+    );
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
@@ -89,7 +91,12 @@ async function askParameters(): Promise<string | undefined> {
   });
 }
 
-async function runTask(context: vscode.ExtensionContext, kind: TaskKind, moduleDir: string, extra: { params?: string; module?: string } = {}): Promise<boolean> {
+async function runTask(
+  context: vscode.ExtensionContext,
+  kind: TaskKind,
+  moduleDir: string,
+  extra: { params?: string; module?: string } = {},
+): Promise<boolean> {
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(moduleDir));
   const result = await createKbuildTask(
     { type: TASK_TYPE, task: kind, moduleDir, ...extra },
@@ -152,13 +159,19 @@ const HANDLERS: Readonly<Record<keyof typeof COMMANDS, Handler>> = {
     const module = dir ? await chooseModule(dir) : undefined;
     return dir && module ? runTask(context, 'unload', dir, { module }) : false;
   },
-  followLog: async (context) => openKernelLogTerminal(context, { kind: 'log', moduleDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.homedir() }),
+  followLog: async (context) =>
+    openKernelLogTerminal(context, { kind: 'log', moduleDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.homedir() }),
   followModuleLog: async (context, target) => {
     const dir = await chooseModuleDir(target);
     const module = dir ? await chooseModule(dir) : undefined;
     if (!dir || !module) return false;
     const ref = modulesOf(dir).find((m) => m.name === module)!;
-    return openKernelLogTerminal(context, { kind: 'module-log', moduleDir: dir, module: ref, logMatches: moduleMessagePrefixes(ref.sources) });
+    return openKernelLogTerminal(context, {
+      kind: 'module-log',
+      moduleDir: dir,
+      module: ref,
+      logMatches: moduleMessagePrefixes(ref.sources),
+    });
   },
   testInVm: async (context, target) => {
     if (!requireTrust(titleOf.vm)) return false;

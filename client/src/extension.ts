@@ -28,7 +28,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', language: 'c' }, { scheme: 'untitled', language: 'c' }],
+    documentSelector: [
+      { scheme: 'file', language: 'c' },
+      { scheme: 'untitled', language: 'c' },
+    ],
     // The server re-checks a module when its sources or Kbuild/Makefile change on disk.
     synchronize: { configurationSection: 'kmod', fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.c,Kbuild,Makefile}') },
     middleware: {

@@ -53,7 +53,9 @@ async function browseForKernelDir(): Promise<KernelDir | undefined> {
   const dir = picked?.[0]?.fsPath;
   if (!dir) return undefined;
   if (!isUsableKernelDir(dir)) {
-    void vscode.window.showErrorMessage(`${dir} is not a kernel build directory: it needs a Makefile and include/generated/utsrelease.h (or include/config/kernel.release).`);
+    void vscode.window.showErrorMessage(
+      `${dir} is not a kernel build directory: it needs a Makefile and include/generated/utsrelease.h (or include/config/kernel.release).`,
+    );
     return undefined;
   }
   await saveChoice(dir);
@@ -77,7 +79,10 @@ export async function pickKernelBuildDir(): Promise<KernelDir | undefined> {
     })),
     { label: BROWSE, description: 'choose another directory' },
   ];
-  const choice = await vscode.window.showQuickPick(items, { title: 'Kernel build directory', placeHolder: 'Headers to build modules against' });
+  const choice = await vscode.window.showQuickPick(items, {
+    title: 'Kernel build directory',
+    placeHolder: 'Headers to build modules against',
+  });
   if (!choice) return undefined;
   if (!choice.kernelDir) return browseForKernelDir();
   await saveChoice(choice.kernelDir.dir);

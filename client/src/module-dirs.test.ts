@@ -26,9 +26,12 @@ describe('module directories', () => {
   it('lists modules with their .ko path and whether it is built', () => {
     const dir = copySources('secmm');
     fs.writeFileSync(path.join(dir, 'secmm2.ko'), '');
-    assert.deepEqual(modulesOf(dir).map((m) => [m.name, path.relative(dir, m.ko), m.built, m.sources.map((s) => path.basename(s))]), [
-      ['secmm', 'secmm.ko', false, ['secmm.c']],
-      ['secmm2', 'secmm2.ko', true, ['secmm2.c']],
-    ]);
+    assert.deepEqual(
+      modulesOf(dir).map((m) => [m.name, path.relative(dir, m.ko), m.built, m.sources.map((s) => path.basename(s))]),
+      [
+        ['secmm', 'secmm.ko', false, ['secmm.c']],
+        ['secmm2', 'secmm2.ko', true, ['secmm2.c']],
+      ],
+    );
   });
 });

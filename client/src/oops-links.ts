@@ -12,7 +12,9 @@ function linkRange(line: string): { start: number; length: number } | undefined 
   const location = parseOopsLine(line);
   if (!location?.module) return undefined;
   const body = stripPrintkPrefix(line);
-  const symbol = new RegExp(`${location.function.replace(/[.$]/g, '\\$&')}\\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+(?:\\s+\\[${location.module}[^\\]]*\\])?`).exec(body);
+  const symbol = new RegExp(
+    `${location.function.replace(/[.$]/g, '\\$&')}\\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+(?:\\s+\\[${location.module}[^\\]]*\\])?`,
+  ).exec(body);
   if (!symbol) return undefined;
   return { start: line.length - body.length + symbol.index, length: symbol[0].length };
 }
@@ -20,7 +22,9 @@ function linkRange(line: string): { start: number; length: number } | undefined 
 async function openSource(line: string): Promise<boolean> {
   const resolved = await resolveOopsLine(line, await findModuleDirs());
   if (!resolved) {
-    void vscode.window.showInformationMessage(`Kernel Module: no module of this workspace matches "${stripPrintkPrefix(line).trim()}" (build it first; the .ko's debug info maps the address to a line).`);
+    void vscode.window.showInformationMessage(
+      `Kernel Module: no module of this workspace matches "${stripPrintkPrefix(line).trim()}" (build it first; the .ko's debug info maps the address to a line).`,
+    );
     return false;
   }
   const document = await vscode.workspace.openTextDocument(resolved.file);
@@ -30,13 +34,20 @@ async function openSource(line: string): Promise<boolean> {
 }
 
 class OopsTerminalLink extends vscode.TerminalLink {
-  constructor(start: number, length: number, readonly line: string) {
+  constructor(
+    start: number,
+    length: number,
+    readonly line: string,
+  ) {
     super(start, length, 'Open the source line of this crash');
   }
 }
 
 class OopsDocumentLink extends vscode.DocumentLink {
-  constructor(range: vscode.Range, readonly line: string) {
+  constructor(
+    range: vscode.Range,
+    readonly line: string,
+  ) {
     super(range);
     this.tooltip = 'Open the source line of this crash';
   }
@@ -47,7 +58,9 @@ const terminalLinks: vscode.TerminalLinkProvider<OopsTerminalLink> = {
     const range = linkRange(line);
     return range ? [new OopsTerminalLink(range.start, range.length, line)] : [];
   },
-  handleTerminalLink: async (link) => { await openSource(link.line); },
+  handleTerminalLink: async (link) => {
+    await openSource(link.line);
+  },
 };
 
 const documentLinks: vscode.DocumentLinkProvider<OopsDocumentLink> = {

@@ -10,16 +10,29 @@ const NAME_RULES: readonly { broken: (name: string) => boolean; problem: (name: 
   { broken: (name) => /[/\\]|\.\./.test(name), problem: () => 'A module name is one file name: no "/", "\\" or "..".' },
   {
     broken: (name) => name.length > MODULE_NAME_MAX_LENGTH,
-    problem: (name) => `${name.length} characters: at most ${MODULE_NAME_MAX_LENGTH} (the kernel keeps module names in ${MODULE_NAME_MAX_LENGTH + 1} bytes with the final NUL).`,
+    problem: (name) =>
+      `${name.length} characters: at most ${MODULE_NAME_MAX_LENGTH} (the kernel keeps module names in ${MODULE_NAME_MAX_LENGTH + 1} bytes with the final NUL).`,
   },
-  { broken: (name) => name.includes('-'), problem: () => 'Use "_" instead of "-": the name also starts the C function names (name_init), and C identifiers cannot contain "-".' },
-  { broken: (name) => /^[0-9]/.test(name), problem: () => 'Start with a letter or "_": the name starts C identifiers (name_init), which cannot begin with a digit.' },
-  { broken: (name) => /[A-Z]/.test(name), problem: () => 'Use lowercase letters: module names are lowercase (modprobe, lsmod and /sys/module show them as written).' },
+  {
+    broken: (name) => name.includes('-'),
+    problem: () => 'Use "_" instead of "-": the name also starts the C function names (name_init), and C identifiers cannot contain "-".',
+  },
+  {
+    broken: (name) => /^[0-9]/.test(name),
+    problem: () => 'Start with a letter or "_": the name starts C identifiers (name_init), which cannot begin with a digit.',
+  },
+  {
+    broken: (name) => /[A-Z]/.test(name),
+    problem: () => 'Use lowercase letters: module names are lowercase (modprobe, lsmod and /sys/module show them as written).',
+  },
   {
     broken: (name) => /[^a-z0-9_]/.test(name),
     problem: (name) => `Only lowercase letters, digits and "_" (not "${name.match(/[^a-z0-9_]/)![0]}").`,
   },
-  { broken: (name) => /^_(_|$)/.test(name), problem: () => 'Names starting with "__" (or just "_", which makes __init) are reserved for the compiler and kernel macros.' },
+  {
+    broken: (name) => /^_(_|$)/.test(name),
+    problem: () => 'Names starting with "__" (or just "_", which makes __init) are reserved for the compiler and kernel macros.',
+  },
 ];
 
 /** Why `name` cannot be a module name (for the input box), or undefined when it can. */

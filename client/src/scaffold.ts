@@ -25,7 +25,8 @@ function folderPath(folder: vscode.Uri | string | undefined): string | undefined
 async function chooseParentFolder(): Promise<string | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   if (folders.length === 1) return folders[0].uri.fsPath;
-  if (folders.length > 1) return (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Create the module in which folder?' }))?.uri.fsPath;
+  if (folders.length > 1)
+    return (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Create the module in which folder?' }))?.uri.fsPath;
   const picked = await vscode.window.showOpenDialog({
     title: 'New Kernel Module: parent folder',
     canSelectFolders: true,
@@ -106,13 +107,16 @@ export async function newModule(folder?: vscode.Uri | string, givenName?: string
 export function registerNewModuleCommand(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     // From the Explorer the second argument is the list of selected Uris, not a name.
-    vscode.commands.registerCommand(NEW_MODULE_COMMAND, async (folder?: vscode.Uri | string, name?: unknown): Promise<string | undefined> => {
-      try {
-        return await newModule(folder, typeof name === 'string' ? name : undefined);
-      } catch (error) {
-        void vscode.window.showErrorMessage(`Kernel Module: ${NEW_MODULE_COMMAND} failed: ${(error as Error).message}`);
-        return undefined;
-      }
-    }),
+    vscode.commands.registerCommand(
+      NEW_MODULE_COMMAND,
+      async (folder?: vscode.Uri | string, name?: unknown): Promise<string | undefined> => {
+        try {
+          return await newModule(folder, typeof name === 'string' ? name : undefined);
+        } catch (error) {
+          void vscode.window.showErrorMessage(`Kernel Module: ${NEW_MODULE_COMMAND} failed: ${(error as Error).message}`);
+          return undefined;
+        }
+      },
+    ),
   );
 }

@@ -18,7 +18,11 @@ export function statusText(detection: Detection): StatusText {
   switch (detection.kind) {
     case 'found': {
       const k = detection.kernelDir;
-      const lines = [`Kernel build directory: ${k.dir}`, `Release: ${k.release}${k.version ? ` (Linux ${k.version})` : ''}`, `From: ${k.source}`];
+      const lines = [
+        `Kernel build directory: ${k.dir}`,
+        `Release: ${k.release}${k.version ? ` (Linux ${k.version})` : ''}`,
+        `From: ${k.source}`,
+      ];
       if (detection.note) lines.push(detection.note);
       return { text: `$(chip) ${k.release}`, tooltip: lines.join('\n'), warning: false };
     }

@@ -71,12 +71,15 @@ export async function createKbuildTask(
   context: vscode.ExtensionContext,
   options: TaskOptions,
 ): Promise<TaskResult> {
-  if (!TASK_KINDS.includes(definition.task)) return { ok: false, reason: `unknown kbuild task "${String(definition.task)}" (one of ${TASK_KINDS.join(', ')})` };
+  if (!TASK_KINDS.includes(definition.task))
+    return { ok: false, reason: `unknown kbuild task "${String(definition.task)}" (one of ${TASK_KINDS.join(', ')})` };
   const folder = typeof scope === 'object' ? scope : folderOf(undefined);
   const moduleDir = resolveModuleDir(definition, folder);
-  if (!moduleDir || !fs.existsSync(moduleDir)) return { ok: false, reason: `module directory ${moduleDir ?? '(none: open a folder)'} does not exist` };
+  if (!moduleDir || !fs.existsSync(moduleDir))
+    return { ok: false, reason: `module directory ${moduleDir ?? '(none: open a folder)'} does not exist` };
   const needsModule = definition.task === 'load' || definition.task === 'unload' || definition.task === 'module-log';
-  const needsKernelDir = definition.task === 'build' || definition.task === 'clean' || definition.task === 'load' || definition.task === 'vm';
+  const needsKernelDir =
+    definition.task === 'build' || definition.task === 'clean' || definition.task === 'load' || definition.task === 'vm';
   if ((definition.task === 'build' || definition.task === 'clean' || definition.task === 'vm' || needsModule) && !isModuleDir(moduleDir)) {
     return { ok: false, reason: `no Kbuild/Makefile in ${moduleDir} declares a module (it needs a line like "obj-m += hello.o")` };
   }
@@ -85,14 +88,20 @@ export async function createKbuildTask(
     kernelDir = options.interactive ? await resolveKernelBuildDir() : bestGuess(currentDetection());
     if (!kernelDir && (definition.task === 'build' || definition.task === 'clean' || definition.task === 'vm')) {
       const detection = currentDetection();
-      const reason = detection.kind === 'invalid-setting' ? detection.problem : 'no kernel build directory: install the kernel headers (see the status bar) or set kmod.kernelBuildDir';
+      const reason =
+        detection.kind === 'invalid-setting'
+          ? detection.problem
+          : 'no kernel build directory: install the kernel headers (see the status bar) or set kmod.kernelBuildDir';
       return { ok: false, reason, shown: options.interactive };
     }
   }
   const modules = modulesOf(moduleDir);
-  const module = definition.module ? modules.find((m) => m.name === definition.module || m.name.replace(/-/g, '_') === definition.module) : modules[0];
+  const module = definition.module
+    ? modules.find((m) => m.name === definition.module || m.name.replace(/-/g, '_') === definition.module)
+    : modules[0];
   if (needsModule && !module) return { ok: false, reason: `no module ${definition.module ?? ''} in ${moduleDir}` };
-  if (definition.task === 'load' && module && !module.built) return { ok: false, reason: `${module.ko} does not exist yet: build the module first` };
+  if (definition.task === 'load' && module && !module.built)
+    return { ok: false, reason: `${module.ko} does not exist yet: build the module first` };
 
   const settings = readSettings(folder?.uri);
   const request: TaskRequest = {
@@ -108,13 +117,18 @@ export async function createKbuildTask(
   if (!line.ok) return { ok: false, reason: line.reason };
   const { process: program, args, env, cwd } = line.command;
   const execution = new vscode.ProcessExecution(program, args, { cwd, env });
-  const name = module && needsModule ? `${LABELS[definition.task]}: ${module.name}` : `${LABELS[definition.task]}: ${path.basename(moduleDir)}`;
+  const name =
+    module && needsModule ? `${LABELS[definition.task]}: ${module.name}` : `${LABELS[definition.task]}: ${path.basename(moduleDir)}`;
   const matchers = definition.task === 'build' ? BUILD_TASK_MATCHERS : definition.task === 'vm' ? VM_TASK_MATCHERS : [];
   const task = new vscode.Task(definition, scope, name, TASK_TYPE, execution, matchers);
   if (definition.task === 'build') task.group = vscode.TaskGroup.Build;
   if (definition.task === 'clean') task.group = vscode.TaskGroup.Clean;
   task.isBackground = definition.task === 'log' || definition.task === 'module-log';
-  task.presentationOptions = { reveal: vscode.TaskRevealKind.Always, panel: task.isBackground ? vscode.TaskPanelKind.Dedicated : vscode.TaskPanelKind.Shared, clear: definition.task === 'build' };
+  task.presentationOptions = {
+    reveal: vscode.TaskRevealKind.Always,
+    panel: task.isBackground ? vscode.TaskPanelKind.Dedicated : vscode.TaskPanelKind.Shared,
+    clear: definition.task === 'build',
+  };
   return { ok: true, task };
 }
 
@@ -124,7 +138,9 @@ export function moduleMessagePrefixes(sources: readonly string[]): string[] {
   for (const source of sources) {
     try {
       messagePrefixesFromSource(fs.readFileSync(source, 'utf8')).forEach((p) => prefixes.add(p));
-    } catch { /* unreadable source: the module name still matches */ }
+    } catch {
+      /* unreadable source: the module name still matches */
+    }
   }
   return [...prefixes].slice(0, 20);
 }
@@ -165,7 +181,9 @@ export class KbuildTaskProvider implements vscode.TaskProvider {
       if (!folder) continue;
       const relative = path.relative(folder.uri.fsPath, dir) || '.';
       for (const kind of ['build', 'clean', 'load', 'unload', 'module-log'] as const) {
-        const result = await createKbuildTask({ type: TASK_TYPE, task: kind, moduleDir: relative }, folder, this.context, { interactive: false });
+        const result = await createKbuildTask({ type: TASK_TYPE, task: kind, moduleDir: relative }, folder, this.context, {
+          interactive: false,
+        });
         if (result.ok) tasks.push(result.task);
       }
     }
@@ -186,7 +204,14 @@ export class KbuildTaskProvider implements vscode.TaskProvider {
     const result = await createKbuildTask(definition, scope, this.context, { interactive: false });
     if (!result.ok) return refusalTask(definition, scope, result.reason);
     // VS Code requires the resolved task to carry the original definition object.
-    const resolved = new vscode.Task(definition, scope, task.name, TASK_TYPE, result.task.execution, task.problemMatchers.length ? task.problemMatchers : result.task.problemMatchers);
+    const resolved = new vscode.Task(
+      definition,
+      scope,
+      task.name,
+      TASK_TYPE,
+      result.task.execution,
+      task.problemMatchers.length ? task.problemMatchers : result.task.problemMatchers,
+    );
     resolved.group = task.group ?? result.task.group;
     resolved.isBackground = result.task.isBackground;
     resolved.presentationOptions = { ...result.task.presentationOptions, ...task.presentationOptions };

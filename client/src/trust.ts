@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 
 export const UNTRUSTED_EXPLANATION =
-  'needs a trusted workspace: it runs this workspace\'s Makefile, which can execute any command. ' +
+  "needs a trusted workspace: it runs this workspace's Makefile, which can execute any command. " +
   'The analyzer, hovers and quick fixes keep working in Restricted Mode.';
 
 /** True when trusted; otherwise explains why `action` is refused (with a way to trust) and returns false. */
@@ -16,4 +16,3 @@ export function requireTrust(action: string): boolean {
   });
   return false;
 }
-

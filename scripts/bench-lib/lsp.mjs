@@ -49,7 +49,8 @@ function hoverTargets(text, facts, lookupMacroDoc, count) {
     let high = lineStarts.length - 1;
     while (low < high) {
       const mid = (low + high + 1) >> 1;
-      if (lineStarts[mid] <= offset) low = mid; else high = mid - 1;
+      if (lineStarts[mid] <= offset) low = mid;
+      else high = mid - 1;
     }
     return { line: low, character: offset - lineStarts[low] + 1 };
   };
@@ -58,8 +59,11 @@ function hoverTargets(text, facts, lookupMacroDoc, count) {
     const start = ref.range?.start ?? { line: ref.line, character: ref.character };
     return { line: start.line, character: start.character + 1 };
   };
-  const symbolRefs = facts.references.filter((ref) => own.has(ref.name)).map((ref) => ({ kind: 'module symbol', name: ref.name, position: inside(ref) }));
-  const otherRefs = facts.references.filter((ref) => !own.has(ref.name) && /^[a-z]/.test(ref.name) && !lookupMacroDoc(ref.name))
+  const symbolRefs = facts.references
+    .filter((ref) => own.has(ref.name))
+    .map((ref) => ({ kind: 'module symbol', name: ref.name, position: inside(ref) }));
+  const otherRefs = facts.references
+    .filter((ref) => !own.has(ref.name) && /^[a-z]/.test(ref.name) && !lookupMacroDoc(ref.name))
     .map((ref) => ({ kind: 'other identifier', name: ref.name, position: inside(ref) }));
   const macros = [];
   for (const match of text.matchAll(IDENTIFIER)) {
@@ -68,16 +72,26 @@ function hoverTargets(text, facts, lookupMacroDoc, count) {
   const spread = (list, n) => {
     const distinct = [];
     const seen = new Set();
-    for (const item of list) if (!seen.has(item.name)) { seen.add(item.name); distinct.push(item); }
+    for (const item of list)
+      if (!seen.has(item.name)) {
+        seen.add(item.name);
+        distinct.push(item);
+      }
     const pool = distinct.length >= n ? distinct : list;
-    return Array.from({ length: Math.min(n, pool.length) }, (_, i) => pool[Math.floor(((i + 0.5) * pool.length) / Math.min(n, pool.length))]);
+    return Array.from(
+      { length: Math.min(n, pool.length) },
+      (_, i) => pool[Math.floor(((i + 0.5) * pool.length) / Math.min(n, pool.length))],
+    );
   };
   const wantMacros = Math.min(macros.length, Math.round(count / 4));
   const wantSymbols = Math.round((count - wantMacros) / 2);
   const picked = [...spread(macros, wantMacros), ...spread(symbolRefs, wantSymbols)];
   picked.push(...spread(otherRefs, count - picked.length));
   // Interleave kinds so no kind sits at the start or the end of the run.
-  return picked.map((target, i) => ({ target, key: (i * 7919) % picked.length })).sort((a, b) => a.key - b.key).map((x) => x.target);
+  return picked
+    .map((target, i) => ({ target, key: (i * 7919) % picked.length }))
+    .sort((a, b) => a.key - b.key)
+    .map((x) => x.target);
 }
 
 const median = (list) => percentile(list, 50);
@@ -121,8 +135,13 @@ function inProcessCost(parser, file, uri, text, context, analyzeFile, spot) {
     if (!editWithinBody(opened.result, edited, options)) throw new Error('the bench edit did not stay inside one body');
     const bodyEditMs = time(() => editWithinBody(opened.result, edited, options));
     const module = moduleOfFile(file);
-    const moduleFacts = module.sources.filter((source) => fs.existsSync(source))
-      .map((source) => (source === file ? analyzeFile(parser, uri, text, options) : analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...options, builtin: module.builtin })));
+    const moduleFacts = module.sources
+      .filter((source) => fs.existsSync(source))
+      .map((source) =>
+        source === file
+          ? analyzeFile(parser, uri, text, options)
+          : analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...options, builtin: module.builtin }),
+      );
     const { singleFileUnits } = outModule('server/src/engine/units');
     const units = singleFileUnits(moduleFacts);
     const checkMs = time(() => checkModule(units, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() }));
@@ -200,14 +219,23 @@ export async function measureLsp({ file, kdir, kernelVersion, edits, hovers, log
       if (result) answered++;
     }
     const serverRssMiB = peakRssMiB(session.process.pid);
-    const summary = (list) => ({ n: list.length, p50: percentile(list, 50), p95: percentile(list, 95), max: list.length ? Math.max(...list) : null });
+    const summary = (list) => ({
+      n: list.length,
+      p50: percentile(list, 50),
+      p95: percentile(list, 95),
+      max: list.length ? Math.max(...list) : null,
+    });
     return {
       file,
       bytes: Buffer.byteLength(text),
       findingsOnOpen: first.diagnostics.length,
       openMs,
       edits: { ...summary(editMs), all: editMs },
-      hovers: { ...summary(hoverMs), answered, byKind: Object.fromEntries(Object.entries(byKind).map(([kind, list]) => [kind, summary(list)])) },
+      hovers: {
+        ...summary(hoverMs),
+        answered,
+        byKind: Object.fromEntries(Object.entries(byKind).map(([kind, list]) => [kind, summary(list)])),
+      },
       coldHover: { ms: coldHoverMs, name: coldTarget.name, kind: coldTarget.kind, answered: !!coldResult },
       serverRssMiB,
       inProcess,

@@ -32,12 +32,15 @@ function warmUp(run) {
 
 function save(result) {
   const cpu = process.cpuUsage();
-  fs.writeFileSync(job.resultPath, JSON.stringify({
-    ...result,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    peakRssMiB: peakRssMiB(),
-    loadAfter: loadAverage(),
-  }));
+  fs.writeFileSync(
+    job.resultPath,
+    JSON.stringify({
+      ...result,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      peakRssMiB: peakRssMiB(),
+      loadAfter: loadAverage(),
+    }),
+  );
 }
 
 async function floor() {
@@ -76,7 +79,18 @@ async function floor() {
     progress(index + 1);
   }
   const wallMs = now() - started;
-  return { wallMs, threadCpuSeconds: mainThreadCpuSeconds() - cpuStart, warmupMs, parseMs, readMs, bytes, perFileMs, crashes, resumeAt: index, done: index >= files.length };
+  return {
+    wallMs,
+    threadCpuSeconds: mainThreadCpuSeconds() - cpuStart,
+    warmupMs,
+    parseMs,
+    readMs,
+    bytes,
+    perFileMs,
+    crashes,
+    resumeAt: index,
+    done: index >= files.length,
+  };
 }
 
 /** Times calls to `object[name]` into `timer.ms`; returns false when the export is gone. */
@@ -172,20 +186,29 @@ async function index1t() {
     }
     // The module files the sources include join their units, as in analyzePaths (headers shared
     // by modules analyzed once, deferred ones again with the module's init/exit names).
-    const { units } = await translationUnits({ ...module, sources: analyzed }, facts, async (file, mentions) => {
-      const analyze = async () => {
-        const t3 = now();
-        let result;
-        try {
-          result = analyzeFile(parser, fileUri(file), fs.readFileSync(file, 'utf8'), { ...context.extract, builtin: module.builtin, included: mentions ? { mentions } : true });
-        } catch {
-          return undefined;
-        }
-        perFileMs[file] = (perFileMs[file] ?? 0) + now() - t3;
-        return result;
-      };
-      return mentions ? analyze() : includedFacts.get(`${module.builtin}:${file}`, analyze);
-    }, resolution);
+    const { units } = await translationUnits(
+      { ...module, sources: analyzed },
+      facts,
+      async (file, mentions) => {
+        const analyze = async () => {
+          const t3 = now();
+          let result;
+          try {
+            result = analyzeFile(parser, fileUri(file), fs.readFileSync(file, 'utf8'), {
+              ...context.extract,
+              builtin: module.builtin,
+              included: mentions ? { mentions } : true,
+            });
+          } catch {
+            return undefined;
+          }
+          perFileMs[file] = (perFileMs[file] ?? 0) + now() - t3;
+          return result;
+        };
+        return mentions ? analyze() : includedFacts.get(`${module.builtin}:${file}`, analyze);
+      },
+      resolution,
+    );
     const t2 = now();
     const findings = checkModule(units, { profile: context.profile, builtin: module.builtin, disabledCodes: new Set() });
     vmlinux.add(module, units);
@@ -196,8 +219,18 @@ async function index1t() {
   if (moduleIndex >= plan.modules.length) {
     for (const module of vmlinux.modulesToRecheck()) {
       const sources = module.sources.filter((source) => !job.crashedFiles?.includes(source));
-      const analyze = (source, included) => analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), { ...context.extract, builtin: true, ...(included ? { included } : {}) });
-      const { units } = await translationUnits({ ...module, sources }, sources.map((source) => analyze(source)), async (file, mentions) => analyze(file, mentions ? { mentions } : true), resolution);
+      const analyze = (source, included) =>
+        analyzeFile(parser, fileUri(source), fs.readFileSync(source, 'utf8'), {
+          ...context.extract,
+          builtin: true,
+          ...(included ? { included } : {}),
+        });
+      const { units } = await translationUnits(
+        { ...module, sources },
+        sources.map((source) => analyze(source)),
+        async (file, mentions) => analyze(file, mentions ? { mentions } : true),
+        resolution,
+      );
       const t3 = now();
       const findings = checkModule(units, { profile: context.profile, builtin: true, disabledCodes: new Set(), vmlinux });
       parts.check.ms += now() - t3;
@@ -250,17 +283,36 @@ async function pool() {
   let files = 0;
   const progress = progressReporter(`index ${job.workers} worker${job.workers === 1 ? '' : 's'}`, plan.analyzedJobs);
   const started = now();
-  const analysis = await analyzePaths(plan.requested, {
-    kernelVersion: job.kernelVersion,
-    keepFacts: false,
-    onProgress: (count) => { files += count; progress(files); },
-  }, factsPool);
+  const analysis = await analyzePaths(
+    plan.requested,
+    {
+      kernelVersion: job.kernelVersion,
+      keepFacts: false,
+      onProgress: (count) => {
+        files += count;
+        progress(files);
+      },
+    },
+    factsPool,
+  );
   const wallMs = now() - started;
   const findingsByCode = {};
   for (const finding of analysis.findings) findingsByCode[finding.code] = (findingsByCode[finding.code] ?? 0) + 1;
   const crashes = unanalyzable.filter((u) => unanalyzableKind(u.reason) === 'crash');
   const cpu = process.cpuUsage(cpuBefore);
-  const result = { wallMs, timedCpuSeconds: (cpu.user + cpu.system) / 1e6, warmupMs, files, observed, findingsByCode, unanalyzable, crashes, poolCrashes: factsPool.crashes, errors: analysis.errors.length, done: true };
+  const result = {
+    wallMs,
+    timedCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    warmupMs,
+    files,
+    observed,
+    findingsByCode,
+    unanalyzable,
+    crashes,
+    poolCrashes: factsPool.crashes,
+    errors: analysis.errors.length,
+    done: true,
+  };
   await factsPool.dispose();
   return result;
 }

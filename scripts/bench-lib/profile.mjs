@@ -17,22 +17,38 @@ const FRAME_GROUPS = [
   { group: 'check', test: (f) => /\/engine\/check\.js$/.test(f.url) },
   { group: 'module grouping (Kbuild)', test: (f) => /\/engine\/(kbuild|project)\.js$/.test(f.url) },
   { group: 'analyze-file (size/binary checks)', test: (f) => /\/engine\/analyze-file\.js$/.test(f.url) },
-  { group: 'structured clone / messaging', test: (f) => /internal\/worker|internal\/per_context\/messageport|facts-pool\.js$|parse-worker\.js$/.test(f.url) || /^(postMessage|serialize|deserialize|receiveMessageOnPort)$/.test(f.functionName) },
+  {
+    group: 'structured clone / messaging',
+    test: (f) =>
+      /internal\/worker|internal\/per_context\/messageport|facts-pool\.js$|parse-worker\.js$/.test(f.url) ||
+      /^(postMessage|serialize|deserialize|receiveMessageOnPort)$/.test(f.functionName),
+  },
   { group: 'file reading', test: (f) => f.url === 'node:fs' || f.url.startsWith('node:internal/fs') },
   { group: 'bench harness', test: (f) => f.url.includes('/bench-lib/') },
 ];
 
-const SPECIAL = { '(garbage collector)': 'GC', '(idle)': 'idle (waiting)', '(program)': 'V8/native (program)', '(root)': 'V8/native (program)' };
+const SPECIAL = {
+  '(garbage collector)': 'GC',
+  '(idle)': 'idle (waiting)',
+  '(program)': 'V8/native (program)',
+  '(root)': 'V8/native (program)',
+};
 
 const isWasm = (frame) => frame.url.startsWith('wasm://') || /^(wasm-function|\$|js-to-wasm|wasm-to-js)/.test(frame.functionName);
 
 function groupOf(chain, wasmRole) {
   const leaf = chain[0];
   if (SPECIAL[leaf.functionName] && leaf.url === '') return SPECIAL[leaf.functionName];
-  if (chain.some((f) => f.functionName === 'parse' && f.url.includes('web-tree-sitter'))) return isWasm(leaf) ? `parse (WASM ${wasmRole(leaf)})` : 'parse (JS glue: input callback, setup)';
+  if (chain.some((f) => f.functionName === 'parse' && f.url.includes('web-tree-sitter')))
+    return isWasm(leaf) ? `parse (WASM ${wasmRole(leaf)})` : 'parse (JS glue: input callback, setup)';
   for (const frame of chain) {
     for (const rule of FRAME_GROUPS) {
-      if (rule.test(frame)) return rule.group === FRAME_GROUPS[0].group && isWasm(leaf) ? `${rule.group}: WASM` : rule.group === FRAME_GROUPS[0].group ? `${rule.group}: JS` : rule.group;
+      if (rule.test(frame))
+        return rule.group === FRAME_GROUPS[0].group && isWasm(leaf)
+          ? `${rule.group}: WASM`
+          : rule.group === FRAME_GROUPS[0].group
+            ? `${rule.group}: JS`
+            : rule.group;
     }
   }
   return 'other';
@@ -73,13 +89,24 @@ function analyseOne(file) {
     entry.us += us;
     functions.set(key, entry);
   }
-  return { file: path.basename(file), totalMs: totalUs / 1000, groups: Object.fromEntries(Object.entries(groups).map(([g, us]) => [g, us / 1000])), top: [...functions.values()].sort((a, b) => b.us - a.us).slice(0, 25).map((f) => ({ ...f, ms: f.us / 1000 })) };
+  return {
+    file: path.basename(file),
+    totalMs: totalUs / 1000,
+    groups: Object.fromEntries(Object.entries(groups).map(([g, us]) => [g, us / 1000])),
+    top: [...functions.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, 25)
+      .map((f) => ({ ...f, ms: f.us / 1000 })),
+  };
 }
 
 /** One entry per thread profile in `dir` (main thread first). */
 export function analyseProfiles(dir) {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((name) => name.endsWith('.cpuprofile')).sort()
+  return fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .sort()
     .map((name) => analyseOne(path.join(dir, name)))
     .sort((a, b) => b.totalMs - a.totalMs);
 }
@@ -94,7 +121,10 @@ export function formatProfile(title, threads) {
       lines.push(`    ${(ms / 1000).toFixed(2).padStart(8)} s ${((100 * ms) / thread.totalMs).toFixed(1).padStart(5)} %  ${group}`);
     }
     lines.push('    top self time:');
-    for (const fn of thread.top.slice(0, 15)) lines.push(`      ${(fn.ms / 1000).toFixed(2).padStart(7)} s ${((100 * fn.ms) / thread.totalMs).toFixed(1).padStart(5)} %  ${fn.name}  [${fn.group}]`);
+    for (const fn of thread.top.slice(0, 15))
+      lines.push(
+        `      ${(fn.ms / 1000).toFixed(2).padStart(7)} s ${((100 * fn.ms) / thread.totalMs).toFixed(1).padStart(5)} %  ${fn.name}  [${fn.group}]`,
+      );
   });
   return lines.join('\n');
 }

@@ -31,7 +31,8 @@ export function ensureKernelTree(sourceOption, log) {
   if (!fs.existsSync(TARBALL)) {
     log(`${TARBALL} is missing: installing Debian package ${SOURCE_PACKAGE}`);
     const setup = spawnSync('bash', [path.join(REPO_ROOT, 'scripts', 'setup-system.sh'), 'source'], { stdio: 'inherit' });
-    if (setup.status !== 0 || !fs.existsSync(TARBALL)) throw new Error(`cannot install Debian package ${SOURCE_PACKAGE} (needed for ${TARBALL})`);
+    if (setup.status !== 0 || !fs.existsSync(TARBALL))
+      throw new Error(`cannot install Debian package ${SOURCE_PACKAGE} (needed for ${TARBALL})`);
   }
   const parent = path.dirname(DEFAULT_TREE);
   fs.mkdirSync(parent, { recursive: true });

@@ -16,7 +16,10 @@ function hoverPositions(text, count) {
     const match = /^\t+([a-z_][a-z0-9_]{3,})\(/.exec(lines[line]);
     if (match) all.push({ line, character: match[0].indexOf(match[1]) + 1 });
   }
-  return Array.from({ length: Math.min(count, all.length) }, (_, i) => all[Math.floor(((i + 0.5) * all.length) / Math.min(count, all.length))]);
+  return Array.from(
+    { length: Math.min(count, all.length) },
+    (_, i) => all[Math.floor(((i + 0.5) * all.length) / Math.min(count, all.length))],
+  );
 }
 
 export async function measureWorkspace({ root, file, kdir, kernelVersion, idleWaitMs, timeoutMs = 1_800_000, log }) {
@@ -57,7 +60,12 @@ export async function measureWorkspace({ root, file, kdir, kernelVersion, idleWa
       progressReports: reports.length,
       lastReport: reports[reports.length - 1]?.message ?? null,
       openMs,
-      hovers: { n: hoverMs.length, p50: percentile(hoverMs, 50), p95: percentile(hoverMs, 95), max: hoverMs.length ? Math.max(...hoverMs) : null },
+      hovers: {
+        n: hoverMs.length,
+        p50: percentile(hoverMs, 50),
+        p95: percentile(hoverMs, 95),
+        max: hoverMs.length ? Math.max(...hoverMs) : null,
+      },
       peakRssMiB: peakRssMiB(session.process.pid),
       rssEndMiB: rssEnd,
       rssIdleMiB: rssMiB(session.process.pid),

@@ -3,8 +3,16 @@
 
 import {
   FileChangeType,
-  CodeActionKind, createConnection, ErrorCodes, ResponseError, DidChangeConfigurationNotification, ProposedFeatures, TextDocuments,
-  TextDocumentSyncKind, type InitializeParams, type InitializeResult,
+  CodeActionKind,
+  createConnection,
+  ErrorCodes,
+  ResponseError,
+  DidChangeConfigurationNotification,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeParams,
+  type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
@@ -51,8 +59,13 @@ export function startServer(): void {
 
   async function applySettings(): Promise<void> {
     const settings = await readSettings(connection, pullConfiguration, initializationSettings);
-    const problem = service.configure({ kdir: settings.kernelBuildDir || undefined, kernelVersion: settings.kernelVersion || undefined, disabledCodes: settings.disabledCodes });
-    if (problem) connection.window.showWarningMessage(`Kernel Module Tools: ${problem}; using ${service.analysisContext.profile.id} rules.`);
+    const problem = service.configure({
+      kdir: settings.kernelBuildDir || undefined,
+      kernelVersion: settings.kernelVersion || undefined,
+      disabledCodes: settings.disabledCodes,
+    });
+    if (problem)
+      connection.window.showWarningMessage(`Kernel Module Tools: ${problem}; using ${service.analysisContext.profile.id} rules.`);
     headers.setKernelDir(settings.kernelBuildDir || undefined);
     publisher.refreshAll();
     void index.run(workspaceFolders, { ...settings.index, excludedDirs: new Set(settings.index.excludedDirs) }).catch((error: unknown) => {
@@ -64,7 +77,9 @@ export function startServer(): void {
     if (pullConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'kmod' });
     void applySettings();
   });
-  connection.onDidChangeConfiguration(() => { void applySettings(); });
+  connection.onDidChangeConfiguration(() => {
+    void applySettings();
+  });
 
   documents.onDidOpen((event) => publisher.schedule(event.document.uri));
   documents.onDidChangeContent((event) => publisher.schedule(event.document.uri));
@@ -81,16 +96,24 @@ export function startServer(): void {
   const withDocument = <T>(uri: string, fallback: T, run: (document: TextDocument) => Promise<T>): Promise<T> => {
     if (shutDown) return Promise.reject(new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down'));
     const document = documents.get(uri);
-    return document ? run(document).catch((error: unknown) => {
-      connection.console.error(`kmod-lsp: request on ${uri} failed: ${(error as Error)?.stack ?? error}`);
-      return fallback;
-    }) : Promise.resolve(fallback);
+    return document
+      ? run(document).catch((error: unknown) => {
+          connection.console.error(`kmod-lsp: request on ${uri} failed: ${(error as Error)?.stack ?? error}`);
+          return fallback;
+        })
+      : Promise.resolve(fallback);
   };
 
-  connection.onHover((params) => withDocument(params.textDocument.uri, null, (document) => hover(document, params.position, service, headers)));
-  connection.onDefinition((params) => withDocument(params.textDocument.uri, null, (document) => definition(document, params.position, service, headers)));
+  connection.onHover((params) =>
+    withDocument(params.textDocument.uri, null, (document) => hover(document, params.position, service, headers)),
+  );
+  connection.onDefinition((params) =>
+    withDocument(params.textDocument.uri, null, (document) => definition(document, params.position, service, headers)),
+  );
   connection.onDocumentSymbol((params) => withDocument(params.textDocument.uri, [], (document) => documentSymbols(document, service)));
-  connection.onCodeAction((params) => withDocument(params.textDocument.uri, [], (document) => codeActions(document, params, service, documents)));
+  connection.onCodeAction((params) =>
+    withDocument(params.textDocument.uri, [], (document) => codeActions(document, params, service, documents)),
+  );
 
   connection.onShutdown(async () => {
     shutDown = true;

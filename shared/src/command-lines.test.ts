@@ -1,5 +1,14 @@
 import * as assert from 'node:assert/strict';
-import { commandLine, kernelModuleName, makeArgv, privileged, splitModuleParameters, type KbuildSettings, type TaskRequest, type ToolPaths } from './command-lines';
+import {
+  commandLine,
+  kernelModuleName,
+  makeArgv,
+  privileged,
+  splitModuleParameters,
+  type KbuildSettings,
+  type TaskRequest,
+  type ToolPaths,
+} from './command-lines';
 
 const tools: ToolPaths = {
   node: '/opt/code/code',
@@ -35,27 +44,63 @@ function argv(request: Omit<TaskRequest, 'moduleDir'> & { moduleDir?: string }, 
 describe('kbuild task command lines', () => {
   it('build (kbuild strategy): kbuild-run around make -C <kdir> M=<dir> modules', () => {
     assert.deepEqual(argv({ kind: 'build', kdir, kdirRelease: '6.1.0-56-amd64' }), [
-      '/ext/dist/kbuild-run.js', `--module-dir=${moduleDir}`, `--kdir=${kdir}`, '--build-release=6.1.0-56-amd64', '--privilege-helper=sudo',
-      '--', 'make', '-C', kdir, `M=${moduleDir}`, 'modules',
+      '/ext/dist/kbuild-run.js',
+      `--module-dir=${moduleDir}`,
+      `--kdir=${kdir}`,
+      '--build-release=6.1.0-56-amd64',
+      '--privilege-helper=sudo',
+      '--',
+      'make',
+      '-C',
+      kdir,
+      `M=${moduleDir}`,
+      'modules',
     ]);
   });
 
   it('build (makefile strategy): make -C <dir> KDIR=<kdir>, with the kernel version for the mapper', () => {
     assert.deepEqual(argv({ kind: 'build', kdir }, settings({ buildStrategy: 'makefile', kernelVersion: '6.6' })), [
-      '/ext/dist/kbuild-run.js', `--module-dir=${moduleDir}`, '--kernel-version=6.6', `--kdir=${kdir}`, '--privilege-helper=sudo',
-      '--', 'make', '-C', moduleDir, `KDIR=${kdir}`,
+      '/ext/dist/kbuild-run.js',
+      `--module-dir=${moduleDir}`,
+      '--kernel-version=6.6',
+      `--kdir=${kdir}`,
+      '--privilege-helper=sudo',
+      '--',
+      'make',
+      '-C',
+      moduleDir,
+      `KDIR=${kdir}`,
     ]);
   });
 
   it('clean for both strategies', () => {
-    assert.deepEqual(argv({ kind: 'clean', kdir }), ['/ext/dist/kmod-run.js', '--topic=build', '--', 'make', '-C', kdir, `M=${moduleDir}`, 'clean']);
+    assert.deepEqual(argv({ kind: 'clean', kdir }), [
+      '/ext/dist/kmod-run.js',
+      '--topic=build',
+      '--',
+      'make',
+      '-C',
+      kdir,
+      `M=${moduleDir}`,
+      'clean',
+    ]);
     assert.deepEqual(makeArgv('clean', kdir, moduleDir, 'makefile'), ['make', '-C', moduleDir, `KDIR=${kdir}`, 'clean']);
   });
 
   it('load: sudo -- insmod <ko> with the parameters as separate arguments', () => {
     assert.deepEqual(argv({ kind: 'load', module: helloModule, kdirRelease: '6.1.0-56-amd64', params: 'count=3 msg="two words"' }), [
-      '/ext/dist/kmod-run.js', '--topic=load', '--module=hello_3', '--build-release=6.1.0-56-amd64', '--privilege-helper=sudo',
-      '--', 'sudo', '--', 'insmod', helloModule.ko, 'count=3', 'msg="two words"',
+      '/ext/dist/kmod-run.js',
+      '--topic=load',
+      '--module=hello_3',
+      '--build-release=6.1.0-56-amd64',
+      '--privilege-helper=sudo',
+      '--',
+      'sudo',
+      '--',
+      'insmod',
+      helloModule.ko,
+      'count=3',
+      'msg="two words"',
     ]);
   });
 
@@ -68,21 +113,37 @@ describe('kbuild task command lines', () => {
     assert.deepEqual(none.slice(none.indexOf('--') + 1), ['rmmod', 'hello_3']);
   });
 
-  it('unload: rmmod with the kernel\'s module name', () => {
+  it("unload: rmmod with the kernel's module name", () => {
     assert.deepEqual(argv({ kind: 'unload', module: helloModule }), [
-      '/ext/dist/kmod-run.js', '--topic=unload', '--module=hello_3', '--privilege-helper=sudo', '--', 'sudo', '--', 'rmmod', 'hello_3',
+      '/ext/dist/kmod-run.js',
+      '--topic=unload',
+      '--module=hello_3',
+      '--privilege-helper=sudo',
+      '--',
+      'sudo',
+      '--',
+      'rmmod',
+      'hello_3',
     ]);
   });
 
   it('kernel log and module log', () => {
     assert.deepEqual(argv({ kind: 'log' }), ['/ext/dist/kmsg-follow.js', '--privilege-helper=sudo']);
     assert.deepEqual(argv({ kind: 'module-log', module: helloModule, logMatches: ['Hello, world'] }, settings({ isRoot: true })), [
-      '/ext/dist/kmsg-follow.js', '--privilege-helper=sudo', '--root', '--module=hello_3', '--match=Hello, world',
+      '/ext/dist/kmsg-follow.js',
+      '--privilege-helper=sudo',
+      '--root',
+      '--module=hello_3',
+      '--match=Hello, world',
     ]);
   });
 
   it('vm: kmod-vmtest with the module parameters as one argument, never a privilege helper', () => {
-    const result = commandLine({ kind: 'vm', kdir: '/k', moduleDir: '/m y', params: 'a=1 b="two words"' }, settings({ privilegeHelper: 'sudo' }), tools);
+    const result = commandLine(
+      { kind: 'vm', kdir: '/k', moduleDir: '/m y', params: 'a=1 b="two words"' },
+      settings({ privilegeHelper: 'sudo' }),
+      tools,
+    );
     assert.ok(result.ok);
     assert.equal(result.command.process, '/opt/code/code');
     assert.deepEqual(result.command.args, ['/ext/dist/vmtest.js', '--kdir=/k', '--module-dir=/m y', '--params=a=1 b="two words"']);

@@ -123,60 +123,101 @@ const optional = (name: string, value: string | undefined): string[] => (value ?
 const BUILDERS: Readonly<Record<TaskKind, Builder>> = {
   build: (r, s, t) => {
     if (!r.kdir) return fail('no kernel build directory');
-    return viaNode(t, t.kbuildRun, [
-      optionArg('module-dir', r.moduleDir),
-      ...optional('kernel-version', s.kernelVersion),
-      optionArg('kdir', r.kdir),
-      ...optional('build-release', r.kdirRelease),
-      optionArg('privilege-helper', s.privilegeHelper),
-      '--',
-      ...makeArgv('modules', r.kdir, r.moduleDir, s.buildStrategy),
-    ], r.moduleDir);
+    return viaNode(
+      t,
+      t.kbuildRun,
+      [
+        optionArg('module-dir', r.moduleDir),
+        ...optional('kernel-version', s.kernelVersion),
+        optionArg('kdir', r.kdir),
+        ...optional('build-release', r.kdirRelease),
+        optionArg('privilege-helper', s.privilegeHelper),
+        '--',
+        ...makeArgv('modules', r.kdir, r.moduleDir, s.buildStrategy),
+      ],
+      r.moduleDir,
+    );
   },
   clean: (r, s, t) => {
     if (!r.kdir) return fail('no kernel build directory');
-    return viaNode(t, t.kmodRun, [optionArg('topic', 'build'), ...optional('build-release', r.kdirRelease), '--', ...makeArgv('clean', r.kdir, r.moduleDir, s.buildStrategy)], r.moduleDir);
+    return viaNode(
+      t,
+      t.kmodRun,
+      [
+        optionArg('topic', 'build'),
+        ...optional('build-release', r.kdirRelease),
+        '--',
+        ...makeArgv('clean', r.kdir, r.moduleDir, s.buildStrategy),
+      ],
+      r.moduleDir,
+    );
   },
   load: (r, s, t) => {
     if (!r.module) return fail('no module to load');
     const split = splitModuleParameters(r.params ?? s.moduleParameters);
     if (!split.ok) return fail(split.reason);
-    return viaNode(t, t.kmodRun, [
-      optionArg('topic', 'load'),
-      optionArg('module', kernelModuleName(r.module.name)),
-      ...optional('build-release', r.kdirRelease),
-      optionArg('privilege-helper', s.privilegeHelper),
-      '--',
-      ...privileged(['insmod', r.module.ko, ...split.params], s.privilegeHelper, s.isRoot),
-    ], r.moduleDir);
+    return viaNode(
+      t,
+      t.kmodRun,
+      [
+        optionArg('topic', 'load'),
+        optionArg('module', kernelModuleName(r.module.name)),
+        ...optional('build-release', r.kdirRelease),
+        optionArg('privilege-helper', s.privilegeHelper),
+        '--',
+        ...privileged(['insmod', r.module.ko, ...split.params], s.privilegeHelper, s.isRoot),
+      ],
+      r.moduleDir,
+    );
   },
   unload: (r, s, t) => {
     if (!r.module) return fail('no module to unload');
     const name = kernelModuleName(r.module.name);
-    return viaNode(t, t.kmodRun, [
-      optionArg('topic', 'unload'),
-      optionArg('module', name),
-      optionArg('privilege-helper', s.privilegeHelper),
-      '--',
-      ...privileged(['rmmod', name], s.privilegeHelper, s.isRoot),
-    ], r.moduleDir);
+    return viaNode(
+      t,
+      t.kmodRun,
+      [
+        optionArg('topic', 'unload'),
+        optionArg('module', name),
+        optionArg('privilege-helper', s.privilegeHelper),
+        '--',
+        ...privileged(['rmmod', name], s.privilegeHelper, s.isRoot),
+      ],
+      r.moduleDir,
+    );
   },
   vm: (r, s, t) => {
     if (!r.kdir) return fail('no kernel build directory');
     const split = splitModuleParameters(r.params ?? s.moduleParameters);
     if (!split.ok) return fail(split.reason);
     // Runs only inside a throwaway qemu guest: no privilege helper, nothing touches the host kernel.
-    return viaNode(t, t.vmtest, [optionArg('kdir', r.kdir), optionArg('module-dir', r.moduleDir), ...optional('params', split.params.join(' ')), ...optional('kernel-version', s.kernelVersion)], r.moduleDir);
+    return viaNode(
+      t,
+      t.vmtest,
+      [
+        optionArg('kdir', r.kdir),
+        optionArg('module-dir', r.moduleDir),
+        ...optional('params', split.params.join(' ')),
+        ...optional('kernel-version', s.kernelVersion),
+      ],
+      r.moduleDir,
+    );
   },
-  log: (r, s, t) => viaNode(t, t.kmsgFollow, [optionArg('privilege-helper', s.privilegeHelper), ...(s.isRoot ? ['--root'] : [])], r.moduleDir),
+  log: (r, s, t) =>
+    viaNode(t, t.kmsgFollow, [optionArg('privilege-helper', s.privilegeHelper), ...(s.isRoot ? ['--root'] : [])], r.moduleDir),
   'module-log': (r, s, t) => {
     if (!r.module) return fail('no module to filter the kernel log for');
-    return viaNode(t, t.kmsgFollow, [
-      optionArg('privilege-helper', s.privilegeHelper),
-      ...(s.isRoot ? ['--root'] : []),
-      optionArg('module', kernelModuleName(r.module.name)),
-      ...(r.logMatches ?? []).map((m) => optionArg('match', m)),
-    ], r.moduleDir);
+    return viaNode(
+      t,
+      t.kmsgFollow,
+      [
+        optionArg('privilege-helper', s.privilegeHelper),
+        ...(s.isRoot ? ['--root'] : []),
+        optionArg('module', kernelModuleName(r.module.name)),
+        ...(r.logMatches ?? []).map((m) => optionArg('match', m)),
+      ],
+      r.moduleDir,
+    );
   },
 };
 

@@ -38,15 +38,24 @@ describe('explanations', () => {
 
   for (const [name, ids] of Object.entries(BUILD_LOGS)) {
     it(`build log ${name}: ${ids.join(', ') || 'nothing to explain'}`, () => {
-      const found = explained('build', fixtureLog('6.1', name, '/m'), { runningRelease: '6.18.44-fc-v669', buildRelease: '6.1.0-56-amd64' });
-      assert.deepEqual(found.map((e) => e.id), ids);
+      const found = explained('build', fixtureLog('6.1', name, '/m'), {
+        runningRelease: '6.18.44-fc-v669',
+        buildRelease: '6.1.0-56-amd64',
+      });
+      assert.deepEqual(
+        found.map((e) => e.id),
+        ids,
+      );
       for (const e of found) assert.doesNotMatch(e.text, /\{\w+\}|unknown/, `unfilled template: ${e.text}`);
     });
   }
 
   it('fills the templates from the line and the context', () => {
     const [kdir] = explained('build', fixtureLog('6.1', 'hello-3-makefile-strategy'), { runningRelease: '6.18.44-fc-v669' });
-    assert.match(kdir.text, /^The kernel build directory \/lib\/modules\/6\.18\.44-fc-v669\/build does not exist\..*linux-headers-6\.18\.44-fc-v669/);
+    assert.match(
+      kdir.text,
+      /^The kernel build directory \/lib\/modules\/6\.18\.44-fc-v669\/build does not exist\..*linux-headers-6\.18\.44-fc-v669/,
+    );
     const [ns] = explained('build', fixtureLog('6.1', 'namespace'));
     assert.match(ns.text, /MODULE_IMPORT_NS\(CRYPTO_INTERNAL\);.*MODULE_IMPORT_NS\("CRYPTO_INTERNAL"\);.*crypto_cipher_setkey/);
     const [cc] = explained('build', fixtureLog('6.1', 'compiler-missing'));
@@ -66,7 +75,10 @@ describe('explanations', () => {
   ];
   for (const [topic, line, id] of RUNTIME) {
     it(`${topic}: ${line}`, () => {
-      assert.deepEqual(explained(topic, line, { module: 'hello_3', privilegeHelper: 'sudo', runningRelease: 'r', buildRelease: 'b' }).map((e) => e.id), [id]);
+      assert.deepEqual(
+        explained(topic, line, { module: 'hello_3', privilegeHelper: 'sudo', runningRelease: 'r', buildRelease: 'b' }).map((e) => e.id),
+        [id],
+      );
     });
   }
 

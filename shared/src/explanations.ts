@@ -56,7 +56,8 @@ export const EXPLANATIONS: readonly Explanation[] = [
   {
     id: 'compiler-missing',
     topics: ['build'],
-    pattern: /^(?:\/bin\/\w*sh: (?:\d+: )?)?(?<tool>\S+): (?:command )?not found$|^make(?:\[\d+\])?: (?<tool2>\S+): No such file or directory$/,
+    pattern:
+      /^(?:\/bin\/\w*sh: (?:\d+: )?)?(?<tool>\S+): (?:command )?not found$|^make(?:\[\d+\])?: (?<tool2>\S+): No such file or directory$/,
     text:
       'A tool the kernel build needs is not installed: {tool}{tool2}. Install the compiler the kernel was configured with ' +
       '(CONFIG_CC_VERSION_TEXT in <kdir>/.config; Debian 12 headers need gcc-12).',
@@ -103,7 +104,7 @@ export const EXPLANATIONS: readonly Explanation[] = [
     pattern: /^(?:ERROR|WARNING): modpost: "(?<symbol>[^"]+)" \[.+\.ko\] undefined!$/,
     text:
       '{symbol} is not exported by the kernel you build against (typo, a static function, or missing EXPORT_SYMBOL). ' +
-      'If another out-of-tree module exports it, add that module\'s Module.symvers to KBUILD_EXTRA_SYMBOLS.',
+      "If another out-of-tree module exports it, add that module's Module.symvers to KBUILD_EXTRA_SYMBOLS.",
   },
   {
     id: 'gpl-only',
@@ -114,14 +115,15 @@ export const EXPLANATIONS: readonly Explanation[] = [
   {
     id: 'namespace-import',
     topics: ['build'],
-    pattern: /^(?:ERROR|WARNING): modpost: module \S+ uses symbol (?<symbol>\S+) from namespace (?<namespace>\S+), but does not import it\.$/,
+    pattern:
+      /^(?:ERROR|WARNING): modpost: module \S+ uses symbol (?<symbol>\S+) from namespace (?<namespace>\S+), but does not import it\.$/,
     text: 'Add MODULE_IMPORT_NS({namespace}); (Linux ≤6.12) or MODULE_IMPORT_NS("{namespace}"); (6.13 and newer) to use {symbol}.',
   },
   {
     id: 'btf-skipped',
     topics: ['build'],
     pattern: /^Skipping BTF generation for \S+ due to unavailability of vmlinux$/,
-    text: 'Harmless: module BTF needs the kernel\'s vmlinux, which headers packages do not ship. The module works without it.',
+    text: "Harmless: module BTF needs the kernel's vmlinux, which headers packages do not ship. The module works without it.",
   },
   // ---- load (insmod) -----------------------------------------------------------------------
   {
@@ -135,8 +137,8 @@ export const EXPLANATIONS: readonly Explanation[] = [
     topics: ['load'],
     pattern: /insmod.*(?:Invalid module format|Exec format error)/,
     text:
-      'The running kernel ({runningRelease}) rejected the module\'s version magic or symbol versions: it was built against {buildRelease}. ' +
-      'Build against the running kernel\'s headers (linux-headers-{runningRelease}) or load it in the VM with the matching kernel; dmesg names the mismatch.',
+      "The running kernel ({runningRelease}) rejected the module's version magic or symbol versions: it was built against {buildRelease}. " +
+      "Build against the running kernel's headers (linux-headers-{runningRelease}) or load it in the VM with the matching kernel; dmesg names the mismatch.",
   },
   {
     id: 'insmod-key-rejected',
@@ -239,7 +241,7 @@ export const PROGRAM_PACKAGES: Readonly<Record<string, string>> = {
 export function missingProgramText(program: string, code = 'ENOENT'): string {
   const pkg = PROGRAM_PACKAGES[program];
   const hint = pkg ? ` Install it: sudo apt-get install ${pkg}` : '';
-  const sbin = program === 'insmod' || program === 'rmmod' ? ' (it lives in /usr/sbin, which may not be on a normal user\'s PATH)' : '';
+  const sbin = program === 'insmod' || program === 'rmmod' ? " (it lives in /usr/sbin, which may not be on a normal user's PATH)" : '';
   const what = code === 'ENOENT' ? 'was not found' : `could not be started (${code}: not installed, or not executable for this user)`;
   return `"${program}" ${what}${sbin}.${hint}`;
 }

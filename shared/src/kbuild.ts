@@ -38,7 +38,8 @@ export function kernelTreeRoot(dir: string): string | undefined {
 }
 
 /** Variables whose -I flags reach the module's C files. */
-const CFLAGS_VARIABLE = /^(?:ccflags-(?:y|m|\$\(CONFIG_[A-Za-z0-9_]+\))|subdir-ccflags-(?:y|\$\(CONFIG_[A-Za-z0-9_]+\))|EXTRA_CFLAGS|CFLAGS_[A-Za-z0-9_.-]+\.o)$/;
+const CFLAGS_VARIABLE =
+  /^(?:ccflags-(?:y|m|\$\(CONFIG_[A-Za-z0-9_]+\))|subdir-ccflags-(?:y|\$\(CONFIG_[A-Za-z0-9_]+\))|EXTRA_CFLAGS|CFLAGS_[A-Za-z0-9_.-]+\.o)$/;
 
 /** The directories `-I dir`, `-Idir`, `-iquote dir` name among compiler flags. */
 function includeDirsOf(flags: readonly string[], base: string): string[] {
@@ -76,19 +77,27 @@ function assignments(text: string): Assignment[] {
  * variables become empty, or with `strict` stay as written (a `-I$(unknown)/x` must not become `-I/x`).
  */
 function expander(vars: Map<string, string[]>, builtins: ReadonlyMap<string, string>, strict = false): (word: string) => string {
-  return (word) => word
-    .replace(/\$[({]srctree[)}]\/\$[({](?:src|obj)[)}]/g, builtins.get('src') ?? '$&')
-    .replace(/\$[({]([A-Za-z0-9_]+)[)}]/g, (whole, name: string) => {
-      const own = vars.get(name);
-      if (own && own.length > 0) return own.join(' ');
-      if (builtins.has(name)) return builtins.get(name)!;
-      return name.startsWith('CONFIG_') || (strict && own === undefined) ? whole : '';
-    });
+  return (word) =>
+    word
+      .replace(/\$[({]srctree[)}]\/\$[({](?:src|obj)[)}]/g, builtins.get('src') ?? '$&')
+      .replace(/\$[({]([A-Za-z0-9_]+)[)}]/g, (whole, name: string) => {
+        const own = vars.get(name);
+        if (own && own.length > 0) return own.join(' ');
+        if (builtins.has(name)) return builtins.get(name)!;
+        return name.startsWith('CONFIG_') || (strict && own === undefined) ? whole : '';
+      });
 }
 
 /** Values of kbuild's own variables for a Kbuild file in `dir`. */
 function kbuildVariables(dir: string, treeRoot: string | undefined): Map<string, string> {
-  const builtins = new Map([['src', dir], ['obj', dir], ['M', dir], ['KBUILD_EXTMOD', dir], ['PWD', dir], ['CURDIR', dir]]);
+  const builtins = new Map([
+    ['src', dir],
+    ['obj', dir],
+    ['M', dir],
+    ['KBUILD_EXTMOD', dir],
+    ['PWD', dir],
+    ['CURDIR', dir],
+  ]);
   if (treeRoot) builtins.set('srctree', treeRoot);
   return builtins;
 }
@@ -112,8 +121,17 @@ export function parseKbuild(text: string, dir: string, declaredIn: string, treeR
   const members = new Map<string, string[]>();
   for (const { variable: rawVariable, append, values } of assignments(text)) {
     const variable = expand(rawVariable);
-    if (CFLAGS_VARIABLE.test(variable)) flags.push(...values.map(expandStrictly).flatMap((v) => v.split(/\s+/)).filter(Boolean));
-    const expanded = values.map(expand).flatMap((v) => v.split(/\s+/)).filter(Boolean);
+    if (CFLAGS_VARIABLE.test(variable))
+      flags.push(
+        ...values
+          .map(expandStrictly)
+          .flatMap((v) => v.split(/\s+/))
+          .filter(Boolean),
+      );
+    const expanded = values
+      .map(expand)
+      .flatMap((v) => v.split(/\s+/))
+      .filter(Boolean);
     const target = /^obj-(m|y|\$\(CONFIG_[A-Za-z0-9_]+\))$/.exec(variable);
     if (target) {
       for (const value of expanded) {
@@ -122,7 +140,12 @@ export function parseKbuild(text: string, dir: string, declaredIn: string, treeR
       continue;
     }
     const composite = /^(.+?)-(y|objs|\$\(CONFIG_[A-Za-z0-9_]+\))$/.exec(variable);
-    if (composite && !['ccflags', 'asflags', 'ldflags', 'subdir', 'always', 'extra', 'targets', 'hostprogs', 'userprogs', 'lib', 'clean'].includes(composite[1])) {
+    if (
+      composite &&
+      !['ccflags', 'asflags', 'ldflags', 'subdir', 'always', 'extra', 'targets', 'hostprogs', 'userprogs', 'lib', 'clean'].includes(
+        composite[1],
+      )
+    ) {
       const list = members.get(composite[1]) ?? [];
       list.push(...expanded.filter((v) => v.endsWith('.o')));
       members.set(composite[1], list);

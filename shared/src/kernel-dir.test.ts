@@ -2,7 +2,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bestGuess, compareReleasesDescending, detectKernelBuildDir, headerPackages, installedKernelDirs, isUsableKernelDir, readOsId, readRelease } from './kernel-dir';
+import {
+  bestGuess,
+  compareReleasesDescending,
+  detectKernelBuildDir,
+  headerPackages,
+  installedKernelDirs,
+  isUsableKernelDir,
+  readOsId,
+  readRelease,
+} from './kernel-dir';
 
 /** A real directory tree standing in for "/" (no mocks: the detector reads it like the real one). */
 class FakeRoot {
@@ -77,7 +86,11 @@ describe('kernel build dir detection', () => {
     fake.headers('usr/src/kernels/6.1.0-1.fc40.x86_64', '6.1.0-1.fc40.x86_64');
     const result = detectKernelBuildDir({ root: fake.root, runningRelease: '7.0.0' });
     assert.equal(result.kind, 'choose');
-    assert.deepEqual(result.kind === 'choose' && result.candidates.map((c) => c.release), ['6.10.0-amd64', '6.9.12-amd64', '6.1.0-1.fc40.x86_64']);
+    assert.deepEqual(result.kind === 'choose' && result.candidates.map((c) => c.release), [
+      '6.10.0-amd64',
+      '6.9.12-amd64',
+      '6.1.0-1.fc40.x86_64',
+    ]);
   });
 
   it('honours kmod.kernelBuildDir, and explains an unusable one', () => {
@@ -90,7 +103,11 @@ describe('kernel build dir detection', () => {
     assert.equal(missing.kind, 'invalid-setting', 'an explicit setting is never silently replaced');
     assert.match(missing.kind === 'invalid-setting' ? missing.problem : '', /kmod\.kernelBuildDir \(.*\/nope\) does not exist/);
     assert.equal(missing.kind === 'invalid-setting' && missing.detected.kind, 'found', 'what detection would have found');
-    const notKernel = detectKernelBuildDir({ root: fake.root, runningRelease: '6.1.0-56-amd64', configured: path.join(fake.root, 'usr/src') });
+    const notKernel = detectKernelBuildDir({
+      root: fake.root,
+      runningRelease: '6.1.0-56-amd64',
+      configured: path.join(fake.root, 'usr/src'),
+    });
     assert.match(notKernel.kind === 'invalid-setting' ? notKernel.problem : '', /is not a kernel build directory/);
     assert.equal(bestGuess(notKernel), undefined);
   });
@@ -106,7 +123,7 @@ describe('kernel build dir detection', () => {
     assert.deepEqual(headerPackages('fedora', '6.9.4-200.fc40.x86_64', 'x64'), ['kernel-devel-6.9.4-200.fc40.x86_64', 'kernel-devel']);
   });
 
-  it('reads the release from utsrelease.h (Debian\'s kernel.release holds the upstream version)', () => {
+  it("reads the release from utsrelease.h (Debian's kernel.release holds the upstream version)", () => {
     const dir = fake.headers('usr/src/linux-headers-6.1.0-56-amd64', '6.1.0-56-amd64', '6.1.192');
     assert.equal(readRelease(dir), '6.1.0-56-amd64');
     fs.rmSync(path.join(dir, 'include/generated'), { recursive: true });
@@ -126,13 +143,16 @@ describe('kernel build dir detection', () => {
     assert.ok(compareReleasesDescending('6.1.0-56-amd64', '6.1.0-9-amd64') < 0);
   });
 
-  it('finds this machine\'s installed headers (kbuild tier: linux-headers-amd64)', () => {
+  it("finds this machine's installed headers (kbuild tier: linux-headers-amd64)", () => {
     const result = detectKernelBuildDir({ root: '/', runningRelease: os.release(), osId: readOsId('/'), arch: process.arch });
     const dirs = result.kind === 'found' ? [result.kernelDir] : result.kind === 'choose' ? result.candidates : [];
     assert.ok(dirs.length > 0, 'no kernel headers found: run bash scripts/setup-system.sh kbuild');
     for (const k of dirs) {
       assert.ok(isUsableKernelDir(k.dir));
-      assert.match(fs.readFileSync(path.join(k.dir, 'include/generated/utsrelease.h'), 'utf8'), new RegExp(`"${k.release.replace(/[.+]/g, '\\$&')}"`));
+      assert.match(
+        fs.readFileSync(path.join(k.dir, 'include/generated/utsrelease.h'), 'utf8'),
+        new RegExp(`"${k.release.replace(/[.+]/g, '\\$&')}"`),
+      );
     }
   });
 });

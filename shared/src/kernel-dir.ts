@@ -74,7 +74,9 @@ export function readRelease(dir: string): string | undefined {
     const header = fs.readFileSync(path.join(dir, 'include/generated/utsrelease.h'), 'utf8');
     const release = /UTS_RELEASE\s+"([^"]+)"/.exec(header)?.[1];
     if (release) return release;
-  } catch { /* next source */ }
+  } catch {
+    /* next source */
+  }
   const fromName = /^linux-headers-(.+)$/.exec(path.basename(dir))?.[1];
   if (fromName) return fromName;
   try {
@@ -102,7 +104,9 @@ export function kernelVersionOf(dir: string): string | undefined {
         const n = Number(code);
         return `${n >> 16}.${(n >> 8) & 255}.${n & 255}`;
       }
-    } catch { /* try the next header */ }
+    } catch {
+      /* try the next header */
+    }
   }
   return readRelease(dir)?.match(/^\d+\.\d+(\.\d+)?/)?.[0];
 }
@@ -123,7 +127,9 @@ function listDir(dir: string): string[] {
 /** Installed build dirs under `root`, deduplicated by their real path (…/build is often a symlink). */
 export function installedKernelDirs(root: string): string[] {
   const candidates = [
-    ...listDir(path.join(root, 'usr/src')).filter((n) => n.startsWith('linux-')).map((n) => path.join(root, 'usr/src', n)),
+    ...listDir(path.join(root, 'usr/src'))
+      .filter((n) => n.startsWith('linux-'))
+      .map((n) => path.join(root, 'usr/src', n)),
     ...listDir(path.join(root, 'usr/src/kernels')).map((n) => path.join(root, 'usr/src/kernels', n)),
     ...listDir(path.join(root, 'lib/modules')).map((n) => path.join(root, 'lib/modules', n, 'build')),
   ];
@@ -157,7 +163,15 @@ export function compareReleasesDescending(a: string, b: string): number {
 }
 
 /** Debian's meta-package suffix per Node architecture. */
-const DEBIAN_ARCH: Readonly<Record<string, string>> = { x64: 'amd64', arm64: 'arm64', arm: 'armmp', ia32: '686', ppc64: 'powerpc64le', s390x: 's390x', riscv64: 'riscv64' };
+const DEBIAN_ARCH: Readonly<Record<string, string>> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  arm: 'armmp',
+  ia32: '686',
+  ppc64: 'powerpc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+};
 
 /** Packages that install the build dir, per distribution (os-release ID), for the running release. */
 const HEADER_PACKAGES: Readonly<Record<string, (release: string, arch: string) => string[]>> = {
@@ -181,7 +195,12 @@ export function detectKernelBuildDir(options: DetectOptions): Detection {
     const problem = exists(options.configured)
       ? `kmod.kernelBuildDir (${options.configured}) is not a kernel build directory: it needs a Makefile and include/generated/utsrelease.h`
       : `kmod.kernelBuildDir (${options.configured}) does not exist`;
-    return { kind: 'invalid-setting', configured: options.configured, problem, detected: detectKernelBuildDir({ ...options, configured: undefined }) };
+    return {
+      kind: 'invalid-setting',
+      configured: options.configured,
+      problem,
+      detected: detectKernelBuildDir({ ...options, configured: undefined }),
+    };
   }
   const problems: string[] = [];
   const runningDir = path.join(options.root, 'lib/modules', options.runningRelease, 'build');

@@ -4,7 +4,11 @@ import * as path from 'node:path';
 import { BUILD_LOGS, REPO_ROOT } from '../../test/support/build-logs';
 import { KernelLogFilter, messagePrefixesFromSource } from './log-filter';
 
-const kernelLog = (name: string) => fs.readFileSync(path.join(BUILD_LOGS, 'kernel-log', name), 'utf8').trimEnd().split('\n');
+const kernelLog = (name: string) =>
+  fs
+    .readFileSync(path.join(BUILD_LOGS, 'kernel-log', name), 'utf8')
+    .trimEnd()
+    .split('\n');
 
 function filter(lines: string[], module: string, matches: string[] = []): string[] {
   const f = new KernelLogFilter({ module, matches });
@@ -14,7 +18,7 @@ function filter(lines: string[], module: string, matches: string[] = []): string
 describe('module kernel-log filter', () => {
   const oops = kernelLog('hello-3-oops.log');
 
-  it('keeps the module\'s lines, its printk texts and the whole oops report naming it', () => {
+  it("keeps the module's lines, its printk texts and the whole oops report naming it", () => {
     const kept = filter(oops, 'hello_3', ['Hello, world', 'Goodbye, world']);
     const firstReportLine = oops.findIndex((l) => l.includes('BUG: unable to handle page fault'));
     const endLine = oops.findIndex((l) => l.includes('---[ end trace'));

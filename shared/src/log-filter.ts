@@ -10,7 +10,8 @@ export interface LogFilterOptions {
 }
 
 /** First line of a kernel report; the report runs until its "---[ end … ]---" line. */
-const REPORT_START = /(?:\bBUG: |\bOops: |general protection fault|kernel BUG at|\bWARNING: CPU: |Kernel panic - not syncing|Unable to handle kernel|\bwatchdog: BUG: soft lockup|\bINFO: task .* blocked for more than)/;
+const REPORT_START =
+  /(?:\bBUG: |\bOops: |general protection fault|kernel BUG at|\bWARNING: CPU: |Kernel panic - not syncing|Unable to handle kernel|\bwatchdog: BUG: soft lockup|\bINFO: task .* blocked for more than)/;
 const REPORT_END = /---\[ end (?:trace|Kernel panic)/;
 /** Reports longer than this are not buffered further (and dropped if they never name the module). */
 const MAX_REPORT_LINES = 400;
@@ -64,7 +65,8 @@ export class KernelLogFilter {
 }
 
 /** printk-style calls whose first string literal is the message format. */
-const PRINTK_CALL = /\b(?:printk|pr_(?:emerg|alert|crit|err|warn|warning|notice|info|debug|cont)|dev_(?:emerg|alert|crit|err|warn|notice|info|dbg))\s*\(\s*(?:[^,()"]+,\s*)?(?:KERN_[A-Z]+\s*)?"((?:[^"\\]|\\.)*)"/g;
+const PRINTK_CALL =
+  /\b(?:printk|pr_(?:emerg|alert|crit|err|warn|warning|notice|info|debug|cont)|dev_(?:emerg|alert|crit|err|warn|notice|info|dbg))\s*\(\s*(?:[^,()"]+,\s*)?(?:KERN_[A-Z]+\s*)?"((?:[^"\\]|\\.)*)"/g;
 /** Shorter constant texts would select unrelated kernel lines. */
 const MIN_MATCH_LENGTH = 6;
 

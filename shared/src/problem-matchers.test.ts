@@ -20,7 +20,9 @@ function problems(output: string, matchers = BUILD_TASK_MATCHERS.map((m) => m.sl
 
 describe('problem matchers', () => {
   it('package.json contributes exactly the generated matchers', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { contributes?: { problemMatchers?: unknown } };
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      contributes?: { problemMatchers?: unknown };
+    };
     assert.deepEqual(pkg.contributes?.problemMatchers, problemMatchersContribution(), 'regenerate with: npm run generate');
   });
 
@@ -37,33 +39,64 @@ describe('problem matchers', () => {
   it('kbuild-gcc: real 6.1 gcc errors with absolute paths, not the notes', () => {
     const found = problems(fixtureLog('6.1', 'gcc-error', M));
     assert.deepEqual(found, [
-      { file: `${M}/gcc-error.c`, line: 6, column: 36, severity: 'error', message: '‘undeclared_counter’ undeclared (first use in this function)', code: undefined, matcher: 'kbuild-gcc' },
+      {
+        file: `${M}/gcc-error.c`,
+        line: 6,
+        column: 36,
+        severity: 'error',
+        message: '‘undeclared_counter’ undeclared (first use in this function)',
+        code: undefined,
+        matcher: 'kbuild-gcc',
+      },
     ]);
     const conflict = problems(fixtureLog('6.1', 'section-conflict', M));
-    assert.deepEqual(conflict.map((p) => [p.file, p.line, p.column, p.severity]), [[`${M}/section-conflict.c`, 4, 19, 'error']]);
+    assert.deepEqual(
+      conflict.map((p) => [p.file, p.line, p.column, p.severity]),
+      [[`${M}/section-conflict.c`, 4, 19, 'error']],
+    );
     assert.match(conflict[0].message, /^‘banner’ causes a section type conflict with ‘__UNIQUE_ID___addressable_init_module194’$/);
   });
 
   it('kbuild-gcc: warnings carry their -W option as the code', () => {
     const found = problems(fixtureLog('6.1', 'secmm-w1', M));
-    assert.deepEqual(found.map((p) => [path.basename(p.file), p.line, p.column, p.severity, p.code]), [
-      ['secmm.c', 66, 12, 'warning', '-Wmissing-prototypes'],
-      ['secmm2.c', 31, 14, 'warning', '-Wmissing-prototypes'],
-    ]);
+    assert.deepEqual(
+      found.map((p) => [path.basename(p.file), p.line, p.column, p.severity, p.code]),
+      [
+        ['secmm.c', 66, 12, 'warning', '-Wmissing-prototypes'],
+        ['secmm2.c', 31, 14, 'warning', '-Wmissing-prototypes'],
+      ],
+    );
     assert.equal(found[0].message, 'no previous prototype for ‘exported_init_fn’');
   });
 
-  it('7.x relative gcc paths: only the wrapper\'s absolute copy is matched', () => {
+  it("7.x relative gcc paths: only the wrapper's absolute copy is matched", () => {
     const relative = fixtureLog('7.1', 'section-conflict').trim();
     assert.deepEqual(problems(relative), []);
     const copy = absoluteGccLine(parseGccLine(relative)!, M)!;
-    assert.deepEqual(problems(copy).map((p) => [p.file, p.line, p.column, p.severity]), [[`${M}/conf.c`, 3, 19, 'error']]);
+    assert.deepEqual(
+      problems(copy).map((p) => [p.file, p.line, p.column, p.severity]),
+      [[`${M}/conf.c`, 3, 19, 'error']],
+    );
   });
 
   it('kbuild-modpost takes the wrapper lines and kbuild-gcc leaves them alone', () => {
-    const line = formatModpostLine({ file: `${M}/hello-3.c`, line: 21, character: 41, severity: 'warning', message: `${M}/hello-3.o: section mismatch in reference: cleanup_module (section: .exit.text) -> hello3_data (section: .init.data)` });
+    const line = formatModpostLine({
+      file: `${M}/hello-3.c`,
+      line: 21,
+      character: 41,
+      severity: 'warning',
+      message: `${M}/hello-3.o: section mismatch in reference: cleanup_module (section: .exit.text) -> hello3_data (section: .init.data)`,
+    });
     assert.deepEqual(problems(line), [
-      { file: `${M}/hello-3.c`, line: 22, column: 42, severity: 'warning', message: `${M}/hello-3.o: section mismatch in reference: cleanup_module (section: .exit.text) -> hello3_data (section: .init.data)`, code: undefined, matcher: 'kbuild-modpost' },
+      {
+        file: `${M}/hello-3.c`,
+        line: 22,
+        column: 42,
+        severity: 'warning',
+        message: `${M}/hello-3.o: section mismatch in reference: cleanup_module (section: .exit.text) -> hello3_data (section: .init.data)`,
+        code: undefined,
+        matcher: 'kbuild-modpost',
+      },
     ]);
   });
 
@@ -77,13 +110,18 @@ describe('problem matchers', () => {
   });
 
   it('the raw modpost fallback puts 6.1 lines on their object files', () => {
-    const found = problems(['hello-3', 'no-license', 'undefined-symbol', 'export-init'].map((n) => fixtureLog('6.1', n, M)).join('\n'), ['modpost']);
-    assert.deepEqual(found.map((p) => [p.file, p.severity]), [
-      [`${M}/hello-3.o`, 'warning'],
-      [`${M}/no-license.o`, 'error'],
-      [`${M}/undefined-symbol.ko`, 'error'],
-      [`${M}/export-init.o`, 'warning'],
+    const found = problems(['hello-3', 'no-license', 'undefined-symbol', 'export-init'].map((n) => fixtureLog('6.1', n, M)).join('\n'), [
+      'modpost',
     ]);
+    assert.deepEqual(
+      found.map((p) => [p.file, p.severity]),
+      [
+        [`${M}/hello-3.o`, 'warning'],
+        [`${M}/no-license.o`, 'error'],
+        [`${M}/undefined-symbol.ko`, 'error'],
+        [`${M}/export-init.o`, 'warning'],
+      ],
+    );
     assert.match(found[0].message, /^\/home\/dev\/mods\/m\/hello-3\.o: section mismatch in reference: cleanup_module/);
   });
 });
@@ -97,7 +135,9 @@ describe('problem matchers on a real wrapped build', function () {
     const dir = copySources('secmm');
     const wrapper = path.join(REPO_ROOT, 'out/tools/src/kbuild-run.js');
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [wrapper, '--module-dir', dir, '--', 'make', '-C', kdir, `M=${dir}`, 'modules', 'W=1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [wrapper, '--module-dir', dir, '--', 'make', '-C', kdir, `M=${dir}`, 'modules', 'W=1'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let text = '';
       child.stdout.on('data', (d: Buffer) => (text += d.toString()));
       child.stderr.on('data', (d: Buffer) => (text += d.toString()));

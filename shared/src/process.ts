@@ -75,7 +75,12 @@ export interface TeeOptions {
 }
 
 /** Runs argv, copying its output through unchanged while handing each line to onLine; resolves to its exit status. */
-export async function runTee(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream, options: TeeOptions): Promise<number> {
+export async function runTee(
+  argv: readonly string[],
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+  options: TeeOptions,
+): Promise<number> {
   const [program, ...args] = argv;
   const child = spawn(program, args, { stdio: [options.stdin, 'pipe', 'pipe'], detached: options.group });
   let stopForwarding: () => void;

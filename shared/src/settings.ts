@@ -12,26 +12,30 @@ interface Common {
   restricted?: true;
 }
 
-export type SettingDeclaration = Common & (
-  | { type: 'string'; default: string; enum?: readonly string[]; enumDescriptions?: readonly string[]; pattern?: string }
-  | { type: 'boolean'; default: boolean }
-  | { type: 'number'; default: number; minimum?: number }
-  | { type: 'array'; items: { type: 'string' }; default: readonly string[] }
-);
+export type SettingDeclaration = Common &
+  (
+    | { type: 'string'; default: string; enum?: readonly string[]; enumDescriptions?: readonly string[]; pattern?: string }
+    | { type: 'boolean'; default: boolean }
+    | { type: 'number'; default: number; minimum?: number }
+    | { type: 'array'; items: { type: 'string' }; default: readonly string[] }
+  );
 
 export const SETTINGS = {
   'kmod.kernelBuildDir': {
     type: 'string',
     default: '',
     scope: 'machine-overridable',
-    description: 'Kernel build directory (KDIR) used to build modules, find the kernel version and resolve macro definitions. Empty: /lib/modules/$(uname -r)/build, then /usr/src/linux-headers-*.',
-    readme: 'Kernel build directory (KDIR). Empty: `/lib/modules/$(uname -r)/build`, then `/usr/src/linux-headers-*`. Feeds the build, the rule version and header hovers.',
+    description:
+      'Kernel build directory (KDIR) used to build modules, find the kernel version and resolve macro definitions. Empty: /lib/modules/$(uname -r)/build, then /usr/src/linux-headers-*.',
+    readme:
+      'Kernel build directory (KDIR). Empty: `/lib/modules/$(uname -r)/build`, then `/usr/src/linux-headers-*`. Feeds the build, the rule version and header hovers.',
   },
   'kmod.kernelVersion': {
     type: 'string',
     default: '',
     pattern: '^$|^[0-9]+\\.[0-9]+(\\.[0-9]+)?$',
-    description: 'Kernel version whose modpost rules are applied (e.g. 6.1, 6.6.57, 7.1). Empty: read it from the kernel build directory, else the newest known rules.',
+    description:
+      'Kernel version whose modpost rules are applied (e.g. 6.1, 6.6.57, 7.1). Empty: read it from the kernel build directory, else the newest known rules.',
     readme: "Apply this kernel's modpost rules (`6.1`, `6.6.57`, `6.12`, `7.3`). Empty: the build dir's version, else the newest rules.",
   },
   'kmod.diagnostics.disabledCodes': {
@@ -52,7 +56,8 @@ export const SETTINGS = {
       'run insmod/rmmod/dmesg directly (you are root, or have the capabilities)',
     ],
     description: 'How Load/Unload Module and Follow Kernel Log get root. Never used when VS Code already runs as root.',
-    readme: 'How insmod/rmmod/dmesg get privileges: `sudo` (asks in the task terminal), `pkexec`, or `none`. No password is ever stored or passed by the extension.',
+    readme:
+      'How insmod/rmmod/dmesg get privileges: `sudo` (asks in the task terminal), `pkexec`, or `none`. No password is ever stored or passed by the extension.',
     restricted: true,
   },
   'kmod.buildStrategy': {
@@ -65,7 +70,8 @@ export const SETTINGS = {
       "make -C <module dir> KDIR=<kernel build dir>: runs the module Makefile's default target (for Makefiles with KDIR ?= and extra steps)",
     ],
     description: 'How Build Module invokes make.',
-    readme: '`kbuild`: `make -C <KDIR> M=<module dir> modules` (works with LKMPG-style and `KDIR ?=` Makefiles, and when `/lib/modules/$(uname -r)/build` is missing); `makefile`: run your Makefile with `KDIR=<KDIR>`.',
+    readme:
+      '`kbuild`: `make -C <KDIR> M=<module dir> modules` (works with LKMPG-style and `KDIR ?=` Makefiles, and when `/lib/modules/$(uname -r)/build` is missing); `makefile`: run your Makefile with `KDIR=<KDIR>`.',
     restricted: true,
   },
   'kmod.moduleParameters': {
@@ -79,7 +85,8 @@ export const SETTINGS = {
   'kmod.index.enabled': {
     type: 'boolean',
     default: true,
-    description: 'Check every C file of the workspace in the background (with progress), so findings in files you have not opened appear in the Problems panel. Open files are always checked first, on their own worker.',
+    description:
+      'Check every C file of the workspace in the background (with progress), so findings in files you have not opened appear in the Problems panel. Open files are always checked first, on their own worker.',
     readme: 'Check every C file of the workspace in the background.',
   },
   'kmod.index.exclude': {

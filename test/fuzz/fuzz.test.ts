@@ -30,15 +30,67 @@ function prng(seed: number): () => number {
 }
 
 const seedText = fs.readFileSync(path.join(REPO_ROOT, 'examples', 'hello-3', 'hello-3.c'), 'utf8');
-const corpus = [seedText, ...['mixed/mixed.c', 'multi/main.c', 'multi/helpers.c', 'type-conflict/conflict.c']
-  .map((f) => fs.readFileSync(path.join(REPO_ROOT, 'test', 'kbuild', 'fixtures', f), 'utf8'))];
+const corpus = [
+  seedText,
+  ...['mixed/mixed.c', 'multi/main.c', 'multi/helpers.c', 'type-conflict/conflict.c'].map((f) =>
+    fs.readFileSync(path.join(REPO_ROOT, 'test', 'kbuild', 'fixtures', f), 'utf8'),
+  ),
+];
 
-const SOUP = ['__init', '__initdata', '__exit', '__initconst', '__ref', '__section(".init.data")', '__attribute__((', '))',
-  'static', 'const', 'int', 'void', 'struct s', '{', '}', '(', ')', ';', ',', '=', '*', '[', ']', '#if 0\n', '#else\n',
-  '#endif\n', '#define X \\\n', '/*', '*/', '//', '"', "'", '\\', 'module_init(', 'module_exit(', 'EXPORT_SYMBOL(',
-  'module_platform_driver(', 'sizeof(', 'hello3_data', 'hello_3_exit', 'x', '\n', ' ', '\t', '\r\n', '\u0000', '\uFFFD'];
+const SOUP = [
+  '__init',
+  '__initdata',
+  '__exit',
+  '__initconst',
+  '__ref',
+  '__section(".init.data")',
+  '__attribute__((',
+  '))',
+  'static',
+  'const',
+  'int',
+  'void',
+  'struct s',
+  '{',
+  '}',
+  '(',
+  ')',
+  ';',
+  ',',
+  '=',
+  '*',
+  '[',
+  ']',
+  '#if 0\n',
+  '#else\n',
+  '#endif\n',
+  '#define X \\\n',
+  '/*',
+  '*/',
+  '//',
+  '"',
+  "'",
+  '\\',
+  'module_init(',
+  'module_exit(',
+  'EXPORT_SYMBOL(',
+  'module_platform_driver(',
+  'sizeof(',
+  'hello3_data',
+  'hello_3_exit',
+  'x',
+  '\n',
+  ' ',
+  '\t',
+  '\r\n',
+  '\u0000',
+  '\uFFFD',
+];
 
-interface Case { name: string; text: string }
+interface Case {
+  name: string;
+  text: string;
+}
 
 function randomCases(random: () => number): Case[] {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
@@ -57,12 +109,18 @@ function randomCases(random: () => number): Case[] {
         break;
       }
       case 2:
-        cases.push({ name: `macro soup ${i}`, text: Array.from({ length: 200 + Math.floor(random() * 800) }, () => pick(SOUP)).join(random() < 0.5 ? ' ' : '') });
+        cases.push({
+          name: `macro soup ${i}`,
+          text: Array.from({ length: 200 + Math.floor(random() * 800) }, () => pick(SOUP)).join(random() < 0.5 ? ' ' : ''),
+        });
         break;
       case 3: {
         const source = pick(corpus);
         const at = Math.floor(random() * source.length);
-        cases.push({ name: `spliced ${i}`, text: source.slice(0, at) + pick(SOUP) + pick(SOUP) + source.slice(at + Math.floor(random() * 20)) });
+        cases.push({
+          name: `spliced ${i}`,
+          text: source.slice(0, at) + pick(SOUP) + pick(SOUP) + source.slice(at + Math.floor(random() * 20)),
+        });
         break;
       }
       case 4: {
@@ -86,7 +144,10 @@ const FIXED_CASES: Case[] = [
   { name: '10,000 unclosed parentheses', text: `void f(void) { ${'('.repeat(10000)}` },
   { name: '10,000 nested ifs', text: `void f(void) { ${'if (a) '.repeat(10000)}x(); }` },
   { name: '1 MB line', text: `static int x[] = { ${'1, '.repeat(350_000)} };` },
-  { name: '2 MB generated table', text: `static const int t[] = {\n${'  0x1234, 0x5678, 0x9abc, 0xdef0,\n'.repeat(60_000)}};\n` + seedText },
+  {
+    name: '2 MB generated table',
+    text: `static const int t[] = {\n${'  0x1234, 0x5678, 0x9abc, 0xdef0,\n'.repeat(60_000)}};\n` + seedText,
+  },
   { name: '10 MB generated file (over the limit)', text: 'int f(void) { return 0; }\n'.repeat(420_000) },
 ];
 
@@ -97,7 +158,12 @@ describe('robustness: the language server under adversarial input', function () 
 
   const timed = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     const start = Date.now();
-    const result = await Promise.race([run(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within ${REQUEST_BOUND_MS} ms`)), REQUEST_BOUND_MS))]);
+    const result = await Promise.race([
+      run(),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`${what}: no answer within ${REQUEST_BOUND_MS} ms`)), REQUEST_BOUND_MS),
+      ),
+    ]);
     const ms = Date.now() - start;
     if (ms > slowest.ms) slowest = { ms, what };
     return result;
@@ -127,9 +193,13 @@ describe('robustness: the language server under adversarial input', function () 
       const position = { line, character: Math.floor(random() * ((lines[line]?.length ?? 0) + 5)) };
       await timed(`hover in ${c.name}`, () => session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position }));
       await timed(`symbols in ${c.name}`, () => session.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }));
-      await timed(`code actions in ${c.name}`, () => session.connection.sendRequest('textDocument/codeAction', {
-        textDocument: { uri }, range: { start: position, end: position }, context: { diagnostics: [] },
-      }));
+      await timed(`code actions in ${c.name}`, () =>
+        session.connection.sendRequest('textDocument/codeAction', {
+          textDocument: { uri },
+          range: { start: position, end: position },
+          context: { diagnostics: [] },
+        }),
+      );
       await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
       alive();
     }
@@ -145,15 +215,30 @@ describe('robustness: the language server under adversarial input', function () 
   });
 
   it('survives LSP misuse: unknown URIs, positions past the end, closes of unopened files, stale versions', async () => {
-    await timed('hover on unknown URI', () => session.connection.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///never/opened.c' }, position: { line: 0, character: 0 } }));
+    await timed('hover on unknown URI', () =>
+      session.connection.sendRequest('textDocument/hover', {
+        textDocument: { uri: 'file:///never/opened.c' },
+        position: { line: 0, character: 0 },
+      }),
+    );
     await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri: 'file:///never/opened.c' } });
     const uri = 'file:///nonexistent/fuzz/misuse.c';
     await session.open(uri, seedText, 5);
-    await timed('hover past the end', () => session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 10_000, character: 10_000 } }));
-    await timed('definition at negative-looking position', () => session.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: 0, character: 99_999 } }));
+    await timed('hover past the end', () =>
+      session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 10_000, character: 10_000 } }),
+    );
+    await timed('definition at negative-looking position', () =>
+      session.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: 0, character: 99_999 } }),
+    );
     // A change whose range lies past the end, then one with an older version number.
-    await session.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 6 }, contentChanges: [{ range: { start: { line: 500, character: 0 }, end: { line: 600, character: 3 } }, text: 'junk' }] });
-    await session.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: seedText }] });
+    await session.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 6 },
+      contentChanges: [{ range: { start: { line: 500, character: 0 }, end: { line: 600, character: 3 } }, text: 'junk' }],
+    });
+    await session.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ text: seedText }],
+    });
     await timed('symbols after odd edits', () => session.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }));
     alive();
   });
@@ -168,7 +253,10 @@ describe('robustness: the language server under adversarial input', function () 
       const lines = text.split('\n');
       const line = Math.floor(random() * lines.length);
       const character = Math.floor(random() * (lines[line].length + 1));
-      const insert = random() < 0.3 ? '' : ['x', ' __initdata', '\n', 'hello3_data', ';', '}', '{', '(', '#if 0\n', '#endif\n'][Math.floor(random() * 10)];
+      const insert =
+        random() < 0.3
+          ? ''
+          : ['x', ' __initdata', '\n', 'hello3_data', ';', '}', '{', '(', '#if 0\n', '#endif\n'][Math.floor(random() * 10)];
       const removeTo = Math.min(lines[line].length, character + (insert === '' ? 1 + Math.floor(random() * 5) : 0));
       lines[line] = lines[line].slice(0, character) + insert + lines[line].slice(removeTo);
       text = lines.join('\n');
@@ -178,18 +266,29 @@ describe('robustness: the language server under adversarial input', function () 
         contentChanges: [{ range: { start: { line, character }, end: { line, character: removeTo } }, text: insert }],
       });
     }
-    const final = await timed('diagnostics after the storm', () => session.diagnostics(uri, (p) => p.version === version, REQUEST_BOUND_MS));
+    const final = await timed('diagnostics after the storm', () =>
+      session.diagnostics(uri, (p) => p.version === version, REQUEST_BOUND_MS),
+    );
     const context = resolveContext({ kernelVersion: '6.1' });
     const parser = await createCParser();
     const facts = analyzeFile(parser, uri, text, { ...context.extract, builtin: false });
-    const fresh = checkModule(singleFileUnits([facts]), { profile: context.profile }).map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character}`);
-    assert.deepEqual(final.diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}`), fresh);
+    const fresh = checkModule(singleFileUnits([facts]), { profile: context.profile }).map(
+      (f) => `${f.code}@${f.range.start.line}:${f.range.start.character}`,
+    );
+    assert.deepEqual(
+      final.diagnostics.map((d) => `${d.code}@${d.range.start.line}:${d.range.start.character}`),
+      fresh,
+    );
     alive();
   });
 
   it('answers requests after shutdown with an error and exits on exit', async () => {
     await session.connection.sendRequest('shutdown');
-    await assert.rejects(timed('hover after shutdown', () => session.connection.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///x.c' }, position: { line: 0, character: 0 } })));
+    await assert.rejects(
+      timed('hover after shutdown', () =>
+        session.connection.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///x.c' }, position: { line: 0, character: 0 } }),
+      ),
+    );
     const exited = new Promise<number | null>((resolve) => session.process.once('exit', (code) => resolve(code)));
     await session.connection.sendNotification('exit');
     assert.equal(await exited, 0);

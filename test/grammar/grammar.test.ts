@@ -137,7 +137,10 @@ static int __ref ref_ok(void) { return 0; }
 int module_init_count;`;
 
 const C_MORE_EXPECTATIONS: readonly LineExpectation[] = [
-  { line: 'static int __devinit old_probe(struct pci_dev *pdev)', has: [{ text: '__devinit', scope: 'invalid.deprecated.annotation.kernel' }] },
+  {
+    line: 'static int __devinit old_probe(struct pci_dev *pdev)',
+    has: [{ text: '__devinit', scope: 'invalid.deprecated.annotation.kernel' }],
+  },
   { line: '\tvoid __iomem *base = NULL;', has: [{ text: '__iomem', scope: 'storage.modifier.sparse.kernel' }] },
   { line: '\tchar __user *ubuf = NULL;', has: [{ text: '__user', scope: 'storage.modifier.sparse.kernel' }] },
   {
@@ -153,14 +156,23 @@ const C_MORE_EXPECTATIONS: readonly LineExpectation[] = [
     ],
   },
   { line: '\tdev_err(&pdev->dev, "probe failed\\n");', has: [{ text: 'dev_err', scope: 'support.function.printk.kernel' }] },
-  { line: 'static struct kobject *kobj __ro_after_init;', has: [{ text: '__ro_after_init', scope: 'storage.modifier.section.ro-after-init.kernel' }] },
+  {
+    line: 'static struct kobject *kobj __ro_after_init;',
+    has: [{ text: '__ro_after_init', scope: 'storage.modifier.section.ro-after-init.kernel' }],
+  },
   { line: 'static int debug __read_mostly;', has: [{ text: '__read_mostly', scope: 'storage.modifier.section.read-mostly.kernel' }] },
   { line: 'module_param(debug, int, 0644);', has: [{ text: 'module_param', scope: 'keyword.other.module.param.kernel' }] },
-  { line: 'MODULE_PARM_DESC(debug, "Enable debug output");', has: [{ text: 'MODULE_PARM_DESC', scope: 'keyword.other.module.param.kernel' }] },
+  {
+    line: 'MODULE_PARM_DESC(debug, "Enable debug output");',
+    has: [{ text: 'MODULE_PARM_DESC', scope: 'keyword.other.module.param.kernel' }],
+  },
   { line: 'EXPORT_SYMBOL_GPL(old_probe);', has: [{ text: 'EXPORT_SYMBOL_GPL', scope: 'keyword.other.module.export.kernel' }] },
   { line: 'late_initcall(old_init);', has: [{ text: 'late_initcall', scope: 'keyword.other.module.initcall.kernel' }] },
   { line: 'module_platform_driver(foo_driver);', has: [{ text: 'module_platform_driver', scope: 'keyword.other.module.entry.kernel' }] },
-  { line: 'static int __meminit mem_thing(void) { return 0; }', has: [{ text: '__meminit', scope: 'storage.modifier.section.meminit.kernel' }] },
+  {
+    line: 'static int __meminit mem_thing(void) { return 0; }',
+    has: [{ text: '__meminit', scope: 'storage.modifier.section.meminit.kernel' }],
+  },
   { line: 'static const char banner[] __initconst = "x";', has: [{ text: '__initconst', scope: 'storage.modifier.section.init.kernel' }] },
   { line: 'static int __ref ref_ok(void) { return 0; }', has: [{ text: '__ref', scope: 'storage.modifier.section.ref.kernel' }] },
   // An identifier that merely starts like a macro is not one.
@@ -196,8 +208,14 @@ const VM_RUN_EXPECTATIONS: readonly LineExpectation[] = [
       { text: '/modules/hello-3.ko', scope: 'string.unquoted.path.kernel-log' },
     ],
   },
-  { line: '[+   1.960s] @@KVMTEST insmod-done rc=0 uptime=1.75', has: [{ text: '0', occurrence: 1, scope: 'constant.numeric.rc.success.kernel-log' }] },
-  { line: '[+   2.997s] @@KVMTEST rmmod-1-done rc=137 uptime=2.79', has: [{ text: '137', scope: 'invalid.illegal.rc.failure.kernel-log' }] },
+  {
+    line: '[+   1.960s] @@KVMTEST insmod-done rc=0 uptime=1.75',
+    has: [{ text: '0', occurrence: 1, scope: 'constant.numeric.rc.success.kernel-log' }],
+  },
+  {
+    line: '[+   2.997s] @@KVMTEST rmmod-1-done rc=137 uptime=2.79',
+    has: [{ text: '137', scope: 'invalid.illegal.rc.failure.kernel-log' }],
+  },
   {
     line: '[+   1.943s] [    1.761210] hello_3: loading out-of-tree module taints kernel.',
     has: [
@@ -212,8 +230,15 @@ const VM_RUN_EXPECTATIONS: readonly LineExpectation[] = [
       { text: 'Hello, world 3', prefix: 'invalid' },
     ],
   },
-  { line: '[+   1.960s] --- lsmod after insmod', has: [{ text: '---', scope: 'punctuation.definition.heading.kernel-log' }], within: [{ text: 'lsmod after insmod', prefix: 'markup.heading.section.kernel-log' }] },
-  { line: '[+   1.965s] Module                  Size  Used by    Tainted: G', has: [{ text: 'Tainted', scope: 'keyword.other.tainted.kernel-log' }] },
+  {
+    line: '[+   1.960s] --- lsmod after insmod',
+    has: [{ text: '---', scope: 'punctuation.definition.heading.kernel-log' }],
+    within: [{ text: 'lsmod after insmod', prefix: 'markup.heading.section.kernel-log' }],
+  },
+  {
+    line: '[+   1.965s] Module                  Size  Used by    Tainted: G',
+    has: [{ text: 'Tainted', scope: 'keyword.other.tainted.kernel-log' }],
+  },
   {
     line: '[+   2.984s] [    2.804964] BUG: unable to handle page fault for address: ffffffffc0207008',
     has: [
@@ -221,7 +246,10 @@ const VM_RUN_EXPECTATIONS: readonly LineExpectation[] = [
       { text: 'ffffffffc0207008', scope: HEX },
     ],
   },
-  { line: '[+   2.984s] [    2.805161] #PF: supervisor read access in kernel mode', has: [{ text: '#PF', scope: 'keyword.other.page-fault.kernel-log' }] },
+  {
+    line: '[+   2.984s] [    2.805161] #PF: supervisor read access in kernel mode',
+    has: [{ text: '#PF', scope: 'keyword.other.page-fault.kernel-log' }],
+  },
   {
     line: '[+   2.985s] [    2.805601] PGD 2a15067 P4D 2a15067 PUD 2a17067 PMD 61e9067 PTE 0',
     has: [
@@ -457,7 +485,11 @@ const ASSIGN = 'keyword.operator.assignment.kbuild';
 const CONFIG = 'constant.other.config.kbuild';
 
 const KBUILD_EXPECTATIONS: readonly LineExpectation[] = [
-  { line: '# obj-y in a comment is not a goal', lacks: [{ text: 'obj-y', prefix: 'support.variable' }], within: [{ text: 'obj-y', prefix: 'comment' }] },
+  {
+    line: '# obj-y in a comment is not a goal',
+    lacks: [{ text: 'obj-y', prefix: 'support.variable' }],
+    within: [{ text: 'obj-y', prefix: 'comment' }],
+  },
   {
     line: 'obj-m += hello-3.o',
     has: [
@@ -514,8 +546,17 @@ const KBUILD_EXPECTATIONS: readonly LineExpectation[] = [
   },
   { line: 'obj-y += sub/', has: [{ text: 'sub/', scope: 'string.unquoted.directory.kbuild' }] },
   { line: 'EXTRA_CFLAGS += -DOLD', has: [{ text: 'EXTRA_CFLAGS', scope: 'invalid.deprecated.variable.kbuild' }] },
-  { line: 'KBUILD_EXTRA_SYMBOLS := $(PWD)/../other/Module.symvers', has: [{ text: 'KBUILD_EXTRA_SYMBOLS', scope: 'support.variable.kbuild' }] },
-  { line: 'ifdef CONFIG_FOO', has: [{ text: 'ifdef', scope: 'keyword.control.ifdef.makefile' }, { text: 'CONFIG_FOO', scope: CONFIG }] },
+  {
+    line: 'KBUILD_EXTRA_SYMBOLS := $(PWD)/../other/Module.symvers',
+    has: [{ text: 'KBUILD_EXTRA_SYMBOLS', scope: 'support.variable.kbuild' }],
+  },
+  {
+    line: 'ifdef CONFIG_FOO',
+    has: [
+      { text: 'ifdef', scope: 'keyword.control.ifdef.makefile' },
+      { text: 'CONFIG_FOO', scope: CONFIG },
+    ],
+  },
   {
     line: 'obj-m += foo2.o   # a comment with obj-y inside',
     has: [{ text: 'obj-m', scope: GOAL }],
@@ -552,7 +593,10 @@ const MAKEFILE_SEED_EXPECTATIONS: readonly LineExpectation[] = [
   },
   // The recipe above still ends at its line end: the next target is a target again.
   { line: 'clean:', has: [{ text: 'clean', scope: 'entity.name.function.target.makefile' }] },
-  { line: '\tmake -C /lib/modules/$(shell uname -r)/build M=$(PWD) clean', has: [{ text: 'clean', scope: 'entity.name.function.target.kbuild' }] },
+  {
+    line: '\tmake -C /lib/modules/$(shell uname -r)/build M=$(PWD) clean',
+    has: [{ text: 'clean', scope: 'entity.name.function.target.kbuild' }],
+  },
 ];
 
 /** The two-pass out-of-tree Makefile idiom (constructed). */
@@ -575,7 +619,11 @@ const MAKEFILE_TWO_PASS_EXPECTATIONS: readonly LineExpectation[] = [
       { text: 'KERNELRELEASE', scope: 'variable.language.kbuild' },
     ],
   },
-  { line: 'obj-m += hello-3.o', has: [{ text: 'obj-m', scope: GOAL }], lacks: [{ text: 'obj-m', prefix: 'meta.scope.condition.makefile' }] },
+  {
+    line: 'obj-m += hello-3.o',
+    has: [{ text: 'obj-m', scope: GOAL }],
+    lacks: [{ text: 'obj-m', prefix: 'meta.scope.condition.makefile' }],
+  },
   { line: 'hello-3-y := main.o', has: [{ text: 'hello-3', scope: 'entity.name.module.kbuild' }] },
   {
     line: 'KDIR ?= /lib/modules/$(shell uname -r)/build',
@@ -585,7 +633,11 @@ const MAKEFILE_TWO_PASS_EXPECTATIONS: readonly LineExpectation[] = [
     ],
   },
   // An ordinary make variable stays with the make grammar.
-  { line: 'CFLAGS := -O2', has: [{ text: 'CFLAGS', scope: 'variable.other.makefile' }], lacks: [{ text: 'CFLAGS', prefix: 'meta.assignment.kbuild' }] },
+  {
+    line: 'CFLAGS := -O2',
+    has: [{ text: 'CFLAGS', scope: 'variable.other.makefile' }],
+    lacks: [{ text: 'CFLAGS', prefix: 'meta.assignment.kbuild' }],
+  },
   {
     line: '\t$(MAKE) -C $(KDIR) M=$(PWD) modules',
     has: [
@@ -608,18 +660,53 @@ interface Document {
 }
 
 const BASE_DEPENDENT_DOCUMENTS: readonly Document[] = [
-  { title: 'C injection on the seed hello-3.c', scopeName: 'source.c', text: () => fs.readFileSync(C_SEED_FILE, 'utf8'), expectations: C_SEED_EXPECTATIONS },
+  {
+    title: 'C injection on the seed hello-3.c',
+    scopeName: 'source.c',
+    text: () => fs.readFileSync(C_SEED_FILE, 'utf8'),
+    expectations: C_SEED_EXPECTATIONS,
+  },
   { title: 'C injection on more annotation families', scopeName: 'source.c', text: () => C_MORE, expectations: C_MORE_EXPECTATIONS },
   { title: 'Kbuild language (source.kbuild)', scopeName: 'source.kbuild', text: () => KBUILD_FILE, expectations: KBUILD_EXPECTATIONS },
-  { title: 'Makefile injection on the seed Makefile', scopeName: 'source.makefile', text: () => fs.readFileSync(MAKEFILE_SEED, 'utf8'), expectations: MAKEFILE_SEED_EXPECTATIONS },
-  { title: 'Makefile injection on the two-pass idiom', scopeName: 'source.makefile', text: () => MAKEFILE_TWO_PASS, expectations: MAKEFILE_TWO_PASS_EXPECTATIONS },
+  {
+    title: 'Makefile injection on the seed Makefile',
+    scopeName: 'source.makefile',
+    text: () => fs.readFileSync(MAKEFILE_SEED, 'utf8'),
+    expectations: MAKEFILE_SEED_EXPECTATIONS,
+  },
+  {
+    title: 'Makefile injection on the two-pass idiom',
+    scopeName: 'source.makefile',
+    text: () => MAKEFILE_TWO_PASS,
+    expectations: MAKEFILE_TWO_PASS_EXPECTATIONS,
+  },
 ];
 
 const KERNEL_LOG_DOCUMENTS: readonly Document[] = [
-  { title: 'the VM run of the buggy hello-3 (kernel-build-vm.md §4.2)', scopeName: 'text.log.kernel', text: () => VM_RUN_BUGGY_HELLO_3, expectations: VM_RUN_EXPECTATIONS },
-  { title: 'dmesg output formats of the host', scopeName: 'text.log.kernel', text: () => Object.values(HOST_DMESG_FORMATS).join('\n'), expectations: DMESG_FORMAT_EXPECTATIONS },
-  { title: 'crash headlines from kernel format strings', scopeName: 'text.log.kernel', text: () => Object.values(KERNEL_FORMAT_LINES).join('\n'), expectations: KERNEL_FORMAT_EXPECTATIONS },
-  { title: 'look-alikes of crash markers', scopeName: 'text.log.kernel', text: () => KERNEL_LOG_NEGATIVE, expectations: KERNEL_LOG_NEGATIVE_EXPECTATIONS },
+  {
+    title: 'the VM run of the buggy hello-3 (kernel-build-vm.md §4.2)',
+    scopeName: 'text.log.kernel',
+    text: () => VM_RUN_BUGGY_HELLO_3,
+    expectations: VM_RUN_EXPECTATIONS,
+  },
+  {
+    title: 'dmesg output formats of the host',
+    scopeName: 'text.log.kernel',
+    text: () => Object.values(HOST_DMESG_FORMATS).join('\n'),
+    expectations: DMESG_FORMAT_EXPECTATIONS,
+  },
+  {
+    title: 'crash headlines from kernel format strings',
+    scopeName: 'text.log.kernel',
+    text: () => Object.values(KERNEL_FORMAT_LINES).join('\n'),
+    expectations: KERNEL_FORMAT_EXPECTATIONS,
+  },
+  {
+    title: 'look-alikes of crash markers',
+    scopeName: 'text.log.kernel',
+    text: () => KERNEL_LOG_NEGATIVE,
+    expectations: KERNEL_LOG_NEGATIVE_EXPECTATIONS,
+  },
 ];
 
 function describeDocument(harness: () => GrammarHarness, document: Document): void {

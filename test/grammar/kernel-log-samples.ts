@@ -70,18 +70,21 @@ qemu rc=0 wall=3.407880710 s
  * -r/--raw, --time-format iso, -d/--show-delta.
  */
 export const HOST_DMESG_FORMATS = {
-  plain: '[    0.000000] [Firmware Bug]: TSC doesn\'t count with P0 frequency!',
-  decodeWarn: 'kern  :warn  : [    0.000000] [Firmware Bug]: TSC doesn\'t count with P0 frequency!',
-  decodeInfo: 'kern  :info  : [    0.248268] clocksource: jiffies: mask: 0xffffffff max_cycles: 0xffffffff, max_idle_ns: 7645041785100000 ns',
-  decodeNotice: 'kern  :notice: [    0.000000] Linux version 6.18.44-fc-v669 (builder@sandboxing) (gcc (GCC) 15.3.0, GNU ld (GNU Binutils) 2.46) #1 SMP PREEMPT_DYNAMIC @0',
-  ctime: '[Wed Nov 25 20:21:29 2026] [Firmware Bug]: TSC doesn\'t count with P0 frequency!',
-  humanMinute: '[Nov25 20:21] Linux version 6.18.44-fc-v669 (builder@sandboxing) (gcc (GCC) 15.3.0, GNU ld (GNU Binutils) 2.46) #1 SMP PREEMPT_DYNAMIC @0',
-  humanDelta: '[  +0.000000] [Firmware Bug]: TSC doesn\'t count with P0 frequency!',
-  raw: '<4>[    0.000000] [Firmware Bug]: TSC doesn\'t count with P0 frequency!',
-  iso: '2026-11-25T20:21:29,000000+00:00 [Firmware Bug]: TSC doesn\'t count with P0 frequency!',
-  showDelta: '[    0.000000 <    0.000000>] [Firmware Bug]: TSC doesn\'t count with P0 frequency!',
+  plain: "[    0.000000] [Firmware Bug]: TSC doesn't count with P0 frequency!",
+  decodeWarn: "kern  :warn  : [    0.000000] [Firmware Bug]: TSC doesn't count with P0 frequency!",
+  decodeInfo:
+    'kern  :info  : [    0.248268] clocksource: jiffies: mask: 0xffffffff max_cycles: 0xffffffff, max_idle_ns: 7645041785100000 ns',
+  decodeNotice:
+    'kern  :notice: [    0.000000] Linux version 6.18.44-fc-v669 (builder@sandboxing) (gcc (GCC) 15.3.0, GNU ld (GNU Binutils) 2.46) #1 SMP PREEMPT_DYNAMIC @0',
+  ctime: "[Wed Nov 25 20:21:29 2026] [Firmware Bug]: TSC doesn't count with P0 frequency!",
+  humanMinute:
+    '[Nov25 20:21] Linux version 6.18.44-fc-v669 (builder@sandboxing) (gcc (GCC) 15.3.0, GNU ld (GNU Binutils) 2.46) #1 SMP PREEMPT_DYNAMIC @0',
+  humanDelta: "[  +0.000000] [Firmware Bug]: TSC doesn't count with P0 frequency!",
+  raw: "<4>[    0.000000] [Firmware Bug]: TSC doesn't count with P0 frequency!",
+  iso: "2026-11-25T20:21:29,000000+00:00 [Firmware Bug]: TSC doesn't count with P0 frequency!",
+  showDelta: "[    0.000000 <    0.000000>] [Firmware Bug]: TSC doesn't count with P0 frequency!",
   devicePrefix: '[    0.294568] acpi PNP0A08:00: _OSC: OS supports [ExtendedConfig ASPM ClockPM Segments MSI HPX-Type3]',
-  subsystemPrefix: '[    0.250581] x86/fpu: Supporting XSAVE feature 0x001: \'x87 floating point registers\'',
+  subsystemPrefix: "[    0.250581] x86/fpu: Supporting XSAVE feature 0x001: 'x87 floating point registers'",
 } as const;
 
 /**

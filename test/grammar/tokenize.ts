@@ -92,7 +92,10 @@ function loadOnigLib(): Promise<textmate.IOnigLib> {
 export class GrammarHarness {
   private readonly registry: textmate.Registry;
 
-  private constructor(registry: textmate.Registry, readonly base: BaseGrammarSource) {
+  private constructor(
+    registry: textmate.Registry,
+    readonly base: BaseGrammarSource,
+  ) {
     this.registry = registry;
   }
 
@@ -143,7 +146,9 @@ export class GrammarHarness {
     for (const [scopeName, relative] of Object.entries(VSCODE_BASE_GRAMMARS)) {
       const file = path.join(extensions, relative);
       if (!fs.existsSync(file)) {
-        throw new Error(`VS Code's ${scopeName} grammar is missing (${file}); install the real VS Code with: bash scripts/setup-code-offline.sh`);
+        throw new Error(
+          `VS Code's ${scopeName} grammar is missing (${file}); install the real VS Code with: bash scripts/setup-code-offline.sh`,
+        );
       }
       grammars.set(scopeName, textmate.parseRawGrammar(fs.readFileSync(file, 'utf8'), file));
     }

@@ -31,12 +31,13 @@ describe('layer check (scripts/check-layers.mjs)', () => {
   it('fails on a package boundary, a layer inversion, vscode outside the client and a cycle', async () => {
     const root = writeTree({
       'shared/src/kbuild.ts': "import { check } from '../../server/src/engine/check';\nexport const k = check;\n",
-      'server/src/engine/check.ts': "export const check = 1;\n",
+      'server/src/engine/check.ts': 'export const check = 1;\n',
       'server/src/parsing/extract.ts': "import { check } from '../engine/check';\nexport const e = check;\n",
       'server/src/engine/a.ts': "import { b } from './b';\nexport const a = b;\n",
       'server/src/engine/b.ts': "import type { a } from './a';\nexport const b = 1 as unknown as typeof a;\n",
       'tools/src/run.ts': "import * as vscode from 'vscode';\nexport const v = vscode;\n",
-      'client/src/extension.ts': "import * as vscode from 'vscode';\nimport { x } from '../../tools/src/run';\nexport const c = [vscode, x];\n",
+      'client/src/extension.ts':
+        "import * as vscode from 'vscode';\nimport { x } from '../../tools/src/run';\nexport const c = [vscode, x];\n",
       'client/src/ok.test.ts': "import { REPO } from '../../test/support/paths';\nexport const t = REPO;\n",
       'test/support/paths.ts': "export const REPO = '/';\n",
     });
@@ -49,7 +50,11 @@ describe('layer check (scripts/check-layers.mjs)', () => {
         /^client\/src\/extension\.ts \(client\) imports tools\/src\/run\.ts/,
         /^import cycle: server\/src\/engine\/a\.ts ⇄ server\/src\/engine\/b\.ts$/,
       ];
-      for (const pattern of expected) assert.ok(problems.some((problem) => pattern.test(problem)), `no problem matches ${pattern}:\n${problems.join('\n')}`);
+      for (const pattern of expected)
+        assert.ok(
+          problems.some((problem) => pattern.test(problem)),
+          `no problem matches ${pattern}:\n${problems.join('\n')}`,
+        );
       assert.equal(problems.length, expected.length, problems.join('\n'));
     } finally {
       fs.rmSync(root, { recursive: true, force: true });

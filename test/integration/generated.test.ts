@@ -27,13 +27,24 @@ describe('generated parts of package.json and README.md', () => {
     for (const [key, setting] of Object.entries(SETTINGS)) {
       assert.ok(setting.description.length > 10 && setting.readme.length > 10, key);
     }
-    const pkg = JSON.parse(generatedFiles(REPO_ROOT)[0].current) as { contributes: { configuration: { properties: Record<string, { items?: { enum?: string[] } }> } } };
+    const pkg = JSON.parse(generatedFiles(REPO_ROOT)[0].current) as {
+      contributes: { configuration: { properties: Record<string, { items?: { enum?: string[] } }> } };
+    };
     assert.deepEqual(pkg.contributes.configuration.properties['kmod.diagnostics.disabledCodes'].items?.enum, FINDING_CODE_NAMES);
   });
 
   it('uses every quick-fix kind for some finding code', () => {
     const used = new Set<QuickFixKind>(FINDING_CODE_NAMES.flatMap((code) => FINDING_CODES[code].quickFixes));
-    const all: QuickFixKind[] = ['keep-loaded', 'keep-exported', 'remove-annotation', 'mark-caller', 'use-twin', 'make-const', 'use-exit', 'use-init'];
+    const all: QuickFixKind[] = [
+      'keep-loaded',
+      'keep-exported',
+      'remove-annotation',
+      'mark-caller',
+      'use-twin',
+      'make-const',
+      'use-exit',
+      'use-init',
+    ];
     assert.deepEqual([...used].sort(), [...all].sort());
   });
 });

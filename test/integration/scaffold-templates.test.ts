@@ -39,7 +39,10 @@ describe('scaffold: module names', () => {
 describe('scaffold: generated module', () => {
   it('writes <name>.c and a Makefile whose obj-m builds it against KDIR', () => {
     const files = moduleFiles('demo_mod');
-    assert.deepEqual(files.map((f) => f.path), ['demo_mod.c', 'Makefile']);
+    assert.deepEqual(
+      files.map((f) => f.path),
+      ['demo_mod.c', 'Makefile'],
+    );
     const makefile = files[1].text;
     assert.match(makefile, /^obj-m \+= demo_mod\.o$/m);
     assert.match(makefile, /^KDIR \?= \/lib\/modules\/\$\(shell uname -r\)\/build$/m);
@@ -58,7 +61,11 @@ describe('scaffold: generated module', () => {
     const files = Object.fromEntries(moduleFiles('demo_mod').map((f) => [f.path, f.text]));
     for (const kernelVersion of ['6.1', '6.12', '7.1']) {
       const analysis = await analyzeSources(files, { kernelVersion });
-      assert.deepEqual(analysis.modules.map((m) => m.name), ['demo_mod'], 'the Makefile should declare the module');
+      assert.deepEqual(
+        analysis.modules.map((m) => m.name),
+        ['demo_mod'],
+        'the Makefile should declare the module',
+      );
       assert.deepEqual(analysis.errors, []);
       assert.deepEqual(summarize(analysis.findings), [], `kernel ${kernelVersion}`);
     }
@@ -69,8 +76,14 @@ describe('scaffold: generated module', () => {
       .replace('static int __init demo_mod_init', 'static int demo_seed __initdata = 3;\n\nstatic int __init demo_mod_init')
       .replace('pr_info("unloaded\\n");', 'pr_info("unloaded %d\\n", demo_seed);');
     assert.notEqual(broken, sourceOf('demo_mod'));
-    const { findings } = await analyzeSources({ 'demo_mod.c': broken, Makefile: moduleFiles('demo_mod')[1].text }, { kernelVersion: '6.1' });
-    assert.deepEqual(summarize(findings).map((s) => s.replace(/ @.*/, '')), ['section-mismatch demo_mod_exit->demo_seed']);
+    const { findings } = await analyzeSources(
+      { 'demo_mod.c': broken, Makefile: moduleFiles('demo_mod')[1].text },
+      { kernelVersion: '6.1' },
+    );
+    assert.deepEqual(
+      summarize(findings).map((s) => s.replace(/ @.*/, '')),
+      ['section-mismatch demo_mod_exit->demo_seed'],
+    );
   });
 });
 
@@ -102,9 +115,12 @@ describe('scaffold: snippets/kernel-c.json', () => {
       const fileBase = `snip_${snippet.prefix}`;
       const source = snippetModule(fileBase, snippet);
       assert.doesNotMatch(source, /\$\{|\$\d/, 'every placeholder expanded');
-      const analysis = await analyzeSources({ [`${fileBase}.c`]: source, Makefile: `obj-m += ${fileBase}.o\n` }, { kernelVersion: '6.12', extraWarn: true });
+      const analysis = await analyzeSources(
+        { [`${fileBase}.c`]: source, Makefile: `obj-m += ${fileBase}.o\n` },
+        { kernelVersion: '6.12', extraWarn: true },
+      );
       assert.deepEqual(analysis.errors, []);
-      assert.ok(analysis.files[0].symbols.length > 0, 'the analyzer saw the snippet\'s definitions');
+      assert.ok(analysis.files[0].symbols.length > 0, "the analyzer saw the snippet's definitions");
       assert.deepEqual(summarize(analysis.findings.filter((f) => MISMATCH_CODES.has(f.code))), []);
     });
   }
@@ -113,6 +129,9 @@ describe('scaffold: snippets/kernel-c.json', () => {
     const platform = Object.values(loadSnippets()).find((s) => s.prefix === 'kplatform')!;
     const broken = snippetModule('plat', platform).replace('static int plat_probe(', 'static int __init plat_probe(');
     const { findings } = await analyzeSources({ 'plat.c': broken }, { kernelVersion: '6.12', extraWarn: true });
-    assert.ok(findings.some((f) => MISMATCH_CODES.has(f.code) && f.to?.symbol === 'plat_probe'), `findings: ${summarize(findings).join(', ') || 'none'}`);
+    assert.ok(
+      findings.some((f) => MISMATCH_CODES.has(f.code) && f.to?.symbol === 'plat_probe'),
+      `findings: ${summarize(findings).join(', ') || 'none'}`,
+    );
   });
 });

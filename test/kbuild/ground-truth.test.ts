@@ -53,13 +53,16 @@ function ourPairs(analysis: ProjectAnalysis, series: KernelSeries): { pairs: str
       if (use.macro === 'module_init') aliases.set('init_module', use.argument);
       if (use.macro === 'module_exit') aliases.set('cleanup_module', use.argument);
     }
-    for (const def of file.symbols) if (def.kind === 'variable' && def.isStatic && def.section === '.init.data') staticInitData.add(def.name);
+    for (const def of file.symbols)
+      if (def.kind === 'variable' && def.isStatic && def.section === '.init.data') staticInitData.add(def.name);
   }
   const pairs = analysis.findings.flatMap((f) => {
     if (MISMATCH_CODES.has(f.code)) {
       const to = series !== '6.1' && staticInitData.has(f.to?.symbol ?? '') ? HIDDEN_INIT_DATA : f.to?.symbol;
       // A static inline function's reference: modpost names the caller it was inlined into, as predicted.
-      const inlinedInto = / is static inline: /.test(f.message) ? /in reference: (\S+?)(?:\+0x…)? \(/.exec(f.modpost ?? '')?.[1] : undefined;
+      const inlinedInto = / is static inline: /.test(f.message)
+        ? /in reference: (\S+?)(?:\+0x…)? \(/.exec(f.modpost ?? '')?.[1]
+        : undefined;
       return [`mismatch ${inlinedInto ? sourceName(inlinedInto, aliases) : f.from?.symbol}->${to}`];
     }
     if (f.code === 'export-init-exit') return [`export ${f.to?.symbol}`];
@@ -72,9 +75,11 @@ function ourPairs(analysis: ProjectAnalysis, series: KernelSeries): { pairs: str
 function quirks(fixture: string, series: KernelSeries): Map<string, string> {
   const file = path.join(fixture, 'modpost-quirks.json');
   if (!fs.existsSync(file)) return new Map();
-  return new Map((JSON.parse(fs.readFileSync(file, 'utf8')) as { printed: string; means: string; kernels: string[] }[])
-    .filter((q) => q.kernels.includes(series))
-    .map((q) => [q.printed, q.means]));
+  return new Map(
+    (JSON.parse(fs.readFileSync(file, 'utf8')) as { printed: string; means: string; kernels: string[] }[])
+      .filter((q) => q.kernels.includes(series))
+      .map((q) => [q.printed, q.means]),
+  );
 }
 
 /** The analyzer's other findings a fixture expects ("code symbol"), e.g. notes no build shows. */
@@ -95,7 +100,10 @@ function misses(fixture: string, series: KernelSeries): string[] {
 const CASES: [string, string][] = [
   ['examples/hello-3', path.join(REPO, 'examples', 'hello-3')],
   ['examples/hello-3-fixed', path.join(REPO, 'examples', 'hello-3-fixed')],
-  ...fs.readdirSync(FIXTURES).filter((name) => name !== 'type-conflict').sort()
+  ...fs
+    .readdirSync(FIXTURES)
+    .filter((name) => name !== 'type-conflict')
+    .sort()
     .map((name): [string, string] => [`fixtures/${name}`, path.join(FIXTURES, name)]),
 ];
 
@@ -109,8 +117,12 @@ for (const series of KERNEL_SERIES) {
       scratch.push(dir);
       return dir;
     };
-    before(() => { kernel = testKernel(series); });
-    after(() => { for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true }); });
+    before(() => {
+      kernel = testKernel(series);
+    });
+    after(() => {
+      for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
+    });
 
     for (const [name, source] of CASES) {
       it(name, async () => {
@@ -124,8 +136,18 @@ for (const series of KERNEL_SERIES) {
         // A file compiled into two objects gives modpost's line twice and the analyzer's finding once.
         const printed = new Set(modpostPairs(build.output, ours.aliases).map((pair) => renamed.get(pair) ?? pair));
         const expected = [...printed, ...misses(source, series)].sort();
-        assert.deepEqual(ours.pairs, expected, `modpost said:\n${build.output.split('\n').filter((l) => l.includes('modpost:')).join('\n')}`);
-        const notes = analysis.findings.filter((f) => !MISMATCH_CODES.has(f.code) && f.code !== 'export-init-exit').map((f) => `${f.code} ${f.to?.symbol}`).sort();
+        assert.deepEqual(
+          ours.pairs,
+          expected,
+          `modpost said:\n${build.output
+            .split('\n')
+            .filter((l) => l.includes('modpost:'))
+            .join('\n')}`,
+        );
+        const notes = analysis.findings
+          .filter((f) => !MISMATCH_CODES.has(f.code) && f.code !== 'export-init-exit')
+          .map((f) => `${f.code} ${f.to?.symbol}`)
+          .sort();
         assert.deepEqual(notes, expectedNotes(source));
         if (name === 'examples/hello-3') assert.equal(modpostPairs(build.output, ours.aliases).length, 1);
       });
@@ -153,7 +175,18 @@ for (const series of KERNEL_SERIES) {
         const published = session.diagnostics(uri, (p) => p.diagnostics.length > 0);
         await session.open(uri, fs.readFileSync(file, 'utf8'));
         const [diagnostic] = (await published).diagnostics;
-        const [action] = await session.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } }) as { edit: { changes: Record<string, { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]> } }[];
+        const [action] = (await session.connection.sendRequest('textDocument/codeAction', {
+          textDocument: { uri },
+          range: diagnostic.range,
+          context: { diagnostics: [diagnostic] },
+        })) as {
+          edit: {
+            changes: Record<
+              string,
+              { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]
+            >;
+          };
+        }[];
         const lines = fs.readFileSync(file, 'utf8').split('\n');
         for (const edit of action.edit.changes[uri]) {
           assert.equal(edit.range.start.line, edit.range.end.line);

@@ -67,6 +67,9 @@ describe('New Kernel Module scaffold and snippets build with real kbuild, withou
       { path: 'Makefile', text: `obj-m += ${bases.map((base) => `${base}.o`).join(' ')}\n` },
     ]);
     dirs.push(dir);
-    assertCleanBuild(await buildWith(kernel, dir), bases.map((base) => path.join(dir, `${base}.ko`)));
+    assertCleanBuild(
+      await buildWith(kernel, dir),
+      bases.map((base) => path.join(dir, `${base}.ko`)),
+    );
   });
 });

@@ -16,16 +16,22 @@ export function fixtureLog(version: string, name: string, moduleDir = '/tmp/modu
 }
 
 export function fixtureLogNames(version: string): string[] {
-  return fs.readdirSync(path.join(BUILD_LOGS, version)).filter((f) => f.endsWith('.log')).map((f) => f.slice(0, -4)).sort();
+  return fs
+    .readdirSync(path.join(BUILD_LOGS, version))
+    .filter((f) => f.endsWith('.log'))
+    .map((f) => f.slice(0, -4))
+    .sort();
 }
 
 const temps: string[] = [];
 
 /** A fresh temp copy of test/fixtures/build-logs/sources/<name> (hello-3: the bundled example), or of a directory given by path. */
 export function copySources(nameOrDir: string): string {
-  const from = path.isAbsolute(nameOrDir) ? nameOrDir
-    : nameOrDir === 'hello-3' ? path.join(REPO_ROOT, 'examples', 'hello-3')
-    : path.join(BUILD_LOGS, 'sources', nameOrDir);
+  const from = path.isAbsolute(nameOrDir)
+    ? nameOrDir
+    : nameOrDir === 'hello-3'
+      ? path.join(REPO_ROOT, 'examples', 'hello-3')
+      : path.join(BUILD_LOGS, 'sources', nameOrDir);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-test-'));
   fs.cpSync(from, dir, { recursive: true });
   temps.push(dir);

@@ -25,8 +25,12 @@ const TRIXIE_ROOT = process.env.KMOD_TRIXIE_ROOT ?? '/var/lib/kmod-tools/trixie'
 /** linux-headers-<series>.<n>…-amd64 directories under `dir`, newest point release last. */
 function headerDirs(dir: string, series: KernelSeries): string[] {
   if (!fs.existsSync(dir)) return [];
-  const prefix = series === '6.1' ? /^linux-headers-6\.1\.\d+-\d+-amd64$/ : new RegExp(`^linux-headers-${series.replace('.', '\\.')}\\.\\d+\\+deb\\d+-amd64$`);
-  return fs.readdirSync(dir)
+  const prefix =
+    series === '6.1'
+      ? /^linux-headers-6\.1\.\d+-\d+-amd64$/
+      : new RegExp(`^linux-headers-${series.replace('.', '\\.')}\\.\\d+\\+deb\\d+-amd64$`);
+  return fs
+    .readdirSync(dir)
     .filter((name) => prefix.test(name) && fs.existsSync(path.join(dir, name, 'include/generated/utsrelease.h')))
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
@@ -67,13 +71,30 @@ export function buildWith(kernel: TestKernel, dir: string, extraArgs: readonly s
   if (kernel.chroot) {
     const inside = `/${path.relative(kernel.chroot.root, dir)}`;
     command = 'unshare';
-    args = ['--mount', '--pid', '--fork', `--mount-proc=${path.join(kernel.chroot.root, 'proc')}`, 'chroot', kernel.chroot.root,
-      'make', '-C', kernel.chroot.kdir, `M=${inside}`, ...extraArgs, 'modules'];
+    args = [
+      '--mount',
+      '--pid',
+      '--fork',
+      `--mount-proc=${path.join(kernel.chroot.root, 'proc')}`,
+      'chroot',
+      kernel.chroot.root,
+      'make',
+      '-C',
+      kernel.chroot.kdir,
+      `M=${inside}`,
+      ...extraArgs,
+      'modules',
+    ];
   }
   return new Promise((resolve) => {
-    execFile(command, args, { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, output: `${stdout}${stderr}` });
-    });
+    execFile(
+      command,
+      args,
+      { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C', PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, output: `${stdout}${stderr}` });
+      },
+    );
   });
 }

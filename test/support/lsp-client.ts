@@ -12,7 +12,14 @@ export { REPO_ROOT };
 export interface PublishedDiagnostics {
   uri: string;
   version?: number;
-  diagnostics: { range: { start: { line: number; character: number }; end: { line: number; character: number } }; code?: string | number; message: string; severity?: number; source?: string; data?: unknown }[];
+  diagnostics: {
+    range: { start: { line: number; character: number }; end: { line: number; character: number } };
+    code?: string | number;
+    message: string;
+    severity?: number;
+    source?: string;
+    data?: unknown;
+  }[];
 }
 
 export class LspSession {
@@ -25,9 +32,14 @@ export class LspSession {
   /** `$/progress` values in arrival order (begin/report/end), for the index tests. */
   readonly progress: { kind: string; message?: string; percentage?: number }[] = [];
 
-  constructor(private readonly initOptions: Record<string, unknown> = {}, private readonly workspaceFolders: string[] = []) {
+  constructor(
+    private readonly initOptions: Record<string, unknown> = {},
+    private readonly workspaceFolders: string[] = [],
+  ) {
     this.process = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.process.stderr?.on('data', (chunk: Buffer) => { this.stderr += chunk.toString(); });
+    this.process.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+    });
     this.connection = createMessageConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (params: PublishedDiagnostics) => {
       this.published.push(params);
@@ -36,7 +48,9 @@ export class LspSession {
     this.connection.onRequest('workspace/configuration', () => [{}]);
     this.connection.onRequest('client/registerCapability', () => null);
     this.connection.onRequest('window/workDoneProgress/create', () => null);
-    this.connection.onNotification('$/progress', (params: { value: { kind: string; message?: string; percentage?: number } }) => { this.progress.push(params.value); });
+    this.connection.onNotification('$/progress', (params: { value: { kind: string; message?: string; percentage?: number } }) => {
+      this.progress.push(params.value);
+    });
     this.connection.onNotification('window/logMessage', () => undefined);
     this.connection.listen();
   }
@@ -60,7 +74,10 @@ export class LspSession {
   /** The next diagnostics published for `uri` that satisfy `accept` (default: any). */
   diagnostics(uri: string, accept: (p: PublishedDiagnostics) => boolean = () => true, timeoutMs = 10_000): Promise<PublishedDiagnostics> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no diagnostics for ${uri} within ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no diagnostics for ${uri} within ${timeoutMs} ms; stderr: ${this.stderr}`)),
+        timeoutMs,
+      );
       const listener = (p: PublishedDiagnostics): void => {
         if (p.uri !== uri || !accept(p)) return;
         clearTimeout(timer);
@@ -75,7 +92,9 @@ export class LspSession {
     try {
       await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
       await this.connection.sendNotification('exit');
-    } catch { /* the server may already be gone */ }
+    } catch {
+      /* the server may already be gone */
+    }
     this.connection.dispose();
     this.process.kill();
   }

@@ -16,7 +16,10 @@ export function writeModule(files: Record<string, string>): string {
   return dir;
 }
 
-export async function analyzeSources(files: Record<string, string>, options: AnalysisOptions = {}): Promise<ProjectAnalysis & { dir: string }> {
+export async function analyzeSources(
+  files: Record<string, string>,
+  options: AnalysisOptions = {},
+): Promise<ProjectAnalysis & { dir: string }> {
   const dir = writeModule(files);
   try {
     return { ...(await analyzePaths([dir], options)), dir };
@@ -27,5 +30,8 @@ export async function analyzeSources(files: Record<string, string>, options: Ana
 
 /** "code from->to @line" summaries (1-based lines) for compact assertions. */
 export function summarize(findings: readonly Finding[]): string[] {
-  return findings.map((f) => `${f.code} ${f.from?.symbol ?? '-'}->${f.to?.symbol ?? '-'} @${path.basename(new URL(f.uri).pathname)}:${f.range.start.line + 1}`);
+  return findings.map(
+    (f) =>
+      `${f.code} ${f.from?.symbol ?? '-'}->${f.to?.symbol ?? '-'} @${path.basename(new URL(f.uri).pathname)}:${f.range.start.line + 1}`,
+  );
 }

@@ -108,14 +108,17 @@ export function snippetDefaultText(body: string | readonly string[], variables: 
     }
   };
   collect(nodes);
-  const render = (list: readonly SnippetNode[], depth: number): string => list.map((node): string => {
-    if (depth > 20) throw new Error('snippet: placeholders refer to each other in a loop');
-    if (node.kind === 'text') return node.text;
-    if (node.kind === 'tabstop') return node.index === 0 ? '' : render(node.children ?? defaults.get(node.index) ?? [], depth + 1);
-    const value = variables[node.name];
-    if (value === undefined) return node.children ? render(node.children, depth + 1) : node.name;
-    return node.transform ? value.replace(node.transform.pattern, node.transform.format) : value;
-  }).join('');
+  const render = (list: readonly SnippetNode[], depth: number): string =>
+    list
+      .map((node): string => {
+        if (depth > 20) throw new Error('snippet: placeholders refer to each other in a loop');
+        if (node.kind === 'text') return node.text;
+        if (node.kind === 'tabstop') return node.index === 0 ? '' : render(node.children ?? defaults.get(node.index) ?? [], depth + 1);
+        const value = variables[node.name];
+        if (value === undefined) return node.children ? render(node.children, depth + 1) : node.name;
+        return node.transform ? value.replace(node.transform.pattern, node.transform.format) : value;
+      })
+      .join('');
   return render(nodes, 0);
 }
 

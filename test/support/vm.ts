@@ -22,7 +22,10 @@ export function scratchCopy(sourceDir: string, label: string): string {
 
 /** 1-based line numbers of the lines of `file` that contain `text`. */
 export function linesContaining(file: string, text: string): number[] {
-  return fs.readFileSync(file, 'utf8').split('\n').flatMap((line, i) => (line.includes(text) ? [i + 1] : []));
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line, i) => (line.includes(text) ? [i + 1] : []));
 }
 
 /** First and last line of the C function whose definition line contains `header` (brace matching). */

@@ -31,7 +31,10 @@ async function main(): Promise<number> {
   fs.cpSync(path.join(repoRoot, 'examples', 'hello-3'), path.join(workspace, 'hello-3'), { recursive: true }); // the seed itself
   // The tests assume Debian's 6.1 headers (6.1's modpost wording), whatever else is installed.
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'kmod.kernelBuildDir': testKernel('6.1').kdir }, null, 2));
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'kmod.kernelBuildDir': testKernel('6.1').kdir }, null, 2),
+  );
   fs.rmSync(artifactsDir, { recursive: true, force: true }); // no stale screenshots from an earlier run
   fs.mkdirSync(artifactsDir, { recursive: true });
   const vscodeExecutablePath = process.env.KMOD_VSCODE_EXECUTABLE || offlineLauncher;
@@ -41,8 +44,12 @@ async function main(): Promise<number> {
       vscodeExecutablePath,
       extensionDevelopmentPath: extensionPath,
       extensionTestsPath: path.join(__dirname, 'suite', 'index'),
-      launchArgs: [workspace, '--disable-extensions',
-        `--extensions-dir=${path.join(runDir, 'extensions')}`, `--user-data-dir=${path.join(runDir, 'user-data')}`],
+      launchArgs: [
+        workspace,
+        '--disable-extensions',
+        `--extensions-dir=${path.join(runDir, 'extensions')}`,
+        `--user-data-dir=${path.join(runDir, 'user-data')}`,
+      ],
       // Reaches the launcher and, through the server, the extension host.
       extensionTestsEnv: {
         CODE_OFFLINE_ARTIFACTS: artifactsDir,

@@ -19,7 +19,10 @@ interface PackageJson {
 function settingSchema(key: SettingKey): Record<string, unknown> {
   const { readme, restricted, ...schema } = SETTINGS[key] as SettingDeclaration;
   if (key === 'kmod.diagnostics.disabledCodes') {
-    return { ...schema, items: { type: 'string', enum: FINDING_CODE_NAMES, enumDescriptions: FINDING_CODE_NAMES.map((code) => FINDING_CODES[code].title) } };
+    return {
+      ...schema,
+      items: { type: 'string', enum: FINDING_CODE_NAMES, enumDescriptions: FINDING_CODE_NAMES.map((code) => FINDING_CODES[code].title) },
+    };
   }
   return schema;
 }
@@ -29,7 +32,9 @@ const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 export function generatedPackageJson(current: string): string {
   const pkg = JSON.parse(current) as PackageJson;
   pkg.contributes.configuration.properties = Object.fromEntries(SETTING_KEYS.map((key) => [key, settingSchema(key)]));
-  pkg.capabilities.untrustedWorkspaces.restrictedConfigurations = SETTING_KEYS.filter((key) => (SETTINGS[key] as SettingDeclaration).restricted);
+  pkg.capabilities.untrustedWorkspaces.restrictedConfigurations = SETTING_KEYS.filter(
+    (key) => (SETTINGS[key] as SettingDeclaration).restricted,
+  );
   pkg.contributes.problemMatchers = problemMatchersContribution();
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
@@ -64,7 +69,10 @@ export function generatedReadme(current: string): string {
 
 /** Each generated file with its current and its generated text. */
 export function generatedFiles(root: string): { file: string; current: string; generated: string }[] {
-  const files: [string, (text: string) => string][] = [['package.json', generatedPackageJson], ['README.md', generatedReadme]];
+  const files: [string, (text: string) => string][] = [
+    ['package.json', generatedPackageJson],
+    ['README.md', generatedReadme],
+  ];
   return files.map(([name, generate]) => {
     const file = path.join(root, name);
     const current = fs.readFileSync(file, 'utf8');
@@ -73,7 +81,9 @@ export function generatedFiles(root: string): { file: string; current: string; g
 }
 
 export function main(argv: readonly string[]): number {
-  const { values } = parseOrUsage(() => parseArgs({ args: [...argv], strict: true, options: { check: { type: 'boolean', default: false }, root: { type: 'string' } } }));
+  const { values } = parseOrUsage(() =>
+    parseArgs({ args: [...argv], strict: true, options: { check: { type: 'boolean', default: false }, root: { type: 'string' } } }),
+  );
   const root = path.resolve(values.root ?? path.join(__dirname, '..', '..', '..'));
   let stale = 0;
   for (const { file, current, generated } of generatedFiles(root)) {

@@ -38,7 +38,9 @@ function processTable(): Map<number, [number, number]> {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       table.set(Number(entry), [Number(fields[1]), Number(fields[2])]);
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return table;
 }
@@ -58,16 +60,31 @@ describe('kbuild-run wrapper (real kbuild)', function () {
     assert.ok(run.output.split('\n').includes(original), run.output);
     const mapped = run.output.split('\n').filter((l) => l.endsWith('[modpost]'));
     assert.equal(mapped.length, 1, run.output);
-    assert.match(mapped[0], new RegExp(`^${dir}/hello-3\\.c:22:\\d+: warning: .*cleanup_module \\(section: \\.exit\\.text\\) -> hello3_data .*cleanup_module is hello_3_exit.* \\[modpost\\]$`));
+    assert.match(
+      mapped[0],
+      new RegExp(
+        `^${dir}/hello-3\\.c:22:\\d+: warning: .*cleanup_module \\(section: \\.exit\\.text\\) -> hello3_data .*cleanup_module is hello_3_exit.* \\[modpost\\]$`,
+      ),
+    );
     const column = Number(/hello-3\.c:22:(\d+):/.exec(mapped[0])![1]);
     const sourceLine = fs.readFileSync(path.join(dir, 'hello-3.c'), 'utf8').split('\n')[21];
     assert.equal(sourceLine.slice(column - 1, column - 1 + 'hello3_data'.length), 'hello3_data');
     assert.ok(fs.existsSync(path.join(dir, 'hello-3.ko')));
   });
 
-  it('exits with make\'s status and explains a strict-mode mismatch failure', async () => {
+  it("exits with make's status and explains a strict-mode mismatch failure", async () => {
     const dir = copySources('hello-3');
-    const run = await runWrapper(['--module-dir', dir, '--', 'make', '-C', kdir, `M=${dir}`, 'modules', 'CONFIG_SECTION_MISMATCH_WARN_ONLY=']);
+    const run = await runWrapper([
+      '--module-dir',
+      dir,
+      '--',
+      'make',
+      '-C',
+      kdir,
+      `M=${dir}`,
+      'modules',
+      'CONFIG_SECTION_MISMATCH_WARN_ONLY=',
+    ]);
     assert.equal(run.code, 2, run.output);
     assert.match(run.output, /^kmod: This kernel is configured without CONFIG_SECTION_MISMATCH_WARN_ONLY/m);
     assert.match(run.output, new RegExp(`^${dir}/Makefile:1:1: error: Section mismatches detected\\. \\[modpost\\]$`, 'm'));
@@ -78,12 +95,18 @@ describe('kbuild-run wrapper (real kbuild)', function () {
     const undefinedDir = copySources('undefined-symbol');
     const undefinedRun = await runWrapper(['--module-dir', undefinedDir, '--', 'make', '-C', kdir, `M=${undefinedDir}`, 'modules']);
     assert.equal(undefinedRun.code, 2);
-    assert.match(undefinedRun.output, new RegExp(`^${undefinedDir}/undefined-symbol\\.c:8:\\d+: error: "no_such_function" .* undefined! \\[modpost\\]$`, 'm'));
+    assert.match(
+      undefinedRun.output,
+      new RegExp(`^${undefinedDir}/undefined-symbol\\.c:8:\\d+: error: "no_such_function" .* undefined! \\[modpost\\]$`, 'm'),
+    );
     assert.match(undefinedRun.output, /^kmod: no_such_function is not exported/m);
     const licenseDir = copySources('no-license');
     const licenseRun = await runWrapper(['--module-dir', licenseDir, '--', 'make', '-C', kdir, `M=${licenseDir}`, 'modules']);
     assert.equal(licenseRun.code, 2);
-    assert.match(licenseRun.output, new RegExp(`^${licenseDir}/no-license\\.c:17:1: error: missing MODULE_LICENSE\\(\\) in .* \\[modpost\\]$`, 'm'));
+    assert.match(
+      licenseRun.output,
+      new RegExp(`^${licenseDir}/no-license\\.c:17:1: error: missing MODULE_LICENSE\\(\\) in .* \\[modpost\\]$`, 'm'),
+    );
   });
 
   it('explains an LKMPG Makefile that hard-codes /lib/modules/$(uname -r)/build', async () => {

@@ -28,24 +28,25 @@ export interface KbuildRunOptions {
   command: string[];
 }
 
-const USAGE =
-  'usage: kbuild-run --module-dir <dir> [--kernel-version X] [--kdir <dir>] [--build-release R] -- <command> [args…]';
+const USAGE = 'usage: kbuild-run --module-dir <dir> [--kernel-version X] [--kdir <dir>] [--build-release R] -- <command> [args…]';
 
 export function parseKbuildRunArgs(argv: readonly string[]): KbuildRunOptions | string {
   const { options, command } = splitAtCommand(argv);
   let values;
   try {
-    ({ values } = parseOrUsage(() => parseArgs({
-      args: options,
-      strict: true,
-      options: {
-        'module-dir': { type: 'string' },
-        'kernel-version': { type: 'string' },
-        kdir: { type: 'string' },
-        'build-release': { type: 'string' },
-        'privilege-helper': { type: 'string' },
-      },
-    })));
+    ({ values } = parseOrUsage(() =>
+      parseArgs({
+        args: options,
+        strict: true,
+        options: {
+          'module-dir': { type: 'string' },
+          'kernel-version': { type: 'string' },
+          kdir: { type: 'string' },
+          'build-release': { type: 'string' },
+          'privilege-helper': { type: 'string' },
+        },
+      }),
+    ));
   } catch (error) {
     return `${(error as Error).message}\n${USAGE}`;
   }

@@ -21,7 +21,11 @@ function run(args: string[]): Promise<{ code: number | null; output: string }> {
 }
 
 const assertInstalled = (output: string, program: string) =>
-  assert.doesNotMatch(output, new RegExp(`"${program}" was not found`), `${program} missing: run bash scripts/setup-system.sh kbuild (Debian package kmod)`);
+  assert.doesNotMatch(
+    output,
+    new RegExp(`"${program}" was not found`),
+    `${program} missing: run bash scripts/setup-system.sh kbuild (Debian package kmod)`,
+  );
 
 describe('kmod-run (real insmod/rmmod)', function () {
   this.timeout(20_000);
@@ -61,7 +65,11 @@ describe('kmod-run (real insmod/rmmod)', function () {
   });
 
   it('reads its options', () => {
-    assert.deepEqual(parseKmodRunArgs(['--topic', 'unload', '--module', 'm', '--', 'sudo', '--', 'rmmod', 'm']), { topic: 'unload', module: 'm', command: ['sudo', '--', 'rmmod', 'm'] });
+    assert.deepEqual(parseKmodRunArgs(['--topic', 'unload', '--module', 'm', '--', 'sudo', '--', 'rmmod', 'm']), {
+      topic: 'unload',
+      module: 'm',
+      command: ['sudo', '--', 'rmmod', 'm'],
+    });
     assert.equal(typeof parseKmodRunArgs(['--topic', 'log', '--', 'x']), 'string');
     assert.equal(typeof parseKmodRunArgs(['--topic', 'load']), 'string');
   });

@@ -26,16 +26,18 @@ export function parseKmodRunArgs(argv: readonly string[]): KmodRunOptions | stri
   const { options, command } = splitAtCommand(argv);
   let values;
   try {
-    ({ values } = parseOrUsage(() => parseArgs({
-      args: options,
-      strict: true,
-      options: {
-        topic: { type: 'string' },
-        module: { type: 'string' },
-        'build-release': { type: 'string' },
-        'privilege-helper': { type: 'string' },
-      },
-    })));
+    ({ values } = parseOrUsage(() =>
+      parseArgs({
+        args: options,
+        strict: true,
+        options: {
+          topic: { type: 'string' },
+          module: { type: 'string' },
+          'build-release': { type: 'string' },
+          'privilege-helper': { type: 'string' },
+        },
+      }),
+    ));
   } catch (error) {
     return (error as Error).message;
   }

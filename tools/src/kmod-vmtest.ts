@@ -44,34 +44,37 @@ function parseSeconds(value: string | undefined, name: string, fallback: number)
   return Number(value);
 }
 
-const parseOptions = (argv: readonly string[]) => parseArgs({
-  args: [...argv],
-  strict: true,
-  options: {
-    kdir: { type: 'string' },
-    'module-dir': { type: 'string' },
-    ko: { type: 'string' },
-    params: { type: 'string' },
-    settle: { type: 'string' },
-    timeout: { type: 'string' },
-    scenario: { type: 'string' },
-    kernel: { type: 'string' },
-    cache: { type: 'string' },
-    accel: { type: 'string' },
-    boot: { type: 'string' },
-    memory: { type: 'string' },
-    append: { type: 'string' },
-    busybox: { type: 'string' },
-    'no-build': { type: 'boolean' },
-    json: { type: 'string' },
-    'kernel-version': { type: 'string' },
-    keep: { type: 'boolean' },
-    quiet: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
+const parseOptions = (argv: readonly string[]) =>
+  parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      kdir: { type: 'string' },
+      'module-dir': { type: 'string' },
+      ko: { type: 'string' },
+      params: { type: 'string' },
+      settle: { type: 'string' },
+      timeout: { type: 'string' },
+      scenario: { type: 'string' },
+      kernel: { type: 'string' },
+      cache: { type: 'string' },
+      accel: { type: 'string' },
+      boot: { type: 'string' },
+      memory: { type: 'string' },
+      append: { type: 'string' },
+      busybox: { type: 'string' },
+      'no-build': { type: 'boolean' },
+      json: { type: 'string' },
+      'kernel-version': { type: 'string' },
+      keep: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 
-export function parseCommandLine(argv: readonly string[]): (VmTestOptions & { json?: string; kernelVersion?: string; quiet: boolean }) | 'help' {
+export function parseCommandLine(
+  argv: readonly string[],
+): (VmTestOptions & { json?: string; kernelVersion?: string; quiet: boolean }) | 'help' {
   let parsed: ReturnType<typeof parseOptions>;
   try {
     parsed = parseOptions(argv);
@@ -96,7 +99,12 @@ export function parseCommandLine(argv: readonly string[]): (VmTestOptions & { js
     params: splitModuleParams(values.params ?? ''),
     settleSeconds: parseSeconds(values.settle, 'settle', DEFAULT_OPTIONS.settleSeconds),
     timeoutSeconds: parseSeconds(values.timeout, 'timeout', DEFAULT_OPTIONS.timeoutSeconds),
-    scenario: values.scenario ? values.scenario.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_OPTIONS.scenario,
+    scenario: values.scenario
+      ? values.scenario
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : DEFAULT_OPTIONS.scenario,
     cacheDir: path.resolve(values.cache ?? defaultCacheDir()),
     ...(values.kernel ? { kernelFile: path.resolve(values.kernel) } : {}),
     accel,
@@ -141,10 +149,13 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  }, (error: unknown) => {
-    process.stderr.write(`kmod-vmtest: internal error: ${(error as Error)?.stack ?? error}\n`);
-    process.exitCode = EXIT_CODES.setupError;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`kmod-vmtest: internal error: ${(error as Error)?.stack ?? error}\n`);
+      process.exitCode = EXIT_CODES.setupError;
+    },
+  );
 }

@@ -21,7 +21,10 @@ describe('kmodcheck (the bundled CLI, as a process)', function () {
   it('gcc format: one finding on the seed, exit 1', async () => {
     const { code, stdout } = await run(['--kernel-version', '6.1', 'examples/hello-3']);
     assert.equal(code, 1);
-    assert.match(stdout, /^examples\/hello-3\/hello-3\.c:22:42: warning: hello_3_exit .*cleanup_module -> hello3_data\. \[section-mismatch\]\n$/);
+    assert.match(
+      stdout,
+      /^examples\/hello-3\/hello-3\.c:22:42: warning: hello_3_exit .*cleanup_module -> hello3_data\. \[section-mismatch\]\n$/,
+    );
   });
 
   it('exit 0 and no output on the fixed seed', async () => {
@@ -34,16 +37,41 @@ describe('kmodcheck (the bundled CLI, as a process)', function () {
     assert.equal(code, 1);
     const parsed = JSON.parse(stdout) as { version: number; findings: Record<string, unknown>[] };
     assert.equal(parsed.version, 1);
-    assert.deepEqual(Object.keys(parsed.findings[0]), ['file', 'line', 'column', 'endLine', 'endColumn', 'severity', 'code', 'message', 'from', 'to']);
-    assert.deepEqual({ ...parsed.findings[0], message: undefined }, {
-      file: 'examples/hello-3/hello-3.c', line: 22, column: 42, endLine: 22, endColumn: 53, severity: 'warning', code: 'section-mismatch',
-      message: undefined, from: { symbol: 'hello_3_exit', section: '.exit.text' }, to: { symbol: 'hello3_data', section: '.init.data' },
-    });
+    assert.deepEqual(Object.keys(parsed.findings[0]), [
+      'file',
+      'line',
+      'column',
+      'endLine',
+      'endColumn',
+      'severity',
+      'code',
+      'message',
+      'from',
+      'to',
+    ]);
+    assert.deepEqual(
+      { ...parsed.findings[0], message: undefined },
+      {
+        file: 'examples/hello-3/hello-3.c',
+        line: 22,
+        column: 42,
+        endLine: 22,
+        endColumn: 53,
+        severity: 'warning',
+        code: 'section-mismatch',
+        message: undefined,
+        from: { symbol: 'hello_3_exit', section: '.exit.text' },
+        to: { symbol: 'hello3_data', section: '.init.data' },
+      },
+    );
   });
 
   it('sarif format names the rule and the region', async () => {
     const { stdout } = await run(['--format', 'sarif', 'examples/hello-3']);
-    const sarif = JSON.parse(stdout) as { version: string; runs: { results: { ruleId: string; locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[] };
+    const sarif = JSON.parse(stdout) as {
+      version: string;
+      runs: { results: { ruleId: string; locations: { physicalLocation: { region: { startLine: number } } }[] }[] }[];
+    };
     assert.equal(sarif.version, '2.1.0');
     assert.equal(sarif.runs[0].results[0].ruleId, 'section-mismatch');
     assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.region.startLine, 22);
@@ -79,6 +107,13 @@ describe('kmodcheck (the bundled CLI, as a process)', function () {
     const { code, stdout } = await run(['symbols', '--format', 'json', 'examples/hello-3/hello-3.c']);
     assert.equal(code, 0);
     const { symbols } = JSON.parse(stdout) as { symbols: { name: string; section: string; line: number }[] };
-    assert.deepEqual(symbols.map((s) => [s.name, s.section, s.line]), [['hello3_data', '.init.data', 12], ['hello_3_init', '.init.text', 14], ['hello_3_exit', '.exit.text', 20]]);
+    assert.deepEqual(
+      symbols.map((s) => [s.name, s.section, s.line]),
+      [
+        ['hello3_data', '.init.data', 12],
+        ['hello_3_init', '.init.text', 14],
+        ['hello_3_exit', '.exit.text', 20],
+      ],
+    );
   });
 });

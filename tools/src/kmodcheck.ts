@@ -39,20 +39,22 @@ interface CliArgs {
 const FORMATS = ['gcc', 'json', 'sarif'] as const;
 
 export function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
-  const { values, positionals } = parseOrUsage(() => parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string', default: 'gcc' },
-      'kernel-version': { type: 'string' },
-      kdir: { type: 'string' },
-      'extra-warn': { type: 'boolean', default: false },
-      disable: { type: 'string', multiple: true, default: [] },
-      'files-from': { type: 'string', multiple: true, default: [] },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  }));
+  const { values, positionals } = parseOrUsage(() =>
+    parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', default: 'gcc' },
+        'kernel-version': { type: 'string' },
+        kdir: { type: 'string' },
+        'extra-warn': { type: 'boolean', default: false },
+        disable: { type: 'string', multiple: true, default: [] },
+        'files-from': { type: 'string', multiple: true, default: [] },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }),
+  );
   if (values.help) return 'help';
   const format = FORMATS.find((known) => known === values.format);
   if (!format) throw new UsageError(`unknown format '${values.format}' (${FORMATS.join(', ')})`);
@@ -60,7 +62,13 @@ export function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
   const paths = command === 'symbols' ? positionals.slice(1) : [...positionals];
   for (const list of values['files-from']) {
     try {
-      paths.push(...fs.readFileSync(list === '-' ? 0 : list, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean));
+      paths.push(
+        ...fs
+          .readFileSync(list === '-' ? 0 : list, 'utf8')
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      );
     } catch (error) {
       throw new UsageError(`cannot read --files-from ${list}: ${(error as Error).message}`);
     }
@@ -83,66 +91,98 @@ const displayPath = (uri: string): string => {
 const GCC_SEVERITY: Record<Finding['severity'], string> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
 
 export function formatGcc(findings: readonly Finding[]): string {
-  return findings.map((f) => `${displayPath(f.uri)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${GCC_SEVERITY[f.severity]}: ${f.message} [${f.code}]\n`).join('');
+  return findings
+    .map(
+      (f) =>
+        `${displayPath(f.uri)}:${f.range.start.line + 1}:${f.range.start.character + 1}: ${GCC_SEVERITY[f.severity]}: ${f.message} [${f.code}]\n`,
+    )
+    .join('');
 }
 
 export function formatJson(findings: readonly Finding[]): string {
-  return JSON.stringify({
-    version: 1,
-    findings: findings.map((f) => ({
-      file: displayPath(f.uri),
-      line: f.range.start.line + 1,
-      column: f.range.start.character + 1,
-      endLine: f.range.end.line + 1,
-      endColumn: f.range.end.character + 1,
-      severity: f.severity,
-      code: f.code,
-      message: f.message,
-      from: f.from,
-      to: f.to,
-    })),
-  }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      {
+        version: 1,
+        findings: findings.map((f) => ({
+          file: displayPath(f.uri),
+          line: f.range.start.line + 1,
+          column: f.range.start.character + 1,
+          endLine: f.range.end.line + 1,
+          endColumn: f.range.end.character + 1,
+          severity: f.severity,
+          code: f.code,
+          message: f.message,
+          from: f.from,
+          to: f.to,
+        })),
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 const SARIF_LEVEL: Record<Finding['severity'], string> = { error: 'error', warning: 'warning', information: 'note', hint: 'note' };
 
 export function formatSarif(findings: readonly Finding[]): string {
   const codes = [...new Set(findings.map((f) => f.code))].sort();
-  return JSON.stringify({
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: 'kmodcheck', informationUri: 'https://example.invalid/kmod-tools', rules: codes.map((id) => ({ id })) } },
-      results: findings.map((f) => ({
-        ruleId: f.code,
-        level: SARIF_LEVEL[f.severity],
-        message: { text: f.message },
-        locations: [{
-          physicalLocation: {
-            artifactLocation: { uri: displayPath(f.uri) },
-            region: { startLine: f.range.start.line + 1, startColumn: f.range.start.character + 1, endLine: f.range.end.line + 1, endColumn: f.range.end.character + 1 },
+  return (
+    JSON.stringify(
+      {
+        $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+        version: '2.1.0',
+        runs: [
+          {
+            tool: {
+              driver: { name: 'kmodcheck', informationUri: 'https://example.invalid/kmod-tools', rules: codes.map((id) => ({ id })) },
+            },
+            results: findings.map((f) => ({
+              ruleId: f.code,
+              level: SARIF_LEVEL[f.severity],
+              message: { text: f.message },
+              locations: [
+                {
+                  physicalLocation: {
+                    artifactLocation: { uri: displayPath(f.uri) },
+                    region: {
+                      startLine: f.range.start.line + 1,
+                      startColumn: f.range.start.character + 1,
+                      endLine: f.range.end.line + 1,
+                      endColumn: f.range.end.character + 1,
+                    },
+                  },
+                },
+              ],
+            })),
           },
-        }],
-      })),
-    }],
-  }, null, 2) + '\n';
+        ],
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 function formatSymbols(analysis: ProjectAnalysis, format: CliArgs['format']): string {
-  const symbols = analysis.files.flatMap((file) => file.symbols.map((s) => ({
-    file: displayPath(file.uri),
-    line: s.nameRange.start.line + 1,
-    column: s.nameRange.start.character + 1,
-    name: s.name,
-    kind: s.kind,
-    section: s.section,
-    annotations: s.annotations,
-    definition: s.isDefinition,
-    static: s.isStatic,
-    const: s.isConst,
-  })));
+  const symbols = analysis.files.flatMap((file) =>
+    file.symbols.map((s) => ({
+      file: displayPath(file.uri),
+      line: s.nameRange.start.line + 1,
+      column: s.nameRange.start.character + 1,
+      name: s.name,
+      kind: s.kind,
+      section: s.section,
+      annotations: s.annotations,
+      definition: s.isDefinition,
+      static: s.isStatic,
+      const: s.isConst,
+    })),
+  );
   if (format === 'json') return JSON.stringify({ version: 1, symbols }, null, 2) + '\n';
-  return symbols.map((s) => `${s.file}:${s.line}:${s.column}: ${s.kind} ${s.name} ${s.section}${s.definition ? '' : ' (declaration)'}\n`).join('');
+  return symbols
+    .map((s) => `${s.file}:${s.line}:${s.column}: ${s.kind} ${s.name} ${s.section}${s.definition ? '' : ' (declaration)'}\n`)
+    .join('');
 }
 
 export async function main(argv: readonly string[], out = process.stdout, err = process.stderr): Promise<number> {
@@ -177,8 +217,13 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
-    process.stderr.write(`kmodcheck: internal error: ${(error as Error)?.stack ?? error}\n`);
-    process.exitCode = 2;
-  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`kmodcheck: internal error: ${(error as Error)?.stack ?? error}\n`);
+      process.exitCode = 2;
+    },
+  );
 }

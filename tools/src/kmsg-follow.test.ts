@@ -38,14 +38,18 @@ async function waitFor(condition: () => boolean, ms: number, what: string): Prom
 
 /** Children of a process (from /proc). */
 function childrenOf(pid: number): number[] {
-  return fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  return fs
+    .readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 describe('kmsg-follow (real kernel log)', function () {
@@ -62,7 +66,12 @@ describe('kmsg-follow (real kernel log)', function () {
       return;
     }
     // A message this kernel has logged, used as the module's "printk text".
-    const known = /\]\s(Linux version \S+)/.exec(probe.stdout)?.[1] ?? probe.stdout.split('\n')[0].replace(/^\[[^\]]*\]\s*/, '').slice(0, 20);
+    const known =
+      /\]\s(Linux version \S+)/.exec(probe.stdout)?.[1] ??
+      probe.stdout
+        .split('\n')[0]
+        .replace(/^\[[^\]]*\]\s*/, '')
+        .slice(0, 20);
     const run = follow(['--privilege-helper', 'none', ...(isRoot ? ['--root'] : []), '--module', 'kmod_tools_test', '--match', known]);
     await waitFor(() => run.stdout().includes(known), 10_000, `"${known}" in the filtered log`);
     if (isRoot) {
@@ -78,7 +87,10 @@ describe('kmsg-follow (real kernel log)', function () {
     const printed = run.stdout().trimEnd().split('\n');
     // Earlier runs' probe lines name the module too, so they belong to the filtered log as well.
     for (const line of printed) assert.ok(line.includes(known) || /\bkmod_tools_test\b/.test(line), `unfiltered line: ${line}`);
-    assert.ok(!fs.existsSync(`/proc/${dmesgChildren[0]}`) || fs.readFileSync(`/proc/${dmesgChildren[0]}/stat`, 'utf8').includes(') Z '), 'dmesg survived');
+    assert.ok(
+      !fs.existsSync(`/proc/${dmesgChildren[0]}`) || fs.readFileSync(`/proc/${dmesgChildren[0]}/stat`, 'utf8').includes(') Z '),
+      'dmesg survived',
+    );
   });
 
   it('explains kernel.dmesg_restrict and ends (no hang) when no log source works for an unprivileged user', async function () {
@@ -100,7 +112,10 @@ describe('kmsg-follow (real kernel log)', function () {
     assert.equal(code, 1);
     const err = run.stderr();
     assert.match(err, /^dmesg: read kernel buffer failed: Operation not permitted$/m);
-    assert.match(err, /^kmod: Reading the kernel log needs privileges here \(kernel\.dmesg_restrict = 1\)\. Set kmod\.privilegeHelper .*sysctl kernel\.dmesg_restrict=0$/m);
+    assert.match(
+      err,
+      /^kmod: Reading the kernel log needs privileges here \(kernel\.dmesg_restrict = 1\)\. Set kmod\.privilegeHelper .*sysctl kernel\.dmesg_restrict=0$/m,
+    );
     assert.match(err, /^kmod: dmesg did not work; trying journalctl -k -f/m);
     assert.match(err, /^kmod: no kernel log source worked/m);
   });

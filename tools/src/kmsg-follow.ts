@@ -25,16 +25,18 @@ const HELPERS: readonly PrivilegeHelper[] = ['sudo', 'pkexec', 'none'];
 export function parseFollowArgs(argv: readonly string[]): FollowOptions | string {
   let values;
   try {
-    ({ values } = parseOrUsage(() => parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        'privilege-helper': { type: 'string', default: 'sudo' },
-        root: { type: 'boolean', default: false },
-        module: { type: 'string' },
-        match: { type: 'string', multiple: true, default: [] },
-      },
-    })));
+    ({ values } = parseOrUsage(() =>
+      parseArgs({
+        args: [...argv],
+        strict: true,
+        options: {
+          'privilege-helper': { type: 'string', default: 'sudo' },
+          root: { type: 'boolean', default: false },
+          module: { type: 'string' },
+          match: { type: 'string', multiple: true, default: [] },
+        },
+      }),
+    ));
   } catch (error) {
     return (error as Error).message;
   }
@@ -74,7 +76,11 @@ export class KernelLogFollower {
     private readonly out: NodeJS.WritableStream,
     private readonly err: NodeJS.WritableStream,
   ) {
-    this.explainer = new Explainer('log', { privilegeHelper: options.privilegeHelper, module: options.module, runningRelease: os.release() });
+    this.explainer = new Explainer('log', {
+      privilegeHelper: options.privilegeHelper,
+      module: options.module,
+      runningRelease: os.release(),
+    });
     if (options.module) this.filter = new KernelLogFilter({ module: options.module, matches: options.matches });
   }
 
@@ -127,7 +133,10 @@ export class KernelLogFollower {
 
   /** Follows until stopped or every source failed; resolves to the exit code. */
   async run(): Promise<number> {
-    if (this.options.module) this.say(`kernel log lines for module ${this.options.module}${this.options.matches.length ? ` (and lines containing ${this.options.matches.map((m) => JSON.stringify(m)).join(', ')})` : ''}`);
+    if (this.options.module)
+      this.say(
+        `kernel log lines for module ${this.options.module}${this.options.matches.length ? ` (and lines containing ${this.options.matches.map((m) => JSON.stringify(m)).join(', ')})` : ''}`,
+      );
     const plain = await this.attempt(DMESG_FOLLOW);
     if (plain.stopped || (plain.exitCode === 0 && !plain.missing)) return plain.stopped ? 130 : 0;
     const canElevate = !this.options.isRoot && this.options.privilegeHelper !== 'none';
@@ -152,7 +161,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const follower = new KernelLogFollower(options, process.stdout, process.stderr);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => follower.stop(signal === 'SIGHUP' ? 'SIGTERM' : signal));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    process.on(signal, () => follower.stop(signal === 'SIGHUP' ? 'SIGTERM' : signal));
   process.exit(await follower.run());
 }
 

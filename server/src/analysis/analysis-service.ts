@@ -102,9 +102,8 @@ export class AnalysisService {
     const options = { ...this.context.extract, builtin };
     const inFull = (): Promise<EditableFacts> => this.interactive.analyzeOpen(uri, filePath, options, text);
     const previous = this.openDocuments.get(uri);
-    const editable = previous?.builtin === builtin
-      ? previous.editable.then((last) => editWithinBody(last, text, options) ?? inFull(), inFull)
-      : inFull();
+    const editable =
+      previous?.builtin === builtin ? previous.editable.then((last) => editWithinBody(last, text, options) ?? inFull(), inFull) : inFull();
     this.openDocuments.set(uri, { builtin, editable });
     const facts = editable.then((result) => result.facts);
     this.cache.set(uri, { stamp, facts });
@@ -153,7 +152,10 @@ export class AnalysisService {
   }
 
   /** The units of `module`, with facts from `factsOf` (open text or disk) for sources and includes. */
-  private async unitsOf(module: KbuildModule, factsOf: (file: string, mentions?: readonly string[]) => Promise<FileFacts> | undefined): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> {
+  private async unitsOf(
+    module: KbuildModule,
+    factsOf: (file: string, mentions?: readonly string[]) => Promise<FileFacts> | undefined,
+  ): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> {
     const load = async (file: string, mentions?: readonly string[]): Promise<FileFacts | undefined> => factsOf(file, mentions);
     const sources = module.sources.filter((source) => fs.existsSync(source));
     const sourceFacts = await Promise.all(sources.map((source) => load(source)));
@@ -191,7 +193,9 @@ export class AnalysisService {
       } catch {
         return undefined;
       }
-      return this.includedOnDisk.get(`${module.builtin}:${stamp}:${file}`, () => this.background.analyze(uri, file, { ...options, included: true as const })) as Promise<FileFacts>;
+      return this.includedOnDisk.get(`${module.builtin}:${stamp}:${file}`, () =>
+        this.background.analyze(uri, file, { ...options, included: true as const }),
+      ) as Promise<FileFacts>;
     });
     return { files, units, findings: checkModule(units, this.checkOptions(module.builtin)) };
   }

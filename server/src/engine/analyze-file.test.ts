@@ -13,7 +13,14 @@ describe('incremental analysis of an edited file', () => {
   it('diffEdit finds the changed span with rows and columns', () => {
     const edit = diffEdit('ab\ncd\nef', 'ab\ncXYd\nef');
     assert.deepEqual([edit.startIndex, edit.oldEndIndex, edit.newEndIndex], [4, 4, 6]);
-    assert.deepEqual([edit.startPosition, edit.oldEndPosition, edit.newEndPosition], [{ row: 1, column: 1 }, { row: 1, column: 1 }, { row: 1, column: 3 }]);
+    assert.deepEqual(
+      [edit.startPosition, edit.oldEndPosition, edit.newEndPosition],
+      [
+        { row: 1, column: 1 },
+        { row: 1, column: 1 },
+        { row: 1, column: 3 },
+      ],
+    );
   });
 
   it('rescans only the bodies an edit touched', async () => {
@@ -35,19 +42,41 @@ describe('incremental analysis of an edited file', () => {
   });
 
   // Each step reparses incrementally and reuses the scans of bodies the edit did not touch.
-  for (const [label, source, count] of [['the seed', SEED, 200], ['a multi-function fixture', MIXED, 300]] as const) {
+  for (const [label, source, count] of [
+    ['the seed', SEED, 200],
+    ['a multi-function fixture', MIXED, 300],
+  ] as const) {
     it(`gives the same facts as a fresh analysis after each of ${count} random edits (${label})`, async () => {
       const parser = await createCParser();
       let state: ParseState | undefined;
       let text: string = source;
       let seed = 7;
-      const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
-      const inserts = ['x', ' __initdata', '\n', 'hello3_data', ';', '}', '{', '(', '#if 0\n', '#endif\n', 'é', '/*', '*/', 'int helper_init;', ' __init'];
+      const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
+      const inserts = [
+        'x',
+        ' __initdata',
+        '\n',
+        'hello3_data',
+        ';',
+        '}',
+        '{',
+        '(',
+        '#if 0\n',
+        '#endif\n',
+        'é',
+        '/*',
+        '*/',
+        'int helper_init;',
+        ' __init',
+      ];
       for (let i = 0; i < count; i++) {
         // An unclosed `#if 0` or comment ruins the rest of a file for good; start over now and then.
         if (i % 25 === 0) text = source;
         const at = Math.floor(random() * (text.length + 1));
-        text = random() < 0.4 ? text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 4)) : text.slice(0, at) + inserts[Math.floor(random() * inserts.length)] + text.slice(at);
+        text =
+          random() < 0.4
+            ? text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 4))
+            : text.slice(0, at) + inserts[Math.floor(random() * inserts.length)] + text.slice(at);
         const incremental = analyzeEditedFile(parser, 'x.c', text, OPTIONS, state);
         state = incremental.state;
         assert.deepEqual(incremental.result.facts, analyzeFile(parser, 'x.c', text, OPTIONS), `edit ${i}: ${JSON.stringify(text)}`);

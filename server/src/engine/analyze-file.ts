@@ -105,14 +105,18 @@ function unchangedScans(previous: ParseState, prepassed: string, optionsKey: str
 /** Facts saying why `text` is not analyzed (too large, binary), or undefined when it is fine. */
 export function checkInput(uri: string, text: string): FileFacts | undefined {
   if (text.length > MAX_ANALYZED_BYTES) {
-    return unanalyzableFacts(uri, `file is ${(text.length / 1048576).toFixed(1)} MB; files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`);
+    return unanalyzableFacts(
+      uri,
+      `file is ${(text.length / 1048576).toFixed(1)} MB; files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`,
+    );
   }
   if (looksBinary(text)) return unanalyzableFacts(uri, 'file looks binary (NUL or control bytes), not C source');
   return undefined;
 }
 
 /** Section annotations, as words (`\b__init\b` does not match `__initdata`; each is listed). */
-const ANNOTATION_WORDS = '__(?:init|exit|ref|meminit|memexit|net_init|net_exit|initdata|initconst|exitdata|refdata|refconst|read_mostly|ro_after_init|section|sched|cpuidle|kprobes|head)';
+const ANNOTATION_WORDS =
+  '__(?:init|exit|ref|meminit|memexit|net_init|net_exit|initdata|initconst|exitdata|refdata|refconst|read_mostly|ro_after_init|section|sched|cpuidle|kprobes|head)';
 
 /**
  * What makes an included file matter to its unit by itself: section annotations and attributes,
@@ -135,7 +139,14 @@ function mentionsAny(text: string, names: readonly string[]): boolean {
 function skimmed(uri: string, text: string, deferred: boolean): FileFacts {
   // From the text as written (an include inside `#if 0` is followed too: harmless).
   const includes = includeNames(text);
-  return { uri, symbols: [], references: [], macroUses: [], ...(includes.length > 0 ? { includes } : {}), ...(deferred ? { deferred: true } : {}) };
+  return {
+    uri,
+    symbols: [],
+    references: [],
+    macroUses: [],
+    ...(includes.length > 0 ? { includes } : {}),
+    ...(deferred ? { deferred: true } : {}),
+  };
 }
 
 export function analyzeFile(parser: Parser, uri: string, text: string, options: ExtractOptions): FileFacts {
@@ -162,7 +173,13 @@ export function analyzeFile(parser: Parser, uri: string, text: string, options: 
  * consumes) and returns the new state for the next edit, and what editWithinBody needs to handle
  * the next edit without the parser.
  */
-export function analyzeEditedFile(parser: Parser, uri: string, text: string, options: ExtractOptions, previous?: ParseState): { result: EditableFacts; state?: ParseState } {
+export function analyzeEditedFile(
+  parser: Parser,
+  uri: string,
+  text: string,
+  options: ExtractOptions,
+  previous?: ParseState,
+): { result: EditableFacts; state?: ParseState } {
   const rejected = checkInput(uri, text);
   if (rejected) {
     previous?.tree.delete();
@@ -188,5 +205,8 @@ export function analyzeEditedFile(parser: Parser, uri: string, text: string, opt
   const optionsKey = JSON.stringify(options);
   const reuse = previous && unchangedScans(previous, pre.text, optionsKey);
   const { facts, bodies, scans = [] } = extractFacts(uri, text, pre, tree, options, parsed, reuse, true);
-  return { result: { text, facts, bodies, cuts: parsed.regions }, state: { parsed: parsed.text, tree, prepassed: pre.text, scans, optionsKey } };
+  return {
+    result: { text, facts, bodies, cuts: parsed.regions },
+    state: { parsed: parsed.text, tree, prepassed: pre.text, scans, optionsKey },
+  };
 }

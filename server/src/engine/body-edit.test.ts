@@ -55,9 +55,27 @@ function storm(parser: Parser, source: string, seed: number, count: number): { f
   // Mostly typing; a third of the inserts are what breaks a body (braces, comment and literal
   // openers, directives, continuations) or what the pre-pass rewrites.
   const typing = ['x', 'helper', 'table[2]', ';', '\n', '  ', 'f(a, b)', 'int helper = 1;', 'sizeof(table)', 'é'];
-  const hostile = ['{', '}', '{ }', '(', ')', '"', "'", '/*', '*/', '//', '\n#if 0\n', '\n#endif\n', '\n#ifdef X\n', '\n#else\n',
-    ' __initdata', ' __init', 'list_for_each(p, h) ', '\\'];
-  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  const hostile = [
+    '{',
+    '}',
+    '{ }',
+    '(',
+    ')',
+    '"',
+    "'",
+    '/*',
+    '*/',
+    '//',
+    '\n#if 0\n',
+    '\n#endif\n',
+    '\n#ifdef X\n',
+    '\n#else\n',
+    ' __initdata',
+    ' __init',
+    'list_for_each(p, h) ',
+    '\\',
+  ];
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
   const pick = (list: string[]): string => list[Math.floor(random() * list.length)];
   let state = full(parser, source);
   const counts = { fast: 0, full: 0 };
@@ -67,17 +85,23 @@ function storm(parser: Parser, source: string, seed: number, count: number): { f
     const text = state.text;
     const body = state.bodies[Math.floor(random() * state.bodies.length)];
     // Mostly inside a body, sometimes anywhere.
-    const at = body && random() < 0.85 ? body.start + Math.floor(random() * (body.end - body.start + 1)) : Math.floor(random() * (text.length + 1));
-    const next = random() < 0.35
-      ? text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 3))
-      : text.slice(0, at) + pick(random() < 0.33 ? hostile : typing) + text.slice(at);
+    const at =
+      body && random() < 0.85 ? body.start + Math.floor(random() * (body.end - body.start + 1)) : Math.floor(random() * (text.length + 1));
+    const next =
+      random() < 0.35
+        ? text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 3))
+        : text.slice(0, at) + pick(random() < 0.33 ? hostile : typing) + text.slice(at);
     const fast = editWithinBody(state, next, OPTIONS);
     const fresh = full(parser, next);
     if (fast) {
       counts.fast++;
       assert.deepEqual(fast.facts, fresh.facts, `edit ${i} at ${at}: ${JSON.stringify(next)}`);
       assert.deepEqual(fast.bodies, fresh.bodies, `bodies after edit ${i}`);
-      assert.deepEqual(fast.cuts.filter(([s, e]) => e > s), fresh.cuts, `cuts after edit ${i}`);
+      assert.deepEqual(
+        fast.cuts.filter(([s, e]) => e > s),
+        fresh.cuts,
+        `cuts after edit ${i}`,
+      );
     } else {
       counts.full++;
     }
@@ -88,7 +112,9 @@ function storm(parser: Parser, source: string, seed: number, count: number): { f
 
 describe('edits inside one function body', () => {
   let parser: Parser;
-  before(async () => { parser = await createCParser(); });
+  before(async () => {
+    parser = await createCParser();
+  });
 
   it('rescans only that body and shifts what follows', () => {
     const before = full(parser, TRICKY);

@@ -18,10 +18,12 @@ const MAX_BODY_REDONE_HERE = 1024 * 1024;
 
 /** Index of the last element whose key is <= `offset`, or -1. */
 function lastAtOrBefore<T>(list: readonly T[], offset: number, key: (item: T) => number): number {
-  let low = 0, high = list.length;
+  let low = 0,
+    high = list.length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (key(list[mid]) <= offset) low = mid + 1; else high = mid;
+    if (key(list[mid]) <= offset) low = mid + 1;
+    else high = mid;
   }
   return low - 1;
 }
@@ -31,12 +33,17 @@ const before = (a: Position, b: Position): boolean => a.line < b.line || (a.line
 /** Moves positions at or after the old end of a change to where they are in the new text. */
 class Shift {
   readonly lines: number;
-  constructor(private readonly oldEnd: Position, private readonly newEnd: Position) {
+  constructor(
+    private readonly oldEnd: Position,
+    private readonly newEnd: Position,
+  ) {
     this.lines = newEnd.line - oldEnd.line;
   }
   position(p: Position): Position {
     if (before(p, this.oldEnd)) return p;
-    return p.line === this.oldEnd.line ? { line: this.newEnd.line, character: p.character - this.oldEnd.character + this.newEnd.character } : { line: p.line + this.lines, character: p.character };
+    return p.line === this.oldEnd.line
+      ? { line: this.newEnd.line, character: p.character - this.oldEnd.character + this.newEnd.character }
+      : { line: p.line + this.lines, character: p.character };
   }
   range(r: Range): Range {
     return { start: this.position(r.start), end: this.position(r.end) };
@@ -64,7 +71,8 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   if (!isOneBody(pre.text)) return undefined;
   // An initializer's annotations (found anywhere in its declaration) decide its section.
   const from = previous.facts.symbols[body.fromIndex];
-  if (from?.kind !== 'function' && (pre.macros.length > 0 || prepass(previous.text.slice(body.start, body.end)).macros.length > 0)) return undefined;
+  if (from?.kind !== 'function' && (pre.macros.length > 0 || prepass(previous.text.slice(body.start, body.end)).macros.length > 0))
+    return undefined;
   // Static locals with an initializer are symbols of their own, made by the full analysis.
   if (previous.facts.symbols.some((symbol) => symbol.localTo === body.fromIndex)) return undefined;
 
@@ -72,7 +80,9 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   const local = new LineIndex(newBody);
   const at = (offset: number): Position => {
     const p = local.positionAt(offset);
-    return p.line === 0 ? { line: bodyStart.line, character: bodyStart.character + p.character } : { line: bodyStart.line + p.line, character: p.character };
+    return p.line === 0
+      ? { line: bodyStart.line, character: bodyStart.character + p.character }
+      : { line: bodyStart.line + p.line, character: p.character };
   };
   const found: FoundReference[] = [];
   const locals: FoundLocal[] = [];
@@ -85,8 +95,14 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   const references: Reference[] = [];
   let inserted = false;
   for (const ref of previous.facts.references) {
-    if (before(ref, bodyStart)) { references.push(ref); continue; }
-    if (!inserted) { references.push(...rescanned); inserted = true; }
+    if (before(ref, bodyStart)) {
+      references.push(ref);
+      continue;
+    }
+    if (!inserted) {
+      references.push(...rescanned);
+      inserted = true;
+    }
     if (!before(ref, bodyEnd)) references.push({ ...ref, ...shift.position(ref) });
   }
   if (!inserted) references.push(...rescanned);
@@ -100,7 +116,11 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
       annotationRanges: symbol.annotationRanges.map((range) => shift.range(range)),
     })),
     references,
-    macroUses: previous.facts.macroUses.map((use) => ({ ...use, range: shift.range(use.range), argumentRange: shift.range(use.argumentRange) })),
+    macroUses: previous.facts.macroUses.map((use) => ({
+      ...use,
+      range: shift.range(use.range),
+      argumentRange: shift.range(use.argumentRange),
+    })),
     ...(previous.facts.includes ? { includes: previous.facts.includes } : {}),
     ...(previous.facts.emptiedAnnotations ? { emptiedAnnotations: previous.facts.emptiedAnnotations } : {}),
   };
@@ -108,7 +128,9 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   return {
     text,
     facts,
-    bodies: previous.bodies.map((b) => (b === body ? { ...b, end: b.end + delta } : b.start >= body.end ? { ...b, start: b.start + delta, end: b.end + delta } : b)),
+    bodies: previous.bodies.map((b) =>
+      b === body ? { ...b, end: b.end + delta } : b.start >= body.end ? { ...b, start: b.start + delta, end: b.end + delta } : b,
+    ),
     cuts: previous.cuts.map(([start, end], i) => (i === cut ? [start, end + delta] : [moved(start), moved(end)])),
   };
 }

@@ -34,28 +34,43 @@ describe('checker: the seed', () => {
 
 describe('checker: rules', () => {
   it('reports text → init calls and data → init pointers', async () => {
-    const { findings } = await analyzeSources({ 'm.c': `
+    const { findings } = await analyzeSources(
+      {
+        'm.c': `
 static int __init helper(void) { return 1; }
 int runtime(void) { return helper(); }
 static int (*handlers[])(void) = { helper };
 static int __init m_init(void) { return helper(); }
 module_init(m_init);
-` }, { kernelVersion: '6.6' });
+`,
+      },
+      { kernelVersion: '6.6' },
+    );
     assert.deepEqual(summarize(findings), ['section-mismatch runtime->helper @m.c:3', 'section-mismatch handlers->helper @m.c:4']);
   });
 
   it('does not count sizeof, ARRAY_SIZE or a shadowing local as references', async () => {
-    const { findings } = await analyzeSources({ 'm.c': seedLike('int data = 1; pr_info("%d\\n", data);', 'static int tbl[4] __initdata;\nstatic int sz(void) { return sizeof(data) + ARRAY_SIZE(tbl); }') });
+    const { findings } = await analyzeSources({
+      'm.c': seedLike(
+        'int data = 1; pr_info("%d\\n", data);',
+        'static int tbl[4] __initdata;\nstatic int sz(void) { return sizeof(data) + ARRAY_SIZE(tbl); }',
+      ),
+    });
     assert.deepEqual(summarize(findings), []);
   });
 
   it('respects __ref, __refdata and const tables as modpost does', async () => {
-    const { findings } = await analyzeSources({ 'm.c': `
+    const { findings } = await analyzeSources(
+      {
+        'm.c': `
 static int __init helper(void) { return 1; }
 static int __ref late(void) { return helper(); }
 static int (*ok_tbl[])(void) __refdata = { helper };
 static int (*const ro_tbl[])(void) = { helper };
-` }, { kernelVersion: '6.1' });
+`,
+      },
+      { kernelVersion: '6.1' },
+    );
     assert.deepEqual(summarize(findings), ['unchecked-init-reference ro_tbl->helper @m.c:5']);
     assert.equal(findings[0].severity, 'information');
   });
@@ -68,7 +83,10 @@ static struct s foo_probe = { .fn = helper };
 static struct s foo_timer = { .fn = helper };
 static struct s foo_ops = { .fn = helper };
 `;
-    const codes = async (version: string) => summarize((await analyzeSources({ 'm.c': source }, { kernelVersion: version })).findings).filter((s) => s.startsWith('section-mismatch'));
+    const codes = async (version: string) =>
+      summarize((await analyzeSources({ 'm.c': source }, { kernelVersion: version })).findings).filter((s) =>
+        s.startsWith('section-mismatch'),
+      );
     assert.deepEqual(await codes('6.1'), []);
     assert.deepEqual(await codes('6.6'), []);
     assert.deepEqual(await codes('6.12'), ['section-mismatch foo_timer->helper @m.c:5']);
@@ -81,7 +99,8 @@ static void __exit foo_remove(void) {}
 struct d { void (*remove)(void); };
 static struct d foo_driver = { .remove = __exit_p(foo_remove) };
 `;
-    const run = async (version: string, extraWarn = false) => summarize((await analyzeSources({ 'm.c': source }, { kernelVersion: version, extraWarn })).findings);
+    const run = async (version: string, extraWarn = false) =>
+      summarize((await analyzeSources({ 'm.c': source }, { kernelVersion: version, extraWarn })).findings);
     assert.deepEqual(await run('6.1'), []);
     assert.deepEqual(await run('6.1.158'), []);
     assert.deepEqual(await run('6.1.158', true), ['section-mismatch foo_driver->foo_remove @m.c:4']);
@@ -89,12 +108,14 @@ static struct d foo_driver = { .remove = __exit_p(foo_remove) };
   });
 
   it('checks init → exit and exit → init', async () => {
-    const { findings } = await analyzeSources({ 'm.c': `
+    const { findings } = await analyzeSources({
+      'm.c': `
 static void __exit teardown(void) {}
 static int __init setup(void) { teardown(); return 0; }
 static int __initdata once = 1;
 static void __exit bye(void) { once = 0; }
-` });
+`,
+    });
     assert.deepEqual(summarize(findings), ['section-mismatch setup->teardown @m.c:3', 'section-mismatch bye->once @m.c:5']);
   });
 
@@ -105,7 +126,7 @@ static void __exit bye(void) { once = 0; }
 
   it('links the files of a multi-object module (Kbuild m-y) and lets definitions beat bare prototypes', async () => {
     const { findings } = await analyzeSources({
-      'Kbuild': 'obj-m += multi.o\nmulti-y := a.o b.o\n',
+      Kbuild: 'obj-m += multi.o\nmulti-y := a.o b.o\n',
       'a.c': 'int shared_setting __initdata = 5;\nstatic int __init a_init(void) { return shared_setting; }\nmodule_init(a_init);\n',
       'b.c': 'extern int shared_setting;\nvoid b_exit(void);\nvoid __exit b_exit(void) { shared_setting = 0; }\nmodule_exit(b_exit);\n',
     });
@@ -114,7 +135,7 @@ static void __exit bye(void) { once = 0; }
 
   it('keeps separate modules apart', async () => {
     const { findings } = await analyzeSources({
-      'Makefile': 'obj-m += one.o two.o\n',
+      Makefile: 'obj-m += one.o two.o\n',
       'one.c': 'int shared __initdata = 5;\n',
       'two.c': 'int shared = 1;\nint use(void) { return shared; }\n',
     });
@@ -122,15 +143,24 @@ static void __exit bye(void) { once = 0; }
   });
 
   it('reports exports of init/exit symbols', async () => {
-    const { findings } = await analyzeSources({ 'm.c': 'int __init setup_thing(void) { return 0; }\nEXPORT_SYMBOL_GPL(setup_thing);\n' }, { kernelVersion: '6.1' });
+    const { findings } = await analyzeSources(
+      { 'm.c': 'int __init setup_thing(void) { return 0; }\nEXPORT_SYMBOL_GPL(setup_thing);\n' },
+      { kernelVersion: '6.1' },
+    );
     assert.deepEqual(summarize(findings), ['export-init-exit -->setup_thing @m.c:2']);
     assert.match(findings[0].modpost ?? '', /EXPORT_SYMBOL used for init\/exit symbol: setup_thing \(section: \.init\.text\)/);
   });
 
   it('reports const __initdata next to writable .init.data as a section type conflict, writable __initconst as a note', async () => {
-    const { findings } = await analyzeSources({ 'm.c': 'static const char banner[] __initdata = "x";\nstatic char buf[] __initconst = "y";\nstatic const char *const names[] __initconst = { "a" };\nstatic const char *list[] __initdata = { "b" };\n' });
+    const { findings } = await analyzeSources({
+      'm.c':
+        'static const char banner[] __initdata = "x";\nstatic char buf[] __initconst = "y";\nstatic const char *const names[] __initconst = { "a" };\nstatic const char *list[] __initdata = { "b" };\n',
+    });
     assert.deepEqual(summarize(findings), ['section-type-conflict -->banner @m.c:1', 'initconst-not-const -->buf @m.c:2']);
-    assert.deepEqual(findings.map((f) => f.severity), ['error', 'information']);
+    assert.deepEqual(
+      findings.map((f) => f.severity),
+      ['error', 'information'],
+    );
   });
 
   it('needs a writable partner in the unit for the conflict: module_init adds one only to a loadable module', async () => {
@@ -143,19 +173,28 @@ static void __exit bye(void) { once = 0; }
   });
 
   it('reports module_exit of an __init function and module_init of an __exit one', async () => {
-    const { findings } = await analyzeSources({ 'm.c': 'static int __init a(void) { return 0; }\nstatic void __exit b(void) {}\nmodule_exit(a);\nmodule_init(b);\n' });
+    const { findings } = await analyzeSources({
+      'm.c': 'static int __init a(void) { return 0; }\nstatic void __exit b(void) {}\nmodule_exit(a);\nmodule_init(b);\n',
+    });
     assert.deepEqual(summarize(findings), ['module-exit-init cleanup_module->a @m.c:3', 'module-init-exit init_module->b @m.c:4']);
   });
 
   it('knows module_platform_driver generates __init/__exit functions', async () => {
-    const { files } = await analyzeSources({ 'm.c': 'static struct platform_driver foo_driver = { };\nmodule_platform_driver(foo_driver);\n' });
-    assert.deepEqual(files[0].macroUses.map((u) => [u.macro, u.argument]), [['module_platform_driver', 'foo_driver']]);
+    const { files } = await analyzeSources({
+      'm.c': 'static struct platform_driver foo_driver = { };\nmodule_platform_driver(foo_driver);\n',
+    });
+    assert.deepEqual(
+      files[0].macroUses.map((u) => [u.macro, u.argument]),
+      [['module_platform_driver', 'foo_driver']],
+    );
   });
 });
 
 describe('checker: sections', () => {
   it('infers sections for annotated, const and plain symbols', async () => {
-    const { files } = await analyzeSources({ 'm.c': `
+    const { files } = await analyzeSources(
+      {
+        'm.c': `
 static int a __initdata = 1;
 static const int b = 2;
 static int c = 3;
@@ -168,9 +207,25 @@ static int __init i(void) { return 0; }
 void __exit j(void) {}
 static int __meminit k(void) { return 0; }
 extern int __init l(void);
-` }, { kernelVersion: '6.1' });
+`,
+      },
+      { kernelVersion: '6.1' },
+    );
     const sections = Object.fromEntries(files[0].symbols.map((s) => [s.name, s.section]));
-    assert.deepEqual(sections, { a: '.init.data', b: '.rodata', c: '.data', d: '.bss', e: '.data', f: '.rodata', g: '.my.sec', h: '.data..ro_after_init', i: '.init.text', j: '.exit.text', k: '.meminit.text', l: '.init.text' });
+    assert.deepEqual(sections, {
+      a: '.init.data',
+      b: '.rodata',
+      c: '.data',
+      d: '.bss',
+      e: '.data',
+      f: '.rodata',
+      g: '.my.sec',
+      h: '.data..ro_after_init',
+      i: '.init.text',
+      j: '.exit.text',
+      k: '.meminit.text',
+      l: '.init.text',
+    });
     assert.equal(files[0].symbols.find((s) => s.name === 'l')?.isDefinition, false);
   });
 
@@ -182,27 +237,36 @@ extern int __init l(void);
 
 describe('checker: built-in code across the tree (vmlinux)', () => {
   it('links obj-y objects of different directories, as modpost does on vmlinux.o, but not modules', async () => {
-    const { findings } = await analyzeSources({
-      'core/Makefile': 'obj-y += setup.o\n',
-      'core/setup.c': 'int __init early_setup(void) { return 0; }\n',
-      'drv/Makefile': 'obj-y += user.o\nobj-m += mod.o\n',
-      'drv/user.c': 'int runtime(void) { return early_setup(); }\n',
-      'drv/mod.c': 'int runtime2(void) { return early_setup(); }\n',
-    }, { kernelVersion: '6.1' });
+    const { findings } = await analyzeSources(
+      {
+        'core/Makefile': 'obj-y += setup.o\n',
+        'core/setup.c': 'int __init early_setup(void) { return 0; }\n',
+        'drv/Makefile': 'obj-y += user.o\nobj-m += mod.o\n',
+        'drv/user.c': 'int runtime(void) { return early_setup(); }\n',
+        'drv/mod.c': 'int runtime2(void) { return early_setup(); }\n',
+      },
+      { kernelVersion: '6.1' },
+    );
     assert.deepEqual(summarize(findings), ['section-mismatch runtime->early_setup @user.c:1']);
     assert.match(findings[0].related?.[0].uri ?? '', /core\/setup\.c$/);
   });
 });
 
 describe('checker: gcc semantics the source hides', () => {
-  it('carries a prototype\'s __init over to the plain definition (gcc merges attributes)', async () => {
-    const { findings, files } = await analyzeSources({ 'm.c': 'static void __init setup(void);\nstatic void setup(void) { }\nvoid later(void) { setup(); }\n' }, { kernelVersion: '6.1' });
+  it("carries a prototype's __init over to the plain definition (gcc merges attributes)", async () => {
+    const { findings, files } = await analyzeSources(
+      { 'm.c': 'static void __init setup(void);\nstatic void setup(void) { }\nvoid later(void) { setup(); }\n' },
+      { kernelVersion: '6.1' },
+    );
     assert.equal(files[0].symbols.find((s) => s.isDefinition)?.section, '.init.text');
     assert.deepEqual(summarize(findings), ['section-mismatch later->setup @m.c:3']);
   });
 
   it('ignores references from __always_inline code (copied into its callers)', async () => {
-    const { findings } = await analyzeSources({ 'm.c': 'int __init helper(void) { return 1; }\nstatic __always_inline int wrap(void) { return helper(); }\nint __init user(void) { return wrap(); }\n' });
+    const { findings } = await analyzeSources({
+      'm.c':
+        'int __init helper(void) { return 1; }\nstatic __always_inline int wrap(void) { return helper(); }\nint __init user(void) { return wrap(); }\n',
+    });
     assert.deepEqual(findings, []);
   });
 
@@ -218,15 +282,21 @@ describe('checker: gcc semantics the source hides', () => {
   });
 
   it('leaves macro-made objects alone: DEFINE_LSM(x) = {…} lives in a section its macro picks', async () => {
-    const { findings, files } = await analyzeSources({ 'm.c': 'static int __init bpf_init(void) { return 0; }\nDEFINE_LSM(bpf) = {\n\t.init = bpf_init,\n};\n' });
+    const { findings, files } = await analyzeSources({
+      'm.c': 'static int __init bpf_init(void) { return 0; }\nDEFINE_LSM(bpf) = {\n\t.init = bpf_init,\n};\n',
+    });
     assert.deepEqual(findings, []);
-    assert.deepEqual(files[0].symbols.map((s) => s.name), ['bpf_init']);
+    assert.deepEqual(
+      files[0].symbols.map((s) => s.name),
+      ['bpf_init'],
+    );
   });
 });
 
 describe('checker: objects and functions gcc makes of what is written', () => {
   it('judges a static local initializer from the local, not from its function', async () => {
-    const { findings, files } = await analyzeSources({ 'm.c': `
+    const { findings, files } = await analyzeSources({
+      'm.c': `
 static int __init early(void) { return 0; }
 static int late(void) { return 0; }
 static int __init m_init(void)
@@ -239,14 +309,16 @@ static int __init m_init(void)
 	count++;
 	return hook() + quiet() + setup_hook() + fixed.f() + early();
 }
-` });
+`,
+    });
     assert.deepEqual(summarize(findings), ['section-mismatch hook->early @m.c:6', 'unchecked-init-reference fixed->early @m.c:7']);
     const locals = files[0].symbols.filter((s) => s.localTo !== undefined).map((s) => `${s.name} ${s.section}`);
     assert.deepEqual(locals, ['hook .data', 'fixed .rodata', 'quiet .data', 'setup_hook .init.data']);
   });
 
   it('judges a static inline function from the code it is inlined into, and not at all when unused', async () => {
-    const { findings } = await analyzeSources({ 'm.c': `
+    const { findings } = await analyzeSources({
+      'm.c': `
 static int __init setup(void) { return 0; }
 static inline int kick(void) { return setup(); }
 static inline int early(void) { return setup(); }
@@ -254,7 +326,8 @@ static inline int unused(void) { return setup(); }
 static inline int outer(void) { return kick(); }
 int runtime(void) { return outer(); }
 static int __init m_init(void) { return early() + kick(); }
-` });
+`,
+    });
     assert.deepEqual(summarize(findings), ['section-mismatch kick->setup @m.c:3']);
     assert.match(findings[0].message, /static inline: gcc copies it into its callers, such as runtime/);
   });

@@ -35,7 +35,10 @@ describe('facts pool', () => {
     try {
       const names = Array.from({ length: 50 }, (_, i) => `f${i}.c`);
       const facts = await analyzeAll(pool, names);
-      assert.deepEqual(facts.map((f) => f.uri), names);
+      assert.deepEqual(
+        facts.map((f) => f.uri),
+        names,
+      );
       assert.ok(facts.every((f) => !f.unanalyzable));
       assert.equal(pool.pending, 0);
     } finally {
@@ -47,7 +50,15 @@ describe('facts pool', () => {
     const pool = new FactsPool({ size: 1, timeoutMs: 5_000, script });
     try {
       const facts = await analyzeAll(pool, ['a.c', 'crash.c', 'b.c', 'c.c']);
-      assert.deepEqual(facts.map((f) => [f.uri, f.unanalyzable === undefined]), [['a.c', true], ['crash.c', false], ['b.c', true], ['c.c', true]]);
+      assert.deepEqual(
+        facts.map((f) => [f.uri, f.unanalyzable === undefined]),
+        [
+          ['a.c', true],
+          ['crash.c', false],
+          ['b.c', true],
+          ['c.c', true],
+        ],
+      );
       assert.match(facts[1].unanalyzable ?? '', /crashed/);
       assert.equal(pool.crashes, 1);
     } finally {
@@ -87,16 +98,30 @@ describe('facts pool', () => {
   it('holds new jobs while told to (an open file is being analyzed) and tells when it is idle', async () => {
     let hold = true;
     let idle = 0;
-    const pool = new FactsPool({ size: 1, timeoutMs: 5_000, script, holdWhile: () => hold, onIdle: () => { idle++; } });
+    const pool = new FactsPool({
+      size: 1,
+      timeoutMs: 5_000,
+      script,
+      holdWhile: () => hold,
+      onIdle: () => {
+        idle++;
+      },
+    });
     try {
       let answered = 0;
-      const all = analyzeAll(pool, ['a.c', 'b.c']).then((facts) => { answered = facts.length; return facts; });
+      const all = analyzeAll(pool, ['a.c', 'b.c']).then((facts) => {
+        answered = facts.length;
+        return facts;
+      });
       await new Promise((resolve) => setTimeout(resolve, 200));
       assert.equal(answered, 0, 'nothing starts while held');
       assert.equal(pool.workerCount, 0);
       hold = false;
       pool.resume();
-      assert.deepEqual((await all).map((f) => f.uri), ['a.c', 'b.c']);
+      assert.deepEqual(
+        (await all).map((f) => f.uri),
+        ['a.c', 'b.c'],
+      );
       assert.equal(idle, 1);
     } finally {
       await pool.dispose();

@@ -36,9 +36,7 @@ export interface FactsAnswer {
 }
 
 /** A worker's answer: the facts packed for the crossing (wire.ts). */
-export type FactsResponse =
-  | ({ id: number; wire: WireFacts } & Omit<FactsAnswer, 'facts'>)
-  | { id: number; error: string; fatal: boolean };
+export type FactsResponse = ({ id: number; wire: WireFacts } & Omit<FactsAnswer, 'facts'>) | { id: number; error: string; fatal: boolean };
 
 interface Pending {
   request: FactsRequest;
@@ -93,7 +91,9 @@ export class FactsPool {
    * `holdWhile()` is true no new job starts (call resume() when it turns false); `onIdle` is
    * called whenever the last pending job is answered.
    */
-  constructor(options: { size?: number; timeoutMs?: number; script?: string; idleMs?: number; holdWhile?: () => boolean; onIdle?: () => void } = {}) {
+  constructor(
+    options: { size?: number; timeoutMs?: number; script?: string; idleMs?: number; holdWhile?: () => boolean; onIdle?: () => void } = {},
+  ) {
     this.size = options.size ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.script = options.script ?? path.join(__dirname, 'parse-worker.js');
@@ -126,10 +126,18 @@ export class FactsPool {
    * worker keeps its tree for the next version.
    */
   analyzeOpen(uri: string, filePath: string, options: ExtractOptions, text: string): Promise<EditableFacts> {
-    const editable = (answer: FactsAnswer): EditableFacts => ({ text, facts: answer.facts, bodies: answer.bodies ?? [], cuts: answer.cuts ?? [] });
+    const editable = (answer: FactsAnswer): EditableFacts => ({
+      text,
+      facts: answer.facts,
+      bodies: answer.bodies ?? [],
+      cuts: answer.cuts ?? [],
+    });
     if (this.disposed) return Promise.resolve(editable({ facts: unanalyzableFacts(uri, 'the analyzer is shutting down') }));
     return new Promise((resolve) => {
-      this.queue.unshift({ request: { id: this.nextId++, uri, path: filePath, text, options, keep: true }, resolve: (answer) => resolve(editable(answer)) });
+      this.queue.unshift({
+        request: { id: this.nextId++, uri, path: filePath, text, options, keep: true },
+        resolve: (answer) => resolve(editable(answer)),
+      });
       this.pump();
     });
   }
@@ -146,9 +154,16 @@ export class FactsPool {
   private pump(): void {
     while (this.queue.length > 0 && !this.holdWhile?.()) {
       // The least loaded worker; a new one while the pool may grow and every worker is busy.
-      let target = this.workers.reduce<PoolWorker | undefined>((best, w) => (!best || w.posted.length < best.posted.length ? w : best), undefined);
+      let target = this.workers.reduce<PoolWorker | undefined>(
+        (best, w) => (!best || w.posted.length < best.posted.length ? w : best),
+        undefined,
+      );
       if ((!target || target.posted.length > 0) && this.workers.length < this.size) {
-        target = new PoolWorker(this.script, (w, r) => this.onMessage(w, r), (w, why) => this.onExit(w, why));
+        target = new PoolWorker(
+          this.script,
+          (w, r) => this.onMessage(w, r),
+          (w, why) => this.onExit(w, why),
+        );
         this.workers.push(target);
       }
       if (!target || target.posted.length >= JOBS_IN_FLIGHT) return;
@@ -164,7 +179,9 @@ export class FactsPool {
     const job = worker.posted[0];
     if (!job) {
       if (Number.isFinite(this.idleMs)) {
-        worker.idleTimer = setTimeout(() => { if (worker.posted.length === 0) this.retire(worker); }, this.idleMs);
+        worker.idleTimer = setTimeout(() => {
+          if (worker.posted.length === 0) this.retire(worker);
+        }, this.idleMs);
         worker.idleTimer.unref();
       }
       return;
@@ -227,12 +244,14 @@ export class FactsPool {
     this.disposed = true;
     const stopping = (job: Pending): void => job.resolve({ facts: unanalyzableFacts(job.request.uri, 'the analyzer is shutting down') });
     for (const job of this.queue.splice(0)) stopping(job);
-    await Promise.all(this.workers.splice(0).map((w) => {
-      for (const job of w.posted.splice(0)) {
-        clearTimeout(job.timer);
-        stopping(job);
-      }
-      return w.worker.terminate();
-    }));
+    await Promise.all(
+      this.workers.splice(0).map((w) => {
+        for (const job of w.posted.splice(0)) {
+          clearTimeout(job.timer);
+          stopping(job);
+        }
+        return w.worker.terminate();
+      }),
+    );
   }
 }

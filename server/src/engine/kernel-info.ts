@@ -10,7 +10,12 @@ export function kernelConfigOf(kdir: string | undefined): { values: ConfigValues
     const file = path.join(kdir, 'include/config/auto.conf');
     try {
       return { values: configFromAutoConf(fs.readFileSync(file, 'utf8')), source: file };
-    } catch { /* no auto.conf: a bare tree or a broken build dir */ }
+    } catch {
+      /* no auto.conf: a bare tree or a broken build dir */
+    }
   }
-  return { values: DEBIAN_CONFIG, source: kdir ? `Debian's defaults (${kdir} has no include/config/auto.conf)` : "Debian's defaults (no kernel build directory set)" };
+  return {
+    values: DEBIAN_CONFIG,
+    source: kdir ? `Debian's defaults (${kdir} has no include/config/auto.conf)` : "Debian's defaults (no kernel build directory set)",
+  };
 }

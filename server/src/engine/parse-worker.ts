@@ -30,10 +30,20 @@ async function handle(request: FactsRequest): Promise<Answer> {
     try {
       // A huge included file (a generated register header) is not analyzed: do not read it either.
       const size = request.options.included ? fs.statSync(request.path).size : 0;
-      if (size > MAX_ANALYZED_BYTES) return answer(request.id, unanalyzableFacts(request.uri, `file is ${(size / 1048576).toFixed(1)} MB; files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`));
+      if (size > MAX_ANALYZED_BYTES)
+        return answer(
+          request.id,
+          unanalyzableFacts(
+            request.uri,
+            `file is ${(size / 1048576).toFixed(1)} MB; files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`,
+          ),
+        );
       text = fs.readFileSync(request.path, 'utf8');
     } catch (error) {
-      return { response: { id: request.id, error: `cannot read ${request.path}: ${(error as Error).message}`, fatal: false }, transfer: [] };
+      return {
+        response: { id: request.id, error: `cannot read ${request.path}: ${(error as Error).message}`, fatal: false },
+        transfer: [],
+      };
     }
   }
   parser ??= createCParser();

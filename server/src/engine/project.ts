@@ -146,9 +146,13 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
   const ownPool = pool ?? new FactsPool();
   const disabledCodes = new Set(options.disabledCodes ?? []);
   const requestedUris = new Set([...requested].map(fileUri));
-  const inputDirs = inputs.map((input) => path.resolve(input)).filter((input) => !requested.has(input)).map((dir) => `${dir}${path.sep}`);
+  const inputDirs = inputs
+    .map((input) => path.resolve(input))
+    .filter((input) => !requested.has(input))
+    .map((dir) => `${dir}${path.sep}`);
   // Findings in the requested files, and in the files they include below a requested directory.
-  const reported = (uri: string): boolean => requestedUris.has(uri) || (!uri.endsWith('.c') && inputDirs.some((dir) => fileURLToPath(uri).startsWith(dir)));
+  const reported = (uri: string): boolean =>
+    requestedUris.has(uri) || (!uri.endsWith('.c') && inputDirs.some((dir) => fileURLToPath(uri).startsWith(dir)));
   const findingsOf = new Map<KbuildModule, Finding[]>();
   const kept: FileFacts[] = [];
   const vmlinux = new VmlinuxTable();
@@ -157,19 +161,36 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
   const unitsOf = async (module: KbuildModule, report: boolean): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> => {
     const options = { ...context.extract, builtin: module.builtin };
     const sources = module.sources.filter((source) => requested.has(source) || fs.existsSync(source));
-    const facts = await Promise.all(sources.map(async (source) => {
-      const result = await ownPool.analyze(fileUri(source), source, options);
-      if (report && result.unanalyzable && requested.has(source)) errors.push(`${source}: ${result.unanalyzable}`);
-      return result;
-    }));
+    const facts = await Promise.all(
+      sources.map(async (source) => {
+        const result = await ownPool.analyze(fileUri(source), source, options);
+        if (report && result.unanalyzable && requested.has(source)) errors.push(`${source}: ${result.unanalyzable}`);
+        return result;
+      }),
+    );
     const asIncluded = { ...options, included: true as const };
-    return translationUnits({ ...module, sources }, facts, (file, mentions) => (mentions
-      ? ownPool.analyze(fileUri(file), file, { ...options, included: { mentions } })
-      : includedFacts.get(`${module.builtin}:${file}`, () => ownPool.analyze(fileUri(file), file, asIncluded))), resolution);
+    return translationUnits(
+      { ...module, sources },
+      facts,
+      (file, mentions) =>
+        mentions
+          ? ownPool.analyze(fileUri(file), file, { ...options, included: { mentions } })
+          : includedFacts.get(`${module.builtin}:${file}`, () => ownPool.analyze(fileUri(file), file, asIncluded)),
+      resolution,
+    );
   };
   const check = (module: KbuildModule, units: readonly TranslationUnit[], linked?: VmlinuxTable): void => {
-    const moduleFindings = checkModule(units, { profile: context.profile, extraWarn: options.extraWarn, builtin: module.builtin, disabledCodes, vmlinux: linked });
-    findingsOf.set(module, moduleFindings.filter((finding) => reported(finding.uri)));
+    const moduleFindings = checkModule(units, {
+      profile: context.profile,
+      extraWarn: options.extraWarn,
+      builtin: module.builtin,
+      disabledCodes,
+      vmlinux: linked,
+    });
+    findingsOf.set(
+      module,
+      moduleFindings.filter((finding) => reported(finding.uri)),
+    );
   };
   // A .c file that a unit includes but no Kbuild lists is compiled only as part of that unit.
   const included = new Set<string>();
@@ -190,9 +211,11 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
     // its units: sources and headers; 16 keep two workers as busy as 64 did, with 180 MB less).
     const inLanes = async (batch: readonly KbuildModule[], run: (module: KbuildModule) => Promise<void>): Promise<void> => {
       let next = 0;
-      await Promise.all(Array.from({ length: Math.min(batch.length, 16) }, async () => {
-        while (next < batch.length) await run(batch[next++]);
-      }));
+      await Promise.all(
+        Array.from({ length: Math.min(batch.length, 16) }, async () => {
+          while (next < batch.length) await run(batch[next++]);
+        }),
+      );
     };
     await inLanes(listed, checkOne);
     (await includedUnlisted).forEach((uri) => included.add(uri));
@@ -201,7 +224,9 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
     // with vmlinux's table, as modpost does on vmlinux.o.
     await inLanes(vmlinux.modulesToRecheck(), async (module) => check(module, (await unitsOf(module, false)).units, vmlinux));
     const findings = dedupe([...findingsOf.values()].flat());
-    findings.sort((a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+    findings.sort(
+      (a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
+    );
     return {
       findings,
       files: kept,

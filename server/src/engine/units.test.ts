@@ -8,9 +8,18 @@ import { isKernelHeader, resolveInclude } from './units';
 
 describe('translation units', () => {
   it('reads -I directories from ccflags-y, EXTRA_CFLAGS and subdir-ccflags-y, with $(src) and $(srctree)/$(src)', () => {
-    const [module] = parseKbuild('obj-m += m.o\nccflags-y := -I$(src)/include -DX=1\nEXTRA_CFLAGS += -I $(srctree)/$(src)/common\nsubdir-ccflags-y += -iquote$(obj)/q -I$(UNKNOWN)/no\n', '/mod', '/mod/Kbuild');
+    const [module] = parseKbuild(
+      'obj-m += m.o\nccflags-y := -I$(src)/include -DX=1\nEXTRA_CFLAGS += -I $(srctree)/$(src)/common\nsubdir-ccflags-y += -iquote$(obj)/q -I$(UNKNOWN)/no\n',
+      '/mod',
+      '/mod/Kbuild',
+    );
     assert.deepEqual(module.includeDirs, ['/mod/include', '/mod/common', '/mod/q']);
-    const [inTree] = parseKbuild('obj-y += x.o\nccflags-y += -I$(srctree)/drivers/foo/inc -Idrivers/bar\n', '/linux/drivers/foo', '/linux/drivers/foo/Makefile', '/linux');
+    const [inTree] = parseKbuild(
+      'obj-y += x.o\nccflags-y += -I$(srctree)/drivers/foo/inc -Idrivers/bar\n',
+      '/linux/drivers/foo',
+      '/linux/drivers/foo/Makefile',
+      '/linux',
+    );
     assert.deepEqual(inTree.includeDirs, ['/linux/drivers/foo/inc', '/linux/drivers/bar']);
   });
 

@@ -104,7 +104,12 @@ export type FactsOf = (file: string, mentions?: readonly string[]) => Promise<Fi
  * ones undefined) and a way to get the facts of included files. `files` lists every distinct
  * file's facts once (sources first).
  */
-export async function translationUnits(module: KbuildModule, sources: readonly (FileFacts | undefined)[], factsOf: FactsOf, resolution = new IncludeResolution()): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> {
+export async function translationUnits(
+  module: KbuildModule,
+  sources: readonly (FileFacts | undefined)[],
+  factsOf: FactsOf,
+  resolution = new IncludeResolution(),
+): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> {
   const includeDirs = module.includeDirs ?? NO_DIRS;
   const files = new Map<string, FileFacts>();
   for (const facts of sources) if (facts) files.set(facts.uri, facts);
@@ -139,10 +144,12 @@ export async function translationUnits(module: KbuildModule, sources: readonly (
     await visit(source, sourcePath);
     return { uri: source.uri, files: unitFiles };
   };
-  const units = await Promise.all(module.sources.flatMap((file, i) => {
-    const source = sources[i];
-    return source ? [unitOf(source, file)] : [];
-  }));
+  const units = await Promise.all(
+    module.sources.flatMap((file, i) => {
+      const source = sources[i];
+      return source ? [unitOf(source, file)] : [];
+    }),
+  );
   await undefer(units, factsOf);
   for (const unit of units) for (const facts of unit.files) if (!files.has(facts.uri)) files.set(facts.uri, facts);
   return { units, files: [...files.values()] };
@@ -165,10 +172,12 @@ async function undefer(units: TranslationUnit[], factsOf: FactsOf): Promise<void
   if (deferred.size === 0 || transient.size === 0) return;
   const mentions = [...transient];
   const replaced = new Map<FileFacts, FileFacts>();
-  await Promise.all([...deferred.values()].map(async (facts) => {
-    const again = await factsOf(fileURLToPath(facts.uri), mentions);
-    if (again && !again.deferred && !again.unanalyzable) replaced.set(facts, again);
-  }));
+  await Promise.all(
+    [...deferred.values()].map(async (facts) => {
+      const again = await factsOf(fileURLToPath(facts.uri), mentions);
+      if (again && !again.deferred && !again.unanalyzable) replaced.set(facts, again);
+    }),
+  );
   if (replaced.size === 0) return;
   for (const unit of units) unit.files = unit.files.map((facts) => replaced.get(facts) ?? facts);
 }
@@ -187,7 +196,11 @@ export function includedUris(units: readonly TranslationUnit[]): Set<string> {
  * read off the main thread, a few at a time, while the listed modules are checked. Callers add the
  * files each checked unit includes as they go, and skip unlisted ones in that set.
  */
-export function unitOrder(modules: readonly KbuildModule[]): { listed: KbuildModule[]; unlisted: KbuildModule[]; includedUnlisted: Promise<Set<string>> } {
+export function unitOrder(modules: readonly KbuildModule[]): {
+  listed: KbuildModule[];
+  unlisted: KbuildModule[];
+  includedUnlisted: Promise<Set<string>>;
+} {
   const listed = modules.filter((module) => module.declaredIn);
   const unlisted = modules.filter((module) => !module.declaredIn);
   return { listed, unlisted, includedUnlisted: includedByText(unlisted.map((module) => module.sources[0])) };
@@ -198,23 +211,25 @@ const INCLUDED_C = Buffer.from('.c"');
 async function includedByText(files: readonly string[]): Promise<Set<string>> {
   const included = new Set<string>();
   let next = 0;
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (next < files.length) {
-      const file = files[next++];
-      let bytes: Buffer;
-      try {
-        bytes = await fs.promises.readFile(file);
-      } catch {
-        continue;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < files.length) {
+        const file = files[next++];
+        let bytes: Buffer;
+        try {
+          bytes = await fs.promises.readFile(file);
+        } catch {
+          continue;
+        }
+        // Most files include no .c file: a byte search, no decoding.
+        if (bytes.indexOf(INCLUDED_C) < 0) continue;
+        for (const name of includeNames(bytes.toString('utf8'))) {
+          const target = name.endsWith('.c') ? resolveInclude(name, file, []) : undefined;
+          if (target && target !== file) included.add(pathToFileURL(target).href);
+        }
       }
-      // Most files include no .c file: a byte search, no decoding.
-      if (bytes.indexOf(INCLUDED_C) < 0) continue;
-      for (const name of includeNames(bytes.toString('utf8'))) {
-        const target = name.endsWith('.c') ? resolveInclude(name, file, []) : undefined;
-        if (target && target !== file) included.add(pathToFileURL(target).href);
-      }
-    }
-  }));
+    }),
+  );
   return included;
 }
 

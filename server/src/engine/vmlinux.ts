@@ -58,9 +58,12 @@ export class VmlinuxTable {
     const arch = archOf(file.uri);
     for (const def of file.symbols) {
       if (!def.isDefinition || def.isStatic || def.localTo !== undefined) continue;
-      const transient = isTransient(def.section) ? { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def } : undefined;
+      const transient = isTransient(def.section)
+        ? { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def }
+        : undefined;
       const list = this.definitions.get(def.name);
-      if (list) list.push({ arch, transient }); else this.definitions.set(def.name, [{ arch, transient }]);
+      if (list) list.push({ arch, transient });
+      else this.definitions.set(def.name, [{ arch, transient }]);
     }
   }
 

@@ -18,7 +18,9 @@ export type WireFacts = Omit<FileFacts, 'references'> & { packed: PackedReferenc
 export function packFacts(facts: FileFacts): { wire: WireFacts; transfer: ArrayBuffer[] } {
   const { references, ...rest } = facts;
   const count = references.length;
-  const lines = new Int32Array(count), characters = new Int32Array(count), fromIndexes = new Int32Array(count);
+  const lines = new Int32Array(count),
+    characters = new Int32Array(count),
+    fromIndexes = new Int32Array(count);
   const names: string[] = new Array<string>(count);
   for (let i = 0; i < count; i++) {
     const ref = references[i];
@@ -38,7 +40,13 @@ export function unpackFacts(wire: WireFacts): FileFacts {
   const references: Reference[] = new Array<Reference>(count);
   for (let i = 0; i < count; i++) {
     const fromIndex = packed.fromIndexes[i];
-    references[i] = { name: names[i], line: packed.lines[i], character: packed.characters[i], from: rest.symbols[fromIndex].name, fromIndex };
+    references[i] = {
+      name: names[i],
+      line: packed.lines[i],
+      character: packed.characters[i],
+      from: rest.symbols[fromIndex].name,
+      fromIndex,
+    };
   }
   return { ...rest, references };
 }

@@ -15,16 +15,48 @@ function applyEdits(text: string, edits: Edit[]): string {
 
 /** One source per finding code, with the quick fix expected first. */
 const CASES: { code: string; source: string; title: RegExp }[] = [
-  { code: 'section-mismatch', title: /^Remove __initdata from data$/, source: 'static int data __initdata = 1;\nstatic void __exit bye(void) { pr_info("%d", data); }\nmodule_exit(bye);\n' },
-  { code: 'section-mismatch', title: /^Remove __init from helper/, source: 'static int __init helper(void) { return 1; }\nint runtime(void) { return helper(); }\n' },
-  { code: 'export-init-exit', title: /^Remove __init from setup_thing/, source: 'int __init setup_thing(void) { return 0; }\nEXPORT_SYMBOL_GPL(setup_thing);\n' },
-  { code: 'section-type-conflict', title: /^Change __initdata to __initconst on banner$/, source: 'static const char banner[] __initdata = "x";\nstatic int __init f(void) { return banner[0]; }\nmodule_init(f);\n' },
-  { code: 'const-in-writable-section', title: /^Change __initdata to __initconst on banner$/, source: 'static const char banner[] __initdata = "x";\n' },
+  {
+    code: 'section-mismatch',
+    title: /^Remove __initdata from data$/,
+    source: 'static int data __initdata = 1;\nstatic void __exit bye(void) { pr_info("%d", data); }\nmodule_exit(bye);\n',
+  },
+  {
+    code: 'section-mismatch',
+    title: /^Remove __init from helper/,
+    source: 'static int __init helper(void) { return 1; }\nint runtime(void) { return helper(); }\n',
+  },
+  {
+    code: 'export-init-exit',
+    title: /^Remove __init from setup_thing/,
+    source: 'int __init setup_thing(void) { return 0; }\nEXPORT_SYMBOL_GPL(setup_thing);\n',
+  },
+  {
+    code: 'section-type-conflict',
+    title: /^Change __initdata to __initconst on banner$/,
+    source: 'static const char banner[] __initdata = "x";\nstatic int __init f(void) { return banner[0]; }\nmodule_init(f);\n',
+  },
+  {
+    code: 'const-in-writable-section',
+    title: /^Change __initdata to __initconst on banner$/,
+    source: 'static const char banner[] __initdata = "x";\n',
+  },
   { code: 'initconst-not-const', title: /^Make names const$/, source: 'static const char *names[] __initconst = { "a" };\n' },
   { code: 'initconst-not-const', title: /^Make buf const$/, source: 'static char buf[] __initconst = "y";\n' },
-  { code: 'module-exit-init', title: /^Change __init to __exit on stop$/, source: 'static void __init stop(void) { }\nmodule_exit(stop);\n' },
-  { code: 'module-init-exit', title: /^Change __exit to __init on start$/, source: 'static int __exit start(void) { return 0; }\nmodule_init(start);\n' },
-  { code: 'unchecked-init-reference', title: /^Remove __init from helper/, source: 'static int __init helper(void) { return 1; }\nstatic int (*const tbl[])(void) = { helper };\n' },
+  {
+    code: 'module-exit-init',
+    title: /^Change __init to __exit on stop$/,
+    source: 'static void __init stop(void) { }\nmodule_exit(stop);\n',
+  },
+  {
+    code: 'module-init-exit',
+    title: /^Change __exit to __init on start$/,
+    source: 'static int __exit start(void) { return 0; }\nmodule_init(start);\n',
+  },
+  {
+    code: 'unchecked-init-reference',
+    title: /^Remove __init from helper/,
+    source: 'static int __init helper(void) { return 1; }\nstatic int (*const tbl[])(void) = { helper };\n',
+  },
 ];
 
 describe('quick fixes over LSP', function () {
@@ -43,45 +75,82 @@ describe('quick fixes over LSP', function () {
       const first = session.diagnostics(uri, hasCode);
       await session.open(uri, c.source);
       const diagnostic = (await first).diagnostics.find((d) => d.code === c.code)!;
-      const actions = await session.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } }) as Action[];
+      const actions = (await session.connection.sendRequest('textDocument/codeAction', {
+        textDocument: { uri },
+        range: diagnostic.range,
+        context: { diagnostics: [diagnostic] },
+      })) as Action[];
       assert.ok(actions.length > 0, 'no quick fix offered');
       assert.match(actions[0].title, c.title);
       assert.equal(actions[0].isPreferred, true);
       const fixed = applyEdits(c.source, actions[0].edit.changes[uri]);
       const after = session.diagnostics(uri, (p) => p.version === 2);
-      await session.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
-      assert.deepEqual((await after).diagnostics.filter((d) => d.code === c.code), [], `still there after the fix:\n${fixed}`);
+      await session.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version: 2 },
+        contentChanges: [{ text: fixed }],
+      });
+      assert.deepEqual(
+        (await after).diagnostics.filter((d) => d.code === c.code),
+        [],
+        `still there after the fix:\n${fixed}`,
+      );
     });
   }
 
   it('offers "Mark caller __init" only when every caller of it is init code', async () => {
     const uri = 'file:///nonexistent/fixes/caller.c';
-    const source = 'static int __init helper(void) { return 1; }\nstatic int setup(void) { return helper(); }\nstatic int __init m_init(void) { return setup(); }\nmodule_init(m_init);\n';
+    const source =
+      'static int __init helper(void) { return 1; }\nstatic int setup(void) { return helper(); }\nstatic int __init m_init(void) { return setup(); }\nmodule_init(m_init);\n';
     const published = session.diagnostics(uri, (p) => p.diagnostics.length > 0);
     await session.open(uri, source);
     const [diagnostic] = (await published).diagnostics;
-    const titles = (await session.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } }) as Action[]).map((a) => a.title);
+    const titles = (
+      (await session.connection.sendRequest('textDocument/codeAction', {
+        textDocument: { uri },
+        range: diagnostic.range,
+        context: { diagnostics: [diagnostic] },
+      })) as Action[]
+    ).map((a) => a.title);
     assert.ok(titles.includes('Mark setup __init (all its callers are init code)'), titles.join(', '));
 
     const uri2 = 'file:///nonexistent/fixes/caller2.c';
     const published2 = session.diagnostics(uri2, (p) => p.diagnostics.length > 0);
     await session.open(uri2, source + 'int later(void) { return setup(); }\n');
     const [diagnostic2] = (await published2).diagnostics;
-    const titles2 = (await session.connection.sendRequest('textDocument/codeAction', { textDocument: { uri: uri2 }, range: diagnostic2.range, context: { diagnostics: [diagnostic2] } }) as Action[]).map((a) => a.title);
+    const titles2 = (
+      (await session.connection.sendRequest('textDocument/codeAction', {
+        textDocument: { uri: uri2 },
+        range: diagnostic2.range,
+        context: { diagnostics: [diagnostic2] },
+      })) as Action[]
+    ).map((a) => a.title);
     assert.ok(!titles2.some((t) => t.startsWith('Mark setup')), titles2.join(', '));
   });
 
   it('lists functions and variables with their section in the outline', async () => {
     const uri = 'file:///nonexistent/fixes/outline.c';
     await session.open(uri, 'static int data __initdata = 1;\nstatic int __init m_init(void) { return data; }\n');
-    const symbols = await session.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }) as { name: string; detail: string }[];
-    assert.deepEqual(symbols.map((s) => `${s.name} ${s.detail}`), ['data .init.data (__initdata)', 'm_init .init.text (__init)']);
+    const symbols = (await session.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } })) as {
+      name: string;
+      detail: string;
+    }[];
+    assert.deepEqual(
+      symbols.map((s) => `${s.name} ${s.detail}`),
+      ['data .init.data (__initdata)', 'm_init .init.text (__init)'],
+    );
   });
 
   it('lists static locals under their function, with their own section', async () => {
     const uri = 'file:///nonexistent/fixes/outline-locals.c';
     await session.open(uri, 'static int __init m_init(void)\n{\n\tstatic int (*hook)(void) = m_init;\n\treturn hook != 0;\n}\n');
-    const symbols = await session.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }) as { name: string; detail: string; children?: { name: string; detail: string }[] }[];
-    assert.deepEqual(symbols.map((s) => [s.name, (s.children ?? []).map((c) => `${c.name} ${c.detail}`)]), [['m_init', ['hook .data']]]);
+    const symbols = (await session.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } })) as {
+      name: string;
+      detail: string;
+      children?: { name: string; detail: string }[];
+    }[];
+    assert.deepEqual(
+      symbols.map((s) => [s.name, (s.children ?? []).map((c) => `${c.name} ${c.detail}`)]),
+      [['m_init', ['hook .data']]],
+    );
   });
 });

@@ -4,7 +4,14 @@
 
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CodeActionKind, type CodeAction, type CodeActionParams, type Diagnostic, type TextDocuments, type TextEdit } from 'vscode-languageserver';
+import {
+  CodeActionKind,
+  type CodeAction,
+  type CodeActionParams,
+  type Diagnostic,
+  type TextDocuments,
+  type TextEdit,
+} from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ModuleSymbols, ResolvedSymbol } from '../engine/check';
 import { constTwin, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
@@ -27,7 +34,8 @@ type Fix = { title: string; uri: string; edits: TextEdit[] };
 /** Deletes an annotation together with one neighbouring space. */
 function removeAnnotation(text: string, range: Range): TextEdit {
   const lines = new LineIndex(text);
-  let start = lines.offsetAt(range.start), end = lines.offsetAt(range.end);
+  let start = lines.offsetAt(range.start),
+    end = lines.offsetAt(range.end);
   if (text[end] === ' ' || text[end] === '\t') end++;
   else if (text[start - 1] === ' ' || text[start - 1] === '\t') start--;
   return { range: lines.rangeOf(start, end), newText: '' };
@@ -45,13 +53,21 @@ function removeFix(symbol: ResolvedSymbol, ctx: FixContext, why = ''): Fix | und
   const annotation = annotationOf(symbol);
   const text = ctx.textOf(symbol.uri);
   if (!annotation || !text) return undefined;
-  return { title: `Remove ${annotation.name} from ${symbol.name}${why}`, uri: symbol.uri, edits: [removeAnnotation(text, annotation.range)] };
+  return {
+    title: `Remove ${annotation.name} from ${symbol.name}${why}`,
+    uri: symbol.uri,
+    edits: [removeAnnotation(text, annotation.range)],
+  };
 }
 
 function replaceFix(symbol: ResolvedSymbol, from: (name: string) => boolean, to: string): Fix | undefined {
   const annotation = annotationOf(symbol, from);
   if (!annotation) return undefined;
-  return { title: `Change ${annotation.name} to ${to} on ${symbol.name}`, uri: symbol.uri, edits: [{ range: annotation.range, newText: to }] };
+  return {
+    title: `Change ${annotation.name} to ${to} on ${symbol.name}`,
+    uri: symbol.uri,
+    edits: [{ range: annotation.range, newText: to }],
+  };
 }
 
 /**
@@ -63,7 +79,8 @@ function makeConstFix(symbol: ResolvedSymbol, ctx: FixContext): Fix | undefined 
   const text = ctx.textOf(symbol.uri);
   if (!def || !text) return undefined;
   const lines = new LineIndex(text);
-  const start = lines.offsetAt(def.fullRange.start), nameStart = lines.offsetAt(def.nameRange.start);
+  const start = lines.offsetAt(def.fullRange.start),
+    nameStart = lines.offsetAt(def.nameRange.start);
   const declaration = text.slice(start, nameStart);
   const star = declaration.lastIndexOf('*');
   let at: number;
@@ -78,7 +95,8 @@ function makeConstFix(symbol: ResolvedSymbol, ctx: FixContext): Fix | undefined 
 
 /** `Mark caller __init`: only when every reference to the caller comes from code of that lifetime. */
 function markCallerFix(caller: ResolvedSymbol, targetClass: 'init' | 'exit', ctx: FixContext): Fix | undefined {
-  if (caller.kind !== 'function' || !caller.def || caller.def.annotations.length > 0 || sectionClass(caller.section) !== 'text') return undefined;
+  if (caller.kind !== 'function' || !caller.def || caller.def.annotations.length > 0 || sectionClass(caller.section) !== 'text')
+    return undefined;
   const annotation = targetClass === 'init' ? '__init' : '__exit';
   const role = targetClass === 'init' ? 'module-init' : 'module-exit';
   let callers = 0;
@@ -100,7 +118,11 @@ function markCallerFix(caller: ResolvedSymbol, targetClass: 'init' | 'exit', ctx
   const lines = new LineIndex(text);
   const nameStart = lines.offsetAt(caller.nameRange.start);
   if (!/\s/.test(text[nameStart - 1] ?? '')) return undefined; // e.g. `char *name(`: leave it to the user
-  return { title: `Mark ${caller.name} ${annotation} (all its callers are ${targetClass} code)`, uri: caller.uri, edits: [{ range: { start: caller.nameRange.start, end: caller.nameRange.start }, newText: `${annotation} ` }] };
+  return {
+    title: `Mark ${caller.name} ${annotation} (all its callers are ${targetClass} code)`,
+    uri: caller.uri,
+    edits: [{ range: { start: caller.nameRange.start, end: caller.nameRange.start }, newText: `${annotation} ` }],
+  };
 }
 
 const isInitLike = (name: string): boolean => /^__(init|meminit)(data|const)?$/.test(name) || name === '__init';
@@ -140,12 +162,15 @@ function fixesFor(diagnostic: Diagnostic, uri: string, ctx: FixContext): Fix[] {
   if (!target) return [];
   const caller = data?.from ? ctx.symbols.resolve(uri, data.from.symbol) : undefined;
   const request: FixRequest = { target, caller, ctx };
-  return FINDING_CODES[diagnostic.code].quickFixes
-    .map((kind) => FIXERS[kind](request))
-    .filter((fix): fix is Fix => fix !== undefined);
+  return FINDING_CODES[diagnostic.code].quickFixes.map((kind) => FIXERS[kind](request)).filter((fix): fix is Fix => fix !== undefined);
 }
 
-export async function codeActions(document: TextDocument, params: CodeActionParams, service: AnalysisService, documents: TextDocuments<TextDocument>): Promise<CodeAction[]> {
+export async function codeActions(
+  document: TextDocument,
+  params: CodeActionParams,
+  service: AnalysisService,
+  documents: TextDocuments<TextDocument>,
+): Promise<CodeAction[]> {
   const ours = params.context.diagnostics.filter((d) => d.source === DIAGNOSTIC_SOURCE);
   if (ours.length === 0) return [];
   const analysis = await service.analyzeModule(document.uri, document.version, document.getText());
@@ -162,11 +187,13 @@ export async function codeActions(document: TextDocument, params: CodeActionPara
       }
     },
   };
-  return ours.flatMap((diagnostic) => fixesFor(diagnostic, document.uri, ctx).map((fix, i): CodeAction => ({
-    title: fix.title,
-    kind: CodeActionKind.QuickFix,
-    diagnostics: [diagnostic],
-    isPreferred: i === 0,
-    edit: { changes: { [fix.uri]: fix.edits } },
-  })));
+  return ours.flatMap((diagnostic) =>
+    fixesFor(diagnostic, document.uri, ctx).map((fix, i): CodeAction => ({
+      title: fix.title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      isPreferred: i === 0,
+      edit: { changes: { [fix.uri]: fix.edits } },
+    })),
+  );
 }

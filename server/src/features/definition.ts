@@ -7,7 +7,12 @@ import { symbolsOf, type AnalysisService } from '../analysis/analysis-service';
 import type { HeaderIndex } from './header-index';
 import { wordAt } from './text-at';
 
-export async function definition(document: TextDocument, position: Position, service: AnalysisService, headers: HeaderIndex): Promise<Location | null> {
+export async function definition(
+  document: TextDocument,
+  position: Position,
+  service: AnalysisService,
+  headers: HeaderIndex,
+): Promise<Location | null> {
   const at = wordAt(document, position);
   if (!at) return null;
   const analysis = await service.analyzeModule(document.uri, document.version, document.getText());

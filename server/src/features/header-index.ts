@@ -29,7 +29,9 @@ export function headerRoots(kdir: string): string[] {
     const makefile = fs.readFileSync(path.join(kdir, 'Makefile'), 'utf8');
     const included = /^include\s+(\S+)\/Makefile\s*$/m.exec(makefile)?.[1];
     if (included && fs.existsSync(included)) roots.push(included);
-  } catch { /* no Makefile: just the dir itself */ }
+  } catch {
+    /* no Makefile: just the dir itself */
+  }
   const source = path.join(kdir, 'source');
   if (fs.existsSync(source)) roots.push(fs.realpathSync(source));
   return [...new Set(roots)];
@@ -81,7 +83,7 @@ export class HeaderIndex {
  * A copy of `name` that does not keep alive the header text it was matched in (a regex match is a
  * slice of its line, the line of the file): concatenating forces a fresh flat string.
  */
-const intern = (name: string): string => (` ${name}`).slice(1);
+const intern = (name: string): string => ` ${name}`.slice(1);
 
 async function buildIndex(kdir: string): Promise<Map<string, Entry>> {
   const index = new Map<string, Entry>();
@@ -111,12 +113,14 @@ async function buildIndex(kdir: string): Promise<Map<string, Entry>> {
       if (define) {
         // Prefer the canonical include/linux definition over arch or compat copies.
         const known = index.get(define[1]);
-        if (!known || (!known.file.includes('/include/linux/') && file.includes('/include/linux/'))) index.set(intern(define[1]), { file, line: i });
+        if (!known || (!known.file.includes('/include/linux/') && file.includes('/include/linux/')))
+          index.set(intern(define[1]), { file, line: i });
         continue;
       }
       if (line.length === 0 || line[0] === ' ' || line[0] === '\t' || line[0] === '#' || line[0] === '/' || line[0] === '*') continue;
       const fn = FUNCTION.exec(line);
-      if (fn && !functions.has(fn[1]) && !/^(if|while|for|switch|return|sizeof|typeof)$/.test(fn[1])) functions.set(intern(fn[1]), { file, line: i });
+      if (fn && !functions.has(fn[1]) && !/^(if|while|for|switch|return|sizeof|typeof)$/.test(fn[1]))
+        functions.set(intern(fn[1]), { file, line: i });
     }
   }
   for (const [name, loc] of functions) if (!index.has(name)) index.set(name, loc);

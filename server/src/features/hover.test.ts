@@ -23,10 +23,14 @@ describe('hover over LSP', function () {
     const text = MACRO_DOCS.map((doc) => `${doc.name}\n`).join('');
     await session.open(uri, text);
     for (const [line, doc] of MACRO_DOCS.entries()) {
-      const hover = await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 1 } }) as { contents: { value: string } } | null;
+      const hover = (await session.connection.sendRequest('textDocument/hover', {
+        textDocument: { uri },
+        position: { line, character: 1 },
+      })) as { contents: { value: string } } | null;
       assert.ok(hover && hover.contents.value.length > 0, `no hover for ${doc.name}`);
       assert.ok(hover.contents.value.includes(doc.summary), `hover for ${doc.name} lacks its summary`);
-      for (const section of sectionNames(doc.section ?? '')) assert.ok(hover.contents.value.includes(section), `hover for ${doc.name} does not mention ${section}`);
+      for (const section of sectionNames(doc.section ?? ''))
+        assert.ok(hover.contents.value.includes(section), `hover for ${doc.name} does not mention ${section}`);
     }
   });
 
@@ -34,7 +38,10 @@ describe('hover over LSP', function () {
     const file = path.join(REPO_ROOT, 'examples', 'hello-3', 'hello-3.c');
     const uri = pathToFileURL(file).href;
     await session.open(uri, fs.readFileSync(file, 'utf8'));
-    const hover = await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 11, character: 16 } }) as { contents: { value: string } };
+    const hover = (await session.connection.sendRequest('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 11, character: 16 },
+    })) as { contents: { value: string } };
     assert.match(hover.contents.value, /hello3_data\*\* — variable in `\.init\.data`/);
     assert.match(hover.contents.value, /freed right after the module init function returns/);
     assert.match(hover.contents.value, /`hello_3_init` \(`\.init\.text`\) line 16\n/);
@@ -48,13 +55,19 @@ describe('hover over LSP', function () {
       const file = path.join(REPO_ROOT, 'examples', 'hello-3', 'hello-3.c');
       const uri = pathToFileURL(file).href;
       await withHeaders.open(uri, fs.readFileSync(file, 'utf8'));
-      const hover = await withHeaders.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 11, character: 26 } }) as { contents: { value: string } };
+      const hover = (await withHeaders.connection.sendRequest('textDocument/hover', {
+        textDocument: { uri },
+        position: { line: 11, character: 26 },
+      })) as { contents: { value: string } };
       assert.match(hover.contents.value, /freed/);
       const link = /Defined in \[([^\]]+):(\d+)\]\((file:\/\/[^#)]+)#L(\d+)\)/.exec(hover.contents.value);
       assert.ok(link, hover.contents.value);
       const header = fs.readFileSync(new URL(link[3]), 'utf8').split('\n')[Number(link[4]) - 1];
       assert.match(header, /#define __initdata\s+__section\("\.init\.data"\)/);
-      const definition = await withHeaders.connection.sendRequest('textDocument/definition', { textDocument: { uri }, position: { line: 11, character: 26 } }) as { uri: string; range: { start: { line: number } } };
+      const definition = (await withHeaders.connection.sendRequest('textDocument/definition', {
+        textDocument: { uri },
+        position: { line: 11, character: 26 },
+      })) as { uri: string; range: { start: { line: number } } };
       assert.equal(definition.uri, link[3]);
       assert.equal(definition.range.start.line + 1, Number(link[4]));
     } finally {

@@ -16,5 +16,8 @@ export function wordAt(document: TextDocument, position: Position): WordAt | und
   while (start > 0 && isWord(line[start - 1])) start--;
   while (isWord(line[end])) end++;
   if (start === end || /^\d/.test(line.slice(start, end))) return undefined;
-  return { word: line.slice(start, end), range: { start: { line: position.line, character: start }, end: { line: position.line, character: end } } };
+  return {
+    word: line.slice(start, end),
+    range: { start: { line: position.line, character: start }, end: { line: position.line, character: end } },
+  };
 }

@@ -30,20 +30,28 @@ const before = (ctx: AnnotationContext, major: number, minor: number): boolean =
   ctx.version[0] < major || (ctx.version[0] === major && ctx.version[1] < minor);
 
 /** __meminit*: its own section until 6.11; from 6.12 __init (or nothing with memory hotplug). */
-const meminit = (old: string, now: string) => (ctx: AnnotationContext): string | undefined =>
-  before(ctx, 6, 12) ? old : ctx.config.CONFIG_MEMORY_HOTPLUG ? undefined : now;
+const meminit =
+  (old: string, now: string) =>
+  (ctx: AnnotationContext): string | undefined =>
+    before(ctx, 6, 12) ? old : ctx.config.CONFIG_MEMORY_HOTPLUG ? undefined : now;
 
 /** __init_memblock*: __meminit* unless the architecture keeps memblock after boot. */
-const memblock = (old: string, now: string) => (ctx: AnnotationContext): string | undefined =>
-  ctx.config.CONFIG_ARCH_KEEP_MEMBLOCK ? undefined : meminit(old, now)(ctx);
+const memblock =
+  (old: string, now: string) =>
+  (ctx: AnnotationContext): string | undefined =>
+    ctx.config.CONFIG_ARCH_KEEP_MEMBLOCK ? undefined : meminit(old, now)(ctx);
 
 /** __net_*: empty with network namespaces (their setup runs whenever a namespace is made). */
-const netns = (section: string) => (ctx: AnnotationContext): string | undefined =>
-  ctx.config.CONFIG_NET_NS ? undefined : section;
+const netns =
+  (section: string) =>
+  (ctx: AnnotationContext): string | undefined =>
+    ctx.config.CONFIG_NET_NS ? undefined : section;
 
 /** __memexit*: removed in 6.7 and backported to 6.1.y/6.6.y; treat as the old section before 6.7. */
-const memexit = (old: string) => (ctx: AnnotationContext): string | undefined =>
-  before(ctx, 6, 7) ? old : undefined;
+const memexit =
+  (old: string) =>
+  (ctx: AnnotationContext): string | undefined =>
+    before(ctx, 6, 7) ? old : undefined;
 
 /** Object-like annotation macros: blanked before parsing, section-bearing ones mapped. */
 export const OBJECT_ANNOTATIONS: Readonly<Record<string, AnnotationInfo>> = {
@@ -91,27 +99,86 @@ export const OBJECT_ANNOTATIONS: Readonly<Record<string, AnnotationInfo>> = {
   __initmv: { section: '.machvec.init' },
   __read_mostly: { section: '.data..read_mostly', dataKind: 'writable' },
   // removed long ago (3.8 / 3.11), expand to nothing where compat headers still define them
-  __devinit: SECTIONLESS, __devinitdata: SECTIONLESS, __devinitconst: SECTIONLESS, __devexit: SECTIONLESS,
-  __devexitdata: SECTIONLESS, __devexitconst: SECTIONLESS,
-  __cpuinit: SECTIONLESS, __cpuinitdata: SECTIONLESS, __cpuinitconst: SECTIONLESS, __cpuexit: SECTIONLESS,
-  __cpuexitdata: SECTIONLESS, __cpuexitconst: SECTIONLESS,
-  __init_refok: { section: '.ref.text' }, __initdata_refok: { section: '.ref.data', dataKind: 'writable' },
+  __devinit: SECTIONLESS,
+  __devinitdata: SECTIONLESS,
+  __devinitconst: SECTIONLESS,
+  __devexit: SECTIONLESS,
+  __devexitdata: SECTIONLESS,
+  __devexitconst: SECTIONLESS,
+  __cpuinit: SECTIONLESS,
+  __cpuinitdata: SECTIONLESS,
+  __cpuinitconst: SECTIONLESS,
+  __cpuexit: SECTIONLESS,
+  __cpuexitdata: SECTIONLESS,
+  __cpuexitconst: SECTIONLESS,
+  __init_refok: { section: '.ref.text' },
+  __initdata_refok: { section: '.ref.data', dataKind: 'writable' },
   __exit_refok: { section: '.ref.text' },
   // sparse and compiler attributes without a section
-  __user: {}, __kernel: {}, __iomem: {}, __rcu: {}, __percpu: {}, __force: {}, __bitwise: {}, __safe: {},
-  __nocast: {}, __private: {}, __must_check: {}, __maybe_unused: {}, __always_unused: {}, __used: {},
-  __cold: {}, __hot: {}, __weak: {}, __pure: {}, __attribute_const__: {}, __noreturn: {}, __visible: {},
-  __packed: {}, __latent_entropy: {}, __randomize_layout: {}, __no_randomize_layout: {},
-  __noinitretpoline: {}, __noretpoline: {}, __deprecated: {}, __always_inline: {}, noinline: {},
-  notrace: {}, asmlinkage: {}, __naked: {}, __noclone: {}, __flatten: {}, __nostackprotector: {},
-  __no_kcsan: {}, __no_sanitize_address: {}, __no_kasan_or_inline: {}, __fix_address: {},
-  ____cacheline_aligned: {}, ____cacheline_aligned_in_smp: {}, __cacheline_aligned: {},
-  __cacheline_aligned_in_smp: {}, ____cacheline_internodealigned_in_smp: {}, __page_aligned_data: {},
-  __page_aligned_bss: {}, __aligned_largest: {}, __nonstring: {},
-  __no_stack_protector: {}, __noinline_for_stack: {}, noinline_for_stack: {}, __xipram: {},
-  __async_inline: {}, __gnu_inline: {}, __malloc: {}, __designated_init: {}, __nocfi: {},
-  __no_sanitize_or_inline: {}, __retain: {}, __no_profile: {}, __noscs: {}, __no_kstack_erase: {},
-  };
+  __user: {},
+  __kernel: {},
+  __iomem: {},
+  __rcu: {},
+  __percpu: {},
+  __force: {},
+  __bitwise: {},
+  __safe: {},
+  __nocast: {},
+  __private: {},
+  __must_check: {},
+  __maybe_unused: {},
+  __always_unused: {},
+  __used: {},
+  __cold: {},
+  __hot: {},
+  __weak: {},
+  __pure: {},
+  __attribute_const__: {},
+  __noreturn: {},
+  __visible: {},
+  __packed: {},
+  __latent_entropy: {},
+  __randomize_layout: {},
+  __no_randomize_layout: {},
+  __noinitretpoline: {},
+  __noretpoline: {},
+  __deprecated: {},
+  __always_inline: {},
+  noinline: {},
+  notrace: {},
+  asmlinkage: {},
+  __naked: {},
+  __noclone: {},
+  __flatten: {},
+  __nostackprotector: {},
+  __no_kcsan: {},
+  __no_sanitize_address: {},
+  __no_kasan_or_inline: {},
+  __fix_address: {},
+  ____cacheline_aligned: {},
+  ____cacheline_aligned_in_smp: {},
+  __cacheline_aligned: {},
+  __cacheline_aligned_in_smp: {},
+  ____cacheline_internodealigned_in_smp: {},
+  __page_aligned_data: {},
+  __page_aligned_bss: {},
+  __aligned_largest: {},
+  __nonstring: {},
+  __no_stack_protector: {},
+  __noinline_for_stack: {},
+  noinline_for_stack: {},
+  __xipram: {},
+  __async_inline: {},
+  __gnu_inline: {},
+  __malloc: {},
+  __designated_init: {},
+  __nocfi: {},
+  __no_sanitize_or_inline: {},
+  __retain: {},
+  __no_profile: {},
+  __noscs: {},
+  __no_kstack_erase: {},
+};
 
 /** Writable data annotations and their read-only twins: the right one for the other const-ness. */
 const CONST_TWINS: readonly (readonly [writable: string, readonly: string])[] = [
@@ -135,16 +202,45 @@ export const FUNCTION_ANNOTATIONS: Readonly<Record<string, { sectionArgument?: b
   __section: { sectionArgument: true },
   __attribute__: { sectionArgument: true },
   __attribute: { sectionArgument: true },
-  __aligned: {}, __printf: {}, __scanf: {}, __must_hold: {}, __acquires: {}, __releases: {},
-  __cond_acquires: {}, __alloc_size: {}, __diagnose_as: {}, __counted_by: {}, __compiletime_error: {},
-  __compiletime_warning: {}, __assume_aligned: {}, __cleanup: {}, __copy: {}, __mode: {}, __free: {},
+  __aligned: {},
+  __printf: {},
+  __scanf: {},
+  __must_hold: {},
+  __acquires: {},
+  __releases: {},
+  __cond_acquires: {},
+  __alloc_size: {},
+  __diagnose_as: {},
+  __counted_by: {},
+  __compiletime_error: {},
+  __compiletime_warning: {},
+  __assume_aligned: {},
+  __cleanup: {},
+  __copy: {},
+  __mode: {},
+  __free: {},
 };
 
 /** Macros whose argument is not a run-time reference (sizeof-like): `sizeof(x)` is no relocation. */
 export const NON_REFERENCING_MACROS: ReadonlySet<string> = new Set([
-  'ARRAY_SIZE', 'sizeof_field', 'offsetof', 'offsetofend', 'typeof', '__typeof__', '__typeof',
-  '__same_type', 'BUILD_BUG_ON', 'BUILD_BUG_ON_MSG', 'BUILD_BUG_ON_ZERO', 'static_assert',
-  '_Static_assert', '__must_be_array', 'typeof_member', 'FIELD_SIZEOF', '__alignof__', '_Alignof',
+  'ARRAY_SIZE',
+  'sizeof_field',
+  'offsetof',
+  'offsetofend',
+  'typeof',
+  '__typeof__',
+  '__typeof',
+  '__same_type',
+  'BUILD_BUG_ON',
+  'BUILD_BUG_ON_MSG',
+  'BUILD_BUG_ON_ZERO',
+  'static_assert',
+  '_Static_assert',
+  '__must_be_array',
+  'typeof_member',
+  'FIELD_SIZEOF',
+  '__alignof__',
+  '_Alignof',
 ]);
 
 /** Section an annotation places a symbol in, for the given kernel; undefined when it names none. */

@@ -41,7 +41,8 @@ export const FINDING_CODES = {
     severity: 'warning',
     title: 'A reference modpost reports as a section mismatch',
     example: '`static void __exit bye(void) { pr_info("%d", hello3_data); }` with `hello3_data __initdata`',
-    meaning: 'A reference modpost reports: text/data → init, text/data → exit, init → exit, exit → init. The message also says how modpost prints it (`cleanup_module -> hello3_data` on 6.1).',
+    meaning:
+      'A reference modpost reports: text/data → init, text/data → exit, init → exit, exit → init. The message also says how modpost prints it (`cleanup_module -> hello3_data` on 6.1).',
     quickFixes: ['keep-loaded', 'mark-caller'],
   },
   'export-init-exit': {
@@ -55,7 +56,8 @@ export const FINDING_CODES = {
     severity: 'error',
     title: 'const data in a writable section gcc refuses',
     example: '`static const char banner[] __initdata = "…";` in a module with `module_init()`',
-    meaning: '`const` data in a writable section while a writable object shares that section in the translation unit: gcc fails with "section type conflict" (a loadable module\'s `module_init()` alone adds a writable pointer to `.init.data`). Reported, like gcc, on the name. Use `__initconst`.',
+    meaning:
+      '`const` data in a writable section while a writable object shares that section in the translation unit: gcc fails with "section type conflict" (a loadable module\'s `module_init()` alone adds a writable pointer to `.init.data`). Reported, like gcc, on the name. Use `__initconst`.',
     quickFixes: ['use-twin', 'remove-annotation'],
   },
   'const-in-writable-section': {
@@ -69,14 +71,16 @@ export const FINDING_CODES = {
     severity: 'information',
     title: 'A writable object in a read-only init section',
     example: '`static const char *names[] __initconst = { "a" };`',
-    meaning: 'The object itself is writable (an array of pointers to const) in a section for read-only data. gcc 12 and 14 accept it whatever shares the section (checked on 6.1, 6.12 and 7.3); the fix makes it `* const`.',
+    meaning:
+      'The object itself is writable (an array of pointers to const) in a section for read-only data. gcc 12 and 14 accept it whatever shares the section (checked on 6.1, 6.12 and 7.3); the fix makes it `* const`.',
     quickFixes: ['make-const'],
   },
   'module-exit-init': {
     severity: 'error',
     title: 'module_exit() names an __init function',
     example: '`static void __init stop(void) {} module_exit(stop);`',
-    meaning: 'The unload handler is `__init`: freed before rmmod runs it. modpost reports it only as `__UNIQUE_ID___addressable_cleanup_module… -> cleanup_module`.',
+    meaning:
+      'The unload handler is `__init`: freed before rmmod runs it. modpost reports it only as `__UNIQUE_ID___addressable_cleanup_module… -> cleanup_module`.',
     quickFixes: ['use-exit'],
   },
   'module-init-exit': {
@@ -90,7 +94,8 @@ export const FINDING_CODES = {
     severity: 'information',
     title: 'A permanent table points at init memory modpost does not check',
     example: '`static int (*const tbl[])(void) = { my_init_fn };`',
-    meaning: 'A permanent table points at init memory, but modpost never checks its section (`const` data in `.rodata`, `__ro_after_init`, `__read_mostly`). No build warns; make sure it is not used after init. (References modpost skips by name, like `*_console` → `__init` setup, are deliberate idioms and not reported.)',
+    meaning:
+      'A permanent table points at init memory, but modpost never checks its section (`const` data in `.rodata`, `__ro_after_init`, `__read_mostly`). No build warns; make sure it is not used after init. (References modpost skips by name, like `*_console` → `__init` setup, are deliberate idioms and not reported.)',
     quickFixes: ['keep-loaded', 'mark-caller'],
   },
   'not-analyzed': {

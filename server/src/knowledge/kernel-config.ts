@@ -14,22 +14,26 @@ export interface ConfigOptionInfo {
 export const ANNOTATION_CONFIG = {
   CONFIG_NET_NS: {
     debian: true,
-    effect: '`__net_init`, `__net_exit`, `__net_initdata` and `__net_initconst` are empty (include/net/net_namespace.h); without it they are `__init`, `__ref`, `__initdata` and `__initconst`.',
+    effect:
+      '`__net_init`, `__net_exit`, `__net_initdata` and `__net_initconst` are empty (include/net/net_namespace.h); without it they are `__init`, `__ref`, `__initdata` and `__initconst`.',
     annotations: ['__net_init', '__net_exit', '__net_initdata', '__net_initconst'],
   },
   CONFIG_MEMORY_HOTPLUG: {
     debian: true,
-    effect: 'from 6.12 `__meminit` and its data variants are empty (include/linux/init.h); without it they are `__init` and friends. Before 6.12 they always have sections of their own.',
+    effect:
+      'from 6.12 `__meminit` and its data variants are empty (include/linux/init.h); without it they are `__init` and friends. Before 6.12 they always have sections of their own.',
     annotations: ['__meminit', '__meminitdata', '__meminitconst', '__init_memblock', '__initdata_memblock'],
   },
   CONFIG_ARCH_KEEP_MEMBLOCK: {
     debian: false,
-    effect: '`__init_memblock` and `__initdata_memblock` are empty (include/linux/memblock.h); without it they are `__meminit` and `__meminitdata`.',
+    effect:
+      '`__init_memblock` and `__initdata_memblock` are empty (include/linux/memblock.h); without it they are `__meminit` and `__meminitdata`.',
     annotations: ['__init_memblock', '__initdata_memblock'],
   },
   CONFIG_MODULE_UNLOAD: {
     debian: true,
-    effect: 'a module\'s `__exit` code is kept until rmmod; without it the module can never be unloaded and its `.exit.text` is dropped at load.',
+    effect:
+      "a module's `__exit` code is kept until rmmod; without it the module can never be unloaded and its `.exit.text` is dropped at load.",
     annotations: ['__exit', '__exitdata', 'module_exit'],
   },
 } as const satisfies Record<string, ConfigOptionInfo>;
@@ -53,5 +57,7 @@ export function configFromAutoConf(text: string): ConfigValues {
 
 /** The options that change what `annotation` means. */
 export function optionsAffecting(annotation: string): ConfigOption[] {
-  return (Object.keys(ANNOTATION_CONFIG) as ConfigOption[]).filter((name) => (ANNOTATION_CONFIG[name].annotations as readonly string[]).includes(annotation));
+  return (Object.keys(ANNOTATION_CONFIG) as ConfigOption[]).filter((name) =>
+    (ANNOTATION_CONFIG[name].annotations as readonly string[]).includes(annotation),
+  );
 }

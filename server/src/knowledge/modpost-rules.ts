@@ -3,8 +3,15 @@
 // Patterns are fnmatch globs as modpost uses them since 6.0 (`*` also matches dots).
 
 export type MismatchKind =
-  | 'text-to-init' | 'data-to-init' | 'text-to-exit' | 'data-to-exit' | 'meminit-to-init' | 'memexit-to-exit'
-  | 'init-to-exit' | 'exit-to-init' | 'pci-fixup-to-init';
+  | 'text-to-init'
+  | 'data-to-init'
+  | 'text-to-exit'
+  | 'data-to-exit'
+  | 'meminit-to-init'
+  | 'memexit-to-exit'
+  | 'init-to-exit'
+  | 'exit-to-init'
+  | 'pci-fixup-to-init';
 
 export interface SectionCheck {
   from: readonly string[];
@@ -54,14 +61,33 @@ export interface RuleProfile {
 const EXPORT_LINE_6_1 = 'EXPORT_SYMBOL used for init/exit symbol: {symbol} (section: {section})';
 const EXPORT_LINE_6_5 = '{symbol}: EXPORT_SYMBOL used for {kind} symbol. Remove __{kind} or EXPORT_SYMBOL.';
 
-const INIT = '.init.*', EXIT = '.exit.*', MEMINIT = '.meminit.*', MEMEXIT = '.memexit.*';
+const INIT = '.init.*',
+  EXIT = '.exit.*',
+  MEMINIT = '.meminit.*',
+  MEMEXIT = '.memexit.*';
 const DATA = ['.data', '.data.rel'];
-const PCI_INIT = ['.pci_fixup_early', '.pci_fixup_header', '.pci_fixup_final', '.pci_fixup_enable',
-  '.pci_fixup_resume', '.pci_fixup_resume_early', '.pci_fixup_suspend'];
+const PCI_INIT = [
+  '.pci_fixup_early',
+  '.pci_fixup_header',
+  '.pci_fixup_final',
+  '.pci_fixup_enable',
+  '.pci_fixup_resume',
+  '.pci_fixup_resume_early',
+  '.pci_fixup_suspend',
+];
 const TEXT_6_1_0 = ['.text', '.text.unlikely', '.sched.text', '.kprobes.text', '.cpuidle.text', '.noinstr.text'];
 const TEXT = ['.text', '.text.*', '.sched.text', '.kprobes.text', '.cpuidle.text', '.noinstr.text', '.ltext', '.ltext.*'];
-const OTHER_TEXT = ['.ref.text', '.head.text', '.spinlock.text', '.fixup', '.entry.text', '.exception.text',
-  '.coldtext', '.softirqentry.text', '.irqentry.text'];
+const OTHER_TEXT = [
+  '.ref.text',
+  '.head.text',
+  '.spinlock.text',
+  '.fixup',
+  '.entry.text',
+  '.exception.text',
+  '.coldtext',
+  '.softirqentry.text',
+  '.irqentry.text',
+];
 const OPS_LIKE_ALL = ['*_template', '*_timer', '*_sht', '*_ops', '*_probe', '*_probe_one', '*_console'];
 
 /** Exemptions every 6.x/7.x modpost applies (P1, P1a, P3, P4, P5). */
@@ -164,7 +190,11 @@ export const RULE_PROFILES: readonly RuleProfile[] = [
       { from: PCI_INIT, badTo: [INIT], kind: 'pci-fixup-to-init' },
     ],
     whitelist: [
-      ...commonWhitelist(INIT_DATA_WITH_MEM, [INIT, MEMINIT], ['.init.text', '.meminit.text', '.exit.text', '.memexit.text', ...TEXT_6_1_0, ...OTHER_TEXT, '.text.*']),
+      ...commonWhitelist(
+        INIT_DATA_WITH_MEM,
+        [INIT, MEMINIT],
+        ['.init.text', '.meminit.text', '.exit.text', '.memexit.text', ...TEXT_6_1_0, ...OTHER_TEXT, '.text.*'],
+      ),
       { id: 'P2', fromSections: DATA, toSections: [INIT, MEMINIT, EXIT, MEMEXIT], fromSymbols: OPS_LIKE_ALL },
       { id: 'P2b', fromSections: DATA, toSections: [MEMINIT, EXIT, MEMEXIT], fromSymbols: ['*driver'] },
       { id: 'P6', fromSections: ['*'], toSections: ['*'], fromSymbols: ['.L*'] },
@@ -193,7 +223,7 @@ export const RULE_PROFILES: readonly RuleProfile[] = [
     ...PROFILE_7_1,
     id: '7.3',
     since: [7, 3, 0],
-    description: '7.3 and newer (every message rewritten: modules named `name.ko`, symbols quoted; checked against Debian\'s 7.3.4)',
+    description: "7.3 and newer (every message rewritten: modules named `name.ko`, symbols quoted; checked against Debian's 7.3.4)",
     moduleNaming: 'ko',
     exportLine: "EXPORT_SYMBOL used for {kind} symbol '{symbol}'. Remove __{kind} or EXPORT_SYMBOL.",
   },
@@ -205,7 +235,14 @@ const globCache = new Map<string, RegExp>();
 export function globMatch(pattern: string, name: string): boolean {
   let re = globCache.get(pattern);
   if (!re) {
-    re = new RegExp('^' + pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+    re = new RegExp(
+      '^' +
+        pattern
+          .split('*')
+          .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*') +
+        '$',
+    );
     globCache.set(pattern, re);
   }
   return re.test(name);
@@ -237,19 +274,20 @@ export interface Reference {
   toSection: string;
 }
 
-export type Verdict =
-  | { mismatch: false }
-  | { mismatch: true; kind: MismatchKind; whitelistedBy?: string };
+export type Verdict = { mismatch: false } | { mismatch: true; kind: MismatchKind; whitelistedBy?: string };
 
 /** What modpost of `profile` says about one reference: not checked, whitelisted, or a mismatch. */
 export function judgeReference(profile: RuleProfile, ref: Reference, extraWarn = false): Verdict {
   const check = profile.checks.find((c) => anyMatch(c.from, ref.fromSection) && anyMatch(c.badTo, ref.toSection));
   if (!check) return { mismatch: false };
-  const exemption = profile.whitelist.find((rule) =>
-    anyMatch(rule.fromSections, ref.fromSection) && anyMatch(rule.toSections, ref.toSection)
-    && (!rule.fromSymbols || anyMatch(rule.fromSymbols, ref.fromSymbol))
-    && (!rule.toSymbols || anyMatch(rule.toSymbols, ref.toSymbol))
-    && !(rule.liftedByExtraWarn && extraWarn));
+  const exemption = profile.whitelist.find(
+    (rule) =>
+      anyMatch(rule.fromSections, ref.fromSection) &&
+      anyMatch(rule.toSections, ref.toSection) &&
+      (!rule.fromSymbols || anyMatch(rule.fromSymbols, ref.fromSymbol)) &&
+      (!rule.toSymbols || anyMatch(rule.toSymbols, ref.toSymbol)) &&
+      !(rule.liftedByExtraWarn && extraWarn),
+  );
   return { mismatch: true, kind: check.kind, whitelistedBy: exemption?.id };
 }
 

@@ -27,7 +27,10 @@ export const SECTION_CLASSES: Readonly<Record<SectionClass, SectionClassInfo>> =
     pattern: /^\.(init|meminit)\./,
     transient: true,
     lifetime: 'freed right after the module init function returns (after boot when built in)',
-    role: { function: 'runs only while the module initialises (at insmod, or at boot when built in)', variable: 'is init data, freed after module init' },
+    role: {
+      function: 'runs only while the module initialises (at insmod, or at boot when built in)',
+      variable: 'is init data, freed after module init',
+    },
     targetLifetime: 'freed after module init (after boot when built in)',
   },
   exit: {
@@ -59,7 +62,10 @@ export const SECTION_CLASSES: Readonly<Record<SectionClass, SectionClassInfo>> =
   },
   other: {
     lifetime: 'lives in a custom section',
-    role: { function: 'lives in a section modpost does not treat as init or exit', variable: 'lives in a section modpost does not treat as init or exit' },
+    role: {
+      function: 'lives in a section modpost does not treat as init or exit',
+      variable: 'lives in a section modpost does not treat as init or exit',
+    },
   },
 };
 

@@ -12,7 +12,11 @@ export class DiagnosticsPublisher {
   private readonly dirty = new Set<string>();
   private disposed = false;
 
-  constructor(private readonly connection: Connection, private readonly documents: TextDocuments<TextDocument>, private readonly service: AnalysisService) {}
+  constructor(
+    private readonly connection: Connection,
+    private readonly documents: TextDocuments<TextDocument>,
+    private readonly service: AnalysisService,
+  ) {}
 
   schedule(uri: string): void {
     if (this.disposed) return;

@@ -38,9 +38,19 @@ describe('language server over stdio', function () {
     await session.open(SEED_URI, text);
     const [diagnostic] = (await first).diagnostics;
 
-    const actions = await session.connection.sendRequest('textDocument/codeAction', {
-      textDocument: { uri: SEED_URI }, range: diagnostic.range, context: { diagnostics: [diagnostic] },
-    }) as { title: string; edit: { changes: Record<string, { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]> } }[];
+    const actions = (await session.connection.sendRequest('textDocument/codeAction', {
+      textDocument: { uri: SEED_URI },
+      range: diagnostic.range,
+      context: { diagnostics: [diagnostic] },
+    })) as {
+      title: string;
+      edit: {
+        changes: Record<
+          string,
+          { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]
+        >;
+      };
+    }[];
     assert.equal(actions[0].title, 'Remove __initdata from hello3_data');
     const [edit] = actions[0].edit.changes[SEED_URI];
     const lines = text.split('\n');
@@ -48,12 +58,18 @@ describe('language server over stdio', function () {
     lines[edit.range.start.line] = line.slice(0, edit.range.start.character) + edit.newText + line.slice(edit.range.end.character);
     assert.equal(lines[11], 'static int hello3_data = 3;');
 
-    const hover = await session.connection.sendRequest('textDocument/hover', { textDocument: { uri: SEED_URI }, position: { line: 11, character: 15 } }) as { contents: { value: string } };
+    const hover = (await session.connection.sendRequest('textDocument/hover', {
+      textDocument: { uri: SEED_URI },
+      position: { line: 11, character: 15 },
+    })) as { contents: { value: string } };
     assert.match(hover.contents.value, /\.init\.data/);
     assert.match(hover.contents.value, /hello_3_exit.*mismatch/);
 
     const cleared = session.diagnostics(SEED_URI, (p) => p.version === 2);
-    await session.connection.sendNotification('textDocument/didChange', { textDocument: { uri: SEED_URI, version: 2 }, contentChanges: [{ text: lines.join('\n') }] });
+    await session.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: SEED_URI, version: 2 },
+      contentChanges: [{ text: lines.join('\n') }],
+    });
     assert.deepEqual((await cleared).diagnostics, []);
   });
 });
@@ -78,13 +94,19 @@ describe('language server: translation units of open files', function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const [file, line, code] of [['include/m.h', 2, 'section-mismatch'], ['leds.c', 1, 'section-mismatch']] as const) {
+  for (const [file, line, code] of [
+    ['include/m.h', 2, 'section-mismatch'],
+    ['leds.c', 1, 'section-mismatch'],
+  ] as const) {
     it(`publishes the finding in ${file} when it is open, from the unit that includes it`, async () => {
       const uri = pathToFileURL(path.join(dir, file)).href;
       const published = session.diagnostics(uri, (p) => p.diagnostics.length > 0);
       await session.open(uri, fs.readFileSync(path.join(dir, file), 'utf8'));
       const { diagnostics } = await published;
-      assert.deepEqual(diagnostics.map((d) => [d.code, d.range.start.line]), [[code, line]]);
+      assert.deepEqual(
+        diagnostics.map((d) => [d.code, d.range.start.line]),
+        [[code, line]],
+      );
     });
   }
 
@@ -98,7 +120,10 @@ describe('language server: translation units of open files', function () {
     await session.open(main, fs.readFileSync(path.join(dir, 'main.c'), 'utf8'));
     // The prototype loses __init: setup is plain .text, kick's reference is fine.
     const cleared = session.diagnostics(header, (p) => p.version === 2 && p.diagnostics.length === 0);
-    await session.connection.sendNotification('textDocument/didChange', { textDocument: { uri: header, version: 2 }, contentChanges: [{ text: text.replace('int __init setup', 'int setup') }] });
+    await session.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri: header, version: 2 },
+      contentChanges: [{ text: text.replace('int __init setup', 'int setup') }],
+    });
     await cleared;
   });
 });

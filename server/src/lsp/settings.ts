@@ -15,7 +15,11 @@ const DEFAULTS: ServerSettings = {
   kernelBuildDir: SETTINGS['kmod.kernelBuildDir'].default,
   kernelVersion: SETTINGS['kmod.kernelVersion'].default,
   disabledCodes: [...SETTINGS['kmod.diagnostics.disabledCodes'].default],
-  index: { enabled: SETTINGS['kmod.index.enabled'].default, maxFiles: SETTINGS['kmod.index.maxFiles'].default, excludedDirs: [...SETTINGS['kmod.index.exclude'].default] },
+  index: {
+    enabled: SETTINGS['kmod.index.enabled'].default,
+    maxFiles: SETTINGS['kmod.index.maxFiles'].default,
+    excludedDirs: [...SETTINGS['kmod.index.exclude'].default],
+  },
 };
 
 interface ClientConfiguration {
@@ -33,13 +37,15 @@ function normalise(raw: ClientConfiguration | undefined): Partial<ServerSettings
     ...(typeof raw.kernelBuildDir === 'string' ? { kernelBuildDir: raw.kernelBuildDir } : {}),
     ...(typeof raw.kernelVersion === 'string' ? { kernelVersion: raw.kernelVersion } : {}),
     ...(Array.isArray(codes) ? { disabledCodes: codes.filter((c): c is string => typeof c === 'string') } : {}),
-    ...(raw.index && typeof raw.index === 'object' ? {
-      index: {
-        enabled: typeof raw.index.enabled === 'boolean' ? raw.index.enabled : DEFAULTS.index.enabled,
-        maxFiles: typeof raw.index.maxFiles === 'number' && raw.index.maxFiles > 0 ? raw.index.maxFiles : DEFAULTS.index.maxFiles,
-        excludedDirs: Array.isArray(raw.index.exclude) ? raw.index.exclude.filter((d): d is string => typeof d === 'string') : [],
-      },
-    } : {}),
+    ...(raw.index && typeof raw.index === 'object'
+      ? {
+          index: {
+            enabled: typeof raw.index.enabled === 'boolean' ? raw.index.enabled : DEFAULTS.index.enabled,
+            maxFiles: typeof raw.index.maxFiles === 'number' && raw.index.maxFiles > 0 ? raw.index.maxFiles : DEFAULTS.index.maxFiles,
+            excludedDirs: Array.isArray(raw.index.exclude) ? raw.index.exclude.filter((d): d is string => typeof d === 'string') : [],
+          },
+        }
+      : {}),
   };
 }
 
@@ -57,7 +63,10 @@ export async function readSettings(connection: Connection, pull: boolean, initia
   let filesExclude: string[] = [];
   if (pull) {
     try {
-      const [kmod, files] = await connection.workspace.getConfiguration([{ section: SETTINGS_SECTION }, { section: 'files.exclude' }]) as [ClientConfiguration, unknown];
+      const [kmod, files] = (await connection.workspace.getConfiguration([
+        { section: SETTINGS_SECTION },
+        { section: 'files.exclude' },
+      ])) as [ClientConfiguration, unknown];
       pulled = normalise(kmod);
       filesExclude = excludedByFilesExclude(files);
     } catch {

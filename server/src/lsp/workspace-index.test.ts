@@ -27,7 +27,10 @@ describe('background workspace index over LSP', function () {
       const published = session.diagnostics(seedUri, (p) => p.diagnostics.length > 0);
       await session.initialize();
       const { diagnostics } = await published;
-      assert.deepEqual(diagnostics.map((d) => [d.code, d.range.start.line]), [['section-mismatch', 1]]);
+      assert.deepEqual(
+        diagnostics.map((d) => [d.code, d.range.start.line]),
+        [['section-mismatch', 1]],
+      );
       // Let the run finish, then check what it published and reported.
       await waitFor(() => session.progress.some((p) => p.kind === 'end'), 20_000);
       assert.equal(session.progress[0].kind, 'begin');
@@ -40,7 +43,10 @@ describe('background workspace index over LSP', function () {
       assert.ok(![...uris].some((u) => u.includes('node_modules') || u.includes('skipme')), [...uris].join(', '));
 
       // Fix the file on disk and tell the server, as VS Code's file watcher does.
-      fs.writeFileSync(path.join(root, 'seedlike', 'seedlike.c'), 'static int d = 1;\nstatic void __exit bye(void) { pr_info("%d", d); }\nmodule_exit(bye);\n');
+      fs.writeFileSync(
+        path.join(root, 'seedlike', 'seedlike.c'),
+        'static int d = 1;\nstatic void __exit bye(void) { pr_info("%d", d); }\nmodule_exit(bye);\n',
+      );
       const cleared = session.diagnostics(seedUri, (p) => p.diagnostics.length === 0);
       await session.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: seedUri, type: 2 }] });
       await cleared;
@@ -61,7 +67,7 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
 
 describe('background index: built-in code across vmlinux', function () {
   this.timeout(60_000);
-  it('reports a built-in caller of another directory\'s __init function', async () => {
+  it("reports a built-in caller of another directory's __init function", async () => {
     const root = writeModule({
       'core/Makefile': 'obj-y += setup.o\n',
       'core/setup.c': 'int __init early_setup(void) { return 0; }\n',
@@ -74,7 +80,10 @@ describe('background index: built-in code across vmlinux', function () {
       const published = session.diagnostics(uri, (p) => p.diagnostics.length > 0);
       await session.initialize();
       const { diagnostics } = await published;
-      assert.deepEqual(diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character]), [['section-mismatch', 0, 27]]);
+      assert.deepEqual(
+        diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character]),
+        [['section-mismatch', 0, 27]],
+      );
     } finally {
       await session.close();
       fs.rmSync(root, { recursive: true, force: true });

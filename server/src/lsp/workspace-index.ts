@@ -41,7 +41,10 @@ export class WorkspaceIndex {
   private readonly included = new Set<string>();
   private generation = 0;
 
-  constructor(private readonly connection: Connection, private readonly service: AnalysisService) {}
+  constructor(
+    private readonly connection: Connection,
+    private readonly service: AnalysisService,
+  ) {}
 
   /** (Re)indexes the folders; a newer call cancels an older run at its next module. */
   async run(folders: readonly string[], settings: IndexSettings): Promise<IndexStatus | undefined> {
@@ -51,7 +54,9 @@ export class WorkspaceIndex {
     const errors: string[] = [];
     let files = folders.flatMap((folder) => findCSources(folder, errors, settings.excludedDirs));
     if (files.length > settings.maxFiles) {
-      this.connection.window.showInformationMessage(`Kernel Module Tools: indexing the first ${settings.maxFiles} of ${files.length} C files (setting kmod.index.maxFiles).`);
+      this.connection.window.showInformationMessage(
+        `Kernel Module Tools: indexing the first ${settings.maxFiles} of ${files.length} C files (setting kmod.index.maxFiles).`,
+      );
       files = files.slice(0, settings.maxFiles);
     }
     const modules = groupIntoModules(files);
@@ -60,12 +65,17 @@ export class WorkspaceIndex {
     const vmlinux = new VmlinuxTable();
     const progress = await this.connection.window.createWorkDoneProgress();
     progress.begin('Kernel Module Tools: indexing', 0, `${files.length} C files`, true);
-    let done = 0, findings = 0, cancelled = false;
-    progress.token.onCancellationRequested(() => { cancelled = true; });
+    let done = 0,
+      findings = 0,
+      cancelled = false;
+    progress.token.onCancellationRequested(() => {
+      cancelled = true;
+    });
     // A file counts once, though a module also lists sources outside the folders or shared with
     // another module; a report goes out when the percentage moves, or twice a second at most.
     const uncounted = new Set(files);
-    let reportedPercent = -1, reportedAt = 0;
+    let reportedPercent = -1,
+      reportedAt = 0;
     const report = (final = false): void => {
       const percent = Math.min(100, Math.floor((100 * done) / Math.max(1, files.length)));
       if (!final && percent === reportedPercent && Date.now() - reportedAt < PROGRESS_INTERVAL_MS) return;
@@ -106,7 +116,9 @@ export class WorkspaceIndex {
       const file = fileURLToPath(uri);
       if (!/\.[ch]$|(^|\/)(Kbuild|Makefile)$/.test(file)) continue;
       // A header is part of the units that include it: re-check the modules beside it.
-      const modules = file.endsWith('.c') ? [moduleOfFile(file)] : groupIntoModules(findCSources(path.dirname(file), []).filter((f) => path.dirname(f) === path.dirname(file)));
+      const modules = file.endsWith('.c')
+        ? [moduleOfFile(file)]
+        : groupIntoModules(findCSources(path.dirname(file), []).filter((f) => path.dirname(f) === path.dirname(file)));
       for (const module of modules) {
         const key = module.sources.join('\0');
         if (seen.has(key)) continue;
@@ -136,8 +148,10 @@ export class WorkspaceIndex {
       const byModule = this.published.get(uri);
       if (diagnostics.length === 0 && !byModule?.has(key)) continue;
       const next = new Map(byModule);
-      if (diagnostics.length > 0) next.set(key, diagnostics); else next.delete(key);
-      if (next.size > 0) this.published.set(uri, next); else this.published.delete(uri);
+      if (diagnostics.length > 0) next.set(key, diagnostics);
+      else next.delete(key);
+      if (next.size > 0) this.published.set(uri, next);
+      else this.published.delete(uri);
       void this.connection.sendDiagnostics({ uri, diagnostics: uniqueDiagnostics([...next.values()].flat()) });
     }
     return findings.length;
@@ -161,4 +175,3 @@ function uniqueDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
     return true;
   });
 }
-

@@ -90,7 +90,6 @@ export interface FileFacts {
   unanalyzable?: string;
 }
 
-
 export interface SymbolSection {
   symbol: string;
   section: string;

@@ -26,7 +26,13 @@ export interface ExtractOptions extends AnnotationContext {
 
 /** Nodes whose children are file-scope items too. */
 const CONTAINERS = new Set([
-  'preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef', 'ERROR', 'linkage_specification',
+  'preproc_if',
+  'preproc_ifdef',
+  'preproc_else',
+  'preproc_elif',
+  'preproc_elifdef',
+  'ERROR',
+  'linkage_specification',
   'declaration_list',
 ]);
 
@@ -43,7 +49,9 @@ const EMPTY_DEFINE = /^[ \t]*#[ \t]*define[ \t]+(__[A-Za-z0-9_]+)[ \t]*(?:\/\*.*
 
 export function emptiedAnnotations(prepassed: string): string[] {
   if (!prepassed.includes('define')) return [];
-  return [...new Set([...prepassed.matchAll(EMPTY_DEFINE)].map((m) => m[1]).filter((name) => OBJECT_ANNOTATIONS[name]?.section !== undefined))];
+  return [
+    ...new Set([...prepassed.matchAll(EMPTY_DEFINE)].map((m) => m[1]).filter((name) => OBJECT_ANNOTATIONS[name]?.section !== undefined)),
+  ];
 }
 
 export function includeNames(prepassed: string): string[] {
@@ -81,7 +89,7 @@ function analyzeDeclarator(declarator: Node, declarationIsConst: boolean): Decla
     }
     break;
   }
-  return { nameNode: node, isFunction, isConst, parameters: isFunction ? inner.childForFieldName('parameters') ?? undefined : undefined };
+  return { nameNode: node, isFunction, isConst, parameters: isFunction ? (inner.childForFieldName('parameters') ?? undefined) : undefined };
 }
 
 function hasChild(node: Node, type: string, text: string): boolean {
@@ -107,10 +115,18 @@ class Extractor {
   readonly macroUses: MacroUse[] = [];
   readonly bodies: BodyRange[] = [];
   /** Sections named by earlier declarations (prototypes, extern), which gcc carries over. */
-  private readonly declaredSections = new Map<string, { section: string; annotations: string[]; annotationRanges: SymbolDef['annotationRanges'] }>();
+  private readonly declaredSections = new Map<
+    string,
+    { section: string; annotations: string[]; annotationRanges: SymbolDef['annotationRanges'] }
+  >();
   private macroCursor = 0;
 
-  constructor(source: string, private readonly macros: readonly BlankedMacro[], private readonly options: ExtractOptions, private readonly parsed: CutText) {
+  constructor(
+    source: string,
+    private readonly macros: readonly BlankedMacro[],
+    private readonly options: ExtractOptions,
+    private readonly parsed: CutText,
+  ) {
     this.lines = new LineIndex(source);
   }
 
@@ -130,7 +146,10 @@ class Extractor {
       let depth = 0;
       for (;;) {
         const type = cursor.nodeType;
-        if (CONTAINERS.has(type) && cursor.gotoFirstChild()) { depth++; continue; }
+        if (CONTAINERS.has(type) && cursor.gotoFirstChild()) {
+          depth++;
+          continue;
+        }
         if (type === 'function_definition') this.functionDefinition(cursor.currentNode);
         else if (type === 'declaration') this.declaration(cursor.currentNode);
         else if (type === 'expression_statement') this.macroStatement(cursor.currentNode);
@@ -183,7 +202,12 @@ class Extractor {
     };
   }
 
-  private addSymbol(info: DeclaratorInfo, item: Node, macros: readonly BlankedMacro[], fields: Pick<SymbolDef, 'isDefinition' | 'isStatic'> & { hasInitializer: boolean; isInline?: boolean }): SymbolDef {
+  private addSymbol(
+    info: DeclaratorInfo,
+    item: Node,
+    macros: readonly BlankedMacro[],
+    fields: Pick<SymbolDef, 'isDefinition' | 'isStatic'> & { hasInitializer: boolean; isInline?: boolean },
+  ): SymbolDef {
     const own = this.sectionOf(macros);
     const name = info.nameNode.text;
     // gcc merges attributes across declarations: `static void __init f(void);` earlier in the
@@ -207,7 +231,8 @@ class Extractor {
       ...(fields.isInline && fields.isStatic && kind === 'function' ? { isInline: true } : {}),
     };
     this.symbols.push(symbol);
-    if (!fields.isDefinition && own.section !== undefined) this.declaredSections.set(name, { section: own.section, annotations: own.annotations, annotationRanges: symbol.annotationRanges });
+    if (!fields.isDefinition && own.section !== undefined)
+      this.declaredSections.set(name, { section: own.section, annotations: own.annotations, annotationRanges: symbol.annotationRanges });
     return symbol;
   }
 
@@ -222,7 +247,13 @@ class Extractor {
     if (!info?.isFunction) return;
     const { isStatic, isInline } = this.storage(node);
     this.addSymbol(info, node, macros, { isDefinition: true, isStatic, hasInitializer: false, isInline });
-    if (body) this.bodies.push({ start: this.at(body.startIndex), end: this.at(body.endIndex), fromIndex: this.symbols.length - 1, parameters: parameterNames(info.parameters) });
+    if (body)
+      this.bodies.push({
+        start: this.at(body.startIndex),
+        end: this.at(body.endIndex),
+        fromIndex: this.symbols.length - 1,
+        parameters: parameterNames(info.parameters),
+      });
   }
 
   private declaration(node: Node): void {
@@ -239,7 +270,13 @@ class Extractor {
       if (!info) continue;
       const isDefinition = !info.isFunction && (!isExtern || value !== null);
       this.addSymbol(info, node, macros, { isDefinition, isStatic, hasInitializer: value !== null });
-      if (value) this.bodies.push({ start: this.at(value.startIndex), end: this.at(value.endIndex), fromIndex: this.symbols.length - 1, parameters: [] });
+      if (value)
+        this.bodies.push({
+          start: this.at(value.startIndex),
+          end: this.at(value.endIndex),
+          fromIndex: this.symbols.length - 1,
+          parameters: [],
+        });
     }
   }
 
@@ -276,7 +313,12 @@ class Extractor {
       const previous = reuse?.(body);
       if (previous) {
         for (let i = 0; i < previous.names.length; i++) {
-          references.push({ name: previous.names[i], ...this.lines.positionAt(body.start + previous.offsets[i]), from, fromIndex: body.fromIndex });
+          references.push({
+            name: previous.names[i],
+            ...this.lines.positionAt(body.start + previous.offsets[i]),
+            from,
+            fromIndex: body.fromIndex,
+          });
         }
         if (keepScans) scans.push(previous.start === body.start ? previous : { ...previous, start: body.start, end: body.end });
         continue;
@@ -291,17 +333,26 @@ class Extractor {
         references.push({ name: ref.name, ...this.lines.positionAt(ref.start), from: this.symbols[fromIndex].name, fromIndex });
       }
       // A body with static locals is scanned again next time: its scan alone cannot rebuild them.
-      if (keepScans && locals.length === 0) scans.push({ start: body.start, end: body.end, parameters: body.parameters, names: found.map((ref) => ref.name), offsets: found.map((ref) => ref.start - body.start) });
+      if (keepScans && locals.length === 0)
+        scans.push({
+          start: body.start,
+          end: body.end,
+          parameters: body.parameters,
+          names: found.map((ref) => ref.name),
+          offsets: found.map((ref) => ref.start - body.start),
+        });
     }
     return keepScans ? { references, scans } : { references };
   }
 
   /** Blanked macros that start in [start, end): the annotations of a static local. */
   private macrosIn(start: number, end: number): BlankedMacro[] {
-    let low = 0, high = this.macros.length;
+    let low = 0,
+      high = this.macros.length;
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (this.macros[mid].start < start) low = mid + 1; else high = mid;
+      if (this.macros[mid].start < start) low = mid + 1;
+      else high = mid;
     }
     const inside: BlankedMacro[] = [];
     for (let i = low; i < this.macros.length && this.macros[i].start < end; i++) inside.push(this.macros[i]);
@@ -341,14 +392,26 @@ export interface BodyScan {
 export type ReuseScan = (body: BodyRange) => BodyScan | undefined;
 
 /** `tree` is the parse of `parsed`: the pre-passed text, or its skeleton (bodies cut out). */
-export function extractFacts(uri: string, source: string, pre: PrepassResult, tree: Tree, options: ExtractOptions, parsed: CutText, reuse?: ReuseScan, keepScans = false): { facts: FileFacts; bodies: BodyRange[]; scans?: BodyScan[] } {
+export function extractFacts(
+  uri: string,
+  source: string,
+  pre: PrepassResult,
+  tree: Tree,
+  options: ExtractOptions,
+  parsed: CutText,
+  reuse?: ReuseScan,
+  keepScans = false,
+): { facts: FileFacts; bodies: BodyRange[]; scans?: BodyScan[] } {
   const extractor = new Extractor(source, pre.macros, options, parsed);
   extractor.run(tree.rootNode);
   const { references, scans } = extractor.references(pre.text, reuse, keepScans);
   const includes = includeNames(pre.text);
   const emptied = emptiedAnnotations(pre.text);
   const facts: FileFacts = {
-    uri, symbols: extractor.symbols, references, macroUses: extractor.macroUses,
+    uri,
+    symbols: extractor.symbols,
+    references,
+    macroUses: extractor.macroUses,
     ...(includes.length > 0 ? { includes } : {}),
     ...(emptied.length > 0 ? { emptiedAnnotations: emptied } : {}),
   };

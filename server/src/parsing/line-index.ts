@@ -10,10 +10,12 @@ export class LineIndex {
 
   positionAt(offset: number): Position {
     const starts = this.lineStarts;
-    let low = 0, high = starts.length - 1;
+    let low = 0,
+      high = starts.length - 1;
     while (low < high) {
       const mid = (low + high + 1) >> 1;
-      if (starts[mid] <= offset) low = mid; else high = mid - 1;
+      if (starts[mid] <= offset) low = mid;
+      else high = mid - 1;
     }
     return { line: low, character: offset - starts[low] };
   }
@@ -31,7 +33,11 @@ export class LineIndex {
 
 /** The position of `offset` in `text`, by counting line breaks: for one lookup, without an index. */
 export function positionOf(text: string, offset: number): Position {
-  let line = 0, lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) { line++; lineStart = i + 1; }
+  let line = 0,
+    lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
   return { line, character: offset - lineStart };
 }

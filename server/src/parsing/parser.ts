@@ -12,7 +12,10 @@ function wasmPaths(): { runtime: string; grammar: string } {
     const bundled = { runtime: path.join(dir, 'web-tree-sitter.wasm'), grammar: path.join(dir, 'tree-sitter-c.wasm') };
     if (fs.existsSync(bundled.runtime) && fs.existsSync(bundled.grammar)) return bundled;
     const modules = path.join(dir, 'node_modules');
-    const installed = { runtime: path.join(modules, 'web-tree-sitter', 'web-tree-sitter.wasm'), grammar: path.join(modules, 'tree-sitter-c', 'tree-sitter-c.wasm') };
+    const installed = {
+      runtime: path.join(modules, 'web-tree-sitter', 'web-tree-sitter.wasm'),
+      grammar: path.join(modules, 'tree-sitter-c', 'tree-sitter-c.wasm'),
+    };
     if (fs.existsSync(installed.runtime) && fs.existsSync(installed.grammar)) return installed;
     if (path.dirname(dir) === dir) throw new Error(`tree-sitter WASM files not found near ${__dirname}: run npm install && npm run build`);
   }

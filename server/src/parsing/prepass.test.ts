@@ -7,7 +7,13 @@ describe('prepass', () => {
     const { text, macros } = prepass(source);
     assert.equal(text.length, source.length);
     assert.equal(text, 'static int        foo(void) { return 0; }\nstatic int x            = 3;\n');
-    assert.deepEqual(macros.map((m) => [m.name, source.slice(m.start, m.end)]), [['__init', '__init'], ['__initdata', '__initdata']]);
+    assert.deepEqual(
+      macros.map((m) => [m.name, source.slice(m.start, m.end)]),
+      [
+        ['__init', '__init'],
+        ['__initdata', '__initdata'],
+      ],
+    );
   });
 
   it('blanks function-like attributes with their balanced arguments and keeps line breaks', () => {
@@ -57,7 +63,8 @@ describe('prepass', () => {
 
 describe('prepass: loop macros', () => {
   it('turns a for_each macro used as a loop header into an if of the same length', () => {
-    const source = 'void f(void) {\n\tat91_for_each_port(i)\n\t\tset(i);\n\tlist_for_each_entry(p, &head, node) {\n\t\tuse(p);\n\t}\n\tret = device_for_each_child(dev, NULL, fn);\n}\n';
+    const source =
+      'void f(void) {\n\tat91_for_each_port(i)\n\t\tset(i);\n\tlist_for_each_entry(p, &head, node) {\n\t\tuse(p);\n\t}\n\tret = device_for_each_child(dev, NULL, fn);\n}\n';
     const { text } = prepass(source);
     assert.equal(text.length, source.length);
     assert.match(text, /\n\tif {16}\(i\)\n/);

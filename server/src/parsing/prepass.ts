@@ -21,8 +21,18 @@ export interface PrepassResult {
   deadRanges: [number, number][];
 }
 
-const SPACE = 32, NEWLINE = 10, CR = 13, TAB = 9, HASH = 35, SLASH = 47, STAR = 42, BACKSLASH = 92;
-const DQUOTE = 34, SQUOTE = 39, LPAREN = 40, RPAREN = 41;
+const SPACE = 32,
+  NEWLINE = 10,
+  CR = 13,
+  TAB = 9,
+  HASH = 35,
+  SLASH = 47,
+  STAR = 42,
+  BACKSLASH = 92;
+const DQUOTE = 34,
+  SQUOTE = 39,
+  LPAREN = 40,
+  RPAREN = 41;
 
 const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 const isIdentChar = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57);
@@ -60,7 +70,10 @@ export function logicalLineEnd(text: string, i: number): number {
     if (nl < 0) return n;
     let j = nl - 1;
     if (j >= 0 && text.charCodeAt(j) === CR) j--;
-    if (j >= 0 && text.charCodeAt(j) === BACKSLASH) { i = nl + 1; continue; }
+    if (j >= 0 && text.charCodeAt(j) === BACKSLASH) {
+      i = nl + 1;
+      continue;
+    }
     return nl;
   }
 }
@@ -94,10 +107,13 @@ function balancedEnd(text: string, open: number): number {
   for (let i = open; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === LPAREN) depth++;
-    else if (c === RPAREN) { if (--depth === 0) return i + 1; }
-    else if (c === DQUOTE || c === SQUOTE) i = skipLiteral(text, i, c) - 1;
-    else if (c === SLASH) { const after = skipComment(text, i); if (after > 0) i = after - 1; }
-    else if (c === HASH && depth > 0 && i > 0 && text.charCodeAt(i - 1) === NEWLINE) return -1;
+    else if (c === RPAREN) {
+      if (--depth === 0) return i + 1;
+    } else if (c === DQUOTE || c === SQUOTE) i = skipLiteral(text, i, c) - 1;
+    else if (c === SLASH) {
+      const after = skipComment(text, i);
+      if (after > 0) i = after - 1;
+    } else if (c === HASH && depth > 0 && i > 0 && text.charCodeAt(i - 1) === NEWLINE) return -1;
   }
   return -1;
 }
@@ -126,7 +142,10 @@ function directiveOf(line: string): { kind: Directive; condition: string } {
   const m = /^\s*#\s*([a-z]+)(.*)$/s.exec(line);
   if (!m) return { kind: 'other', condition: '' };
   const kind = (['if', 'ifdef', 'ifndef', 'elif', 'else', 'endif'] as const).find((k) => k === m[1]) ?? 'other';
-  const condition = m[2].replace(/\/\*.*?\*\//gs, ' ').replace(/\/\/.*$/s, '').trim();
+  const condition = m[2]
+    .replace(/\/\*.*?\*\//gs, ' ')
+    .replace(/\/\/.*$/s, '')
+    .trim();
   return { kind, condition };
 }
 
@@ -146,12 +165,19 @@ export function prepass(text: string): PrepassResult {
   const n = text.length;
   let lineStart = true;
   // Dead-region state: set while blanking an `#if 0` branch (or the `#else` of `#if 1`).
-  let dead: { start: number; nesting: number; onElse: 'revive' | 'stay'; } | undefined;
+  let dead: { start: number; nesting: number; onElse: 'revive' | 'stay' } | undefined;
 
   for (let i = 0; i < n;) {
     const c = text.charCodeAt(i);
-    if (c === NEWLINE) { lineStart = true; i++; continue; }
-    if (c === SPACE || c === TAB || c === CR || c === 12 || c === 11) { i++; continue; }
+    if (c === NEWLINE) {
+      lineStart = true;
+      i++;
+      continue;
+    }
+    if (c === SPACE || c === TAB || c === CR || c === 12 || c === 11) {
+      i++;
+      continue;
+    }
 
     if (lineStart && c === HASH) {
       const end = logicalLineEnd(text, i);
@@ -170,7 +196,7 @@ export function prepass(text: string): PrepassResult {
         } else if (dead.nesting === 0 && (kind === 'else' || kind === 'elif') && dead.onElse === 'revive') {
           const group = conditionals[conditionals.length - 1];
           if (kind === 'else') {
-            out.blank(dead.start, end);           // the `#if 0 … #else` part, directives included
+            out.blank(dead.start, end); // the `#if 0 … #else` part, directives included
             deadRanges.push([dead.start, end]);
             group.blankEndif = true;
           } else {
@@ -197,16 +223,28 @@ export function prepass(text: string): PrepassResult {
       continue;
     }
     lineStart = false;
-    if (dead) { i = logicalLineEnd(text, i); continue; }
+    if (dead) {
+      i = logicalLineEnd(text, i);
+      continue;
+    }
 
     if (c === SLASH) {
       const after = skipComment(text, i);
-      if (after > 0) { i = after; continue; }
+      if (after > 0) {
+        i = after;
+        continue;
+      }
       i++;
       continue;
     }
-    if (c === DQUOTE || c === SQUOTE) { i = skipLiteral(text, i, c); continue; }
-    if (!isIdentStart(c)) { i++; continue; }
+    if (c === DQUOTE || c === SQUOTE) {
+      i = skipLiteral(text, i, c);
+      continue;
+    }
+    if (!isIdentStart(c)) {
+      i++;
+      continue;
+    }
 
     const start = i;
     while (i < n && isIdentChar(text.charCodeAt(i))) i++;
@@ -241,8 +279,7 @@ export function prepass(text: string): PrepassResult {
 /** The section named by a recorded `__section("x")` or `__attribute__((section("x")))`. */
 export function explicitSection(macro: BlankedMacro): string | undefined {
   if (!macro.args || !FUNCTION_ANNOTATIONS[macro.name]?.sectionArgument) return undefined;
-  const m = macro.name === '__section'
-    ? /^\s*"([^"]*)"\s*$/.exec(macro.args)
-    : /\b_{0,2}section_{0,2}\s*\(\s*"([^"]*)"\s*\)/.exec(macro.args);
+  const m =
+    macro.name === '__section' ? /^\s*"([^"]*)"\s*$/.exec(macro.args) : /\b_{0,2}section_{0,2}\s*\(\s*"([^"]*)"\s*\)/.exec(macro.args);
   return m?.[1];
 }

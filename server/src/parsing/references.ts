@@ -37,9 +37,26 @@ export interface FoundLocal {
   isConst: boolean;
 }
 
-const SLASH = 47, STAR = 42, BACKSLASH = 92, DQUOTE = 34, SQUOTE = 39, NEWLINE = 10, HASH = 35;
-const LPAREN = 40, RPAREN = 41, DOT = 46, GT = 62, MINUS = 45, STAR_CHAR = 42, LBRACE = 123, RBRACE = 125;
-const SEMICOLON = 59, COMMA = 44, EQUALS = 61, LBRACKET = 91, RBRACKET = 93;
+const SLASH = 47,
+  STAR = 42,
+  BACKSLASH = 92,
+  DQUOTE = 34,
+  SQUOTE = 39,
+  NEWLINE = 10,
+  HASH = 35;
+const LPAREN = 40,
+  RPAREN = 41,
+  DOT = 46,
+  GT = 62,
+  MINUS = 45,
+  STAR_CHAR = 42,
+  LBRACE = 123,
+  RBRACE = 125;
+const SEMICOLON = 59,
+  COMMA = 44,
+  EQUALS = 61,
+  LBRACKET = 91,
+  RBRACKET = 93;
 
 const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 const isIdentChar = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57);
@@ -48,15 +65,88 @@ const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10 || c ===
 /** Words after which the next identifier is a type tag or a label, not a reference. */
 const TAG_WORDS = new Set(['struct', 'union', 'enum', 'goto']);
 /** Operators whose operand is never evaluated at run time (no relocation). */
-const UNEVALUATED = new Set(['sizeof', 'alignof', '_Alignof', '__alignof__', 'typeof', '__typeof__', '__typeof', 'typeof_unqual', '__auto_type']);
+const UNEVALUATED = new Set([
+  'sizeof',
+  'alignof',
+  '_Alignof',
+  '__alignof__',
+  'typeof',
+  '__typeof__',
+  '__typeof',
+  'typeof_unqual',
+  '__auto_type',
+]);
 /** C keywords and builtin type names: never a symbol, not worth a reference each. */
-const KEYWORDS = new Set(['int', 'char', 'short', 'long', 'unsigned', 'signed', 'void', 'float', 'double', 'const', 'volatile',
-  'static', 'extern', 'register', 'auto', 'inline', '__inline', '__inline__', 'restrict', '__restrict', '_Bool', 'bool',
-  'return', 'if', 'else', 'for', 'while', 'do', 'switch', 'case', 'default', 'break', 'continue', 'typedef', 'true', 'false',
-  'asm', '__asm__', '__asm', 'volatile', '__volatile__', 'NULL', 'u8', 'u16', 'u32', 'u64', 's8', 's16', 's32', 's64', 'size_t']);
+const KEYWORDS = new Set([
+  'int',
+  'char',
+  'short',
+  'long',
+  'unsigned',
+  'signed',
+  'void',
+  'float',
+  'double',
+  'const',
+  'volatile',
+  'static',
+  'extern',
+  'register',
+  'auto',
+  'inline',
+  '__inline',
+  '__inline__',
+  'restrict',
+  '__restrict',
+  '_Bool',
+  'bool',
+  'return',
+  'if',
+  'else',
+  'for',
+  'while',
+  'do',
+  'switch',
+  'case',
+  'default',
+  'break',
+  'continue',
+  'typedef',
+  'true',
+  'false',
+  'asm',
+  '__asm__',
+  '__asm',
+  'volatile',
+  '__volatile__',
+  'NULL',
+  'u8',
+  'u16',
+  'u32',
+  'u64',
+  's8',
+  's16',
+  's32',
+  's64',
+  'size_t',
+]);
 
 /** Words that can precede an expression's first name, so `word name;` is not a declaration. */
-const STATEMENT_WORDS = new Set(['return', 'case', 'else', 'do', 'goto', 'if', 'while', 'for', 'switch', 'break', 'continue', 'default', 'sizeof']);
+const STATEMENT_WORDS = new Set([
+  'return',
+  'case',
+  'else',
+  'do',
+  'goto',
+  'if',
+  'while',
+  'for',
+  'switch',
+  'break',
+  'continue',
+  'default',
+  'sizeof',
+]);
 /** Arguments that are references only in loadable modules (built-in: the macro gives NULL). */
 const MODULE_ONLY_ARGUMENTS = new Set(['__exit_p', '__devexit_p']);
 
@@ -71,9 +161,13 @@ function skipParens(text: string, open: number, end: number): number {
   for (let i = open; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c === LPAREN) depth++;
-    else if (c === RPAREN) { if (--depth === 0) return i + 1; }
-    else if (c === DQUOTE || c === SQUOTE) i = skipLiteral(text, i, end) - 1;
-    else if (c === SLASH && text.charCodeAt(i + 1) === STAR) { const close = text.indexOf('*/', i + 2); i = close < 0 ? end : close + 1; }
+    else if (c === RPAREN) {
+      if (--depth === 0) return i + 1;
+    } else if (c === DQUOTE || c === SQUOTE) i = skipLiteral(text, i, end) - 1;
+    else if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? end : close + 1;
+    }
   }
   return end;
 }
@@ -94,10 +188,18 @@ class Scopes {
   constructor(parameters: readonly string[]) {
     this.stack.push(new Set(parameters));
   }
-  open(): void { this.stack.push(new Set()); }
-  close(): void { if (this.stack.length > 1) this.stack.pop(); }
-  declare(name: string): void { this.stack[this.stack.length - 1].add(name); }
-  has(name: string): boolean { return this.stack.some((scope) => scope.has(name)); }
+  open(): void {
+    this.stack.push(new Set());
+  }
+  close(): void {
+    if (this.stack.length > 1) this.stack.pop();
+  }
+  declare(name: string): void {
+    this.stack[this.stack.length - 1].add(name);
+  }
+  has(name: string): boolean {
+    return this.stack.some((scope) => scope.has(name));
+  }
 }
 
 /** Offset of the `;` that ends the declaration starting at `i` (nested brackets, literals and comments skipped). */
@@ -106,10 +208,14 @@ function declarationEnd(text: string, i: number, end: number): number {
   for (; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c === LPAREN || c === LBRACE || c === LBRACKET) depth++;
-    else if (c === RPAREN || c === RBRACE || c === RBRACKET) { if (--depth < 0) return -1; }
-    else if (c === SEMICOLON && depth === 0) return i;
+    else if (c === RPAREN || c === RBRACE || c === RBRACKET) {
+      if (--depth < 0) return -1;
+    } else if (c === SEMICOLON && depth === 0) return i;
     else if (c === DQUOTE || c === SQUOTE) i = skipLiteral(text, i, end) - 1;
-    else if (c === SLASH && text.charCodeAt(i + 1) === STAR) { const close = text.indexOf('*/', i + 2); i = close < 0 ? end : close + 1; }
+    else if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? end : close + 1;
+    }
   }
   return -1;
 }
@@ -125,7 +231,8 @@ const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/g;
 function staticLocal(text: string, start: number, end: number): FoundLocal | undefined {
   const semicolon = declarationEnd(text, start, end);
   if (semicolon < 0) return undefined;
-  let depth = 0, equals = -1;
+  let depth = 0,
+    equals = -1;
   for (let i = start; i < semicolon && equals < 0; i++) {
     const c = text.charCodeAt(i);
     if (c === LPAREN || c === LBRACKET || c === LBRACE) depth++;
@@ -140,13 +247,18 @@ function staticLocal(text: string, start: number, end: number): FoundLocal | und
     previous = declarator;
     declarator = declarator.replace(/\{[^{}]*\}/g, (m) => ' '.repeat(m.length));
   }
-  let nameAt = -1, name = '';
+  let nameAt = -1,
+    name = '';
   const pointer = /\(\s*\*\s*(?:const\s+)?([A-Za-z_][A-Za-z0-9_]*)/.exec(declarator);
   if (pointer) {
     name = pointer[1];
     nameAt = pointer.index + pointer[0].length - name.length;
   } else {
-    for (const m of declarator.matchAll(IDENTIFIER)) if (!KEYWORDS.has(m[0])) { name = m[0]; nameAt = m.index; }
+    for (const m of declarator.matchAll(IDENTIFIER))
+      if (!KEYWORDS.has(m[0])) {
+        name = m[0];
+        nameAt = m.index;
+      }
   }
   if (nameAt < 0) return undefined;
   const beforeName = declarator.slice(0, nameAt);
@@ -164,7 +276,8 @@ export function scanBody(text: string, body: BodyRange, builtin: boolean, found:
   const scopes = new Scopes(body.parameters);
   const end = Math.min(body.end, text.length);
   // The two previous significant characters: `.` or `->` before a name makes it a member.
-  let previous = 0, beforePrevious = 0;
+  let previous = 0,
+    beforePrevious = 0;
   /** The previous token was a name that can be a type (so the next name may be declared). */
   let afterTypeName = false;
   /** The next name is a struct/union/enum tag, a goto label or a `sizeof` operand. */
@@ -172,7 +285,11 @@ export function scanBody(text: string, body: BodyRange, builtin: boolean, found:
   /** Inside a declaration statement: `, name` at its parenthesis depth declares another name. */
   let declarationDepth = -1;
   let parenDepth = 0;
-  const significant = (c: number): void => { beforePrevious = previous; previous = c; afterTypeName = false; };
+  const significant = (c: number): void => {
+    beforePrevious = previous;
+    previous = c;
+    afterTypeName = false;
+  };
   /** The static local whose initializer is being scanned. */
   let local: { index: number; initializer: number; end: number } | undefined;
   for (let i = body.start; i < end;) {
@@ -184,7 +301,9 @@ export function scanBody(text: string, body: BodyRange, builtin: boolean, found:
         const j = skipBlanks(text, i + 1, end);
         if (text.charCodeAt(j) === HASH) {
           let k = j;
-          do { k = text.indexOf('\n', k + 1); } while (k > 0 && k < end && text.charCodeAt(k - 1) === BACKSLASH);
+          do {
+            k = text.indexOf('\n', k + 1);
+          } while (k > 0 && k < end && text.charCodeAt(k - 1) === BACKSLASH);
           i = k < 0 ? end : k;
           continue;
         }
@@ -192,9 +311,21 @@ export function scanBody(text: string, body: BodyRange, builtin: boolean, found:
       i++;
       continue;
     }
-    if (c === SLASH && text.charCodeAt(i + 1) === STAR) { const close = text.indexOf('*/', i + 2); i = close < 0 ? end : close + 2; continue; }
-    if (c === SLASH && text.charCodeAt(i + 1) === SLASH) { const nl = text.indexOf('\n', i); i = nl < 0 ? end : nl; continue; }
-    if (c === DQUOTE || c === SQUOTE) { i = skipLiteral(text, i, end); significant(c); continue; }
+    if (c === SLASH && text.charCodeAt(i + 1) === STAR) {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? end : close + 2;
+      continue;
+    }
+    if (c === SLASH && text.charCodeAt(i + 1) === SLASH) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? end : nl;
+      continue;
+    }
+    if (c === DQUOTE || c === SQUOTE) {
+      i = skipLiteral(text, i, end);
+      significant(c);
+      continue;
+    }
     if (!isIdentStart(c)) {
       if (c >= 48 && c <= 57) {
         // Numbers and their suffixes (0x1fUL, 1.5e3) are not names.
@@ -217,7 +348,10 @@ export function scanBody(text: string, body: BodyRange, builtin: boolean, found:
     while (i < end && isIdentChar(text.charCodeAt(i))) i++;
     const name = text.slice(start, i);
     const member = previous === DOT || (previous === GT && beforePrevious === MINUS);
-    const declares = !member && (afterTypeName || (declarationDepth === parenDepth && previous === COMMA)) && isDeclaratorEnd(text.charCodeAt(skipBlanks(text, i, end)));
+    const declares =
+      !member &&
+      (afterTypeName || (declarationDepth === parenDepth && previous === COMMA)) &&
+      isDeclaratorEnd(text.charCodeAt(skipBlanks(text, i, end)));
     const wasAfterComma = previous === COMMA;
     significant(65);
     if (member) continue;
@@ -227,7 +361,10 @@ export function scanBody(text: string, body: BodyRange, builtin: boolean, found:
       skipping = undefined;
       continue;
     }
-    if (TAG_WORDS.has(name)) { skipping = name === 'goto' ? 'other' : 'tag'; continue; }
+    if (TAG_WORDS.has(name)) {
+      skipping = name === 'goto' ? 'other' : 'tag';
+      continue;
+    }
     if (UNEVALUATED.has(name) || NON_REFERENCING_MACROS.has(name) || (builtin && MODULE_ONLY_ARGUMENTS.has(name))) {
       const open = skipBlanks(text, i, end);
       if (text.charCodeAt(open) === LPAREN) i = skipParens(text, open, end);

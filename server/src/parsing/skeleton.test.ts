@@ -19,14 +19,23 @@ describe('skeleton: bodies cut out for the parser', () => {
     const text = 'void f(void)\n{\n#ifdef A\n\tif (x) {\n#else\n\tif (y) {\n#endif\n\t\tz();\n\t}\n}\nvoid g(void) { h(); }\n';
     const { regions, stoppedAt } = findBodies(text);
     assert.equal(stoppedAt, -1);
-    assert.deepEqual(regions.map(([start, end]) => [text[start - 1], text[end]]), [['{', '}'], ['{', '}']]);
+    assert.deepEqual(
+      regions.map(([start, end]) => [text[start - 1], text[end]]),
+      [
+        ['{', '}'],
+        ['{', '}'],
+      ],
+    );
     assert.equal(text.slice(regions[1][0], regions[1][1]), ' h(); ');
   });
 
   it('stops where a conditional crosses a body edge, keeping the bodies before', () => {
     const text = 'void a(void) { b(); }\n#ifdef X\nvoid f(int x) {\n#else\nvoid f(void) {\n#endif\n\tg();\n}\n';
     const { regions, stoppedAt } = findBodies(text);
-    assert.deepEqual(regions.map(([start, end]) => text.slice(start, end)), [' b(); ']);
+    assert.deepEqual(
+      regions.map(([start, end]) => text.slice(start, end)),
+      [' b(); '],
+    );
     assert.equal(text.slice(stoppedAt, stoppedAt + 5), '#else');
     const unclosed = findBodies('int f(void) { if (x) { }\n');
     assert.deepEqual(unclosed.regions, []);

@@ -13,14 +13,25 @@
 
 import { logicalLineEnd, skipComment, skipLiteral } from './prepass';
 
-const NEWLINE = 10, HASH = 35, SLASH = 47, DQUOTE = 34, SQUOTE = 39;
-const LBRACE = 123, RBRACE = 125, LPAREN = 40, RPAREN = 41, SEMICOLON = 59, EQUALS = 61, RBRACKET = 93;
+const NEWLINE = 10,
+  HASH = 35,
+  SLASH = 47,
+  DQUOTE = 34,
+  SQUOTE = 39;
+const LBRACE = 123,
+  RBRACE = 125,
+  LPAREN = 40,
+  RPAREN = 41,
+  SEMICOLON = 59,
+  EQUALS = 61,
+  RBRACKET = 93;
 
 const isIdentChar = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 48 && c <= 57);
 const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
 
 /** A `{` after one of these opens a body worth cutting: `f(…) {`, `x = {`, `struct s {`, `a[] = {`. */
-const opensBody = (previous: number): boolean => previous === RPAREN || previous === EQUALS || previous === RBRACKET || isIdentChar(previous);
+const opensBody = (previous: number): boolean =>
+  previous === RPAREN || previous === EQUALS || previous === RBRACKET || isIdentChar(previous);
 
 type Conditional = 'open' | 'close' | 'branch' | 'other';
 
@@ -53,23 +64,38 @@ export function isOneBody(text: string): boolean {
 function scanBodies(text: string, previousAtStart: number): { regions: [number, number][]; stoppedAt: number } {
   const regions: [number, number][] = [];
   const to = text.length;
-  let depth = 0, parens = 0, previous = previousAtStart, open = -1, cuttable = false;
+  let depth = 0,
+    parens = 0,
+    previous = previousAtStart,
+    open = -1,
+    cuttable = false;
   /** Conditional groups opened inside the current body: true once past their first branch. */
   const groups: boolean[] = [];
   let skipped = 0;
   let lineStart = true;
   for (let i = 0; i < to;) {
     const c = text.charCodeAt(i);
-    if (c === NEWLINE) { lineStart = true; i++; continue; }
-    if (isBlank(c)) { i++; continue; }
+    if (c === NEWLINE) {
+      lineStart = true;
+      i++;
+      continue;
+    }
+    if (isBlank(c)) {
+      i++;
+      continue;
+    }
     if (c === HASH && lineStart) {
       const kind = depth > 0 ? conditionalOf(text, i) : 'other';
       if (kind === 'open') groups.push(false);
       else if (kind === 'branch' || kind === 'close') {
         // A group opened outside this body: its branches disagree on where the body starts.
         if (groups.length === 0) return { regions, stoppedAt: i };
-        if (kind === 'close') { if (groups.pop()) skipped--; }
-        else if (!groups[groups.length - 1]) { groups[groups.length - 1] = true; skipped++; }
+        if (kind === 'close') {
+          if (groups.pop()) skipped--;
+        } else if (!groups[groups.length - 1]) {
+          groups[groups.length - 1] = true;
+          skipped++;
+        }
       }
       i = logicalLineEnd(text, i);
       continue;
@@ -77,13 +103,23 @@ function scanBodies(text: string, previousAtStart: number): { regions: [number, 
     lineStart = false;
     if (c === SLASH) {
       const after = skipComment(text, i);
-      if (after > 0) { i = after; continue; }
+      if (after > 0) {
+        i = after;
+        continue;
+      }
     }
-    if (c === DQUOTE || c === SQUOTE) { i = skipLiteral(text, i, c); previous = c; continue; }
+    if (c === DQUOTE || c === SQUOTE) {
+      i = skipLiteral(text, i, c);
+      previous = c;
+      continue;
+    }
     i++;
     if (skipped > 0) continue;
     if (c === LBRACE) {
-      if (depth++ === 0) { open = i; cuttable = parens === 0 && opensBody(previous); }
+      if (depth++ === 0) {
+        open = i;
+        cuttable = parens === 0 && opensBody(previous);
+      }
     } else if (c === RBRACE) {
       if (depth === 0) return { regions, stoppedAt: i - 1 };
       if (--depth === 0) {
@@ -119,7 +155,8 @@ export class CutText {
       return;
     }
     const pieces: string[] = [];
-    let copied = 0, total = 0;
+    let copied = 0,
+      total = 0;
     for (const [start, end] of regions) {
       pieces.push(full.slice(copied, start));
       this.cuts.push(start - total);
@@ -132,10 +169,12 @@ export class CutText {
   }
 
   toFull(offset: number): number {
-    let low = 0, high = this.cuts.length;
+    let low = 0,
+      high = this.cuts.length;
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (this.cuts[mid] <= offset) low = mid + 1; else high = mid;
+      if (this.cuts[mid] <= offset) low = mid + 1;
+      else high = mid;
     }
     return low === 0 ? offset : offset + this.removed[low - 1];
   }

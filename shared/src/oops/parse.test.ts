@@ -12,17 +12,32 @@ describe('parseOopsLine', () => {
 
   it('reads call-trace frames of the kernel image (no module) and guessed "?" frames', () => {
     assert.deepEqual(parseOopsLine('[    2.809851]  __do_sys_delete_module+0x1b9/0x330'), {
-      kind: 'frame', function: '__do_sys_delete_module', offset: 0x1b9, size: 0x330, module: undefined, reliable: true,
+      kind: 'frame',
+      function: '__do_sys_delete_module',
+      offset: 0x1b9,
+      size: 0x330,
+      module: undefined,
+      reliable: true,
     });
     assert.deepEqual(parseOopsLine('[    2.810209]  ? __handle_mm_fault+0x660/0xfa0'), {
-      kind: 'frame', function: '__handle_mm_fault', offset: 0x660, size: 0xfa0, module: undefined, reliable: false,
+      kind: 'frame',
+      function: '__handle_mm_fault',
+      offset: 0x660,
+      size: 0xfa0,
+      module: undefined,
+      reliable: false,
     });
     assert.equal(parseOopsLine(' entry_SYSCALL_64_after_hwframe+0x6e/0xd8')?.function, 'entry_SYSCALL_64_after_hwframe');
   });
 
   it('reads module frames with compiler suffixes and build ids, and the old [<address>] form', () => {
     assert.deepEqual(parseOopsLine(' hello_exit.cold+0x5/0x20 [hello_3]'), {
-      kind: 'frame', function: 'hello_exit.cold', offset: 5, size: 0x20, module: 'hello_3', reliable: true,
+      kind: 'frame',
+      function: 'hello_exit.cold',
+      offset: 5,
+      size: 0x20,
+      module: 'hello_3',
+      reliable: true,
     });
     assert.equal(parseOopsLine(' finish_task_switch.isra.0+0x90/0x2d0')?.function, 'finish_task_switch.isra.0');
     assert.equal(parseOopsLine(' my_probe+0x1b/0x40 [mymod 3f2a9c0d1e]')?.module, 'mymod');
@@ -33,9 +48,15 @@ describe('parseOopsLine', () => {
   });
 
   it('reads WARNING lines with the file:line the kernel printed', () => {
-    const line = '[    2.688892] WARNING: CPU: 0 PID: 84 at /tmp/vmw/pm/kvmtest_params.c:23 kvmtest_params_init+0x27/0x1000 [kvmtest_params]';
+    const line =
+      '[    2.688892] WARNING: CPU: 0 PID: 84 at /tmp/vmw/pm/kvmtest_params.c:23 kvmtest_params_init+0x27/0x1000 [kvmtest_params]';
     assert.deepEqual(parseOopsLine(line), {
-      kind: 'warning', function: 'kvmtest_params_init', offset: 0x27, size: 0x1000, module: 'kvmtest_params', reliable: true,
+      kind: 'warning',
+      function: 'kvmtest_params_init',
+      offset: 0x27,
+      size: 0x1000,
+      module: 'kvmtest_params',
+      reliable: true,
       reportedSource: { file: '/tmp/vmw/pm/kvmtest_params.c', line: 23 },
     });
   });

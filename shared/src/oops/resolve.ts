@@ -55,8 +55,9 @@ export async function resolveOopsLocation(location: OopsLocation, moduleDirs: re
 /** The newest `<module>.ko` under the directories (kbuild names "hello-3.ko" module "hello_3"). */
 export function findModuleObject(moduleName: string, dirs: readonly string[]): string | undefined {
   const normalized = moduleName.replace(/-/g, '_');
-  const matches = dirs.flatMap((dir) => listFiles(dir, (name) => name.endsWith('.ko')
-    && name.slice(0, -3).replace(/-/g, '_') === normalized));
+  const matches = dirs.flatMap((dir) =>
+    listFiles(dir, (name) => name.endsWith('.ko') && name.slice(0, -3).replace(/-/g, '_') === normalized),
+  );
   return matches.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
 }
 
@@ -152,7 +153,7 @@ export function findFunctionDefinition(functionName: string, dirs: readonly stri
   const baseName = functionName.split('.')[0]; // hello_exit.cold → hello_exit
   const files = [...new Set(dirs.flatMap((dir) => listFiles(dir, (name) => name.endsWith('.c'))))];
   const alias = MODULE_ENTRY_ALIASES[baseName];
-  const target = alias ? findAliasTarget(alias, files) ?? baseName : baseName;
+  const target = alias ? (findAliasTarget(alias, files) ?? baseName) : baseName;
   const startPattern = new RegExp(String.raw`^[A-Za-z_].*\b${escapeRegExp(target)}\s*\(`);
   for (const file of files) {
     const lines = fs.readFileSync(file, 'utf8').split('\n');

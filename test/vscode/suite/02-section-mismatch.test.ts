@@ -3,8 +3,16 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import {
-  describeDiagnostics, millisecondsUntil, openInEditor, rangeOf, sectionMismatchDiagnostics,
-  setDocumentText, waitFor, waitForHoverText, waitForSectionMismatch, workspaceUri,
+  describeDiagnostics,
+  millisecondsUntil,
+  openInEditor,
+  rangeOf,
+  sectionMismatchDiagnostics,
+  setDocumentText,
+  waitFor,
+  waitForHoverText,
+  waitForSectionMismatch,
+  workspaceUri,
 } from './helpers';
 
 const EXIT_LINE = 'printk(KERN_INFO "Goodbye, world %d\\n", hello3_data);';
@@ -28,9 +36,11 @@ describe('section mismatch in hello-3.c', () => {
   it('reports kmod/section-mismatch on hello3_data in hello_3_exit', async () => {
     const diagnostics = await waitForSectionMismatch(uri);
     const expected = rangeOf(document, EXIT_LINE, 'hello3_data');
-    assert.deepStrictEqual(diagnostics.map((d) => [d.range.start.line, d.range.start.character, d.range.end.character]),
+    assert.deepStrictEqual(
+      diagnostics.map((d) => [d.range.start.line, d.range.start.character, d.range.end.character]),
       [[expected.start.line, expected.start.character, expected.end.character]],
-      `expected exactly one finding on ${expected.start.line + 1}:${expected.start.character + 1}; got ${describeDiagnostics(uri)}`);
+      `expected exactly one finding on ${expected.start.line + 1}:${expected.start.character + 1}; got ${describeDiagnostics(uri)}`,
+    );
   });
 
   it('explains __initdata on hover', async () => {
@@ -48,13 +58,23 @@ describe('section mismatch in hello-3.c', () => {
   it('offers a quick fix that removes the finding', async () => {
     const [diagnostic] = await waitForSectionMismatch(uri);
     const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
-      'vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value, 10);
-    const quickFix = actions.find((a): a is vscode.CodeAction =>
-      'edit' in a && a.edit !== undefined && (a.kind === undefined || vscode.CodeActionKind.QuickFix.contains(a.kind)));
+      'vscode.executeCodeActionProvider',
+      uri,
+      diagnostic.range,
+      vscode.CodeActionKind.QuickFix.value,
+      10,
+    );
+    const quickFix = actions.find(
+      (a): a is vscode.CodeAction =>
+        'edit' in a && a.edit !== undefined && (a.kind === undefined || vscode.CodeActionKind.QuickFix.contains(a.kind)),
+    );
     assert.ok(quickFix, `no quick fix with an edit; got: ${actions.map((a) => a.title).join(', ') || 'nothing'}`);
-    assert.ok(quickFix.edit && await vscode.workspace.applyEdit(quickFix.edit), `applying "${quickFix.title}" failed`);
-    await waitFor(() => sectionMismatchDiagnostics(uri).length === 0, 10_000,
-      `the finding to go away after "${quickFix.title}" (now: ${describeDiagnostics(uri)})`);
+    assert.ok(quickFix.edit && (await vscode.workspace.applyEdit(quickFix.edit)), `applying "${quickFix.title}" failed`);
+    await waitFor(
+      () => sectionMismatchDiagnostics(uri).length === 0,
+      10_000,
+      `the finding to go away after "${quickFix.title}" (now: ${describeDiagnostics(uri)})`,
+    );
     assert.notStrictEqual(document.getText(), originalText);
   });
 
@@ -66,16 +86,22 @@ describe('section mismatch in hello-3.c', () => {
     const insert = new vscode.WorkspaceEdit();
     insert.insert(uri, new vscode.Position(declarationLine, 0), '/* two lines\n   inserted above */\n');
     assert.ok(await vscode.workspace.applyEdit(insert));
-    const moveMs = await millisecondsUntil(() => sectionMismatchDiagnostics(uri).some((d) => d.range.start.line === exitLine + 2),
-      10_000, `the finding to move to line ${exitLine + 3} (now: ${describeDiagnostics(uri)})`);
+    const moveMs = await millisecondsUntil(
+      () => sectionMismatchDiagnostics(uri).some((d) => d.range.start.line === exitLine + 2),
+      10_000,
+      `the finding to move to line ${exitLine + 3} (now: ${describeDiagnostics(uri)})`,
+    );
     assert.ok(moveMs < EDIT_UPDATE_BUDGET_MS, `finding moved after ${moveMs} ms`);
     assert.strictEqual(sectionMismatchDiagnostics(uri).length, 1, describeDiagnostics(uri));
 
     const removeRead = new vscode.WorkspaceEdit();
     removeRead.replace(uri, rangeOf(document, EXIT_LINE, 'hello3_data'), '3');
     assert.ok(await vscode.workspace.applyEdit(removeRead));
-    const clearMs = await millisecondsUntil(() => sectionMismatchDiagnostics(uri).length === 0,
-      10_000, `the finding to clear (now: ${describeDiagnostics(uri)})`);
+    const clearMs = await millisecondsUntil(
+      () => sectionMismatchDiagnostics(uri).length === 0,
+      10_000,
+      `the finding to clear (now: ${describeDiagnostics(uri)})`,
+    );
     assert.ok(clearMs < EDIT_UPDATE_BUDGET_MS, `finding cleared after ${clearMs} ms`);
 
     const deleteLines = new vscode.WorkspaceEdit();
@@ -84,8 +110,11 @@ describe('section mismatch in hello-3.c', () => {
     deleteLines.replace(uri, new vscode.Range(literal, literal.translate(0, 1)), 'hello3_data');
     assert.ok(await vscode.workspace.applyEdit(deleteLines));
     assert.strictEqual(document.getText(), originalText, 'the edits should have restored the original text');
-    const backMs = await millisecondsUntil(() => sectionMismatchDiagnostics(uri).some((d) => d.range.start.line === exitLine),
-      10_000, `the finding to come back on line ${exitLine + 1} (now: ${describeDiagnostics(uri)})`);
+    const backMs = await millisecondsUntil(
+      () => sectionMismatchDiagnostics(uri).some((d) => d.range.start.line === exitLine),
+      10_000,
+      `the finding to come back on line ${exitLine + 1} (now: ${describeDiagnostics(uri)})`,
+    );
     assert.ok(backMs < EDIT_UPDATE_BUDGET_MS, `finding came back after ${backMs} ms`);
   });
 });

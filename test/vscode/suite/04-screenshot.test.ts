@@ -33,8 +33,7 @@ describe('screenshot artifact', () => {
 
     const shot = await screenshot({ name: 'hello-3-squiggle-hover', waitFor: [SQUIGGLE, HOVER], timeoutMs: 8000 });
     assert.ok(fs.statSync(shot.file).size > 10_000, `${shot.file} looks empty`);
-    assert.deepStrictEqual(shot.found, { [SQUIGGLE]: true, [HOVER]: true },
-      `not everything was on screen in ${shot.file}`);
+    assert.deepStrictEqual(shot.found, { [SQUIGGLE]: true, [HOVER]: true }, `not everything was on screen in ${shot.file}`);
     const hover = (await queryTexts(HOVER)).join('\n');
     // VS Code renders a diagnostic in the hover as "message source(code)".
     assert.match(hover, /kmod\(section-mismatch\)/, `the hover on screen lacks the finding: ${JSON.stringify(hover)}`);

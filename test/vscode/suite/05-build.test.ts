@@ -27,14 +27,22 @@ function watchTasks(): TaskWatch {
   const started: vscode.TaskExecution[] = [];
   const exitCodes: (number | undefined)[] = [];
   let reportEnd: () => void = () => undefined;
-  const firstEnded = new Promise<void>((resolve) => { reportEnd = resolve; });
+  const firstEnded = new Promise<void>((resolve) => {
+    reportEnd = resolve;
+  });
   const subscriptions = [
     vscode.tasks.onDidStartTask((e) => started.push(e.execution)),
-    vscode.tasks.onDidEndTaskProcess((e) => { if (started.includes(e.execution)) exitCodes.push(e.exitCode); }),
-    vscode.tasks.onDidEndTask((e) => { if (e.execution === started[0]) reportEnd(); }),
+    vscode.tasks.onDidEndTaskProcess((e) => {
+      if (started.includes(e.execution)) exitCodes.push(e.exitCode);
+    }),
+    vscode.tasks.onDidEndTask((e) => {
+      if (e.execution === started[0]) reportEnd();
+    }),
   ];
   return {
-    get started() { return started.map((execution) => execution.task.name); },
+    get started() {
+      return started.map((execution) => execution.task.name);
+    },
     exitCodes,
     firstEnded,
     dispose: () => subscriptions.forEach((s) => s.dispose()),
@@ -45,8 +53,11 @@ function watchTasks(): TaskWatch {
 async function endAllTasks(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 500)); // a task start can trail the command's result
   for (const execution of vscode.tasks.taskExecutions) execution.terminate();
-  await waitFor(() => vscode.tasks.taskExecutions.length === 0, 10_000,
-    `running tasks to end (${vscode.tasks.taskExecutions.map((e) => e.task.name).join(', ')})`);
+  await waitFor(
+    () => vscode.tasks.taskExecutions.length === 0,
+    10_000,
+    `running tasks to end (${vscode.tasks.taskExecutions.map((e) => e.task.name).join(', ')})`,
+  );
 }
 
 describe(`Build module (${BUILD_COMMAND})`, function () {
@@ -66,9 +77,12 @@ describe(`Build module (${BUILD_COMMAND})`, function () {
       // The file's URI as argument, as from the explorer's context menu. A throw fails the test.
       const result = await withTimeout(vscode.commands.executeCommand<unknown>(BUILD_COMMAND, uri), COMMAND_TIMEOUT_MS, BUILD_COMMAND);
       assert.strictEqual(result, false, `${BUILD_COMMAND} should return false when it refuses`);
-      const message = await waitFor(async () => (await queryTexts(ERROR_TOAST))
-        .find((text) => text.includes(missingDir) || /kernelBuildDir|kernel build dir/i.test(text)), 5000,
-      `an error notification naming ${missingDir}`);
+      const message = await waitFor(
+        async () =>
+          (await queryTexts(ERROR_TOAST)).find((text) => text.includes(missingDir) || /kernelBuildDir|kernel build dir/i.test(text)),
+        5000,
+        `an error notification naming ${missingDir}`,
+      );
       assert.ok(message);
       assert.deepStrictEqual(tasks.started, [], 'no build task should start');
     } finally {
@@ -90,16 +104,24 @@ describe(`Build module (${BUILD_COMMAND})`, function () {
       await waitFor(() => tasks.started.length > 0, 10_000, `${BUILD_COMMAND} to start a VS Code task`);
       await withTimeout(tasks.firstEnded, BUILD_TIMEOUT_MS, `the build task "${tasks.started[0]}"`);
       // Debian's headers set CONFIG_SECTION_MISMATCH_WARN_ONLY: modpost warns and the build succeeds.
-      assert.ok(tasks.exitCodes.every((code) => code === 0 || code === undefined), `task exit codes: ${tasks.exitCodes.join(', ')}`);
+      assert.ok(
+        tasks.exitCodes.every((code) => code === 0 || code === undefined),
+        `task exit codes: ${tasks.exitCodes.join(', ')}`,
+      );
       assert.ok(fs.existsSync(koFile), `kbuild did not produce ${koFile}`);
 
-      const fromBuild = await waitFor(() => {
-        const found = vscode.languages.getDiagnostics(uri)
-          .filter((d) => d.source !== KMOD_SOURCE && /section mismatch/i.test(d.message));
-        return found.length > 0 && found;
-      }, 10_000, `a build (non-kmod) "section mismatch" diagnostic on ${uri.fsPath} (now: ${describeDiagnostics(uri)})`);
-      assert.ok(fromBuild.some((d) => d.range.start.line === reference.start.line),
-        `expected the modpost finding on line ${reference.start.line + 1}; got ${describeDiagnostics(uri)}`);
+      const fromBuild = await waitFor(
+        () => {
+          const found = vscode.languages.getDiagnostics(uri).filter((d) => d.source !== KMOD_SOURCE && /section mismatch/i.test(d.message));
+          return found.length > 0 && found;
+        },
+        10_000,
+        `a build (non-kmod) "section mismatch" diagnostic on ${uri.fsPath} (now: ${describeDiagnostics(uri)})`,
+      );
+      assert.ok(
+        fromBuild.some((d) => d.range.start.line === reference.start.line),
+        `expected the modpost finding on line ${reference.start.line + 1}; got ${describeDiagnostics(uri)}`,
+      );
     } finally {
       tasks.dispose();
     }

@@ -8,13 +8,23 @@ import * as vscode from 'vscode';
 import { waitFor, workspaceUri } from './helpers';
 import { queryTexts } from './launcherChannel';
 
-const KBUILD_COMMANDS = ['kmod.buildModule', 'kmod.cleanModule', 'kmod.loadModule', 'kmod.unloadModule',
-  'kmod.followKernelLog', 'kmod.followModuleLog', 'kmod.selectKernelBuildDir'];
+const KBUILD_COMMANDS = [
+  'kmod.buildModule',
+  'kmod.cleanModule',
+  'kmod.loadModule',
+  'kmod.unloadModule',
+  'kmod.followKernelLog',
+  'kmod.followModuleLog',
+  'kmod.selectKernelBuildDir',
+];
 
 /** Exit code of the next task process whose definition has `task === kind`. */
 function nextExitCode(kind: string, timeoutMs: number): Promise<number | undefined | 'timeout'> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => { sub.dispose(); resolve('timeout'); }, timeoutMs);
+    const timer = setTimeout(() => {
+      sub.dispose();
+      resolve('timeout');
+    }, timeoutMs);
     const sub = vscode.tasks.onDidEndTaskProcess((e) => {
       if ((e.execution.task.definition as { task?: string }).task !== kind) return;
       clearTimeout(timer);
@@ -28,10 +38,14 @@ describe('Kbuild client features', function () {
   this.timeout(60_000);
 
   it('shows the kernel release of the build dir in the status bar', async () => {
-    const texts = await waitFor(async () => {
-      const found = await queryTexts('.statusbar-item');
-      return found.some((t) => /\d+\.\d+\.\d+/.test(t) || /kernel headers/i.test(t)) && found;
-    }, 10_000, 'the kernel build dir status item');
+    const texts = await waitFor(
+      async () => {
+        const found = await queryTexts('.statusbar-item');
+        return found.some((t) => /\d+\.\d+\.\d+/.test(t) || /kernel headers/i.test(t)) && found;
+      },
+      10_000,
+      'the kernel build dir status item',
+    );
     assert.ok(texts.length > 0);
   });
 
@@ -58,7 +72,7 @@ describe('Kbuild client features', function () {
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 
-  it('unload runs rmmod as a task that ends with rmmod\'s exit status', async () => {
+  it("unload runs rmmod as a task that ends with rmmod's exit status", async () => {
     const exit = nextExitCode('unload', 20_000);
     assert.strictEqual(await vscode.commands.executeCommand('kmod.unloadModule', workspaceUri('hello-3', 'hello-3.c')), true);
     assert.strictEqual(await exit, 1, 'rmmod of a module that is not loaded fails');
@@ -66,7 +80,11 @@ describe('Kbuild client features', function () {
 
   it('follow module log opens a terminal that keeps following', async () => {
     assert.strictEqual(await vscode.commands.executeCommand('kmod.followModuleLog', workspaceUri('hello-3', 'hello-3.c')), true);
-    const terminal = await waitFor(() => vscode.window.terminals.find((t) => t.name === 'Kernel log: hello-3'), 5000, 'the module log terminal');
+    const terminal = await waitFor(
+      () => vscode.window.terminals.find((t) => t.name === 'Kernel log: hello-3'),
+      5000,
+      'the module log terminal',
+    );
     assert.ok(((await terminal.processId) ?? 0) > 0);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     assert.strictEqual(terminal.exitStatus, undefined, 'kmsg-follow ended instead of following');

@@ -8,8 +8,16 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { snippetDefaultText } from '../../support/snippets';
 import {
-  describeDiagnostics, KMOD_SOURCE, openInEditor, rangeOf, setDocumentText, waitFor, waitForHoverText,
-  waitForSectionMismatch, withTimeout, workspaceUri,
+  describeDiagnostics,
+  KMOD_SOURCE,
+  openInEditor,
+  rangeOf,
+  setDocumentText,
+  waitFor,
+  waitForHoverText,
+  waitForSectionMismatch,
+  withTimeout,
+  workspaceUri,
 } from './helpers';
 
 const NEW_MODULE_COMMAND = 'kmod.newModule';
@@ -43,8 +51,11 @@ describe(`New Kernel Module (${NEW_MODULE_COMMAND})`, function () {
     assert.strictEqual(result, moduleDir);
     assert.ok(fs.existsSync(source.fsPath), `${source.fsPath} was not written`);
     assert.match(fs.readFileSync(makefile, 'utf8'), /^obj-m \+= scaffold_demo\.o$/m);
-    const active = await waitFor(() => vscode.window.activeTextEditor?.document.uri.fsPath === source.fsPath && vscode.window.activeTextEditor,
-      5000, `${source.fsPath} to be the active editor (now: ${vscode.window.activeTextEditor?.document.uri.fsPath ?? 'none'})`);
+    const active = await waitFor(
+      () => vscode.window.activeTextEditor?.document.uri.fsPath === source.fsPath && vscode.window.activeTextEditor,
+      5000,
+      `${source.fsPath} to be the active editor (now: ${vscode.window.activeTextEditor?.document.uri.fsPath ?? 'none'})`,
+    );
     assert.strictEqual(active.document.languageId, 'c');
   });
 
@@ -56,17 +67,27 @@ describe(`New Kernel Module (${NEW_MODULE_COMMAND})`, function () {
       const broken = original
         .replace(`static int __init ${NAME}_init`, `static int ${NAME}_seed __initdata = 3;\n\nstatic int __init ${NAME}_init`)
         .replace('pr_info("unloaded\\n");', `pr_info("unloaded %d\\n", ${NAME}_seed);`);
-      assert.notStrictEqual(broken, original, 'the template changed: update this test\'s edit');
+      assert.notStrictEqual(broken, original, "the template changed: update this test's edit");
       await setDocumentText(document, broken);
       await waitForSectionMismatch(source);
     } finally {
       await setDocumentText(document, original);
     }
-    await waitFor(() => kmodDiagnostics(source).length === 0, 10_000,
-      `the kmod diagnostics to clear on the generated text (now: ${describeDiagnostics(source)})`);
-    const hover = await waitForHoverText(source, rangeOf(document, `static void __exit ${NAME}_exit`, `${NAME}_exit`).start.translate(0, 2));
+    await waitFor(
+      () => kmodDiagnostics(source).length === 0,
+      10_000,
+      `the kmod diagnostics to clear on the generated text (now: ${describeDiagnostics(source)})`,
+    );
+    const hover = await waitForHoverText(
+      source,
+      rangeOf(document, `static void __exit ${NAME}_exit`, `${NAME}_exit`).start.translate(0, 2),
+    );
     assert.match(hover, /\.exit\.text/, `hover on ${NAME}_exit: ${JSON.stringify(hover)}`);
-    assert.deepStrictEqual(kmodDiagnostics(source).map((d) => d.message), [], describeDiagnostics(source));
+    assert.deepStrictEqual(
+      kmodDiagnostics(source).map((d) => d.message),
+      [],
+      describeDiagnostics(source),
+    );
   });
 
   it('never overwrites: a second run returns undefined and leaves the files alone', async () => {
@@ -90,11 +111,14 @@ describe(`New Kernel Module (${NEW_MODULE_COMMAND})`, function () {
     const editor = await openInEditor(vscode.Uri.file(scratch));
     editor.options = { insertSpaces: false }; // snippet tabs stay tabs, as in the expected text
     for (const [name, snippet] of Object.entries(snippets)) {
-      assert.ok(await vscode.commands.executeCommand('editor.action.insertSnippet', { langId: 'c', name }) !== false);
+      assert.ok((await vscode.commands.executeCommand('editor.action.insertSnippet', { langId: 'c', name })) !== false);
       await vscode.commands.executeCommand('leaveSnippet');
       const expected = snippetDefaultText(snippet.body, { TM_FILENAME_BASE: 'snip-check' });
-      await waitFor(() => editor.document.getText() === expected, 5000,
-        `VS Code's ${snippet.prefix} to equal the tests' expansion:\n${editor.document.getText()}\n--- expected ---\n${expected}`);
+      await waitFor(
+        () => editor.document.getText() === expected,
+        5000,
+        `VS Code's ${snippet.prefix} to equal the tests' expansion:\n${editor.document.getText()}\n--- expected ---\n${expected}`,
+      );
       assert.ok(await editor.edit((edit) => edit.delete(new vscode.Range(0, 0, editor.document.lineCount, 0))));
     }
     // Not saved: a save just before after() deletes the directory races VS Code's local history copy.

@@ -7,8 +7,12 @@ export const KMOD_SOURCE = 'kmod';
 export const SECTION_MISMATCH = 'section-mismatch';
 
 /** Polls `probe` until it returns something truthy; fails naming `what` after `timeoutMs`. */
-export async function waitFor<T>(probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs: number, what: string, intervalMs = 25): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -36,20 +40,25 @@ export function diagnosticCode(diagnostic: vscode.Diagnostic): string | undefine
 }
 
 export function sectionMismatchDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
-  return vscode.languages.getDiagnostics(uri)
-    .filter((d) => d.source === KMOD_SOURCE && diagnosticCode(d) === SECTION_MISMATCH);
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === KMOD_SOURCE && diagnosticCode(d) === SECTION_MISMATCH);
 }
 
 const FIRST_FINDING_TIMEOUT_MS = 20_000; // language server start-up + first parse
-const AFTER_SILENCE_TIMEOUT_MS = 3_000;  // once a wait has timed out, don't spend 20 s on every test
+const AFTER_SILENCE_TIMEOUT_MS = 3_000; // once a wait has timed out, don't spend 20 s on every test
 let languageServerSilent = false;
 
 /** Waits for kmod/section-mismatch findings on `uri`; fails with what is there instead. */
 export async function waitForSectionMismatch(uri: vscode.Uri): Promise<vscode.Diagnostic[]> {
   const timeoutMs = languageServerSilent ? AFTER_SILENCE_TIMEOUT_MS : FIRST_FINDING_TIMEOUT_MS;
   try {
-    return await waitFor(() => { const found = sectionMismatchDiagnostics(uri); return found.length > 0 && found; },
-      timeoutMs, `kmod/section-mismatch on ${uri.fsPath}${languageServerSilent ? ' (an earlier wait timed out too)' : ''}`);
+    return await waitFor(
+      () => {
+        const found = sectionMismatchDiagnostics(uri);
+        return found.length > 0 && found;
+      },
+      timeoutMs,
+      `kmod/section-mismatch on ${uri.fsPath}${languageServerSilent ? ' (an earlier wait timed out too)' : ''}`,
+    );
   } catch (err) {
     languageServerSilent = true;
     throw new Error(`${err instanceof Error ? err.message : String(err)}; diagnostics now: ${describeDiagnostics(uri)}`);
@@ -59,7 +68,8 @@ export async function waitForSectionMismatch(uri: vscode.Uri): Promise<vscode.Di
 export function describeDiagnostics(uri: vscode.Uri): string {
   const all = vscode.languages.getDiagnostics(uri);
   if (all.length === 0) return 'no diagnostics';
-  return all.map((d) => `${d.source}/${diagnosticCode(d)} ${d.range.start.line + 1}:${d.range.start.character + 1} ${d.message}`)
+  return all
+    .map((d) => `${d.source}/${diagnosticCode(d)} ${d.range.start.line + 1}:${d.range.start.character + 1} ${d.message}`)
     .join('; ');
 }
 
@@ -80,15 +90,23 @@ export function rangeOf(document: vscode.TextDocument, lineText: string, word: s
 
 export async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
   const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position);
-  return hovers.flatMap((hover) => hover.contents)
+  return hovers
+    .flatMap((hover) => hover.contents)
     .map((content) => (typeof content === 'string' ? content : content.value))
     .join('\n');
 }
 
 /** The first non-empty hover text at `position`, polling while the language server starts. */
 export function waitForHoverText(uri: vscode.Uri, position: vscode.Position, timeoutMs = 10_000): Promise<string> {
-  return waitFor(async () => { const text = await hoverText(uri, position); return text.trim() !== '' && text; },
-    timeoutMs, `a hover at ${uri.fsPath}:${position.line + 1}:${position.character + 1}`, 200);
+  return waitFor(
+    async () => {
+      const text = await hoverText(uri, position);
+      return text.trim() !== '' && text;
+    },
+    timeoutMs,
+    `a hover at ${uri.fsPath}:${position.line + 1}:${position.character + 1}`,
+    200,
+  );
 }
 
 /** Rejects with a message naming `what` if `promise` does not settle within `timeoutMs`. */

@@ -6,7 +6,10 @@ import Mocha from 'mocha';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, grep: process.env.KMOD_VSCODE_GREP });
-  const testFiles = fs.readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort();
+  const testFiles = fs
+    .readdirSync(__dirname)
+    .filter((name) => name.endsWith('.test.js'))
+    .sort();
   if (testFiles.length === 0) return Promise.reject(new Error(`no *.test.js in ${__dirname}: run "npm run build"`));
   for (const name of testFiles) mocha.addFile(path.join(__dirname, name));
   return new Promise((resolve, reject) => {

@@ -29,8 +29,10 @@ type LauncherResponse<T> = ({ ok: true } & T) | { ok: false; error: string };
 function requestsDir(): string {
   const dir = process.env.CODE_OFFLINE_REQUESTS_DIR;
   if (!dir) {
-    throw new Error('CODE_OFFLINE_REQUESTS_DIR is not set: screenshots and DOM checks need the offline launcher '
-      + '(test/vscode/launcher/code-offline); unset KMOD_VSCODE_EXECUTABLE to use it');
+    throw new Error(
+      'CODE_OFFLINE_REQUESTS_DIR is not set: screenshots and DOM checks need the offline launcher ' +
+        '(test/vscode/launcher/code-offline); unset KMOD_VSCODE_EXECUTABLE to use it',
+    );
   }
   return dir;
 }
@@ -55,8 +57,9 @@ export function screenshot(request: ScreenshotRequest): Promise<ScreenshotRespon
 
 /** Waits until each selector has a visible match in the workbench page; says which did. */
 export async function waitVisible(selectors: string[], timeoutMs = 5000): Promise<Record<string, boolean>> {
-  return (await ask<{ found: Record<string, boolean> }>({ action: 'wait', waitFor: selectors, timeoutMs },
-    timeoutMs * selectors.length + 10_000)).found;
+  return (
+    await ask<{ found: Record<string, boolean> }>({ action: 'wait', waitFor: selectors, timeoutMs }, timeoutMs * selectors.length + 10_000)
+  ).found;
 }
 
 /** innerText of the visible elements matching `selector` in the workbench page. */

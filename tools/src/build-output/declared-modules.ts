@@ -31,7 +31,9 @@ export function declaredModules(moduleDir: string): DeclaredModule[] {
       let text = '';
       try {
         text = fs.readFileSync(module.declaredIn, 'utf8');
-      } catch { /* unreadable: line 0 */ }
+      } catch {
+        /* unreadable: line 0 */
+      }
       texts.set(module.declaredIn, text);
     }
     return { ...module, line: declarationLine(texts.get(module.declaredIn)!, module.name) };

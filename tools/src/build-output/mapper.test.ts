@@ -26,10 +26,54 @@ describe('modpost → source mapping (hand-built facts)', () => {
   const facts: FileFacts = {
     uri,
     symbols: [
-      { name: 'data', kind: 'variable', section: '.init.data', annotations: ['__initdata'], isDefinition: true, isStatic: true, isConst: false, nameRange: range(2, 11), fullRange: range(2, 0, 30), annotationRanges: [] },
-      { name: 'hello_exit', kind: 'function', section: '.exit.text', annotations: ['__exit'], isDefinition: true, isStatic: true, isConst: false, nameRange: range(9, 19), fullRange: range(9, 0, 30), annotationRanges: [] },
-      { name: 'helper', kind: 'function', section: '.text', annotations: [], isDefinition: true, isStatic: false, isConst: false, nameRange: range(5, 4), fullRange: range(5, 0, 30), annotationRanges: [] },
-      { name: 'ext_fn', kind: 'function', section: '.text', annotations: [], isDefinition: false, isStatic: false, isConst: false, nameRange: range(1, 11), fullRange: range(1, 0, 20), annotationRanges: [] },
+      {
+        name: 'data',
+        kind: 'variable',
+        section: '.init.data',
+        annotations: ['__initdata'],
+        isDefinition: true,
+        isStatic: true,
+        isConst: false,
+        nameRange: range(2, 11),
+        fullRange: range(2, 0, 30),
+        annotationRanges: [],
+      },
+      {
+        name: 'hello_exit',
+        kind: 'function',
+        section: '.exit.text',
+        annotations: ['__exit'],
+        isDefinition: true,
+        isStatic: true,
+        isConst: false,
+        nameRange: range(9, 19),
+        fullRange: range(9, 0, 30),
+        annotationRanges: [],
+      },
+      {
+        name: 'helper',
+        kind: 'function',
+        section: '.text',
+        annotations: [],
+        isDefinition: true,
+        isStatic: false,
+        isConst: false,
+        nameRange: range(5, 4),
+        fullRange: range(5, 0, 30),
+        annotationRanges: [],
+      },
+      {
+        name: 'ext_fn',
+        kind: 'function',
+        section: '.text',
+        annotations: [],
+        isDefinition: false,
+        isStatic: false,
+        isConst: false,
+        nameRange: range(1, 11),
+        fullRange: range(1, 0, 20),
+        annotationRanges: [],
+      },
     ],
     references: [
       { name: 'ext_fn', line: 6, character: 8, from: 'helper', fromIndex: 2 },
@@ -50,25 +94,49 @@ describe('modpost → source mapping (hand-built facts)', () => {
   });
 
   it('maps cleanup_module to the module_exit function and the reference it makes', () => {
-    const mapped = mapModpostDiagnostic(parse(`WARNING: modpost: ${dir}/hello.o: section mismatch in reference: cleanup_module (section: .exit.text) -> data (section: .init.data)`), context());
+    const mapped = mapModpostDiagnostic(
+      parse(
+        `WARNING: modpost: ${dir}/hello.o: section mismatch in reference: cleanup_module (section: .exit.text) -> data (section: .init.data)`,
+      ),
+      context(),
+    );
     assert.deepEqual([mapped.file, mapped.line, mapped.character, mapped.method], [file, 11, 30, 'reference']);
     assert.match(mapped.note ?? '', /cleanup_module is hello_exit/);
   });
 
   it('prefers the analyzer finding with the same from/to symbols', () => {
-    const finding: Finding = { uri, range: range(11, 31, 4), severity: 'warning', code: 'section-mismatch', message: 'm', from: { symbol: 'hello_exit', section: '.exit.text' }, to: { symbol: 'data', section: '.init.data' } };
-    const mapped = mapModpostDiagnostic(parse(`WARNING: modpost: hello: section mismatch in reference: hello_exit+0x6 (section: .exit.text) -> data (section: .init.data)`), context([finding]));
+    const finding: Finding = {
+      uri,
+      range: range(11, 31, 4),
+      severity: 'warning',
+      code: 'section-mismatch',
+      message: 'm',
+      from: { symbol: 'hello_exit', section: '.exit.text' },
+      to: { symbol: 'data', section: '.init.data' },
+    };
+    const mapped = mapModpostDiagnostic(
+      parse(`WARNING: modpost: hello: section mismatch in reference: hello_exit+0x6 (section: .exit.text) -> data (section: .init.data)`),
+      context([finding]),
+    );
     assert.deepEqual([mapped.line, mapped.character, mapped.method], [11, 31, 'finding']);
   });
 
   it('maps a neighbouring __UNIQUE_ID artefact to the reference into the same section', () => {
-    const mapped = mapModpostDiagnostic(parse('WARNING: modpost: hello: section mismatch in reference: hello_exit+0x6 (section: .exit.text) -> __UNIQUE_ID_addressable_init_module_402 (section: .init.data)'), context());
+    const mapped = mapModpostDiagnostic(
+      parse(
+        'WARNING: modpost: hello: section mismatch in reference: hello_exit+0x6 (section: .exit.text) -> __UNIQUE_ID_addressable_init_module_402 (section: .init.data)',
+      ),
+      context(),
+    );
     assert.deepEqual([mapped.line, mapped.character, mapped.method], [11, 30, 'reference-by-section']);
     assert.match(mapped.note ?? '', /source reads data/);
   });
 
   it('falls back to the from-symbol definition', () => {
-    const mapped = mapModpostDiagnostic(parse('WARNING: modpost: hello: section mismatch in reference: helper+0x2 (section: .text) -> gone (section: .init.text)'), context());
+    const mapped = mapModpostDiagnostic(
+      parse('WARNING: modpost: hello: section mismatch in reference: helper+0x2 (section: .text) -> gone (section: .init.text)'),
+      context(),
+    );
     assert.deepEqual([mapped.line, mapped.character, mapped.method], [5, 4, 'symbol-definition']);
   });
 
@@ -84,7 +152,10 @@ describe('modpost → source mapping (hand-built facts)', () => {
   });
 
   it('maps export warnings to the EXPORT_SYMBOL line', () => {
-    const mapped = mapModpostDiagnostic(parse('WARNING: modpost: hello: helper: EXPORT_SYMBOL used for init symbol. Remove __init or EXPORT_SYMBOL.'), context());
+    const mapped = mapModpostDiagnostic(
+      parse('WARNING: modpost: hello: helper: EXPORT_SYMBOL used for init symbol. Remove __init or EXPORT_SYMBOL.'),
+      context(),
+    );
     assert.deepEqual([mapped.line, mapped.method], [7, 'export-macro']);
   });
 
@@ -97,7 +168,12 @@ describe('modpost → source mapping (hand-built facts)', () => {
     const noAnalysis: MapContext = { moduleDir: dir, kbuildModules: [module] };
     const license = mapModpostDiagnostic(parse(`ERROR: modpost: missing MODULE_LICENSE() in ${dir}/hello.o`), noAnalysis);
     assert.deepEqual([license.file, license.line], [file, 0]);
-    const mismatch = mapModpostDiagnostic(parse(`WARNING: modpost: ${dir}/hello.o: section mismatch in reference: cleanup_module (section: .exit.text) -> data (section: .init.data)`), noAnalysis);
+    const mismatch = mapModpostDiagnostic(
+      parse(
+        `WARNING: modpost: ${dir}/hello.o: section mismatch in reference: cleanup_module (section: .exit.text) -> data (section: .init.data)`,
+      ),
+      noAnalysis,
+    );
     assert.deepEqual([mismatch.file, mismatch.line, mismatch.method], [`${dir}/Makefile`, 3, 'makefile']);
   });
 });
@@ -105,31 +181,75 @@ describe('modpost → source mapping (hand-built facts)', () => {
 /** Expected 1-based source lines of each modpost line of a captured log, in log order. */
 const REAL_CASES: { version: string; log: string; source: string; expected: [string, number][] }[] = [
   { version: '6.1', log: 'hello-3', source: 'hello-3', expected: [['hello-3.c', 22]] },
-  { version: '6.1', log: 'hello-3-strict', source: 'hello-3', expected: [['hello-3.c', 22], ['Makefile', 1]] },
+  {
+    version: '6.1',
+    log: 'hello-3-strict',
+    source: 'hello-3',
+    expected: [
+      ['hello-3.c', 22],
+      ['Makefile', 1],
+    ],
+  },
   { version: '6.1', log: 'no-license', source: 'no-license', expected: [['no-license.c', 17]] },
   { version: '6.1', log: 'undefined-symbol', source: 'undefined-symbol', expected: [['undefined-symbol.c', 8]] },
   { version: '6.1', log: 'export-init', source: 'export-init', expected: [['export-init.c', 8]] },
   { version: '6.1', log: 'gpl-only', source: 'gpl-only', expected: [['gpl-only.c', 9]] },
   { version: '6.1', log: 'namespace', source: 'namespace', expected: [['namespace.c', 7]] },
   { version: '6.1', log: 'multi-object', source: 'multi-object', expected: [['multi-helper.c', 8]] },
-  { version: '6.1', log: 'mismatch-kinds', source: 'mismatch-kinds', expected: [['mismatch-kinds.c', 25], ['mismatch-kinds.c', 30], ['mismatch-kinds.c', 21]] },
+  {
+    version: '6.1',
+    log: 'mismatch-kinds',
+    source: 'mismatch-kinds',
+    expected: [
+      ['mismatch-kinds.c', 25],
+      ['mismatch-kinds.c', 30],
+      ['mismatch-kinds.c', 21],
+    ],
+  },
   {
     version: '6.1',
     log: 'secmm-w1',
     source: 'secmm',
-    expected: [['secmm.c', 53], ['secmm.c', 48], ['secmm.c', 44], ['secmm.c', 70], ['secmm.c', 82], ['secmm2.c', 28], ['secmm2.c', 38], ['secmm2.c', 33]],
+    expected: [
+      ['secmm.c', 53],
+      ['secmm.c', 48],
+      ['secmm.c', 44],
+      ['secmm.c', 70],
+      ['secmm.c', 82],
+      ['secmm2.c', 28],
+      ['secmm2.c', 38],
+      ['secmm2.c', 33],
+    ],
   },
   {
     version: '6.6',
     log: 'secmm',
     source: 'secmm',
-    expected: [['secmm.c', 44], ['secmm.c', 48], ['secmm.c', 70], ['secmm.c', 82], ['secmm2.c', 33], ['secmm2.c', 38], ['secmm.c', 48], ['secmm.c', 87], ['Makefile', 1]],
+    expected: [
+      ['secmm.c', 44],
+      ['secmm.c', 48],
+      ['secmm.c', 70],
+      ['secmm.c', 82],
+      ['secmm2.c', 33],
+      ['secmm2.c', 38],
+      ['secmm.c', 48],
+      ['secmm.c', 87],
+      ['Makefile', 1],
+    ],
   },
   {
     version: '7.1',
     log: 'secmm',
     source: 'secmm',
-    expected: [['secmm.c', 44], ['secmm.c', 53], ['secmm.c', 48], ['secmm.c', 70], ['secmm.c', 82], ['secmm2.c', 33], ['secmm2.c', 38]],
+    expected: [
+      ['secmm.c', 44],
+      ['secmm.c', 53],
+      ['secmm.c', 48],
+      ['secmm.c', 70],
+      ['secmm.c', 82],
+      ['secmm2.c', 33],
+      ['secmm2.c', 38],
+    ],
   },
 ];
 

@@ -141,9 +141,7 @@ function referencesWhere(facts: FileFacts[], keep: (r: Reference) => boolean): {
 
 function findingsWhere(diagFiles: FileFacts[], findings: Finding[], keep: (f: Finding) => boolean): Finding[] {
   const files = new Set(diagFiles.map((f) => path.resolve(uriToPath(f.uri))));
-  return findings
-    .filter((f) => files.has(path.resolve(uriToPath(f.uri))) && keep(f))
-    .sort((a, b) => comparePositions(a.range, b.range));
+  return findings.filter((f) => files.has(path.resolve(uriToPath(f.uri))) && keep(f)).sort((a, b) => comparePositions(a.range, b.range));
 }
 
 /** modpost could not name the referencing symbol: "(unknown)" or a raw address "0x…". */
@@ -172,7 +170,12 @@ function mapSectionMismatch(diag: ModpostDiagnostic, view: ModuleView, findings:
     (f) => fromMatches(f.from?.symbol) && f.to !== null && sectionMatches(f.to.section, to.section),
   );
   if (bySection[0]) {
-    return at(uriToPath(bySection[0].uri), bySection[0].range, 'finding-by-section', notes(aliasNote, artefactNote(bySection[0].to!.symbol)));
+    return at(
+      uriToPath(bySection[0].uri),
+      bySection[0].range,
+      'finding-by-section',
+      notes(aliasNote, artefactNote(bySection[0].to!.symbol)),
+    );
   }
   const refs = referencesWhere(facts, (r) => fromMatches(r.from) && r.name === to.symbol);
   if (refs[0]) return at(refs[0].file, referenceRange(refs[0].ref), 'reference', aliasNote);

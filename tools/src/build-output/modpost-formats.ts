@@ -57,7 +57,8 @@ export const MODPOST_FORMATS: readonly ModpostFormat[] = [
   {
     kind: 'section-mismatch',
     versions: '6.0–7.x (short form; "+0x…" offset from 6.5, raw "0x…" address from 6.12)',
-    regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>.+?): section mismatch in reference: (?<from>\S+?)(?:\+0x(?<off>[0-9a-f]+))? \(section: (?<fromsec>[^)]*)\) -> (?<to>\S+) \(section: (?<tosec>[^)]*)\)$/,
+    regex:
+      /^(?<level>WARNING|ERROR): modpost: (?<mod>.+?): section mismatch in reference: (?<from>\S+?)(?:\+0x(?<off>[0-9a-f]+))? \(section: (?<fromsec>[^)]*)\) -> (?<to>\S+) \(section: (?<tosec>[^)]*)\)$/,
     build: (g) => ({
       module: g.mod,
       from: { symbol: g.from!, section: g.fromsec!, offset: g.off },
@@ -67,7 +68,8 @@ export const MODPOST_FORMATS: readonly ModpostFormat[] = [
   {
     kind: 'section-mismatch',
     versions: '≤5.19 long form; 6.x __ex_table',
-    regex: /^(?<level>WARNING|ERROR): (?:modpost: )?(?<mod>.+?)\((?<fromsec>\S+)\+0x(?<off>[0-9a-f]+)\): Section mismatch in reference from the (?:function|variable|\(unknown reference\)) (?<from>\S+?)(?:\(\))? to the (?:function|variable|\(unknown reference\)) (?<tosec>[^:\s]*):(?<to>\S+?)(?:\(\))?$/,
+    regex:
+      /^(?<level>WARNING|ERROR): (?:modpost: )?(?<mod>.+?)\((?<fromsec>\S+)\+0x(?<off>[0-9a-f]+)\): Section mismatch in reference from the (?:function|variable|\(unknown reference\)) (?<from>\S+?)(?:\(\))? to the (?:function|variable|\(unknown reference\)) (?<tosec>[^:\s]*):(?<to>\S+?)(?:\(\))?$/,
     build: (g) => ({
       module: g.mod,
       from: { symbol: g.from!, section: g.fromsec!, offset: g.off },
@@ -77,19 +79,22 @@ export const MODPOST_FORMATS: readonly ModpostFormat[] = [
   {
     kind: 'export-init-exit',
     versions: '6.0–6.4',
-    regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>.+?): EXPORT_SYMBOL used for init\/exit symbol: (?<sym>\S+) \(section: (?<sec>[^)]*)\)$/,
+    regex:
+      /^(?<level>WARNING|ERROR): modpost: (?<mod>.+?): EXPORT_SYMBOL used for init\/exit symbol: (?<sym>\S+) \(section: (?<sec>[^)]*)\)$/,
     build: (g) => ({ module: g.mod, symbol: g.sym, section: g.sec }),
   },
   {
     kind: 'export-init-exit',
     versions: '6.5–7.2',
-    regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>.+?): (?<sym>\S+): EXPORT_SYMBOL used for (?<which>init|exit) symbol\. Remove __(?:init|exit) or EXPORT_SYMBOL\.$/,
+    regex:
+      /^(?<level>WARNING|ERROR): modpost: (?<mod>.+?): (?<sym>\S+): EXPORT_SYMBOL used for (?<which>init|exit) symbol\. Remove __(?:init|exit) or EXPORT_SYMBOL\.$/,
     build: (g) => ({ module: g.mod, symbol: g.sym, section: g.which === 'init' ? '.init.text' : '.exit.text' }),
   },
   {
     kind: 'export-init-exit',
     versions: '7.3–',
-    regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>.+?): EXPORT_SYMBOL used for (?<which>init|exit) symbol '(?<sym>[^']+)'\. Remove __(?:init|exit) or EXPORT_SYMBOL\.$/,
+    regex:
+      /^(?<level>WARNING|ERROR): modpost: (?<mod>.+?): EXPORT_SYMBOL used for (?<which>init|exit) symbol '(?<sym>[^']+)'\. Remove __(?:init|exit) or EXPORT_SYMBOL\.$/,
     build: (g) => ({ module: g.mod, symbol: g.sym, section: g.which === 'init' ? '.init.text' : '.exit.text' }),
   },
   {
@@ -132,7 +137,8 @@ export const MODPOST_FORMATS: readonly ModpostFormat[] = [
   {
     kind: 'missing-namespace-import',
     versions: '5.4–7.x',
-    regex: /^(?<level>WARNING|ERROR): modpost: module (?<mod>\S+) uses symbol (?<sym>\S+) from namespace (?<ns>\S+), but does not import it\.$/,
+    regex:
+      /^(?<level>WARNING|ERROR): modpost: module (?<mod>\S+) uses symbol (?<sym>\S+) from namespace (?<ns>\S+), but does not import it\.$/,
     build: (g) => ({ module: g.mod, symbol: g.sym, namespace: g.ns }),
   },
   {

@@ -10,7 +10,11 @@ const S_IFMT = 0o170000;
 
 describe('newc cpio writer', () => {
   it('round-trips directories, files of every padding length, symlinks and device nodes', () => {
-    const files = [0, 1, 2, 3, 4, 5].map((size) => ({ type: 'file' as const, name: `d/f${'x'.repeat(size)}`, data: Buffer.alloc(size, size + 65) }));
+    const files = [0, 1, 2, 3, 4, 5].map((size) => ({
+      type: 'file' as const,
+      name: `d/f${'x'.repeat(size)}`,
+      data: Buffer.alloc(size, size + 65),
+    }));
     const archive = writeNewc([
       { type: 'dir', name: 'd' },
       ...files,
@@ -20,7 +24,10 @@ describe('newc cpio writer', () => {
     ]);
     assert.equal(archive.length % 4, 0);
     const entries = readNewc(archive);
-    assert.deepEqual(entries.map((e) => e.name), ['d', ...files.map((f) => f.name), 'd/link', 'dev/console', 'init']);
+    assert.deepEqual(
+      entries.map((e) => e.name),
+      ['d', ...files.map((f) => f.name), 'd/link', 'dev/console', 'init'],
+    );
     const byName = new Map(entries.map((e) => [e.name, e]));
     assert.equal(byName.get('d')?.mode, 0o040755);
     for (const file of files) {
@@ -34,7 +41,10 @@ describe('newc cpio writer', () => {
     assert.equal(consoleNode?.rdevmajor, 5);
     assert.equal(consoleNode?.rdevminor, 1);
     assert.equal(byName.get('init')?.mode, 0o100755);
-    assert.ok(entries.every((e) => e.uid === 0 && e.gid === 0), 'owned by root without needing root');
+    assert.ok(
+      entries.every((e) => e.uid === 0 && e.gid === 0),
+      'owned by root without needing root',
+    );
   });
 
   it('ends with the TRAILER!!! record and rejects corrupted archives', () => {
@@ -56,7 +66,12 @@ describe('test initramfs', () => {
     fs.writeFileSync(koFile, Buffer.from('not really an ELF, the initramfs does not care'));
     const params = splitModuleParams('who="a b $(reboot)" count=7');
     const archive = buildInitramfs({
-      koFile, moduleName: 'my_mod', params, settleSeconds: 0.5, scenario: ['insmod', 'settle', 'rmmod'], busybox: DEFAULT_BUSYBOX,
+      koFile,
+      moduleName: 'my_mod',
+      params,
+      settleSeconds: 0.5,
+      scenario: ['insmod', 'settle', 'rmmod'],
+      busybox: DEFAULT_BUSYBOX,
     });
     const entries = new Map(readNewc(archive).map((e) => [e.name, e]));
     assert.equal(entries.get('dev/console')?.rdevmajor, 5);

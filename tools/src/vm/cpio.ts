@@ -30,8 +30,19 @@ interface RawHeader {
   check: number;
 }
 const HEADER_FIELDS: readonly (keyof RawHeader)[] = [
-  'ino', 'mode', 'uid', 'gid', 'nlink', 'mtime', 'filesize',
-  'devmajor', 'devminor', 'rdevmajor', 'rdevminor', 'namesize', 'check',
+  'ino',
+  'mode',
+  'uid',
+  'gid',
+  'nlink',
+  'mtime',
+  'filesize',
+  'devmajor',
+  'devminor',
+  'rdevmajor',
+  'rdevminor',
+  'namesize',
+  'check',
 ];
 
 const padTo4 = (length: number) => (4 - (length % 4)) % 4;
@@ -55,24 +66,41 @@ export function writeNewc(entries: readonly CpioEntry[]): Buffer {
     if (entry.name.startsWith('/') || entry.name.includes('\0') || entry.name === '') {
       throw new Error(`cpio: bad entry name ${JSON.stringify(entry.name)}`);
     }
-    const permissions = entry.type === 'symlink' ? DEFAULT_PERMISSIONS.symlink : entry.mode ?? DEFAULT_PERMISSIONS[entry.type];
+    const permissions = entry.type === 'symlink' ? DEFAULT_PERMISSIONS.symlink : (entry.mode ?? DEFAULT_PERMISSIONS[entry.type]);
     const data = entry.type === 'file' ? entry.data : entry.type === 'symlink' ? Buffer.from(entry.target, 'utf8') : Buffer.alloc(0);
-    return encodeRecord({
-      ino: index + 1,
-      mode: TYPE_BITS[entry.type] | permissions,
+    return encodeRecord(
+      {
+        ino: index + 1,
+        mode: TYPE_BITS[entry.type] | permissions,
+        uid: 0,
+        gid: 0,
+        nlink: entry.type === 'dir' ? 2 : 1,
+        mtime: 0,
+        devmajor: 0,
+        devminor: 0,
+        rdevmajor: entry.type === 'chardev' ? entry.major : 0,
+        rdevminor: entry.type === 'chardev' ? entry.minor : 0,
+      },
+      entry.name,
+      data,
+    );
+  });
+  const trailer = encodeRecord(
+    {
+      ino: 0,
+      mode: 0,
       uid: 0,
       gid: 0,
-      nlink: entry.type === 'dir' ? 2 : 1,
+      nlink: 1,
       mtime: 0,
       devmajor: 0,
       devminor: 0,
-      rdevmajor: entry.type === 'chardev' ? entry.major : 0,
-      rdevminor: entry.type === 'chardev' ? entry.minor : 0,
-    }, entry.name, data);
-  });
-  const trailer = encodeRecord({
-    ino: 0, mode: 0, uid: 0, gid: 0, nlink: 1, mtime: 0, devmajor: 0, devminor: 0, rdevmajor: 0, rdevminor: 0,
-  }, TRAILER, Buffer.alloc(0));
+      rdevmajor: 0,
+      rdevminor: 0,
+    },
+    TRAILER,
+    Buffer.alloc(0),
+  );
   return Buffer.concat([...records, trailer]);
 }
 

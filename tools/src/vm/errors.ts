@@ -5,10 +5,11 @@ export class SetupError extends Error {
     /** Debian packages that would fix it, named in the message shown to the user. */
     readonly debianPackages: readonly string[] = [],
   ) {
-    super(debianPackages.length
-      ? `${message}\nInstall the Debian package(s): sudo apt-get install --no-install-recommends ${debianPackages.join(' ')}`
-      : message);
+    super(
+      debianPackages.length
+        ? `${message}\nInstall the Debian package(s): sudo apt-get install --no-install-recommends ${debianPackages.join(' ')}`
+        : message,
+    );
     this.name = 'SetupError';
   }
 }
-

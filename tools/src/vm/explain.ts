@@ -18,7 +18,9 @@ export async function crashLines(result: VmTestResult, moduleDir: string, kernel
   let findings: Finding[] = [];
   try {
     findings = (await analyzeModuleDir(moduleDir, { kernelVersion, keepFacts: false })).findings;
-  } catch { /* no explanation then; the crash line still stands */ }
+  } catch {
+    /* no explanation then; the crash line still stands */
+  }
   const lines: string[] = [];
   for (const report of located) {
     const rip = report.rip!;
@@ -29,7 +31,9 @@ export async function crashLines(result: VmTestResult, moduleDir: string, kernel
       ? ` — explained by ${path.basename(new URL(cause.uri).pathname)}:${cause.range.start.line + 1}: ${cause.message}`
       : '';
     const severity = /WARNING/.test(report.kind) ? 'warning' : 'error';
-    lines.push(`${file}:${source.line}:1: ${severity}: ${report.kind} in ${rip.function}+0x${rip.offset.toString(16)} while testing in the VM${explanation} [vm]`);
+    lines.push(
+      `${file}:${source.line}:1: ${severity}: ${report.kind} in ${rip.function}+0x${rip.offset.toString(16)} while testing in the VM${explanation} [vm]`,
+    );
   }
   return lines;
 }

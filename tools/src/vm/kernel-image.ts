@@ -39,7 +39,13 @@ export const debianImagePackage = (release: string) => `linux-image-${release}`;
 
 /** Payload formats a bzImage may carry, with the command that decompresses a stream starting at the magic. */
 const PAYLOAD_DECOMPRESSORS: readonly { format: string; magic: Buffer; command: string; args: string[]; debianPackage: string }[] = [
-  { format: 'xz', magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), command: 'xz', args: ['-dc', '--single-stream'], debianPackage: 'xz-utils' },
+  {
+    format: 'xz',
+    magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]),
+    command: 'xz',
+    args: ['-dc', '--single-stream'],
+    debianPackage: 'xz-utils',
+  },
   { format: 'zstd', magic: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), command: 'zstd', args: ['-dcq'], debianPackage: 'zstd' },
   { format: 'gzip', magic: Buffer.from([0x1f, 0x8b, 0x08]), command: 'gzip', args: ['-dcq'], debianPackage: 'gzip' },
 ];
@@ -66,8 +72,9 @@ export async function prepareKernelImage(options: KernelImageOptions): Promise<K
 
   const releaseDir = path.join(cacheDir, release);
   fs.mkdirSync(releaseDir, { recursive: true });
-  const bzImage = findReadable([path.join(releaseDir, `vmlinuz-${release}`), `/boot/vmlinuz-${release}`])
-    ?? await downloadDebianImage(release, releaseDir, log);
+  const bzImage =
+    findReadable([path.join(releaseDir, `vmlinuz-${release}`), `/boot/vmlinuz-${release}`]) ??
+    (await downloadDebianImage(release, releaseDir, log));
   const vmlinux = await extractVmlinuxCached(bzImage, path.join(releaseDir, 'vmlinux'), log);
   return { release, bzImage, vmlinux, origin: bzImage };
 }
@@ -77,7 +84,9 @@ async function prepareUserKernel(kernelFile: string, release: string, cacheDir: 
   if (fileIsElf(kernelFile)) return { release, vmlinux: kernelFile, origin: kernelFile };
   const imageRelease = readBzImageRelease(kernelFile);
   if (imageRelease && imageRelease !== release) {
-    log(`warning: ${kernelFile} is kernel ${imageRelease} but the module is built for ${release}; insmod will likely refuse it (vermagic).`);
+    log(
+      `warning: ${kernelFile} is kernel ${imageRelease} but the module is built for ${release}; insmod will likely refuse it (vermagic).`,
+    );
   }
   const digest = createHash('sha256').update(fs.readFileSync(kernelFile)).digest('hex').slice(0, 16);
   const vmlinux = await extractVmlinuxCached(kernelFile, path.join(cacheDir, 'custom', digest, 'vmlinux'), log);
@@ -100,7 +109,9 @@ async function downloadDebianImage(release: string, releaseDir: string, log: (m:
   const pkg = debianImagePackage(release);
   for (const tool of ['apt-get', 'dpkg-deb', 'tar']) {
     if (!findExecutable(tool)) {
-      throw new SetupError(`No kernel image for ${release}: ${tool} is missing, so ${pkg} cannot be fetched. Pass --kernel <bzImage|vmlinux>.`);
+      throw new SetupError(
+        `No kernel image for ${release}: ${tool} is missing, so ${pkg} cannot be fetched. Pass --kernel <bzImage|vmlinux>.`,
+      );
     }
   }
   const workDir = fs.mkdtempSync(path.join(releaseDir, 'download-'));
@@ -110,8 +121,8 @@ async function downloadDebianImage(release: string, releaseDir: string, log: (m:
     const deb = fs.readdirSync(workDir).find((name) => name.endsWith('.deb'));
     if (download.exitCode !== 0 || !deb) {
       throw new SetupError(
-        `Could not download ${pkg} (apt-get download exited ${download.exitCode}):\n${download.stderr.trim()}\n`
-        + `Run 'apt-get update', or install ${pkg} so /boot/vmlinuz-${release} exists, or pass --kernel <bzImage|vmlinux>.`,
+        `Could not download ${pkg} (apt-get download exited ${download.exitCode}):\n${download.stderr.trim()}\n` +
+          `Run 'apt-get update', or install ${pkg} so /boot/vmlinuz-${release} exists, or pass --kernel <bzImage|vmlinux>.`,
         [pkg],
       );
     }
@@ -141,7 +152,8 @@ function pipeCommands(first: readonly string[], second: readonly string[]): Prom
     const done = (name: string) => (code: number | null) => {
       if (code !== 0) statuses.push(`${name} exited ${code}`);
       if (--pending === 0) {
-        if (statuses.length) reject(new SetupError(`${first[0]} | ${second[0]} failed (${statuses.join(', ')}): ${errors.join('').trim()}`));
+        if (statuses.length)
+          reject(new SetupError(`${first[0]} | ${second[0]} failed (${statuses.join(', ')}): ${errors.join('').trim()}`));
         else resolve();
       }
     };

@@ -44,9 +44,11 @@ export function selectKoFile(moduleDir: string, wanted?: string): string {
   if (candidates.length === 1) return candidates[0];
   if (!koFiles.length) throw new SetupError(`No .ko file in ${moduleDir} after the build.`);
   const list = koFiles.map((ko) => path.relative(moduleDir, ko)).join(', ');
-  throw new SetupError(wanted
-    ? `No module named ${wanted} in ${moduleDir} (found: ${list}).`
-    : `Several modules in ${moduleDir} (${list}); choose one with --ko NAME.`);
+  throw new SetupError(
+    wanted
+      ? `No module named ${wanted} in ${moduleDir} (found: ${list}).`
+      : `Several modules in ${moduleDir} (${list}); choose one with --ko NAME.`,
+  );
 }
 
 /** The name rmmod and the kernel use: .modinfo "name=", which kbuild derives from the file name with - → _. */

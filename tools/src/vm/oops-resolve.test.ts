@@ -56,7 +56,11 @@ describe('resolveOopsLine on a real hello-3.ko', function () {
     const strippedSource = path.join(strippedDir, 'hello-3.c');
     const exit = functionLineRange(strippedSource, 'static void __exit hello_3_exit(void)');
     assert.deepEqual(await resolveOopsLine('RIP: 0010:hello_3_exit+0x0/0x1000 [hello_3]', [strippedDir]), {
-      file: strippedSource, line: exit.first, function: 'hello_3_exit', offset: 0, method: 'definition',
+      file: strippedSource,
+      line: exit.first,
+      function: 'hello_3_exit',
+      offset: 0,
+      method: 'definition',
       koFile: path.join(strippedDir, 'hello-3.ko'),
     });
     // cleanup_module is kbuild's alias: module_exit(hello_3_exit) names the real function

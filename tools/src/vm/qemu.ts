@@ -45,11 +45,30 @@ export const BASE_KERNEL_ARGS: readonly string[] = ['console=ttyS0', 'panic=-1',
 
 export function qemuArgs(options: Pick<QemuRunOptions, 'accel' | 'kernel' | 'initrd' | 'memory' | 'append'>): string[] {
   return [
-    '-machine', 'pc', '-accel', options.accel, '-cpu', CPU_MODEL[options.accel], '-smp', '1', '-m', options.memory,
+    '-machine',
+    'pc',
+    '-accel',
+    options.accel,
+    '-cpu',
+    CPU_MODEL[options.accel],
+    '-smp',
+    '1',
+    '-m',
+    options.memory,
     // -no-reboot + panic=-1: a panic or a dying /init ends qemu instead of rebooting forever.
-    '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio', '-net', 'none',
-    '-kernel', options.kernel, '-initrd', options.initrd,
-    '-append', options.append.join(' '),
+    '-nographic',
+    '-no-reboot',
+    '-nodefaults',
+    '-serial',
+    'stdio',
+    '-net',
+    'none',
+    '-kernel',
+    options.kernel,
+    '-initrd',
+    options.initrd,
+    '-append',
+    options.append.join(' '),
   ];
 }
 
@@ -92,11 +111,14 @@ export function runQemu(options: QemuRunOptions): Promise<QemuRunResult> {
       timedOut = true;
       stop();
     }, options.timeoutSeconds * 1000);
-    const bootDeadline = options.bootDeadlineSeconds === undefined ? undefined : setTimeout(() => {
-      if (kernelStarted) return;
-      bootFailure = `no kernel output within ${options.bootDeadlineSeconds} s`;
-      stop();
-    }, options.bootDeadlineSeconds * 1000);
+    const bootDeadline =
+      options.bootDeadlineSeconds === undefined
+        ? undefined
+        : setTimeout(() => {
+            if (kernelStarted) return;
+            bootFailure = `no kernel output within ${options.bootDeadlineSeconds} s`;
+            stop();
+          }, options.bootDeadlineSeconds * 1000);
 
     child.on('error', (err) => {
       clearTimeout(timeout);
@@ -123,7 +145,10 @@ export function runQemu(options: QemuRunOptions): Promise<QemuRunResult> {
  * VMX/SVM opens /dev/kvm fine but the guest never runs), so later runs skip the wait.
  */
 export class KvmFailureMemo {
-  constructor(private readonly file: string, private readonly qemu: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly qemu: string,
+  ) {}
 
   private key(): string {
     let qemuStamp = '';

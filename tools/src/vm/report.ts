@@ -38,11 +38,13 @@ export function formatSummary(result: VmTestResult): string {
   for (const phase of result.phases.filter((p) => p.shellOutput)) {
     for (const line of phase.shellOutput ?? []) out.push(`    [${phase.name}] ${line}`);
   }
-  out.push(`timing:    ${result.phases.filter((p) => p.endSeconds !== undefined && ['build', 'kernel-image', 'initramfs', 'boot'].includes(p.name))
-    .map((p) => `${p.name} ${((p.endSeconds ?? 0) - p.startSeconds).toFixed(1)} s`).join(', ')}, total ${result.wallSeconds.toFixed(1)} s`);
-  out.push(result.clean
-    ? 'verdict:   CLEAN'
-    : `verdict:   PROBLEMS\n${result.problems.map((p) => `    - ${p}`).join('\n')}`);
+  out.push(
+    `timing:    ${result.phases
+      .filter((p) => p.endSeconds !== undefined && ['build', 'kernel-image', 'initramfs', 'boot'].includes(p.name))
+      .map((p) => `${p.name} ${((p.endSeconds ?? 0) - p.startSeconds).toFixed(1)} s`)
+      .join(', ')}, total ${result.wallSeconds.toFixed(1)} s`,
+  );
+  out.push(result.clean ? 'verdict:   CLEAN' : `verdict:   PROBLEMS\n${result.problems.map((p) => `    - ${p}`).join('\n')}`);
   out.push(`module:    ${path.relative(process.cwd(), result.module.koFile) || result.module.koFile}`);
   return `${out.map((line) => line.trimEnd()).join('\n')}\n`;
 }

@@ -7,7 +7,10 @@ import { FIXTURES } from '../../../test/support/vm';
 
 /** A recorded console, one line per 10 ms (the parser only needs increasing times). */
 function recorded(file: string): ConsoleLine[] {
-  return fs.readFileSync(path.join(FIXTURES, file), 'utf8').split('\n').map((text, i) => ({ text, at: i / 100 }));
+  return fs
+    .readFileSync(path.join(FIXTURES, file), 'utf8')
+    .split('\n')
+    .map((text, i) => ({ text, at: i / 100 }));
 }
 
 describe('console summary', () => {
@@ -21,10 +24,18 @@ describe('console summary', () => {
     assert.equal(report.kind, 'BUG');
     assert.equal(report.line, 'BUG: unable to handle page fault for address: ffffffffc0207008');
     assert.deepEqual(report.rip, { kind: 'rip', function: 'hello_3_exit', offset: 0, size: 0x1000, module: 'hello_3', reliable: true });
-    assert.deepEqual(report.trace.map((f) => f.function), [
-      '__do_sys_delete_module', 'do_syscall_64', '__handle_mm_fault', 'handle_mm_fault', 'do_user_addr_fault',
-      'exit_to_user_mode_prepare', 'entry_SYSCALL_64_after_hwframe',
-    ]);
+    assert.deepEqual(
+      report.trace.map((f) => f.function),
+      [
+        '__do_sys_delete_module',
+        'do_syscall_64',
+        '__handle_mm_fault',
+        'handle_mm_fault',
+        'do_user_addr_fault',
+        'exit_to_user_mode_prepare',
+        'entry_SYSCALL_64_after_hwframe',
+      ],
+    );
     assert.ok(report.lines.includes('note: rmmod[96] exited with irqs disabled'));
     assert.deepEqual(summary.moduleMessages, ['Hello, world 3']);
     assert.deepEqual(summary.kernelNotices, [
@@ -32,10 +43,15 @@ describe('console summary', () => {
       'hello_3: module verification failed: signature and/or required key missing - tainting kernel',
     ]);
     assert.equal(summary.taint?.value, 12416);
-    assert.deepEqual(summary.taint?.flags.map((f) => f.letter), ['D', 'O', 'E']);
+    assert.deepEqual(
+      summary.taint?.flags.map((f) => f.letter),
+      ['D', 'O', 'E'],
+    );
     const rcs = Object.fromEntries(summary.phases.filter((p) => p.rc !== undefined).map((p) => [p.name, p.rc]));
     assert.deepEqual(rcs, { insmod: 0, 'rmmod-1': 137, 'rmmod-2': 1 });
-    assert.ok(summary.phases.find((p) => p.name === 'rmmod-2')?.output.includes("rmmod: can't unload module 'hello_3': Device or resource busy"));
+    assert.ok(
+      summary.phases.find((p) => p.name === 'rmmod-2')?.output.includes("rmmod: can't unload module 'hello_3': Device or resource busy"),
+    );
   });
 
   it('reads the research recording of the fixed module', () => {
@@ -43,7 +59,10 @@ describe('console summary', () => {
     assert.equal(summary.oops.length, 0);
     assert.deepEqual(summary.moduleMessages, ['Goodbye, world 3']);
     assert.equal(summary.phases.find((p) => p.name === 'rmmod-1')?.rc, 0);
-    assert.deepEqual(summary.taint?.flags.map((f) => f.letter), ['O', 'E']);
+    assert.deepEqual(
+      summary.taint?.flags.map((f) => f.letter),
+      ['O', 'E'],
+    );
   });
 
   it('reads a whole kmod-vmtest console (current markers, final module state)', () => {
@@ -56,9 +75,10 @@ describe('console summary', () => {
     assert.equal(summary.oops[0].rip?.function, 'hello_3_exit');
     assert.deepEqual(summary.moduleMessages, ['Hello, world 3']);
     assert.equal(summary.taint?.value, 12416);
-    assert.deepEqual(summary.phases.map((p) => p.name), [
-      'init-start', 'insmod', 'settle', 'rmmod-1', 'rmmod-2', 'lsmod', 'end', 'poweroff',
-    ]);
+    assert.deepEqual(
+      summary.phases.map((p) => p.name),
+      ['init-start', 'insmod', 'settle', 'rmmod-1', 'rmmod-2', 'lsmod', 'end', 'poweroff'],
+    );
   });
 
   it('treats a clean unload as unloaded and a WARNING as its own report with its location', () => {
@@ -84,14 +104,23 @@ describe('console summary', () => {
     assert.deepEqual(summary.oops[0].rip?.reportedSource, { file: '/src/w.c', line: 23 });
     assert.deepEqual(summary.moduleMessages, ['w: starting', 'w: bye']);
     assert.deepEqual(summary.kernelNotices, ["w: unknown parameter 'x' ignored"]);
-    assert.deepEqual(decodeTaint(12800).flags.map((f) => [f.letter, f.problem]), [['W', true], ['O', false], ['E', false]]);
+    assert.deepEqual(
+      decodeTaint(12800).flags.map((f) => [f.letter, f.problem]),
+      [
+        ['W', true],
+        ['O', false],
+        ['E', false],
+      ],
+    );
   });
 });
 
 describe('serial console cleaning', () => {
   it('strips the SeaBIOS terminal reset and CSI sequences', () => {
-    assert.equal(stripTerminalControls('\x1bc\x1b[?7l\x1b[2J\x1b[0mSeaBIOS (version 1.16.2-debian-1.16.2-1)\r'),
-      'SeaBIOS (version 1.16.2-debian-1.16.2-1)');
+    assert.equal(
+      stripTerminalControls('\x1bc\x1b[?7l\x1b[2J\x1b[0mSeaBIOS (version 1.16.2-debian-1.16.2-1)\r'),
+      'SeaBIOS (version 1.16.2-debian-1.16.2-1)',
+    );
   });
 
   it('emits whole lines even when an escape sequence or a line is split across chunks', () => {

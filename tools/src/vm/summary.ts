@@ -134,7 +134,10 @@ const PRINTK_TIME = /^\s*\[\s*\d+\.\d+\]/;
 export function parseMarker(text: string, at: number, index: number): Marker | undefined {
   const start = text.indexOf(`${MARKER} `);
   if (start < 0) return undefined;
-  const [name, ...rest] = text.slice(start + MARKER.length + 1).trim().split(/\s+/);
+  const [name, ...rest] = text
+    .slice(start + MARKER.length + 1)
+    .trim()
+    .split(/\s+/);
   const values: Record<string, string> = {};
   for (const token of rest) {
     const eq = token.indexOf('=');

@@ -64,12 +64,21 @@ describe('kmod-vmtest in qemu', function () {
     assert.equal(oops.rip?.source?.file, source);
     const line = oops.rip?.source?.line ?? 0;
     assert.ok(line >= exit.first && line <= exit.last, `oops line ${line} is outside hello_3_exit (${exit.first}-${exit.last})`);
-    assert.ok(res.taint?.flags.some((f) => f.letter === 'D'), 'taint D (died)');
+    assert.ok(
+      res.taint?.flags.some((f) => f.letter === 'D'),
+      'taint D (died)',
+    );
     assert.match(run.stdout, /RIP: 0010:hello_3_exit\+0x0\/0x1000 \[hello_3\]/, 'console streamed to stdout');
-    assert.match(run.stdout, new RegExp(`hello_3_exit\\+0x0/0x1000 \\[hello_3\\] → ${source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}`));
+    assert.match(
+      run.stdout,
+      new RegExp(`hello_3_exit\\+0x0/0x1000 \\[hello_3\\] → ${source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}`),
+    );
     assert.ok(!/\x1b/.test(run.stdout), 'no terminal escapes in the output'); // eslint-disable-line no-control-regex
     // The $kmod-vm problem matcher's line, explained by the analyzer's finding on the __initdata read.
-    const matcher = new RegExp(`^${source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}:1: error: .*hello_3_exit\\+0x0 .*explained by hello-3\\.c:22: hello_3_exit \\(\\.exit\\.text\\) runs at rmmod, but hello3_data is __initdata.* \\[vm\\]$`, 'm');
+    const matcher = new RegExp(
+      `^${source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}:1: error: .*hello_3_exit\\+0x0 .*explained by hello-3\\.c:22: hello_3_exit \\(\\.exit\\.text\\) runs at rmmod, but hello3_data is __initdata.* \\[vm\\]$`,
+      'm',
+    );
     assert.match(run.stdout, matcher);
   });
 
@@ -83,7 +92,10 @@ describe('kmod-vmtest in qemu', function () {
     assert.deepEqual(res.oops, []);
     const hello = res.moduleMessages.indexOf('Hello, world 3');
     assert.ok(hello >= 0 && res.moduleMessages.indexOf('Goodbye, world 3') > hello, res.moduleMessages.join('|'));
-    assert.deepEqual(res.taint?.flags.map((f) => f.letter), ['O', 'E']);
+    assert.deepEqual(
+      res.taint?.flags.map((f) => f.letter),
+      ['O', 'E'],
+    );
     const names = res.phases.map((p) => p.name);
     for (const phase of ['build', 'kernel-image', 'initramfs', 'boot', 'insmod', 'settle', 'rmmod-1', 'rmmod-retry-skipped', 'lsmod']) {
       assert.ok(names.includes(phase), `phase ${phase} in ${names.join(',')}`);
@@ -122,7 +134,10 @@ describe('kmod-vmtest in qemu', function () {
     assert.equal(run.exitCode, 1);
     assert.equal(res.timedOut, true);
     assert.equal(res.loaded, false);
-    assert.ok(res.problems.some((p) => /guest hung: killed after 15 s \(last phase: insmod\)/.test(p)), res.problems.join('; '));
+    assert.ok(
+      res.problems.some((p) => /guest hung: killed after 15 s \(last phase: insmod\)/.test(p)),
+      res.problems.join('; '),
+    );
     assert.ok(Date.now() - started < 120000);
   });
 
@@ -190,8 +205,15 @@ describe('runQemu boot deadline', function () {
     // line; panic=0 keeps the guest alive after the empty initramfs panics (a fast boot must not
     // end qemu before the deadline).
     const run = await runQemu({
-      qemu, accel: 'tcg', kernel: image.vmlinux ?? image.bzImage ?? '', initrd, memory: '128M',
-      append: ['console=ttyS3', 'panic=0'], timeoutSeconds: 60, bootDeadlineSeconds: 3, onLine: (line) => lines.push(line.text),
+      qemu,
+      accel: 'tcg',
+      kernel: image.vmlinux ?? image.bzImage ?? '',
+      initrd,
+      memory: '128M',
+      append: ['console=ttyS3', 'panic=0'],
+      timeoutSeconds: 60,
+      bootDeadlineSeconds: 3,
+      onLine: (line) => lines.push(line.text),
     });
     fs.rmSync(dir, { recursive: true, force: true });
     assert.equal(run.bootFailure, 'no kernel output within 3 s');

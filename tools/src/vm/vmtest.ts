@@ -131,7 +131,8 @@ export async function runVmTest(options: VmTestOptions, reporter: VmTestReporter
   const qemu = findExecutable(QEMU_BINARY);
   if (!qemu) throw new SetupError(`${QEMU_BINARY} not found.`, ['qemu-system-x86']);
   const release = readRelease(options.kdir);
-  if (!release) throw new SetupError(`Cannot read the kernel release from ${options.kdir}/include/generated/utsrelease.h.`, ['linux-headers-amd64']);
+  if (!release)
+    throw new SetupError(`Cannot read the kernel release from ${options.kdir}/include/generated/utsrelease.h.`, ['linux-headers-amd64']);
 
   if (options.build) {
     reporter.note(`Building: make -C ${options.kdir} M=${path.resolve(options.moduleDir)} modules`);
@@ -146,18 +147,35 @@ export async function runVmTest(options: VmTestOptions, reporter: VmTestReporter
   }
   const dependencies = moduleDependencies(koFile);
   if (dependencies.length) {
-    reporter.note(`warning: ${moduleName} depends on ${dependencies.join(', ')}, which the test initramfs does not contain; insmod may fail.`);
+    reporter.note(
+      `warning: ${moduleName} depends on ${dependencies.join(', ')}, which the test initramfs does not contain; insmod may fail.`,
+    );
   }
 
-  const image = await timed('kernel-image', () => prepareKernelImage({
-    release, cacheDir: options.cacheDir, kernelFile: options.kernelFile, log: (m) => reporter.note(m),
-  }));
+  const image = await timed('kernel-image', () =>
+    prepareKernelImage({
+      release,
+      cacheDir: options.cacheDir,
+      kernelFile: options.kernelFile,
+      log: (m) => reporter.note(m),
+    }),
+  );
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-vmtest-'));
   try {
     const initrd = path.join(workDir, 'initramfs.cpio');
-    await timed('initramfs', () => fs.writeFileSync(initrd, buildInitramfs({
-      koFile, moduleName, params: options.params, settleSeconds: options.settleSeconds, scenario: options.scenario, busybox: options.busybox,
-    })));
+    await timed('initramfs', () =>
+      fs.writeFileSync(
+        initrd,
+        buildInitramfs({
+          koFile,
+          moduleName,
+          params: options.params,
+          settleSeconds: options.settleSeconds,
+          scenario: options.scenario,
+          busybox: options.busybox,
+        }),
+      ),
+    );
 
     const vmStart = now();
     const { run, attempts } = await bootWithFallback(qemu, image, initrd, options, reporter);
@@ -166,8 +184,10 @@ export async function runVmTest(options: VmTestOptions, reporter: VmTestReporter
     if (!summary.initStarted) {
       // The module is not loaded before /init runs, so whatever went wrong is the test setup's problem.
       const evidence = summary.oops.length ? summary.oops.map((report) => report.line) : run.lines.slice(-8).map((l) => l.text);
-      throw new SetupError(`The guest kernel started but never ran /init${run.timedOut ? ` (killed after ${options.timeoutSeconds} s)` : ''}:\n`
-        + evidence.join('\n'));
+      throw new SetupError(
+        `The guest kernel started but never ran /init${run.timedOut ? ` (killed after ${options.timeoutSeconds} s)` : ''}:\n` +
+          evidence.join('\n'),
+      );
     }
     const oops = await locateOops(summary, [path.dirname(koFile), options.moduleDir]);
     const last = attempts[attempts.length - 1];
@@ -202,10 +222,12 @@ export async function runVmTest(options: VmTestOptions, reporter: VmTestReporter
  */
 async function bootWithFallback(qemu: string, image: KernelImage, initrd: string, options: VmTestOptions, reporter: VmTestReporter) {
   const memo = new KvmFailureMemo(path.join(options.cacheDir, 'kvm-failure.json'), qemu);
-  const images = ([
-    ...(image.vmlinux ? [{ bootMode: 'pvh' as const, kernel: image.vmlinux }] : []),
-    ...(image.bzImage ? [{ bootMode: 'bzimage' as const, kernel: image.bzImage }] : []),
-  ] satisfies { bootMode: BootMode; kernel: string }[]).filter((img) => options.boot === 'auto' || img.bootMode === options.boot);
+  const images = (
+    [
+      ...(image.vmlinux ? [{ bootMode: 'pvh' as const, kernel: image.vmlinux }] : []),
+      ...(image.bzImage ? [{ bootMode: 'bzimage' as const, kernel: image.bzImage }] : []),
+    ] satisfies { bootMode: BootMode; kernel: string }[]
+  ).filter((img) => options.boot === 'auto' || img.bootMode === options.boot);
   if (!images.length) throw new SetupError(`No ${options.boot === 'pvh' ? 'ELF vmlinux' : 'bzImage'} available to boot (${image.origin}).`);
   const plan: { accel: Accel; bootMode: BootMode; kernel: string }[] = [];
   if (options.accel !== 'tcg') {
@@ -219,7 +241,9 @@ async function bootWithFallback(qemu: string, image: KernelImage, initrd: string
 
   const attempts: BootAttempt[] = [];
   for (const step of plan) {
-    reporter.note(`Booting ${step.kernel} (${step.bootMode === 'pvh' ? 'PVH entry' : 'bzImage'}) with ${step.accel.toUpperCase()}, timeout ${options.timeoutSeconds} s`);
+    reporter.note(
+      `Booting ${step.kernel} (${step.bootMode === 'pvh' ? 'PVH entry' : 'bzImage'}) with ${step.accel.toUpperCase()}, timeout ${options.timeoutSeconds} s`,
+    );
     const run = await runQemu({
       qemu,
       accel: step.accel,
@@ -266,13 +290,15 @@ async function locateOops(summary: ConsoleSummary, moduleDirs: string[]): Promis
     const source = location.module ? await resolveOopsLocation(location, moduleDirs) : undefined;
     return source ? { ...location, source } : { ...location };
   };
-  return Promise.all(summary.oops.map(async (report) => ({
-    kind: report.kind,
-    line: report.line,
-    ...(report.rip ? { rip: await locate(report.rip) } : {}),
-    trace: await Promise.all(report.trace.map(locate)),
-    lines: report.lines,
-  })));
+  return Promise.all(
+    summary.oops.map(async (report) => ({
+      kind: report.kind,
+      line: report.line,
+      ...(report.rip ? { rip: await locate(report.rip) } : {}),
+      trace: await Promise.all(report.trace.map(locate)),
+      lines: report.lines,
+    })),
+  );
 }
 
 function listProblems(summary: ConsoleSummary, run: QemuRunResult, options: VmTestOptions): string[] {

@@ -10,7 +10,7 @@ const INIT_LIFETIME =
   'Built-in: freed at the end of boot together with the rest of init memory (the "Freeing unused kernel ... memory" line in dmesg).';
 
 const INIT_BUILTIN_VS_MODULE =
-  'Both cases free the memory after initialisation; only the moment differs (end of the module\'s init function vs. end of boot). ' +
+  "Both cases free the memory after initialisation; only the moment differs (end of the module's init function vs. end of boot). " +
   'The loader puts every module section whose name starts with `.init` into the init region.';
 
 const EXIT_BUILTIN_VS_MODULE =
@@ -25,7 +25,7 @@ const MEMINIT_VERSION_NOTE =
   '6.12 and later (the change landed between 6.7 and 6.12): no section of its own any more — the macro expands to nothing with CONFIG_MEMORY_HOTPLUG=y and to the plain `__init` family otherwise, and modpost only knows `.init.*`.';
 
 const SECTION_CONFLICT_MISTAKE =
-  "Using it on an object of the wrong constness: a `const` object and a writable object in the same named section make gcc stop with \"section type conflict\".";
+  'Using it on an object of the wrong constness: a `const` object and a writable object in the same named section make gcc stop with "section type conflict".';
 
 export const ANNOTATIONS: MacroDoc[] = [
   {
@@ -102,9 +102,9 @@ export const ANNOTATIONS: MacroDoc[] = [
       'modpost reports references to `.exit.text` from ordinary code and data and from `.init.*` code, and references from `.exit.text` to `.init.*`.',
     ),
     mistakes: [
-      'Calling an `__exit` cleanup helper from the init function\'s error path: built-in kernels may not have the code at all. Drop `__exit` from helpers that the init path shares.',
+      "Calling an `__exit` cleanup helper from the init function's error path: built-in kernels may not have the code at all. Drop `__exit` from helpers that the init path shares.",
       'Reading `__initdata` from the exit function (the memory was freed after init; the classic use-after-free at rmmod).',
-      'Marking a driver\'s `.remove` callback `__exit` and wiring it with `__exit_p()`: devices can be unbound at run time, and from 6.12 modpost warns about the struct → `.exit.text` reference for module builds.',
+      "Marking a driver's `.remove` callback `__exit` and wiring it with `__exit_p()`: devices can be unbound at run time, and from 6.12 modpost warns about the struct → `.exit.text` reference for module builds.",
       'Exporting it with EXPORT_SYMBOL*().',
     ],
     versionNotes: 'Same section in 6.1–7.x. ' + MODPOST_FORMAT_NOTE,
@@ -154,7 +154,8 @@ export const ANNOTATIONS: MacroDoc[] = [
     category: 'annotation',
     signature: '__exit_p(fn)',
     summary: 'Evaluates to `fn` in a module build and to `NULL` in built-in code, for pointers to `__exit` functions.',
-    builtinVsModule: 'Module: the pointer is kept. Built-in: the pointer becomes NULL, so no reference to the (discarded) exit code remains.',
+    builtinVsModule:
+      'Module: the pointer is kept. Built-in: the pointer becomes NULL, so no reference to the (discarded) exit code remains.',
     details: paragraphs(
       'Meant for struct fields that point to `__exit` functions, traditionally `.remove = __exit_p(foo_remove)` in a driver. In built-in code the field is NULL, so the dropped exit code is never referenced.',
       'For drivers this pattern is outdated: a device can be unbound through sysfs or by hot-unplug even in a built-in driver, and a NULL `.remove` then skips cleanup. Write remove callbacks as normal functions and assign them directly.',
@@ -164,7 +165,8 @@ export const ANNOTATIONS: MacroDoc[] = [
       'Using it for `.remove` of a driver (see above): unbinding a built-in device leaks resources.',
       'Passing a function that is not `__exit`: harmless but pointless, and in built-in code the callback silently disappears.',
     ],
-    versionNotes: 'Macro unchanged 6.1–7.x; the modpost treatment of the resulting reference changed (silent in 6.1.0, `W=1` in later 6.1.y/6.6, warning from 6.12).',
+    versionNotes:
+      'Macro unchanged 6.1–7.x; the modpost treatment of the resulting reference changed (silent in 6.1.0, `W=1` in later 6.1.y/6.6, warning from 6.12).',
   },
   {
     name: '__ref',
@@ -176,9 +178,7 @@ export const ANNOTATIONS: MacroDoc[] = [
       'Expands to a section attribute for `.ref.text` plus `noinline`. modpost never checks references *from* `.ref.*` sections, so a `__ref` function may call `__init` or `__exit` code without a warning.',
       'It is only correct when you can prove the referenced code is still present whenever the call happens — for example the function runs only during boot, or checks a flag that is cleared when init memory goes away.',
     ),
-    mistakes: [
-      'Adding `__ref` just to silence a section-mismatch warning: the call still jumps into freed memory at run time.',
-    ],
+    mistakes: ['Adding `__ref` just to silence a section-mismatch warning: the call still jumps into freed memory at run time.'],
     versionNotes: 'Unchanged from 6.1 to 7.x. The old spellings `__init_refok` and `__exit_refok` were removed long before 6.1.',
   },
   {
@@ -214,7 +214,8 @@ export const ANNOTATIONS: MacroDoc[] = [
   {
     name: '__meminit',
     category: 'annotation',
-    summary: 'Marks code needed at boot and again whenever memory is hot-added; 6.1/6.6 use `.meminit.text`, 6.12+ map it to `__init` or to nothing.',
+    summary:
+      'Marks code needed at boot and again whenever memory is hot-added; 6.1/6.6 use `.meminit.text`, 6.12+ map it to `__init` or to nothing.',
     section: '.meminit.text (6.1–6.6); .init.text or none (6.12+)',
     lifetime:
       '6.1/6.6: kept when CONFIG_MEMORY_HOTPLUG=y, otherwise freed with init memory. 6.12+: same effect via plain `__init` (no hotplug) or no annotation (hotplug).',
@@ -268,7 +269,8 @@ export const ANNOTATIONS: MacroDoc[] = [
     details: paragraphs(
       'Defined in `<linux/module.h>`. When the kernel supports loadable modules the code may be needed every time a module is loaded, so it must stay; without module support it is only used at boot and can go to `.init.text` like `__init`.',
     ),
-    versionNotes: '6.1 also had assembler variants (`__INIT_OR_MODULE` etc.); 7.1\'s module.h no longer has them. The C macros are unchanged.',
+    versionNotes:
+      "6.1 also had assembler variants (`__INIT_OR_MODULE` etc.); 7.1's module.h no longer has them. The C macros are unchanged.",
   },
   {
     name: '__initdata_or_module',
@@ -314,7 +316,7 @@ export const ANNOTATIONS: MacroDoc[] = [
     section: '.meminit.data (6.1–6.6); .init.data or none (6.12+); none with CONFIG_ARCH_KEEP_MEMBLOCK',
     lifetime: 'Follows `__meminitdata`, or permanent with CONFIG_ARCH_KEEP_MEMBLOCK=y.',
     details: paragraphs(
-      'Used for memblock\'s own tables. Its section follows `__meminitdata`: `.meminit.data` in 6.1/6.6, `.init.data` or nothing in 6.12+.',
+      "Used for memblock's own tables. Its section follows `__meminitdata`: `.meminit.data` in 6.1/6.6, `.init.data` or nothing in 6.12+.",
     ),
     versionNotes: MEMINIT_VERSION_NOTE,
   },
@@ -363,7 +365,8 @@ export const ANNOTATIONS: MacroDoc[] = [
     details: paragraphs(
       'Code in `.cpuidle.text` is recognised as "this CPU is idling", e.g. so that NMI backtraces can skip idle CPUs. Not something modules normally use.',
     ),
-    versionNotes: '6.1 defines it in `<linux/cpu.h>`; 7.1 moved it to `<linux/compiler_types.h>` and gives it the same no-instrumentation attributes as `noinstr`. Section unchanged.',
+    versionNotes:
+      '6.1 defines it in `<linux/cpu.h>`; 7.1 moved it to `<linux/compiler_types.h>` and gives it the same no-instrumentation attributes as `noinstr`. Section unchanged.',
   },
   {
     name: '__kprobes',
@@ -405,7 +408,7 @@ export const ANNOTATIONS: MacroDoc[] = [
     summary: 'Places a variable in `.data..ro_after_init`: writable during init, read-only afterwards.',
     section: '.data..ro_after_init',
     lifetime:
-      'Never freed. Built-in: made read-only at the end of boot (with CONFIG_STRICT_KERNEL_RWX). Module: made read-only right after the module\'s init function returns (with CONFIG_STRICT_MODULE_RWX).',
+      "Never freed. Built-in: made read-only at the end of boot (with CONFIG_STRICT_KERNEL_RWX). Module: made read-only right after the module's init function returns (with CONFIG_STRICT_MODULE_RWX).",
     builtinVsModule: 'Works in both; only the moment it becomes read-only differs.',
     details: paragraphs(
       'For values that are set up once during initialisation and then only read, such as ops pointers chosen at boot. After init the page protection makes writes fault, which hardens the kernel against corruption.',

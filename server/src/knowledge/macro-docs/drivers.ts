@@ -203,7 +203,8 @@ export function driverHelpers(): MacroDoc[] {
     category: 'module-macro' as const,
     signature: row.signature,
     summary: `Replaces the module_init/module_exit boilerplate for ${row.object}: registers it with \`${row.register}()\` on load and calls \`${row.unregister}()\` on unload.`,
-    builtinVsModule: 'Module: registered at load, unregistered at rmmod. Built-in: registered at device initcall level; the generated exit function is dropped.',
+    builtinVsModule:
+      'Module: registered at load, unregistered at rmmod. Built-in: registered at device initcall level; the generated exit function is dropped.',
     details: paragraphs(
       `Declared in \`<${row.header}>\`. It generates a \`static int __init\` function that calls \`${row.register}()\` and a \`static void __exit\` function that calls \`${row.unregister}()\`, and passes them to \`module_init()\` and \`module_exit()\`. Use it once per module, when the module does nothing else at load time.`,
       ...(row.note ? [row.note] : []),
@@ -234,7 +235,8 @@ export const PLATFORM_EXTRA: MacroDoc[] = [
     name: 'module_platform_driver_probe',
     category: 'module-macro',
     signature: 'module_platform_driver_probe(drv, probe)',
-    summary: 'Registers a platform driver with `platform_driver_probe()`, which binds only devices that already exist and allows the probe function to be `__init`.',
+    summary:
+      'Registers a platform driver with `platform_driver_probe()`, which binds only devices that already exist and allows the probe function to be `__init`.',
     builtinVsModule: 'Module: probes once at load, unregisters at rmmod. Built-in: probes once at boot.',
     details: paragraphs(
       'The generated init function calls `platform_driver_probe(&drv, probe)`: the probe pointer is handed over from `__init` code instead of being stored in the driver struct, so `probe` may be `__init` without a section mismatch.',
@@ -249,7 +251,9 @@ export const PLATFORM_EXTRA: MacroDoc[] = [
     signature: 'builtin_platform_driver_probe(drv, probe)',
     summary: 'Built-in-only form of `module_platform_driver_probe()`: probes existing devices once at device initcall level.',
     section: '.initcall6.init',
-    details: paragraphs('Generates an `__init` function calling `platform_driver_probe()` and registers it with `device_initcall()` (`.initcall6.init`). No unregister path.'),
+    details: paragraphs(
+      'Generates an `__init` function calling `platform_driver_probe()` and registers it with `device_initcall()` (`.initcall6.init`). No unregister path.',
+    ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {
@@ -258,7 +262,9 @@ export const PLATFORM_EXTRA: MacroDoc[] = [
     signature: 'builtin_pci_driver(drv)',
     summary: 'Registers a PCI driver from built-in-only code via `device_initcall()`; no unregister path.',
     section: '.initcall6.init',
-    details: paragraphs('Expands to `builtin_driver(drv, pci_register_driver)`; the register function runs at device initcall level (`.initcall6.init`).'),
+    details: paragraphs(
+      'Expands to `builtin_driver(drv, pci_register_driver)`; the register function runs at device initcall level (`.initcall6.init`).',
+    ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
 ];

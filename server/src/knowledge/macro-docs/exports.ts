@@ -12,7 +12,7 @@ const EXPORT_INIT_NOTE =
 
 const EXPORT_MISTAKES = [
   'Exporting an `__init` or `__exit` function (see above).',
-  'Exporting the same symbol from two modules: modpost stops with `\'<sym>\' exported twice`.',
+  "Exporting the same symbol from two modules: modpost stops with `'<sym>' exported twice`.",
   'Placing the macro far from the definition or in a header; put it right after the function or variable definition.',
 ];
 
@@ -22,7 +22,8 @@ export const EXPORT_DOCS: MacroDoc[] = [
     category: 'export',
     signature: 'EXPORT_SYMBOL(sym)',
     summary: 'Makes a global function or variable available to loadable modules of any licence.',
-    builtinVsModule: 'From vmlinux: every module can link against it. From a module: other modules can use it once this one is loaded (modprobe loads it first via the dependency in modules.dep).',
+    builtinVsModule:
+      'From vmlinux: every module can link against it. From a module: other modules can use it once this one is loaded (modprobe loads it first via the dependency in modules.dep).',
     details: paragraphs(
       'Without an export, a module that calls the symbol fails at modpost (`"<sym>" [<mod>.ko] undefined!`) and at load time (`Unknown symbol`). With CONFIG_MODVERSIONS a CRC of the symbol\'s type is recorded in `Module.symvers`.',
       EXPORT_MECHANISM,
@@ -93,6 +94,7 @@ export const EXPORT_DOCS: MacroDoc[] = [
       'Define it before including `<linux/export.h>` or, for a whole directory, in the Makefile (`ccflags-y += -DDEFAULT_SYMBOL_NAMESPACE=...`). Users then need `MODULE_IMPORT_NS()`.',
     ),
     mistakes: ['Defining it after `<linux/export.h>` was included: the export macros were already set up without it, so it has no effect.'],
-    versionNotes: '6.1–6.12: the value is an identifier (`-DDEFAULT_SYMBOL_NAMESPACE=FOO`). 6.13+: a string literal (`-DDEFAULT_SYMBOL_NAMESPACE=\'"FOO"\'`).',
+    versionNotes:
+      '6.1–6.12: the value is an identifier (`-DDEFAULT_SYMBOL_NAMESPACE=FOO`). 6.13+: a string literal (`-DDEFAULT_SYMBOL_NAMESPACE=\'"FOO"\'`).',
   },
 ];

@@ -14,7 +14,10 @@ export const HELPER_DOCS: MacroDoc[] = [
     details: paragraphs(
       'Expands to `__builtin_expect(!!(cond), 1)`; the value is the condition as 0/1. With CONFIG_TRACE_BRANCH_PROFILING the kernel counts how often each annotation was right (visible in the tracing `branch_annotated` statistics).',
     ),
-    mistakes: ['Using it on branches that are not strongly biased: a wrong hint makes the code slower.', 'Sprinkling it everywhere; use it for clearly hot/cold paths.'],
+    mistakes: [
+      'Using it on branches that are not strongly biased: a wrong hint makes the code slower.',
+      'Sprinkling it everywhere; use it for clearly hot/cold paths.',
+    ],
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {
@@ -67,8 +70,10 @@ export const HELPER_DOCS: MacroDoc[] = [
   {
     name: '__must_check',
     category: 'helper',
-    summary: 'Makes the compiler warn when a caller ignores the function\'s return value.',
-    details: paragraphs('Expands to `__attribute__((__warn_unused_result__))`. Used on functions whose result must be checked, e.g. many registration and copy functions.'),
+    summary: "Makes the compiler warn when a caller ignores the function's return value.",
+    details: paragraphs(
+      'Expands to `__attribute__((__warn_unused_result__))`. Used on functions whose result must be checked, e.g. many registration and copy functions.',
+    ),
     mistakes: ['Silencing the warning with a `(void)` cast instead of handling the error.'],
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
@@ -76,7 +81,9 @@ export const HELPER_DOCS: MacroDoc[] = [
     name: '__maybe_unused',
     category: 'helper',
     summary: 'Suppresses "defined but not used" warnings for things that are unused in some configurations.',
-    details: paragraphs('Expands to `__attribute__((__unused__))`. Typical for PM callbacks or OF tables that are referenced only when a Kconfig option is on.'),
+    details: paragraphs(
+      'Expands to `__attribute__((__unused__))`. Typical for PM callbacks or OF tables that are referenced only when a Kconfig option is on.',
+    ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {
@@ -109,7 +116,9 @@ export const HELPER_DOCS: MacroDoc[] = [
     name: '__used',
     category: 'helper',
     summary: 'Keeps a function or object in the object file even if nothing in C references it.',
-    details: paragraphs('Expands to `__attribute__((__used__))`. Needed for objects that only the linker or other tools look at, such as section tables (`__exit_call`, `__setup` entries).'),
+    details: paragraphs(
+      'Expands to `__attribute__((__used__))`. Needed for objects that only the linker or other tools look at, such as section tables (`__exit_call`, `__setup` entries).',
+    ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {
@@ -117,7 +126,7 @@ export const HELPER_DOCS: MacroDoc[] = [
     category: 'helper',
     summary: 'Marks a function as rarely executed, so the compiler optimises for size and moves calls to it off the hot path.',
     details: paragraphs(
-      'Expands to `__attribute__((__cold__))` (part of `__init` and `__exit`). gcc may move callers\' cold paths into `.text.unlikely`, which modpost treats as normal text.',
+      "Expands to `__attribute__((__cold__))` (part of `__init` and `__exit`). gcc may move callers' cold paths into `.text.unlikely`, which modpost treats as normal text.",
     ),
     versionNotes: 'In 7.x `__cold` is empty on configurations without reliable function alignment.',
   },
@@ -126,7 +135,9 @@ export const HELPER_DOCS: MacroDoc[] = [
     category: 'helper',
     summary: 'Removes padding from a structure so it matches an external layout byte for byte.',
     details: paragraphs('Expands to `__attribute__((__packed__))`. Used for on-wire and on-disk formats and hardware descriptors.'),
-    mistakes: ['Taking the address of a misaligned member and using it on architectures that fault on unaligned access; use `get_unaligned()`.'],
+    mistakes: [
+      'Taking the address of a misaligned member and using it on architectures that fault on unaligned access; use `get_unaligned()`.',
+    ],
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {
@@ -134,7 +145,9 @@ export const HELPER_DOCS: MacroDoc[] = [
     category: 'helper',
     signature: '__aligned(n)',
     summary: 'Requests at least `n`-byte alignment for a type or object.',
-    details: paragraphs('Expands to `__attribute__((__aligned__(n)))`. Common for DMA buffers and cache-line alignment (`____cacheline_aligned`).'),
+    details: paragraphs(
+      'Expands to `__attribute__((__aligned__(n)))`. Common for DMA buffers and cache-line alignment (`____cacheline_aligned`).',
+    ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {
@@ -142,14 +155,18 @@ export const HELPER_DOCS: MacroDoc[] = [
     category: 'helper',
     summary: 'Declares a weak symbol: a default definition that a normal (strong) definition elsewhere overrides at link time.',
     details: paragraphs('Expands to `__attribute__((__weak__))`. The kernel uses it for architecture hooks with generic defaults.'),
-    mistakes: ['Relying on weak overrides across a module boundary: modules are linked separately, so it only works inside vmlinux or inside one module.'],
+    mistakes: [
+      'Relying on weak overrides across a module boundary: modules are linked separately, so it only works inside vmlinux or inside one module.',
+    ],
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {
     name: 'fallthrough',
     category: 'helper',
     summary: 'Marks an intentional fall-through between `case` labels, silencing `-Wimplicit-fallthrough`.',
-    details: paragraphs('Expands to `__attribute__((__fallthrough__))` where supported. Write `fallthrough;` as the last statement of the case.'),
+    details: paragraphs(
+      'Expands to `__attribute__((__fallthrough__))` where supported. Write `fallthrough;` as the last statement of the case.',
+    ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {
@@ -160,7 +177,9 @@ export const HELPER_DOCS: MacroDoc[] = [
     details: paragraphs(
       'Unlike `#ifdef`, the code in both branches is still compiled and type-checked, and the dead branch is removed by the optimiser.',
     ),
-    mistakes: ['Using it when the code must call something that only exists when the option is built into the kernel; see `IS_REACHABLE()`.'],
+    mistakes: [
+      'Using it when the code must call something that only exists when the option is built into the kernel; see `IS_REACHABLE()`.',
+    ],
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {

@@ -47,7 +47,8 @@ function initcallRows(): InitcallRow[] {
   rows.push({
     name: 'early_initcall',
     level: 'early',
-    purpose: 'Runs before the numbered levels and before secondary CPUs are started (SMP bring-up); for code that must be ready before other CPUs come online.',
+    purpose:
+      'Runs before the numbered levels and before secondary CPUs are started (SMP bring-up); for code that must be ready before other CPUs come online.',
   });
   rows.push({ name: 'pure_initcall', level: '0', purpose: INITCALL_PURPOSE.pure });
   for (const [prefix, level] of numbered) {

@@ -24,8 +24,7 @@ export const MODULE_CORE: MacroDoc[] = [
       'Returning a positive value or forgetting to clean up on a failure path.',
       'Forgetting `__init` on the function (wastes memory; not an error).',
     ],
-    versionNotes:
-      'Unchanged 6.1–7.x. 6.1 modpost names the function `init_module` in warnings; 6.5+ print the real function name.',
+    versionNotes: 'Unchanged 6.1–7.x. 6.1 modpost names the function `init_module` in warnings; 6.5+ print the real function name.',
   },
   {
     name: 'module_exit',
@@ -47,14 +46,14 @@ export const MODULE_CORE: MacroDoc[] = [
       'Calling `fn` from the init error path while it is `__exit` (section mismatch; built-in kernels may not contain it).',
       'Leaving out `module_exit()` and then wondering why the module cannot be removed.',
     ],
-    versionNotes:
-      'Unchanged 6.1–7.x. 6.1 modpost names the function `cleanup_module` in warnings; 6.5+ print the real function name.',
+    versionNotes: 'Unchanged 6.1–7.x. 6.1 modpost names the function `cleanup_module` in warnings; 6.5+ print the real function name.',
   },
   {
     name: 'module_driver',
     category: 'module-macro',
     signature: 'module_driver(driver, register_fn, unregister_fn, ...)',
-    summary: 'Generates `__init`/`__exit` functions that register and unregister `driver`, plus the matching `module_init()`/`module_exit()`.',
+    summary:
+      'Generates `__init`/`__exit` functions that register and unregister `driver`, plus the matching `module_init()`/`module_exit()`.',
     builtinVsModule: 'Module: both functions are used. Built-in: only the register function runs (at device initcall level).',
     details: paragraphs(
       'The generic base of all `module_*_driver()` helpers. It defines `static int __init <driver>_init(void)` that returns `register_fn(&driver, ...)` and `static void __exit <driver>_exit(void)` that calls `unregister_fn(&driver, ...)`; the extra arguments are passed to both.',
@@ -84,7 +83,9 @@ export const MODULE_CORE: MacroDoc[] = [
       'Used for `.owner` fields (e.g. `struct file_operations`) so that the kernel takes a reference on the module while one of its objects is in use, which prevents unloading it underneath an open file.',
       'Most bus registration helpers (`platform_driver_register()`, `i2c_add_driver()`, `usb_register()` …) pass it for you.',
     ),
-    mistakes: ['Forgetting `.owner = THIS_MODULE` in `file_operations` of a character device: rmmod can succeed while a file is still open, and the next call crashes.'],
+    mistakes: [
+      'Forgetting `.owner = THIS_MODULE` in `file_operations` of a character device: rmmod can succeed while a file is still open, and the next call crashes.',
+    ],
     versionNotes: 'Defined in `<linux/export.h>` in 6.1; later kernels moved it to `<linux/init.h>`. Meaning unchanged.',
   },
   {

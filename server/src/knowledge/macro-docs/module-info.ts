@@ -36,9 +36,7 @@ export const MODULE_INFO_DOCS: MacroDoc[] = [
     signature: 'MODULE_AUTHOR("Name <email>")',
     summary: 'Records an author of the module in `.modinfo` (informational only).',
     section: '.modinfo',
-    details: paragraphs(
-      'Use `"Name <email>"` or just a name; write one MODULE_AUTHOR() line per author. ' + MODINFO_PLACEMENT,
-    ),
+    details: paragraphs('Use `"Name <email>"` or just a name; write one MODULE_AUTHOR() line per author. ' + MODINFO_PLACEMENT),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {
@@ -64,7 +62,8 @@ export const MODULE_INFO_DOCS: MacroDoc[] = [
     builtinVsModule:
       'Module: stored as `version=` in `.modinfo` and shown in `/sys/module/<name>/version`. Built-in with CONFIG_SYSFS: additionally creates an entry in the `__modver` section so the same sysfs file exists.',
     details: paragraphs(
-      'Format `[<epoch>:]<version>[-<extra>]`. Modules that declare a version also get a `srcversion` checksum of their sources from modpost. ' + MODINFO_PLACEMENT,
+      'Format `[<epoch>:]<version>[-<extra>]`. Modules that declare a version also get a `srcversion` checksum of their sources from modpost. ' +
+        MODINFO_PLACEMENT,
       'In built-in code with sysfs the macro also emits an attribute in the `__modver` section, so `/sys/module/<name>/version` exists there too.',
       'In-tree drivers are discouraged from using it: the kernel release already identifies the code.',
     ),
@@ -77,7 +76,8 @@ export const MODULE_INFO_DOCS: MacroDoc[] = [
     summary: 'Adds another name under which modprobe can find and load the module.',
     section: '.modinfo',
     details: paragraphs(
-      'depmod copies all aliases into `modules.alias`; a request for that name (e.g. `platform:foo`, `char-major-10-123`, `fs-foo`) then loads this module. Wildcards are allowed. ' + MODINFO_PLACEMENT,
+      'depmod copies all aliases into `modules.alias`; a request for that name (e.g. `platform:foo`, `char-major-10-123`, `fs-foo`) then loads this module. Wildcards are allowed. ' +
+        MODINFO_PLACEMENT,
       'Device-id based aliases are normally generated from `MODULE_DEVICE_TABLE()` instead of written by hand.',
     ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
@@ -107,7 +107,8 @@ export const MODULE_INFO_DOCS: MacroDoc[] = [
     summary: 'Records the name of a firmware file the module may request, so initramfs and packaging tools can include it.',
     section: '.modinfo',
     details: paragraphs(
-      'Purely informational: it does not load anything (the driver still calls `request_firmware()`). Write one line per file. ' + MODINFO_PLACEMENT,
+      'Purely informational: it does not load anything (the driver still calls `request_firmware()`). Write one line per file. ' +
+        MODINFO_PLACEMENT,
     ),
     mistakes: ['Expecting it to load the firmware.'],
     versionNotes: 'Unchanged from 6.1 to 7.x.',
@@ -133,7 +134,8 @@ export const MODULE_INFO_DOCS: MacroDoc[] = [
     summary: 'Tells modprobe to load other modules before (`pre:`) or after (`post:`) this one, without a symbol dependency.',
     section: '.modinfo',
     details: paragraphs(
-      'Useful when a module needs another one at run time (e.g. a crypto implementation) but does not call its symbols. The kernel itself ignores it; only modprobe acts on it. ' + MODINFO_PLACEMENT,
+      'Useful when a module needs another one at run time (e.g. a crypto implementation) but does not call its symbols. The kernel itself ignores it; only modprobe acts on it. ' +
+        MODINFO_PLACEMENT,
     ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
@@ -144,7 +146,8 @@ export const MODULE_INFO_DOCS: MacroDoc[] = [
     summary: 'Generic form behind all MODULE_* info macros: stores `tag=value` in `.modinfo`.',
     section: '.modinfo',
     details: paragraphs(
-      'MODULE_LICENSE, MODULE_AUTHOR, MODULE_DESCRIPTION, MODULE_ALIAS, MODULE_FIRMWARE, MODULE_SOFTDEP and MODULE_IMPORT_NS all expand to it. Some tags are added automatically by modpost (e.g. `intree`, `vermagic`, `srcversion`). ' + MODINFO_PLACEMENT,
+      'MODULE_LICENSE, MODULE_AUTHOR, MODULE_DESCRIPTION, MODULE_ALIAS, MODULE_FIRMWARE, MODULE_SOFTDEP and MODULE_IMPORT_NS all expand to it. Some tags are added automatically by modpost (e.g. `intree`, `vermagic`, `srcversion`). ' +
+        MODINFO_PLACEMENT,
     ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },

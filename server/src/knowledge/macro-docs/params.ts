@@ -88,7 +88,10 @@ export const PARAM_DOCS: MacroDoc[] = [
       `Element types are the usual parameter types (${PARAM_TYPES}).`,
       PARAM_PERM_TEXT,
     ),
-    mistakes: [...PARAM_MISTAKES, 'Passing an `int *` instead of an `unsigned int *` for `nump` (type check error), or reading elements beyond `*nump`.'],
+    mistakes: [
+      ...PARAM_MISTAKES,
+      'Passing an `int *` instead of an `unsigned int *` for `nump` (type check error), or reading elements beyond `*nump`.',
+    ],
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {
@@ -157,7 +160,10 @@ export const PARAM_DOCS: MacroDoc[] = [
     signature: 'module_param_hw_named(name, variable, type, hwtype, perm)',
     summary: 'Named form of `module_param_hw()`: exposes `variable` as the hardware parameter `name`.',
     section: '__param',
-    details: paragraphs('Same lockdown behaviour as `module_param_hw()`; `hwtype` is one of `ioport`, `iomem`, `ioport_or_iomem`, `irq`, `dma`, `dma_addr`, `other`.', PARAM_PERM_TEXT),
+    details: paragraphs(
+      'Same lockdown behaviour as `module_param_hw()`; `hwtype` is one of `ioport`, `iomem`, `ioport_or_iomem`, `irq`, `dma`, `dma_addr`, `other`.',
+      PARAM_PERM_TEXT,
+    ),
     mistakes: PARAM_MISTAKES,
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
@@ -212,10 +218,13 @@ export const PARAM_DOCS: MacroDoc[] = [
     lifetime: 'Freed after boot together with the rest of init memory.',
     builtinVsModule: 'Built-in only; it is not defined for module builds, so module code using it does not compile.',
     details: paragraphs(
-      '`fn` has the signature `int fn(char *arg)` and, unlike `__setup()`, returns 0 on success and non-zero on error (the kernel then logs `Malformed early option \'<option>\'`). It runs from `parse_early_param()` during early architecture setup, so it may only do very simple work such as storing a value.',
+      "`fn` has the signature `int fn(char *arg)` and, unlike `__setup()`, returns 0 on success and non-zero on error (the kernel then logs `Malformed early option '<option>'`). It runs from `parse_early_param()` during early architecture setup, so it may only do very simple work such as storing a value.",
       'Entries live in `.init.setup` with the early flag set; the string is in `.init.rodata`.',
     ),
-    mistakes: ['Returning 1 for success (that is the `__setup()` convention).', 'Allocating memory or using other subsystems from the handler: they are not initialised yet.'],
+    mistakes: [
+      'Returning 1 for success (that is the `__setup()` convention).',
+      'Allocating memory or using other subsystems from the handler: they are not initialised yet.',
+    ],
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
 ];

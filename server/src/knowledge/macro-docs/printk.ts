@@ -76,7 +76,9 @@ export function kernLevels(): MacroDoc[] {
       name: 'KERN_SOH',
       category: 'printk',
       summary: 'The "start of header" byte `"\\001"` that begins every KERN_* level prefix.',
-      details: paragraphs('printk() recognises a level by this byte followed by a digit (`0`–`7`) or `c` (continuation). Code rarely uses it directly.'),
+      details: paragraphs(
+        'printk() recognises a level by this byte followed by a digit (`0`–`7`) or `c` (continuation). Code rarely uses it directly.',
+      ),
       versionNotes: 'Unchanged from 6.1 to 7.x.',
     },
   );
@@ -110,7 +112,10 @@ export function prLevelDocs(): MacroDoc[] {
             'Defining DEBUG after the includes: the macros were already chosen.',
             'Looking for the output on the console instead of in `dmesg` (level 7 is below the default console level).',
           ]
-        : ['Forgetting the trailing `\\n`.', 'Defining `pr_fmt` after the `#include` lines (redefinition warning; earlier uses are unaffected).'],
+        : [
+            'Forgetting the trailing `\\n`.',
+            'Defining `pr_fmt` after the `#include` lines (redefinition warning; earlier uses are unaffected).',
+          ],
       versionNotes: isDebug
         ? 'Unchanged in principle from 6.1 to 7.x; `/proc/dynamic_debug/control` exists in both.'
         : row.level === 'WARNING'
@@ -154,7 +159,9 @@ export function printVariantDocs(prefix: 'pr' | 'dev', rows: PrintVariantRow[]):
         row.kind === 'once'
           ? 'The flag is a hidden static variable per call site. Reloading a module gives it a fresh flag, so the message can appear once per load.'
           : 'Use it for messages that can be triggered from user space or by hardware at high rates, so that the log cannot be flooded.',
-        isDebug ? 'Debug variants follow the same rules as the base debug macro: compiled in only with DEBUG or dynamic debug.' : CONSOLE_TEXT,
+        isDebug
+          ? 'Debug variants follow the same rules as the base debug macro: compiled in only with DEBUG or dynamic debug.'
+          : CONSOLE_TEXT,
       ),
       versionNotes: 'Unchanged from 6.1 to 7.x.',
     };
@@ -177,7 +184,8 @@ export const PRINTK_MISC: MacroDoc[] = [
       'Forgetting the trailing `\\n`: the message may be held back until the next line arrives.',
       'Printing kernel addresses with `%p` and expecting real values: plain `%p` is hashed.',
     ],
-    versionNotes: 'Unchanged in use from 6.1 to 7.x (the console/printing backend was reworked in newer kernels, without changing the API).',
+    versionNotes:
+      'Unchanged in use from 6.1 to 7.x (the console/printing backend was reworked in newer kernels, without changing the API).',
   },
   {
     name: 'pr_cont',
@@ -221,7 +229,9 @@ export const PRINTK_MISC: MacroDoc[] = [
     category: 'printk',
     signature: 'no_printk(fmt, ...)',
     summary: 'Prints nothing, but lets the compiler check the format string and arguments.',
-    details: paragraphs('Used by the debug macros when they are compiled out, so that broken format strings are still caught in every configuration.'),
+    details: paragraphs(
+      'Used by the debug macros when they are compiled out, so that broken format strings are still caught in every configuration.',
+    ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {
@@ -289,7 +299,9 @@ export const DEV_MISC: MacroDoc[] = [
     category: 'printk',
     signature: 'dev_vdbg(dev, fmt, ...)',
     summary: 'Verbose debug message: `dev_dbg()` when VERBOSE_DEBUG is defined, otherwise compiled out.',
-    details: paragraphs('For very chatty debug output that should not even be available through dynamic debug unless the file is built with `-DVERBOSE_DEBUG`.'),
+    details: paragraphs(
+      'For very chatty debug output that should not even be available through dynamic debug unless the file is built with `-DVERBOSE_DEBUG`.',
+    ),
     versionNotes: 'Unchanged from 6.1 to 7.x.',
   },
   {
@@ -309,10 +321,7 @@ export const DEV_MISC: MacroDoc[] = [
       'Meant for probe error paths: `return dev_err_probe(dev, PTR_ERR(clk), "failed to get clock\\n");`. For `-EPROBE_DEFER` it only logs at debug level and stores the message as the deferral reason, visible in `/sys/kernel/debug/devices_deferred`; for other errors it prints like `dev_err()` with the error code in front of the message (e.g. `error -ENODEV: ...`).',
       'The return value is `err`, so it fits into a `return` statement.',
     ),
-    mistakes: [
-      'Using it outside probe paths, where `-EPROBE_DEFER` has no meaning.',
-      'Calling it when `err` is 0.',
-    ],
+    mistakes: ['Using it outside probe paths, where `-EPROBE_DEFER` has no meaning.', 'Calling it when `err` is 0.'],
     versionNotes:
       'Available since 5.9, so in all of 6.1–7.x. From about 6.11 it prints nothing for `-ENOMEM` (allocation failures already log). Newer kernels also offer `dev_warn_probe()` and helpers that return an ERR_PTR.',
   },

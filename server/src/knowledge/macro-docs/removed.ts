@@ -5,7 +5,7 @@ import type { MacroDoc } from './types';
 import { paragraphs } from './wording';
 
 const UNKNOWN_IDENTIFIER_ERROR =
-  'Because the macro no longer exists, gcc sees an unknown identifier in the declaration and stops with a parse error such as `expected \'=\', \',\', \';\', \'asm\' or \'__attribute__\' before ...` at that line.';
+  "Because the macro no longer exists, gcc sees an unknown identifier in the declaration and stops with a parse error such as `expected '=', ',', ';', 'asm' or '__attribute__' before ...` at that line.";
 
 const UNKNOWN_FUNCTION_ERROR =
   'Because the macro no longer exists, gcc treats it as a call to an undeclared function and the kernel build stops with `implicit declaration of function ...` (and usually `initializer element is not constant`).';

@@ -42,7 +42,10 @@ export const SPARSE_DOCS: MacroDoc[] = [
       'Readers use `rcu_dereference()` inside `rcu_read_lock()`/`rcu_read_unlock()`; updaters publish with `rcu_assign_pointer()` and read with `rcu_dereference_protected()` while holding the update-side lock; `rcu_access_pointer()` only compares the value.',
       SPARSE_TEXT,
     ),
-    mistakes: ['Plain loads/stores of the pointer, which skip the required memory ordering.', 'Freeing the old object without waiting for a grace period (`synchronize_rcu()`/`kfree_rcu()`).'],
+    mistakes: [
+      'Plain loads/stores of the pointer, which skip the required memory ordering.',
+      'Freeing the old object without waiting for a grace period (`synchronize_rcu()`/`kfree_rcu()`).',
+    ],
     versionNotes: 'Unchanged in meaning from 6.1 to 7.x; newer kernels also attach a BTF type tag in non-sparse builds.',
   },
   {
@@ -84,7 +87,7 @@ export const SPARSE_DOCS: MacroDoc[] = [
     category: 'sparse',
     signature: '__acquires(lock)',
     summary: 'Documents (for sparse) that a function returns with `lock` held that it did not hold on entry.',
-    details: paragraphs('Used on lock wrapper functions so that sparse\'s context checking does not report an imbalance.', SPARSE_TEXT),
+    details: paragraphs("Used on lock wrapper functions so that sparse's context checking does not report an imbalance.", SPARSE_TEXT),
     versionNotes: 'Meaning unchanged from 6.1 to 7.x; very recent kernels may also feed it to compiler-based lock analysis (unverified).',
   },
   {

@@ -2,16 +2,7 @@
 // group the entries.
 
 export type MacroCategory =
-  | 'annotation'
-  | 'removed-annotation'
-  | 'initcall'
-  | 'module-macro'
-  | 'module-info'
-  | 'param'
-  | 'export'
-  | 'printk'
-  | 'sparse'
-  | 'helper';
+  'annotation' | 'removed-annotation' | 'initcall' | 'module-macro' | 'module-info' | 'param' | 'export' | 'printk' | 'sparse' | 'helper';
 
 export interface MacroDoc {
   /** Macro name as written in code, e.g. "__initdata", "module_platform_driver", "KERN_INFO". */
