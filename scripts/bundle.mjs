@@ -1,12 +1,15 @@
 // Bundles the extension, the language server, its parse worker and the CLIs into dist/ with
 // esbuild, and copies the two WASM files next to them (no native modules in the package).
+// --watch rebuilds dist/ on every change (and runs `tsc -b -w` beside it for type errors and out/).
 import * as esbuild from 'esbuild';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
 
 /** entry point → bundle name (the bin/ launchers and the extension load these names). */
 const entries = [
@@ -20,26 +23,38 @@ const entries = [
   ['tools/src/kmod-vmtest.ts', 'vmtest'],
 ];
 
+const options = (entry, name) => ({
+  entryPoints: [entry],
+  outfile: `dist/${name}.js`,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['vscode'],
+  // web-tree-sitter's CommonJS build reads import.meta.url, which CommonJS bundles lack.
+  define: { 'import.meta.url': '__import_meta_url' },
+  banner: { js: "const __import_meta_url = require('url').pathToFileURL(__filename).href;" },
+  sourcemap: !production,
+  minify: production,
+  logLevel: watch ? 'info' : 'warning',
+});
+
 mkdirSync('dist', { recursive: true });
-await Promise.all(
-  entries.map(([entry, name]) =>
-    esbuild.build({
-      entryPoints: [entry],
-      outfile: `dist/${name}.js`,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      external: ['vscode'],
-      // web-tree-sitter's CommonJS build reads import.meta.url, which CommonJS bundles lack.
-      define: { 'import.meta.url': '__import_meta_url' },
-      banner: { js: "const __import_meta_url = require('url').pathToFileURL(__filename).href;" },
-      sourcemap: !production,
-      minify: production,
-      logLevel: 'warning',
-    }),
-  ),
-);
 copyFileSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm'), 'dist/web-tree-sitter.wasm');
 copyFileSync(join(dirname(require.resolve('tree-sitter-c/package.json')), 'tree-sitter-c.wasm'), 'dist/tree-sitter-c.wasm');
-console.log(`bundled ${entries.map(([, name]) => name).join(', ')} into dist/`);
+if (watch) {
+  const contexts = await Promise.all(entries.map(([entry, name]) => esbuild.context(options(entry, name))));
+  await Promise.all(contexts.map((context) => context.watch()));
+  const tsc = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', '-w', '--preserveWatchOutput'], { stdio: 'inherit' });
+  const stop = async () => {
+    tsc.kill();
+    await Promise.all(contexts.map((context) => context.dispose()));
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  console.log(`watching: dist/ (${entries.map(([, name]) => name).join(', ')}) and out/ (tsc)`);
+} else {
+  await Promise.all(entries.map(([entry, name]) => esbuild.build(options(entry, name))));
+  console.log(`bundled ${entries.map(([, name]) => name).join(', ')} into dist/`);
+}

@@ -143,7 +143,7 @@ describe('kernel build dir detection', () => {
     assert.ok(compareReleasesDescending('6.1.0-56-amd64', '6.1.0-9-amd64') < 0);
   });
 
-  it("finds this machine's installed headers (kbuild tier: linux-headers-amd64)", () => {
+  it("finds this machine's installed headers (kbuild tier: linux-headers-amd64) [system]", () => {
     const result = detectKernelBuildDir({ root: '/', runningRelease: os.release(), osId: readOsId('/'), arch: process.arch });
     const dirs = result.kind === 'found' ? [result.kernelDir] : result.kind === 'choose' ? result.candidates : [];
     assert.ok(dirs.length > 0, 'no kernel headers found: run bash scripts/setup-system.sh kbuild');

@@ -126,7 +126,7 @@ describe('problem matchers', () => {
   });
 });
 
-describe('problem matchers on a real wrapped build', function () {
+describe('problem matchers on a real wrapped build [system]', function () {
   this.timeout(120_000);
   after(removeTempCopies);
 

@@ -47,7 +47,7 @@ function processTable(): Map<number, [number, number]> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('kbuild-run wrapper (real kbuild)', function () {
+describe('kbuild-run wrapper (real kbuild) [system]', function () {
   this.timeout(120_000);
   const kdir = installedKdir();
   after(removeTempCopies);

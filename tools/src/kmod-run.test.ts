@@ -27,7 +27,7 @@ const assertInstalled = (output: string, program: string) =>
     `${program} missing: run bash scripts/setup-system.sh kbuild (Debian package kmod)`,
   );
 
-describe('kmod-run (real insmod/rmmod)', function () {
+describe('kmod-run (real insmod/rmmod) [system]', function () {
   this.timeout(20_000);
 
   it('insmod of a missing .ko: the real error and what to do', async () => {

@@ -52,7 +52,7 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
-describe('kmsg-follow (real kernel log)', function () {
+describe('kmsg-follow (real kernel log) [system]', function () {
   this.timeout(30_000);
 
   it('filters the live kernel log to one module and stops cleanly on SIGTERM', async function () {

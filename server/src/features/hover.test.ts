@@ -48,7 +48,7 @@ describe('hover over LSP', function () {
     assert.match(hover.contents.value, /⚠ `hello_3_exit` \(`\.exit\.text`\) line 22 — \*\*mismatch\*\*/);
   });
 
-  it('shows the real definition of __initdata from the kernel headers when a build dir is configured', async function () {
+  it('shows the real definition of __initdata from the kernel headers when a build dir is configured [system]', async function () {
     const withHeaders = new LspSession({ kernelBuildDir: testKernel('6.1').kdir });
     try {
       await withHeaders.initialize();
