@@ -52,7 +52,7 @@ export function ensureKernelTree(sourceOption, log) {
   return DEFAULT_TREE;
 }
 
-/** The same pattern the research used to call a .c file a module source. */
+/** What makes a .c file a module source for the benchmark: it registers an init, exit or driver. */
 const MODULE_SOURCE = /\b(module_init|module_exit|module_driver|module_[a-z0-9_]*driver)\s*\(/;
 
 /**

@@ -63,7 +63,7 @@ describe('explanations', () => {
   });
 
   // Real lines: this machine's insmod/rmmod/dmesg/journalctl (kernel without module support,
-  // dmesg_restrict=1, no journald) and the VM run of kernel-build-vm.md §4.2 / TL;DR.
+  // dmesg_restrict=1, no journald) and a VM run of the buggy hello-3.
   const RUNTIME: [ExplanationTopic, string, string][] = [
     ['load', 'insmod: ERROR: could not insert module h3/hello-3.ko: Function not implemented', 'insmod-no-modules'],
     ['load', 'insmod: ERROR: could not load module /tmp/nonexist.ko: No such file or directory', 'insmod-no-file'],

@@ -189,7 +189,7 @@ const REGISTER = 'variable.language.register.kernel-log';
 const MONOTONIC = 'constant.numeric.timestamp.monotonic.kernel-log';
 const WALLCLOCK = 'constant.other.timestamp.wallclock.kernel-log';
 
-/** Lines of the real VM run (kernel-build-vm.md §4.2), tokenized as one document. */
+/** Lines of a real VM run of the buggy hello-3, tokenized as one document. */
 const VM_RUN_EXPECTATIONS: readonly LineExpectation[] = [
   {
     line: '[+   1.933s] @@KVMTEST init-start kernel=6.1.0-56-amd64 lockdown=[none] integrity confidentiality uptime=1.72',
@@ -684,7 +684,7 @@ const BASE_DEPENDENT_DOCUMENTS: readonly Document[] = [
 
 const KERNEL_LOG_DOCUMENTS: readonly Document[] = [
   {
-    title: 'the VM run of the buggy hello-3 (kernel-build-vm.md §4.2)',
+    title: 'the VM run of the buggy hello-3',
     scopeName: 'text.log.kernel',
     text: () => VM_RUN_BUGGY_HELLO_3,
     expectations: VM_RUN_EXPECTATIONS,

@@ -1,5 +1,5 @@
-// modpost's section-mismatch rules as one versioned table, after scripts/mod/modpost.c's
-// sectioncheck[] and secref_whitelist() (facts: shared/research/modpost-rules.md §2–§3).
+// modpost's section-mismatch rules as one versioned table, after sectioncheck[] and
+// secref_whitelist() in scripts/mod/modpost.c of each kernel version.
 // Patterns are fnmatch globs as modpost uses them since 6.0 (`*` also matches dots).
 
 export type MismatchKind =
@@ -20,7 +20,7 @@ export interface SectionCheck {
 }
 
 export interface WhitelistRule {
-  /** Id as in the fact sheet (P1 …), for messages and tests. */
+  /** Short id (P1 …), for messages and tests. */
   id: string;
   fromSections: readonly string[];
   toSections: readonly string[];

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { parseOopsLine } from './parse';
 
-// Lines as printed by Debian's 6.1.0-56-amd64 in the research runs (kernel-build-vm.md §4.2) and by the
+// Lines as printed by Debian's 6.1.0-56-amd64 in real VM runs of hello-3 and by the
 // params fixture's WARN_ON.
 describe('parseOopsLine', () => {
   it('reads the RIP of the hello-3 oops, with and without the printk time', () => {

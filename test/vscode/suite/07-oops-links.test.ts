@@ -1,4 +1,4 @@
-// An Oops line from a real VM run (shared/research/kernel-build-vm.md) in a kernel log document
+// An Oops line from a real VM run of the buggy hello-3 in a kernel log document
 // links to the exit function in hello-3.c, through the built .ko's debug info (the build test
 // before this one built it) or the function's definition.
 import * as assert from 'assert';

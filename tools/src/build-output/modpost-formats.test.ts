@@ -23,7 +23,7 @@ describe('modpost output parser', () => {
     assert.ok(parsed >= 40, `only ${parsed} modpost lines in the fixtures`);
   });
 
-  // Real lines (6.1 captured with @MODDIR@ = /m; 7.1 verbatim from the fact sheet) and what they mean.
+  // Real lines (6.1 captured with @MODDIR@ = /m; 7.1 as its modpost prints them) and what they mean.
   const cases: [string, Partial<ModpostDiagnostic>][] = [
     [
       'WARNING: modpost: /m/hello-3.o: section mismatch in reference: cleanup_module (section: .exit.text) -> hello3_data (section: .init.data)',

@@ -1,4 +1,4 @@
-// Every modpost diagnostic format from 5.x to 7.x as data (fact sheet modpost-rules.md §4, §5, §7),
+// Every modpost diagnostic format from 5.x to 7.x as data (from scripts/mod/modpost.c of each version),
 // and the parser that turns one output line into a structured diagnostic. Pure: no I/O.
 
 export type ModpostLevel = 'warning' | 'error';
