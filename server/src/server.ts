@@ -16,6 +16,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
+import { defaultKernelBuildDir } from '../../shared/src/kernel-dir';
 import { AnalysisService } from './analysis/analysis-service';
 import { DiagnosticsPublisher } from './lsp/diagnostics-publisher';
 import { readSettings, type ServerSettings } from './lsp/settings';
@@ -59,14 +60,16 @@ export function startServer(): void {
 
   async function applySettings(): Promise<void> {
     const settings = await readSettings(connection, pullConfiguration, initializationSettings);
+    // Nothing configured: the build dir every other program would pick (VS Code sends its own).
+    const kdir = settings.kernelBuildDir || (settings.kernelVersion ? undefined : defaultKernelBuildDir()?.dir);
     const problem = service.configure({
-      kdir: settings.kernelBuildDir || undefined,
+      kdir,
       kernelVersion: settings.kernelVersion || undefined,
       disabledCodes: settings.disabledCodes,
     });
     if (problem)
       connection.window.showWarningMessage(`Kernel Module Tools: ${problem}; using ${service.analysisContext.profile.id} rules.`);
-    headers.setKernelDir(settings.kernelBuildDir || undefined);
+    headers.setKernelDir(kdir);
     publisher.refreshAll();
     void index.run(workspaceFolders, { ...settings.index, excludedDirs: new Set(settings.index.excludedDirs) }).catch((error: unknown) => {
       connection.console.error(`kmod-lsp: indexing failed: ${(error as Error)?.stack ?? error}`);
