@@ -35,6 +35,8 @@ export function startServer(): void {
   const headers = new HeaderIndex();
   const publisher = new DiagnosticsPublisher(connection, documents, service);
   const index = new WorkspaceIndex(connection, service);
+  // The build dir's exports arrive a few seconds after its settings: check the open files again.
+  service.onKernelTablesLoaded(() => publisher.refreshAll());
   let workspaceFolders: string[] = [];
   let pullConfiguration = false;
   let initializationSettings: Partial<ServerSettings> = {};

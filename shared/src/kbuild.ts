@@ -15,6 +15,8 @@ export interface KbuildModule {
   declaredIn: string;
   /** Absolute -I/-iquote directories of its ccflags (where `#include "…"` also looks). */
   includeDirs?: string[];
+  /** Absolute paths of the Module.symvers files KBUILD_EXTRA_SYMBOLS names (other external modules' exports). */
+  extraSymbols?: string[];
 }
 
 /** A kernel tree's root at or above `dir` (Kconfig and include/linux/kernel.h), cached per directory. */
@@ -155,6 +157,9 @@ export function parseKbuild(text: string, dir: string, declaredIn: string, treeR
   }
   // kbuild runs the compiler in the tree's root: relative -I paths start there.
   const includeDirs = [...new Set(includeDirsOf(flags, treeRoot ?? dir))];
+  const extraSymbols = [
+    ...new Set((vars.get('KBUILD_EXTRA_SYMBOLS') ?? []).filter((file) => !file.includes('$(')).map((file) => path.resolve(dir, file))),
+  ];
   const seen = new Set<string>();
   const modules: KbuildModule[] = [];
   for (const object of objects) {
@@ -167,6 +172,7 @@ export function parseKbuild(text: string, dir: string, declaredIn: string, treeR
       builtin: object.builtin,
       declaredIn,
       ...(includeDirs.length > 0 ? { includeDirs } : {}),
+      ...(extraSymbols.length > 0 ? { extraSymbols } : {}),
     });
   }
   return modules;

@@ -6,10 +6,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EditableFacts } from '../engine/analyze-file';
 import { editWithinBody } from '../engine/body-edit';
-import { checkModule, ModuleSymbols } from '../engine/check';
+import { checkModule, ModuleSymbols, type CheckOptions } from '../engine/check';
+import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables } from '../engine/link-checks';
 import { FactsPool } from '../engine/facts-pool';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
-import { fileUri, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
+import { fileUri, readText, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
 import type { FileFacts, Finding } from '../model/types';
 import { IncludedFactsCache, IncludeResolution, translationUnits, type TranslationUnit } from '../engine/units';
 import type { VmlinuxTable } from '../engine/vmlinux';
@@ -51,6 +52,8 @@ interface OpenDocument {
 export class AnalysisService {
   private readonly cache = new Map<string, CachedFacts>();
   private readonly openDocuments = new Map<string, OpenDocument>();
+  /** The editor text of open documents, for where a quick fix inserts a line. */
+  private readonly openText = new Map<string, string>();
   private readonly lastAnalysis = new Map<string, { inputs: FileFacts[]; result: ModuleAnalysis }>();
   /** Facts of included files read from disk by the background index, shared across modules. */
   private readonly includedOnDisk = new IncludedFactsCache();
@@ -69,12 +72,34 @@ export class AnalysisService {
    */
   private readonly background = new FactsPool({ idleMs: BACKGROUND_IDLE_MS, holdWhile: () => this.interactive.pending > 0 });
 
+  /** The build dir's exports and header declarations (modpost's link checks), loading or loaded. */
+  private kernelTables: Promise<KernelLinkTables | undefined> = Promise.resolve(undefined);
+  private loadedTables: KernelLinkTables | undefined;
+  private readonly tablesListeners: (() => void)[] = [];
+
   get analysisContext(): AnalysisContext {
     return this.context;
   }
 
+  /** Calls `listener` whenever a build dir's link tables finish loading (findings may change). */
+  onKernelTablesLoaded(listener: () => void): void {
+    this.tablesListeners.push(listener);
+  }
+
+  private loadKernelTables(kdir: string | undefined): void {
+    this.loadedTables = undefined;
+    this.kernelTables = kdir ? loadKernelLinkTables(kdir).catch(() => undefined) : Promise.resolve(undefined);
+    void this.kernelTables.then((tables) => {
+      if (!tables || this.options.kdir !== kdir) return;
+      this.loadedTables = tables;
+      this.lastAnalysis.clear();
+      for (const listener of this.tablesListeners) listener();
+    });
+  }
+
   /** Applies settings; a bad kernel version falls back to the build dir / newest rules. */
   configure(options: AnalysisOptions): string | undefined {
+    if (options.kdir !== this.options.kdir || !this.loadedTables) this.loadKernelTables(options.kdir);
     this.options = options;
     this.cache.clear();
     this.includedOnDisk.clear();
@@ -96,6 +121,7 @@ export class AnalysisService {
    */
   factsForText(uri: string, version: number, text: string, builtin = false): Promise<FileFacts> {
     const stamp = `v${version}`;
+    this.openText.set(uri, text);
     const cached = this.cache.get(uri);
     if (cached?.stamp === stamp) return cached.facts;
     const filePath = isFileUri(uri) ? fileURLToPath(uri) : uri;
@@ -131,6 +157,7 @@ export class AnalysisService {
   close(uri: string): void {
     this.cache.delete(uri);
     this.openDocuments.delete(uri);
+    this.openText.delete(uri);
     this.lastAnalysis.delete(uri);
     this.interactive.forget(uri);
   }
@@ -162,13 +189,16 @@ export class AnalysisService {
     return translationUnits({ ...module, sources }, sourceFacts, load, this.includes);
   }
 
-  private checkOptions(builtin: boolean) {
+  /** Options of the checker for `module`; link checks use `tables` (none until they are loaded). */
+  private async checkOptions(module: KbuildModule | undefined, tables: KernelLinkTables | undefined): Promise<CheckOptions> {
     return {
       profile: this.context.profile,
       extraWarn: this.options.extraWarn,
-      builtin,
+      builtin: module?.builtin ?? false,
       disabledCodes: new Set(this.options.disabledCodes ?? []),
       vmlinux: this.vmlinux,
+      link: module && tables ? await moduleLinkEnvironment(module, tables) : undefined,
+      textOf: (uri) => this.openText.get(uri) ?? readText(uri),
     };
   }
 
@@ -197,7 +227,8 @@ export class AnalysisService {
         this.background.analyze(uri, file, { ...options, included: true as const }),
       ) as Promise<FileFacts>;
     });
-    return { files, units, findings: checkModule(units, this.checkOptions(module.builtin)) };
+    // The background index can wait for the build dir's tables; an open file is not kept waiting for them.
+    return { files, units, findings: checkModule(units, await this.checkOptions(module, await this.kernelTables)) };
   }
 
   /**
@@ -247,7 +278,7 @@ export class AnalysisService {
       module: module ?? { name: '', sources: [], builtin: false, declaredIn: '' },
       files,
       units,
-      findings: checkModule(units, this.checkOptions(builtin)),
+      findings: checkModule(units, await this.checkOptions(module, this.loadedTables)),
     };
     this.lastAnalysis.set(uri, { inputs: files, result });
     return result;

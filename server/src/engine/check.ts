@@ -19,6 +19,7 @@ import {
   type SymbolDef,
   type SymbolKind,
 } from '../model/types';
+import { checkLinking, type LinkEnvironment } from './link-checks';
 import type { TranslationUnit } from './units';
 
 /** A finding's code with the severity the registry gives it. */
@@ -36,6 +37,10 @@ export interface CheckOptions {
    * vmlinux.o as a whole: names the module itself does not define resolve here.
    */
   vmlinux?: { resolve(name: string, fromUri: string): ResolvedSymbol | undefined };
+  /** What the module links against; without it, modpost's link checks are not made. */
+  link?: LinkEnvironment;
+  /** The current text of a file (open documents first), for where a quick fix inserts a line. */
+  textOf?: (uri: string) => string | undefined;
 }
 
 /** A definition resolved for the checker, with the file it lives in. */
@@ -349,6 +354,9 @@ export function checkModule(units: readonly TranslationUnit[], options: CheckOpt
       for (const use of file.macroUses) checkMacroUse(use, unit.uri, file, symbols, options, report);
     }
     checkSectionTypes(unit, options, report);
+  }
+  if (options.link && !options.builtin) {
+    for (const finding of checkLinking(units, options.link, { profile, extraWarn: options.extraWarn }, options.textOf)) report(finding);
   }
   return findings;
 }

@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseKernelVersion, profileFor, type KernelVersion, type RuleProfile } from '../knowledge/modpost-rules';
 import type { ExtractOptions } from '../parsing/extract';
 import { checkModule } from './check';
+import { loadKernelLinkTables, moduleLinkEnvironment, type LinkEnvironment } from './link-checks';
 import { FactsPool } from './facts-pool';
 import { modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { kernelVersionOf } from '../../../shared/src/kernel-dir';
@@ -179,13 +180,17 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
       resolution,
     );
   };
-  const check = (module: KbuildModule, units: readonly TranslationUnit[], linked?: VmlinuxTable): void => {
+  // The build dir's exports and header declarations, for modpost's link checks (read once).
+  const kernelTables = options.kdir ? loadKernelLinkTables(options.kdir) : Promise.resolve(undefined);
+  const check = (module: KbuildModule, units: readonly TranslationUnit[], linked?: VmlinuxTable, link?: LinkEnvironment): void => {
     const moduleFindings = checkModule(units, {
       profile: context.profile,
       extraWarn: options.extraWarn,
       builtin: module.builtin,
       disabledCodes,
       vmlinux: linked,
+      link,
+      textOf: readText,
     });
     findingsOf.set(
       module,
@@ -200,7 +205,8 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
     if (!module.declaredIn && included.has(fileUri(module.sources[0]))) return;
     const { units, files } = await unitsOf(module, true);
     includedUris(units).forEach((uri) => included.add(uri));
-    check(module, units);
+    const tables = await kernelTables;
+    check(module, units, undefined, tables && (await moduleLinkEnvironment(module, tables)));
     vmlinux.add(module, units);
     if (options.keepFacts !== false) kept.push(...files);
     options.onProgress?.(units.length);
@@ -236,6 +242,15 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
     };
   } finally {
     if (!pool) await ownPool.dispose();
+  }
+}
+
+/** A file's text from disk, for where a quick fix inserts a line. */
+export function readText(uri: string): string | undefined {
+  try {
+    return fs.readFileSync(fileURLToPath(uri), 'utf8');
+  } catch {
+    return undefined;
   }
 }
 

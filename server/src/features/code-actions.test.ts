@@ -1,5 +1,9 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { LspSession, type PublishedDiagnostics } from '../../../test/support/lsp-client';
+import { fakeKernelBuildDir, writeModule } from '../../../test/support/modules';
 
 type Edit = { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string };
 type Action = { title: string; isPreferred?: boolean; edit: { changes: Record<string, Edit[]> } };
@@ -153,4 +157,70 @@ describe('quick fixes over LSP', function () {
       [['m_init', ['hook .data']]],
     );
   });
+});
+
+/** Link findings need a module on disk (its Makefile names it) and a build dir's exports. */
+const LINK_CASES: { code: string; source: string; title: RegExp }[] = [
+  {
+    code: 'missing-namespace-import',
+    title: /^Add MODULE_IMPORT_NS\(DMA_BUF\)$/,
+    source: 'static int __init m_init(void) { dma_buf_put(0); return 0; }\nmodule_init(m_init);\nMODULE_LICENSE("GPL");\n',
+  },
+  {
+    code: 'namespace-import-syntax',
+    title: /^Write MODULE_IMPORT_NS\(DMA_BUF\)$/,
+    source:
+      'static int __init m_init(void) { dma_buf_put(0); return 0; }\nmodule_init(m_init);\nMODULE_LICENSE("GPL");\nMODULE_IMPORT_NS("DMA_BUF");\n',
+  },
+  {
+    code: 'missing-license',
+    title: /^Add MODULE_LICENSE\("GPL"\)$/,
+    source: 'static int __init m_init(void) { return 0; }\nmodule_init(m_init);\n',
+  },
+];
+
+describe('quick fixes for link findings over LSP', function () {
+  this.timeout(60_000);
+  let session: LspSession;
+  let kdir: string;
+  const dirs: string[] = [];
+  before(async () => {
+    kdir = fakeKernelBuildDir([6, 1]);
+    session = new LspSession({ kernelBuildDir: kdir });
+    await session.initialize();
+  });
+  after(async () => {
+    await session.close();
+    for (const dir of [kdir, ...dirs]) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const c of LINK_CASES) {
+    it(`${c.code}: "${c.title.source}" leaves no finding of that code`, async () => {
+      const dir = writeModule({ Makefile: 'obj-m := m.o\n', 'm.c': c.source });
+      dirs.push(dir);
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const hasCode = (p: PublishedDiagnostics): boolean => p.diagnostics.some((d) => d.code === c.code);
+      const first = session.diagnostics(uri, hasCode, 30_000);
+      await session.open(uri, c.source);
+      const diagnostic = (await first).diagnostics.find((d) => d.code === c.code)!;
+      const actions = (await session.connection.sendRequest('textDocument/codeAction', {
+        textDocument: { uri },
+        range: diagnostic.range,
+        context: { diagnostics: [diagnostic] },
+      })) as Action[];
+      assert.ok(actions.length > 0, 'no quick fix offered');
+      assert.match(actions[0].title, c.title);
+      const fixed = applyEdits(c.source, actions[0].edit.changes[uri]);
+      const after = session.diagnostics(uri, (p) => p.version === 2);
+      await session.connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version: 2 },
+        contentChanges: [{ text: fixed }],
+      });
+      assert.deepEqual(
+        (await after).diagnostics.filter((d) => d.code === c.code),
+        [],
+        fixed,
+      );
+    });
+  }
 });

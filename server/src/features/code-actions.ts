@@ -130,38 +130,47 @@ const isExitLike = (name: string): boolean => /^__(exit|memexit)(data|const)?$/.
 
 interface FixRequest {
   /** The symbol the finding is about (the referenced one, the exported one, the misplaced object). */
-  target: ResolvedSymbol;
+  target?: ResolvedSymbol;
   /** The referencing symbol, for findings about a reference. */
   caller?: ResolvedSymbol;
+  /** The edit the checker worked out, if any. */
+  edit?: FindingData['edit'];
   ctx: FixContext;
 }
 
+/** A fixer that needs the finding's target symbol. */
+const onTarget =
+  (fix: (request: FixRequest & { target: ResolvedSymbol }) => Fix | undefined) =>
+  (request: FixRequest): Fix | undefined =>
+    request.target ? fix({ ...request, target: request.target }) : undefined;
+
 /** How each kind of quick fix is made; which kinds a finding offers is in the finding-code registry. */
 const FIXERS: Readonly<Record<QuickFixKind, (request: FixRequest) => Fix | undefined>> = {
-  'keep-loaded': ({ target, ctx }) => removeFix(target, ctx, target.kind === 'function' ? ' (keep it after init)' : ''),
-  'keep-exported': ({ target, ctx }) => removeFix(target, ctx, ' (exported symbols must stay loaded)'),
-  'remove-annotation': ({ target, ctx }) => removeFix(target, ctx),
-  'mark-caller': ({ target, caller, ctx }) => {
+  'keep-loaded': onTarget(({ target, ctx }) => removeFix(target, ctx, target.kind === 'function' ? ' (keep it after init)' : '')),
+  'keep-exported': onTarget(({ target, ctx }) => removeFix(target, ctx, ' (exported symbols must stay loaded)')),
+  'remove-annotation': onTarget(({ target, ctx }) => removeFix(target, ctx)),
+  'mark-caller': onTarget(({ target, caller, ctx }) => {
     const targetClass = sectionClass(target.section);
     return caller && (targetClass === 'init' || targetClass === 'exit') ? markCallerFix(caller, targetClass, ctx) : undefined;
-  },
-  'use-twin': ({ target }) => {
+  }),
+  'use-twin': onTarget(({ target }) => {
     const annotation = target.def?.annotations.find((name) => OBJECT_ANNOTATIONS[name]?.dataKind);
     const twin = annotation && constTwin(annotation);
     return annotation && twin ? replaceFix(target, (name) => name === annotation, twin) : undefined;
-  },
-  'make-const': ({ target, ctx }) => makeConstFix(target, ctx),
-  'use-exit': ({ target }) => replaceFix(target, isInitLike, '__exit'),
-  'use-init': ({ target }) => replaceFix(target, isExitLike, '__init'),
+  }),
+  'make-const': onTarget(({ target, ctx }) => makeConstFix(target, ctx)),
+  'use-exit': onTarget(({ target }) => replaceFix(target, isInitLike, '__exit')),
+  'use-init': onTarget(({ target }) => replaceFix(target, isExitLike, '__init')),
+  'suggested-edit': ({ edit }) =>
+    edit ? { title: edit.title, uri: edit.uri, edits: [{ range: edit.range, newText: edit.newText }] } : undefined,
 };
 
 function fixesFor(diagnostic: Diagnostic, uri: string, ctx: FixContext): Fix[] {
   if (!isFindingCode(diagnostic.code)) return [];
   const data = diagnostic.data as FindingData | undefined;
   const target = data?.to ? ctx.symbols.resolve(uri, data.to.symbol) : undefined;
-  if (!target) return [];
   const caller = data?.from ? ctx.symbols.resolve(uri, data.from.symbol) : undefined;
-  const request: FixRequest = { target, caller, ctx };
+  const request: FixRequest = { target, caller, edit: data?.edit, ctx };
   return FINDING_CODES[diagnostic.code].quickFixes.map((kind) => FIXERS[kind](request)).filter((fix): fix is Fix => fix !== undefined);
 }
 

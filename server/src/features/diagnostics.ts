@@ -17,6 +17,7 @@ const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
 export interface FindingData {
   from: Finding['from'];
   to: Finding['to'];
+  edit?: Finding['edit'];
 }
 
 export function toDiagnostic(finding: Finding): Diagnostic {
@@ -27,7 +28,7 @@ export function toDiagnostic(finding: Finding): Diagnostic {
     source: DIAGNOSTIC_SOURCE,
     message: finding.message,
     relatedInformation: finding.related?.map((r) => ({ location: { uri: r.uri, range: r.range }, message: r.message })),
-    data: { from: finding.from, to: finding.to } satisfies FindingData,
+    data: { from: finding.from, to: finding.to, ...(finding.edit ? { edit: finding.edit } : {}) } satisfies FindingData,
   };
 }
 

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { headerRoots } from '../engine/header-symbols';
 
 export interface HeaderLocation {
   uri: string;
@@ -21,21 +22,6 @@ const FUNCTION = /^(?:extern\s+|static\s+(?:__always_inline\s+|inline\s+)+)?[A-Z
 const MAX_DEFINITION_LINES = 12;
 /** Longest stretch the scan runs before letting requests through. */
 const SLICE_MS = 8;
-
-/** The trees to search: the build dir and, for Debian's split packages, the source tree it includes. */
-export function headerRoots(kdir: string): string[] {
-  const roots = [kdir];
-  try {
-    const makefile = fs.readFileSync(path.join(kdir, 'Makefile'), 'utf8');
-    const included = /^include\s+(\S+)\/Makefile\s*$/m.exec(makefile)?.[1];
-    if (included && fs.existsSync(included)) roots.push(included);
-  } catch {
-    /* no Makefile: just the dir itself */
-  }
-  const source = path.join(kdir, 'source');
-  if (fs.existsSync(source)) roots.push(fs.realpathSync(source));
-  return [...new Set(roots)];
-}
 
 /**
  * An index entry: where the name is defined. Its URI and text are made on lookup: 200,000 URIs up

@@ -22,7 +22,9 @@ export type QuickFixKind =
   /** Replace an init annotation with __exit. */
   | 'use-exit'
   /** Replace an exit annotation with __init. */
-  | 'use-init';
+  | 'use-init'
+  /** The edit the checker worked out (a MODULE_IMPORT_NS or MODULE_LICENSE line to add, an import to rewrite). */
+  | 'suggested-edit';
 
 export interface FindingCodeInfo {
   severity: Severity;
@@ -97,6 +99,81 @@ export const FINDING_CODES = {
     meaning:
       'A permanent table points at init memory, but modpost never checks its section (`const` data in `.rodata`, `__ro_after_init`, `__read_mostly`). No build warns; make sure it is not used after init. (References modpost skips by name, like `*_console` → `__init` setup, are deliberate idioms and not reported.)',
     quickFixes: ['keep-loaded', 'mark-caller'],
+  },
+  'undefined-symbol': {
+    severity: 'error',
+    title: 'A kernel function or variable that is not exported to modules',
+    example: '`kallsyms_lookup_name("x")` or `vfs_write(…)` in a module',
+    meaning:
+      'The kernel headers declare it, but the build dir\'s `Module.symvers` does not export it (nor `KBUILD_EXTRA_SYMBOLS`): modpost stops the build with `"…" undefined!`. `KBUILD_MODPOST_WARN=1` only downgrades this one, and the module would not load. Names that headers also define as macros or `static inline`, and names the module defines, are never reported. The message names an exported alternative when there is a well-known one.',
+    quickFixes: [],
+  },
+  'gpl-only-symbol': {
+    severity: 'error',
+    title: 'An EXPORT_SYMBOL_GPL symbol used under a non-GPL licence',
+    example: '`ktime_get()` with `MODULE_LICENSE("Proprietary")`',
+    meaning:
+      'Only the six GPL-compatible licence strings (`"GPL"`, `"GPL v2"`, `"GPL and additional rights"`, `"Dual BSD/GPL"`, `"Dual MIT/GPL"`, `"Dual MPL/GPL"`, exact and case-sensitive) may use GPL-only exports. Without any `MODULE_LICENSE` only `missing-license` is reported, as modpost does.',
+    quickFixes: [],
+  },
+  'missing-namespace-import': {
+    severity: 'error',
+    title: 'A namespaced symbol used without MODULE_IMPORT_NS',
+    example: '`dma_buf_put(buf)` without `MODULE_IMPORT_NS(DMA_BUF)`',
+    meaning:
+      'The symbol is exported in a namespace the module does not import. The quick fix adds the import in the syntax of the configured kernel (a bare name before 6.13, a string from 6.13). On 7.x, `module:<names>` namespaces admit only the named modules and cannot be imported.',
+    quickFixes: ['suggested-edit'],
+  },
+  'namespace-import-syntax': {
+    severity: 'error',
+    title: 'MODULE_IMPORT_NS in the syntax of another kernel version',
+    example: '`MODULE_IMPORT_NS("DMA_BUF")` on 6.1, `MODULE_IMPORT_NS(DMA_BUF)` on 7.3',
+    meaning:
+      'Before 6.13 a quoted name compiles but imports the namespace with its quotes, so modpost still says the module does not import it; from 6.13 a bare name does not compile.',
+    quickFixes: ['suggested-edit'],
+  },
+  'namespace-import-not-allowed': {
+    severity: 'error',
+    title: 'An import of a module: namespace (7.x)',
+    example: '`MODULE_IMPORT_NS("module:kvm")` on 7.3',
+    meaning: 'On 7.x, exports to `module:<names>` are for the named modules only, and importing such a namespace is an error.',
+    quickFixes: [],
+  },
+  'missing-license': {
+    severity: 'error',
+    title: 'No MODULE_LICENSE()',
+    example: 'a module without `MODULE_LICENSE("GPL")`',
+    meaning:
+      'modpost stops the build. Reported for modules outside a kernel tree (in a tree, whether an object is a module at all depends on its configuration).',
+    quickFixes: ['suggested-edit'],
+  },
+  'missing-description': {
+    severity: 'warning',
+    title: 'No MODULE_DESCRIPTION() (where modpost warns)',
+    example: 'a module without `MODULE_DESCRIPTION("…")`, on 7.3 (on 6.12 with W=1)',
+    meaning: 'modpost warns on 7.3, on 6.12 only with W=1, and not on 6.1.',
+    quickFixes: ['suggested-edit'],
+  },
+  'export-undefined': {
+    severity: 'error',
+    title: 'An export of a symbol the module does not define',
+    example: '`EXPORT_SYMBOL(not_defined_here);`',
+    meaning: 'modpost stops the build with "was exported without definition".',
+    quickFixes: [],
+  },
+  'export-duplicate': {
+    severity: 'error',
+    title: 'An export of a symbol the kernel already exports',
+    example: 'a module that defines and exports `msleep_interruptible`',
+    meaning: 'modpost stops the build with "exported twice. Previous export was in vmlinux".',
+    quickFixes: [],
+  },
+  'module-name-too-long': {
+    severity: 'error',
+    title: 'A module name of 56 characters or more',
+    example: '`obj-m := a_module_file_name_that_is_much_too_long_for_module_name_len.o`',
+    meaning: 'modpost refuses names as long as `MODULE_NAME_LEN` (56 on 64-bit) or longer.',
+    quickFixes: [],
   },
   'not-analyzed': {
     severity: 'information',

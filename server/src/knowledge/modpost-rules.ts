@@ -2,6 +2,8 @@
 // secref_whitelist() in scripts/mod/modpost.c of each kernel version.
 // Patterns are fnmatch globs as modpost uses them since 6.0 (`*` also matches dots).
 
+import type { ModpostMessageStyle } from './module-link';
+
 export type MismatchKind =
   | 'text-to-init'
   | 'data-to-init'
@@ -56,6 +58,15 @@ export interface RuleProfile {
   moduleNaming: 'object' | 'path' | 'name' | 'ko';
   /** modpost's line for an exported init/exit symbol; {symbol}, {section}, {kind} (init|exit) are filled in. */
   exportLine: string;
+  /** How modpost words its link checks (undefined symbols, licences, namespaces, exports). */
+  messageStyle: ModpostMessageStyle;
+  /** When a module without MODULE_DESCRIPTION() gets a warning: never, with W=1, or always. */
+  missingDescription: 'never' | 'extra-warn' | 'always';
+  /** How MODULE_IMPORT_NS takes its namespace: a bare identifier (≤ 6.12, stringified) or a string literal (6.13+). */
+  namespaceImport: 'identifier' | 'string';
+  /** `module:<names>` namespaces: do not exist, are ordinary import type { ModpostMessageStyle } from './module-link';
+importable namespaces (6.12's backport), or admit only the named modules (7.x). */
+  moduleNamespaces: 'none' | 'importable' | 'gated';
 }
 
 const EXPORT_LINE_6_1 = 'EXPORT_SYMBOL used for init/exit symbol: {symbol} (section: {section})';
@@ -132,6 +143,10 @@ const PROFILE_6_1_80: RuleProfile = {
   naming: 'aliases',
   moduleNaming: 'object',
   exportLine: EXPORT_LINE_6_1,
+  messageStyle: 'classic',
+  missingDescription: 'never',
+  namespaceImport: 'identifier',
+  moduleNamespaces: 'none',
 };
 
 /** 6.12 merged the table into five entries and folded __meminit into __init. */
@@ -157,6 +172,10 @@ const PROFILE_6_12: RuleProfile = {
   naming: 'real-names',
   moduleNaming: 'path',
   exportLine: EXPORT_LINE_6_5,
+  messageStyle: 'classic',
+  missingDescription: 'extra-warn',
+  namespaceImport: 'identifier',
+  moduleNamespaces: 'importable',
 };
 
 /** 7.1 dropped *_probe from the whitelist (read from the sources; Debian's 7.3.4 agrees). */
@@ -170,6 +189,8 @@ const PROFILE_7_1: RuleProfile = {
     { id: 'P2', fromSections: DATA, toSections: [INIT, EXIT], fromSymbols: ['*_ops', '*_console'] },
   ],
   moduleNaming: 'name',
+  namespaceImport: 'string',
+  moduleNamespaces: 'gated',
 };
 
 export const RULE_PROFILES: readonly RuleProfile[] = [
@@ -204,6 +225,10 @@ export const RULE_PROFILES: readonly RuleProfile[] = [
     naming: 'aliases',
     moduleNaming: 'object',
     exportLine: EXPORT_LINE_6_1,
+    messageStyle: 'classic',
+    missingDescription: 'never',
+    namespaceImport: 'identifier',
+    moduleNamespaces: 'none',
   },
   PROFILE_6_1_80,
   {
@@ -226,6 +251,8 @@ export const RULE_PROFILES: readonly RuleProfile[] = [
     description: "7.3 and newer (every message rewritten: modules named `name.ko`, symbols quoted; checked against Debian's 7.3.4)",
     moduleNaming: 'ko',
     exportLine: "EXPORT_SYMBOL used for {kind} symbol '{symbol}'. Remove __{kind} or EXPORT_SYMBOL.",
+    messageStyle: 'module-first',
+    missingDescription: 'always',
   },
 ];
 

@@ -107,4 +107,6 @@ export interface Finding {
   related?: { uri: string; range: Range; message: string }[];
   /** How modpost of the selected kernel version prints this finding, when it does. */
   modpost?: string;
+  /** A fix the checker could work out by itself (an import or licence line to add), offered as a quick fix. */
+  edit?: { title: string; uri: string; range: Range; newText: string };
 }

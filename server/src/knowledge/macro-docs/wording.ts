@@ -10,4 +10,4 @@ export const EXIT_LIFETIME =
   'Module with CONFIG_MODULE_UNLOAD=y: kept until the module is removed (rmmod). Module with CONFIG_MODULE_UNLOAD=n: treated like init memory and dropped after init, because it can never run. ' +
   'Built-in: never executed; x86 and arm64 keep it in the image and free it with init memory, other architectures throw it away at link time.';
 
-export const GPL_COMPATIBLE_LICENSES = ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'];
+export { GPL_COMPATIBLE_LICENSES } from '../module-link';

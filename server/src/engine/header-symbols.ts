@@ -1,0 +1,410 @@
+// What the kernel headers of a build dir declare, by name: macros, static inline functions (the
+// compiler inlines them: nothing to link), and extern functions and variables (the module must
+// link them: they have to be exported). Conditionals on CONFIG_ options are decided with the build
+// dir's auto.conf, as the compiler would: kallsyms.h declares an extern kallsyms_lookup_name with
+// CONFIG_KALLSYMS and a static inline stub without it. Conditions this scan cannot decide leave the
+// declaration "maybe", and a maybe-macro or maybe-inline is enough to trust the name.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FUNCTION_ANNOTATIONS, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
+
+export type HeaderKind = 'macro' | 'inline' | 'extern';
+
+export interface HeaderDeclaration {
+  kind: HeaderKind;
+  /** The preprocessor conditions around it are all true (`true`) or some are undecided (`false`). */
+  certain: boolean;
+  file: string;
+  /** 0-based line. */
+  line: number;
+}
+
+/** The trees to search: the build dir and, for Debian's split packages, the source tree it includes. */
+export function headerRoots(kdir: string): string[] {
+  const roots = [kdir];
+  try {
+    const makefile = fs.readFileSync(path.join(kdir, 'Makefile'), 'utf8');
+    const included = /^include\s+(\S+)\/Makefile\s*$/m.exec(makefile)?.[1];
+    // Seen from outside a chroot, the absolute path of the common dir is its sibling.
+    const sibling = included && path.join(path.dirname(kdir), path.basename(included));
+    if (included && fs.existsSync(included)) roots.push(included);
+    else if (sibling && fs.existsSync(sibling)) roots.push(sibling);
+  } catch {
+    /* no Makefile: just the dir itself */
+  }
+  const source = path.join(kdir, 'source');
+  if (fs.existsSync(source)) roots.push(fs.realpathSync(source));
+  return [...new Set(roots)];
+}
+
+/** Where kbuild looks for `#include <…>` on x86 (the generated dirs live in the build dir). */
+const HEADER_DIRS = ['include', 'arch/x86/include'];
+/** Trace event headers are macro programs expanded under CREATE_TRACE_POINTS: nothing to link. */
+const SKIPPED_HEADER_DIRS = new Set(['include/trace']);
+
+/** Values of CONFIG_ options: `y`, `m`, a number or a string; absent means unset. */
+export type KernelConfig = ReadonlyMap<string, string>;
+
+export function parseAutoConf(text: string): KernelConfig {
+  const config = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^(CONFIG_[A-Za-z0-9_]+)=(.*)$/.exec(line);
+    if (m) config.set(m[1], m[2]);
+  }
+  return config;
+}
+
+type Truth = 'true' | 'false' | 'maybe';
+
+const not = (t: Truth): Truth => (t === 'true' ? 'false' : t === 'false' ? 'true' : 'maybe');
+const and = (a: Truth, b: Truth): Truth => (a === 'false' || b === 'false' ? 'false' : a === 'true' && b === 'true' ? 'true' : 'maybe');
+const or = (a: Truth, b: Truth): Truth => (a === 'true' || b === 'true' ? 'true' : a === 'false' && b === 'false' ? 'false' : 'maybe');
+
+/** Macros whose definedness is known for a module built by kbuild on x86-64. */
+const KNOWN_DEFINED: Readonly<Record<string, boolean>> = {
+  __KERNEL__: true,
+  MODULE: true,
+  __x86_64__: true,
+  CONFIG_X86_64: true,
+  __ASSEMBLY__: false,
+  __ASSEMBLER__: false,
+  __CHECKER__: false,
+  __GENKSYMS__: false,
+  __DISABLE_EXPORTS: false,
+  BUILD_VDSO: false,
+  __cplusplus: false,
+};
+
+/**
+ * Evaluates a `#if` expression over `defined`, CONFIG_ values, IS_ENABLED and friends, `!`, `&&`,
+ * `||`, parentheses and integer literals; anything else is "maybe".
+ */
+export function evaluateCondition(expression: string, config: KernelConfig): Truth {
+  const tokens = expression.match(/[A-Za-z_]\w*|\d+[uUlL]*|&&|\|\||!=|==|>=|<=|[()!<>]|\S/g) ?? [];
+  let i = 0;
+  const definedness = (name: string): Truth =>
+    name in KNOWN_DEFINED
+      ? KNOWN_DEFINED[name]
+        ? 'true'
+        : 'false'
+      : name.startsWith('CONFIG_')
+        ? config.has(name)
+          ? 'true'
+          : 'false'
+        : 'maybe';
+  const primary = (): Truth => {
+    const token = tokens[i++];
+    if (token === undefined) return 'maybe';
+    if (token === '!') return not(primary());
+    if (token === '(') {
+      const value = disjunction();
+      if (tokens[i] === ')') i++;
+      return value;
+    }
+    if (token === 'defined') {
+      const parenthesized = tokens[i] === '(';
+      if (parenthesized) i++;
+      const name = tokens[i++] ?? '';
+      if (parenthesized && tokens[i] === ')') i++;
+      return definedness(name);
+    }
+    const helper = /^(IS_ENABLED|IS_BUILTIN|IS_MODULE|IS_REACHABLE)$/.exec(token)?.[1];
+    if (helper && tokens[i] === '(') {
+      const name = tokens[i + 1] ?? '';
+      i += tokens[i + 2] === ')' ? 3 : 2;
+      if (!name.startsWith('CONFIG_')) return 'maybe';
+      const value = config.get(name);
+      if (helper === 'IS_BUILTIN') return value === 'y' ? 'true' : 'false';
+      if (helper === 'IS_MODULE') return value === 'm' ? 'true' : 'false';
+      return value === 'y' || value === 'm' ? 'true' : 'false';
+    }
+    if (/^\d/.test(token)) return Number.parseInt(token, 10) === 0 ? 'false' : 'true';
+    if (token.startsWith('CONFIG_')) {
+      const value = config.get(token);
+      if (value === undefined) return 'false';
+      return /^\d+$/.test(value) ? (Number(value) === 0 ? 'false' : 'true') : 'maybe';
+    }
+    return 'maybe';
+  };
+  /** A primary followed by a comparison is beyond this evaluator. */
+  const comparison = (): Truth => {
+    const value = primary();
+    if (['==', '!=', '<', '>', '<=', '>='].includes(tokens[i] ?? '')) {
+      i++;
+      primary();
+      return 'maybe';
+    }
+    return value;
+  };
+  const conjunction = (): Truth => {
+    let value = comparison();
+    while (tokens[i] === '&&') {
+      i++;
+      value = and(value, comparison());
+    }
+    return value;
+  };
+  const disjunction = (): Truth => {
+    let value = conjunction();
+    while (tokens[i] === '||') {
+      i++;
+      value = or(value, conjunction());
+    }
+    return value;
+  };
+  const result = disjunction();
+  return i < tokens.length && tokens[i] !== ')' ? 'maybe' : result;
+}
+
+interface Frame {
+  /** This branch's condition. */
+  current: Truth;
+  /** Whether an earlier branch of the group is already true / maybe true. */
+  earlier: Truth;
+}
+
+/** Words that start a declaration that is no function or variable to link. */
+const NOT_LINKED = /^\s*(?:typedef|struct\s+\w+\s*\{|union\s+\w+\s*\{|enum\b|#)/;
+const NAME_BEFORE_PAREN = /([A-Za-z_]\w*)\s*\(/g;
+const WORDS = /[A-Za-z_]\w*/g;
+
+/** The declared name of a file-scope statement that declares a function or an extern variable. */
+function declaredName(statement: string): { name: string; isFunction: boolean } | undefined {
+  if (NOT_LINKED.test(statement)) return undefined;
+  for (const match of statement.matchAll(NAME_BEFORE_PAREN)) {
+    const name = match[1];
+    if (FUNCTION_ANNOTATIONS[name] || name === 'sizeof' || name === 'typeof' || name === '__typeof__') continue;
+    // `int (*handler)(void)` declares a pointer, not a function named handler.
+    const before = statement.slice(0, match.index).trimEnd();
+    if (before.endsWith('(') || before.endsWith('*)')) return undefined;
+    return { name, isFunction: true };
+  }
+  if (!/^\s*extern\b/.test(statement)) return undefined;
+  const words = [...statement.replace(/\[.*$|=.*$/s, '').matchAll(WORDS)].map((m) => m[0]).filter((w) => !OBJECT_ANNOTATIONS[w]);
+  const name = words[words.length - 1];
+  return name && name !== 'extern' ? { name, isFunction: false } : undefined;
+}
+
+const MACRO = 1,
+  INLINE = 2,
+  EXTERN = 4,
+  MAYBE_MACRO = 8,
+  MAYBE_INLINE = 16,
+  MAYBE_EXTERN = 32;
+const CERTAIN: Readonly<Record<HeaderKind, number>> = { macro: MACRO, inline: INLINE, extern: EXTERN };
+const MAYBE: Readonly<Record<HeaderKind, number>> = { macro: MAYBE_MACRO, inline: MAYBE_INLINE, extern: MAYBE_EXTERN };
+/** Lines per file fit in 20 bits; the file's index goes above them. */
+const LINE_BITS = 2 ** 20;
+
+/** Compact: a bit set per name, and where the first certain extern declaration of each is. */
+export class HeaderSymbols {
+  private readonly kinds = new Map<string, number>();
+  private readonly externAt = new Map<string, number>();
+  private readonly files: string[] = [];
+
+  /** What the live or maybe-live declarations of `name` are, for names some header declares extern. */
+  kindsOf(name: string): { kind: HeaderKind; certain: boolean }[] {
+    const bits = this.kinds.get(name) ?? 0;
+    const result: { kind: HeaderKind; certain: boolean }[] = [];
+    for (const kind of ['macro', 'inline', 'extern'] as const) {
+      if (bits & CERTAIN[kind]) result.push({ kind, certain: true });
+      else if (bits & MAYBE[kind]) result.push({ kind, certain: false });
+    }
+    return result;
+  }
+
+  /** The headers make `name` something the module must link: a certain extern, and no macro or inline that could stand in. */
+  mustLink(name: string): HeaderDeclaration | undefined {
+    const bits = this.kinds.get(name) ?? 0;
+    if (bits & (MACRO | INLINE | MAYBE_MACRO | MAYBE_INLINE) || !(bits & EXTERN)) return undefined;
+    const at = this.externAt.get(name)!;
+    return { kind: 'extern', certain: true, file: this.files[Math.floor(at / LINE_BITS)], line: at % LINE_BITS };
+  }
+
+  get size(): number {
+    return this.kinds.size;
+  }
+
+  /** Forgets names no header declares extern: only names that might need linking are asked about. */
+  prune(): void {
+    for (const [name, bits] of this.kinds) if (!(bits & (EXTERN | MAYBE_EXTERN))) this.kinds.delete(name);
+  }
+
+  /** Scans one header's text. */
+  add(file: string, text: string, config: KernelConfig): void {
+    const fileIndex = this.files.push(file) - 1;
+    const stack: Frame[] = [];
+    let depth = 0;
+    let statement = '';
+    let statementLine = 0;
+    let inComment = false;
+    const lines = text.split('\n');
+    const liveness = (): Truth => stack.reduce<Truth>((value, frame) => and(value, frame.current), 'true');
+    const record = (name: string, kind: HeaderKind, line: number): void => {
+      const live = liveness();
+      if (live === 'false') return;
+      this.kinds.set(name, (this.kinds.get(name) ?? 0) | (live === 'true' ? CERTAIN[kind] : MAYBE[kind]));
+      if (kind === 'extern' && live === 'true' && !this.externAt.has(name))
+        this.externAt.set(name, fileIndex * LINE_BITS + Math.min(line, LINE_BITS - 1));
+    };
+    for (let n = 0; n < lines.length; n++) {
+      let line = lines[n];
+      if (inComment) {
+        const end = line.indexOf('*/');
+        if (end < 0) continue;
+        line = line.slice(end + 2);
+        inComment = false;
+      }
+      line = line.replace(/\/\*.*?\*\//g, ' ').replace(/\/\/.*$/, '');
+      const open = line.indexOf('/*');
+      if (open >= 0) {
+        line = line.slice(0, open);
+        inComment = true;
+      }
+      const directive = /^\s*#\s*(\w+)\s*(.*)$/.exec(line);
+      if (directive) {
+        let rest = directive[2];
+        while (rest.endsWith('\\') && n + 1 < lines.length) rest = rest.slice(0, -1) + ' ' + lines[++n];
+        this.directive(directive[1], rest, n, lines, stack, config, record);
+        continue;
+      }
+      if (liveness() === 'false' && depth === 0) continue;
+      for (let i = 0; i < line.length; i++) {
+        const c = line[i];
+        if (c === '{') {
+          if (depth === 0) {
+            const declared = declaredName(statement);
+            if (declared?.isFunction && /\binline\b|__always_inline/.test(statement)) record(declared.name, 'inline', statementLine);
+            statement = '';
+          }
+          depth++;
+        } else if (c === '}') {
+          depth = Math.max(0, depth - 1);
+          if (depth === 0) statement = '';
+        } else if (depth === 0) {
+          if (c === ';') {
+            const declared = declaredName(statement);
+            if (declared && !/^\s*static\b/.test(statement)) record(declared.name, 'extern', statementLine);
+            statement = '';
+          } else {
+            if (statement.trim() === '' && c.trim() !== '') statementLine = n;
+            statement += c;
+          }
+        }
+      }
+      if (depth === 0) statement += ' ';
+    }
+  }
+
+  private directive(
+    keyword: string,
+    rest: string,
+    n: number,
+    lines: readonly string[],
+    stack: Frame[],
+    config: KernelConfig,
+    record: (name: string, kind: HeaderKind, line: number) => void,
+  ): void {
+    const name = /^([A-Za-z_]\w*)/.exec(rest)?.[1] ?? '';
+    switch (keyword) {
+      case 'define':
+        if (name) record(name, 'macro', n);
+        return;
+      case 'ifdef':
+        stack.push({ current: evaluateCondition(`defined(${name})`, config), earlier: 'false' });
+        return;
+      case 'ifndef': {
+        // An include guard (`#ifndef X_H` then `#define X_H`) is true the first time, which is the time that counts.
+        const guard = new RegExp(`^\\s*#\\s*define\\s+${name}\\b`).test(lines[n + 1] ?? '');
+        stack.push({ current: guard ? 'true' : not(evaluateCondition(`defined(${name})`, config)), earlier: 'false' });
+        return;
+      }
+      case 'if':
+        stack.push({ current: evaluateCondition(rest, config), earlier: 'false' });
+        return;
+      case 'elif': {
+        const frame = stack[stack.length - 1];
+        if (!frame) return;
+        frame.earlier = or(frame.earlier, frame.current);
+        frame.current = and(not(frame.earlier), evaluateCondition(rest, config));
+        return;
+      }
+      case 'else': {
+        const frame = stack[stack.length - 1];
+        if (!frame) return;
+        frame.earlier = or(frame.earlier, frame.current);
+        frame.current = not(frame.earlier);
+        return;
+      }
+      case 'endif':
+        stack.pop();
+        return;
+    }
+  }
+}
+
+/** Stops the scan for a turn of the event loop this often, so requests are answered meanwhile. */
+const SLICE_MS = 8;
+
+async function headerFiles(root: string): Promise<string[]> {
+  const files: string[] = [];
+  const pending = HEADER_DIRS.map((dir) => path.join(root, dir));
+  while (pending.length > 0) {
+    const dir = pending.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_HEADER_DIRS.has(path.relative(root, full))) pending.push(full);
+      } else if (entry.isFile() && entry.name.endsWith('.h')) files.push(full);
+      continue;
+    }
+  }
+  return files.sort();
+}
+
+async function scan(kdir: string): Promise<HeaderSymbols> {
+  let config: KernelConfig = new Map();
+  try {
+    config = parseAutoConf(await fs.promises.readFile(path.join(kdir, 'include/config/auto.conf'), 'utf8'));
+  } catch {
+    /* no auto.conf: every CONFIG_ condition reads as unset */
+  }
+  const symbols = new HeaderSymbols();
+  let sliceStart = Date.now();
+  for (const root of headerRoots(kdir)) {
+    for (const file of await headerFiles(root)) {
+      let text: string;
+      try {
+        text = await fs.promises.readFile(file, 'utf8');
+      } catch {
+        continue;
+      }
+      symbols.add(file, text, config);
+      if (Date.now() - sliceStart > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = Date.now();
+      }
+    }
+  }
+  symbols.prune();
+  return symbols;
+}
+
+const scanned = new Map<string, Promise<HeaderSymbols>>();
+
+/** The declarations of a build dir's headers, scanned once per build dir. */
+export function kernelHeaderSymbols(kdir: string): Promise<HeaderSymbols> {
+  let symbols = scanned.get(kdir);
+  if (!symbols) {
+    symbols = scan(kdir);
+    scanned.set(kdir, symbols);
+  }
+  return symbols;
+}

@@ -1,0 +1,190 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyzeSources, fakeKernelBuildDir as fakeKdir } from '../../../test/support/modules';
+import type { Finding } from '../model/types';
+import { evaluateCondition, HeaderSymbols, parseAutoConf } from './header-symbols';
+
+const MAKEFILE = { Makefile: 'obj-m := m.o\n' };
+const moduleSource = (body: string, tail = 'MODULE_LICENSE("GPL");\nMODULE_DESCRIPTION("test");\n') => ({
+  ...MAKEFILE,
+  'm.c': `#include <linux/module.h>\n${body}\nstatic int __init m_init(void) { return 0; }\nmodule_init(m_init);\n${tail}`,
+});
+const codes = (findings: readonly Finding[]): string[] =>
+  findings.map((f) => `${f.code} @${f.range.start.line + 1}:${f.range.start.character + 1}`).sort();
+
+describe('link checks (modpost errors before the build)', () => {
+  const kdirs: string[] = [];
+  const kdir61 = (): string => kdirs[0];
+  const kdir73 = (): string => kdirs[1];
+  before(() => {
+    kdirs.push(fakeKdir([6, 1]), fakeKdir([7, 3]));
+  });
+  after(() => kdirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+  it('reports a header-declared function nothing exports, and nothing for exported, inline, macro, config-off or own names', async () => {
+    const { findings } = await analyzeSources(
+      moduleSource(
+        [
+          'int kernel_fn_the_module_defines(void) { return 1; }',
+          'int use(void) {',
+          '\tvfs_write(0, 0, 0, 0); kernel_write(0, 0, 0, 0); msleep(1);',
+          '\treturn kallsyms_lookup_name("x") + (long)kmalloc_like(1) + vfs_macro(1) + only_without_config() + maybe_inline() + kernel_fn_the_module_defines();',
+          '}',
+          '#if 0',
+          'int dead(void) { return kallsyms_lookup_name("y"); }',
+          '#endif',
+        ].join('\n'),
+      ),
+      { kdir: kdir61() },
+    );
+    assert.deepEqual(codes(findings), ['undefined-symbol @4:2', 'undefined-symbol @5:9']);
+    const kallsyms = findings.find((f) => f.message.startsWith('kallsyms_lookup_name'))!;
+    assert.match(kallsyms.message, /declared in kallsyms\.h but not exported.*KBUILD_MODPOST_WARN=1/);
+    assert.match(kallsyms.modpost ?? '', /^ERROR: modpost: "kallsyms_lookup_name" \[.*\/m\.ko\] undefined!$/);
+    assert.match(findings.find((f) => f.message.startsWith('vfs_write'))!.message, /kernel_write/);
+  });
+
+  it('prints undefined symbols the way 7.3 does', async () => {
+    const { findings } = await analyzeSources(moduleSource('int use(void) { return kallsyms_lookup_name("x"); }'), { kdir: kdir73() });
+    assert.deepEqual(
+      findings.map((f) => f.modpost),
+      ["ERROR: modpost: m.ko: symbol 'kallsyms_lookup_name' undefined!"],
+    );
+  });
+
+  it('reports GPL-only symbols under a non-GPL licence, and only the missing licence when there is none', async () => {
+    const use = 'int use(void) { return ktime_get() + 1; }';
+    const proprietary = await analyzeSources(moduleSource(use, 'MODULE_LICENSE("Proprietary");\n'), { kdir: kdir61() });
+    assert.deepEqual(codes(proprietary.findings), ['gpl-only-symbol @2:24']);
+    assert.deepEqual(
+      codes((await analyzeSources(moduleSource(use, 'MODULE_LICENSE("Dual BSD/GPL");\n'), { kdir: kdir61() })).findings),
+      [],
+    );
+    assert.deepEqual(codes((await analyzeSources(moduleSource(use, 'MODULE_LICENSE("GPL v3");\n'), { kdir: kdir61() })).findings), [
+      'gpl-only-symbol @2:24',
+    ]);
+    const none = await analyzeSources(moduleSource(use, ''), { kdir: kdir61() });
+    assert.deepEqual(codes(none.findings), ['missing-license @4:1']);
+    assert.equal(none.findings[0].edit?.newText, 'MODULE_LICENSE("GPL");\n');
+  });
+
+  it('asks for namespace imports in the syntax of the kernel', async () => {
+    const use = 'int use(void) { dma_buf_put(0); return 0; }';
+    const missing = await analyzeSources(moduleSource(use), { kdir: kdir61() });
+    assert.deepEqual(codes(missing.findings), ['missing-namespace-import @2:17']);
+    assert.equal(missing.findings[0].edit?.newText, 'MODULE_IMPORT_NS(DMA_BUF);\n');
+    assert.match(
+      missing.findings[0].modpost ?? '',
+      /^ERROR: modpost: module m uses symbol dma_buf_put from namespace DMA_BUF, but does not import it\.$/,
+    );
+    const on73 = await analyzeSources(moduleSource(use), { kdir: kdir73() });
+    assert.equal(on73.findings[0].edit?.newText, 'MODULE_IMPORT_NS("DMA_BUF");\n');
+    assert.deepEqual(codes((await analyzeSources(moduleSource(`${use}\nMODULE_IMPORT_NS(DMA_BUF);`), { kdir: kdir61() })).findings), []);
+    // A quoted name on 6.1 compiles and imports nothing modpost recognises; a bare name on 7.3 does not compile.
+    const quoted61 = await analyzeSources(moduleSource(`${use}\nMODULE_IMPORT_NS("DMA_BUF");`), { kdir: kdir61() });
+    assert.deepEqual(codes(quoted61.findings), ['missing-namespace-import @2:17', 'namespace-import-syntax @3:18']);
+    const bare73 = await analyzeSources(moduleSource(`${use}\nMODULE_IMPORT_NS(DMA_BUF);`), { kdir: kdir73() });
+    assert.deepEqual(codes(bare73.findings), ['namespace-import-syntax @3:18']);
+    assert.equal(bare73.findings[0].edit?.newText, '"DMA_BUF"');
+  });
+
+  it('admits only the named modules to a module: namespace on 7.x, and forbids importing it', async () => {
+    const use = 'int use(void) { __flush_tlb_all(); return 0; }';
+    assert.deepEqual(codes((await analyzeSources(moduleSource(use), { kdir: kdir73() })).findings), ['missing-namespace-import @2:17']);
+    const kvm = { Makefile: 'obj-m := kvm.o\n', 'kvm.c': moduleSource(use)['m.c'] };
+    assert.deepEqual(codes((await analyzeSources(kvm, { kdir: kdir73() })).findings), []);
+    const imported = await analyzeSources(moduleSource(`${use}\nMODULE_IMPORT_NS("module:kvm,kvm-amd");`), { kdir: kdir73() });
+    assert.ok(codes(imported.findings).includes('namespace-import-not-allowed @3:18'), codes(imported.findings).join());
+  });
+
+  it('reports exports of undefined symbols and of symbols the kernel exports', async () => {
+    const { findings } = await analyzeSources(
+      moduleSource('extern int nowhere(void);\nEXPORT_SYMBOL(nowhere);\nvoid msleep(unsigned int ms) { }\nEXPORT_SYMBOL(msleep);'),
+      { kdir: kdir61() },
+    );
+    assert.deepEqual(codes(findings), ['export-duplicate @5:15', 'export-undefined @3:15']);
+    assert.match(
+      findings.find((f) => f.code === 'export-duplicate')!.modpost ?? '',
+      /'msleep' exported twice\. Previous export was in vmlinux$/,
+    );
+  });
+
+  it('warns about a missing MODULE_DESCRIPTION where modpost does (7.3 always, 6.12 with W=1, 6.1 never)', async () => {
+    const source = moduleSource('', 'MODULE_LICENSE("GPL");\n');
+    assert.deepEqual(codes((await analyzeSources(source, { kdir: kdir73() })).findings), ['missing-description @4:1']);
+    assert.deepEqual(codes((await analyzeSources(source, { kdir: kdir61() })).findings), []);
+    assert.deepEqual(codes((await analyzeSources(source, { kdir: kdir61(), kernelVersion: '6.12', extraWarn: true })).findings), [
+      'missing-description @4:1',
+    ]);
+    assert.deepEqual(codes((await analyzeSources(source, { kdir: kdir61(), kernelVersion: '6.12' })).findings), []);
+  });
+
+  it('rejects module names of 56 characters or more', async () => {
+    const name = 'a'.repeat(56);
+    const files = { Makefile: `obj-m := ${name}.o\n`, [`${name}.c`]: moduleSource('')['m.c'] };
+    assert.deepEqual(codes((await analyzeSources(files, { kdir: kdir61() })).findings), ['module-name-too-long @4:1']);
+    const ok = { Makefile: `obj-m := ${name.slice(1)}.o\n`, [`${name.slice(1)}.c`]: moduleSource('')['m.c'] };
+    assert.deepEqual(codes((await analyzeSources(ok, { kdir: kdir61() })).findings), []);
+  });
+
+  it('makes no link finding without a build dir, for built-in objects, or for the bundled example', async () => {
+    assert.deepEqual(codes((await analyzeSources(moduleSource('int use(void) { return kallsyms_lookup_name("x"); }', ''))).findings), []);
+    const builtin = { Makefile: 'obj-y := m.o\n', 'm.c': moduleSource('int use(void) { return kallsyms_lookup_name("x"); }', '')['m.c'] };
+    assert.deepEqual(codes((await analyzeSources(builtin, { kdir: kdir61() })).findings), []);
+    const example = fs.readFileSync(path.resolve(__dirname, '../../../../examples/hello-3-fixed/hello-3.c'), 'utf8');
+    const fixed = await analyzeSources({ Makefile: 'obj-m += hello-3.o\n', 'hello-3.c': example }, { kdir: kdir61() });
+    assert.deepEqual(codes(fixed.findings), []);
+  });
+});
+
+describe('header declarations', () => {
+  const config = parseAutoConf('CONFIG_A=y\nCONFIG_M=m\nCONFIG_N=5\n');
+
+  it('decides CONFIG conditions and leaves the rest undecided', () => {
+    const cases: [string, string][] = [
+      ['defined(CONFIG_A)', 'true'],
+      ['defined CONFIG_B', 'false'],
+      ['IS_ENABLED(CONFIG_M) && !IS_BUILTIN(CONFIG_M)', 'true'],
+      ['IS_MODULE(CONFIG_A)', 'false'],
+      ['CONFIG_N', 'true'],
+      ['0', 'false'],
+      ['defined(CONFIG_B) || defined(ARCH_X)', 'maybe'],
+      ['defined(CONFIG_B) && defined(ARCH_X)', 'false'],
+      ['LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)', 'maybe'],
+      ['!defined(__KERNEL__)', 'false'],
+    ];
+    for (const [expression, expected] of cases) assert.equal(evaluateCondition(expression, config), expected, expression);
+  });
+
+  it('takes #elif and #else branches after true, false and undecided ones', () => {
+    const symbols = new HeaderSymbols();
+    symbols.add(
+      '/h.h',
+      [
+        '#if defined(CONFIG_B)',
+        'extern int a(void);',
+        '#elif defined(CONFIG_A)',
+        'extern int b(void);',
+        '#else',
+        'extern int c(void);',
+        '#endif',
+        '#ifdef ARCH_X',
+        'extern int d(void);',
+        '#else',
+        'extern int e(void);',
+        '#endif',
+      ].join('\n'),
+      config,
+    );
+    assert.deepEqual(
+      ['a', 'b', 'c', 'd', 'e'].map((name) =>
+        symbols
+          .kindsOf(name)
+          .map((k) => `${k.kind}${k.certain ? '' : '?'}`)
+          .join(),
+      ),
+      ['', 'extern', '', 'extern?', 'extern?'],
+    );
+  });
+});

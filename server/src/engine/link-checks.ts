@@ -1,0 +1,303 @@
+// modpost's link checks, before the build: what a loadable module uses from the kernel must be
+// exported to it (undefined symbols), to its licence (GPL-only symbols) and to its namespaces
+// (MODULE_IMPORT_NS); it needs a MODULE_LICENSE, may need a MODULE_DESCRIPTION, and may only export
+// what it defines and the kernel does not. Each finding says what modpost of the configured
+// version will print.
+
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FINDING_CODES, type FindingCode } from '../knowledge/finding-codes';
+import { GPL_COMPATIBLE_LICENSES, linkMessage, MODULE_NAME_LEN, UNEXPORTED_ALTERNATIVES, type LinkCheck } from '../knowledge/module-link';
+import { moduleMacro } from '../knowledge/module-macros';
+import type { RuleProfile } from '../knowledge/modpost-rules';
+import type { FileFacts, Finding, MacroUse, Range, Reference } from '../model/types';
+import { kernelTreeRoot, type KbuildModule } from '../../../shared/src/kbuild';
+import { kernelExports, loadExports, type ExportTable } from './exports';
+import { kernelHeaderSymbols, type HeaderSymbols } from './header-symbols';
+import type { TranslationUnit } from './units';
+
+export interface LinkEnvironment {
+  /** Everything the module can link against: the kernel's Module.symvers plus KBUILD_EXTRA_SYMBOLS. */
+  exports: ExportTable;
+  /** Exports of the kernel itself, for duplicate exports. */
+  kernelExports: ExportTable;
+  /** What the kernel headers declare; without it undefined symbols are not reported. */
+  headers?: HeaderSymbols;
+  /** The module as modpost names it, and its path without extension (`<M>/hello-3`). */
+  moduleName: string;
+  modulePath: string;
+  /** The module is part of a kernel tree: its build dir's Module.symvers already holds its exports, and config decides whether it is a module at all. */
+  inKernelTree: boolean;
+}
+
+/** What a build dir tells about linking: its exports and what its headers declare. */
+export interface KernelLinkTables {
+  exports: ExportTable;
+  headers: HeaderSymbols;
+}
+
+/** The build dir's tables; undefined without a Module.symvers (a bare kernel tree, a broken build dir). */
+export async function loadKernelLinkTables(kdir: string): Promise<KernelLinkTables | undefined> {
+  const exports = await kernelExports(kdir);
+  return exports && { exports, headers: await kernelHeaderSymbols(kdir) };
+}
+
+/** The link environment of one module of a Kbuild file (undefined for a lone file no Kbuild declares). */
+export async function moduleLinkEnvironment(module: KbuildModule, kernel: KernelLinkTables): Promise<LinkEnvironment | undefined> {
+  if (!module.declaredIn || module.builtin) return undefined;
+  const extra = await Promise.all((module.extraSymbols ?? []).map((file) => loadExports(file)));
+  const dir = path.dirname(module.declaredIn);
+  return {
+    exports: kernel.exports.with(...extra),
+    kernelExports: kernel.exports,
+    headers: kernel.headers,
+    moduleName: module.name,
+    modulePath: path.join(dir, module.name),
+    inKernelTree: kernelTreeRoot(dir) !== undefined,
+  };
+}
+
+interface LinkOptions {
+  profile: RuleProfile;
+  extraWarn?: boolean;
+}
+
+const START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+const unquote = (literal: string): string | undefined => /^"((?:[^"\\]|\\.)*)"$/.exec(literal)?.[1];
+
+/** Where a line of module metadata goes: after the file's last MODULE_* line, else at its end. */
+function metadataLine(file: FileFacts, text: string | undefined): number {
+  const lines = text?.split('\n').length ?? 1;
+  const last = file.macroUses.filter((use) => use.macro.startsWith('MODULE_')).at(-1);
+  return last ? last.range.start.line + 1 : Math.max(0, lines - (text?.endsWith('\n') ? 1 : 0));
+}
+
+export function checkLinking(
+  units: readonly TranslationUnit[],
+  env: LinkEnvironment,
+  options: LinkOptions,
+  textOf: (uri: string) => string | undefined = () => undefined,
+): Finding[] {
+  const { profile } = options;
+  const style = profile.messageStyle;
+  const files = [...new Map(units.flatMap((unit) => unit.files).map((file) => [file.uri, file])).values()];
+  const findings: Finding[] = [];
+  const modpost = (check: LinkCheck, fields: Record<string, string>, level = 'ERROR'): string =>
+    `${level}: modpost: ${linkMessage(style, check, { name: env.moduleName, path: env.modulePath, ...fields })}`;
+  const finding = (
+    code: FindingCode,
+    uri: string,
+    range: Range,
+    message: string,
+    line: string | undefined,
+    extra: Partial<Finding> = {},
+  ): void => {
+    findings.push({
+      uri,
+      range,
+      code,
+      severity: FINDING_CODES[code].severity,
+      message,
+      from: null,
+      to: null,
+      ...(line ? { modpost: line } : {}),
+      ...extra,
+    });
+  };
+
+  const defined = new Set<string>();
+  const uses: { use: MacroUse; file: FileFacts }[] = [];
+  for (const file of files) {
+    for (const def of file.symbols) if (def.isDefinition) defined.add(def.name);
+    for (const use of file.macroUses) {
+      uses.push({ use, file });
+      for (const generated of moduleMacro(use.macro)?.generates?.(use.argument) ?? []) defined.add(generated.name);
+    }
+  }
+  const main =
+    uses.find(({ use }) => moduleMacro(use.macro)?.role === 'module-init' || moduleMacro(use.macro)?.role === 'driver') ?? uses[0];
+  const mainFile = main?.file ?? files[0];
+  if (!mainFile) return [];
+  const mainRange = main?.use.range ?? START;
+
+  // Licence and description.
+  const license = uses.find(({ use }) => use.macro === 'MODULE_LICENSE' || (use.macro === 'MODULE_INFO' && use.argument === 'license'));
+  const licenseText = license?.use.macro === 'MODULE_LICENSE' ? unquote(license.use.argument) : undefined;
+  const insertAt = (uri: string, text: string, title: string): Finding['edit'] => {
+    const line = metadataLine(mainFile, textOf(uri));
+    return { title, uri, range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: text };
+  };
+  if (!env.inKernelTree && !license) {
+    finding(
+      'missing-license',
+      mainFile.uri,
+      mainRange,
+      `${env.moduleName} has no MODULE_LICENSE(): modpost stops the build, and the kernel would taint itself loading it. Add MODULE_LICENSE("GPL") (or another licence string).`,
+      modpost('missing-license', {}),
+      { edit: insertAt(mainFile.uri, 'MODULE_LICENSE("GPL");\n', 'Add MODULE_LICENSE("GPL")') },
+    );
+  }
+  const describes = uses.some(
+    ({ use }) => use.macro === 'MODULE_DESCRIPTION' || (use.macro === 'MODULE_INFO' && use.argument === 'description'),
+  );
+  const warnsDescription = profile.missingDescription === 'always' || (profile.missingDescription === 'extra-warn' && options.extraWarn);
+  if (!env.inKernelTree && !describes && warnsDescription) {
+    finding(
+      'missing-description',
+      mainFile.uri,
+      mainRange,
+      `${env.moduleName} has no MODULE_DESCRIPTION(): modpost ${profile.id} warns about it${profile.missingDescription === 'extra-warn' ? ' with W=1' : ''}. Say in one line what the module does.`,
+      modpost('missing-description', {}, 'WARNING'),
+      { edit: insertAt(mainFile.uri, `MODULE_DESCRIPTION("${env.moduleName} module");\n`, 'Add MODULE_DESCRIPTION()') },
+    );
+  }
+  if (env.moduleName.length >= MODULE_NAME_LEN) {
+    finding(
+      'module-name-too-long',
+      mainFile.uri,
+      mainRange,
+      `The module name ${env.moduleName} has ${env.moduleName.length} characters; modpost refuses names of ${MODULE_NAME_LEN} or more (MODULE_NAME_LEN). Rename the object in obj-m.`,
+      modpost('name-too-long', {}),
+    );
+  }
+
+  // Namespace imports, in the syntax of the configured kernel.
+  const imports = new Set<string>();
+  for (const { use, file } of uses) {
+    if (use.macro !== 'MODULE_IMPORT_NS' || !use.argument) continue;
+    const quoted = unquote(use.argument);
+    const namespace = quoted ?? use.argument;
+    const wanted = profile.namespaceImport === 'string' ? `"${namespace}"` : namespace;
+    if (profile.moduleNamespaces === 'gated' && namespace.startsWith('module:')) {
+      finding(
+        'namespace-import-not-allowed',
+        file.uri,
+        use.argumentRange,
+        `${namespace} is not a namespace a module can import: since 7.x such exports are for the named modules only. Remove the import; only a module with one of those names can use the symbols.`,
+        modpost('namespace-import-not-allowed', { namespace }),
+      );
+      continue;
+    }
+    if ((quoted !== undefined) !== (profile.namespaceImport === 'string')) {
+      finding(
+        'namespace-import-syntax',
+        file.uri,
+        use.argumentRange,
+        profile.namespaceImport === 'string'
+          ? `Since 6.13 MODULE_IMPORT_NS takes a string: gcc fails on MODULE_IMPORT_NS(${namespace}). Write MODULE_IMPORT_NS(${wanted}).`
+          : `Before 6.13 MODULE_IMPORT_NS takes a bare name: MODULE_IMPORT_NS(${use.argument}) compiles, but imports the namespace with its quotes, and modpost then says the module does not import ${namespace}. Write MODULE_IMPORT_NS(${wanted}).`,
+        profile.namespaceImport === 'string' ? undefined : modpost('namespace', { symbol: '…', namespace }),
+        { edit: { title: `Write MODULE_IMPORT_NS(${wanted})`, uri: file.uri, range: use.argumentRange, newText: wanted } },
+      );
+      // A quoted name on 6.x imports nothing modpost recognises; the bare name on 7.x never compiles (one finding is enough).
+      if (quoted !== undefined) continue;
+    }
+    imports.add(namespace);
+  }
+
+  // What the module's code uses from outside it: the first use of each name in each file.
+  const firstUses = new Map<string, { file: FileFacts; ref: Reference }[]>();
+  for (const file of files) {
+    const seenHere = new Set<string>();
+    for (const ref of file.references) {
+      if (defined.has(ref.name) || seenHere.has(ref.name)) continue;
+      const from = file.symbols[ref.fromIndex];
+      // An unused static inline function of a local header is never emitted: what it calls is never linked.
+      if (!from || from.isInline || !from.isDefinition) continue;
+      seenHere.add(ref.name);
+      const list = firstUses.get(ref.name) ?? [];
+      list.push({ file, ref });
+      firstUses.set(ref.name, list);
+    }
+  }
+  const rangeOf = (ref: Reference): Range => ({
+    start: { line: ref.line, character: ref.character },
+    end: { line: ref.line, character: ref.character + ref.name.length },
+  });
+  for (const [name, sites] of firstUses) {
+    const exported = env.exports.get(name);
+    for (const { file, ref } of sites) {
+      if (!exported) {
+        const declaration = env.headers?.mustLink(name);
+        if (!declaration || name.startsWith('__builtin_')) break;
+        const instead = UNEXPORTED_ALTERNATIVES[name];
+        finding(
+          'undefined-symbol',
+          file.uri,
+          rangeOf(ref),
+          `${name} is declared in ${path.basename(declaration.file)} but not exported to modules by this kernel: modpost stops the build with "${name}" undefined! (KBUILD_MODPOST_WARN=1 only turns this one into a warning, and the module would not load). ${instead ?? 'Modules cannot call it: find an exported API.'}`,
+          modpost('undefined', { symbol: name }),
+          {
+            related: [
+              {
+                uri: pathToFileURL(declaration.file).href,
+                range: { start: { line: declaration.line, character: 0 }, end: { line: declaration.line, character: 0 } },
+                message: `${name} is declared here`,
+              },
+            ],
+          },
+        );
+        continue;
+      }
+      if (exported.gplOnly && licenseText !== undefined && !GPL_COMPATIBLE_LICENSES.includes(licenseText)) {
+        finding(
+          'gpl-only-symbol',
+          file.uri,
+          rangeOf(ref),
+          `${name} is exported with EXPORT_SYMBOL_GPL, and MODULE_LICENSE("${licenseText}") is not GPL-compatible: modpost stops the build. Use a GPL-compatible licence (${GPL_COMPATIBLE_LICENSES.map((l) => `"${l}"`).join(', ')}) or avoid ${name}.`,
+          modpost('gpl-only', { symbol: name }),
+          license ? { related: [{ uri: license.file.uri, range: license.use.argumentRange, message: 'the licence is set here' }] } : {},
+        );
+      }
+      const namespace = exported.namespace;
+      if (!namespace || imports.has(namespace)) continue;
+      if (namespace.startsWith('module:') && profile.moduleNamespaces === 'gated') {
+        const allowed = namespace.slice('module:'.length).split(',');
+        if (allowed.includes(env.moduleName)) continue;
+        finding(
+          'missing-namespace-import',
+          file.uri,
+          rangeOf(ref),
+          `${name} is exported only to the modules ${allowed.join(', ')} (namespace ${namespace}): modpost stops the build, and no import can change that. Use another API.`,
+          modpost('namespace', { symbol: name, namespace }),
+        );
+        continue;
+      }
+      const written = profile.namespaceImport === 'string' ? `"${namespace}"` : namespace;
+      finding(
+        'missing-namespace-import',
+        file.uri,
+        rangeOf(ref),
+        `${name} is exported in namespace ${namespace}, which this module does not import: modpost stops the build. Add MODULE_IMPORT_NS(${written});.`,
+        modpost('namespace', { symbol: name, namespace }),
+        { edit: insertAt(mainFile.uri, `MODULE_IMPORT_NS(${written});\n`, `Add MODULE_IMPORT_NS(${written})`) },
+      );
+    }
+  }
+
+  // What the module exports.
+  for (const { use, file } of uses) {
+    if (moduleMacro(use.macro)?.role !== 'export' || !use.argument) continue;
+    if (!defined.has(use.argument)) {
+      finding(
+        'export-undefined',
+        file.uri,
+        use.argumentRange,
+        `${use.macro}(${use.argument}) exports a symbol this module does not define: modpost stops the build. Define ${use.argument} in the module, or remove the export.`,
+        modpost('export-undefined', { symbol: use.argument }),
+      );
+      continue;
+    }
+    const previous = env.inKernelTree ? undefined : env.kernelExports.get(use.argument);
+    if (previous) {
+      finding(
+        'export-duplicate',
+        file.uri,
+        use.argumentRange,
+        `${use.argument} is already exported by ${previous.owner}: modpost stops the build, since a symbol can be exported once. Rename it (and make it static if no other module needs it).`,
+        modpost('export-duplicate', { symbol: use.argument, owner: previous.owner }),
+      );
+    }
+  }
+  return findings;
+}
