@@ -81,6 +81,11 @@ export class AnalysisService {
     return this.context;
   }
 
+  /** The build dir's exports and header declarations, once loaded. */
+  get kernelLinkTables(): KernelLinkTables | undefined {
+    return this.loadedTables;
+  }
+
   /** Calls `listener` whenever a build dir's link tables finish loading (findings may change). */
   onKernelTablesLoaded(listener: () => void): void {
     this.tablesListeners.push(listener);

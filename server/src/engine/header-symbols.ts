@@ -203,7 +203,7 @@ export class HeaderSymbols {
   private readonly externAt = new Map<string, number>();
   private readonly files: string[] = [];
 
-  /** What the live or maybe-live declarations of `name` are, for names some header declares extern. */
+  /** What the live or maybe-live declarations of `name` are, for names some header declares extern or inline. */
   kindsOf(name: string): { kind: HeaderKind; certain: boolean }[] {
     const bits = this.kinds.get(name) ?? 0;
     const result: { kind: HeaderKind; certain: boolean }[] = [];
@@ -226,9 +226,9 @@ export class HeaderSymbols {
     return this.kinds.size;
   }
 
-  /** Forgets names no header declares extern: only names that might need linking are asked about. */
+  /** Forgets macro-only names: the questions asked are "must it be linked?" and "is it inline?". */
   prune(): void {
-    for (const [name, bits] of this.kinds) if (!(bits & (EXTERN | MAYBE_EXTERN))) this.kinds.delete(name);
+    for (const [name, bits] of this.kinds) if (!(bits & (EXTERN | MAYBE_EXTERN | INLINE | MAYBE_INLINE))) this.kinds.delete(name);
   }
 
   /** Scans one header's text. */

@@ -5,6 +5,7 @@ import { testKernel } from '../../../test/support/kernels';
 import { pathToFileURL } from 'node:url';
 import { MACRO_DOCS } from '../knowledge/macro-docs';
 import { LspSession, REPO_ROOT } from '../../../test/support/lsp-client';
+import { fakeKernelBuildDir, writeModule } from '../../../test/support/modules';
 
 /** Section names mentioned in a doc's section field (it may carry version notes). */
 const sectionNames = (section: string): string[] => section.match(/\.[a-z_][a-z0-9_.]*[a-z0-9_]/gi) ?? [];
@@ -72,6 +73,45 @@ describe('hover over LSP', function () {
       assert.equal(definition.range.start.line + 1, Number(link[4]));
     } finally {
       await withHeaders.close();
+    }
+  });
+});
+
+describe('hover: export status from the build dir', function () {
+  this.timeout(60_000);
+  it('says whether a module can use a kernel function: exported (how), inline, or not exported', async () => {
+    const kdir = fakeKernelBuildDir([6, 1]);
+    const dir = writeModule({
+      Makefile: 'obj-m := m.o\n',
+      'm.c':
+        'static int __init m_init(void) { dma_buf_put(0); vfs_write(0, 0, 0, 0); return (long)kmalloc_like(1) + msleep(1); }\nmodule_init(m_init);\nMODULE_LICENSE("GPL");\n',
+    });
+    const session = new LspSession({ kernelBuildDir: kdir });
+    try {
+      await session.initialize();
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const loaded = session.diagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'undefined-symbol'), 30_000);
+      await session.open(uri, fs.readFileSync(path.join(dir, 'm.c'), 'utf8'));
+      await loaded;
+      const hoverAt = async (character: number): Promise<string> =>
+        (
+          (await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character } })) as {
+            contents: { value: string };
+          }
+        ).contents.value;
+      const text = fs.readFileSync(path.join(dir, 'm.c'), 'utf8');
+      const at = (name: string): number => text.indexOf(name) + 1;
+      assert.match(
+        await hoverAt(at('dma_buf_put')),
+        /\*\*Exported\*\* by the kernel \(vmlinux\) with `EXPORT_SYMBOL_GPL` in namespace `DMA_BUF`: a module needs a GPL-compatible `MODULE_LICENSE` and `MODULE_IMPORT_NS\(DMA_BUF\)`/,
+      );
+      assert.match(await hoverAt(at('vfs_write')), /\*\*Not exported\*\* to modules by this kernel/);
+      assert.match(await hoverAt(at('kmalloc_like')), /`static inline` in the kernel headers/);
+      assert.match(await hoverAt(at('msleep')), /with `EXPORT_SYMBOL`: any module can use it/);
+    } finally {
+      await session.close();
+      fs.rmSync(kdir, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -10,6 +10,7 @@ import { SECTION_CLASSES, sectionClass } from '../knowledge/sections';
 import { ANNOTATION_CONFIG, optionsAffecting, type ConfigValues } from '../knowledge/kernel-config';
 import { lookupMacroDoc, type MacroDoc } from '../knowledge/macro-docs';
 import { symbolsOf, type AnalysisService } from '../analysis/analysis-service';
+import type { KernelLinkTables } from '../engine/link-checks';
 import type { HeaderIndex, HeaderLocation } from './header-index';
 import { wordAt } from './text-at';
 
@@ -77,6 +78,33 @@ export function renderConfiguration(annotation: string, values: ConfigValues, so
   return `**Configuration** (${source.startsWith('/') ? `read from \`${source}\`` : source}):\n${lines.join('\n')}`;
 }
 
+/** Whether a module can use a kernel name: exported (by whom, how), inline in the headers, or not at all. */
+export function renderExportStatus(
+  name: string,
+  tables: KernelLinkTables | undefined,
+  namespaceImport: 'identifier' | 'string',
+): string | undefined {
+  if (!tables) return undefined;
+  const exported = tables.exports.get(name);
+  if (exported) {
+    const by = exported.owner === 'vmlinux' ? 'the kernel (vmlinux)' : `the module \`${exported.owner}\``;
+    const needs = [
+      exported.gplOnly ? 'a GPL-compatible `MODULE_LICENSE`' : '',
+      exported.namespace
+        ? exported.namespace.startsWith('module:')
+          ? `being one of the modules ${exported.namespace.slice('module:'.length)}`
+          : `\`MODULE_IMPORT_NS(${namespaceImport === 'string' ? `"${exported.namespace}"` : exported.namespace})\``
+        : '',
+    ].filter(Boolean);
+    return `**Exported** by ${by} with \`${exported.gplOnly ? 'EXPORT_SYMBOL_GPL' : 'EXPORT_SYMBOL'}\`${exported.namespace ? ` in namespace \`${exported.namespace}\`` : ''}${needs.length ? `: a module needs ${needs.join(' and ')}` : ': any module can use it'}.`;
+  }
+  const kinds = tables.headers.kindsOf(name).map((k) => k.kind);
+  if (kinds.includes('inline')) return '`static inline` in the kernel headers: compiled into the module, nothing to link.';
+  if (tables.headers.mustLink(name))
+    return '**Not exported** to modules by this kernel: a module that uses it fails at modpost (`undefined!`).';
+  return undefined;
+}
+
 export async function hover(
   document: TextDocument,
   position: Position,
@@ -90,9 +118,14 @@ export async function hover(
   const configuration = doc && renderConfiguration(at.word, context.extract.config, context.configSource);
   const symbol = doc ? undefined : await symbolHover(document, at.word, service);
   const header = symbol ? undefined : await headers.lookup(at.word);
-  const sections = [doc && renderMacroDoc(doc), configuration, symbol, header && renderHeaderLocation(header, headers.kernelDir)].filter(
-    (s): s is string => !!s,
-  );
+  const linkage = symbol || doc ? undefined : renderExportStatus(at.word, service.kernelLinkTables, context.profile.namespaceImport);
+  const sections = [
+    doc && renderMacroDoc(doc),
+    configuration,
+    symbol,
+    linkage,
+    header && renderHeaderLocation(header, headers.kernelDir),
+  ].filter((s): s is string => !!s);
   if (sections.length === 0) return null;
   return { contents: { kind: MarkupKind.Markdown, value: sections.join('\n\n---\n\n') }, range: at.range };
 }
