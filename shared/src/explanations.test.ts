@@ -24,6 +24,23 @@ const BUILD_LOGS: Readonly<Record<string, string[]>> = {
   'compiler-missing': ['compiler-missing'],
   secmm: ['btf-skipped'],
   'secmm-w1': ['btf-skipped'],
+  'link-clean': ['btf-skipped'],
+  'link-export-dup': [],
+  'link-export-static': [],
+  'link-export-undef': [],
+  'link-gpl': ['gpl-only'],
+  'link-import-module-ns': ['btf-skipped'],
+  'link-long-symbol': [],
+  'link-many-undefined': ['undefined-symbol'],
+  'link-many-undefined-mw1': ['undefined-symbol', 'btf-skipped'],
+  'link-name-too-long': [],
+  'link-namespace': ['namespace-import'],
+  'link-namespace-ok': ['btf-skipped'],
+  'link-nodesc': ['btf-skipped'],
+  'link-nodesc-w1': ['btf-skipped'],
+  'link-nolicense': ['license-missing'],
+  'link-undefined': ['undefined-symbol'],
+  'link-undefined-mw1': ['undefined-symbol', 'btf-skipped'],
 };
 
 function explained(topic: ExplanationTopic, text: string, context = {}): { id: string; text: string }[] {

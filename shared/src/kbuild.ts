@@ -11,12 +11,18 @@ export interface KbuildModule {
   sources: string[];
   /** Listed in obj-y: linked into vmlinux rather than built as a .ko. */
   builtin: boolean;
+  /** For `obj-$(CONFIG_X)`: the option that decides whether it is built in (y), a module (m) or not built. */
+  config?: string;
   /** The Kbuild/Makefile that declares it. */
   declaredIn: string;
   /** Absolute -I/-iquote directories of its ccflags (where `#include "…"` also looks). */
   includeDirs?: string[];
   /** Absolute paths of the Module.symvers files KBUILD_EXTRA_SYMBOLS names (other external modules' exports). */
   extraSymbols?: string[];
+  /** Sources linked in only when an option is set (`m-$(CONFIG_X) += a.o`): source → option. */
+  sourceConfigs?: Record<string, string>;
+  /** The Kbuild file includes other makefiles or names objects through variables it cannot expand: `sources` may miss some. */
+  partial?: true;
 }
 
 /** A kernel tree's root at or above `dir` (Kconfig and include/linux/kernel.h), cached per directory. */
@@ -119,8 +125,10 @@ export function parseKbuild(text: string, dir: string, declaredIn: string, treeR
   const expand = expander(vars, builtins);
   const expandStrictly = expander(vars, builtins, true);
   const flags: string[] = [];
-  const objects: { name: string; builtin: boolean }[] = [];
+  const objects: { name: string; builtin: boolean; config?: string }[] = [];
   const members = new Map<string, string[]>();
+  const memberConfigs = new Map<string, string>();
+  let partial = /^\s*-?include\s/m.test(text);
   for (const { variable: rawVariable, append, values } of assignments(text)) {
     const variable = expand(rawVariable);
     if (CFLAGS_VARIABLE.test(variable))
@@ -137,7 +145,8 @@ export function parseKbuild(text: string, dir: string, declaredIn: string, treeR
     const target = /^obj-(m|y|\$\(CONFIG_[A-Za-z0-9_]+\))$/.exec(variable);
     if (target) {
       for (const value of expanded) {
-        if (value.endsWith('.o')) objects.push({ name: value.slice(0, -2), builtin: target[1] === 'y' });
+        const config = /^\$\((CONFIG_[A-Za-z0-9_]+)\)$/.exec(target[1])?.[1];
+        if (value.endsWith('.o')) objects.push({ name: value.slice(0, -2), builtin: target[1] === 'y', ...(config ? { config } : {}) });
       }
       continue;
     }
@@ -149,8 +158,12 @@ export function parseKbuild(text: string, dir: string, declaredIn: string, treeR
       )
     ) {
       const list = members.get(composite[1]) ?? [];
-      list.push(...expanded.filter((v) => v.endsWith('.o')));
+      const objects = expanded.filter((v) => v.endsWith('.o'));
+      list.push(...objects);
       members.set(composite[1], list);
+      const memberConfig = /^\$\((CONFIG_[A-Za-z0-9_]+)\)$/.exec(composite[2])?.[1];
+      if (memberConfig) for (const object of objects) memberConfigs.set(path.resolve(dir, object.replace(/\.o$/, '.c')), memberConfig);
+      if (values.some((value) => /\$[({](?!CONFIG_)/.test(value) && expand(value).startsWith('/'))) partial = true;
       continue;
     }
     vars.set(variable, append ? [...(vars.get(variable) ?? []), ...expanded] : expanded);
@@ -166,13 +179,20 @@ export function parseKbuild(text: string, dir: string, declaredIn: string, treeR
     if (seen.has(object.name)) continue;
     seen.add(object.name);
     const parts = members.get(object.name) ?? [`${object.name}.o`];
+    const sources = parts.map((part) => path.resolve(dir, part.replace(/\.o$/, '.c')));
+    const sourceConfigs = Object.fromEntries(
+      sources.filter((source) => memberConfigs.has(source)).map((source) => [source, memberConfigs.get(source)!]),
+    );
     modules.push({
       name: path.basename(object.name),
-      sources: parts.map((part) => path.resolve(dir, part.replace(/\.o$/, '.c'))),
+      sources,
       builtin: object.builtin,
+      ...(object.config ? { config: object.config } : {}),
       declaredIn,
       ...(includeDirs.length > 0 ? { includeDirs } : {}),
       ...(extraSymbols.length > 0 ? { extraSymbols } : {}),
+      ...(Object.keys(sourceConfigs).length > 0 ? { sourceConfigs } : {}),
+      ...(partial ? { partial: true as const } : {}),
     });
   }
   return modules;

@@ -7,6 +7,10 @@ import { copySources, fixtureLog, fixtureLogNames, installedKdir, REPO_ROOT, rem
 import { applyMatcher, BUILD_TASK_MATCHERS, PROBLEM_MATCHERS, problemMatchersContribution, type MatchedProblem } from './problem-matchers';
 
 const M = '/home/dev/mods/m';
+const VERSIONS = ['6.1', '6.6', '6.12', '7.1', '7.3'];
+const RAW_MATCHERS = ['modpost', 'modpost-module'];
+/** modpost lines that name no module: no matcher can give them a file. */
+const MODULELESS = /^(?:WARNING|ERROR|FATAL): modpost: (?:Section mismatches detected\.|suppressed \d+ unresolved symbol warnings )/;
 
 /** Problems the build task's matchers find in an output (each line tried against every matcher, as VS Code does). */
 function problems(output: string, matchers = BUILD_TASK_MATCHERS.map((m) => m.slice(1))): (MatchedProblem & { matcher: string })[] {
@@ -101,7 +105,7 @@ describe('problem matchers', () => {
   });
 
   it('no build-task matcher fires on raw modpost, make or kbuild progress lines of any captured log', () => {
-    for (const version of ['6.1', '6.6', '7.1']) {
+    for (const version of VERSIONS) {
       for (const name of fixtureLogNames(version)) {
         const found = problems(fixtureLog(version, name, M));
         for (const p of found) assert.equal(p.matcher, 'kbuild-gcc', `${version}/${name}: ${JSON.stringify(p)}`);
@@ -123,6 +127,93 @@ describe('problem matchers', () => {
       ],
     );
     assert.match(found[0].message, /^\/home\/dev\/mods\/m\/hello-3\.o: section mismatch in reference: cleanup_module/);
+  });
+
+  it('every modpost line of every captured log that names a module is matched by exactly one raw matcher, every line by at most one matcher', () => {
+    let matched = 0;
+    for (const version of VERSIONS) {
+      for (const name of fixtureLogNames(version)) {
+        for (const line of fixtureLog(version, name, M).split('\n')) {
+          const names = PROBLEM_MATCHERS.map((m) => m.name).filter((n) => applyMatcher(n, line));
+          assert.ok(names.length <= 1, `${version}/${name}: ${names.join(' + ')} on ${line}`);
+          if (/^(?:WARNING|ERROR|FATAL): modpost: /.test(line) && !MODULELESS.test(line)) {
+            assert.equal(names.length, 1, `${version}/${name}: no matcher for ${line}`);
+            assert.ok(RAW_MATCHERS.includes(names[0]), `${version}/${name}: ${names[0]} on ${line}`);
+            matched++;
+          } else if (MODULELESS.test(line)) {
+            assert.deepEqual(names, [], `${version}/${name}: ${line}`);
+          }
+        }
+      }
+    }
+    assert.ok(matched >= 140, `only ${matched} modpost lines`);
+  });
+
+  /**
+   * The raw matchers' problems in the real link-* logs of one kernel, as "matcher severity file";
+   * each message is the whole modpost text.
+   */
+  function rawProblems(version: string, names: string[]): string[] {
+    const lines = names.flatMap((n) => fixtureLog(version, n, M).split('\n'));
+    const found = problems(lines.join('\n'), RAW_MATCHERS);
+    const texts = lines.filter((l) => /^(?:WARNING|ERROR): modpost: /.test(l) && !MODULELESS.test(l));
+    assert.deepEqual(
+      found.map((p) => p.message),
+      texts.map((l) => l.replace(/^\w+: modpost: /, '')),
+    );
+    return found.map((p) => `${p.matcher} ${p.severity} ${p.file}`);
+  }
+  const LINK = [
+    'link-undefined',
+    'link-gpl',
+    'link-nolicense',
+    'link-namespace',
+    'link-export-undef',
+    'link-export-dup',
+    'link-export-static',
+  ];
+
+  it('7.3: every link check is matched by modpost-module on "<name>.ko"', () => {
+    assert.deepEqual(
+      rawProblems('7.3', [...LINK, 'link-nodesc', 'link-import-module-ns', 'link-name-too-long', 'link-many-undefined-mw1']),
+      [
+        'modpost-module error link_undefined.ko',
+        'modpost-module error link_undefined.ko',
+        'modpost-module error link_gpl.ko',
+        'modpost-module error link_nolicense.ko',
+        'modpost-module error link_namespace.ko',
+        'modpost-module error link_export_undef.ko',
+        'modpost-module error link_export_dup.ko',
+        'modpost-module error link_export_static.ko',
+        'modpost-module warning link_nodesc.ko',
+        'modpost-module error link_import_module_ns.ko',
+        'modpost-module error link_name_too_long_abcdefghijklmnopqrstuvwxyz_0123456789.ko',
+        ...Array<string>(10).fill('modpost-module warning link_many_undefined.ko'),
+      ],
+    );
+  });
+
+  it('6.1 and 6.12: lines with a path on that path (modpost), the GPL and namespace lines on the module name (modpost-module)', () => {
+    for (const version of ['6.1', '6.12']) {
+      assert.deepEqual(
+        rawProblems(version, [...LINK, 'link-nodesc-w1', 'link-name-too-long', 'link-long-symbol']),
+        [
+          `modpost error ${M}/link_undefined.ko`,
+          `modpost error ${M}/link_undefined.ko`,
+          'modpost-module error link_gpl.ko',
+          `modpost error ${M}/link_nolicense.o`,
+          'modpost-module error link_namespace',
+          `modpost error ${M}/link_export_undef.ko`,
+          `modpost error ${M}/link_export_dup`,
+          // 6.1 rejects a static export before modpost (scripts/check-local-export): a gcc-step line no matcher reads.
+          ...(version === '6.12' ? [`modpost error ${M}/link_export_static`] : []),
+          ...(version === '6.12' ? [`modpost warning ${M}/link_nodesc.o`] : []),
+          `modpost error ${M}/link_name_too_long_abcdefghijklmnopqrstuvwxyz_0123456789.ko`,
+          `modpost error ${M}/link_long_import.ko`,
+        ],
+        version,
+      );
+    }
   });
 });
 

@@ -34,10 +34,22 @@ const GCC = '^(/[^:]+):(\\d+):(\\d+):\\s+(?:fatal\\s+)?(error|warning):\\s+(?!.*
 const MODPOST_MAPPED = '^(/[^:]+):(\\d+):(\\d+):\\s+(error|warning):\\s+(.*)\\s\\[modpost\\]$';
 
 /**
- * Raw modpost lines that name an absolute object path (builds run without the wrapper, ≤6.12):
- * a file-level problem on the object's path. Fallback only: the mapped form is far more useful.
+ * Raw modpost lines that name an absolute object or module path (builds run without the wrapper,
+ * ≤6.12): a file-level problem on that path ("/m/x.o" 6.1, "/m/x" 6.12, "[/m/x.ko]" both). Fallback
+ * only: the mapped form is far more useful.
  */
-const MODPOST_RAW = '^(WARNING|ERROR|FATAL): modpost: ((?:missing MODULE_\\w+\\(\\) in |"[^"]+" \\[)?(/[^\\s:\\]]+\\.k?o)(?=:|\\]|$).*)$';
+const MODPOST_RAW =
+  '^(WARNING|ERROR|FATAL): modpost: ((?:missing MODULE_\\w+\\(\\) in |"[^"]+" \\[|module name is too long \\[|too long symbol "[^"]+" \\[)?(/[^\\s:\\]]+)(?=:|\\]|$).*)$';
+
+/**
+ * Raw modpost lines that name the module without a path: every 7.3 line ("x.ko: …"), and 6.x's GPL
+ * ("module x.ko uses …") and namespace ("module x uses …") lines. VS Code cannot resolve a name
+ * against the task's directory, so the problem goes on that name in the workspace folder. Lines
+ * naming no module ("Section mismatches detected.", "suppressed N unresolved symbol warnings …")
+ * match neither raw matcher.
+ */
+const MODPOST_RAW_MODULE =
+  '^(WARNING|ERROR|FATAL): modpost: ((?:GPL-incompatible module |module name is too long \\[|too long symbol "[^"]+" \\[|missing MODULE_\\w+\\(\\) in |"[^"]+" \\[|module )?([^\\s/:"\\[\\]]+?)(?=: | uses |\\]|$).*)$';
 
 /** `<abs file>:<line>:<col>: error: <oops line> [vm]`, printed by kmod-vmtest for each mapped crash. */
 const VM_MAPPED = '^(/[^:]+):(\\d+):(\\d+):\\s+(error|warning):\\s+(.*)\\s\\[vm\\]$';
@@ -74,6 +86,14 @@ export const PROBLEM_MATCHERS: readonly ProblemMatcherContribution[] = [
     source: 'modpost',
     fileLocation: 'absolute',
     pattern: { regexp: MODPOST_RAW, kind: 'file', severity: 1, message: 2, file: 3 },
+  },
+  {
+    name: 'modpost-module',
+    label: 'modpost: raw diagnostics that name only the module (7.3; 6.x GPL and namespace lines), on that name in the workspace folder',
+    owner: 'kbuild',
+    source: 'modpost',
+    fileLocation: ['relative', '${workspaceFolder}'],
+    pattern: { regexp: MODPOST_RAW_MODULE, kind: 'file', severity: 1, message: 2, file: 3 },
   },
 ];
 

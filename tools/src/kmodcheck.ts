@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { analyzePaths, type AnalysisOptions, type ProjectAnalysis } from '../../server/src/engine/project';
+import { analyzePaths, analyzePathsForKernels, type AnalysisOptions, type ProjectAnalysis } from '../../server/src/engine/project';
 import type { Finding } from '../../server/src/model/types';
 import { RULE_PROFILES } from '../../server/src/knowledge/modpost-rules';
 import { defaultKernelBuildDir } from '../../shared/src/kernel-dir';
@@ -13,15 +13,16 @@ import { parseOrUsage, UsageError } from '../../shared/src/program-args';
 const USAGE = `usage: kmodcheck [options] <file-or-dir>...
        kmodcheck symbols [options] <file-or-dir>...
 
-Checks Linux kernel module sources for section mismatches (what modpost reports after a build,
-and more), on the referencing line.
+Checks Linux kernel module sources for what modpost reports after a build (section mismatches,
+undefined and GPL-only symbols, namespace imports, licences, exports) and more, on the source line.
 
 options:
   --format gcc|json|sarif   output format (default gcc: file:line:col: warning: message [code])
   --kernel-version X.Y[.Z]  apply that kernel's modpost rules (known: ${RULE_PROFILES.map((p) => p.id).join(', ')})
-  --kdir DIR                kernel build directory; its version selects the rules
-                            (default: /lib/modules/$(uname -r)/build, else the newest
-                            /usr/src/linux-headers-*; without one, the newest rules)
+  --kdir DIR                kernel build directory: its version selects the rules, its
+                            Module.symvers and headers what the module can link (repeat it to
+                            check against several kernels; default: /lib/modules/$(uname -r)/build,
+                            else the newest /usr/src/linux-headers-*; without one, the newest rules)
   --extra-warn              as modpost with W=1
   --disable CODE            do not report CODE (repeatable)
   --files-from FILE         also check the paths listed in FILE, one per line (- for stdin)
@@ -33,6 +34,8 @@ interface CliArgs {
   command: 'check' | 'symbols';
   format: 'gcc' | 'json' | 'sarif';
   options: AnalysisOptions;
+  /** Every --kdir given (options.kdir is the first, or the detected one). */
+  kdirs: string[];
   paths: string[];
 }
 
@@ -47,7 +50,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
       options: {
         format: { type: 'string', default: 'gcc' },
         'kernel-version': { type: 'string' },
-        kdir: { type: 'string' },
+        kdir: { type: 'string', multiple: true, default: [] },
         'extra-warn': { type: 'boolean', default: false },
         disable: { type: 'string', multiple: true, default: [] },
         'files-from': { type: 'string', multiple: true, default: [] },
@@ -76,10 +79,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
   if (paths.length === 0) throw new UsageError('no file or directory given');
   const options: AnalysisOptions = { disabledCodes: values.disable };
   if (values['kernel-version'] !== undefined) options.kernelVersion = values['kernel-version'];
-  if (values.kdir !== undefined) options.kdir = values.kdir;
+  if (values.kdir.length > 0) options.kdir = values.kdir[0];
   if (values['extra-warn']) options.extraWarn = true;
   if (!options.kdir && !options.kernelVersion) options.kdir = defaultKernelBuildDir()?.dir;
-  return { command, format, options, paths };
+  return { command, format, options, kdirs: values.kdir, paths };
 }
 
 const displayPath = (uri: string): string => {
@@ -200,7 +203,9 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
   }
   let analysis: ProjectAnalysis;
   try {
-    analysis = await analyzePaths(args.paths, { ...args.options, keepFacts: args.command === 'symbols' });
+    const options = { ...args.options, keepFacts: args.command === 'symbols' };
+    analysis =
+      args.kdirs.length > 1 ? await analyzePathsForKernels(args.paths, options, args.kdirs) : await analyzePaths(args.paths, options);
   } catch (error) {
     err.write(`kmodcheck: ${(error as Error).message}\n`);
     return 2;

@@ -167,11 +167,14 @@ interface Frame {
 /** Words that start a declaration that is no function or variable to link. */
 const NOT_LINKED = /^\s*(?:typedef|struct\s+\w+\s*\{|union\s+\w+\s*\{|enum\b|#)/;
 const NAME_BEFORE_PAREN = /([A-Za-z_]\w*)\s*\(/g;
+const ATTRIBUTE = /__attribute__\s*\(\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)\)/g;
 const WORDS = /[A-Za-z_]\w*/g;
 
 /** The declared name of a file-scope statement that declares a function or an extern variable. */
-function declaredName(statement: string): { name: string; isFunction: boolean } | undefined {
-  if (NOT_LINKED.test(statement)) return undefined;
+function declaredName(raw: string): { name: string; isFunction: boolean } | undefined {
+  if (NOT_LINKED.test(raw)) return undefined;
+  // `} __attribute__ ((packed, aligned (64)));` names no function called aligned.
+  const statement = raw.replace(ATTRIBUTE, ' ');
   for (const match of statement.matchAll(NAME_BEFORE_PAREN)) {
     const name = match[1];
     if (FUNCTION_ANNOTATIONS[name] || name === 'sizeof' || name === 'typeof' || name === '__typeof__') continue;
@@ -243,6 +246,13 @@ export class HeaderSymbols {
     const liveness = (): Truth => stack.reduce<Truth>((value, frame) => and(value, frame.current), 'true');
     const record = (name: string, kind: HeaderKind, line: number): void => {
       const live = liveness();
+      // A macro in a branch this configuration leaves out still marks its name: headers pair such
+      // macros with extern declarations nothing defines (lockdep_is_held without CONFIG_LOCKDEP),
+      // meant only for code the compiler throws away.
+      if (live === 'false' && kind === 'macro') {
+        this.kinds.set(name, (this.kinds.get(name) ?? 0) | MAYBE_MACRO);
+        return;
+      }
       if (live === 'false') return;
       this.kinds.set(name, (this.kinds.get(name) ?? 0) | (live === 'true' ? CERTAIN[kind] : MAYBE[kind]));
       if (kind === 'extern' && live === 'true' && !this.externAt.has(name))

@@ -4,16 +4,17 @@
 // what it defines and the kernel does not. Each finding says what modpost of the configured
 // version will print.
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FINDING_CODES, type FindingCode } from '../knowledge/finding-codes';
 import { GPL_COMPATIBLE_LICENSES, linkMessage, MODULE_NAME_LEN, UNEXPORTED_ALTERNATIVES, type LinkCheck } from '../knowledge/module-link';
 import { moduleMacro } from '../knowledge/module-macros';
 import type { RuleProfile } from '../knowledge/modpost-rules';
 import type { FileFacts, Finding, MacroUse, Range, Reference } from '../model/types';
-import { kernelTreeRoot, type KbuildModule } from '../../../shared/src/kbuild';
+import { kernelTreeRoot, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { kernelExports, loadExports, type ExportTable } from './exports';
-import { kernelHeaderSymbols, type HeaderSymbols } from './header-symbols';
+import { kernelHeaderSymbols, parseAutoConf, type HeaderSymbols, type KernelConfig } from './header-symbols';
 import type { TranslationUnit } from './units';
 
 export interface LinkEnvironment {
@@ -28,32 +29,62 @@ export interface LinkEnvironment {
   modulePath: string;
   /** The module is part of a kernel tree: its build dir's Module.symvers already holds its exports, and config decides whether it is a module at all. */
   inKernelTree: boolean;
+  /** Every object is a C file the analyzer reads; with assembly objects, definitions can be out of its sight. */
+  complete: boolean;
+  /** Sources this configuration does not link in (`m-$(CONFIG_X) += a.o` with X unset): their uses link nothing. */
+  unbuilt: ReadonlySet<string>;
+  /** Other modules are built from the same directory (they may export what this one only declares). */
+  hasSiblings: boolean;
 }
 
 /** What a build dir tells about linking: its exports and what its headers declare. */
 export interface KernelLinkTables {
   exports: ExportTable;
   headers: HeaderSymbols;
+  /** The build dir's configuration: in a kernel tree it decides which objects are modules. */
+  config: KernelConfig;
 }
 
 /** The build dir's tables; undefined without a Module.symvers (a bare kernel tree, a broken build dir). */
 export async function loadKernelLinkTables(kdir: string): Promise<KernelLinkTables | undefined> {
   const exports = await kernelExports(kdir);
-  return exports && { exports, headers: await kernelHeaderSymbols(kdir) };
+  if (!exports) return undefined;
+  let config: KernelConfig = new Map();
+  try {
+    config = parseAutoConf(await fs.promises.readFile(path.join(kdir, 'include/config/auto.conf'), 'utf8'));
+  } catch {
+    /* no auto.conf: in-tree objects are not known to be modules */
+  }
+  return { exports, headers: await kernelHeaderSymbols(kdir), config };
 }
 
 /** The link environment of one module of a Kbuild file (undefined for a lone file no Kbuild declares). */
 export async function moduleLinkEnvironment(module: KbuildModule, kernel: KernelLinkTables): Promise<LinkEnvironment | undefined> {
   if (!module.declaredIn || module.builtin) return undefined;
-  const extra = await Promise.all((module.extraSymbols ?? []).map((file) => loadExports(file)));
   const dir = path.dirname(module.declaredIn);
+  const treeRoot = kernelTreeRoot(dir);
+  const inKernelTree = treeRoot !== undefined;
+  // In a kernel tree, obj-$(CONFIG_X) is a module only where the configuration says m; the build
+  // dir's kernel is the one configured (x86), and objects it builds in or leaves out link nothing here.
+  if (inKernelTree && module.config && kernel.config.get(module.config) !== 'm') return undefined;
+  if (treeRoot && /^arch\/(?!x86\/)/.test(path.relative(treeRoot, dir))) return undefined;
+  const extra = await Promise.all((module.extraSymbols ?? []).map((file) => loadExports(file)));
   return {
     exports: kernel.exports.with(...extra),
     kernelExports: kernel.exports,
     headers: kernel.headers,
     moduleName: module.name,
     modulePath: path.join(dir, module.name),
-    inKernelTree: kernelTreeRoot(dir) !== undefined,
+    inKernelTree,
+    complete: !module.partial && module.sources.every((source) => fs.existsSync(source)),
+    hasSiblings: modulesInDir(dir).filter((other) => !other.builtin).length > 1,
+    unbuilt: new Set(
+      inKernelTree
+        ? Object.entries(module.sourceConfigs ?? {})
+            .filter(([, option]) => !['y', 'm'].includes(kernel.config.get(option) ?? ''))
+            .map(([source]) => pathToFileURL(source).href)
+        : [],
+    ),
   };
 }
 
@@ -106,14 +137,29 @@ export function checkLinking(
   };
 
   const defined = new Set<string>();
+  /** Prototypes in the module's own files: where a name the module declares but never defines is declared. */
+  const declaredHere = new Map<string, { file: FileFacts; line: number }>();
+  const definedStatic = new Set<string>();
+  const definedGlobal = new Set<string>();
   const uses: { use: MacroUse; file: FileFacts }[] = [];
   for (const file of files) {
-    for (const def of file.symbols) if (def.isDefinition) defined.add(def.name);
+    for (const def of file.symbols) {
+      if (!def.isDefinition && !def.isStatic && !def.isInline && !declaredHere.has(def.name))
+        declaredHere.set(def.name, { file, line: def.nameRange.start.line });
+      if (!def.isDefinition || def.localTo !== undefined) continue;
+      defined.add(def.name);
+      (def.isStatic ? definedStatic : definedGlobal).add(def.name);
+    }
     for (const use of file.macroUses) {
       uses.push({ use, file });
       for (const generated of moduleMacro(use.macro)?.generates?.(use.argument) ?? []) defined.add(generated.name);
     }
   }
+  const macroArguments = new Set(
+    uses.filter(({ use }) => !/^(?:EXPORT_SYMBOL|MODULE_)/.test(use.macro) && use.argument).map(({ use }) => use.argument),
+  );
+  const madeByMacro = (name: string): boolean =>
+    macroArguments.has(name) || [...macroArguments].some((argument) => name.endsWith(`_${argument}`));
   const main =
     uses.find(({ use }) => moduleMacro(use.macro)?.role === 'module-init' || moduleMacro(use.macro)?.role === 'driver') ?? uses[0];
   const mainFile = main?.file ?? files[0];
@@ -161,12 +207,24 @@ export function checkLinking(
     );
   }
 
-  // Namespace imports, in the syntax of the configured kernel.
+  // Namespace imports, in the syntax of the configured kernel. A namespace imported in both
+  // syntaxes sits in both branches of a kernel-version switch: the compiler takes the right one.
   const imports = new Set<string>();
-  for (const { use, file } of uses) {
-    if (use.macro !== 'MODULE_IMPORT_NS' || !use.argument) continue;
+  const importUses = uses.filter(({ use }) => use.macro === 'MODULE_IMPORT_NS' && use.argument);
+  const spellings = new Map<string, Set<boolean>>();
+  for (const { use } of importUses) {
+    const quoted = unquote(use.argument);
+    const forms = spellings.get(quoted ?? use.argument) ?? new Set<boolean>();
+    forms.add(quoted !== undefined);
+    spellings.set(quoted ?? use.argument, forms);
+  }
+  for (const { use, file } of importUses) {
     const quoted = unquote(use.argument);
     const namespace = quoted ?? use.argument;
+    if (spellings.get(namespace)?.size === 2) {
+      imports.add(namespace);
+      continue;
+    }
     const wanted = profile.namespaceImport === 'string' ? `"${namespace}"` : namespace;
     if (profile.moduleNamespaces === 'gated' && namespace.startsWith('module:')) {
       finding(
@@ -198,9 +256,11 @@ export function checkLinking(
   // What the module's code uses from outside it: the first use of each name in each file.
   const firstUses = new Map<string, { file: FileFacts; ref: Reference }[]>();
   for (const file of files) {
+    if (env.unbuilt.has(file.uri)) continue;
     const seenHere = new Set<string>();
     for (const ref of file.references) {
-      if (defined.has(ref.name) || seenHere.has(ref.name)) continue;
+      // DEFINE_SPINLOCK(x), LIST_HEAD(x) and the like define x.
+      if (defined.has(ref.name) || seenHere.has(ref.name) || macroArguments.has(ref.name)) continue;
       const from = file.symbols[ref.fromIndex];
       // An unused static inline function of a local header is never emitted: what it calls is never linked.
       if (!from || from.isInline || !from.isDefinition) continue;
@@ -214,18 +274,28 @@ export function checkLinking(
     start: { line: ref.line, character: ref.character },
     end: { line: ref.line, character: ref.character + ref.name.length },
   });
+  const ownExport = (owner: string): boolean => path.basename(owner) === env.moduleName;
   for (const [name, sites] of firstUses) {
     const exported = env.exports.get(name);
+    // In a tree, the build dir's Module.symvers lists this module's own exports: they are its definitions.
+    if (exported && env.inKernelTree && ownExport(exported.owner)) continue;
     for (const { file, ref } of sites) {
       if (!exported) {
-        const declaration = env.headers?.mustLink(name);
-        if (!declaration || name.startsWith('__builtin_')) break;
+        if (!env.complete || name.startsWith('__builtin_')) break;
+        const fromHeaders = env.headers?.mustLink(name);
+        // A name only the module's own files declare: modpost finds it nowhere either, unless a
+        // module built alongside exports it (then KBUILD_EXTRA_SYMBOLS or one build dir links them).
+        const own = fromHeaders || env.inKernelTree || env.hasSiblings ? undefined : declaredHere.get(name);
+        const declaration = fromHeaders ?? (own && { file: fileURLToPath(own.file.uri), line: own.line });
+        if (!declaration) break;
         const instead = UNEXPORTED_ALTERNATIVES[name];
         finding(
           'undefined-symbol',
           file.uri,
           rangeOf(ref),
-          `${name} is declared in ${path.basename(declaration.file)} but not exported to modules by this kernel: modpost stops the build with "${name}" undefined! (KBUILD_MODPOST_WARN=1 only turns this one into a warning, and the module would not load). ${instead ?? 'Modules cannot call it: find an exported API.'}`,
+          fromHeaders
+            ? `${name} is declared in ${path.basename(declaration.file)} but not exported to modules by this kernel: modpost stops the build with "${name}" undefined! (KBUILD_MODPOST_WARN=1 only turns this one into a warning, and the module would not load). ${instead ?? 'Modules cannot call it: find an exported API.'}`
+            : `${name} is declared in ${path.basename(declaration.file)} but defined nowhere in this module, and this kernel does not export it: modpost stops the build with "${name}" undefined!. Define it, add the file that does to the module's objects, or name the Module.symvers of the module that exports it in KBUILD_EXTRA_SYMBOLS.`,
           modpost('undefined', { symbol: name }),
           {
             related: [
@@ -279,12 +349,26 @@ export function checkLinking(
   for (const { use, file } of uses) {
     if (moduleMacro(use.macro)?.role !== 'export' || !use.argument) continue;
     if (!defined.has(use.argument)) {
+      // DEFINE_MUTEX(x), DEVICE_ATTR(x, …) (dev_attr_x) and the like define what they name.
+      if (!env.complete || madeByMacro(use.argument)) continue;
       finding(
         'export-undefined',
         file.uri,
         use.argumentRange,
         `${use.macro}(${use.argument}) exports a symbol this module does not define: modpost stops the build. Define ${use.argument} in the module, or remove the export.`,
         modpost('export-undefined', { symbol: use.argument }),
+      );
+      continue;
+    }
+    if (definedStatic.has(use.argument) && !definedGlobal.has(use.argument)) {
+      finding(
+        'export-static',
+        file.uri,
+        use.argumentRange,
+        `${use.macro}(${use.argument}) exports a static symbol: ${profile.localExportCheck === 'compile' ? 'the build stops right after compiling this file (scripts/check-local-export)' : 'modpost stops the build'}. Remove \`static\` from ${use.argument}, or the export.`,
+        profile.localExportCheck === 'compile'
+          ? `${env.modulePath}.o: error: local symbol ${use.argument} was exported`
+          : modpost('export-local', { symbol: use.argument }),
       );
       continue;
     }

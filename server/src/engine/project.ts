@@ -265,6 +265,45 @@ function dedupe(findings: Finding[]): Finding[] {
   });
 }
 
+/**
+ * The same inputs checked against several kernel build dirs: a finding that holds on every one is
+ * reported once as it is; one that holds only on some says on which.
+ */
+export async function analyzePathsForKernels(
+  inputs: readonly string[],
+  options: AnalysisOptions,
+  kdirs: readonly string[],
+  pool?: FactsPool,
+): Promise<ProjectAnalysis> {
+  if (kdirs.length <= 1) return analyzePaths(inputs, { ...options, kdir: kdirs[0] ?? options.kdir }, pool);
+  const ownPool = pool ?? new FactsPool();
+  try {
+    const runs: { label: string; analysis: ProjectAnalysis }[] = [];
+    for (const kdir of kdirs) {
+      const analysis = await analyzePaths(inputs, { ...options, kdir }, ownPool);
+      runs.push({ label: kernelVersionOf(kdir) ?? path.basename(kdir), analysis });
+    }
+    const merged = new Map<string, { finding: Finding; kernels: string[] }>();
+    for (const { label, analysis } of runs) {
+      for (const finding of analysis.findings) {
+        const key = `${finding.uri}\n${finding.range.start.line}:${finding.range.start.character}\n${finding.code}`;
+        const entry = merged.get(key) ?? { finding, kernels: [] };
+        entry.kernels.push(label);
+        merged.set(key, entry);
+      }
+    }
+    const findings = [...merged.values()].map(({ finding, kernels }) =>
+      kernels.length === runs.length ? finding : { ...finding, message: `${finding.message} (only on ${kernels.join(', ')})` },
+    );
+    findings.sort(
+      (a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
+    );
+    return { ...runs[0].analysis, findings, errors: [...new Set(runs.flatMap((run) => run.analysis.errors))] };
+  } finally {
+    if (!pool) await ownPool.dispose();
+  }
+}
+
 /** All modules of one module directory (the build-output mapper's view). */
 export function analyzeModuleDir(dir: string, options: AnalysisOptions, pool?: FactsPool): Promise<ProjectAnalysis> {
   return analyzePaths([dir], options, pool);

@@ -5,26 +5,28 @@
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
-/** The quick fixes of features/code-actions.ts, named for what they do to the code. */
-export type QuickFixKind =
-  /** Remove the target's section annotation ("keep it after init" for functions). */
-  | 'keep-loaded'
-  /** Remove the exported symbol's section annotation: exports must stay loaded. */
-  | 'keep-exported'
-  /** Remove the section annotation. */
-  | 'remove-annotation'
-  /** Mark the caller __init/__exit when all its callers are code of that lifetime. */
-  | 'mark-caller'
-  /** Replace a data annotation with its const twin (or the const one with its data twin). */
-  | 'use-twin'
-  /** Make the object itself const (`const char *const names[]`). */
-  | 'make-const'
-  /** Replace an init annotation with __exit. */
-  | 'use-exit'
-  /** Replace an exit annotation with __init. */
-  | 'use-init'
-  /** The edit the checker worked out (a MODULE_IMPORT_NS or MODULE_LICENSE line to add, an import to rewrite). */
-  | 'suggested-edit';
+/**
+ * The quick fixes of features/code-actions.ts, named for what they do to the code:
+ * keep-loaded (remove the target's section annotation; "keep it after init" for functions),
+ * keep-exported (remove the exported symbol's annotation: exports must stay loaded),
+ * remove-annotation, mark-caller (mark the caller __init/__exit when all its callers are code of
+ * that lifetime), use-twin (the const or data twin of the annotation), make-const (the object
+ * itself const), use-exit / use-init (replace the annotation), suggested-edit (the edit the checker
+ * worked out: a MODULE_IMPORT_NS or MODULE_LICENSE line to add, an import to rewrite).
+ */
+export const QUICK_FIX_KINDS = [
+  'keep-loaded',
+  'keep-exported',
+  'remove-annotation',
+  'mark-caller',
+  'use-twin',
+  'make-const',
+  'use-exit',
+  'use-init',
+  'suggested-edit',
+] as const;
+
+export type QuickFixKind = (typeof QUICK_FIX_KINDS)[number];
 
 export interface FindingCodeInfo {
   severity: Severity;
@@ -166,6 +168,14 @@ export const FINDING_CODES = {
     title: 'An export of a symbol the kernel already exports',
     example: 'a module that defines and exports `msleep_interruptible`',
     meaning: 'modpost stops the build with "exported twice. Previous export was in vmlinux".',
+    quickFixes: [],
+  },
+  'export-static': {
+    severity: 'error',
+    title: 'An export of a static symbol',
+    example: '`static int helper(void) {…} EXPORT_SYMBOL(helper);`',
+    meaning:
+      'Up to 6.4 the build stops right after compiling the file (`scripts/check-local-export`: "local symbol … was exported"); from 6.5 modpost stops it. Remove `static` or the export.',
     quickFixes: [],
   },
   'module-name-too-long': {

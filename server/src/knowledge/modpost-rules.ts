@@ -64,9 +64,10 @@ export interface RuleProfile {
   missingDescription: 'never' | 'extra-warn' | 'always';
   /** How MODULE_IMPORT_NS takes its namespace: a bare identifier (≤ 6.12, stringified) or a string literal (6.13+). */
   namespaceImport: 'identifier' | 'string';
-  /** `module:<names>` namespaces: do not exist, are ordinary import type { ModpostMessageStyle } from './module-link';
-importable namespaces (6.12's backport), or admit only the named modules (7.x). */
+  /** `module:<names>` namespaces: do not exist, are ordinary importable namespaces (6.12's backport), or admit only the named modules (7.x). */
   moduleNamespaces: 'none' | 'importable' | 'gated';
+  /** Who rejects EXPORT_SYMBOL of a static symbol: scripts/check-local-export after each compile (≤ 6.4), or modpost (6.5+). */
+  localExportCheck: 'compile' | 'modpost';
 }
 
 const EXPORT_LINE_6_1 = 'EXPORT_SYMBOL used for init/exit symbol: {symbol} (section: {section})';
@@ -147,6 +148,7 @@ const PROFILE_6_1_80: RuleProfile = {
   missingDescription: 'never',
   namespaceImport: 'identifier',
   moduleNamespaces: 'none',
+  localExportCheck: 'compile',
 };
 
 /** 6.12 merged the table into five entries and folded __meminit into __init. */
@@ -176,6 +178,7 @@ const PROFILE_6_12: RuleProfile = {
   missingDescription: 'extra-warn',
   namespaceImport: 'identifier',
   moduleNamespaces: 'importable',
+  localExportCheck: 'modpost',
 };
 
 /** 7.1 dropped *_probe from the whitelist (read from the sources; Debian's 7.3.4 agrees). */
@@ -229,6 +232,7 @@ export const RULE_PROFILES: readonly RuleProfile[] = [
     missingDescription: 'never',
     namespaceImport: 'identifier',
     moduleNamespaces: 'none',
+    localExportCheck: 'compile',
   },
   PROFILE_6_1_80,
   {
@@ -241,6 +245,7 @@ export const RULE_PROFILES: readonly RuleProfile[] = [
     naming: 'real-names',
     moduleNaming: 'path',
     exportLine: EXPORT_LINE_6_5,
+    localExportCheck: 'modpost',
   },
   PROFILE_6_12,
   PROFILE_7_1,

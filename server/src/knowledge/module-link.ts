@@ -27,6 +27,7 @@ export type LinkCheck =
   | 'namespace-import-not-allowed'
   | 'export-undefined'
   | 'export-duplicate'
+  | 'export-local'
   | 'name-too-long';
 
 /**
@@ -43,6 +44,7 @@ export const LINK_MESSAGES: Readonly<Record<ModpostMessageStyle, Readonly<Record
     'namespace-import-not-allowed': "{name}.ko: explicitly importing namespace '{namespace}' is not allowed.",
     'export-undefined': '"{symbol}" [{path}.ko] was exported without definition',
     'export-duplicate': "{path}: '{symbol}' exported twice. Previous export was in {owner}",
+    'export-local': "{path}: local symbol '{symbol}' was exported",
     'name-too-long': 'module name is too long [{path}.ko]',
   },
   'module-first': {
@@ -54,6 +56,7 @@ export const LINK_MESSAGES: Readonly<Record<ModpostMessageStyle, Readonly<Record
     'namespace-import-not-allowed': "{name}.ko: explicitly importing namespace '{namespace}' is not allowed.",
     'export-undefined': "{name}.ko: symbol '{symbol}' was exported without definition",
     'export-duplicate': "{name}.ko: symbol '{symbol}' exported twice. Previous export was in {owner}",
+    'export-local': "{name}.ko: local symbol '{symbol}' was exported",
     'name-too-long': '{name}.ko: module name is too long',
   },
 };

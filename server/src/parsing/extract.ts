@@ -13,6 +13,9 @@ import { explicitSection, type BlankedMacro, type PrepassResult } from './prepas
 import { scanBody, type BodyRange, type FoundLocal, type FoundReference } from './references';
 import type { CutText } from './skeleton';
 
+/** Macros used as statements at file scope, often without their `;`: module_init(x), MODULE_LICENSE("…"), EXPORT_SYMBOL(x). */
+const FILE_SCOPE_MACRO = /^(?:module_[a-z0-9_]+|MODULE_[A-Z_]+|EXPORT_SYMBOL[A-Z_]*|[a-z_]*initcall(?:_sync)?|builtin_[a-z_]*driver)$/;
+
 export interface ExtractOptions extends AnnotationContext {
   /** Built into vmlinux rather than a loadable module: `__exit_p(x)` is then NULL, not a reference. */
   builtin: boolean;
@@ -257,6 +260,7 @@ class Extractor {
   }
 
   private declaration(node: Node): void {
+    if (this.macroStatementPair(node)) return;
     const macros = this.takeMacros(this.at(node.endIndex));
     const { isStatic, isExtern, isConst } = this.storage(node);
     for (const declaratorField of node.childrenForFieldName('declarator')) {
@@ -278,6 +282,38 @@ class Extractor {
           parameters: [],
         });
     }
+  }
+
+  /**
+   * `module_exit(x)` written without its `;` before `MODULE_LICENSE("GPL");` parses as one
+   * declaration: a macro type `module_exit(x)` and a function declarator `MODULE_LICENSE(…)`.
+   * When the type is such a file-scope macro, both are macro statements, not a prototype.
+   */
+  private macroStatementPair(node: Node): boolean {
+    const type = node.childForFieldName('type');
+    const name = type?.type === 'macro_type_specifier' ? type.childForFieldName('name') : null;
+    if (!type || !name || !FILE_SCOPE_MACRO.test(name.text)) return false;
+    this.skipMacrosBefore(this.at(node.endIndex));
+    const inner = type.childForFieldName('type');
+    this.macroUses.push({
+      macro: name.text,
+      argument: inner?.text ?? '',
+      range: this.rangeOf(name),
+      argumentRange: this.rangeOf(inner ?? name),
+    });
+    const declarator = node.childForFieldName('declarator');
+    const callee = declarator?.type === 'function_declarator' ? declarator.childForFieldName('declarator') : null;
+    const argument = declarator?.childForFieldName('parameters')?.firstNamedChild;
+    if (callee?.type === 'identifier' && FILE_SCOPE_MACRO.test(callee.text)) {
+      const text = argument?.type === 'parameter_declaration' ? argument.text : '';
+      this.macroUses.push({
+        macro: callee.text,
+        argument: text,
+        range: this.rangeOf(callee),
+        argumentRange: this.rangeOf(argument ?? callee),
+      });
+    }
+    return true;
   }
 
   /** File-scope `name(arg, …);` statements: module_init(x), EXPORT_SYMBOL(x), module_*_driver(x). */

@@ -52,6 +52,7 @@ const LPAREN = 40,
   STAR_CHAR = 42,
   LBRACE = 123,
   RBRACE = 125;
+const COLON = 58;
 const SEMICOLON = 59,
   COMMA = 44,
   EQUALS = 61,
@@ -353,8 +354,12 @@ export function scanBody(text: string, body: BodyRange, builtin: boolean, found:
       (afterTypeName || (declarationDepth === parenDepth && previous === COMMA)) &&
       isDeclaratorEnd(text.charCodeAt(skipBlanks(text, i, end)));
     const wasAfterComma = previous === COMMA;
+    const startsStatement = previous === SEMICOLON || previous === LBRACE || previous === RBRACE;
     significant(65);
     if (member) continue;
+    // `out:` after a statement is a label, not a use of a symbol named out (`case X:` and `a ? b : c` are not).
+    const after = skipBlanks(text, i, end);
+    if (startsStatement && text.charCodeAt(after) === COLON && text.charCodeAt(after + 1) !== COLON) continue;
     if (skipping) {
       // `struct foo` is a type (a declaration may follow); `goto out` and `sizeof x` are done.
       afterTypeName = skipping === 'tag';

@@ -6,7 +6,7 @@ import type { FileFacts, Finding, Range } from '../../../server/src/model/types'
 import { declaredModules } from './declared-modules';
 import { mapModpostDiagnostic, type MapContext } from './mapper';
 import { parseModpostLine } from './modpost-formats';
-import { copySources, fixtureLog, removeTempCopies } from '../../../test/support/build-logs';
+import { copySources, fixtureLog, fixtureLogNames, REPO_ROOT, removeTempCopies } from '../../../test/support/build-logs';
 
 const range = (line: number, character: number, length = 1): Range => ({
   start: { line, character },
@@ -145,6 +145,9 @@ describe('modpost → source mapping (hand-built facts)', () => {
       `ERROR: modpost: "ext_fn" [${dir}/hello.ko] undefined!`,
       "ERROR: modpost: GPL-incompatible module hello.ko uses GPL-only symbol 'ext_fn'",
       'ERROR: modpost: module hello uses symbol ext_fn from namespace NS, but does not import it.',
+      "ERROR: modpost: hello.ko: symbol 'ext_fn' undefined!",
+      "ERROR: modpost: hello.ko: GPL-incompatible module uses GPL-only symbol 'ext_fn'",
+      "ERROR: modpost: hello.ko: module uses symbol 'ext_fn' from namespace 'NS', but does not import it.",
     ]) {
       const mapped = mapModpostDiagnostic(parse(line), context());
       assert.deepEqual([mapped.line, mapped.character, mapped.method], [6, 8, 'symbol-use'], line);
@@ -157,6 +160,23 @@ describe('modpost → source mapping (hand-built facts)', () => {
       context(),
     );
     assert.deepEqual([mapped.line, mapped.method], [7, 'export-macro']);
+  });
+
+  it('maps the export errors of every version to the EXPORT_SYMBOL line, and a too long name to the obj-m line', () => {
+    for (const line of [
+      `ERROR: modpost: "helper" [${dir}/hello.ko] was exported without definition`,
+      "ERROR: modpost: hello.ko: symbol 'helper' was exported without definition",
+      `ERROR: modpost: ${dir}/hello: 'helper' exported twice. Previous export was in vmlinux`,
+      "ERROR: modpost: hello.ko: symbol 'helper' exported twice. Previous export was in vmlinux",
+      "ERROR: modpost: hello.ko: local symbol 'helper' was exported",
+    ]) {
+      const mapped = mapModpostDiagnostic(parse(line), context());
+      assert.deepEqual([mapped.line, mapped.character, mapped.method], [7, 0, 'export-macro'], line);
+    }
+    for (const line of [`ERROR: modpost: module name is too long [${dir}/hello.ko]`, 'ERROR: modpost: hello.ko: module name is too long']) {
+      const mapped = mapModpostDiagnostic(parse(line), context());
+      assert.deepEqual([mapped.file, mapped.line, mapped.method], [`${dir}/Makefile`, 3, 'makefile'], line);
+    }
   });
 
   it('maps missing MODULE_LICENSE next to the other MODULE_* lines', () => {
@@ -269,6 +289,66 @@ describe('modpost → source mapping (real logs, real analyzer)', function () {
         .map((d) => mapModpostDiagnostic(d, context))
         .map((m): [string, number] => [path.relative(dir, m.file), m.line + 1]);
       assert.deepEqual(mapped, expected);
+    });
+  }
+});
+
+/** Where each modpost line of the link-* logs lands (file:line:column, 1-based, and how), the same on every kernel. */
+const MANY_UNDEFINED: string[] = [
+  ...[23, 24].flatMap((line) => [9, 28, 47, 66].map((column) => `link_many_undefined.c:${line}:${column} symbol-use`)),
+  'link_many_undefined.c:25:9 symbol-use',
+  'link_many_undefined.c:25:28 symbol-use',
+  // "suppressed 2 unresolved symbol warnings …" names no module: the obj-m line.
+  'Makefile:1:1 makefile',
+];
+const LINK_MAPPED: Record<string, string[]> = {
+  'link-clean': [],
+  'link-namespace-ok': [],
+  // The first reference in a body; the call inside #if 0 does not count.
+  'link-undefined': ['link_undefined.c:19:23 symbol-use', 'link_undefined.c:20:20 symbol-use'],
+  'link-undefined-mw1': ['link_undefined.c:19:23 symbol-use', 'link_undefined.c:20:20 symbol-use'],
+  'link-many-undefined': MANY_UNDEFINED,
+  'link-many-undefined-mw1': MANY_UNDEFINED,
+  'link-gpl': ['link_gpl.c:9:16 symbol-use'],
+  'link-namespace': ['link_namespace.c:19:3 symbol-use'],
+  'link-long-symbol': ['link_long_import.c:8:9 symbol-use'],
+  'link-export-undef': ['link_export_undef.c:7:1 export-macro'],
+  'link-export-dup': ['link_export_dup.c:11:1 export-macro'],
+  'link-export-static': ['link_export_static.c:10:1 export-macro'],
+  'link-import-module-ns': ['link_import_module_ns.c:23:1 module-macro'],
+  // Where the missing line belongs: next to the other MODULE_* lines.
+  'link-nolicense': ['link_nolicense.c:20:1 module-file'],
+  'link-nodesc': ['link_nodesc.c:17:1 module-file'],
+  'link-nodesc-w1': ['link_nodesc.c:17:1 module-file'],
+  'link-name-too-long': ['Makefile:1:1 makefile'],
+};
+/** The logs in which that kernel's modpost printed nothing. */
+const LINK_SILENT: Record<string, string[]> = {
+  '6.1': ['link-import-module-ns', 'link-nodesc', 'link-nodesc-w1'],
+  '6.12': ['link-import-module-ns', 'link-nodesc'],
+  '7.3': ['link-long-symbol'],
+};
+
+describe('modpost → source mapping of the link checks (real 6.1, 6.12 and 7.3 logs, real analyzer)', function () {
+  this.timeout(60_000);
+  after(removeTempCopies);
+
+  for (const [series, silent] of Object.entries(LINK_SILENT)) {
+    it(`${series}: every link-* log`, async () => {
+      const logs = fixtureLogNames(series).filter((n) => n.startsWith('link-'));
+      assert.deepEqual(logs, Object.keys(LINK_MAPPED).sort());
+      for (const log of logs) {
+        const dir = copySources(path.join(REPO_ROOT, 'test/kbuild/fixtures', log.replace(/-(?:mw1|w1)$/, '')));
+        const analysis = await analyzeModuleDir(dir, { kernelVersion: series });
+        const context: MapContext = { moduleDir: dir, analysis, kbuildModules: declaredModules(dir) };
+        const mapped = fixtureLog(series, log, dir)
+          .split('\n')
+          .map(parseModpostLine)
+          .filter((d) => d !== undefined)
+          .map((d) => mapModpostDiagnostic(d, context))
+          .map((m) => `${path.relative(dir, m.file)}:${m.line + 1}:${m.character + 1} ${m.method}`);
+        assert.deepEqual(mapped, silent.includes(log) ? [] : LINK_MAPPED[log], `${series}/${log}`);
+      }
     });
   }
 });

@@ -204,14 +204,26 @@ function mapSectionMismatch(diag: ModpostDiagnostic, view: ModuleView, findings:
   return undefined;
 }
 
+/** EXPORT_SYMBOL, EXPORT_SYMBOL_GPL, EXPORT_SYMBOL_NS…, and whatever else the macro table calls an export. */
+const isExportMacro = (macro: string) => macro.startsWith('EXPORT_SYMBOL') || moduleMacro(macro)?.role === 'export';
+
 function mapExport(diag: ModpostDiagnostic, view: ModuleView): MappedPosition | undefined {
   const symbol = diag.symbol!;
   for (const f of view.facts) {
-    const use = f.macroUses.find((u) => u.argument === symbol && moduleMacro(u.macro)?.role === 'export');
+    const use = f.macroUses.find((u) => u.argument === symbol && isExportMacro(u.macro));
     if (use) return at(uriToPath(f.uri), use.range, 'export-macro');
   }
   const def = symbolsNamed(view.facts, symbol)[0];
   return def ? at(def.file, def.symbol.nameRange, 'symbol-definition') : undefined;
+}
+
+/** The MODULE_IMPORT_NS() that names `namespace`: an identifier (≤6.12) or a string literal (6.13+). */
+function mapNamespaceImport(diag: ModpostDiagnostic, view: ModuleView): MappedPosition | undefined {
+  for (const f of view.facts) {
+    const use = f.macroUses.find((u) => u.macro === 'MODULE_IMPORT_NS' && u.argument.replace(/^"(.*)"$/, '$1').trim() === diag.namespace);
+    if (use) return at(uriToPath(f.uri), use.range, 'module-macro');
+  }
+  return undefined;
 }
 
 function mapSymbolUse(diag: ModpostDiagnostic, view: ModuleView): MappedPosition | undefined {
@@ -251,13 +263,19 @@ const MAPPERS: Readonly<Record<ModpostDiagnostic['kind'], KindMapper>> = {
   'section-mismatch': mapSectionMismatch,
   'export-init-exit': (d, v) => mapExport(d, v),
   'undefined-symbol': (d, v) => mapSymbolUse(d, v),
-  'gpl-only': (d, v) => mapSymbolUse(d, v),
+  'gpl-only-symbol': (d, v) => mapSymbolUse(d, v),
   'missing-namespace-import': (d, v) => mapSymbolUse(d, v),
-  'exported-without-definition': (d, v) => mapExport(d, v),
-  'exported-twice': (d, v) => mapExport(d, v),
+  'symbol-too-long': (d, v) => mapSymbolUse(d, v),
+  'namespace-import-not-allowed': (d, v) => mapNamespaceImport(d, v),
+  'export-undefined': (d, v) => mapExport(d, v),
+  'export-duplicate': (d, v) => mapExport(d, v),
+  'export-local': (d, v) => mapExport(d, v),
   'common-symbol': (d, v) => mapSymbolUse(d, v),
   'missing-license': (_d, v) => mapModuleFile(v, ['MODULE_DESCRIPTION', 'MODULE_AUTHOR']),
   'missing-description': (_d, v) => mapModuleFile(v, ['MODULE_LICENSE', 'MODULE_AUTHOR']),
+  // The name is the object's name: the obj-m line is where it is chosen.
+  'module-name-too-long': () => undefined,
+  'undefined-suppressed': () => undefined,
   'mismatch-summary': () => undefined,
   'symbol-list-missing': () => undefined,
 };

@@ -1,19 +1,32 @@
-// Every modpost diagnostic format from 5.x to 7.x as data (from scripts/mod/modpost.c of each version),
-// and the parser that turns one output line into a structured diagnostic. Pure: no I/O.
+// Every modpost diagnostic format from 5.x to 7.x as data (from scripts/mod/modpost.c of each version;
+// 7.3 rewrote every message as "<name>.ko: …" with quoted symbols), and the parser that turns one
+// output line into a structured diagnostic. Pure: no I/O.
 
 export type ModpostLevel = 'warning' | 'error';
 
+/**
+ * What a modpost line reports. The kinds of modpost's link checks are named like the analyzer's
+ * finding codes that predict them (server/src/knowledge/finding-codes.ts).
+ */
 export type ModpostKind =
   | 'section-mismatch'
   | 'export-init-exit'
   | 'mismatch-summary'
   | 'undefined-symbol'
-  | 'gpl-only'
+  /** "suppressed N unresolved symbol warnings …": the undefined lines after the tenth (no module). */
+  | 'undefined-suppressed'
+  | 'gpl-only-symbol'
   | 'missing-license'
   | 'missing-description'
   | 'missing-namespace-import'
-  | 'exported-without-definition'
-  | 'exported-twice'
+  | 'namespace-import-not-allowed'
+  | 'export-undefined'
+  | 'export-duplicate'
+  /** EXPORT_SYMBOL of a static symbol (6.1: scripts/check-local-export in the gcc step; 6.12 and 7.3: modpost). */
+  | 'export-local'
+  | 'module-name-too-long'
+  /** An imported symbol name too long for the modversions table (CONFIG_MODVERSIONS only). */
+  | 'symbol-too-long'
   | 'common-symbol'
   | 'symbol-list-missing';
 
@@ -35,6 +48,10 @@ export interface ModpostDiagnostic {
   to?: { symbol: string; section: string };
   /** Export of init/exit: the section of the exported symbol, when printed (≤6.4) or implied (≥6.5). */
   section?: string;
+  /** Duplicate export: where the symbol was exported first ("vmlinux" or a module). */
+  previousExport?: string;
+  /** Suppressed undefined lines: how many. */
+  count?: number;
 }
 
 type Groups = Record<string, string | undefined>;
@@ -47,6 +64,8 @@ interface ModpostFormat {
   regex: RegExp;
   /** Fixed level when the regex has no `level` group. */
   level?: ModpostLevel;
+  /** The line has no "WARNING: modpost: " prefix (a kbuild script's line in the same family). */
+  unprefixed?: true;
   build: (g: Groups) => Partial<ModpostDiagnostic>;
 }
 
@@ -112,20 +131,50 @@ export const MODPOST_FORMATS: readonly ModpostFormat[] = [
   },
   {
     kind: 'undefined-symbol',
-    versions: 'all',
+    versions: '7.3–',
+    regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>\S+\.ko): symbol '(?<sym>[^']+)' undefined!$/,
+    build: (g) => ({ module: g.mod, symbol: g.sym }),
+  },
+  {
+    kind: 'undefined-symbol',
+    versions: '≤7.2',
     regex: new RegExp(`^(?<level>WARNING|ERROR): modpost: "(?<sym>${sym})" \\[(?<mod>.+)\\.ko\\] undefined!$`),
     build: (g) => ({ module: g.mod, symbol: g.sym }),
   },
   {
-    kind: 'gpl-only',
-    versions: '5.11–7.x (ERROR), ≤5.10 (FATAL)',
+    kind: 'undefined-suppressed',
+    versions: 'all (the unbalanced ")" is modpost\'s)',
+    regex: /^(?<level>WARNING|ERROR): modpost: suppressed (?<count>\d+) unresolved symbol warnings because there were too many\)?$/,
+    build: (g) => ({ count: Number(g.count) }),
+  },
+  {
+    kind: 'gpl-only-symbol',
+    versions: '7.3–',
+    regex: /^(?<level>ERROR|WARNING): modpost: (?<mod>\S+\.ko): GPL-incompatible module uses GPL-only symbol '(?<sym>[^']+)'$/,
+    build: (g) => ({ module: g.mod, symbol: g.sym }),
+  },
+  {
+    kind: 'gpl-only-symbol',
+    versions: '5.11–7.2 (ERROR), ≤5.10 (FATAL)',
     regex: /^(?<level>ERROR|FATAL): modpost: GPL-incompatible module (?<mod>.+)\.ko uses GPL-only symbol '(?<sym>[^']+)'$/,
     build: (g) => ({ module: g.mod, symbol: g.sym }),
   },
   {
     kind: 'missing-license',
-    versions: 'all (WARNING ≤5.10)',
+    versions: '7.3–',
+    regex: /^(?<level>ERROR|WARNING): modpost: (?<mod>\S+\.ko): missing MODULE_LICENSE\(\)$/,
+    build: (g) => ({ module: g.mod }),
+  },
+  {
+    kind: 'missing-license',
+    versions: '≤7.2 (WARNING ≤5.10)',
     regex: /^(?<level>ERROR|WARNING): modpost: missing MODULE_LICENSE\(\) in (?<mod>.+)$/,
+    build: (g) => ({ module: g.mod }),
+  },
+  {
+    kind: 'missing-description',
+    versions: '7.3– (always)',
+    regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>\S+\.ko): missing MODULE_DESCRIPTION\(\)$/,
     build: (g) => ({ module: g.mod }),
   },
   {
@@ -136,21 +185,79 @@ export const MODPOST_FORMATS: readonly ModpostFormat[] = [
   },
   {
     kind: 'missing-namespace-import',
-    versions: '5.4–7.x',
+    versions: '7.3–',
+    regex:
+      /^(?<level>WARNING|ERROR): modpost: (?<mod>\S+\.ko): module uses symbol '(?<sym>[^']+)' from namespace '(?<ns>[^']+)', but does not import it\.$/,
+    build: (g) => ({ module: g.mod, symbol: g.sym, namespace: g.ns }),
+  },
+  {
+    kind: 'missing-namespace-import',
+    versions: '5.4–7.2',
     regex:
       /^(?<level>WARNING|ERROR): modpost: module (?<mod>\S+) uses symbol (?<sym>\S+) from namespace (?<ns>\S+), but does not import it\.$/,
     build: (g) => ({ module: g.mod, symbol: g.sym, namespace: g.ns }),
   },
   {
-    kind: 'exported-without-definition',
-    versions: '6.1–7.x',
+    kind: 'namespace-import-not-allowed',
+    versions: '7.3– (MODULE_IMPORT_NS of a "module:" namespace)',
+    regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>\S+\.ko): explicitly importing namespace '(?<ns>[^']+)' is not allowed\.$/,
+    build: (g) => ({ module: g.mod, namespace: g.ns }),
+  },
+  {
+    kind: 'export-undefined',
+    versions: '7.3–',
+    regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>\S+\.ko): symbol '(?<sym>[^']+)' was exported without definition$/,
+    build: (g) => ({ module: g.mod, symbol: g.sym }),
+  },
+  {
+    kind: 'export-undefined',
+    versions: '6.1–7.2',
     regex: new RegExp(`^(?<level>WARNING|ERROR): modpost: "(?<sym>${sym})" \\[(?<mod>.+)\\.ko\\] was exported without definition$`),
     build: (g) => ({ module: g.mod, symbol: g.sym }),
   },
   {
-    kind: 'exported-twice',
-    versions: '5.13–7.x',
+    kind: 'export-duplicate',
+    versions: '7.3–',
+    regex:
+      /^(?<level>WARNING|ERROR): modpost: (?<mod>\S+\.ko): symbol '(?<sym>[^']+)' exported twice\. Previous export was in (?<other>.+)$/,
+    build: (g) => ({ module: g.mod, symbol: g.sym, previousExport: g.other }),
+  },
+  {
+    kind: 'export-duplicate',
+    versions: '5.13–7.2',
     regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>.+?): '(?<sym>[^']+)' exported twice\. Previous export was in (?<other>.+)$/,
+    build: (g) => ({ module: g.mod, symbol: g.sym, previousExport: g.other }),
+  },
+  {
+    kind: 'export-local',
+    versions: 'after 6.1: "/abs/dir/m" (6.12), "m.ko" (7.3)',
+    regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>\S+?): local symbol '(?<sym>[^']+)' was exported$/,
+    build: (g) => ({ module: g.mod, symbol: g.sym }),
+  },
+  {
+    kind: 'export-local',
+    versions: '6.1 (scripts/check-local-export, in the gcc step)',
+    regex: /^(?<mod>\S+\.o): error: local symbol (?<sym>\S+) was exported$/,
+    level: 'error',
+    unprefixed: true,
+    build: (g) => ({ module: g.mod, symbol: g.sym }),
+  },
+  {
+    kind: 'module-name-too-long',
+    versions: '7.3–',
+    regex: /^(?<level>WARNING|ERROR): modpost: (?<mod>\S+\.ko): module name is too long$/,
+    build: (g) => ({ module: g.mod }),
+  },
+  {
+    kind: 'module-name-too-long',
+    versions: '≤7.2',
+    regex: /^(?<level>WARNING|ERROR): modpost: module name is too long \[(?<mod>.+)\.ko\]$/,
+    build: (g) => ({ module: g.mod }),
+  },
+  {
+    kind: 'symbol-too-long',
+    versions: '≤7.2 with CONFIG_MODVERSIONS (Debian 7.x kernels have none)',
+    regex: new RegExp(`^(?<level>WARNING|ERROR): modpost: too long symbol "(?<sym>${sym})" \\[(?<mod>.+)\\.ko\\]$`),
     build: (g) => ({ module: g.mod, symbol: g.sym }),
   },
   {
@@ -175,8 +282,9 @@ const PREFIX = /^(?:WARNING|ERROR|FATAL): (?:modpost: )?/;
 /** Parses one output line (without the newline); undefined when it is not a modpost diagnostic. */
 export function parseModpostLine(rawLine: string): ModpostDiagnostic | undefined {
   const line = rawLine.replace(/\r$/, '');
-  if (!PREFIX.test(line)) return undefined;
+  const prefixed = PREFIX.test(line);
   for (const format of MODPOST_FORMATS) {
+    if (prefixed === (format.unprefixed ?? false)) continue;
     const match = format.regex.exec(line);
     if (!match) continue;
     const groups: Groups = match.groups ?? {};
