@@ -357,7 +357,8 @@ export class HeaderSymbols {
 /** Stops the scan for a turn of the event loop this often, so requests are answered meanwhile. */
 const SLICE_MS = 8;
 
-async function headerFiles(root: string): Promise<string[]> {
+/** The headers of one tree kbuild would search, sorted; directories in `skipped` (relative to `root`) are left out. */
+export async function headerFiles(root: string, skipped: ReadonlySet<string> = SKIPPED_HEADER_DIRS): Promise<string[]> {
   const files: string[] = [];
   const pending = HEADER_DIRS.map((dir) => path.join(root, dir));
   while (pending.length > 0) {
@@ -371,7 +372,7 @@ async function headerFiles(root: string): Promise<string[]> {
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIPPED_HEADER_DIRS.has(path.relative(root, full))) pending.push(full);
+        if (!skipped.has(path.relative(root, full))) pending.push(full);
       } else if (entry.isFile() && entry.name.endsWith('.h')) files.push(full);
       continue;
     }

@@ -17,6 +17,42 @@ function applyEdits(text: string, edits: Edit[]): string {
   return text;
 }
 
+/**
+ * Opens `source` at `uri`, waits for a finding of `code`, applies the first quick fix (whose title
+ * must match `title`) and checks that the fixed text has no finding of that code.
+ */
+async function fixClearsFinding(
+  session: LspSession,
+  uri: string,
+  source: string,
+  code: string,
+  title: RegExp,
+  timeoutMs = 10_000,
+): Promise<Action> {
+  const first = session.diagnostics(uri, (p: PublishedDiagnostics) => p.diagnostics.some((d) => d.code === code), timeoutMs);
+  await session.open(uri, source);
+  const diagnostic = (await first).diagnostics.find((d) => d.code === code)!;
+  const actions = (await session.connection.sendRequest('textDocument/codeAction', {
+    textDocument: { uri },
+    range: diagnostic.range,
+    context: { diagnostics: [diagnostic] },
+  })) as Action[];
+  assert.ok(actions.length > 0, 'no quick fix offered');
+  assert.match(actions[0].title, title);
+  const fixed = applyEdits(source, actions[0].edit.changes[uri]);
+  const after = session.diagnostics(uri, (p) => p.version === 2);
+  await session.connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri, version: 2 },
+    contentChanges: [{ text: fixed }],
+  });
+  assert.deepEqual(
+    (await after).diagnostics.filter((d) => d.code === code),
+    [],
+    `still there after the fix:\n${fixed}`,
+  );
+  return actions[0];
+}
+
 /** One source per finding code, with the quick fix expected first. */
 const CASES: { code: string; source: string; title: RegExp }[] = [
   {
@@ -74,30 +110,8 @@ describe('quick fixes over LSP', function () {
 
   for (const [i, c] of CASES.entries()) {
     it(`${c.code}: "${c.title.source}" leaves no finding of that code`, async () => {
-      const uri = `file:///nonexistent/fixes/case${i}.c`;
-      const hasCode = (p: PublishedDiagnostics): boolean => p.diagnostics.some((d) => d.code === c.code);
-      const first = session.diagnostics(uri, hasCode);
-      await session.open(uri, c.source);
-      const diagnostic = (await first).diagnostics.find((d) => d.code === c.code)!;
-      const actions = (await session.connection.sendRequest('textDocument/codeAction', {
-        textDocument: { uri },
-        range: diagnostic.range,
-        context: { diagnostics: [diagnostic] },
-      })) as Action[];
-      assert.ok(actions.length > 0, 'no quick fix offered');
-      assert.match(actions[0].title, c.title);
-      assert.equal(actions[0].isPreferred, true);
-      const fixed = applyEdits(c.source, actions[0].edit.changes[uri]);
-      const after = session.diagnostics(uri, (p) => p.version === 2);
-      await session.connection.sendNotification('textDocument/didChange', {
-        textDocument: { uri, version: 2 },
-        contentChanges: [{ text: fixed }],
-      });
-      assert.deepEqual(
-        (await after).diagnostics.filter((d) => d.code === c.code),
-        [],
-        `still there after the fix:\n${fixed}`,
-      );
+      const action = await fixClearsFinding(session, `file:///nonexistent/fixes/case${i}.c`, c.source, c.code, c.title);
+      assert.equal(action.isPreferred, true);
     });
   }
 
@@ -198,29 +212,7 @@ describe('quick fixes for link findings over LSP', function () {
     it(`${c.code}: "${c.title.source}" leaves no finding of that code`, async () => {
       const dir = writeModule({ Makefile: 'obj-m := m.o\n', 'm.c': c.source });
       dirs.push(dir);
-      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
-      const hasCode = (p: PublishedDiagnostics): boolean => p.diagnostics.some((d) => d.code === c.code);
-      const first = session.diagnostics(uri, hasCode, 30_000);
-      await session.open(uri, c.source);
-      const diagnostic = (await first).diagnostics.find((d) => d.code === c.code)!;
-      const actions = (await session.connection.sendRequest('textDocument/codeAction', {
-        textDocument: { uri },
-        range: diagnostic.range,
-        context: { diagnostics: [diagnostic] },
-      })) as Action[];
-      assert.ok(actions.length > 0, 'no quick fix offered');
-      assert.match(actions[0].title, c.title);
-      const fixed = applyEdits(c.source, actions[0].edit.changes[uri]);
-      const after = session.diagnostics(uri, (p) => p.version === 2);
-      await session.connection.sendNotification('textDocument/didChange', {
-        textDocument: { uri, version: 2 },
-        contentChanges: [{ text: fixed }],
-      });
-      assert.deepEqual(
-        (await after).diagnostics.filter((d) => d.code === c.code),
-        [],
-        fixed,
-      );
+      await fixClearsFinding(session, pathToFileURL(path.join(dir, 'm.c')).href, c.source, c.code, c.title, 30_000);
     });
   }
 });

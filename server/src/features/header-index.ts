@@ -3,9 +3,8 @@
 // the headers are scanned once, in the background, for `#define NAME` and function declarations.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { headerRoots } from '../engine/header-symbols';
+import { headerFiles, headerRoots } from '../engine/header-symbols';
 
 export interface HeaderLocation {
   uri: string;
@@ -16,7 +15,6 @@ export interface HeaderLocation {
   text: string;
 }
 
-const SCANNED_DIRS = ['include', 'arch/x86/include'];
 const DEFINE = /^\s*#\s*define\s+([A-Za-z_]\w*)/;
 const FUNCTION = /^(?:extern\s+|static\s+(?:__always_inline\s+|inline\s+)+)?[A-Za-z_][\w\s*]*?\b([a-z_]\w*)\s*\(/;
 const MAX_DEFINITION_LINES = 12;
@@ -75,9 +73,8 @@ async function buildIndex(kdir: string): Promise<Map<string, Entry>> {
   const index = new Map<string, Entry>();
   const functions = new Map<string, Entry>();
   const files: string[] = [];
-  for (const root of headerRoots(kdir)) {
-    for (const dir of SCANNED_DIRS) await collectHeaders(path.join(root, dir), files);
-  }
+  // Trace event headers too: their macros are worth a hover.
+  for (const root of headerRoots(kdir)) files.push(...(await headerFiles(root, new Set())));
   // Synchronous reads in slices of a few milliseconds: one await per file (20,000 headers) cost
   // more in thread-pool round trips than the reading, and a slice never holds up a request long.
   let sliceStart = performance.now();
@@ -123,16 +120,3 @@ function definitionText(lines: string[], line: number): string {
   return text.join('\n');
 }
 
-async function collectHeaders(dir: string, into: string[]): Promise<void> {
-  let entries: fs.Dirent[];
-  try {
-    entries = await fs.promises.readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await collectHeaders(full, into);
-    else if (entry.name.endsWith('.h')) into.push(full);
-  }
-}
