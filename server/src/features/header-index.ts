@@ -119,4 +119,3 @@ function definitionText(lines: string[], line: number): string {
   }
   return text.join('\n');
 }
-
