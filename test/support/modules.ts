@@ -88,6 +88,13 @@ export function fakeKernelBuildDir(version: [number, number]): string {
       'void dma_buf_put(void *buf);',
       'void __flush_tlb_all(void);',
       'int kernel_fn_the_module_defines(void);',
+      'static __always_inline __alloc_size(1) void *kmalloc_attr(unsigned long size)',
+      '{',
+      '\treturn 0;',
+      '}',
+      'struct file_like {',
+      '\tint fd;',
+      '};',
     ].join('\n'),
   });
 }

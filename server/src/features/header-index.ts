@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { headerFiles, headerRoots } from '../engine/header-symbols';
+import { FUNCTION_ANNOTATIONS } from '../knowledge/annotations';
 
 export interface HeaderLocation {
   uri: string;
@@ -16,7 +17,11 @@ export interface HeaderLocation {
 }
 
 const DEFINE = /^\s*#\s*define\s+([A-Za-z_]\w*)/;
-const FUNCTION = /^(?:extern\s+|static\s+(?:__always_inline\s+|inline\s+)+)?[A-Za-z_][\w\s*]*?\b([a-z_]\w*)\s*\(/;
+/** `name(` on a declaration line; the first one that is not an attribute macro (`__alloc_size(1)`) is the function. */
+const CALL_LIKE = /\b([a-z_]\w*)\s*\(/g;
+const DECLARATION_START = /^(?:extern\s+|static\s+)?[A-Za-z_]/;
+/** `struct name {`, `union name {`, `enum name {`: a type worth a hover on its name. */
+const TYPE_DEFINITION = /^(?:struct|union|enum)\s+([A-Za-z_]\w*)\s*\{/;
 const MAX_DEFINITION_LINES = 12;
 /** Longest stretch the scan runs before letting requests through. */
 const SLICE_MS = 8;
@@ -101,13 +106,28 @@ async function buildIndex(kdir: string): Promise<Map<string, Entry>> {
         continue;
       }
       if (line.length === 0 || line[0] === ' ' || line[0] === '\t' || line[0] === '#' || line[0] === '/' || line[0] === '*') continue;
-      const fn = FUNCTION.exec(line);
-      if (fn && !functions.has(fn[1]) && !/^(if|while|for|switch|return|sizeof|typeof)$/.test(fn[1]))
-        functions.set(intern(fn[1]), { file, line: i });
+      const type = TYPE_DEFINITION.exec(line);
+      if (type) {
+        if (!functions.has(type[1])) functions.set(intern(type[1]), { file, line: i });
+        continue;
+      }
+      if (!DECLARATION_START.test(line)) continue;
+      const name = functionName(line);
+      if (name && !functions.has(name)) functions.set(intern(name), { file, line: i });
     }
   }
   for (const [name, loc] of functions) if (!index.has(name)) index.set(name, loc);
   return index;
+}
+
+/** The function a declaration line declares, skipping attribute macros and keywords before it. */
+function functionName(line: string): string | undefined {
+  for (const match of line.matchAll(CALL_LIKE)) {
+    const name = match[1];
+    if (FUNCTION_ANNOTATIONS[name] || /^(if|while|for|switch|return|sizeof|typeof|__typeof__)$/.test(name)) continue;
+    return name;
+  }
+  return undefined;
 }
 
 /** The definition at `line`: the #define with its continuation lines, or the declaration up to its `;` or `{`. */

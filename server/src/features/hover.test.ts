@@ -84,7 +84,7 @@ describe('hover: export status from the build dir', function () {
     const dir = writeModule({
       Makefile: 'obj-m := m.o\n',
       'm.c':
-        'static int __init m_init(void) { dma_buf_put(0); vfs_write(0, 0, 0, 0); return (long)kmalloc_like(1) + msleep(1); }\nmodule_init(m_init);\nMODULE_LICENSE("GPL");\n',
+        'static int __init m_init(void) { struct file_like *f = kmalloc_attr(1); dma_buf_put(0); vfs_write(0, 0, 0, 0); return (long)kmalloc_like(1) + msleep(1) + f->fd; }\nmodule_init(m_init);\nMODULE_LICENSE("GPL");\n',
     });
     const session = new LspSession({ kernelBuildDir: kdir });
     try {
@@ -108,6 +108,9 @@ describe('hover: export status from the build dir', function () {
       assert.match(await hoverAt(at('vfs_write')), /\*\*Not exported\*\* to modules by this kernel/);
       assert.match(await hoverAt(at('kmalloc_like')), /`static inline` in the kernel headers/);
       assert.match(await hoverAt(at('msleep')), /with `EXPORT_SYMBOL`: any module can use it/);
+      // Attribute macros before the name (`__alloc_size(1)`) and struct definitions: the header line is found.
+      assert.match(await hoverAt(at('kmalloc_attr')), /Defined in .*fs\.h:\d+[\s\S]*void \*kmalloc_attr\(unsigned long size\)/);
+      assert.match(await hoverAt(at('file_like')), /Defined in .*fs\.h:\d+[\s\S]*struct file_like \{/);
     } finally {
       await session.close();
       fs.rmSync(kdir, { recursive: true, force: true });

@@ -20,7 +20,7 @@ function parse(line: string) {
 }
 
 describe('modpost → source mapping (hand-built facts)', () => {
-  const dir = '/work/mod';
+  const dir = '/home/dev/mod';
   const file = `${dir}/hello.c`;
   const uri = pathToFileURL(file).href;
   const facts: FileFacts = {
