@@ -189,6 +189,9 @@ function declaredName(raw: string): { name: string; isFunction: boolean } | unde
   return name && name !== 'extern' ? { name, isFunction: false } : undefined;
 }
 
+const OPEN_BRACE = 123,
+  CLOSE_BRACE = 125,
+  SEMI = 59;
 const MACRO = 1,
   INLINE = 2,
   EXTERN = 4,
@@ -280,28 +283,37 @@ export class HeaderSymbols {
         continue;
       }
       if (liveness() === 'false' && depth === 0) continue;
-      for (let i = 0; i < line.length; i++) {
-        const c = line[i];
-        if (c === '{') {
+      // Jump from one brace or semicolon to the next: statements are sliced, not built a character at a time.
+      for (let pos = 0; pos <= line.length;) {
+        let k = pos;
+        while (k < line.length) {
+          const code = line.charCodeAt(k);
+          if (code === OPEN_BRACE || code === CLOSE_BRACE || code === SEMI) break;
+          k++;
+        }
+        if (depth === 0 && k > pos) {
+          const segment = line.slice(pos, k);
+          if (statement.trim() === '' && segment.trim() !== '') statementLine = n;
+          statement += segment;
+        }
+        if (k >= line.length) break;
+        const code = line.charCodeAt(k);
+        if (code === OPEN_BRACE) {
           if (depth === 0) {
             const declared = declaredName(statement);
             if (declared?.isFunction && /\binline\b|__always_inline/.test(statement)) record(declared.name, 'inline', statementLine);
             statement = '';
           }
           depth++;
-        } else if (c === '}') {
+        } else if (code === CLOSE_BRACE) {
           depth = Math.max(0, depth - 1);
           if (depth === 0) statement = '';
         } else if (depth === 0) {
-          if (c === ';') {
-            const declared = declaredName(statement);
-            if (declared && !/^\s*static\b/.test(statement)) record(declared.name, 'extern', statementLine);
-            statement = '';
-          } else {
-            if (statement.trim() === '' && c.trim() !== '') statementLine = n;
-            statement += c;
-          }
+          const declared = declaredName(statement);
+          if (declared && !/^\s*static\b/.test(statement)) record(declared.name, 'extern', statementLine);
+          statement = '';
         }
+        pos = k + 1;
       }
       if (depth === 0) statement += ' ';
     }
@@ -391,9 +403,10 @@ async function scan(kdir: string): Promise<HeaderSymbols> {
   let sliceStart = Date.now();
   for (const root of headerRoots(kdir)) {
     for (const file of await headerFiles(root)) {
+      // Synchronous reads in short slices: an await per file costs more in thread-pool round trips than the reading.
       let text: string;
       try {
-        text = await fs.promises.readFile(file, 'utf8');
+        text = fs.readFileSync(file, 'utf8');
       } catch {
         continue;
       }
