@@ -66,6 +66,7 @@ export function startServer(): void {
     const kdir = settings.kernelBuildDir || (settings.kernelVersion ? undefined : defaultKernelBuildDir()?.dir);
     const problem = service.configure({
       kdir,
+      otherKdirs: settings.kernelBuildDirs,
       kernelVersion: settings.kernelVersion || undefined,
       disabledCodes: settings.disabledCodes,
     });

@@ -30,6 +30,15 @@ export const SETTINGS = {
     readme:
       'Kernel build directory (KDIR). Empty: `/lib/modules/$(uname -r)/build`, then `/usr/src/linux-headers-*`. Feeds the build, the rule version and header hovers.',
   },
+  'kmod.kernelBuildDirs': {
+    type: 'array',
+    items: { type: 'string' },
+    default: [],
+    scope: 'machine-overridable',
+    description:
+      'More kernel build directories to check modules against, besides kmod.kernelBuildDir (e.g. the headers of 6.1, 6.12 and 7.3): a finding that holds only on some of them names those kernels.',
+    readme: 'More build dirs to check against, besides `kmod.kernelBuildDir`; a finding that holds only on some says `(only on 7.3.4)`.',
+  },
   'kmod.kernelVersion': {
     type: 'string',
     default: '',

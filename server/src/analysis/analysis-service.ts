@@ -10,7 +10,8 @@ import { checkModule, ModuleSymbols, type CheckOptions } from '../engine/check';
 import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables } from '../engine/link-checks';
 import { FactsPool } from '../engine/facts-pool';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
-import { fileUri, readText, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
+import { fileUri, mergeKernelFindings, readText, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
+import { kernelVersionOf } from '../../../shared/src/kernel-dir';
 import type { FileFacts, Finding } from '../model/types';
 import { IncludedFactsCache, IncludeResolution, translationUnits, type TranslationUnit } from '../engine/units';
 import type { VmlinuxTable } from '../engine/vmlinux';
@@ -76,6 +77,8 @@ export class AnalysisService {
   private kernelTables: Promise<KernelLinkTables | undefined> = Promise.resolve(undefined);
   private loadedTables: KernelLinkTables | undefined;
   private readonly tablesListeners: (() => void)[] = [];
+  /** More kernels each module is also checked against (kmod.kernelBuildDirs). */
+  private otherKernels: { label: string; context: AnalysisContext; tables?: KernelLinkTables }[] = [];
 
   get analysisContext(): AnalysisContext {
     return this.context;
@@ -89,6 +92,41 @@ export class AnalysisService {
   /** Calls `listener` whenever a build dir's link tables finish loading (findings may change). */
   onKernelTablesLoaded(listener: () => void): void {
     this.tablesListeners.push(listener);
+  }
+
+  private loadOtherKernels(kdirs: readonly string[]): void {
+    const kernels = kdirs
+      .filter((kdir) => kdir && kdir !== this.options.kdir)
+      .map((kdir) => ({ kdir, label: kernelVersionOf(kdir) ?? path.basename(kdir), context: resolveContext({ kdir }) }));
+    this.otherKernels = kernels;
+    for (const kernel of kernels) {
+      void loadKernelLinkTables(kernel.kdir)
+        .catch(() => undefined)
+        .then((tables) => {
+          if (!tables || !this.otherKernels.includes(kernel)) return;
+          Object.assign(kernel, { tables });
+          this.lastAnalysis.clear();
+          for (const listener of this.tablesListeners) listener();
+        });
+    }
+  }
+
+  /** The module's findings on the configured kernel and on every other one (findings on only some say which). */
+  private async findingsOf(
+    units: readonly TranslationUnit[],
+    module: KbuildModule | undefined,
+    tables: KernelLinkTables | undefined,
+  ): Promise<Finding[]> {
+    const options = await this.checkOptions(module, tables);
+    const findings = checkModule(units, options);
+    if (this.otherKernels.length === 0) return findings;
+    const primary = this.options.kdir ? (kernelVersionOf(this.options.kdir) ?? path.basename(this.options.kdir)) : this.context.profile.id;
+    const runs = [{ label: primary, findings }];
+    for (const kernel of this.otherKernels) {
+      const link = module && kernel.tables ? await moduleLinkEnvironment(module, kernel.tables) : undefined;
+      runs.push({ label: kernel.label, findings: checkModule(units, { ...options, profile: kernel.context.profile, link }) });
+    }
+    return mergeKernelFindings(runs);
   }
 
   private loadKernelTables(kdir: string | undefined): void {
@@ -105,6 +143,7 @@ export class AnalysisService {
   /** Applies settings; a bad kernel version falls back to the build dir / newest rules. */
   configure(options: AnalysisOptions): string | undefined {
     if (options.kdir !== this.options.kdir || !this.loadedTables) this.loadKernelTables(options.kdir);
+    this.loadOtherKernels(options.otherKdirs ?? []);
     this.options = options;
     this.cache.clear();
     this.includedOnDisk.clear();
@@ -233,7 +272,7 @@ export class AnalysisService {
       ) as Promise<FileFacts>;
     });
     // The background index can wait for the build dir's tables; an open file is not kept waiting for them.
-    return { files, units, findings: checkModule(units, await this.checkOptions(module, await this.kernelTables)) };
+    return { files, units, findings: await this.findingsOf(units, module, await this.kernelTables) };
   }
 
   /**
@@ -283,7 +322,7 @@ export class AnalysisService {
       module: module ?? { name: '', sources: [], builtin: false, declaredIn: '' },
       files,
       units,
-      findings: checkModule(units, await this.checkOptions(module, this.loadedTables)),
+      findings: await this.findingsOf(units, module, this.loadedTables),
     };
     this.lastAnalysis.set(uri, { inputs: files, result });
     return result;

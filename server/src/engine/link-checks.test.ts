@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzeSources, fakeKernelBuildDir as fakeKdir } from '../../../test/support/modules';
+import { pathToFileURL } from 'node:url';
+import { LspSession } from '../../../test/support/lsp-client';
+import { analyzeSources, fakeKernelBuildDir as fakeKdir, writeModule } from '../../../test/support/modules';
 import type { Finding } from '../model/types';
 import { evaluateCondition, HeaderSymbols, parseAutoConf } from './header-symbols';
 
@@ -186,5 +188,35 @@ describe('header declarations', () => {
       ),
       ['', 'extern', '', 'extern?', 'extern?'],
     );
+  });
+});
+
+describe('several kernels over LSP (kmod.kernelBuildDirs)', function () {
+  this.timeout(60_000);
+  it('says on which kernels a finding holds when it does not hold on all of them', async () => {
+    const kdir61 = fakeKdir([6, 1]);
+    const kdir73 = fakeKdir([7, 3]);
+    // No MODULE_DESCRIPTION (7.3 warns) and a bare MODULE_IMPORT_NS (7.3 does not compile it); both kernels refuse vfs_write.
+    const source = moduleSource(
+      'int use(void) { dma_buf_put(0); return vfs_write(0, 0, 0, 0); }\nMODULE_IMPORT_NS(DMA_BUF);',
+      'MODULE_LICENSE("GPL");\n',
+    );
+    const dir = writeModule({ ...MAKEFILE, 'm.c': source['m.c'] });
+    const session = new LspSession({ kernelBuildDir: kdir61, kernelBuildDirs: [kdir73] });
+    try {
+      await session.initialize();
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const all = session.diagnostics(uri, (p) => p.diagnostics.some((d) => d.code === 'missing-description'), 30_000);
+      await session.open(uri, source['m.c']);
+      const messages = (await all).diagnostics.map((d) => `${d.code}: ${/\(only on [^)]*\)$/.exec(d.message)?.[0] ?? 'all'}`).sort();
+      assert.deepEqual(messages, [
+        'missing-description: (only on 7.3.0)',
+        'namespace-import-syntax: (only on 7.3.0)',
+        'undefined-symbol: all',
+      ]);
+    } finally {
+      await session.close();
+      for (const d of [kdir61, kdir73, dir]) fs.rmSync(d, { recursive: true, force: true });
+    }
   });
 });

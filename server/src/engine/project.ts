@@ -22,6 +22,8 @@ export interface AnalysisOptions {
   kernelVersion?: string;
   /** Kernel build directory: its version selects the rules when kernelVersion is not set. */
   kdir?: string;
+  /** More build dirs the language server also checks against (findings on only some name them). */
+  otherKdirs?: readonly string[];
   extraWarn?: boolean;
   disabledCodes?: readonly string[];
   /** Keep every file's facts in the result (default true); false bounds memory on big trees. */
@@ -266,6 +268,25 @@ function dedupe(findings: Finding[]): Finding[] {
 }
 
 /**
+ * Findings of the same code checked against several kernels, as one list: a finding every kernel
+ * has is reported once as it is; one only some have says on which (`(only on 7.3.4)`).
+ */
+export function mergeKernelFindings(runs: readonly { label: string; findings: readonly Finding[] }[]): Finding[] {
+  const merged = new Map<string, { finding: Finding; kernels: string[] }>();
+  for (const { label, findings } of runs) {
+    for (const finding of findings) {
+      const key = `${finding.uri}\n${finding.range.start.line}:${finding.range.start.character}\n${finding.code}`;
+      const entry = merged.get(key) ?? { finding, kernels: [] };
+      entry.kernels.push(label);
+      merged.set(key, entry);
+    }
+  }
+  return [...merged.values()].map(({ finding, kernels }) =>
+    kernels.length === runs.length ? finding : { ...finding, message: `${finding.message} (only on ${kernels.join(', ')})` },
+  );
+}
+
+/**
  * The same inputs checked against several kernel build dirs: a finding that holds on every one is
  * reported once as it is; one that holds only on some says on which.
  */
@@ -283,18 +304,7 @@ export async function analyzePathsForKernels(
       const analysis = await analyzePaths(inputs, { ...options, kdir }, ownPool);
       runs.push({ label: kernelVersionOf(kdir) ?? path.basename(kdir), analysis });
     }
-    const merged = new Map<string, { finding: Finding; kernels: string[] }>();
-    for (const { label, analysis } of runs) {
-      for (const finding of analysis.findings) {
-        const key = `${finding.uri}\n${finding.range.start.line}:${finding.range.start.character}\n${finding.code}`;
-        const entry = merged.get(key) ?? { finding, kernels: [] };
-        entry.kernels.push(label);
-        merged.set(key, entry);
-      }
-    }
-    const findings = [...merged.values()].map(({ finding, kernels }) =>
-      kernels.length === runs.length ? finding : { ...finding, message: `${finding.message} (only on ${kernels.join(', ')})` },
-    );
+    const findings = mergeKernelFindings(runs.map(({ label, analysis }) => ({ label, findings: analysis.findings })));
     findings.sort(
       (a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
     );

@@ -1,11 +1,14 @@
 // Server settings: pulled from the client's `kmod` configuration section when it supports
 // workspace/configuration (VS Code), else taken from initializationOptions (Neovim, eglot).
 
+import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver';
 import { SETTINGS, SETTINGS_SECTION } from '../../../shared/src/settings';
 
 export interface ServerSettings {
   kernelBuildDir: string;
+  /** More build dirs every module is also checked against. */
+  kernelBuildDirs: string[];
   kernelVersion: string;
   disabledCodes: string[];
   index: { enabled: boolean; maxFiles: number; excludedDirs: string[] };
@@ -13,6 +16,7 @@ export interface ServerSettings {
 
 const DEFAULTS: ServerSettings = {
   kernelBuildDir: SETTINGS['kmod.kernelBuildDir'].default,
+  kernelBuildDirs: [...SETTINGS['kmod.kernelBuildDirs'].default],
   kernelVersion: SETTINGS['kmod.kernelVersion'].default,
   disabledCodes: [...SETTINGS['kmod.diagnostics.disabledCodes'].default],
   index: {
@@ -25,6 +29,7 @@ const DEFAULTS: ServerSettings = {
 interface ClientConfiguration {
   index?: { enabled?: unknown; maxFiles?: unknown; exclude?: unknown };
   kernelBuildDir?: unknown;
+  kernelBuildDirs?: unknown;
   kernelVersion?: unknown;
   diagnostics?: { disabledCodes?: unknown };
   disabledCodes?: unknown;
@@ -35,6 +40,9 @@ function normalise(raw: ClientConfiguration | undefined): Partial<ServerSettings
   const codes = raw.diagnostics?.disabledCodes ?? raw.disabledCodes;
   return {
     ...(typeof raw.kernelBuildDir === 'string' ? { kernelBuildDir: raw.kernelBuildDir } : {}),
+    ...(Array.isArray(raw.kernelBuildDirs)
+      ? { kernelBuildDirs: raw.kernelBuildDirs.filter((dir): dir is string => typeof dir === 'string' && path.isAbsolute(dir)) }
+      : {}),
     ...(typeof raw.kernelVersion === 'string' ? { kernelVersion: raw.kernelVersion } : {}),
     ...(Array.isArray(codes) ? { disabledCodes: codes.filter((c): c is string => typeof c === 'string') } : {}),
     ...(raw.index && typeof raw.index === 'object'
