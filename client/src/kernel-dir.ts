@@ -4,7 +4,15 @@
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { readSettings, SECTION } from './config';
-import { bestGuess, detectKernelBuildDir, isUsableKernelDir, readOsId, type Detection, type KernelDir } from '../../shared/src/kernel-dir';
+import {
+  bestGuess,
+  detectKernelBuildDir,
+  installedKernels,
+  isUsableKernelDir,
+  readOsId,
+  type Detection,
+  type KernelDir,
+} from '../../shared/src/kernel-dir';
 
 const changed = new vscode.EventEmitter<void>();
 /** Fires when the setting changes or the user picks another directory. */
@@ -68,13 +76,17 @@ const BROWSE = 'Browse…';
 /** Quick pick over the installed build dirs plus "Browse…"; the choice is saved to the setting. */
 export async function pickKernelBuildDir(): Promise<KernelDir | undefined> {
   const detection = currentDetection(true);
-  const detected = detection.kind === 'invalid-setting' ? detection.detected : detection;
-  const candidates = detected.kind === 'choose' ? detected.candidates : detected.kind === 'found' ? [detected.kernelDir] : [];
+  const current = bestGuess(detection.kind === 'invalid-setting' ? detection.detected : detection);
+  // Every installed headers dir, and the one in use when it is somewhere else (a setting).
+  const installed = installedKernels('/', os.release());
+  const candidates = current && !installed.some((k) => k.dir === current.dir) ? [current, ...installed] : installed;
   const items: (vscode.QuickPickItem & { kernelDir?: KernelDir })[] = [
     ...candidates.map((k) => ({
-      label: k.release,
-      description: k.dir,
-      detail: k.matchesRunningKernel ? 'matches the running kernel' : `running kernel: ${os.release()}`,
+      label: `${k.dir === current?.dir ? '$(check) ' : ''}${k.release}`,
+      description: `${k.version ? `Linux ${k.version} · ` : ''}${k.dir}`,
+      detail:
+        [k.dir === current?.dir ? 'in use' : '', k.matchesRunningKernel ? 'matches the running kernel' : ''].filter(Boolean).join(' · ') ||
+        undefined,
       kernelDir: k,
     })),
     { label: BROWSE, description: 'choose another directory' },

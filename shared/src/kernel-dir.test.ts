@@ -8,6 +8,7 @@ import {
   detectKernelBuildDir,
   headerPackages,
   installedKernelDirs,
+  installedKernels,
   isUsableKernelDir,
   readOsId,
   readRelease,
@@ -136,6 +137,19 @@ describe('kernel build dir detection', () => {
     const dir = fake.headers('usr/src/linux-headers-6.1.0-56-amd64', '6.1.0-56-amd64');
     fake.link('lib/modules/6.1.0-56-amd64/build', dir);
     assert.deepEqual(installedKernelDirs(fake.root), [fs.realpathSync(dir)]);
+  });
+
+  it('lists every installed kernel with its release and version, newest first (the picker shows them all)', () => {
+    fake.headers('usr/src/linux-headers-6.1.0-56-amd64', '6.1.0-56-amd64', '6.1.192');
+    fake.headers('usr/src/linux-headers-6.12.118+deb12-amd64', '6.12.118+deb12-amd64', '6.12.118');
+    const kernels = installedKernels(fake.root, '6.1.0-56-amd64');
+    assert.deepEqual(
+      kernels.map((k) => [k.release, k.version, k.matchesRunningKernel]),
+      [
+        ['6.12.118+deb12-amd64', '6.12.118', false],
+        ['6.1.0-56-amd64', '6.1.0', true],
+      ],
+    );
   });
 
   it('orders releases numerically', () => {

@@ -187,6 +187,13 @@ export function headerPackages(osId: string | undefined, release: string, arch: 
   return (HEADER_PACKAGES[id ?? ''] ?? HEADER_PACKAGES.debian)(release, arch ?? 'x64');
 }
 
+/** Every installed build dir under `root` with its release and version, newest first. */
+export function installedKernels(root: string, runningRelease: string): KernelDir[] {
+  return installedKernelDirs(root)
+    .map((dir) => describe(dir, 'installed-headers', runningRelease))
+    .sort((a, b) => compareReleasesDescending(a.release, b.release));
+}
+
 export function detectKernelBuildDir(options: DetectOptions): Detection {
   if (options.configured) {
     if (isUsableKernelDir(options.configured)) {
@@ -207,9 +214,7 @@ export function detectKernelBuildDir(options: DetectOptions): Detection {
   if (isUsableKernelDir(runningDir)) return { kind: 'found', kernelDir: describe(runningDir, 'running-kernel', options.runningRelease) };
   problems.push(`${runningDir} does not exist (no headers for the running kernel ${options.runningRelease})`);
 
-  const installed = installedKernelDirs(options.root)
-    .map((dir) => describe(dir, 'installed-headers', options.runningRelease))
-    .sort((a, b) => compareReleasesDescending(a.release, b.release));
+  const installed = installedKernels(options.root, options.runningRelease);
   const matching = installed.find((k) => k.matchesRunningKernel);
   if (matching) return { kind: 'found', kernelDir: matching };
   if (installed.length === 1) {
