@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { EditableFacts } from '../engine/analyze-file';
 import { editWithinBody } from '../engine/body-edit';
 import { checkModule, ModuleSymbols, type CheckOptions } from '../engine/check';
-import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables } from '../engine/link-checks';
+import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables, type LinkEnvironment } from '../engine/link-checks';
 import { FactsPool } from '../engine/facts-pool';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { fileUri, mergeKernelFindings, readText, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
@@ -123,7 +123,7 @@ export class AnalysisService {
     const primary = this.options.kdir ? (kernelVersionOf(this.options.kdir) ?? path.basename(this.options.kdir)) : this.context.profile.id;
     const runs = [{ label: primary, findings }];
     for (const kernel of this.otherKernels) {
-      const link = module && kernel.tables ? await moduleLinkEnvironment(module, kernel.tables) : undefined;
+      const link = module && kernel.tables ? await this.linkEnvironment(module, kernel.tables) : undefined;
       runs.push({ label: kernel.label, findings: checkModule(units, { ...options, profile: kernel.context.profile, link }) });
     }
     return mergeKernelFindings(runs);
@@ -210,6 +210,19 @@ export class AnalysisService {
   filesMoved(): void {
     this.includes = new IncludeResolution();
     this.lastAnalysis.clear();
+    this.linkEnvironments = new WeakMap();
+  }
+
+  /** Link environments per build dir's tables and module (they stat the module's files): made once, not per keystroke. */
+  private linkEnvironments = new WeakMap<KernelLinkTables, Map<string, Promise<LinkEnvironment | undefined>>>();
+
+  private linkEnvironment(module: KbuildModule, tables: KernelLinkTables): Promise<LinkEnvironment | undefined> {
+    let forTables = this.linkEnvironments.get(tables);
+    if (!forTables) this.linkEnvironments.set(tables, (forTables = new Map()));
+    const key = `${module.declaredIn}\n${module.name}\n${module.sources.join('\n')}`;
+    let environment = forTables.get(key);
+    if (!environment) forTables.set(key, (environment = moduleLinkEnvironment(module, tables)));
+    return environment;
   }
 
   setVmlinux(table: VmlinuxTable): void {
@@ -241,7 +254,7 @@ export class AnalysisService {
       builtin: module?.builtin ?? false,
       disabledCodes: new Set(this.options.disabledCodes ?? []),
       vmlinux: this.vmlinux,
-      link: module && tables ? await moduleLinkEnvironment(module, tables) : undefined,
+      link: module && tables ? await this.linkEnvironment(module, tables) : undefined,
       textOf: (uri) => this.openText.get(uri) ?? readText(uri),
     };
   }

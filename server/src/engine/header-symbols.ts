@@ -367,7 +367,7 @@ export class HeaderSymbols {
 }
 
 /** Stops the scan for a turn of the event loop this often, so requests are answered meanwhile. */
-const SLICE_MS = 8;
+const SLICE_MS = 2;
 
 /** The headers of one tree kbuild would search, sorted; directories in `skipped` (relative to `root`) are left out. */
 export async function headerFiles(root: string, skipped: ReadonlySet<string> = SKIPPED_HEADER_DIRS): Promise<string[]> {

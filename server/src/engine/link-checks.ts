@@ -103,6 +103,29 @@ function metadataLine(file: FileFacts, text: string | undefined): number {
   return last ? last.range.start.line + 1 : Math.max(0, lines - (text?.endsWith('\n') ? 1 : 0));
 }
 
+/** Per file (facts are immutable): the first use of each name the file does not define itself. */
+const outsideUsesOf = new WeakMap<FileFacts, Map<string, Reference>>();
+
+/**
+ * The first use in `file` of each name it does not define, from code that is emitted (an unused
+ * static inline function of a local header is not: what it calls is never linked). Kept per file,
+ * so an edit re-scans only the edited file's references.
+ */
+function outsideUses(file: FileFacts): Map<string, Reference> {
+  let uses = outsideUsesOf.get(file);
+  if (uses) return uses;
+  uses = new Map();
+  const own = new Set(file.symbols.filter((def) => def.isDefinition && def.localTo === undefined).map((def) => def.name));
+  for (const ref of file.references) {
+    if (own.has(ref.name) || uses.has(ref.name)) continue;
+    const from = file.symbols[ref.fromIndex];
+    if (!from || from.isInline || !from.isDefinition) continue;
+    uses.set(ref.name, ref);
+  }
+  outsideUsesOf.set(file, uses);
+  return uses;
+}
+
 export function checkLinking(
   units: readonly TranslationUnit[],
   env: LinkEnvironment,
@@ -257,17 +280,12 @@ export function checkLinking(
   const firstUses = new Map<string, { file: FileFacts; ref: Reference }[]>();
   for (const file of files) {
     if (env.unbuilt.has(file.uri)) continue;
-    const seenHere = new Set<string>();
-    for (const ref of file.references) {
+    for (const [name, ref] of outsideUses(file)) {
       // DEFINE_SPINLOCK(x), LIST_HEAD(x) and the like define x.
-      if (defined.has(ref.name) || seenHere.has(ref.name) || macroArguments.has(ref.name)) continue;
-      const from = file.symbols[ref.fromIndex];
-      // An unused static inline function of a local header is never emitted: what it calls is never linked.
-      if (!from || from.isInline || !from.isDefinition) continue;
-      seenHere.add(ref.name);
-      const list = firstUses.get(ref.name) ?? [];
+      if (defined.has(name) || macroArguments.has(name)) continue;
+      const list = firstUses.get(name) ?? [];
       list.push({ file, ref });
-      firstUses.set(ref.name, list);
+      firstUses.set(name, list);
     }
   }
   const rangeOf = (ref: Reference): Range => ({
