@@ -49,6 +49,17 @@ describe('Kbuild client features', function () {
     assert.ok(texts.length > 0);
   });
 
+  it('opens the .*.cmd records kbuild writes as Kbuild, not as Windows batch files', async () => {
+    const file = path.join(workspaceUri('hello-3').fsPath, '.probe.o.cmd');
+    fs.writeFileSync(file, 'cmd_probe.o := gcc -c -o probe.o probe.c\n');
+    try {
+      const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+      assert.strictEqual(document.languageId, 'kbuild');
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
   it('registers every command', async () => {
     const all = await vscode.commands.getCommands(true);
     for (const id of KBUILD_COMMANDS) assert.ok(all.includes(id), id);
