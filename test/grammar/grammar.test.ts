@@ -746,7 +746,7 @@ describe('grammar contributions in package.json', () => {
     const language = (id: string) => languages.find((l) => l.id === id);
     assert.deepStrictEqual(language('kernel-log')?.extensions, ['.dmesg', '.kernlog']);
     assert.deepStrictEqual(language('kbuild')?.filenames, ['Kbuild']);
-    assert.deepStrictEqual(language('kbuild')?.filenamePatterns, ['Kbuild.*']);
+    assert.deepStrictEqual(language('kbuild')?.filenamePatterns, ['Kbuild.*', '.*.cmd']);
     const configuration = language('kbuild')?.configuration;
     assert.strictEqual(typeof configuration, 'string');
     assert.ok(fs.existsSync(path.join(ROOT, configuration as string)), `missing ${String(configuration)}`);
