@@ -12,10 +12,22 @@ export function parseOrUsage<T>(parse: () => T): T {
   }
 }
 
-/** `options… -- command…`: the arguments before the first `--` and the command after it. */
-export function splitAtCommand(argv: readonly string[]): { options: string[]; command: string[] } {
+/**
+ * `options… -- command…`: the options before the first `--`, parsed by `parse` (a util.parseArgs
+ * call), and the command after it; a usage problem comes back as its message.
+ */
+export function parseWithCommand<T>(
+  argv: readonly string[],
+  parse: (options: string[]) => T,
+): { parsed: T; command: string[] } | { problem: string } {
   const at = argv.indexOf('--');
-  return at < 0 ? { options: [...argv], command: [] } : { options: argv.slice(0, at), command: argv.slice(at + 1) };
+  const options = at < 0 ? [...argv] : argv.slice(0, at);
+  const command = at < 0 ? [] : argv.slice(at + 1);
+  try {
+    return { parsed: parse(options), command };
+  } catch (error) {
+    return { problem: (error as Error).message };
+  }
 }
 
 /** A value option for a program's command line, as `--name=value` so a value starting with `-` stays a value. */

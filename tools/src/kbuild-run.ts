@@ -16,7 +16,7 @@ import { Explainer, KMOD_PREFIX, missingProgramText, spawnFailureStatus } from '
 import { declaredModules } from './build-output/declared-modules';
 import { mapModpostDiagnostic, type MapContext, type ModuleAnalysis } from './build-output/mapper';
 import { parseModpostLine, type ModpostDiagnostic } from './build-output/modpost-formats';
-import { parseOrUsage, splitAtCommand } from '../../shared/src/program-args';
+import { parseWithCommand } from '../../shared/src/program-args';
 import { runTee } from '../../shared/src/process';
 
 export interface KbuildRunOptions {
@@ -31,25 +31,24 @@ export interface KbuildRunOptions {
 const USAGE = 'usage: kbuild-run --module-dir <dir> [--kernel-version X] [--kdir <dir>] [--build-release R] -- <command> [args…]';
 
 export function parseKbuildRunArgs(argv: readonly string[]): KbuildRunOptions | string {
-  const { options, command } = splitAtCommand(argv);
-  let values;
-  try {
-    ({ values } = parseOrUsage(() =>
-      parseArgs({
-        args: options,
-        strict: true,
-        options: {
-          'module-dir': { type: 'string' },
-          'kernel-version': { type: 'string' },
-          kdir: { type: 'string' },
-          'build-release': { type: 'string' },
-          'privilege-helper': { type: 'string' },
-        },
-      }),
-    ));
-  } catch (error) {
-    return `${(error as Error).message}\n${USAGE}`;
-  }
+  const args = parseWithCommand(argv, (options) =>
+    parseArgs({
+      args: options,
+      strict: true,
+      options: {
+        'module-dir': { type: 'string' },
+        'kernel-version': { type: 'string' },
+        kdir: { type: 'string' },
+        'build-release': { type: 'string' },
+        'privilege-helper': { type: 'string' },
+      },
+    }),
+  );
+  if ('problem' in args) return `${args.problem}\n${USAGE}`;
+  const {
+    parsed: { values },
+    command,
+  } = args;
   if (!values['module-dir']) return `--module-dir is required\n${USAGE}`;
   if (command.length === 0) return `no command after --\n${USAGE}`;
   return {

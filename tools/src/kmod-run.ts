@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Explainer, KMOD_PREFIX, missingProgramText, spawnFailureStatus, type ExplanationTopic } from '../../shared/src/explanations';
 import { runTee } from '../../shared/src/process';
-import { parseOrUsage, splitAtCommand } from '../../shared/src/program-args';
+import { parseWithCommand } from '../../shared/src/program-args';
 
 export interface KmodRunOptions {
   topic: ExplanationTopic;
@@ -23,24 +23,23 @@ export interface KmodRunOptions {
 
 const TOPICS: readonly ExplanationTopic[] = ['build', 'load', 'unload'];
 export function parseKmodRunArgs(argv: readonly string[]): KmodRunOptions | string {
-  const { options, command } = splitAtCommand(argv);
-  let values;
-  try {
-    ({ values } = parseOrUsage(() =>
-      parseArgs({
-        args: options,
-        strict: true,
-        options: {
-          topic: { type: 'string' },
-          module: { type: 'string' },
-          'build-release': { type: 'string' },
-          'privilege-helper': { type: 'string' },
-        },
-      }),
-    ));
-  } catch (error) {
-    return (error as Error).message;
-  }
+  const args = parseWithCommand(argv, (options) =>
+    parseArgs({
+      args: options,
+      strict: true,
+      options: {
+        topic: { type: 'string' },
+        module: { type: 'string' },
+        'build-release': { type: 'string' },
+        'privilege-helper': { type: 'string' },
+      },
+    }),
+  );
+  if ('problem' in args) return args.problem;
+  const {
+    parsed: { values },
+    command,
+  } = args;
   const topic = TOPICS.find((known) => known === values.topic);
   if (!topic) return `--topic must be one of ${TOPICS.join(', ')}`;
   if (command.length === 0) return 'no command after --';

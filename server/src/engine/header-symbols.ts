@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FUNCTION_ANNOTATIONS, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
+import type { KernelConfig } from '../knowledge/kernel-config';
 
 export type HeaderKind = 'macro' | 'inline' | 'extern';
 
@@ -42,18 +43,6 @@ export function headerRoots(kdir: string): string[] {
 const HEADER_DIRS = ['include', 'arch/x86/include'];
 /** Trace event headers are macro programs expanded under CREATE_TRACE_POINTS: nothing to link. */
 const SKIPPED_HEADER_DIRS = new Set(['include/trace']);
-
-/** Values of CONFIG_ options: `y`, `m`, a number or a string; absent means unset. */
-export type KernelConfig = ReadonlyMap<string, string>;
-
-export function parseAutoConf(text: string): KernelConfig {
-  const config = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^(CONFIG_[A-Za-z0-9_]+)=(.*)$/.exec(line);
-    if (m) config.set(m[1], m[2]);
-  }
-  return config;
-}
 
 type Truth = 'true' | 'false' | 'maybe';
 
@@ -392,13 +381,7 @@ export async function headerFiles(root: string, skipped: ReadonlySet<string> = S
   return files.sort();
 }
 
-async function scan(kdir: string): Promise<HeaderSymbols> {
-  let config: KernelConfig = new Map();
-  try {
-    config = parseAutoConf(await fs.promises.readFile(path.join(kdir, 'include/config/auto.conf'), 'utf8'));
-  } catch {
-    /* no auto.conf: every CONFIG_ condition reads as unset */
-  }
+async function scan(kdir: string, config: KernelConfig): Promise<HeaderSymbols> {
   const symbols = new HeaderSymbols();
   let sliceStart = Date.now();
   for (const root of headerRoots(kdir)) {
@@ -423,11 +406,11 @@ async function scan(kdir: string): Promise<HeaderSymbols> {
 
 const scanned = new Map<string, Promise<HeaderSymbols>>();
 
-/** The declarations of a build dir's headers, scanned once per build dir. */
-export function kernelHeaderSymbols(kdir: string): Promise<HeaderSymbols> {
+/** The declarations of a build dir's headers under its configuration, scanned once per build dir. */
+export function kernelHeaderSymbols(kdir: string, config: KernelConfig): Promise<HeaderSymbols> {
   let symbols = scanned.get(kdir);
   if (!symbols) {
-    symbols = scan(kdir);
+    symbols = scan(kdir, config);
     scanned.set(kdir, symbols);
   }
   return symbols;

@@ -2,7 +2,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { configFromAutoConf, DEBIAN_CONFIG, type ConfigValues } from '../knowledge/kernel-config';
+import { configFromAutoConf, DEBIAN_CONFIG, parseAutoConf, type ConfigValues, type KernelConfig } from '../knowledge/kernel-config';
 
 /** The annotation-relevant options of a build dir (its include/config/auto.conf), else Debian's defaults. */
 export function kernelConfigOf(kdir: string | undefined): { values: ConfigValues; source: string } {
@@ -18,4 +18,13 @@ export function kernelConfigOf(kdir: string | undefined): { values: ConfigValues
     values: DEBIAN_CONFIG,
     source: kdir ? `Debian's defaults (${kdir} has no include/config/auto.conf)` : "Debian's defaults (no kernel build directory set)",
   };
+}
+
+/** Every option of a build dir's auto.conf (none when it has no auto.conf: every CONFIG_ condition reads as unset). */
+export async function readKernelConfig(kdir: string): Promise<KernelConfig> {
+  try {
+    return parseAutoConf(await fs.promises.readFile(path.join(kdir, 'include/config/auto.conf'), 'utf8'));
+  } catch {
+    return new Map();
+  }
 }

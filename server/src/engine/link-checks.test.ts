@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { LspSession } from '../../../test/support/lsp-client';
 import { analyzeSources, fakeKernelBuildDir as fakeKdir, writeModule } from '../../../test/support/modules';
 import type { Finding } from '../model/types';
-import { evaluateCondition, HeaderSymbols, parseAutoConf } from './header-symbols';
+import { parseAutoConf } from '../knowledge/kernel-config';
+import { evaluateCondition, HeaderSymbols } from './header-symbols';
 
 const MAKEFILE = { Makefile: 'obj-m := m.o\n' };
 const moduleSource = (body: string, tail = 'MODULE_LICENSE("GPL");\nMODULE_DESCRIPTION("test");\n') => ({

@@ -14,7 +14,9 @@ import type { RuleProfile } from '../knowledge/modpost-rules';
 import type { FileFacts, Finding, MacroUse, Range, Reference } from '../model/types';
 import { kernelTreeRoot, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { kernelExports, loadExports, type ExportTable } from './exports';
-import { kernelHeaderSymbols, parseAutoConf, type HeaderSymbols, type KernelConfig } from './header-symbols';
+import type { KernelConfig } from '../knowledge/kernel-config';
+import { kernelHeaderSymbols, type HeaderSymbols } from './header-symbols';
+import { readKernelConfig } from './kernel-info';
 import type { TranslationUnit } from './units';
 
 export interface LinkEnvironment {
@@ -49,13 +51,8 @@ export interface KernelLinkTables {
 export async function loadKernelLinkTables(kdir: string): Promise<KernelLinkTables | undefined> {
   const exports = await kernelExports(kdir);
   if (!exports) return undefined;
-  let config: KernelConfig = new Map();
-  try {
-    config = parseAutoConf(await fs.promises.readFile(path.join(kdir, 'include/config/auto.conf'), 'utf8'));
-  } catch {
-    /* no auto.conf: in-tree objects are not known to be modules */
-  }
-  return { exports, headers: await kernelHeaderSymbols(kdir), config };
+  const config = await readKernelConfig(kdir);
+  return { exports, headers: await kernelHeaderSymbols(kdir, config), config };
 }
 
 /** The link environment of one module of a Kbuild file (undefined for a lone file no Kbuild declares). */

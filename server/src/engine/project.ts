@@ -232,9 +232,7 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
     // with vmlinux's table, as modpost does on vmlinux.o.
     await inLanes(vmlinux.modulesToRecheck(), async (module) => check(module, (await unitsOf(module, false)).units, vmlinux));
     const findings = dedupe([...findingsOf.values()].flat());
-    findings.sort(
-      (a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
-    );
+    findings.sort(byPosition);
     return {
       findings,
       files: kept,
@@ -255,6 +253,10 @@ export function readText(uri: string): string | undefined {
     return undefined;
   }
 }
+
+/** File, then line, then column: the order every report lists findings in. */
+const byPosition = (a: Finding, b: Finding): number =>
+  a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character;
 
 /** A finding made twice (a file compiled in two modules' units) is reported once. */
 function dedupe(findings: Finding[]): Finding[] {
@@ -305,9 +307,7 @@ export async function analyzePathsForKernels(
       runs.push({ label: kernelVersionOf(kdir) ?? path.basename(kdir), analysis });
     }
     const findings = mergeKernelFindings(runs.map(({ label, analysis }) => ({ label, findings: analysis.findings })));
-    findings.sort(
-      (a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
-    );
+    findings.sort(byPosition);
     return { ...runs[0].analysis, findings, errors: [...new Set(runs.flatMap((run) => run.analysis.errors))] };
   } finally {
     if (!pool) await ownPool.dispose();

@@ -47,12 +47,20 @@ export const DEBIAN_CONFIG: ConfigValues = Object.fromEntries(
 ) as Record<ConfigOption, boolean>;
 
 /** The options above as an auto.conf sets them (`CONFIG_X=y`; `=m` counts as set, absent as unset). */
+/** Values of every CONFIG_ option of an auto.conf: `y`, `m`, a number or a string; absent means unset. */
+export type KernelConfig = ReadonlyMap<string, string>;
+
+export function parseAutoConf(text: string): KernelConfig {
+  const config = new Map<string, string>();
+  for (const match of text.matchAll(/^(CONFIG_[A-Za-z0-9_]+)=(.*)$/gm)) config.set(match[1], match[2]);
+  return config;
+}
+
 export function configFromAutoConf(text: string): ConfigValues {
-  const values = Object.fromEntries(Object.keys(ANNOTATION_CONFIG).map((name) => [name, false])) as Record<ConfigOption, boolean>;
-  for (const match of text.matchAll(/^(CONFIG_[A-Z0-9_]+)=(y|m)$/gm)) {
-    if (match[1] in values) values[match[1] as ConfigOption] = true;
-  }
-  return values;
+  const config = parseAutoConf(text);
+  return Object.fromEntries(
+    Object.keys(ANNOTATION_CONFIG).map((name) => [name, config.get(name) === 'y' || config.get(name) === 'm']),
+  ) as Record<ConfigOption, boolean>;
 }
 
 /** The options that change what `annotation` means. */
