@@ -17,6 +17,7 @@ import { requireTrust } from './trust';
 
 export const COMMANDS = {
   build: 'kmod.buildModule',
+  buildAll: 'kmod.buildModuleForAllKernels',
   clean: 'kmod.cleanModule',
   load: 'kmod.loadModule',
   unload: 'kmod.unloadModule',
@@ -114,6 +115,7 @@ async function runTask(
 
 const titleOf: Readonly<Record<TaskKind, string>> = {
   build: 'Building a module',
+  'build-all': 'Building a module for every kernel',
   clean: 'Cleaning a module',
   load: 'Loading a module',
   unload: 'Unloading a module',
@@ -129,6 +131,11 @@ const HANDLERS: Readonly<Record<keyof typeof COMMANDS, Handler>> = {
     if (!requireTrust(titleOf.build)) return false;
     const dir = await chooseModuleDir(target);
     return dir ? runTask(context, 'build', dir) : false;
+  },
+  buildAll: async (context, target) => {
+    if (!requireTrust(titleOf['build-all'])) return false;
+    const dir = await chooseModuleDir(target);
+    return dir ? runTask(context, 'build-all', dir) : false;
   },
   clean: async (context, target) => {
     if (!requireTrust(titleOf.clean)) return false;

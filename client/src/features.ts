@@ -3,6 +3,7 @@
 // terminals and the Workspace Trust handling.
 
 import type * as vscode from 'vscode';
+import { registerBuildProblems } from './build-problems';
 import { registerCommands } from './commands';
 import { registerKernelDir } from './kernel-dir';
 import { registerKernelLog } from './kernel-log';
@@ -13,6 +14,7 @@ import { registerTaskProvider } from './tasks';
 export function registerKbuildFeatures(context: vscode.ExtensionContext): void {
   registerKernelDir(context);
   registerStatusBar(context);
+  registerBuildProblems(context);
   registerTaskProvider(context);
   registerCommands(context);
   registerKernelLog(context);

@@ -2,12 +2,14 @@
 // load, unload and kernel-log tasks as ProcessExecutions with argument vectors.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings, toolPaths } from './config';
 import { commandLine, TASK_KINDS, type TaskKind, type TaskRequest } from '../../shared/src/command-lines';
-import { bestGuess, readRelease, type KernelDir } from '../../shared/src/kernel-dir';
+import { bestGuess, installedKernels, readRelease, type KernelDir } from '../../shared/src/kernel-dir';
 import { messagePrefixesFromSource } from '../../shared/src/log-filter';
+import { buildReportFile } from './build-problems';
 import { isModuleDir, modulesOf } from './module-dirs';
 import { BUILD_TASK_MATCHERS, VM_TASK_MATCHERS } from '../../shared/src/problem-matchers';
 import { currentDetection, resolveKernelBuildDir } from './kernel-dir';
@@ -30,6 +32,7 @@ export interface KbuildTaskDefinition extends vscode.TaskDefinition {
 
 const LABELS: Readonly<Record<TaskKind, string>> = {
   build: 'Build module',
+  'build-all': 'Build module for all installed kernels',
   clean: 'Clean module',
   load: 'Load module (insmod)',
   unload: 'Unload module (rmmod)',
@@ -64,6 +67,21 @@ function kernelDirFromDefinition(definition: KbuildTaskDefinition, folder: vscod
   return { dir, release: readRelease(dir) ?? path.basename(dir), source: 'setting', matchesRunningKernel: false };
 }
 
+/** Every installed kernel build dir, and those the kmod.kernelBuildDirs setting adds. */
+function everyKernelDir(folder: vscode.WorkspaceFolder | undefined): string[] {
+  const configured = vscode.workspace.getConfiguration('kmod', folder?.uri).get<string[]>('kernelBuildDirs') ?? [];
+  const dirs = [...installedKernels('/', os.release()).map((kernel) => kernel.dir), ...configured];
+  return [...new Map(dirs.map((dir) => [realPath(dir), dir])).values()];
+}
+
+function realPath(dir: string): string {
+  try {
+    return fs.realpathSync(dir);
+  } catch {
+    return dir;
+  }
+}
+
 /** A task for a definition, or why it cannot be made (missing headers, module, …). */
 export async function createKbuildTask(
   definition: KbuildTaskDefinition,
@@ -80,7 +98,8 @@ export async function createKbuildTask(
   const needsModule = definition.task === 'load' || definition.task === 'unload' || definition.task === 'module-log';
   const needsKernelDir =
     definition.task === 'build' || definition.task === 'clean' || definition.task === 'load' || definition.task === 'vm';
-  if ((definition.task === 'build' || definition.task === 'clean' || definition.task === 'vm' || needsModule) && !isModuleDir(moduleDir)) {
+  const builds = definition.task === 'build' || definition.task === 'build-all' || definition.task === 'clean' || definition.task === 'vm';
+  if ((builds || needsModule) && !isModuleDir(moduleDir)) {
     return { ok: false, reason: `no Kbuild/Makefile in ${moduleDir} declares a module (it needs a line like "obj-m += hello.o")` };
   }
   let kernelDir = options.kernelDir ?? kernelDirFromDefinition(definition, folder);
@@ -108,6 +127,8 @@ export async function createKbuildTask(
     kind: definition.task,
     kdir: kernelDir?.dir,
     kdirRelease: kernelDir?.release,
+    kdirs: definition.task === 'build-all' ? everyKernelDir(folder) : undefined,
+    reportFile: buildReportFile(moduleDir),
     moduleDir: path.resolve(moduleDir),
     module,
     params: definition.params,
@@ -119,15 +140,16 @@ export async function createKbuildTask(
   const execution = new vscode.ProcessExecution(program, args, { cwd, env });
   const name =
     module && needsModule ? `${LABELS[definition.task]}: ${module.name}` : `${LABELS[definition.task]}: ${path.basename(moduleDir)}`;
-  const matchers = definition.task === 'build' ? BUILD_TASK_MATCHERS : definition.task === 'vm' ? VM_TASK_MATCHERS : [];
+  const matchers =
+    definition.task === 'build' || definition.task === 'build-all' ? BUILD_TASK_MATCHERS : definition.task === 'vm' ? VM_TASK_MATCHERS : [];
   const task = new vscode.Task(definition, scope, name, TASK_TYPE, execution, matchers);
-  if (definition.task === 'build') task.group = vscode.TaskGroup.Build;
+  if (definition.task === 'build' || definition.task === 'build-all') task.group = vscode.TaskGroup.Build;
   if (definition.task === 'clean') task.group = vscode.TaskGroup.Clean;
   task.isBackground = definition.task === 'log' || definition.task === 'module-log';
   task.presentationOptions = {
     reveal: vscode.TaskRevealKind.Always,
     panel: task.isBackground ? vscode.TaskPanelKind.Dedicated : vscode.TaskPanelKind.Shared,
-    clear: definition.task === 'build',
+    clear: definition.task === 'build' || definition.task === 'build-all',
   };
   return { ok: true, task };
 }
@@ -180,7 +202,7 @@ export class KbuildTaskProvider implements vscode.TaskProvider {
       const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir));
       if (!folder) continue;
       const relative = path.relative(folder.uri.fsPath, dir) || '.';
-      for (const kind of ['build', 'clean', 'load', 'unload', 'module-log'] as const) {
+      for (const kind of ['build', 'build-all', 'clean', 'load', 'unload', 'module-log'] as const) {
         const result = await createKbuildTask({ type: TASK_TYPE, task: kind, moduleDir: relative }, folder, this.context, {
           interactive: false,
         });

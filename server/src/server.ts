@@ -72,6 +72,8 @@ export function startServer(): void {
     });
     if (problem)
       connection.window.showWarningMessage(`Kernel Module Tools: ${problem}; using ${service.analysisContext.profile.id} rules.`);
+    for (const unusable of service.unusableKernelDirs)
+      connection.window.showWarningMessage(`Kernel Module Tools: kmod.kernelBuildDirs: ${unusable}. Findings are checked without it.`);
     headers.setKernelDir(kdir);
     publisher.refreshAll();
     void index.run(workspaceFolders, { ...settings.index, excludedDirs: new Set(settings.index.excludedDirs) }).catch((error: unknown) => {

@@ -73,6 +73,22 @@ describe('kbuild task command lines', () => {
     ]);
   });
 
+  it('build for all kernels: kbuild-run with each build dir, then make alone', () => {
+    const other = '/usr/src/linux-headers-6.12.118+deb12-amd64';
+    assert.deepEqual(argv({ kind: 'build-all', kdirs: [kdir, other] }), [
+      tools.kbuildRun,
+      `--module-dir=${moduleDir}`,
+      `--each-kdir=${kdir}`,
+      `--each-kdir=${other}`,
+      '--',
+      'make',
+    ]);
+    assert.deepEqual(commandLine({ kind: 'build-all', moduleDir, kdirs: [] }, settings(), tools), {
+      ok: false,
+      reason: 'no kernel headers are installed to build against',
+    });
+  });
+
   it('clean for both strategies', () => {
     assert.deepEqual(argv({ kind: 'clean', kdir }), [
       '/ext/dist/kmod-run.js',

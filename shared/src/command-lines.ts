@@ -4,8 +4,8 @@
 
 import { optionArg } from './program-args';
 
-export type TaskKind = 'build' | 'clean' | 'load' | 'unload' | 'log' | 'module-log' | 'vm';
-export const TASK_KINDS: readonly TaskKind[] = ['build', 'clean', 'load', 'unload', 'log', 'module-log', 'vm'];
+export type TaskKind = 'build' | 'build-all' | 'clean' | 'load' | 'unload' | 'log' | 'module-log' | 'vm';
+export const TASK_KINDS: readonly TaskKind[] = ['build', 'build-all', 'clean', 'load', 'unload', 'log', 'module-log', 'vm'];
 
 export type PrivilegeHelper = 'sudo' | 'pkexec' | 'none';
 export type BuildStrategy = 'kbuild' | 'makefile';
@@ -45,6 +45,10 @@ export interface TaskRequest {
   kdir?: string;
   /** Its release ("6.1.0-56-amd64"), for explanations of version mismatches. */
   kdirRelease?: string;
+  /** Every kernel build directory to build against (build-all). */
+  kdirs?: string[];
+  /** Where the build writes its modpost problems for the extension (build, build-all). */
+  reportFile?: string;
   /** Absolute module directory. */
   moduleDir: string;
   /** The module to load/unload/filter for. */
@@ -121,6 +125,22 @@ export function makeArgv(target: 'modules' | 'clean', kdir: string, moduleDir: s
 const optional = (name: string, value: string | undefined): string[] => (value ? [optionArg(name, value)] : []);
 
 const BUILDERS: Readonly<Record<TaskKind, Builder>> = {
+  'build-all': (r, s, t) => {
+    if (!r.kdirs?.length) return fail('no kernel headers are installed to build against');
+    return viaNode(
+      t,
+      t.kbuildRun,
+      [
+        optionArg('module-dir', r.moduleDir),
+        ...optional('kernel-version', s.kernelVersion),
+        ...r.kdirs.map((kdir) => optionArg('each-kdir', kdir)),
+        ...optional('report', r.reportFile),
+        '--',
+        'make',
+      ],
+      r.moduleDir,
+    );
+  },
   build: (r, s, t) => {
     if (!r.kdir) return fail('no kernel build directory');
     return viaNode(
@@ -132,6 +152,7 @@ const BUILDERS: Readonly<Record<TaskKind, Builder>> = {
         optionArg('kdir', r.kdir),
         ...optional('build-release', r.kdirRelease),
         optionArg('privilege-helper', s.privilegeHelper),
+        ...optional('report', r.reportFile),
         '--',
         ...makeArgv('modules', r.kdir, r.moduleDir, s.buildStrategy),
       ],

@@ -65,16 +65,49 @@ interface Assignment {
   variable: string;
   append: boolean;
   values: string[];
+  /** The CONFIG_ option of the innermost `ifdef CONFIG_X` / `ifneq ($(CONFIG_X),)` / `ifeq ($(CONFIG_X),y)` around it. */
+  guard?: string;
 }
 
-/** Joins backslash continuations, drops comments, returns `var op value` assignments in order. */
+/** Makefile conditionals that hold exactly when an option is set (y or m). */
+const CONFIG_GUARD = [
+  /^ifdef\s+(CONFIG_[A-Za-z0-9_]+)$/,
+  /^ifneq\s*\(\s*\$\((CONFIG_[A-Za-z0-9_]+)\)\s*,\s*\)$/,
+  /^ifneq\s*\(\s*,\s*\$\((CONFIG_[A-Za-z0-9_]+)\)\s*\)$/,
+  /^ifeq\s*\(\s*\$\((CONFIG_[A-Za-z0-9_]+)\)\s*,\s*[ym]\s*\)$/,
+];
+
+/**
+ * Joins backslash continuations, drops comments, returns `var op value` assignments in order, each
+ * with the option guarding it. Other conditionals (and `else` branches) guard nothing: what they
+ * hold may be built.
+ */
 function assignments(text: string): Assignment[] {
   const joined = text.replace(/\\\r?\n/g, ' ');
   const result: Assignment[] = [];
+  const guards: (string | undefined)[] = [];
   for (const rawLine of joined.split(/\r?\n/)) {
-    const line = rawLine.replace(/(^|[^\\])#.*$/, '$1').trim();
-    const m = /^(?:override\s+|export\s+)?([A-Za-z0-9_.\-$(){}]+)\s*(\+=|:=|\?=|=|::=)\s*(.*)$/.exec(line);
-    if (m) result.push({ variable: m[1], append: m[2] === '+=', values: m[3].split(/\s+/).filter(Boolean) });
+    // `$(subst m,y,$(CONFIG_X))` is y when X is y or m: written `$(CONFIG_X:m=y)` (the same in make), without spaces.
+    const line = rawLine
+      .replace(/(^|[^\\])#.*$/, '$1')
+      .trim()
+      .replace(/\$\(subst\s+m,y,\s*\$\((CONFIG_[A-Za-z0-9_]+)\)\)/g, '$($1:m=y)');
+    if (/^(?:ifdef|ifndef|ifeq|ifneq)\b/.test(line)) {
+      guards.push(CONFIG_GUARD.map((pattern) => pattern.exec(line)?.[1]).find(Boolean));
+      continue;
+    }
+    if (/^else\b/.test(line)) {
+      guards[guards.length - 1] = undefined;
+      continue;
+    }
+    if (/^endif\b/.test(line)) {
+      guards.pop();
+      continue;
+    }
+    const m = /^(?:override\s+|export\s+)?((?:[A-Za-z0-9_.\-$(){}]|:m=y\))+)\s*(\+=|:=|\?=|=|::=)\s*(.*)$/.exec(line);
+    if (!m) continue;
+    const guard = [...guards].reverse().find(Boolean);
+    result.push({ variable: m[1], append: m[2] === '+=', values: m[3].split(/\s+/).filter(Boolean), ...(guard ? { guard } : {}) });
   }
   return result;
 }
@@ -88,7 +121,7 @@ function expander(vars: Map<string, string[]>, builtins: ReadonlyMap<string, str
   return (word) =>
     word
       .replace(/\$[({]srctree[)}]\/\$[({](?:src|obj)[)}]/g, builtins.get('src') ?? '$&')
-      .replace(/\$[({]([A-Za-z0-9_]+)[)}]/g, (whole, name: string) => {
+      .replace(/\$[({]([A-Za-z0-9_-]+)[)}]/g, (whole, name: string) => {
         const own = vars.get(name);
         if (own && own.length > 0) return own.join(' ');
         if (builtins.has(name)) return builtins.get(name)!;
@@ -129,7 +162,7 @@ export function parseKbuild(text: string, dir: string, declaredIn: string, treeR
   const members = new Map<string, string[]>();
   const memberConfigs = new Map<string, string>();
   let partial = /^\s*-?include\s/m.test(text);
-  for (const { variable: rawVariable, append, values } of assignments(text)) {
+  for (const { variable: rawVariable, append, values, guard } of assignments(text)) {
     const variable = expand(rawVariable);
     if (CFLAGS_VARIABLE.test(variable))
       flags.push(
@@ -142,15 +175,16 @@ export function parseKbuild(text: string, dir: string, declaredIn: string, treeR
       .map(expand)
       .flatMap((v) => v.split(/\s+/))
       .filter(Boolean);
-    const target = /^obj-(m|y|\$\(CONFIG_[A-Za-z0-9_]+\))$/.exec(variable);
+    const target = /^obj-(m|y|\$\(CONFIG_[A-Za-z0-9_]+(?::m=y)?\))$/.exec(variable);
     if (target) {
       for (const value of expanded) {
-        const config = /^\$\((CONFIG_[A-Za-z0-9_]+)\)$/.exec(target[1])?.[1];
-        if (value.endsWith('.o')) objects.push({ name: value.slice(0, -2), builtin: target[1] === 'y', ...(config ? { config } : {}) });
+        const config = /^\$\((CONFIG_[A-Za-z0-9_]+)(?::m=y)?\)$/.exec(target[1])?.[1] ?? guard;
+        const builtin = target[1] === 'y' || target[1].endsWith(':m=y)');
+        if (value.endsWith('.o')) objects.push({ name: value.slice(0, -2), builtin, ...(config ? { config } : {}) });
       }
       continue;
     }
-    const composite = /^(.+?)-(y|objs|\$\(CONFIG_[A-Za-z0-9_]+\))$/.exec(variable);
+    const composite = /^(.+?)-(y|objs|\$\(CONFIG_[A-Za-z0-9_]+(?::m=y)?\))$/.exec(variable);
     if (
       composite &&
       !['ccflags', 'asflags', 'ldflags', 'subdir', 'always', 'extra', 'targets', 'hostprogs', 'userprogs', 'lib', 'clean'].includes(
@@ -161,8 +195,17 @@ export function parseKbuild(text: string, dir: string, declaredIn: string, treeR
       const objects = expanded.filter((v) => v.endsWith('.o'));
       list.push(...objects);
       members.set(composite[1], list);
-      const memberConfig = /^\$\((CONFIG_[A-Za-z0-9_]+)\)$/.exec(composite[2])?.[1];
-      if (memberConfig) for (const object of objects) memberConfigs.set(path.resolve(dir, object.replace(/\.o$/, '.c')), memberConfig);
+      const memberConfig = /^\$\((CONFIG_[A-Za-z0-9_]+)(?::m=y)?\)$/.exec(composite[2])?.[1] ?? guard;
+      if (memberConfig)
+        for (const object of objects) {
+          const source = path.resolve(dir, object.replace(/\.o$/, '.c'));
+          if (!memberConfigs.has(source)) memberConfigs.set(source, memberConfig);
+        }
+      // `proc-$(CONFIG_PROC_FS) += a.o` then `m-objs += $(proc-y)`: the list is read back as proc-y.
+      if (composite[2] !== 'objs') {
+        const listed = `${composite[1]}-y`;
+        vars.set(listed, [...(vars.get(listed) ?? []), ...expanded]);
+      }
       if (values.some((value) => /\$[({](?!CONFIG_)/.test(value) && expand(value).startsWith('/'))) partial = true;
       continue;
     }

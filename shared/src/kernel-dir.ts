@@ -239,6 +239,19 @@ export function bestGuess(detection: Detection): KernelDir | undefined {
   }
 }
 
+/** The release a build dir's path names: `/usr/src/linux-headers-R`, `/lib/modules/R/build`. */
+export function releaseNamedBy(dir: string): string | undefined {
+  const normal = path.resolve(dir);
+  return /\/linux-headers-([^/]+)\/?$/.exec(normal)?.[1] ?? /^\/lib\/modules\/([^/]+)\/(?:build|source)$/.exec(normal)?.[1];
+}
+
+/** Why `dir` cannot be used as a build dir, and which package would install it when its path says. */
+export function unusableKernelDirText(dir: string, osId = readOsId('/')): string {
+  const release = releaseNamedBy(dir);
+  const install = release ? `; the headers of ${release} come with the package ${headerPackages(osId, release, process.arch)[0]}` : '';
+  return `${dir} is not a kernel build directory (it needs a Makefile and include/generated/utsrelease.h)${install}`;
+}
+
 /** /etc/os-release ID of the machine (under `root`). */
 export function readOsId(root: string): string | undefined {
   try {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { absoluteGccLine, formatModpostLine, parseGccLine } from './diagnostic-lines';
 import { copySources, fixtureLog, fixtureLogNames, installedKdir, REPO_ROOT, removeTempCopies } from '../../test/support/build-logs';
+import { parseBuildReport } from './build-report';
 import { applyMatcher, BUILD_TASK_MATCHERS, PROBLEM_MATCHERS, problemMatchersContribution, type MatchedProblem } from './problem-matchers';
 
 const M = '/home/dev/mods/m';
@@ -91,7 +92,8 @@ describe('problem matchers', () => {
       severity: 'warning',
       message: `${M}/hello-3.o: section mismatch in reference: cleanup_module (section: .exit.text) -> hello3_data (section: .init.data)`,
     });
-    assert.deepEqual(problems(line), [
+    assert.deepEqual(problems(line), [], 'the build task takes modpost problems from its report, not from the output');
+    assert.deepEqual(problems(line, ['kbuild-gcc', 'kbuild-modpost']), [
       {
         file: `${M}/hello-3.c`,
         line: 22,
@@ -221,32 +223,41 @@ describe('problem matchers on a real wrapped build [system]', function () {
   this.timeout(120_000);
   after(removeTempCopies);
 
-  it('secmm with W=1: gcc warnings and every modpost line at its source line', async () => {
+  it('secmm with W=1: gcc warnings and every modpost line at its source line, the same in the report', async () => {
     const kdir = installedKdir();
     const dir = copySources('secmm');
+    const reportFile = path.join(dir, 'report.json');
     const wrapper = path.join(REPO_ROOT, 'out/tools/src/kbuild-run.js');
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [wrapper, '--module-dir', dir, '--', 'make', '-C', kdir, `M=${dir}`, 'modules', 'W=1'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const args = [wrapper, '--module-dir', dir, '--report', reportFile, '--', 'make', '-C', kdir, `M=${dir}`, 'modules', 'W=1'];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';
       child.stdout.on('data', (d: Buffer) => (text += d.toString()));
       child.stderr.on('data', (d: Buffer) => (text += d.toString()));
       child.on('error', reject);
       child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}\n${text}`))));
     });
-    const found = problems(output).map((p) => `${p.matcher} ${path.relative(dir, p.file)}:${p.line} ${p.severity}`);
+    const modpostLines = [
+      'secmm.c:44',
+      'secmm.c:48',
+      'secmm.c:53',
+      'secmm.c:70',
+      'secmm.c:82',
+      'secmm2.c:28',
+      'secmm2.c:33',
+      'secmm2.c:38',
+    ];
+    const found = problems(output, ['kbuild-gcc', 'kbuild-modpost']).map(
+      (p) => `${p.matcher} ${path.relative(dir, p.file)}:${p.line} ${p.severity}`,
+    );
     assert.deepEqual(found.sort(), [
       'kbuild-gcc secmm.c:66 warning',
       'kbuild-gcc secmm2.c:31 warning',
-      'kbuild-modpost secmm.c:44 warning',
-      'kbuild-modpost secmm.c:48 warning',
-      'kbuild-modpost secmm.c:53 warning',
-      'kbuild-modpost secmm.c:70 warning',
-      'kbuild-modpost secmm.c:82 warning',
-      'kbuild-modpost secmm2.c:28 warning',
-      'kbuild-modpost secmm2.c:33 warning',
-      'kbuild-modpost secmm2.c:38 warning',
+      ...modpostLines.map((line) => `kbuild-modpost ${line} warning`),
     ]);
+    const report = parseBuildReport(fs.readFileSync(reportFile, 'utf8'));
+    assert.ok(report);
+    assert.deepEqual(report.problems.map((p) => `${path.relative(dir, p.file)}:${p.line + 1}`).sort(), modpostLines);
+    assert.ok(report.problems.every((p) => ['section-mismatch', 'export-init-exit'].includes(p.code) && p.endCharacter > p.character));
   });
 });

@@ -97,11 +97,15 @@ export const PROBLEM_MATCHERS: readonly ProblemMatcherContribution[] = [
   },
 ];
 
-/** Matchers the kbuild build task uses ($kbuild-gcc, $kbuild-modpost). */
-export const BUILD_TASK_MATCHERS = ['$kbuild-gcc', '$kbuild-modpost'];
+/**
+ * Matchers of the kbuild build tasks: gcc's lines. Their modpost problems come to the extension in
+ * a report (shared/src/build-report.ts), so it can drop them when the source changes; the
+ * $kbuild-modpost matcher is for tasks of the user's own that run kbuild-run without a report.
+ */
+export const BUILD_TASK_MATCHERS = ['$kbuild-gcc'];
 
 /** The VM task builds too, so it places compiler, modpost and crash lines. */
-export const VM_TASK_MATCHERS = [...BUILD_TASK_MATCHERS, '$kmod-vm'];
+export const VM_TASK_MATCHERS = ['$kbuild-gcc', '$kbuild-modpost', '$kmod-vm'];
 
 /** ECMAScript RegExp of a contributed matcher, as VS Code compiles it. */
 export function matcherRegExp(name: string): RegExp {

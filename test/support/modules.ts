@@ -44,6 +44,7 @@ export function summarize(findings: readonly Finding[]): string[] {
 export function fakeKernelBuildDir(version: [number, number]): string {
   return writeModule({
     Makefile: '# build dir\n',
+    'include/generated/utsrelease.h': `#define UTS_RELEASE "${version[0]}.${version[1]}.0-fake"\n`,
     'include/generated/uapi/linux/version.h': `#define LINUX_VERSION_MAJOR ${version[0]}\n#define LINUX_VERSION_PATCHLEVEL ${version[1]}\n#define LINUX_VERSION_SUBLEVEL 0\n`,
     'include/config/auto.conf': 'CONFIG_KALLSYMS=y\nCONFIG_MODULES=y\n',
     'Module.symvers': [

@@ -11,7 +11,7 @@ import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables, typ
 import { FactsPool } from '../engine/facts-pool';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { fileUri, mergeKernelFindings, readText, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
-import { kernelVersionOf } from '../../../shared/src/kernel-dir';
+import { isUsableKernelDir, kernelVersionOf, unusableKernelDirText } from '../../../shared/src/kernel-dir';
 import type { FileFacts, Finding } from '../model/types';
 import { IncludedFactsCache, IncludeResolution, translationUnits, type TranslationUnit } from '../engine/units';
 import type { VmlinuxTable } from '../engine/vmlinux';
@@ -94,9 +94,14 @@ export class AnalysisService {
     this.tablesListeners.push(listener);
   }
 
+  /** Why entries of kmod.kernelBuildDirs are left out (not build dirs), for the user. */
+  unusableKernelDirs: string[] = [];
+
   private loadOtherKernels(kdirs: readonly string[]): void {
-    const kernels = kdirs
-      .filter((kdir) => kdir && kdir !== this.options.kdir)
+    const wanted = kdirs.filter((kdir) => kdir && kdir !== this.options.kdir);
+    this.unusableKernelDirs = wanted.filter((kdir) => !isUsableKernelDir(kdir)).map((kdir) => unusableKernelDirText(kdir));
+    const kernels = wanted
+      .filter((kdir) => isUsableKernelDir(kdir))
       .map((kdir) => ({ kdir, label: kernelVersionOf(kdir) ?? path.basename(kdir), context: resolveContext({ kdir }) }));
     this.otherKernels = kernels;
     for (const kernel of kernels) {

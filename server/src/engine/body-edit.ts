@@ -11,7 +11,7 @@ import { prepass } from '../parsing/prepass';
 import { scanBody, type FoundLocal, type FoundReference } from '../parsing/references';
 import { isOneBody } from '../parsing/skeleton';
 import { changedSpan, checkInput, type EditableFacts } from './analyze-file';
-import type { FileFacts, Position, Range, Reference } from '../model/types';
+import type { ConditionalDirective, FileFacts, Position, Range, Reference } from '../model/types';
 
 /** Larger bodies are generated tables: redo them on a worker, off the server's thread. */
 const MAX_BODY_REDONE_HERE = 1024 * 1024;
@@ -48,6 +48,25 @@ class Shift {
   range(r: Range): Range {
     return { start: this.position(r.start), end: this.position(r.end) };
   }
+}
+
+/** The file's conditional directives after a body edit: the body's own redone, the later ones moved. */
+function withConditionals(
+  previous: readonly ConditionalDirective[] | undefined,
+  bodyFirstLine: number,
+  bodyLastLine: number,
+  lineShift: number,
+  inBody: ConditionalDirective[],
+): { conditionals?: ConditionalDirective[] } {
+  if (!previous && inBody.length === 0) return {};
+  const conditionals = [
+    ...(previous ?? []).filter((directive) => directive.line < bodyFirstLine),
+    ...inBody,
+    ...(previous ?? [])
+      .filter((directive) => directive.line > bodyLastLine)
+      .map((directive) => ({ ...directive, line: directive.line + lineShift })),
+  ];
+  return conditionals.length > 0 ? { conditionals } : {};
 }
 
 /**
@@ -122,6 +141,13 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
       argumentRange: shift.range(use.argumentRange),
     })),
     ...(previous.facts.includes ? { includes: previous.facts.includes } : {}),
+    ...withConditionals(
+      previous.facts.conditionals,
+      bodyStart.line,
+      bodyEnd.line,
+      shift.lines,
+      pre.directives.map(({ offset, kind, condition }) => ({ line: at(offset).line, kind, condition })),
+    ),
     ...(previous.facts.emptiedAnnotations ? { emptiedAnnotations: previous.facts.emptiedAnnotations } : {}),
   };
   const moved = (offset: number): number => (offset >= body.end ? offset + delta : offset);

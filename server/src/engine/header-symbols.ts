@@ -9,6 +9,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FUNCTION_ANNOTATIONS, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import type { KernelConfig } from '../knowledge/kernel-config';
+import type { ConditionalKind } from '../model/types';
+import { ConditionStack, type Truth } from '../parsing/conditionals';
+
+const CONDITIONAL_KINDS: ReadonlySet<string> = new Set<ConditionalKind>(['if', 'ifdef', 'ifndef', 'elif', 'else', 'endif']);
 
 export type HeaderKind = 'macro' | 'inline' | 'extern';
 
@@ -43,115 +47,6 @@ export function headerRoots(kdir: string): string[] {
 const HEADER_DIRS = ['include', 'arch/x86/include'];
 /** Trace event headers are macro programs expanded under CREATE_TRACE_POINTS: nothing to link. */
 const SKIPPED_HEADER_DIRS = new Set(['include/trace']);
-
-type Truth = 'true' | 'false' | 'maybe';
-
-const not = (t: Truth): Truth => (t === 'true' ? 'false' : t === 'false' ? 'true' : 'maybe');
-const and = (a: Truth, b: Truth): Truth => (a === 'false' || b === 'false' ? 'false' : a === 'true' && b === 'true' ? 'true' : 'maybe');
-const or = (a: Truth, b: Truth): Truth => (a === 'true' || b === 'true' ? 'true' : a === 'false' && b === 'false' ? 'false' : 'maybe');
-
-/** Macros whose definedness is known for a module built by kbuild on x86-64. */
-const KNOWN_DEFINED: Readonly<Record<string, boolean>> = {
-  __KERNEL__: true,
-  MODULE: true,
-  __x86_64__: true,
-  CONFIG_X86_64: true,
-  __ASSEMBLY__: false,
-  __ASSEMBLER__: false,
-  __CHECKER__: false,
-  __GENKSYMS__: false,
-  __DISABLE_EXPORTS: false,
-  BUILD_VDSO: false,
-  __cplusplus: false,
-};
-
-/**
- * Evaluates a `#if` expression over `defined`, CONFIG_ values, IS_ENABLED and friends, `!`, `&&`,
- * `||`, parentheses and integer literals; anything else is "maybe".
- */
-export function evaluateCondition(expression: string, config: KernelConfig): Truth {
-  const tokens = expression.match(/[A-Za-z_]\w*|\d+[uUlL]*|&&|\|\||!=|==|>=|<=|[()!<>]|\S/g) ?? [];
-  let i = 0;
-  const definedness = (name: string): Truth =>
-    name in KNOWN_DEFINED
-      ? KNOWN_DEFINED[name]
-        ? 'true'
-        : 'false'
-      : name.startsWith('CONFIG_')
-        ? config.has(name)
-          ? 'true'
-          : 'false'
-        : 'maybe';
-  const primary = (): Truth => {
-    const token = tokens[i++];
-    if (token === undefined) return 'maybe';
-    if (token === '!') return not(primary());
-    if (token === '(') {
-      const value = disjunction();
-      if (tokens[i] === ')') i++;
-      return value;
-    }
-    if (token === 'defined') {
-      const parenthesized = tokens[i] === '(';
-      if (parenthesized) i++;
-      const name = tokens[i++] ?? '';
-      if (parenthesized && tokens[i] === ')') i++;
-      return definedness(name);
-    }
-    const helper = /^(IS_ENABLED|IS_BUILTIN|IS_MODULE|IS_REACHABLE)$/.exec(token)?.[1];
-    if (helper && tokens[i] === '(') {
-      const name = tokens[i + 1] ?? '';
-      i += tokens[i + 2] === ')' ? 3 : 2;
-      if (!name.startsWith('CONFIG_')) return 'maybe';
-      const value = config.get(name);
-      if (helper === 'IS_BUILTIN') return value === 'y' ? 'true' : 'false';
-      if (helper === 'IS_MODULE') return value === 'm' ? 'true' : 'false';
-      return value === 'y' || value === 'm' ? 'true' : 'false';
-    }
-    if (/^\d/.test(token)) return Number.parseInt(token, 10) === 0 ? 'false' : 'true';
-    if (token.startsWith('CONFIG_')) {
-      const value = config.get(token);
-      if (value === undefined) return 'false';
-      return /^\d+$/.test(value) ? (Number(value) === 0 ? 'false' : 'true') : 'maybe';
-    }
-    return 'maybe';
-  };
-  /** A primary followed by a comparison is beyond this evaluator. */
-  const comparison = (): Truth => {
-    const value = primary();
-    if (['==', '!=', '<', '>', '<=', '>='].includes(tokens[i] ?? '')) {
-      i++;
-      primary();
-      return 'maybe';
-    }
-    return value;
-  };
-  const conjunction = (): Truth => {
-    let value = comparison();
-    while (tokens[i] === '&&') {
-      i++;
-      value = and(value, comparison());
-    }
-    return value;
-  };
-  const disjunction = (): Truth => {
-    let value = conjunction();
-    while (tokens[i] === '||') {
-      i++;
-      value = or(value, conjunction());
-    }
-    return value;
-  };
-  const result = disjunction();
-  return i < tokens.length && tokens[i] !== ')' ? 'maybe' : result;
-}
-
-interface Frame {
-  /** This branch's condition. */
-  current: Truth;
-  /** Whether an earlier branch of the group is already true / maybe true. */
-  earlier: Truth;
-}
 
 /** Words that start a declaration that is no function or variable to link. */
 const NOT_LINKED = /^\s*(?:typedef|struct\s+\w+\s*\{|union\s+\w+\s*\{|enum\b|#)/;
@@ -229,13 +124,13 @@ export class HeaderSymbols {
   /** Scans one header's text. */
   add(file: string, text: string, config: KernelConfig): void {
     const fileIndex = this.files.push(file) - 1;
-    const stack: Frame[] = [];
+    const stack = new ConditionStack(config);
     let depth = 0;
     let statement = '';
     let statementLine = 0;
     let inComment = false;
     const lines = text.split('\n');
-    const liveness = (): Truth => stack.reduce<Truth>((value, frame) => and(value, frame.current), 'true');
+    const liveness = (): Truth => stack.liveness();
     const record = (name: string, kind: HeaderKind, line: number): void => {
       const live = liveness();
       // A macro in a branch this configuration leaves out still marks its name: headers pair such
@@ -268,7 +163,15 @@ export class HeaderSymbols {
       if (directive) {
         let rest = directive[2];
         while (rest.endsWith('\\') && n + 1 < lines.length) rest = rest.slice(0, -1) + ' ' + lines[++n];
-        this.directive(directive[1], rest, n, lines, stack, config, record);
+        const keyword = directive[1];
+        const name = /^([A-Za-z_]\w*)/.exec(rest)?.[1];
+        if (keyword === 'define') {
+          if (name) record(name, 'macro', n);
+        } else if (CONDITIONAL_KINDS.has(keyword)) {
+          // An include guard (`#ifndef X_H` then `#define X_H`) is true the first time, which is the time that counts.
+          const guard = keyword === 'ifndef' && name && new RegExp(`^\\s*#\\s*define\\s+${name}\\b`).test(lines[n + 1] ?? '');
+          stack.apply(keyword as ConditionalKind, rest, guard ? 'true' : undefined);
+        }
         continue;
       }
       if (liveness() === 'false' && depth === 0) continue;
@@ -305,52 +208,6 @@ export class HeaderSymbols {
         pos = k + 1;
       }
       if (depth === 0) statement += ' ';
-    }
-  }
-
-  private directive(
-    keyword: string,
-    rest: string,
-    n: number,
-    lines: readonly string[],
-    stack: Frame[],
-    config: KernelConfig,
-    record: (name: string, kind: HeaderKind, line: number) => void,
-  ): void {
-    const name = /^([A-Za-z_]\w*)/.exec(rest)?.[1] ?? '';
-    switch (keyword) {
-      case 'define':
-        if (name) record(name, 'macro', n);
-        return;
-      case 'ifdef':
-        stack.push({ current: evaluateCondition(`defined(${name})`, config), earlier: 'false' });
-        return;
-      case 'ifndef': {
-        // An include guard (`#ifndef X_H` then `#define X_H`) is true the first time, which is the time that counts.
-        const guard = new RegExp(`^\\s*#\\s*define\\s+${name}\\b`).test(lines[n + 1] ?? '');
-        stack.push({ current: guard ? 'true' : not(evaluateCondition(`defined(${name})`, config)), earlier: 'false' });
-        return;
-      }
-      case 'if':
-        stack.push({ current: evaluateCondition(rest, config), earlier: 'false' });
-        return;
-      case 'elif': {
-        const frame = stack[stack.length - 1];
-        if (!frame) return;
-        frame.earlier = or(frame.earlier, frame.current);
-        frame.current = and(not(frame.earlier), evaluateCondition(rest, config));
-        return;
-      }
-      case 'else': {
-        const frame = stack[stack.length - 1];
-        if (!frame) return;
-        frame.earlier = or(frame.earlier, frame.current);
-        frame.current = not(frame.earlier);
-        return;
-      }
-      case 'endif':
-        stack.pop();
-        return;
     }
   }
 }

@@ -6,7 +6,7 @@ import { LspSession } from '../../../test/support/lsp-client';
 import { analyzeSources, fakeKernelBuildDir as fakeKdir, writeModule } from '../../../test/support/modules';
 import type { Finding } from '../model/types';
 import { parseAutoConf } from '../knowledge/kernel-config';
-import { evaluateCondition, HeaderSymbols } from './header-symbols';
+import { HeaderSymbols } from './header-symbols';
 
 const MAKEFILE = { Makefile: 'obj-m := m.o\n' };
 const moduleSource = (body: string, tail = 'MODULE_LICENSE("GPL");\nMODULE_DESCRIPTION("test");\n') => ({
@@ -46,6 +46,29 @@ describe('link checks (modpost errors before the build)', () => {
     assert.match(kallsyms.message, /declared in kallsyms\.h but not exported.*KBUILD_MODPOST_WARN=1/);
     assert.match(kallsyms.modpost ?? '', /^ERROR: modpost: "kallsyms_lookup_name" \[.*\/m\.ko\] undefined!$/);
     assert.match(findings.find((f) => f.message.startsWith('vfs_write'))!.message, /kernel_write/);
+  });
+
+  it("decides the module's own #if with the build dir: its configuration, MODULE and LINUX_VERSION_CODE", async () => {
+    const body = [
+      '#ifdef CONFIG_NOT_SET',
+      'int off(void) { return kallsyms_lookup_name("a"); }',
+      '#elif IS_ENABLED(CONFIG_KALLSYMS)',
+      'int on(void) { return kallsyms_lookup_name("b"); }',
+      '#endif',
+      '#ifndef MODULE',
+      'int builtin_only(void) { return kallsyms_lookup_name("c"); }',
+      '#endif',
+      '#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)',
+      'int old_kernels(void) { return kallsyms_lookup_name("d"); }',
+      '#else',
+      'int new_kernels(void) { return kallsyms_lookup_name("e"); }',
+      '#endif',
+    ].join('\n');
+    assert.deepEqual(codes((await analyzeSources(moduleSource(body), { kdir: kdir61() })).findings), ['undefined-symbol @5:23']);
+    assert.deepEqual(codes((await analyzeSources(moduleSource(body), { kdir: kdir73() })).findings), ['undefined-symbol @5:23']);
+    const versioned = moduleSource(body.replace('kallsyms_lookup_name("b")', '0'));
+    assert.deepEqual(codes((await analyzeSources(versioned, { kdir: kdir61() })).findings), ['undefined-symbol @11:32']);
+    assert.deepEqual(codes((await analyzeSources(versioned, { kdir: kdir73() })).findings), ['undefined-symbol @13:32']);
   });
 
   it('prints undefined symbols the way 7.3 does', async () => {
@@ -143,22 +166,6 @@ describe('link checks (modpost errors before the build)', () => {
 
 describe('header declarations', () => {
   const config = parseAutoConf('CONFIG_A=y\nCONFIG_M=m\nCONFIG_N=5\n');
-
-  it('decides CONFIG conditions and leaves the rest undecided', () => {
-    const cases: [string, string][] = [
-      ['defined(CONFIG_A)', 'true'],
-      ['defined CONFIG_B', 'false'],
-      ['IS_ENABLED(CONFIG_M) && !IS_BUILTIN(CONFIG_M)', 'true'],
-      ['IS_MODULE(CONFIG_A)', 'false'],
-      ['CONFIG_N', 'true'],
-      ['0', 'false'],
-      ['defined(CONFIG_B) || defined(ARCH_X)', 'maybe'],
-      ['defined(CONFIG_B) && defined(ARCH_X)', 'false'],
-      ['LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)', 'maybe'],
-      ['!defined(__KERNEL__)', 'false'],
-    ];
-    for (const [expression, expected] of cases) assert.equal(evaluateCondition(expression, config), expected, expression);
-  });
 
   it('takes #elif and #else branches after true, false and undecided ones', () => {
     const symbols = new HeaderSymbols();

@@ -18,6 +18,8 @@ import type { KernelConfig } from '../knowledge/kernel-config';
 import { kernelHeaderSymbols, type HeaderSymbols } from './header-symbols';
 import { readKernelConfig } from './kernel-info';
 import type { TranslationUnit } from './units';
+import { excludedLines, inRanges, kernelVersionCode } from '../parsing/conditionals';
+import { kernelVersionOf } from '../../../shared/src/kernel-dir';
 
 export interface LinkEnvironment {
   /** Everything the module can link against: the kernel's Module.symvers plus KBUILD_EXTRA_SYMBOLS. */
@@ -37,6 +39,8 @@ export interface LinkEnvironment {
   unbuilt: ReadonlySet<string>;
   /** Other modules are built from the same directory (they may export what this one only declares). */
   hasSiblings: boolean;
+  /** What the compiler decides `#if` with: the build dir's configuration and version code. Code they leave out links nothing. */
+  compiled?: { config: KernelConfig; versionCode?: number };
 }
 
 /** What a build dir tells about linking: its exports and what its headers declare. */
@@ -45,6 +49,8 @@ export interface KernelLinkTables {
   headers: HeaderSymbols;
   /** The build dir's configuration: in a kernel tree it decides which objects are modules. */
   config: KernelConfig;
+  /** How the compiler decides module sources' `#if`s: the configuration and LINUX_VERSION_CODE. */
+  compiled: { config: KernelConfig; versionCode?: number };
 }
 
 /** The build dir's tables; undefined without a Module.symvers (a bare kernel tree, a broken build dir). */
@@ -52,7 +58,9 @@ export async function loadKernelLinkTables(kdir: string): Promise<KernelLinkTabl
   const exports = await kernelExports(kdir);
   if (!exports) return undefined;
   const config = await readKernelConfig(kdir);
-  return { exports, headers: await kernelHeaderSymbols(kdir, config), config };
+  const version = kernelVersionOf(kdir)?.split('.').map(Number);
+  const versionCode = version ? kernelVersionCode(version[0], version[1] ?? 0, version[2] ?? 0) : undefined;
+  return { exports, headers: await kernelHeaderSymbols(kdir, config), config, compiled: { config, versionCode } };
 }
 
 /** The link environment of one module of a Kbuild file (undefined for a lone file no Kbuild declares). */
@@ -75,6 +83,7 @@ export async function moduleLinkEnvironment(module: KbuildModule, kernel: Kernel
     inKernelTree,
     complete: !module.partial && module.sources.every((source) => fs.existsSync(source)),
     hasSiblings: modulesInDir(dir).filter((other) => !other.builtin).length > 1,
+    compiled: kernel.compiled,
     unbuilt: new Set(
       inKernelTree
         ? Object.entries(module.sourceConfigs ?? {})
@@ -100,26 +109,41 @@ function metadataLine(file: FileFacts, text: string | undefined): number {
   return last ? last.range.start.line + 1 : Math.max(0, lines - (text?.endsWith('\n') ? 1 : 0));
 }
 
-/** Per file (facts are immutable): the first use of each name the file does not define itself. */
-const outsideUsesOf = new WeakMap<FileFacts, Map<string, Reference>>();
+type Compiled = LinkEnvironment['compiled'];
+
+/** Stands for "nothing known about the compiler's view" as a cache key. */
+const UNKNOWN: NonNullable<Compiled> = { config: new Map() };
+
+/** Per file (facts are immutable) and compiler's view: the first use of each name the file does not define itself. */
+const outsideUsesOf = new WeakMap<FileFacts, WeakMap<NonNullable<Compiled>, Map<string, Reference>>>();
+
+/** The lines of `file` the compiler leaves out. */
+function excludedIn(file: FileFacts, compiled: Compiled): [number, number][] {
+  return compiled && file.conditionals ? excludedLines(file.conditionals, compiled.config, compiled.versionCode) : [];
+}
 
 /**
- * The first use in `file` of each name it does not define, from code that is emitted (an unused
- * static inline function of a local header is not: what it calls is never linked). Kept per file,
- * so an edit re-scans only the edited file's references.
+ * The first use in `file` of each name it does not define, from code that is emitted: not an
+ * unused static inline function of a local header (what it calls is never linked), not a `#ifdef`
+ * branch the configuration leaves out. Kept per file, so an edit re-scans only the edited file's
+ * references.
  */
-function outsideUses(file: FileFacts): Map<string, Reference> {
-  let uses = outsideUsesOf.get(file);
+function outsideUses(file: FileFacts, compiled: Compiled): Map<string, Reference> {
+  const byView = outsideUsesOf.get(file) ?? new WeakMap<NonNullable<Compiled>, Map<string, Reference>>();
+  outsideUsesOf.set(file, byView);
+  let uses = byView.get(compiled ?? UNKNOWN);
   if (uses) return uses;
   uses = new Map();
+  const excluded = excludedIn(file, compiled);
   const own = new Set(file.symbols.filter((def) => def.isDefinition && def.localTo === undefined).map((def) => def.name));
   for (const ref of file.references) {
     if (own.has(ref.name) || uses.has(ref.name)) continue;
     const from = file.symbols[ref.fromIndex];
     if (!from || from.isInline || !from.isDefinition) continue;
+    if (excluded.length > 0 && inRanges(excluded, ref.line)) continue;
     uses.set(ref.name, ref);
   }
-  outsideUsesOf.set(file, uses);
+  byView.set(compiled ?? UNKNOWN, uses);
   return uses;
 }
 
@@ -170,7 +194,9 @@ export function checkLinking(
       defined.add(def.name);
       (def.isStatic ? definedStatic : definedGlobal).add(def.name);
     }
+    const excluded = excludedIn(file, env.compiled);
     for (const use of file.macroUses) {
+      if (excluded.length > 0 && inRanges(excluded, use.range.start.line)) continue;
       uses.push({ use, file });
       for (const generated of moduleMacro(use.macro)?.generates?.(use.argument) ?? []) defined.add(generated.name);
     }
@@ -277,7 +303,7 @@ export function checkLinking(
   const firstUses = new Map<string, { file: FileFacts; ref: Reference }[]>();
   for (const file of files) {
     if (env.unbuilt.has(file.uri)) continue;
-    for (const [name, ref] of outsideUses(file)) {
+    for (const [name, ref] of outsideUses(file, env.compiled)) {
       // DEFINE_SPINLOCK(x), LIST_HEAD(x) and the like define x.
       if (defined.has(name) || macroArguments.has(name)) continue;
       const list = firstUses.get(name) ?? [];

@@ -23,6 +23,38 @@ describe('translation units', () => {
     assert.deepEqual(inTree.includeDirs, ['/linux/drivers/foo/inc', '/linux/drivers/bar']);
   });
 
+  it('reads which objects an option links in: x-$(CONFIG_X), $(subst m,y,…), lists read back as x-y, ifdef/ifneq blocks', () => {
+    const kbuild = [
+      'obj-$(CONFIG_SCTP) += sctp.o',
+      'sctp-y := main.o',
+      'sctp-$(subst m,y,$(CONFIG_IPV6)) += ipv6.o',
+      'proc-$(CONFIG_PROC_FS) += procfs.o',
+      'sctp-objs += $(proc-y)',
+      'ifneq ($(CONFIG_DMA),)',
+      'sctp-objs += dma.o',
+      'else',
+      'sctp-objs += nodma.o',
+      'endif',
+      'ifdef CONFIG_EXTRA',
+      'obj-m += extra.o',
+      'endif',
+      'obj-$(subst m,y,$(CONFIG_SCTP)) += core.o',
+      '',
+    ].join('\n');
+    const [sctp, extra, core] = parseKbuild(kbuild, '/linux/net/sctp', '/linux/net/sctp/Makefile', '/linux');
+    assert.deepEqual(
+      sctp.sources.map((source) => path.basename(source)),
+      ['main.c', 'ipv6.c', 'procfs.c', 'dma.c', 'nodma.c'],
+    );
+    assert.deepEqual(sctp.sourceConfigs, {
+      '/linux/net/sctp/ipv6.c': 'CONFIG_IPV6',
+      '/linux/net/sctp/procfs.c': 'CONFIG_PROC_FS',
+      '/linux/net/sctp/dma.c': 'CONFIG_DMA',
+    });
+    assert.equal(extra.config, 'CONFIG_EXTRA');
+    assert.equal(core.builtin, true, 'obj-$(subst m,y,…) is built in whenever the option is set');
+  });
+
   it('resolves a quoted include beside the including file first, then in the -I directories; kernel headers stay out', () => {
     const dir = writeModule({ 'a/x.h': '', 'inc/x.h': '', 'inc/y.h': '' });
     try {

@@ -75,6 +75,17 @@ export interface MacroUse {
 }
 
 /** Everything the checker needs to know about one file; produced by parse + extract. */
+export type ConditionalKind = 'if' | 'ifdef' | 'ifndef' | 'elif' | 'else' | 'endif';
+
+/** One conditional directive of a file: `#ifdef CONFIG_X` is `{ kind: 'ifdef', condition: 'CONFIG_X' }`. */
+export interface ConditionalDirective {
+  /** 0-based line of the `#`. */
+  line: number;
+  kind: ConditionalKind;
+  /** The expression or name after the keyword, comments removed. */
+  condition: string;
+}
+
 export interface FileFacts {
   uri: string;
   symbols: SymbolDef[];
@@ -86,6 +97,8 @@ export interface FileFacts {
   emptiedAnnotations?: string[];
   /** Included names in the order written: `x.h` for `#include "x.h"`, `<x.h>` for `#include <x.h>`. */
   includes?: string[];
+  /** Its `#if`/`#ifdef`/… lines, for deciding with a kernel configuration what is compiled. */
+  conditionals?: ConditionalDirective[];
   /** Set when the parser could not analyze the file (trap, oversize): the reason, for the user. */
   unanalyzable?: string;
 }

@@ -7,7 +7,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { annotationSection, OBJECT_ANNOTATIONS, type AnnotationContext } from '../knowledge/annotations';
 import { plainSection } from '../knowledge/sections';
-import type { FileFacts, MacroUse, Reference, SymbolDef } from '../model/types';
+import type { ConditionalDirective, FileFacts, MacroUse, Reference, SymbolDef } from '../model/types';
 import { LineIndex } from './line-index';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
 import { scanBody, type BodyRange, type FoundLocal, type FoundReference } from './references';
@@ -131,6 +131,11 @@ class Extractor {
     private readonly parsed: CutText,
   ) {
     this.lines = new LineIndex(source);
+  }
+
+  /** The pre-pass's conditional directives, by line. */
+  conditionals(directives: PrepassResult['directives']): ConditionalDirective[] {
+    return directives.map(({ offset, kind, condition }) => ({ line: this.lines.positionAt(offset).line, kind, condition }));
   }
 
   /** A parsed-text offset as an offset of the user's text (the parser saw bodies cut out). */
@@ -443,12 +448,14 @@ export function extractFacts(
   const { references, scans } = extractor.references(pre.text, reuse, keepScans);
   const includes = includeNames(pre.text);
   const emptied = emptiedAnnotations(pre.text);
+  const conditionals = extractor.conditionals(pre.directives);
   const facts: FileFacts = {
     uri,
     symbols: extractor.symbols,
     references,
     macroUses: extractor.macroUses,
     ...(includes.length > 0 ? { includes } : {}),
+    ...(conditionals.length > 0 ? { conditionals } : {}),
     ...(emptied.length > 0 ? { emptiedAnnotations: emptied } : {}),
   };
   return { facts, bodies: extractor.bodies, scans };

@@ -5,6 +5,7 @@
 // is the same offset in the user's buffer, so positions need no mapping.
 
 import { FUNCTION_ANNOTATIONS, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
+import type { ConditionalKind } from '../model/types';
 
 export interface BlankedMacro {
   name: string;
@@ -19,6 +20,8 @@ export interface PrepassResult {
   macros: BlankedMacro[];
   /** [start, end) offsets of blanked dead `#if 0` regions. */
   deadRanges: [number, number][];
+  /** The conditional directives outside them (for deciding with a kernel configuration), by offset. */
+  directives: { offset: number; kind: ConditionalKind; condition: string }[];
 }
 
 const SPACE = 32,
@@ -136,7 +139,7 @@ function atStatementStart(text: string, start: number): boolean {
   return j >= 3 && text.slice(j - 3, j + 1) === 'else' && !isIdentChar(text.charCodeAt(j - 4));
 }
 
-type Directive = 'if' | 'ifdef' | 'ifndef' | 'elif' | 'else' | 'endif' | 'other';
+type Directive = ConditionalKind | 'other';
 
 function directiveOf(line: string): { kind: Directive; condition: string } {
   const m = /^\s*#\s*([a-z]+)(.*)$/s.exec(line);
@@ -161,6 +164,7 @@ export function prepass(text: string): PrepassResult {
   const out = new Blanker(text);
   const macros: BlankedMacro[] = [];
   const deadRanges: [number, number][] = [];
+  const directives: PrepassResult['directives'] = [];
   const conditionals: Conditional[] = [];
   const n = text.length;
   let lineStart = true;
@@ -191,6 +195,7 @@ export function prepass(text: string): PrepassResult {
           const deadEnd = dead.onElse === 'revive' ? end : i;
           out.blank(dead.start, deadEnd);
           deadRanges.push([dead.start, deadEnd]);
+          if (dead.onElse === 'stay') directives.push({ offset: i, kind, condition });
           conditionals.pop();
           dead = undefined;
         } else if (dead.nesting === 0 && (kind === 'else' || kind === 'elif') && dead.onElse === 'revive') {
@@ -206,6 +211,7 @@ export function prepass(text: string): PrepassResult {
             deadRanges.push([dead.start, i]);
             const elifAt = text.indexOf('elif', hashAt);
             out.replace(elifAt, 'if  ');
+            directives.push({ offset: i, kind: 'if', condition });
           }
           dead = undefined;
         }
@@ -213,11 +219,15 @@ export function prepass(text: string): PrepassResult {
         const isZero = kind === 'if' && /^(0|\(0\))$/.test(condition);
         conditionals.push({ elseIsDead: kind === 'if' && /^(1|\(1\))$/.test(condition), blankEndif: false });
         if (isZero) dead = { start: i, nesting: 0, onElse: 'revive' };
+        else directives.push({ offset: i, kind, condition });
       } else if ((kind === 'else' || kind === 'elif') && conditionals[conditionals.length - 1]?.elseIsDead) {
         dead = { start: i, nesting: 0, onElse: 'stay' };
       } else if (kind === 'endif') {
         const group = conditionals.pop();
         if (group?.blankEndif) out.blank(i, end);
+        else directives.push({ offset: i, kind, condition });
+      } else if (kind === 'else' || kind === 'elif') {
+        directives.push({ offset: i, kind, condition });
       }
       i = end;
       continue;
@@ -273,7 +283,7 @@ export function prepass(text: string): PrepassResult {
     out.blank(dead.start, n);
     deadRanges.push([dead.start, n]);
   }
-  return { text: out.result(), macros, deadRanges };
+  return { text: out.result(), macros, deadRanges, directives };
 }
 
 /** The section named by a recorded `__section("x")` or `__attribute__((section("x")))`. */

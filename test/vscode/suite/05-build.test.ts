@@ -119,9 +119,24 @@ describe(`Build module (${BUILD_COMMAND})`, function () {
         `a build (non-kmod) "section mismatch" diagnostic on ${uri.fsPath} (now: ${describeDiagnostics(uri)})`,
       );
       assert.ok(
-        fromBuild.some((d) => d.range.start.line === reference.start.line),
+        fromBuild.some((d) => d.range.start.line === reference.start.line && d.source === 'modpost'),
         `expected the modpost finding on line ${reference.start.line + 1}; got ${describeDiagnostics(uri)}`,
       );
+      assert.ok(
+        fromBuild.some((d) => d.range.end.character - d.range.start.character === 'hello3_data'.length),
+        `the build problem should span hello3_data; got ${describeDiagnostics(uri)}`,
+      );
+
+      // The build saw the file as it was: once it is edited, its build problems go (the analyzer's stay live).
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(uri, new vscode.Position(document.lineCount, 0), '\n');
+      assert.ok(await vscode.workspace.applyEdit(edit));
+      await waitFor(
+        () => vscode.languages.getDiagnostics(uri).every((d) => d.source === KMOD_SOURCE),
+        10_000,
+        `the build's problems on ${uri.fsPath} to go after an edit (now: ${describeDiagnostics(uri)})`,
+      );
+      await vscode.commands.executeCommand('workbench.action.files.revert');
     } finally {
       tasks.dispose();
     }

@@ -42,6 +42,8 @@ export interface MappedPosition {
   /** 0-based line and UTF-16 column. */
   line: number;
   character: number;
+  /** Where the named identifier ends on that line (the start when nothing narrower is known). */
+  endCharacter: number;
   method: MappingMethod;
   /** Extra explanation for the reader, e.g. which function `cleanup_module` is. */
   note?: string;
@@ -80,6 +82,7 @@ const at = (file: string, range: Range, method: MappingMethod, note?: string): M
   file,
   line: range.start.line,
   character: range.start.character,
+  endCharacter: range.end.line === range.start.line ? range.end.character : range.start.character,
   method,
   note,
 });
@@ -254,7 +257,7 @@ function mapModuleFile(view: ModuleView, nextTo: readonly string[]): MappedPosit
     if (use) return at(uriToPath(f.uri), use.range, 'module-file');
   }
   const first = view.sources[0] ?? (view.facts[0] ? uriToPath(view.facts[0].uri) : undefined);
-  return first ? { file: first, line: 0, character: 0, method: 'module-file' } : undefined;
+  return first ? { file: first, line: 0, character: 0, endCharacter: 0, method: 'module-file' } : undefined;
 }
 
 type KindMapper = (diag: ModpostDiagnostic, view: ModuleView, findings: Finding[]) => MappedPosition | undefined;
@@ -283,8 +286,8 @@ const MAPPERS: Readonly<Record<ModpostDiagnostic['kind'], KindMapper>> = {
 /** Where the module is declared (its obj-m line), else the module directory's makefile line 1. */
 function makefilePosition(ctx: MapContext, view: ModuleView): MappedPosition {
   const module = view.kbuild ?? ctx.kbuildModules[0];
-  if (module) return { file: module.declaredIn, line: module.line, character: 0, method: 'makefile' };
-  return { file: path.join(ctx.moduleDir, 'Makefile'), line: 0, character: 0, method: 'makefile' };
+  if (module) return { file: module.declaredIn, line: module.line, character: 0, endCharacter: 0, method: 'makefile' };
+  return { file: path.join(ctx.moduleDir, 'Makefile'), line: 0, character: 0, endCharacter: 0, method: 'makefile' };
 }
 
 export function mapModpostDiagnostic(diag: ModpostDiagnostic, ctx: MapContext): MappedPosition {
