@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseBuildReport } from '../../shared/src/build-report';
 import type { TaskKind } from '../../shared/src/command-lines';
+import { readTextFileSync } from '../../shared/src/safe-read';
 
 /** Kinds of kbuild tasks whose end brings a report, and that replace the module's build problems. */
 const REPORTING: ReadonlySet<TaskKind> = new Set(['build', 'build-all']);
@@ -41,9 +42,7 @@ function kbuildTaskOf(task: vscode.Task): KbuildTask | undefined {
 
 function readReport(file: string): ReturnType<typeof parseBuildReport> {
   try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile() || stat.size > MAX_REPORT_BYTES) return undefined;
-    return parseBuildReport(fs.readFileSync(file, 'utf8'));
+    return parseBuildReport(readTextFileSync(file, MAX_REPORT_BYTES));
   } catch {
     return undefined;
   }

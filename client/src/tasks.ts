@@ -14,6 +14,7 @@ import { isModuleDir, modulesOf } from './module-dirs';
 import { BUILD_TASK_MATCHERS, VM_TASK_MATCHERS } from '../../shared/src/problem-matchers';
 import { currentDetection, resolveKernelBuildDir } from './kernel-dir';
 import { UNTRUSTED_EXPLANATION } from './trust';
+import { readTextFileSync } from '../../shared/src/safe-read';
 
 export const TASK_TYPE = 'kbuild';
 
@@ -159,7 +160,7 @@ export function moduleMessagePrefixes(sources: readonly string[]): string[] {
   const prefixes = new Set<string>();
   for (const source of sources) {
     try {
-      messagePrefixesFromSource(fs.readFileSync(source, 'utf8')).forEach((p) => prefixes.add(p));
+      messagePrefixesFromSource(readTextFileSync(source, 8 * 1024 * 1024)).forEach((p) => prefixes.add(p));
     } catch {
       /* unreadable source: the module name still matches */
     }

@@ -15,7 +15,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { fileURLToPath } from 'node:url';
+import { filePathOf } from './model/uris';
 import { defaultKernelBuildDir } from '../../shared/src/kernel-dir';
 import { AnalysisService } from './analysis/analysis-service';
 import { DiagnosticsPublisher } from './lsp/diagnostics-publisher';
@@ -26,6 +26,7 @@ import { documentSymbols } from './features/document-symbols';
 import { hover } from './features/hover';
 import { HeaderIndex } from './features/header-index';
 import { WorkspaceIndex } from './lsp/workspace-index';
+import { showMessage } from './lsp/show-message';
 
 /** Serves LSP over the transport named on the command line (--stdio, --node-ipc, --socket=N). */
 export function startServer(): void {
@@ -46,8 +47,8 @@ export function startServer(): void {
     pullConfiguration = !!params.capabilities.workspace?.configuration;
     initializationSettings = (params.initializationOptions ?? {}) as Partial<ServerSettings>;
     workspaceFolders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri }] : []))
-      .filter((folder) => folder.uri.startsWith('file:'))
-      .map((folder) => fileURLToPath(folder.uri));
+      .map((folder) => filePathOf(folder.uri))
+      .filter((folder): folder is string => folder !== undefined);
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -70,35 +71,43 @@ export function startServer(): void {
       kernelVersion: settings.kernelVersion || undefined,
       disabledCodes: settings.disabledCodes,
     });
-    if (problem)
-      connection.window.showWarningMessage(`Kernel Module Tools: ${problem}; using ${service.analysisContext.profile.id} rules.`);
+    if (problem) showMessage(connection, 'warning', `Kernel Module Tools: ${problem}; using ${service.analysisContext.profile.id} rules.`);
     for (const unusable of service.unusableKernelDirs)
-      connection.window.showWarningMessage(`Kernel Module Tools: kmod.kernelBuildDirs: ${unusable}. Findings are checked without it.`);
+      showMessage(connection, 'warning', `Kernel Module Tools: kmod.kernelBuildDirs: ${unusable}. Findings are checked without it.`);
     headers.setKernelDir(kdir);
     publisher.refreshAll();
-    void index.run(workspaceFolders, { ...settings.index, excludedDirs: new Set(settings.index.excludedDirs) }).catch((error: unknown) => {
-      connection.console.error(`kmod-lsp: indexing failed: ${(error as Error)?.stack ?? error}`);
-    });
+    background('indexing', index.run(workspaceFolders, { ...settings.index, excludedDirs: new Set(settings.index.excludedDirs) }));
+  }
+
+  // The last net under the background work: a client's odd input must never end the process.
+  process.on('unhandledRejection', (reason) => {
+    connection.console.error(`kmod-lsp: unhandled failure: ${(reason as Error)?.stack ?? String(reason)}`);
+  });
+
+  /** Work nobody awaits: a failure is logged, never left to end the process. */
+  function background(what: string, work: Promise<unknown>): void {
+    work.catch((error: unknown) => connection.console.error(`kmod-lsp: ${what} failed: ${(error as Error)?.stack ?? String(error)}`));
   }
 
   connection.onInitialized(() => {
-    if (pullConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'kmod' });
-    void applySettings();
+    if (pullConfiguration)
+      background('registering for settings', connection.client.register(DidChangeConfigurationNotification.type, { section: 'kmod' }));
+    background('reading the settings', applySettings());
   });
   connection.onDidChangeConfiguration(() => {
-    void applySettings();
+    background('reading the settings', applySettings());
   });
 
   documents.onDidOpen((event) => publisher.schedule(event.document.uri));
   documents.onDidChangeContent((event) => publisher.schedule(event.document.uri));
   documents.onDidClose((event) => {
     publisher.closed(event.document.uri);
-    void index.fileClosed(event.document.uri);
+    background(`re-checking ${event.document.uri}`, index.fileClosed(event.document.uri));
   });
   connection.onDidChangeWatchedFiles((params) => {
     // A created or deleted file can change where an include leads.
     if (params.changes.some((change) => change.type !== FileChangeType.Changed)) service.filesMoved();
-    void index.filesChanged(params.changes.map((change) => change.uri));
+    background('re-checking changed files', index.filesChanged(params.changes.map((change) => change.uri)));
   });
 
   const withDocument = <T>(uri: string, fallback: T, run: (document: TextDocument) => Promise<T>): Promise<T> => {

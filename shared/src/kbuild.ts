@@ -3,6 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readTextFileSync } from './safe-read';
 
 export interface KbuildModule {
   /** Module name as modpost knows it (object basename without .o). */
@@ -241,6 +242,9 @@ export function parseKbuild(text: string, dir: string, declaredIn: string, treeR
   return modules;
 }
 
+/** A Kbuild or Makefile larger than this is not one (kernel Makefiles stay under 100 KB). */
+const MAX_MAKEFILE_BYTES = 1024 * 1024;
+
 /** Modules declared in `dir`'s Kbuild/Makefile; [] when there is none or it declares no objects. */
 const parsedKbuild = new Map<string, { stamp: string; modules: KbuildModule[] }>();
 
@@ -253,7 +257,7 @@ export function modulesInDir(dir: string): KbuildModule[] {
     const stamp = `${stat.mtimeMs}:${stat.size}`;
     const cached = parsedKbuild.get(file);
     if (cached?.stamp === stamp) return cached.modules;
-    const modules = parseKbuild(fs.readFileSync(file, 'utf8'), dir, file, kernelTreeRoot(dir));
+    const modules = parseKbuild(readTextFileSync(file, MAX_MAKEFILE_BYTES), dir, file, kernelTreeRoot(dir));
     parsedKbuild.set(file, { stamp, modules });
     return modules;
   } catch {

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { readTextFileSync } from './safe-read';
 
 export type KernelDirSource = 'setting' | 'running-kernel' | 'installed-headers';
 
@@ -58,6 +59,9 @@ const exists = (file: string) => {
  * include/generated/utsrelease.h). Debian's linux-headers-*-common dirs have neither file and are
  * not usable on their own.
  */
+/** Version and release files are a few lines. */
+const SMALL_FILE_BYTES = 64 * 1024;
+
 export function isUsableKernelDir(dir: string): boolean {
   return (
     exists(path.join(dir, 'Makefile')) &&
@@ -71,7 +75,7 @@ export function isUsableKernelDir(dir: string): boolean {
  */
 export function readRelease(dir: string): string | undefined {
   try {
-    const header = fs.readFileSync(path.join(dir, 'include/generated/utsrelease.h'), 'utf8');
+    const header = readTextFileSync(path.join(dir, 'include/generated/utsrelease.h'), SMALL_FILE_BYTES);
     const release = /UTS_RELEASE\s+"([^"]+)"/.exec(header)?.[1];
     if (release) return release;
   } catch {
@@ -80,7 +84,7 @@ export function readRelease(dir: string): string | undefined {
   const fromName = /^linux-headers-(.+)$/.exec(path.basename(dir))?.[1];
   if (fromName) return fromName;
   try {
-    return fs.readFileSync(path.join(dir, 'include/config/kernel.release'), 'utf8').trim() || undefined;
+    return readTextFileSync(path.join(dir, 'include/config/kernel.release'), SMALL_FILE_BYTES).trim() || undefined;
   } catch {
     return undefined;
   }
@@ -94,7 +98,7 @@ export function readRelease(dir: string): string | undefined {
 export function kernelVersionOf(dir: string): string | undefined {
   for (const header of ['include/generated/uapi/linux/version.h', 'include/linux/version.h']) {
     try {
-      const text = fs.readFileSync(path.join(dir, header), 'utf8');
+      const text = readTextFileSync(path.join(dir, header), SMALL_FILE_BYTES);
       const major = /LINUX_VERSION_MAJOR\s+(\d+)/.exec(text)?.[1];
       const minor = /LINUX_VERSION_PATCHLEVEL\s+(\d+)/.exec(text)?.[1];
       const sub = /LINUX_VERSION_SUBLEVEL\s+(\d+)/.exec(text)?.[1];
@@ -255,7 +259,7 @@ export function unusableKernelDirText(dir: string, osId = readOsId('/')): string
 /** /etc/os-release ID of the machine (under `root`). */
 export function readOsId(root: string): string | undefined {
   try {
-    const text = fs.readFileSync(path.join(root, 'etc/os-release'), 'utf8');
+    const text = readTextFileSync(path.join(root, 'etc/os-release'), SMALL_FILE_BYTES);
     return /^ID="?([^"\n]+)"?$/m.exec(text)?.[1];
   } catch {
     return undefined;

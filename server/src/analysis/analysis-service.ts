@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { filePathOf } from '../model/uris';
 import type { EditableFacts } from '../engine/analyze-file';
 import { editWithinBody } from '../engine/body-edit';
 import { checkModule, ModuleSymbols, type CheckOptions } from '../engine/check';
@@ -29,8 +29,6 @@ export interface ModuleAnalysis {
   units: TranslationUnit[];
   findings: Finding[];
 }
-
-const isFileUri = (uri: string): boolean => uri.startsWith('file:');
 
 /** Background workers left idle this long are stopped (the index re-checks changes rarely). */
 const BACKGROUND_IDLE_MS = 30_000;
@@ -173,7 +171,7 @@ export class AnalysisService {
     this.openText.set(uri, text);
     const cached = this.cache.get(uri);
     if (cached?.stamp === stamp) return cached.facts;
-    const filePath = isFileUri(uri) ? fileURLToPath(uri) : uri;
+    const filePath = filePathOf(uri) ?? uri;
     const options = { ...this.context.extract, builtin };
     const inFull = (): Promise<EditableFacts> => this.interactive.analyzeOpen(uri, filePath, options, text);
     const previous = this.openDocuments.get(uri);
@@ -319,7 +317,7 @@ export class AnalysisService {
 
   /** Findings of the module containing `uri`, whose own facts come from its open text. */
   async analyzeModule(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
-    const ownPath = isFileUri(uri) ? fileURLToPath(uri) : undefined;
+    const ownPath = filePathOf(uri);
     const module = ownPath ? await this.hostModule(ownPath) : undefined;
     const builtin = module?.builtin ?? false;
     const own = this.factsForText(uri, version, text, builtin);

@@ -7,6 +7,10 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readTextFile } from '../../../shared/src/safe-read';
+
+/** A whole kernel's Module.symvers is a few MB. */
+const MAX_SYMVERS_BYTES = 64 * 1024 * 1024;
 
 export interface ExportInfo {
   /** `vmlinux`, or the exporting module's path without `.ko` (`drivers/usb/storage/usb-storage`). */
@@ -68,7 +72,7 @@ export function loadExports(file: string): Promise<ExportTable | undefined> {
   }
   const cached = loaded.get(file);
   if (cached?.stamp === stamp) return cached.table;
-  const table = fs.promises.readFile(file, 'utf8').then(
+  const table = readTextFile(file, MAX_SYMVERS_BYTES).then(
     (text) => ExportTable.parse(text),
     () => undefined,
   );

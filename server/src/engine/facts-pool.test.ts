@@ -14,6 +14,11 @@ parentPort.on('message', (request) => {
   if (request.forget) return;
   if (request.path.endsWith('crash.c')) process.exit(3);
   if (request.path.endsWith('hang.c')) for (;;) {}
+  // slow.c is answered late, after the job posted behind it.
+  if (request.path.endsWith('slow.c')) {
+    setTimeout(() => parentPort.postMessage({ id: request.id, error: 'slow', fatal: false }), 200);
+    return;
+  }
   const packed = { names: '', lines: new Int32Array(0), characters: new Int32Array(0), fromIndexes: new Int32Array(0) };
   parentPort.postMessage({ id: request.id, wire: { uri: request.uri, symbols: [], macroUses: [], packed } });
 });
@@ -61,6 +66,24 @@ describe('facts pool', () => {
       );
       assert.match(facts[1].unanalyzable ?? '', /crashed/);
       assert.equal(pool.crashes, 1);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it('matches answers that come out of order to their jobs (no timeout for the quick one)', async () => {
+    const pool = new FactsPool({ size: 1, timeoutMs: 5_000, script });
+    try {
+      const started = Date.now();
+      const [slow, quick] = await Promise.all([
+        pool.analyze('slow.c', '/m/slow.c', OPTIONS),
+        pool.analyze('quick.c', '/m/quick.c', OPTIONS),
+      ]);
+      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+      assert.equal(slow.unanalyzable, 'could not analyze: slow');
+      assert.equal(quick.uri, 'quick.c');
+      assert.equal(quick.unanalyzable, undefined);
+      assert.equal(pool.crashes, 0);
     } finally {
       await pool.dispose();
     }

@@ -193,23 +193,27 @@ export class FactsPool {
     }, this.timeoutMs);
   }
 
-  /** Resolves the job the worker was on and starts the clock of its next one. */
-  private finish(worker: PoolWorker, answer: FactsAnswer | FileFacts): void {
-    const job = worker.posted.shift();
+  /**
+   * Resolves one of the worker's jobs (the one it was on, unless an answer comes out of order: a
+   * later job that failed to read its file answers at once) and starts the clock of its next one.
+   */
+  private finish(worker: PoolWorker, answer: FactsAnswer | FileFacts, index = 0): void {
+    const [job] = worker.posted.splice(index, 1);
     if (!job) return;
     clearTimeout(job.timer);
     job.resolve('facts' in answer ? answer : { facts: answer });
-    this.startTimer(worker);
+    if (index === 0) this.startTimer(worker);
     if (this.pending === 0) this.onIdle?.();
   }
 
   private onMessage(worker: PoolWorker, response: FactsResponse): void {
-    const job = worker.posted[0];
-    if (!job || job.request.id !== response.id) return;
-    if ('wire' in response) this.finish(worker, { facts: unpackFacts(response.wire), bodies: response.bodies, cuts: response.cuts });
+    const index = worker.posted.findIndex((job) => job.request.id === response.id);
+    if (index < 0) return;
+    const job = worker.posted[index];
+    if ('wire' in response) this.finish(worker, { facts: unpackFacts(response.wire), bodies: response.bodies, cuts: response.cuts }, index);
     else {
       if (response.fatal) this.crashes++;
-      this.finish(worker, unanalyzableFacts(job.request.uri, `could not analyze: ${response.error}`));
+      this.finish(worker, unanalyzableFacts(job.request.uri, `could not analyze: ${response.error}`), index);
       if (response.fatal) this.retire(worker);
     }
     this.pump();

@@ -11,6 +11,7 @@ import { FUNCTION_ANNOTATIONS, OBJECT_ANNOTATIONS } from '../knowledge/annotatio
 import type { KernelConfig } from '../knowledge/kernel-config';
 import type { ConditionalKind } from '../model/types';
 import { ConditionStack, type Truth } from '../parsing/conditionals';
+import { readTextFileSync } from '../../../shared/src/safe-read';
 
 const CONDITIONAL_KINDS: ReadonlySet<string> = new Set<ConditionalKind>(['if', 'ifdef', 'ifndef', 'elif', 'else', 'endif']);
 
@@ -25,11 +26,14 @@ export interface HeaderDeclaration {
   line: number;
 }
 
+/** Kernel headers and Makefiles stay far below this (the largest generated register headers are ~10 MB). */
+export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
+
 /** The trees to search: the build dir and, for Debian's split packages, the source tree it includes. */
 export function headerRoots(kdir: string): string[] {
   const roots = [kdir];
   try {
-    const makefile = fs.readFileSync(path.join(kdir, 'Makefile'), 'utf8');
+    const makefile = readTextFileSync(path.join(kdir, 'Makefile'), MAX_HEADER_BYTES);
     const included = /^include\s+(\S+)\/Makefile\s*$/m.exec(makefile)?.[1];
     // Seen from outside a chroot, the absolute path of the common dir is its sibling.
     const sibling = included && path.join(path.dirname(kdir), path.basename(included));
@@ -246,7 +250,7 @@ async function scan(kdir: string, config: KernelConfig): Promise<HeaderSymbols> 
       // Synchronous reads in short slices: an await per file costs more in thread-pool round trips than the reading.
       let text: string;
       try {
-        text = fs.readFileSync(file, 'utf8');
+        text = readTextFileSync(file, MAX_HEADER_BYTES);
       } catch {
         continue;
       }

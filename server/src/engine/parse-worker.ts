@@ -2,7 +2,6 @@
 // the runtime unusable, so after any parser failure the worker reports it and exits; the pool
 // starts a fresh one.
 
-import * as fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { Parser } from 'web-tree-sitter';
 import { createCParser } from '../parsing/parser';
@@ -10,6 +9,7 @@ import { analyzeEditedFile, analyzeFile, MAX_ANALYZED_BYTES, unanalyzableFacts, 
 import type { FactsAnswer, FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
 import type { FileFacts } from '../model/types';
 import { packFacts } from './wire';
+import { FileReadError, readTextFileSync } from '../../../shared/src/safe-read';
 
 let parser: Promise<Parser> | undefined;
 /** Trees of open documents, most recently used last; a few at most (WASM memory only grows). */
@@ -28,22 +28,13 @@ async function handle(request: FactsRequest): Promise<Answer> {
   let text = request.text;
   if (text === undefined) {
     try {
-      // A huge included file (a generated register header) is not analyzed: do not read it either.
-      const size = request.options.included ? fs.statSync(request.path).size : 0;
-      if (size > MAX_ANALYZED_BYTES)
-        return answer(
-          request.id,
-          unanalyzableFacts(
-            request.uri,
-            `file is ${(size / 1048576).toFixed(1)} MB; files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`,
-          ),
-        );
-      text = fs.readFileSync(request.path, 'utf8');
+      // Only regular files, never more than the analyzer takes: a source named by a Kbuild may be
+      // a FIFO or a link to /dev/zero.
+      text = readTextFileSync(request.path, MAX_ANALYZED_BYTES);
     } catch (error) {
-      return {
-        response: { id: request.id, error: `cannot read ${request.path}: ${(error as Error).message}`, fatal: false },
-        transfer: [],
-      };
+      if (error instanceof FileReadError && error.reason === 'too-large')
+        return answer(request.id, unanalyzableFacts(request.uri, `files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`));
+      return { response: { id: request.id, error: (error as Error).message, fatal: false }, transfer: [] };
     }
   }
   parser ??= createCParser();

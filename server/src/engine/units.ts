@@ -12,6 +12,8 @@ import { isTransient } from '../knowledge/sections';
 import { includeNames } from '../parsing/extract';
 import { kernelTreeRoot, type KbuildModule } from '../../../shared/src/kbuild';
 import type { FileFacts } from '../model/types';
+import { readRegularFile } from '../../../shared/src/safe-read';
+import { MAX_ANALYZED_BYTES } from './analyze-file';
 
 /** One object's source and the module files it includes, in preprocessor order (the source first). */
 export interface TranslationUnit {
@@ -217,7 +219,7 @@ async function includedByText(files: readonly string[]): Promise<Set<string>> {
         const file = files[next++];
         let bytes: Buffer;
         try {
-          bytes = await fs.promises.readFile(file);
+          bytes = await readRegularFile(file, MAX_ANALYZED_BYTES);
         } catch {
           continue;
         }

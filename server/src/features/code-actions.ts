@@ -2,8 +2,6 @@
 // how each is made is here. Every fix edits only the annotation it is about (remove, replace with
 // its twin, or add one), so the rest of the code keeps its formatting.
 
-import * as fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   CodeActionKind,
   type CodeAction,
@@ -14,6 +12,7 @@ import {
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ModuleSymbols, ResolvedSymbol } from '../engine/check';
+import { readText } from '../engine/project';
 import { constTwin, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import { FINDING_CODES, isFindingCode, type QuickFixKind } from '../knowledge/finding-codes';
 import { sectionClass } from '../knowledge/sections';
@@ -189,11 +188,7 @@ export async function codeActions(
     textOf: (uri) => {
       const open = documents.get(uri);
       if (open) return open.getText();
-      try {
-        return fs.readFileSync(fileURLToPath(uri), 'utf8');
-      } catch {
-        return undefined;
-      }
+      return readText(uri);
     },
   };
   return ours.flatMap((diagnostic) =>

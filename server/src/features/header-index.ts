@@ -2,10 +2,10 @@
 // go-to-definition. No compile database is needed (Debian's headers package cannot make one):
 // the headers are scanned once, in the background, for `#define NAME` and function declarations.
 
-import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { headerFiles, headerRoots } from '../engine/header-symbols';
+import { headerFiles, headerRoots, MAX_HEADER_BYTES } from '../engine/header-symbols';
 import { FUNCTION_ANNOTATIONS } from '../knowledge/annotations';
+import { readTextFileSync } from '../../../shared/src/safe-read';
 
 export interface HeaderLocation {
   uri: string;
@@ -60,7 +60,7 @@ export class HeaderIndex {
     if (!entry) return undefined;
     let lines: string[];
     try {
-      lines = fs.readFileSync(entry.file, 'utf8').split('\n');
+      lines = readTextFileSync(entry.file, MAX_HEADER_BYTES).split('\n');
     } catch {
       return undefined; // the headers changed on disk since the scan
     }
@@ -90,7 +90,7 @@ async function buildIndex(kdir: string): Promise<Map<string, Entry>> {
     }
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = readTextFileSync(file, MAX_HEADER_BYTES);
     } catch {
       continue;
     }

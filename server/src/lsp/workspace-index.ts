@@ -5,7 +5,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { filePathOf } from '../model/uris';
+import { showMessage } from './show-message';
 import type { Connection, Diagnostic } from 'vscode-languageserver';
 import { findCSources, groupIntoModules } from '../engine/project';
 import { moduleOfFile, type KbuildModule } from '../../../shared/src/kbuild';
@@ -54,7 +56,9 @@ export class WorkspaceIndex {
     const errors: string[] = [];
     let files = folders.flatMap((folder) => findCSources(folder, errors, settings.excludedDirs));
     if (files.length > settings.maxFiles) {
-      this.connection.window.showInformationMessage(
+      showMessage(
+        this.connection,
+        'info',
         `Kernel Module Tools: indexing the first ${settings.maxFiles} of ${files.length} C files (setting kmod.index.maxFiles).`,
       );
       files = files.slice(0, settings.maxFiles);
@@ -112,8 +116,8 @@ export class WorkspaceIndex {
   async filesChanged(uris: readonly string[]): Promise<void> {
     const seen = new Set<string>();
     for (const uri of uris) {
-      if (!uri.startsWith('file:')) continue;
-      const file = fileURLToPath(uri);
+      const file = filePathOf(uri);
+      if (!file) continue;
       if (!/\.[ch]$|(^|\/)(Kbuild|Makefile)$/.test(file)) continue;
       // A header is part of the units that include it: re-check the modules beside it.
       const modules = file.endsWith('.c')
@@ -131,7 +135,8 @@ export class WorkspaceIndex {
 
   /** Publishes a closed file's index diagnostics again (the editor's were cleared on close). */
   async fileClosed(uri: string): Promise<void> {
-    if (uri.startsWith('file:')) await this.checkModule(moduleOfFile(fileURLToPath(uri)));
+    const file = filePathOf(uri);
+    if (file) await this.checkModule(moduleOfFile(file));
   }
 
   private async checkModule(module: KbuildModule, collect?: VmlinuxTable): Promise<number> {
@@ -159,7 +164,8 @@ export class WorkspaceIndex {
 
   private clearIfGone(uri: string): void {
     if (!this.published.has(uri)) return;
-    if (fs.existsSync(fileURLToPath(uri))) return;
+    const file = filePathOf(uri);
+    if (!file || fs.existsSync(file)) return;
     this.published.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OopsLocation, parseOopsLine } from './parse';
+import { tryReadTextFileSync } from '../safe-read';
 
 export interface ResolvedOopsLine {
   file: string;
@@ -156,7 +157,7 @@ export function findFunctionDefinition(functionName: string, dirs: readonly stri
   const target = alias ? (findAliasTarget(alias, files) ?? baseName) : baseName;
   const startPattern = new RegExp(String.raw`^[A-Za-z_].*\b${escapeRegExp(target)}\s*\(`);
   for (const file of files) {
-    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const lines = (tryReadTextFileSync(file) ?? '').split('\n');
     for (let i = 0; i < lines.length; i++) {
       if (!startPattern.test(lines[i])) continue;
       const rest = lines.slice(i, i + 12).join('\n');
@@ -173,7 +174,7 @@ export function findFunctionDefinition(functionName: string, dirs: readonly stri
 function findAliasTarget(macro: string, files: readonly string[]): string | undefined {
   const pattern = new RegExp(String.raw`^\s*${macro}\s*\(\s*([A-Za-z_]\w*)\s*\)`, 'm');
   for (const file of files) {
-    const match = pattern.exec(fs.readFileSync(file, 'utf8'));
+    const match = pattern.exec(tryReadTextFileSync(file) ?? '');
     if (match) return match[1];
   }
   return undefined;

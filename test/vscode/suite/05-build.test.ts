@@ -141,4 +141,40 @@ describe(`Build module (${BUILD_COMMAND})`, function () {
       tasks.dispose();
     }
   });
+
+  it('builds for every installed kernel and shows the problem once, with the kernels it occurs on', async () => {
+    const moduleDir = workspaceUri('hello-3').fsPath;
+    const copies = path.join(os.homedir(), '.cache', 'kmod-tools', 'builds');
+    const before = new Set(fs.existsSync(copies) ? fs.readdirSync(copies) : []);
+    await openInEditor(uri);
+    const tasks = watchTasks();
+    try {
+      const result = await withTimeout(
+        vscode.commands.executeCommand<unknown>('kmod.buildModuleForAllKernels', uri),
+        COMMAND_TIMEOUT_MS,
+        'build for all',
+      );
+      assert.notStrictEqual(result, false, 'Build for all installed kernels refused');
+      await waitFor(() => tasks.started.length > 0, 10_000, 'the build-for-all task to start');
+      assert.match(tasks.started[0], /all installed kernels/);
+      await withTimeout(tasks.firstEnded, 2 * BUILD_TIMEOUT_MS, `the task "${tasks.started[0]}"`);
+      const fromBuilds = await waitFor(
+        () => {
+          const found = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'modpost');
+          return found.length > 0 && found;
+        },
+        10_000,
+        `modpost problems on ${uri.fsPath} (now: ${describeDiagnostics(uri)})`,
+      );
+      assert.strictEqual(fromBuilds.length, 1, `one problem for all kernels: ${describeDiagnostics(uri)}`);
+      assert.match(fromBuilds[0].message, /\(on every kernel built 6\.1\.\d+, 6\.12\.\d+/);
+      const made = fs.readdirSync(copies).filter((dir) => !before.has(dir) && dir.startsWith(`${path.basename(moduleDir)}-`));
+      assert.strictEqual(made.length, 1, 'one set of per-kernel copies, outside the workspace');
+      assert.ok(fs.readdirSync(path.join(copies, made[0])).length >= 2, 'a copy per kernel');
+    } finally {
+      tasks.dispose();
+      for (const dir of fs.existsSync(copies) ? fs.readdirSync(copies) : [])
+        if (!before.has(dir)) fs.rmSync(path.join(copies, dir), { recursive: true, force: true });
+    }
+  });
 });

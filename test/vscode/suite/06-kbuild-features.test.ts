@@ -6,10 +6,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { waitFor, workspaceUri } from './helpers';
-import { queryTexts } from './launcherChannel';
+import { queryTexts, screenshot } from './launcherChannel';
 
 const KBUILD_COMMANDS = [
   'kmod.buildModule',
+  'kmod.buildModuleForAllKernels',
   'kmod.cleanModule',
   'kmod.loadModule',
   'kmod.unloadModule',
@@ -47,6 +48,27 @@ describe('Kbuild client features', function () {
       'the kernel build dir status item',
     );
     assert.ok(texts.length > 0);
+  });
+
+  it('lists every installed headers dir with its version in the kernel picker, the one in use marked (screenshot)', async () => {
+    const rowSelector = '.quick-input-widget .monaco-list-row';
+    void vscode.commands.executeCommand('kmod.selectKernelBuildDir');
+    try {
+      const shot = await screenshot({ name: 'kernel-picker', waitFor: [rowSelector], timeoutMs: 8000 });
+      assert.ok(fs.statSync(shot.file).size > 10_000, `${shot.file} looks empty`);
+      const rows = await queryTexts(rowSelector);
+      const row = (release: RegExp) => rows.find((text) => release.test(text));
+      const row61 = row(/6\.1\.0-\d+-amd64/);
+      const row612 = row(/6\.12\.\d+\+deb\d+-amd64/);
+      assert.ok(row61 && row612, `both installed headers should be offered: ${JSON.stringify(rows)}`);
+      assert.match(row61, /Linux 6\.1\.\d+/, 'each entry shows its upstream version');
+      assert.match(row612, /Linux 6\.12\.\d+/);
+      assert.strictEqual(rows.filter((text) => /in use/.test(text)).length, 1, `exactly one entry is in use: ${JSON.stringify(rows)}`);
+      assert.ok(rows.some((text) => /Browse/.test(text)));
+      console.log(`    screenshot: ${shot.file}`);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    }
   });
 
   it('opens the .*.cmd records kbuild writes as Kbuild, not as Windows batch files', async () => {

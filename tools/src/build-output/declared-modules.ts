@@ -1,8 +1,8 @@
 // The modules a module directory declares (the engine's Kbuild/Makefile reader) plus the line of
 // each obj-m assignment: where modpost lines with no better position are shown.
 
-import * as fs from 'node:fs';
 import { modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
+import { readTextFileSync } from '../../../shared/src/safe-read';
 
 export interface DeclaredModule extends KbuildModule {
   /** 0-based line in `declaredIn` of the obj-… assignment that names the module (0 when not found). */
@@ -30,7 +30,7 @@ export function declaredModules(moduleDir: string): DeclaredModule[] {
     if (!texts.has(module.declaredIn)) {
       let text = '';
       try {
-        text = fs.readFileSync(module.declaredIn, 'utf8');
+        text = readTextFileSync(module.declaredIn, 1024 * 1024);
       } catch {
         /* unreadable: line 0 */
       }
