@@ -28,8 +28,8 @@ const settings = (overrides: Partial<KbuildSettings> = {}): KbuildSettings => ({
   ...overrides,
 });
 
-// Paths with spaces and shell metacharacters must stay single argv elements.
-const moduleDir = '/home/u/my mod;$(rm -rf x)';
+// Paths with shell metacharacters must stay single argv elements (make itself refuses spaces and $: below).
+const moduleDir = '/home/u/mod;`id`\'"&x';
 const kdir = '/usr/src/linux-headers-6.1.0-56-amd64';
 const helloModule = { name: 'hello-3', ko: `${moduleDir}/hello-3.ko` };
 
@@ -156,14 +156,33 @@ describe('kbuild task command lines', () => {
 
   it('vm: kmod-vmtest with the module parameters as one argument, never a privilege helper', () => {
     const result = commandLine(
-      { kind: 'vm', kdir: '/k', moduleDir: '/m y', params: 'a=1 b="two words"' },
+      { kind: 'vm', kdir: '/k', moduleDir: '/m;y', params: 'a=1 b="two words"' },
       settings({ privilegeHelper: 'sudo' }),
       tools,
     );
     assert.ok(result.ok);
     assert.equal(result.command.process, '/opt/code/code');
-    assert.deepEqual(result.command.args, ['/ext/dist/vmtest.js', '--kdir=/k', '--module-dir=/m y', '--params=a=1 b="two words"']);
+    assert.deepEqual(result.command.args, ['/ext/dist/vmtest.js', '--kdir=/k', '--module-dir=/m;y', '--params=a=1 b="two words"']);
     assert.ok(!commandLine({ kind: 'vm', moduleDir: '/m' }, settings(), tools).ok);
+  });
+
+  it('refuses paths make would expand or kbuild would split, saying why', () => {
+    for (const [dir, why] of [
+      ['/home/u/m$(shell id)', /contains a \$ \(make would expand/],
+      ['/home/u/my mod', /contains a space/],
+      ['/home/u/m#1', /contains a #/],
+    ] as const) {
+      for (const kind of ['build', 'clean', 'vm'] as const) {
+        const result = commandLine({ kind, moduleDir: dir, kdir }, settings(), tools);
+        assert.ok(!result.ok, `${kind} ${dir}`);
+        assert.match(result.reason, why);
+        assert.match(result.reason, new RegExp(`M=${dir.replace(/[$()]/g, '\\$&')}`));
+      }
+    }
+    const kdirWithDollar = commandLine({ kind: 'build', moduleDir: '/m', kdir: '/k$(x)' }, settings({ buildStrategy: 'makefile' }), tools);
+    assert.ok(!kdirWithDollar.ok && /KDIR=\/k\$\(x\)/.test(kdirWithDollar.reason));
+    // Loading and logs never hand the path to make.
+    assert.ok(commandLine({ kind: 'unload', moduleDir: '/home/u/my mod', module: helloModule }, settings(), tools).ok);
   });
 
   it('refuses what it cannot run', () => {

@@ -114,6 +114,18 @@ function viaNode(tools: ToolPaths, script: string, args: string[], cwd: string):
   return { ok: true, command: { process: tools.node, args: [script, ...args], env: { ...tools.nodeEnv }, cwd } };
 }
 
+/**
+ * Why make cannot be given `path` as the value of a variable (M=, KDIR=), or undefined. make
+ * expands `$(…)` in command-line variables (a directory named `m$(shell id)` would run `id`), and
+ * kbuild splits its paths at spaces and takes `#` and `:` for its own syntax.
+ */
+export function makePathProblem(variable: string, path: string): string | undefined {
+  const bad = /[\s$#:]/.exec(path)?.[0];
+  if (bad === undefined) return undefined;
+  const what = bad === '$' ? 'a $ (make would expand $(…) in it)' : /\s/.test(bad) ? 'a space' : `a ${bad}`;
+  return `kbuild cannot build with ${variable}=${path}: the path contains ${what}. Move or rename the directory.`;
+}
+
 /** The make invocation for build ('modules') or clean, per build strategy. */
 export function makeArgv(target: 'modules' | 'clean', kdir: string, moduleDir: string, strategy: BuildStrategy): string[] {
   if (strategy === 'makefile') {
@@ -244,5 +256,20 @@ const BUILDERS: Readonly<Record<TaskKind, Builder>> = {
 
 /** The process and argv for one task. */
 export function commandLine(request: TaskRequest, settings: KbuildSettings, tools: ToolPaths): CommandLineResult {
-  return BUILDERS[request.kind](request, settings, tools);
+  const problem = makeVariablesProblem(request, settings);
+  return problem ? fail(problem) : BUILDERS[request.kind](request, settings, tools);
+}
+
+/** What the task would hand make as M= or KDIR= that make or kbuild cannot take. */
+function makeVariablesProblem(request: TaskRequest, settings: KbuildSettings): string | undefined {
+  const makefile = settings.buildStrategy === 'makefile';
+  switch (request.kind) {
+    case 'build':
+    case 'clean':
+      return makePathProblem('M', request.moduleDir) ?? (makefile && request.kdir ? makePathProblem('KDIR', request.kdir) : undefined);
+    case 'vm':
+      return makePathProblem('M', request.moduleDir);
+    default:
+      return undefined;
+  }
 }

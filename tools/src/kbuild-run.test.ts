@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseKbuildRunArgs } from './kbuild-run';
+import { parseKbuildRunArgs, runKbuild } from './kbuild-run';
+import { Writable } from 'node:stream';
 import { copySources, installedKdir, REPO_ROOT, removeTempCopies } from '../../test/support/build-logs';
 
 const WRAPPER = path.join(__dirname, 'kbuild-run.js');
@@ -182,5 +183,37 @@ describe('kbuild-run arguments', () => {
     assert.equal(typeof parseKbuildRunArgs(['--module-dir', 'm']), 'string');
     assert.equal(typeof parseKbuildRunArgs(['--', 'make']), 'string');
     assert.equal(typeof parseKbuildRunArgs(['--bogus', 'x', '--', 'make']), 'string');
+  });
+
+  it('refuses an M= or KDIR= make would expand, before running anything', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-dollar-'));
+    const sentinel = path.join(dir, 'ran');
+    try {
+      fs.writeFileSync(path.join(dir, 'Makefile'), 'obj-m += m.o\n');
+      let errors = '';
+      const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+      const err = new Writable({
+        write: (chunk: Buffer, _encoding, done) => {
+          errors += chunk.toString();
+          done();
+        },
+      });
+      const parsed = parseKbuildRunArgs([
+        '--module-dir',
+        dir,
+        '--',
+        'make',
+        '-C',
+        '/nonexistent',
+        `M=${dir}/$(shell touch ${sentinel})`,
+        'modules',
+      ]);
+      assert.ok(typeof parsed !== 'string');
+      assert.equal(await runKbuild(parsed, sink, err), 2);
+      assert.match(errors, /kbuild cannot build with M=.*contains a \$/);
+      assert.ok(!fs.existsSync(sentinel));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

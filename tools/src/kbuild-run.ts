@@ -21,6 +21,7 @@ import { mapModpostDiagnostic, type MapContext, type ModuleAnalysis } from './bu
 import { parseModpostLine, type ModpostDiagnostic } from './build-output/modpost-formats';
 import { parseWithCommand } from '../../shared/src/program-args';
 import { LineSplitter, runTee } from '../../shared/src/process';
+import { makePathProblem } from '../../shared/src/command-lines';
 import { isUsableKernelDir, kernelVersionOf, readRelease, unusableKernelDirText } from '../../shared/src/kernel-dir';
 import { buildCopiesRoot, mirrorSources, releaseDirName } from './build-output/build-copy';
 import { Writable } from 'node:stream';
@@ -166,6 +167,15 @@ export async function runKbuild(options: KbuildRunOptions, out: NodeJS.WritableS
   if (!fs.existsSync(options.moduleDir)) {
     say(err, `the module directory ${options.moduleDir} does not exist`);
     return 2;
+  }
+  // make expands $(…) in command-line variables: a directory name must not become a command.
+  for (const arg of options.command) {
+    const variable = /^(M|KDIR)=(.*)$/s.exec(arg);
+    const problem = variable && /\$/.test(variable[2]) ? makePathProblem(variable[1], variable[2]) : undefined;
+    if (problem) {
+      say(err, problem);
+      return 2;
+    }
   }
   if (declaredModules(options.moduleDir).length === 0) {
     say(err, `no Kbuild/Makefile in ${options.moduleDir} declares a module (obj-m += <name>.o): kbuild will build nothing`);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { readModinfo } from './elf';
 import { SetupError } from './errors';
 import { findExecutable, runCommand } from '../../../shared/src/process';
+import { makePathProblem } from '../../../shared/src/command-lines';
 
 export interface BuildResult {
   exitCode: number | null;
@@ -17,6 +18,8 @@ export async function buildModule(kdir: string, moduleDir: string, onOutput?: (t
   if (!fs.existsSync(path.join(kdir, 'Makefile'))) {
     throw new SetupError(`${kdir} is not a kernel build directory (no Makefile).`, ['linux-headers-amd64']);
   }
+  const problem = makePathProblem('M', path.resolve(moduleDir));
+  if (problem) throw new SetupError(problem, []);
   const started = performance.now();
   const result = await runCommand('make', ['-C', kdir, `M=${path.resolve(moduleDir)}`, 'modules'], { onOutput });
   return { exitCode: result.exitCode, output: result.stdout + result.stderr, seconds: (performance.now() - started) / 1000 };
