@@ -72,6 +72,7 @@ export function startServer(): void {
       disabledCodes: settings.disabledCodes,
     });
     if (problem) showMessage(connection, 'warning', `Kernel Module Tools: ${problem}; using ${service.analysisContext.profile.id} rules.`);
+    for (const ignored of settings.ignored) showMessage(connection, 'warning', `Kernel Module Tools: ${ignored}.`);
     for (const unusable of service.unusableKernelDirs)
       showMessage(connection, 'warning', `Kernel Module Tools: kmod.kernelBuildDirs: ${unusable}. Findings are checked without it.`);
     headers.setKernelDir(kdir);
@@ -96,6 +97,12 @@ export function startServer(): void {
   });
   connection.onDidChangeConfiguration(() => {
     background('reading the settings', applySettings());
+  });
+
+  // A file whose analysis a crashed or stopped worker failed gets another try after a while.
+  service.onRetryDue((uri) => {
+    if (documents.get(uri)) publisher.schedule(uri);
+    else background(`re-checking ${uri}`, index.filesChanged([uri]));
   });
 
   documents.onDidOpen((event) => publisher.schedule(event.document.uri));

@@ -30,6 +30,9 @@ export interface ModuleAnalysis {
   findings: Finding[];
 }
 
+/** After a worker crash or timeout, a file is tried again after these delays (then left until it changes). */
+const RETRY_DELAYS_MS = [5_000, 30_000, 120_000];
+
 /** Background workers left idle this long are stopped (the index re-checks changes rarely). */
 const BACKGROUND_IDLE_MS = 30_000;
 
@@ -75,6 +78,9 @@ export class AnalysisService {
   private kernelTables: Promise<KernelLinkTables | undefined> = Promise.resolve(undefined);
   private loadedTables: KernelLinkTables | undefined;
   private readonly tablesListeners: (() => void)[] = [];
+  /** Files whose analysis failed for a passing reason (a crashed worker): tries so far, and the timer of the next. */
+  private readonly retries = new Map<string, { attempts: number; timer?: NodeJS.Timeout }>();
+  private readonly retryListeners: ((uri: string) => void)[] = [];
   /** More kernels each module is also checked against (kmod.kernelBuildDirs). */
   private otherKernels: { label: string; context: AnalysisContext; tables?: KernelLinkTables }[] = [];
 
@@ -85,6 +91,41 @@ export class AnalysisService {
   /** The build dir's exports and header declarations, once loaded. */
   get kernelLinkTables(): KernelLinkTables | undefined {
     return this.loadedTables;
+  }
+
+  private watched(uri: string, facts: Promise<FileFacts>): Promise<FileFacts> {
+    this.retryIfTransient(uri, facts);
+    return facts;
+  }
+
+  /** Calls `listener` with a file whose failed analysis is due for another try (re-check it). */
+  onRetryDue(listener: (uri: string) => void): void {
+    this.retryListeners.push(listener);
+  }
+
+  /**
+   * Watches an analysis: a transient failure (a worker crash, a timeout) is forgotten after a
+   * backoff (RETRY_DELAYS_MS) and the listeners re-check the file; a success resets the count.
+   */
+  private retryIfTransient(uri: string, facts: Promise<FileFacts>): void {
+    void facts.then((result) => {
+      const entry = this.retries.get(uri);
+      if (!result.transient) {
+        if (entry && !entry.timer) this.retries.delete(uri);
+        return;
+      }
+      const attempts = entry?.attempts ?? 0;
+      if (entry?.timer || attempts >= RETRY_DELAYS_MS.length) return;
+      const timer = setTimeout(() => {
+        this.retries.set(uri, { attempts: attempts + 1 });
+        this.cache.delete(uri);
+        this.openDocuments.delete(uri);
+        this.includedOnDisk.clear();
+        for (const listener of this.retryListeners) listener(uri);
+      }, RETRY_DELAYS_MS[attempts]);
+      timer.unref();
+      this.retries.set(uri, { attempts, timer });
+    });
   }
 
   /** Calls `listener` whenever a build dir's link tables finish loading (findings may change). */
@@ -180,6 +221,7 @@ export class AnalysisService {
     this.openDocuments.set(uri, { builtin, editable });
     const facts = editable.then((result) => result.facts);
     this.cache.set(uri, { stamp, facts });
+    this.retryIfTransient(uri, facts);
     return facts;
   }
 
@@ -197,6 +239,7 @@ export class AnalysisService {
     if (cached && (cached.stamp === stamp || cached.stamp.startsWith('v'))) return cached.facts;
     const facts = this.interactive.analyze(uri, filePath, { ...this.context.extract, builtin });
     this.cache.set(uri, { stamp, facts });
+    this.retryIfTransient(uri, facts);
     return facts;
   }
 
@@ -273,8 +316,8 @@ export class AnalysisService {
       const uri = fileUri(file);
       const open = this.cache.get(uri);
       if (open?.stamp.startsWith('v')) return open.facts;
-      if (sources.has(file)) return this.background.analyze(uri, file, options);
-      if (mentions) return this.background.analyze(uri, file, { ...options, included: { mentions } });
+      if (sources.has(file)) return this.watched(uri, this.background.analyze(uri, file, options));
+      if (mentions) return this.watched(uri, this.background.analyze(uri, file, { ...options, included: { mentions } }));
       // Headers many modules include are analyzed once per version of the file.
       let stamp: string;
       try {
@@ -284,7 +327,7 @@ export class AnalysisService {
         return undefined;
       }
       return this.includedOnDisk.get(`${module.builtin}:${stamp}:${file}`, () =>
-        this.background.analyze(uri, file, { ...options, included: true as const }),
+        this.watched(uri, this.background.analyze(uri, file, { ...options, included: true as const })),
       ) as Promise<FileFacts>;
     });
     // The background index can wait for the build dir's tables; an open file is not kept waiting for them.
@@ -345,6 +388,7 @@ export class AnalysisService {
   }
 
   dispose(): Promise<void> {
+    for (const { timer } of this.retries.values()) clearTimeout(timer);
     return Promise.all([this.interactive.dispose(), this.background.dispose()]).then(() => undefined);
   }
 }

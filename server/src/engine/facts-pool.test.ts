@@ -65,6 +65,7 @@ describe('facts pool', () => {
         ],
       );
       assert.match(facts[1].unanalyzable ?? '', /crashed/);
+      assert.equal(facts[1].transient, true, 'a crash is worth another try later');
       assert.equal(pool.crashes, 1);
     } finally {
       await pool.dispose();
@@ -81,6 +82,7 @@ describe('facts pool', () => {
       ]);
       assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
       assert.equal(slow.unanalyzable, 'could not analyze: slow');
+      assert.equal(slow.transient, undefined, 'an error of the file itself is not retried until it changes');
       assert.equal(quick.uri, 'quick.c');
       assert.equal(quick.unanalyzable, undefined);
       assert.equal(pool.crashes, 0);

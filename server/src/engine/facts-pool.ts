@@ -54,6 +54,9 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  */
 const JOBS_IN_FLIGHT = 2;
 
+/** A failure of the worker, not of the file: another try may succeed. */
+const transient = (facts: FileFacts): FileFacts => ({ ...facts, transient: true });
+
 class PoolWorker {
   readonly worker: Worker;
   /** Posted jobs in order; the first is the one the worker is on (its timer runs). */
@@ -188,7 +191,10 @@ export class FactsPool {
     }
     job.timer = setTimeout(() => {
       this.crashes++;
-      this.finish(worker, unanalyzableFacts(job.request.uri, `analysis took longer than ${this.timeoutMs / 1000} s and was stopped`));
+      this.finish(
+        worker,
+        transient(unanalyzableFacts(job.request.uri, `analysis took longer than ${this.timeoutMs / 1000} s and was stopped`)),
+      );
       this.retire(worker);
     }, this.timeoutMs);
   }
@@ -213,7 +219,8 @@ export class FactsPool {
     if ('wire' in response) this.finish(worker, { facts: unpackFacts(response.wire), bodies: response.bodies, cuts: response.cuts }, index);
     else {
       if (response.fatal) this.crashes++;
-      this.finish(worker, unanalyzableFacts(job.request.uri, `could not analyze: ${response.error}`), index);
+      const facts = unanalyzableFacts(job.request.uri, `could not analyze: ${response.error}`);
+      this.finish(worker, response.fatal ? transient(facts) : facts, index);
       if (response.fatal) this.retire(worker);
     }
     this.pump();
@@ -223,7 +230,7 @@ export class FactsPool {
     const job = worker.posted[0];
     if (job) {
       this.crashes++;
-      this.finish(worker, unanalyzableFacts(job.request.uri, `could not analyze: the parser crashed (${why})`));
+      this.finish(worker, transient(unanalyzableFacts(job.request.uri, `could not analyze: the parser crashed (${why})`)));
     }
     this.retire(worker);
   }

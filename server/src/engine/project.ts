@@ -103,6 +103,19 @@ export function findCSources(dir: string, errors: string[], excludedDirs: Readon
   return found.sort();
 }
 
+/** The C sources directly in `dir` (no subdirectories): what a change of its Kbuild or a header there concerns. */
+export function cSourcesIn(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.c') && !entry.name.endsWith('.mod.c'))
+      .map((entry) => path.join(dir, entry.name))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
 /** Groups files into modules: by their directory's Kbuild file, else one module per file. */
 export function groupIntoModules(files: readonly string[]): KbuildModule[] {
   const byDir = new Map<string, KbuildModule[]>();

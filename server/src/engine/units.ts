@@ -250,6 +250,11 @@ export class IncludedFactsCache {
       this.entries.delete(key);
     } else {
       entry = make();
+      // A crashed worker's answer is not kept: the next module that includes the file tries again.
+      const made = entry;
+      void made.then((facts) => {
+        if (facts?.transient && this.entries.get(key) === made) this.entries.delete(key);
+      });
       if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value!);
     }
     this.entries.set(key, entry);

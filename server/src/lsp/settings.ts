@@ -12,6 +12,8 @@ export interface ServerSettings {
   kernelVersion: string;
   disabledCodes: string[];
   index: { enabled: boolean; maxFiles: number; excludedDirs: string[] };
+  /** Values that were not taken, and why (for the user). */
+  ignored: string[];
 }
 
 const DEFAULTS: ServerSettings = {
@@ -24,6 +26,7 @@ const DEFAULTS: ServerSettings = {
     maxFiles: SETTINGS['kmod.index.maxFiles'].default,
     excludedDirs: [...SETTINGS['kmod.index.exclude'].default],
   },
+  ignored: [],
 };
 
 interface ClientConfiguration {
@@ -38,8 +41,13 @@ interface ClientConfiguration {
 function normalise(raw: ClientConfiguration | undefined): Partial<ServerSettings> {
   if (!raw || typeof raw !== 'object') return {};
   const codes = raw.diagnostics?.disabledCodes ?? raw.disabledCodes;
+  // A relative directory would be resolved against wherever the server runs (the first workspace
+  // folder): a workspace could point the header scan at its own files.
+  const kdir = typeof raw.kernelBuildDir === 'string' ? raw.kernelBuildDir : undefined;
+  const relativeKdir = kdir !== undefined && kdir !== '' && !path.isAbsolute(kdir);
   return {
-    ...(typeof raw.kernelBuildDir === 'string' ? { kernelBuildDir: raw.kernelBuildDir } : {}),
+    ...(kdir !== undefined && !relativeKdir ? { kernelBuildDir: kdir } : {}),
+    ...(relativeKdir ? { ignored: [`kmod.kernelBuildDir "${kdir}" is not an absolute path: ignored`] } : {}),
     ...(Array.isArray(raw.kernelBuildDirs)
       ? { kernelBuildDirs: raw.kernelBuildDirs.filter((dir): dir is string => typeof dir === 'string' && path.isAbsolute(dir)) }
       : {}),
@@ -81,6 +89,11 @@ export async function readSettings(connection: Connection, pull: boolean, initia
       pulled = {};
     }
   }
-  const merged = { ...DEFAULTS, ...normalise(initialization), ...pulled };
-  return { ...merged, index: { ...merged.index, excludedDirs: [...merged.index.excludedDirs, ...filesExclude] } };
+  const fromInitialization = normalise(initialization);
+  const merged = { ...DEFAULTS, ...fromInitialization, ...pulled };
+  return {
+    ...merged,
+    index: { ...merged.index, excludedDirs: [...merged.index.excludedDirs, ...filesExclude] },
+    ignored: [...(fromInitialization.ignored ?? []), ...(pulled.ignored ?? [])],
+  };
 }

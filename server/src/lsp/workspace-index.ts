@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { filePathOf } from '../model/uris';
 import { showMessage } from './show-message';
 import type { Connection, Diagnostic } from 'vscode-languageserver';
-import { findCSources, groupIntoModules } from '../engine/project';
+import { cSourcesIn, findCSources, groupIntoModules } from '../engine/project';
 import { moduleOfFile, type KbuildModule } from '../../../shared/src/kbuild';
 import { toDiagnostic, unanalyzableDiagnostic } from '../features/diagnostics';
 import { includedUris, unitOrder } from '../engine/units';
@@ -32,6 +32,9 @@ export interface IndexStatus {
 
 /** Most frequent progress report while the percentage stands still. */
 const PROGRESS_INTERVAL_MS = 500;
+
+/** Watcher events this close together are handled as one burst. */
+const COALESCE_MS = 50;
 
 export class WorkspaceIndex {
   /**
@@ -112,17 +115,39 @@ export class WorkspaceIndex {
     return { files: files.length, modules: modules.length, findings, seconds: (Date.now() - started) / 1000 };
   }
 
-  /** Re-checks the modules of changed files (from the file watcher). */
-  async filesChanged(uris: readonly string[]): Promise<void> {
+  /**
+   * Re-checks the modules of changed files (from the file watcher). Events are coalesced: a burst
+   * (a branch switch, a build touching Makefiles) is one pass over the distinct modules it touches.
+   * Resolves when the pass that covers these files is done.
+   */
+  filesChanged(uris: readonly string[]): Promise<void> {
+    uris.forEach((uri) => this.changedFiles.add(uri));
+    this.changePass ??= this.recheckChanged().finally(() => {
+      this.changePass = undefined;
+    });
+    return this.changePass;
+  }
+
+  private readonly changedFiles = new Set<string>();
+  private changePass: Promise<void> | undefined;
+
+  private async recheckChanged(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
+    while (this.changedFiles.size > 0) {
+      const batch = [...this.changedFiles];
+      this.changedFiles.clear();
+      await this.recheck(batch);
+    }
+  }
+
+  private async recheck(uris: readonly string[]): Promise<void> {
     const seen = new Set<string>();
     for (const uri of uris) {
       const file = filePathOf(uri);
       if (!file) continue;
       if (!/\.[ch]$|(^|\/)(Kbuild|Makefile)$/.test(file)) continue;
       // A header is part of the units that include it: re-check the modules beside it.
-      const modules = file.endsWith('.c')
-        ? [moduleOfFile(file)]
-        : groupIntoModules(findCSources(path.dirname(file), []).filter((f) => path.dirname(f) === path.dirname(file)));
+      const modules = file.endsWith('.c') ? [moduleOfFile(file)] : groupIntoModules(cSourcesIn(path.dirname(file)));
       for (const module of modules) {
         const key = module.sources.join('\0');
         if (seen.has(key)) continue;

@@ -101,6 +101,8 @@ export interface FileFacts {
   conditionals?: ConditionalDirective[];
   /** Set when the parser could not analyze the file (trap, oversize): the reason, for the user. */
   unanalyzable?: string;
+  /** The failure may not happen again (a worker crashed or was stopped): worth another try later. */
+  transient?: true;
 }
 
 export interface SymbolSection {
