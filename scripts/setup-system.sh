@@ -8,6 +8,7 @@
 #   kernels      all three of the above
 #   vm           qemu, busybox, binutils
 #   browser      chromium for the real-VS-Code tier
+#   clangd       clangd (the C language server the IntelliSense tests drive over LSP)
 #   source       linux-source 6.1 tarball for the whole-tree runs
 # Never skips silently: if a package cannot be installed the script exits non-zero naming it.
 set -euo pipefail
@@ -24,8 +25,9 @@ packages_for() {
     kbuild-7.3)  echo "debootstrap" ;;
     vm)          echo "qemu-system-x86 busybox-static binutils xz-utils" ;;
     browser)     echo "chromium libkrb5-dev ripgrep build-essential python3" ;;
+    clangd)      echo "clangd" ;;
     source)      echo "linux-source-6.1 xz-utils" ;;
-    *) echo "setup-system.sh: unknown group '$1' (kbuild, kbuild-6.12, kbuild-7.3, kernels, vm, browser, source)" >&2; exit 2 ;;
+    *) echo "setup-system.sh: unknown group '$1' (kbuild, kbuild-6.12, kbuild-7.3, kernels, vm, browser, clangd, source)" >&2; exit 2 ;;
   esac
 }
 

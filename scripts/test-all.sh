@@ -24,6 +24,9 @@ npm run test:unit
 tier "adversarial (fuzz)"
 bash scripts/test-fuzz.sh
 
+tier "hostile workspaces (untrusted input: devices, FIFOs, bad URIs, refused requests, closed pipes)"
+bash scripts/test-hostile.sh
+
 tier "kbuild ground truth (real modpost)"
 bash scripts/test-kbuild.sh
 

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { registerKbuildFeatures } from './features';
+import { registerIntelliSense } from './intellisense';
 import { getKernelBuildDir } from './kernel-dir';
 import { registerNewModuleCommand } from './scaffold';
 
@@ -47,6 +48,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(client);
   registerKbuildFeatures(context);
   registerNewModuleCommand(context);
+  registerIntelliSense(context, () => client);
   await client.start();
 }
 

@@ -63,6 +63,40 @@ export function forwardSignals(child: ChildProcess): () => void {
   };
 }
 
+/** What must be undone if the program is stopped now: kill a VM, remove a temp dir. */
+const cleanups = new Set<() => void>();
+let terminationHandled = false;
+
+function runCleanups(): void {
+  for (const cleanup of [...cleanups].reverse()) {
+    try {
+      cleanup();
+    } catch {
+      /* best effort: the next cleanup still runs */
+    }
+  }
+  cleanups.clear();
+}
+
+/**
+ * Registers a synchronous cleanup that runs if the program ends while it is registered: on
+ * SIGINT, SIGTERM or SIGHUP (the program then exits with 128 + the signal's number) and on a
+ * normal exit. Returns the function that unregisters it (call it once the resource is gone).
+ */
+export function onTermination(cleanup: () => void): () => void {
+  if (!terminationHandled) {
+    terminationHandled = true;
+    for (const signal of FORWARDED)
+      process.on(signal, () => {
+        runCleanups();
+        process.exit(signalExitCode(signal));
+      });
+    process.on('exit', runCleanups);
+  }
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
 export interface TeeOptions {
   /** stdin 'inherit' lets sudo ask for a password on the task's terminal. */
   stdin: 'ignore' | 'inherit';

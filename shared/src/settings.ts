@@ -29,6 +29,8 @@ export const SETTINGS = {
       'Kernel build directory (KDIR) used to build modules, find the kernel version and resolve macro definitions. Empty: /lib/modules/$(uname -r)/build, then /usr/src/linux-headers-*.',
     readme:
       'Kernel build directory (KDIR). Empty: `/lib/modules/$(uname -r)/build`, then `/usr/src/linux-headers-*`. Feeds the build, the rule version and header hovers.',
+    // A workspace must not point the header scan at files of its own choosing before it is trusted.
+    restricted: true,
   },
   'kmod.kernelBuildDirs': {
     type: 'array',
@@ -38,6 +40,7 @@ export const SETTINGS = {
     description:
       'More kernel build directories to check modules against, besides kmod.kernelBuildDir (e.g. the headers of 6.1, 6.12 and 7.3): a finding that holds only on some of them names those kernels.',
     readme: 'More build dirs to check against, besides `kmod.kernelBuildDir`; a finding that holds only on some says `(only on 7.3.4)`.',
+    restricted: true,
   },
   'kmod.kernelVersion': {
     type: 'string',
@@ -111,6 +114,31 @@ export const SETTINGS = {
     minimum: 1,
     description: 'At most this many C files are indexed.',
     readme: 'Upper bound on indexed files.',
+  },
+  'kmod.clangd.mode': {
+    type: 'string',
+    default: 'auto',
+    scope: 'machine-overridable',
+    description:
+      'C IntelliSense (completion, go to definition, compile errors) for kernel modules through clangd, with a compile database made from kbuild. auto: when neither the clangd extension nor Microsoft C/C++ is installed, start the newest clangd on PATH (Debian: apt install clangd); off: never start clangd; or the path of a clangd binary to start.',
+    readme:
+      "`auto`: when neither the clangd extension nor Microsoft C/C++ is installed, start the newest `clangd` on `PATH` for the modules' C files (completion, go to definition, compile errors); `off`; or a path to a clangd binary. Installed clangd/C/C++ extensions get the compile database instead.",
+    restricted: true,
+  },
+  'kmod.compileCommands.moduleDir': {
+    type: 'string',
+    enum: ['off', 'clang', 'gcc'],
+    default: 'off',
+    scope: 'resource',
+    enumDescriptions: [
+      "only in the extension's storage (nothing is written into your tree)",
+      'also <module dir>/compile_commands.json without the gcc-only flags clang rejects (clangd, clang-tidy)',
+      "also <module dir>/compile_commands.json with kbuild's exact gcc arguments (gcc-based tools)",
+    ],
+    description:
+      "The compile database made from kbuild lives in the extension's storage; this also writes it into each module directory for other tools.",
+    readme:
+      "Also write `compile_commands.json` into each module directory: `off` (only in the extension's storage), `clang` (without the gcc-only flags clang rejects), `gcc` (kbuild's exact arguments).",
   },
 } as const satisfies Record<string, SettingDeclaration>;
 

@@ -32,11 +32,16 @@ export class LspSession {
   /** `$/progress` values in arrival order (begin/report/end), for the index tests. */
   readonly progress: { kind: string; message?: string; percentage?: number }[] = [];
 
+  /** `server`: another language server to drive (clangd); default: ours, dist/server.js. */
   constructor(
     private readonly initOptions: Record<string, unknown> = {},
     private readonly workspaceFolders: string[] = [],
+    server: { command: string; args: string[] } = {
+      command: process.execPath,
+      args: [path.join(REPO_ROOT, 'dist', 'server.js'), '--stdio'],
+    },
   ) {
-    this.process = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.process = spawn(server.command, server.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stderr?.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();
     });

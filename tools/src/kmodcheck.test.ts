@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { testKernel } from '../../test/support/kernels';
 import { REPO_ROOT } from '../../test/support/lsp-client';
 import { writeModule } from '../../test/support/modules';
 
@@ -103,6 +105,12 @@ describe('kmodcheck (the bundled CLI, as a process)', function () {
     }
   });
 
+  it('exit 2 for a --kdir that is no build dir, naming the package that installs it', async () => {
+    const { code, stderr } = await run(['--kdir', '/usr/src/linux-headers-6.9.9-amd64', 'examples/hello-3']);
+    assert.equal(code, 2);
+    assert.match(stderr, /linux-headers-6\.9\.9-amd64 is not a kernel build directory .*package linux-headers-6\.9\.9-amd64/);
+  });
+
   it('symbols lists each definition with its section as JSON', async () => {
     const { code, stdout } = await run(['symbols', '--format', 'json', 'examples/hello-3/hello-3.c']);
     assert.equal(code, 0);
@@ -115,5 +123,47 @@ describe('kmodcheck (the bundled CLI, as a process)', function () {
         ['hello_3_exit', '.exit.text', 20],
       ],
     );
+  });
+
+  it('compile-commands: exit 2 naming the problem for bad arguments or a directory that is no build dir', async () => {
+    const cases: [string[], RegExp][] = [
+      [['compile-commands'], /takes one module directory, not 0/],
+      [['compile-commands', '--flavour', 'icc', 'examples/hello-3'], /unknown flavour 'icc' \(clang, gcc\)/],
+      [['compile-commands', 'examples/no-such-module'], /examples\/no-such-module is not a directory/],
+      [['compile-commands', '--kdir', '/nonexistent', 'examples/hello-3'], /\/nonexistent is not a kernel build directory/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stdout, stderr } = await run(args);
+      assert.deepEqual([code, stdout], [2, ''], args.join(' '));
+      assert.match(stderr, message);
+    }
+  });
+
+  it('[system] compile-commands: the dry run of an unbuilt copy, both flavours; exit 2 when make is missing', async () => {
+    const kdir = testKernel('6.1').kdir;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-cli-compile-commands-'));
+    fs.cpSync(path.join(REPO_ROOT, 'examples', 'hello-3'), dir, { recursive: true });
+    try {
+      const clang = await run(['compile-commands', '--kdir', kdir, dir]);
+      const gcc = await run(['compile-commands', '--kdir', kdir, '--flavour', 'gcc', '--dry-run', dir]);
+      assert.equal(clang.code, 0, clang.stderr);
+      const [clangEntry] = JSON.parse(clang.stdout) as { directory: string; file: string; arguments: string[] }[];
+      const [gccEntry] = JSON.parse(gcc.stdout) as { arguments: string[] }[];
+      assert.deepEqual([clangEntry.directory, clangEntry.file], [kdir, path.join(dir, 'hello-3.c')]);
+      assert.ok(gccEntry.arguments.includes('-mrecord-mcount') && !clangEntry.arguments.includes('-mrecord-mcount'));
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['Makefile', 'hello-3.c'], 'the dry run wrote into the module dir');
+      const noMake = await new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [KMODCHECK, 'compile-commands', '--kdir', kdir, dir],
+          { env: { PATH: '/nonexistent' } },
+          (error, _out, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+        );
+      });
+      assert.equal(noMake.code, 2);
+      assert.match(noMake.stderr, /make is not installed/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

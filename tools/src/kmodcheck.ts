@@ -1,17 +1,27 @@
 // kmodcheck: the language server's analyzer as a command-line checker for terminals and CI.
 
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { analyzePaths, analyzePathsForKernels, type AnalysisOptions, type ProjectAnalysis } from '../../server/src/engine/project';
 import type { Finding } from '../../server/src/model/types';
 import { RULE_PROFILES } from '../../server/src/knowledge/modpost-rules';
-import { defaultKernelBuildDir } from '../../shared/src/kernel-dir';
+import { CompileDbError, FLAVOURS, formatDatabase, moduleCompileCommands, withFlavour, type Flavour } from '../../shared/src/compile-db';
+import {
+  bestGuess,
+  defaultKernelBuildDir,
+  detectKernelBuildDir,
+  isUsableKernelDir,
+  readOsId,
+  unusableKernelDirText,
+} from '../../shared/src/kernel-dir';
 import { parseOrUsage, UsageError } from '../../shared/src/program-args';
 
 const USAGE = `usage: kmodcheck [options] <file-or-dir>...
        kmodcheck symbols [options] <file-or-dir>...
+       kmodcheck compile-commands [--kdir DIR] [--flavour clang|gcc] [--dry-run] <module-dir>
 
 Checks Linux kernel module sources for what modpost reports after a build (section mismatches,
 undefined and GPL-only symbols, namespace imports, licences, exports) and more, on the source line.
@@ -28,7 +38,16 @@ options:
   --files-from FILE         also check the paths listed in FILE, one per line (- for stdin)
   -h, --help                this text
 
-exit status: 0 no findings, 1 findings, 2 usage or input errors (other inputs are still checked)`;
+exit status: 0 no findings, 1 findings, 2 usage or input errors (other inputs are still checked),
+             3 the output could not be written (a closed pipe, a full disk)
+
+compile-commands prints the module's compile database (compile_commands.json) for clangd and other
+tools: kbuild's own compiler arguments, from the .cmd files of the module's last build against that
+kernel, else from a dry run of kbuild (make -n, writes nothing; needs make and the headers).
+  --kdir DIR                kernel build directory (default: as above)
+  --flavour clang|gcc       clang (default): without the gcc-only flags clang rejects; gcc: exact
+  --dry-run                 always from the dry run, even when the module was built
+exit status: 0 printed, 2 usage error, no headers, no make, or kbuild printed no compile command`;
 
 interface CliArgs {
   command: 'check' | 'symbols';
@@ -79,6 +98,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
   if (paths.length === 0) throw new UsageError('no file or directory given');
   const options: AnalysisOptions = { disabledCodes: values.disable };
   if (values['kernel-version'] !== undefined) options.kernelVersion = values['kernel-version'];
+  const unusable = values.kdir.find((dir) => !isUsableKernelDir(dir));
+  if (unusable) throw new UsageError(unusableKernelDirText(unusable));
   if (values.kdir.length > 0) options.kdir = values.kdir[0];
   if (values['extra-warn']) options.extraWarn = true;
   if (!options.kdir && !options.kernelVersion) options.kdir = defaultKernelBuildDir()?.dir;
@@ -188,7 +209,65 @@ function formatSymbols(analysis: ProjectAnalysis, format: CliArgs['format']): st
     .join('');
 }
 
+interface CompileCommandsArgs {
+  kdir: string;
+  flavour: Flavour;
+  dryRun: boolean;
+  moduleDir: string;
+}
+
+export function parseCompileCommandsArgs(argv: readonly string[]): CompileCommandsArgs | 'help' {
+  const { values, positionals } = parseOrUsage(() =>
+    parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: true,
+      options: {
+        kdir: { type: 'string' },
+        flavour: { type: 'string', default: 'clang' },
+        'dry-run': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }),
+  );
+  if (values.help) return 'help';
+  const flavour = FLAVOURS.find((known) => known === values.flavour);
+  if (!flavour) throw new UsageError(`unknown flavour '${values.flavour}' (${FLAVOURS.join(', ')})`);
+  if (positionals.length !== 1) throw new UsageError(`compile-commands takes one module directory, not ${positionals.length}`);
+  const moduleDir = path.resolve(positionals[0]);
+  if (!fs.statSync(moduleDir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${positionals[0]} is not a directory`);
+  return { kdir: values.kdir ? path.resolve(values.kdir) : detectedKernelDir(), flavour, dryRun: values['dry-run'], moduleDir };
+}
+
+/** The build dir detected on this machine, or a UsageError that says which headers package to install. */
+function detectedKernelDir(): string {
+  const detection = detectKernelBuildDir({ root: '/', runningRelease: os.release(), osId: readOsId('/'), arch: process.arch });
+  const found = bestGuess(detection);
+  if (found) return found.dir;
+  const install = detection.kind === 'none' ? `: install ${detection.packages.join(' or ')}` : '';
+  throw new UsageError(`no kernel build directory found${install}, or name one with --kdir`);
+}
+
+async function compileCommandsMain(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  try {
+    const args = parseCompileCommandsArgs(argv);
+    if (args === 'help') {
+      out.write(USAGE + '\n');
+      return 0;
+    }
+    const { commands } = await moduleCompileCommands(args.kdir, args.moduleDir, { dryRun: args.dryRun });
+    out.write(formatDatabase(withFlavour(commands, args.flavour)));
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) err.write(`kmodcheck: ${error.message}\n${USAGE}\n`);
+    else if (error instanceof CompileDbError) err.write(`kmodcheck: ${error.message}\n`);
+    else throw error;
+    return 2;
+  }
+}
+
 export async function main(argv: readonly string[], out = process.stdout, err = process.stderr): Promise<number> {
+  if (argv[0] === 'compile-commands') return compileCommandsMain(argv.slice(1), out, err);
   let args: CliArgs | 'help';
   try {
     args = parseCliArgs(argv);
@@ -221,14 +300,25 @@ export async function main(argv: readonly string[], out = process.stdout, err = 
   return analysis.findings.length > 0 ? 1 : 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
+/** Exit status when the output cannot be written (a closed pipe, a full disk): not 1, which means findings. */
+const OUTPUT_FAILED = 3;
+
+/** The program as a process: exit status, output failures and internal errors (bin/kmodcheck calls it). */
+export function run(argv: readonly string[]): void {
+  // `kmodcheck … | head -1`: the reader is gone, so is the point of going on.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') process.stderr.write(`kmodcheck: cannot write the output: ${error.message}\n`);
+    process.exit(OUTPUT_FAILED);
+  });
+  main(argv).then(
     (code) => {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`kmodcheck: internal error: ${(error as Error)?.stack ?? error}\n`);
+      process.stderr.write(`kmodcheck: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
       process.exitCode = 2;
     },
   );
 }
+
+if (require.main === module) run(process.argv.slice(2));

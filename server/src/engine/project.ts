@@ -93,10 +93,19 @@ export function findCSources(dir: string, errors: string[], excludedDirs: Readon
     }
     for (const entry of entries) {
       const full = path.join(current, entry.name);
+      const isSource = entry.name.endsWith('.c') && !entry.name.endsWith('.mod.c');
       if (entry.isDirectory()) {
         if (!entry.name.startsWith('.') && !SKIPPED_DIRS.has(entry.name) && !excludedDirs.has(entry.name)) pending.push(full);
-      } else if (entry.isFile() && entry.name.endsWith('.c') && !entry.name.endsWith('.mod.c')) {
+      } else if (isSource && entry.name.includes('\uFFFD')) {
+        // Node cannot give back a name that is not UTF-8: the file could not even be opened.
+        errors.push(`${full}: the file name is not valid UTF-8: not checked`);
+      } else if (entry.isFile() && isSource) {
         found.push(full);
+      } else if (entry.isSymbolicLink() && isSource) {
+        // A link to a source is followed (directories are not: loops); to anything else, reported.
+        const target = fs.statSync(full, { throwIfNoEntry: false });
+        if (target?.isFile()) found.push(full);
+        else errors.push(`${full}: a symbolic link to ${target ? 'something that is not a regular file' : 'nothing'}: not checked`);
       }
     }
   }

@@ -55,9 +55,11 @@ export class WorkspaceIndex {
   async run(folders: readonly string[], settings: IndexSettings): Promise<IndexStatus | undefined> {
     const generation = ++this.generation;
     if (!settings.enabled || folders.length === 0) return undefined;
+    this.folders = [...folders];
     const started = Date.now();
     const errors: string[] = [];
     let files = folders.flatMap((folder) => findCSources(folder, errors, settings.excludedDirs));
+    for (const error of errors) this.connection.console.warn(`kmod-lsp: index: ${error}`);
     if (files.length > settings.maxFiles) {
       showMessage(
         this.connection,
@@ -164,7 +166,23 @@ export class WorkspaceIndex {
     if (file) await this.checkModule(moduleOfFile(file));
   }
 
-  private async checkModule(module: KbuildModule, collect?: VmlinuxTable): Promise<number> {
+  /** The workspace folders being indexed: sources a Kbuild names outside them are not read. */
+  private folders: string[] = [];
+
+  /** The module as far as it lies in the workspace (a Kbuild may name `../../x.o` or `/tmp/y.o`). */
+  private withinFolders(module: KbuildModule): KbuildModule {
+    const inside = (file: string) =>
+      this.folders.some((folder) => {
+        const relative = path.relative(folder, file);
+        return !relative.startsWith('..') && !path.isAbsolute(relative);
+      });
+    if (this.folders.length === 0 || module.sources.every(inside)) return module;
+    return { ...module, sources: module.sources.filter(inside), partial: true };
+  }
+
+  private async checkModule(whole: KbuildModule, collect?: VmlinuxTable): Promise<number> {
+    const module = this.withinFolders(whole);
+    if (module.sources.length === 0) return 0;
     if (!module.declaredIn && module.sources.length === 1 && this.included.has(pathToFileURL(module.sources[0]).href)) return 0;
     const { files, units, findings } = await this.service.analyzeModuleOnDisk(module);
     includedUris(units).forEach((uri) => this.included.add(uri));

@@ -167,7 +167,7 @@ describe(`Build module (${BUILD_COMMAND})`, function () {
         `modpost problems on ${uri.fsPath} (now: ${describeDiagnostics(uri)})`,
       );
       assert.strictEqual(fromBuilds.length, 1, `one problem for all kernels: ${describeDiagnostics(uri)}`);
-      assert.match(fromBuilds[0].message, /\(on every kernel built 6\.1\.\d+, 6\.12\.\d+/);
+      assert.match(fromBuilds[0].message, /\(on every kernel built (?:6\.1\.\d+, 6\.12\.\d+|6\.12\.\d+, 6\.1\.\d+)\)/);
       const made = fs.readdirSync(copies).filter((dir) => !before.has(dir) && dir.startsWith(`${path.basename(moduleDir)}-`));
       assert.strictEqual(made.length, 1, 'one set of per-kernel copies, outside the workspace');
       assert.ok(fs.readdirSync(path.join(copies, made[0])).length >= 2, 'a copy per kernel');

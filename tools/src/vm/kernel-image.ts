@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { isElf, fileIsElf } from './elf';
 import { SetupError } from './errors';
-import { findExecutable, runCommand } from '../../../shared/src/process';
+import { findExecutable, onTermination, runCommand } from '../../../shared/src/process';
 
 export interface KernelImage {
   release: string;
@@ -115,6 +115,7 @@ async function downloadDebianImage(release: string, releaseDir: string, log: (m:
     }
   }
   const workDir = fs.mkdtempSync(path.join(releaseDir, 'download-'));
+  const forgetWorkDir = onTermination(() => fs.rmSync(workDir, { recursive: true, force: true }));
   try {
     log(`Fetching ${pkg} with apt-get download (not installed; only /boot/vmlinuz-${release} is unpacked into ${releaseDir})`);
     const download = await runCommand('apt-get', ['download', pkg], { cwd: workDir });
@@ -134,6 +135,7 @@ async function downloadDebianImage(release: string, releaseDir: string, log: (m:
     fs.renameSync(extracted, target);
     return target;
   } finally {
+    forgetWorkDir();
     fs.rmSync(workDir, { recursive: true, force: true });
   }
 }
@@ -182,12 +184,17 @@ export async function extractVmlinux(bzImage: string, target: string): Promise<s
     if (!findExecutable(decompressor.command)) continue;
     for (let at = image.indexOf(decompressor.magic); at >= 0; at = image.indexOf(decompressor.magic, at + 1)) {
       const partial = `${target}.${process.pid}.part`;
-      const ok = await decompressFrom(bzImage, at, decompressor.command, decompressor.args, partial);
-      if (ok) {
-        fs.renameSync(partial, target);
-        return target;
+      const forget = onTermination(() => fs.rmSync(partial, { force: true }));
+      try {
+        const ok = await decompressFrom(bzImage, at, decompressor.command, decompressor.args, partial);
+        if (ok) {
+          fs.renameSync(partial, target);
+          return target;
+        }
+        fs.rmSync(partial, { force: true });
+      } finally {
+        forget();
       }
-      fs.rmSync(partial, { force: true });
     }
   }
   return undefined;

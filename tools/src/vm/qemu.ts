@@ -4,6 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConsoleLine, LineSplitter } from './console';
+import { findExecutable, onTermination } from '../../../shared/src/process';
+
+/** How long past its own timeout a guest may live if this process dies without stopping it. */
+const GUARD_MARGIN_SECONDS = 15;
 
 export type Accel = 'kvm' | 'tcg';
 export type BootMode = 'pvh' | 'bzimage';
@@ -87,7 +91,22 @@ export function runQemu(options: QemuRunOptions): Promise<QemuRunResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
-    const child = spawn(options.qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // qemu runs under coreutils' timeout, in a process group of its own: even if this process is
+    // killed outright (no handler runs), the guest cannot outlive the timeout by more than a margin.
+    const guard = findExecutable('timeout');
+    const argv = guard
+      ? [guard, '--kill-after=5s', `${options.timeoutSeconds + GUARD_MARGIN_SECONDS}s`, options.qemu, ...args]
+      : [options.qemu, ...args];
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        /* already gone */
+      }
+    };
+    // Stopped by a signal: the VM goes with us.
+    const forget = onTermination(() => killGroup('SIGKILL'));
     const lines: ConsoleLine[] = [];
     let stderr = '';
     let kernelStarted = false;
@@ -104,8 +123,8 @@ export function runQemu(options: QemuRunOptions): Promise<QemuRunResult> {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
 
     const stop = () => {
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), 2000).unref();
     };
     const timeout = setTimeout(() => {
       timedOut = true;
@@ -121,11 +140,13 @@ export function runQemu(options: QemuRunOptions): Promise<QemuRunResult> {
           }, options.bootDeadlineSeconds * 1000);
 
     child.on('error', (err) => {
+      forget();
       clearTimeout(timeout);
       if (bootDeadline) clearTimeout(bootDeadline);
       reject(err);
     });
     child.on('close', (exitCode, signal) => {
+      forget();
       clearTimeout(timeout);
       if (bootDeadline) clearTimeout(bootDeadline);
       splitter.flush();

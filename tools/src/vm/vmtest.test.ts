@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -140,6 +141,62 @@ describe('kmod-vmtest in qemu', function () {
     );
     assert.ok(Date.now() - started < 120000);
   });
+
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    it(`${signal} to kmod-vmtest while a hung guest runs: qemu and the temp dir go with it`, async () => {
+      const moduleDir = copy(path.join(FIXTURES, 'params-module'), `signal-${signal}`);
+      const before = new Set(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('kmod-vmtest-')));
+      const child = spawn(
+        process.execPath,
+        [CLI, '--kdir', testKernelBuildDir(), '--module-dir', moduleDir, '--params', 'hang=1', '--timeout', '120'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const qemuPids = (): number[] =>
+        fs
+          .readdirSync('/proc')
+          .filter((entry) => /^\d+$/.test(entry))
+          .filter((pid) => {
+            try {
+              return (
+                fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(QEMU_BINARY) &&
+                fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kmod-vmtest-')
+              );
+            } catch {
+              return false;
+            }
+          })
+          .map(Number);
+      // Wait for the guest to be running the module (it hangs in init), then stop the tool.
+      const deadline = Date.now() + 90_000;
+      while (!/hang|insmod/i.test(output) || qemuPids().length === 0) {
+        assert.ok(Date.now() < deadline, `the guest never started: ${output.slice(-2000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const running = qemuPids();
+      child.kill(signal);
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 128 + os.constants.signals[signal], output.slice(-1000));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // A killed process whose parent died too may stay a zombie here (PID 1 of a container may not reap): it runs no more.
+      const alive = (pid: number): boolean => {
+        try {
+          return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        } catch {
+          return false;
+        }
+      };
+      assert.deepEqual(running.filter(alive), [], 'qemu is still running');
+      const left = fs
+        .readdirSync(os.tmpdir())
+        .filter((name) => name.startsWith('kmod-vmtest-') && !name.startsWith('kmod-vmtest-json') && !before.has(name));
+      assert.deepEqual(left, [], 'temp dirs left behind');
+    });
+  }
 
   it('tries KVM when asked and falls back to TCG if KVM cannot boot the guest here', async () => {
     const run = await vmtest(copy(path.join(REPO_ROOT, 'examples', 'hello-3-fixed'), 'kvm'), ['--accel', 'kvm', '--settle', '0.5']);

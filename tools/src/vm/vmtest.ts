@@ -11,7 +11,7 @@ import { DEFAULT_BUSYBOX, buildInitramfs, validateScenario } from './initramfs';
 import { KernelImage, prepareKernelImage } from './kernel-image';
 import { readRelease } from '../../../shared/src/kernel-dir';
 import { buildModule, moduleDependencies, moduleNameOf, moduleVermagicRelease, selectKoFile } from './module-build';
-import { findExecutable } from '../../../shared/src/process';
+import { findExecutable, onTermination } from '../../../shared/src/process';
 import { Accel, BASE_KERNEL_ARGS, BootMode, KvmFailureMemo, QEMU_BINARY, QemuRunResult, kvmAccessible, runQemu } from './qemu';
 import { ConsoleSummary, TaintInfo, summarizeConsole } from './summary';
 
@@ -161,6 +161,7 @@ export async function runVmTest(options: VmTestOptions, reporter: VmTestReporter
     }),
   );
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-vmtest-'));
+  const forgetWorkDir = options.keepWorkDir ? () => false : onTermination(() => fs.rmSync(workDir, { recursive: true, force: true }));
   try {
     const initrd = path.join(workDir, 'initramfs.cpio');
     await timed('initramfs', () =>
@@ -211,6 +212,7 @@ export async function runVmTest(options: VmTestOptions, reporter: VmTestReporter
       consoleLog: run.lines.map((l) => l.text),
     };
   } finally {
+    forgetWorkDir();
     if (options.keepWorkDir) reporter.note(`Kept the initramfs in ${workDir}`);
     else fs.rmSync(workDir, { recursive: true, force: true });
   }
