@@ -11,23 +11,12 @@ import { analyzeFile } from '../../server/src/engine/analyze-file';
 import { resolveContext } from '../../server/src/engine/project';
 import { createCParser } from '../../server/src/parsing/parser';
 import { LspSession, REPO_ROOT } from '../support/lsp-client';
+import { prng } from '../support/random';
 
 const SEED = Number(process.env.KMOD_FUZZ_SEED ?? 20261125);
 const RANDOM_CASES = Number(process.env.KMOD_FUZZ_CASES ?? 120);
 /** Every request must be answered within this; the slowest seen is printed. */
 const REQUEST_BOUND_MS = 15_000;
-
-/** mulberry32: small, seedable, good enough to pick inputs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seedText = fs.readFileSync(path.join(REPO_ROOT, 'examples', 'hello-3', 'hello-3.c'), 'utf8');
 const corpus = [

@@ -30,7 +30,10 @@ export interface ModuleAnalysis {
   findings: Finding[];
 }
 
-/** After a worker crash or timeout, a file is tried again after these delays (then left until it changes). */
+/** The editor's worker is stopped this long after the last document closed. */
+const INTERACTIVE_IDLE_MS = 10_000;
+
+/** After a worker crash, a file is tried again after these delays (then left until it changes). */
 const RETRY_DELAYS_MS = [5_000, 30_000, 120_000];
 
 /** Background workers left idle this long are stopped (the index re-checks changes rarely). */
@@ -250,7 +253,17 @@ export class AnalysisService {
     this.openText.delete(uri);
     this.lastAnalysis.delete(uri);
     this.interactive.forget(uri);
+    // With no document open for a while, the editor's worker goes too (its memory with it).
+    if (this.openDocuments.size === 0) {
+      clearTimeout(this.retireTimer);
+      this.retireTimer = setTimeout(() => {
+        if (this.openDocuments.size === 0) this.interactive.retireIdle();
+      }, INTERACTIVE_IDLE_MS);
+      this.retireTimer.unref();
+    }
   }
+
+  private retireTimer: NodeJS.Timeout | undefined;
 
   /** Files were created, removed or renamed: includes may lead elsewhere now. */
   filesMoved(): void {
@@ -389,6 +402,7 @@ export class AnalysisService {
 
   dispose(): Promise<void> {
     for (const { timer } of this.retries.values()) clearTimeout(timer);
+    clearTimeout(this.retireTimer);
     return Promise.all([this.interactive.dispose(), this.background.dispose()]).then(() => undefined);
   }
 }

@@ -141,6 +141,7 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
       argumentRange: shift.range(use.argumentRange),
     })),
     ...(previous.facts.includes ? { includes: previous.facts.includes } : {}),
+    ...(previous.facts.invocationArguments ? { invocationArguments: previous.facts.invocationArguments } : {}),
     ...withConditionals(
       previous.facts.conditionals,
       bodyStart.line,

@@ -54,7 +54,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
  */
 const JOBS_IN_FLIGHT = 2;
 
-/** A failure of the worker, not of the file: another try may succeed. */
+/** A crash may be the worker's, not the file's: another try may succeed. */
 const transient = (facts: FileFacts): FileFacts => ({ ...facts, transient: true });
 
 class PoolWorker {
@@ -150,6 +150,11 @@ export class FactsPool {
     for (const worker of this.workers) worker.worker.postMessage({ forget: uri } satisfies ForgetRequest);
   }
 
+  /** Stops the workers that have nothing to do, giving back their WASM memory (it only grows). */
+  retireIdle(): void {
+    for (const worker of [...this.workers]) if (worker.posted.length === 0) this.retire(worker);
+  }
+
   get pending(): number {
     return this.queue.length + this.workers.reduce((n, w) => n + w.posted.length, 0);
   }
@@ -191,10 +196,8 @@ export class FactsPool {
     }
     job.timer = setTimeout(() => {
       this.crashes++;
-      this.finish(
-        worker,
-        transient(unanalyzableFacts(job.request.uri, `analysis took longer than ${this.timeoutMs / 1000} s and was stopped`)),
-      );
+      // Not worth another try until the file changes: the same file would take as long again.
+      this.finish(worker, unanalyzableFacts(job.request.uri, `analysis took longer than ${this.timeoutMs / 1000} s and was stopped`));
       this.retire(worker);
     }, this.timeoutMs);
   }

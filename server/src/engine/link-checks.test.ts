@@ -71,6 +71,22 @@ describe('link checks (modpost errors before the build)', () => {
     assert.deepEqual(codes((await analyzeSources(versioned, { kdir: kdir73() })).findings), ['undefined-symbol @13:32']);
   });
 
+  it("takes names made by the module's own macros as defined (sctp's DECLARE_PRIMITIVE(ASSOCIATE))", async () => {
+    const user = [
+      'int prim_call_ASSOCIATE(int x);',
+      'int prim_call_ABORT(int x);',
+      'int use(void) { return prim_call_ASSOCIATE(1) + prim_call_ABORT(2); }',
+    ];
+    const only = await analyzeSources(moduleSource(user.join('\n')), { kdir: kdir61() });
+    assert.deepEqual(codes(only.findings), ['undefined-symbol @4:24', 'undefined-symbol @4:49']);
+    const files = {
+      Makefile: 'obj-m := m.o\nm-y := a.o p.o\n',
+      'a.c': moduleSource(user.join('\n'))['m.c'],
+      'p.c': '#define DECLARE(name) int prim_call_##name(int x) { return x; }\nDECLARE(ASSOCIATE)\nDECLARE(ABORT);\n',
+    };
+    assert.deepEqual(codes((await analyzeSources(files, { kdir: kdir61() })).findings), []);
+  });
+
   it('prints undefined symbols the way 7.3 does', async () => {
     const { findings } = await analyzeSources(moduleSource('int use(void) { return kallsyms_lookup_name("x"); }'), { kdir: kdir73() });
     assert.deepEqual(

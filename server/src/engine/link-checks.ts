@@ -206,6 +206,10 @@ export function checkLinking(
   );
   const madeByMacro = (name: string): boolean =>
     macroArguments.has(name) || [...macroArguments].some((argument) => name.endsWith(`_${argument}`));
+  // `DECLARE_PRIMITIVE(ASSOCIATE)` with the module's own `#define DECLARE_PRIMITIVE(n) int sctp_primitive_##n(…)`.
+  const ownArguments = new Set(files.flatMap((file) => file.invocationArguments ?? []));
+  const madeByOwnMacro = (name: string): boolean =>
+    [...ownArguments].some((argument) => name === argument || name.endsWith(`_${argument}`));
   const main =
     uses.find(({ use }) => moduleMacro(use.macro)?.role === 'module-init' || moduleMacro(use.macro)?.role === 'driver') ?? uses[0];
   const mainFile = main?.file ?? files[0];
@@ -305,7 +309,7 @@ export function checkLinking(
     if (env.unbuilt.has(file.uri)) continue;
     for (const [name, ref] of outsideUses(file, env.compiled)) {
       // DEFINE_SPINLOCK(x), LIST_HEAD(x) and the like define x.
-      if (defined.has(name) || macroArguments.has(name)) continue;
+      if (defined.has(name) || macroArguments.has(name) || madeByOwnMacro(name)) continue;
       const list = firstUses.get(name) ?? [];
       list.push({ file, ref });
       firstUses.set(name, list);

@@ -1,6 +1,7 @@
 // Publishes diagnostics for open documents. One analysis per document runs at a time; edits that
 // arrive meanwhile coalesce into one re-run on the newest text, and results for stale versions are
-// dropped. A change also refreshes the other open files of the same module.
+// dropped. A change also refreshes the other open files of the same module, and a result computed
+// while one of them changed is not published (the run is repeated).
 
 import type { Connection, Diagnostic, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -45,9 +46,20 @@ export class DiagnosticsPublisher {
     const document = this.documents.get(uri);
     if (!document) return;
     const version = document.version;
+    const versionsAtStart = new Map(this.documents.all().map((open) => [open.uri, open.version]));
     try {
       const analysis = await this.service.analyzeModule(uri, version, document.getText());
       if (this.disposed) return;
+      // Another open file of the module changed meanwhile: this view is already old, and publishing
+      // it could overwrite the newer one that file's own run published. Run again instead.
+      const changed = analysis.files.some((file) => {
+        const open = this.documents.get(file.uri);
+        return open !== undefined && open.version !== versionsAtStart.get(file.uri);
+      });
+      if (changed) {
+        this.dirty.add(uri);
+        return;
+      }
       const perUri = new Map<string, Diagnostic[]>([[uri, []]]);
       for (const file of analysis.files) {
         if (file.unanalyzable && this.documents.get(file.uri)) perUri.set(file.uri, [unanalyzableDiagnostic(file.unanalyzable)]);

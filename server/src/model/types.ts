@@ -97,11 +97,16 @@ export interface FileFacts {
   emptiedAnnotations?: string[];
   /** Included names in the order written: `x.h` for `#include "x.h"`, `<x.h>` for `#include <x.h>`. */
   includes?: string[];
+  /**
+   * Arguments of the file's own macros invoked on a line of their own at file scope
+   * (`DECLARE_PRIMITIVE(ASSOCIATE)`): such a macro may define names made from its argument.
+   */
+  invocationArguments?: string[];
   /** Its `#if`/`#ifdef`/… lines, for deciding with a kernel configuration what is compiled. */
   conditionals?: ConditionalDirective[];
   /** Set when the parser could not analyze the file (trap, oversize): the reason, for the user. */
   unanalyzable?: string;
-  /** The failure may not happen again (a worker crashed or was stopped): worth another try later. */
+  /** The failure may not happen again (a worker crashed): worth another try later. */
   transient?: true;
 }
 

@@ -7,6 +7,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { annotationSection, OBJECT_ANNOTATIONS, type AnnotationContext } from '../knowledge/annotations';
 import { plainSection } from '../knowledge/sections';
+import { moduleMacro } from '../knowledge/module-macros';
 import type { ConditionalDirective, FileFacts, MacroUse, Reference, SymbolDef } from '../model/types';
 import { LineIndex } from './line-index';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
@@ -54,6 +55,19 @@ export function emptiedAnnotations(prepassed: string): string[] {
   if (!prepassed.includes('define')) return [];
   return [
     ...new Set([...prepassed.matchAll(EMPTY_DEFINE)].map((m) => m[1]).filter((name) => OBJECT_ANNOTATIONS[name]?.section !== undefined)),
+  ];
+}
+
+/** A line that is only `NAME(argument)` or `NAME(argument);`, NAME in capitals: a macro invoked at file scope. */
+const FILE_SCOPE_INVOCATION = /^([A-Z][A-Z0-9_]*)\([ \t]*([A-Za-z_]\w*)[ \t]*\)[ \t]*;?[ \t]*\r?$/gm;
+
+/** Arguments of file-scope invocations of macros the analyzer does not know, in the skeleton (bodies cut out). */
+export function invocationArguments(skeletonText: string): string[] {
+  if (!skeletonText.includes('(')) return [];
+  return [
+    ...new Set(
+      [...skeletonText.matchAll(FILE_SCOPE_INVOCATION)].filter((m) => !moduleMacro(m[1]) && !OBJECT_ANNOTATIONS[m[1]]).map((m) => m[2]),
+    ),
   ];
 }
 
@@ -449,12 +463,14 @@ export function extractFacts(
   const includes = includeNames(pre.text);
   const emptied = emptiedAnnotations(pre.text);
   const conditionals = extractor.conditionals(pre.directives);
+  const invoked = invocationArguments(parsed.text);
   const facts: FileFacts = {
     uri,
     symbols: extractor.symbols,
     references,
     macroUses: extractor.macroUses,
     ...(includes.length > 0 ? { includes } : {}),
+    ...(invoked.length > 0 ? { invocationArguments: invoked } : {}),
     ...(conditionals.length > 0 ? { conditionals } : {}),
     ...(emptied.length > 0 ? { emptiedAnnotations: emptied } : {}),
   };
