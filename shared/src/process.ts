@@ -115,7 +115,10 @@ export async function runTee(
   err: NodeJS.WritableStream,
   options: TeeOptions,
 ): Promise<number> {
-  const [program, ...args] = argv;
+  // In a group of its own, the command would outlive this process if it were killed outright (no
+  // handler runs): util-linux's setpriv makes the kernel send it SIGTERM when its parent dies.
+  const guard = options.group ? findExecutable('setpriv') : undefined;
+  const [program, ...args] = guard ? [guard, '--pdeathsig', 'TERM', '--', ...argv] : argv;
   const child = spawn(program, args, { stdio: [options.stdin, 'pipe', 'pipe'], detached: options.group });
   let stopForwarding: () => void;
   if (options.group) stopForwarding = forwardSignals(child);

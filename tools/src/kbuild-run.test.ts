@@ -168,6 +168,31 @@ describe('kbuild-run wrapper (real kbuild) [system]', function () {
     const left = [...processTable()].filter(([, [, pgrp]]) => pgrp === makePgid);
     assert.deepEqual(left, [], 'processes of the make group survived');
   });
+
+  it('leaves no make behind when it is killed outright (SIGKILL: no handler runs)', async () => {
+    const dir = copySources('empty');
+    fs.writeFileSync(path.join(dir, 'Makefile'), 'all:\n\tsleep 60\n');
+    let wrapperPid = 0;
+    const done = runWrapper(['--module-dir', dir, '--', 'make', '-C', dir], (pid) => (wrapperPid = pid));
+    let makePgid = 0;
+    for (let i = 0; i < 100 && !makePgid; i++) {
+      await sleep(100);
+      const table = processTable();
+      const make = [...table].find(([, [ppid]]) => ppid === wrapperPid);
+      const hasSleep = make && [...table].some(([, [ppid]]) => ppid === make[0]);
+      if (make && hasSleep) makePgid = make[1][1];
+    }
+    assert.ok(makePgid > 0, 'make and its sleep did not start');
+    process.kill(wrapperPid, 'SIGKILL');
+    await done;
+    let left: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      await sleep(100);
+      left = [...processTable()].filter(([, [, pgrp]]) => pgrp === makePgid).map(([pid]) => pid);
+      if (left.length === 0) break;
+    }
+    assert.deepEqual(left, [], 'processes of the make group survived');
+  });
 });
 
 describe('kbuild-run arguments', () => {

@@ -92,11 +92,16 @@ export function runQemu(options: QemuRunOptions): Promise<QemuRunResult> {
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
     // qemu runs under coreutils' timeout, in a process group of its own: even if this process is
-    // killed outright (no handler runs), the guest cannot outlive the timeout by more than a margin.
+    // killed outright (no handler runs), setpriv has the kernel send timeout SIGTERM, which it
+    // passes to qemu; and a guest can never outlive the timeout by more than a margin.
     const guard = findExecutable('timeout');
-    const argv = guard
-      ? [guard, '--kill-after=5s', `${options.timeoutSeconds + GUARD_MARGIN_SECONDS}s`, options.qemu, ...args]
-      : [options.qemu, ...args];
+    const deathSignal = findExecutable('setpriv');
+    const argv = [
+      ...(deathSignal ? [deathSignal, '--pdeathsig', 'TERM', '--'] : []),
+      ...(guard ? [guard, '--kill-after=5s', `${options.timeoutSeconds + GUARD_MARGIN_SECONDS}s`] : []),
+      options.qemu,
+      ...args,
+    ];
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const killGroup = (signal: NodeJS.Signals) => {
       try {
