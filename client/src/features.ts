@@ -3,6 +3,7 @@
 // terminals and the Workspace Trust handling.
 
 import type * as vscode from 'vscode';
+import { registerBuildOutputs } from './build-outputs';
 import { registerBuildProblems } from './build-problems';
 import { registerCommands } from './commands';
 import { registerKernelDir } from './kernel-dir';
@@ -15,6 +16,7 @@ export function registerKbuildFeatures(context: vscode.ExtensionContext): void {
   registerKernelDir(context);
   registerStatusBar(context);
   registerBuildProblems(context);
+  registerBuildOutputs(context);
   registerTaskProvider(context);
   registerCommands(context);
   registerKernelLog(context);

@@ -16,7 +16,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { filePathOf } from './model/uris';
-import { defaultKernelBuildDir } from '../../shared/src/kernel-dir';
+import { defaultKernelBuildDir, kernelVersionOf } from '../../shared/src/kernel-dir';
 import { AnalysisService } from './analysis/analysis-service';
 import { DiagnosticsPublisher } from './lsp/diagnostics-publisher';
 import { readSettings, type ServerSettings } from './lsp/settings';
@@ -29,6 +29,9 @@ import { WorkspaceIndex } from './lsp/workspace-index';
 import { showMessage } from './lsp/show-message';
 
 /** Serves LSP over the transport named on the command line (--stdio, --node-ipc, --socket=N). */
+/** Reported to the client and in the log; the extension's version. */
+const SERVER_VERSION = '0.1.0';
+
 export function startServer(): void {
   const connection = createConnection(ProposedFeatures.all);
   const documents = new TextDocuments(TextDocument);
@@ -57,7 +60,7 @@ export function startServer(): void {
         documentSymbolProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       },
-      serverInfo: { name: 'kmod-lsp', version: '0.1.0' },
+      serverInfo: { name: 'kmod-lsp', version: SERVER_VERSION },
     };
   });
 
@@ -77,7 +80,19 @@ export function startServer(): void {
       showMessage(connection, 'warning', `Kernel Module Tools: kmod.kernelBuildDirs: ${unusable}. Findings are checked without it.`);
     headers.setKernelDir(kdir);
     publisher.refreshAll();
-    background('indexing', index.run(workspaceFolders, { ...settings.index, excludedDirs: new Set(settings.index.excludedDirs) }));
+    connection.console.info(
+      `kmod-lsp ${SERVER_VERSION}: kernel build dir ${kdir ? `${kdir} (${kernelVersionOf(kdir) ?? 'unknown version'})` : 'none'}; ` +
+        `modpost rules of ${service.analysisContext.profile.id}; workspace folders: ${workspaceFolders.join(', ') || 'none'}`,
+    );
+    background(
+      'indexing',
+      index.run(workspaceFolders, { ...settings.index, excludedDirs: new Set(settings.index.excludedDirs) }).then((status) => {
+        if (status)
+          connection.console.info(
+            `kmod-lsp: indexed ${status.files} C files in ${status.modules} modules in ${status.seconds.toFixed(1)} s: ${status.findings} findings`,
+          );
+      }),
+    );
   }
 
   // The last net under the background work: a client's odd input must never end the process.

@@ -31,6 +31,35 @@ describe('problem matchers', () => {
     assert.deepEqual(pkg.contributes?.problemMatchers, problemMatchersContribution(), 'regenerate with: npm run generate');
   });
 
+  it("no contributed matcher takes another one's lines: each sample is matched by its own matcher only", () => {
+    const samples: Record<string, string[]> = {
+      'kbuild-gcc': [
+        `${M}/a.c:3:5: error: 'x' undeclared (first use in this function)`,
+        `${M}/a.c:9:7: warning: unused variable 'y' [-Wunused-variable]`,
+      ],
+      'kbuild-modpost': [
+        formatModpostLine({
+          file: `${M}/hello-3.c`,
+          line: 21,
+          character: 41,
+          severity: 'warning',
+          message: `${M}/hello-3.o: section mismatch in reference: cleanup_module (section: .exit.text) -> hello3_data (section: .init.data)`,
+        }),
+      ],
+      'kmod-vm': [`${M}/hello-3.c:22:1: error: BUG: unable to handle page fault in hello_3_exit+0x6 while testing in the VM [vm]`],
+      modpost: [
+        `WARNING: modpost: ${M}/hello-3.o: section mismatch in reference: cleanup_module (section: .exit.text) -> hello3_data (section: .init.data)`,
+      ],
+      'modpost-module': [`ERROR: modpost: hello-3.ko: symbol 'kallsyms_lookup_name' undefined!`],
+    };
+    assert.deepEqual(Object.keys(samples).sort(), PROBLEM_MATCHERS.map((m) => m.name).sort(), 'a sample for every contributed matcher');
+    for (const [owner, lines] of Object.entries(samples))
+      for (const line of lines) {
+        const takers = PROBLEM_MATCHERS.map((m) => m.name).filter((name) => applyMatcher(name, line));
+        assert.deepEqual(takers, [owner], line);
+      }
+  });
+
   it('every regex compiles and names its groups consistently', () => {
     for (const m of PROBLEM_MATCHERS) {
       const groups = new RegExp(`${m.pattern.regexp}|`).exec('')!.length - 1;

@@ -26,9 +26,10 @@ export interface ProblemMatcherContribution {
 /**
  * gcc/clang diagnostics with absolute paths (kbuild ≤6.12 prints them for M=/abs; the kbuild-run
  * wrapper prints an absolute copy of 7.x's module-relative ones). Lines ending in "[modpost]" are
- * left to kbuild-modpost. VS Code cannot resolve paths against a task's cwd, hence absolute only.
+ * left to kbuild-modpost, lines ending in "[vm]" to kmod-vm. VS Code cannot resolve paths against a task's
+ * cwd, hence absolute only.
  */
-const GCC = '^(/[^:]+):(\\d+):(\\d+):\\s+(?:fatal\\s+)?(error|warning):\\s+(?!.*\\s\\[modpost\\]$)(.*?)(?:\\s+\\[(-W[^\\]]+)\\])?$';
+const GCC = '^(/[^:]+):(\\d+):(\\d+):\\s+(?:fatal\\s+)?(error|warning):\\s+(?!.*\\s\\[(?:modpost|vm)\\]$)(.*?)(?:\\s+\\[(-W[^\\]]+)\\])?$';
 
 /** The wrapper's modpost lines: "<abs file>:<line>:<col>: warning: <modpost message> [modpost]". */
 const MODPOST_MAPPED = '^(/[^:]+):(\\d+):(\\d+):\\s+(error|warning):\\s+(.*)\\s\\[modpost\\]$';

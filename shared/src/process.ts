@@ -117,7 +117,8 @@ export async function runTee(
 ): Promise<number> {
   // In a group of its own, the command would outlive this process if it were killed outright (no
   // handler runs): util-linux's setpriv makes the kernel send it SIGTERM when its parent dies.
-  const guard = options.group ? findExecutable('setpriv') : undefined;
+  // (Only for a command that exists: a missing one must fail to spawn, which is reported as such.)
+  const guard = options.group && argv[0] && findExecutable(argv[0]) ? findExecutable('setpriv') : undefined;
   const [program, ...args] = guard ? [guard, '--pdeathsig', 'TERM', '--', ...argv] : argv;
   const child = spawn(program, args, { stdio: [options.stdin, 'pipe', 'pipe'], detached: options.group });
   let stopForwarding: () => void;

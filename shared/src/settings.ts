@@ -140,6 +140,16 @@ export const SETTINGS = {
     readme:
       "Also write `compile_commands.json` into each module directory: `off` (only in the extension's storage), `clang` (without the gcc-only flags clang rejects), `gcc` (kbuild's exact arguments).",
   },
+  'kmod.trace.server': {
+    type: 'string',
+    enum: ['off', 'messages', 'verbose'],
+    default: 'off',
+    scope: 'window',
+    enumDescriptions: ['no trace', 'each request and notification by name', 'each request and notification with its contents'],
+    description:
+      'Traces the messages between VS Code and the kmod language server in the "Kernel Module Tools" output channel (for bug reports).',
+    readme: 'Trace the language server protocol in the *Kernel Module Tools* output channel: `off`, `messages`, `verbose`.',
+  },
 } as const satisfies Record<string, SettingDeclaration>;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -12,6 +12,7 @@ const KBUILD_COMMANDS = [
   'kmod.buildModule',
   'kmod.buildModuleForAllKernels',
   'kmod.cleanModule',
+  'kmod.hideBuildOutputs',
   'kmod.loadModule',
   'kmod.unloadModule',
   'kmod.followKernelLog',
@@ -68,6 +69,35 @@ describe('Kbuild client features', function () {
       console.log(`    screenshot: ${shot.file}`);
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    }
+  });
+
+  it('hides kbuild outputs in the Explorer on request, keeping the other files.exclude patterns (screenshot)', async () => {
+    const files = vscode.workspace.getConfiguration('files');
+    const before = files.inspect<Record<string, boolean>>('exclude')?.workspaceValue;
+    await files.update('exclude', { ...(before ?? {}), '**/keep-me': true }, vscode.ConfigurationTarget.Workspace);
+    const built = workspaceUri('hello-3', 'hello-3.mod.c').fsPath;
+    fs.writeFileSync(built, '/* a build output */\n');
+    try {
+      await vscode.commands.executeCommand('workbench.view.explorer');
+      assert.strictEqual(await vscode.commands.executeCommand('kmod.hideBuildOutputs'), true);
+      const exclude = vscode.workspace.getConfiguration('files').inspect<Record<string, boolean>>('exclude')?.workspaceValue ?? {};
+      for (const glob of ['**/*.o', '**/*.ko', '**/*.mod.c', '**/.*.cmd', '**/modules.order', '**/Module.symvers'])
+        assert.strictEqual(exclude[glob], true, glob);
+      assert.strictEqual(exclude['**/keep-me'], true, "the user's own pattern stays");
+      const rows = await waitFor(
+        async () => {
+          const texts = await queryTexts('.explorer-folders-view .monaco-list-row');
+          return texts.includes('hello-3.c') && !texts.includes('hello-3.mod.c') && texts;
+        },
+        10_000,
+        'the Explorer without hello-3.mod.c',
+      );
+      assert.ok(rows.includes('Makefile'));
+      const shot = await screenshot({ name: 'explorer-outputs-hidden', waitFor: ['.explorer-folders-view'] });
+      console.log(`    screenshot: ${shot.file}`);
+    } finally {
+      await files.update('exclude', before, vscode.ConfigurationTarget.Workspace);
     }
   });
 
