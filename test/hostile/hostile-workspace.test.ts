@@ -244,6 +244,31 @@ describe('a hostile workspace', function () {
     assert.ok(result.ms < 8000);
   });
 
+  it('a 4 MB file of 120,000 declarations does not keep a small open file waiting', async () => {
+    const dir = workspace({ 'a.c': MODULE_C });
+    dirs.push(dir);
+    const huge = Array.from({ length: 120_000 }, (_, i) => `static int __initdata entry_${i} = ${i};`).join('\n');
+    fs.writeFileSync(path.join(dir, 'huge.c'), huge);
+    const session = new LspSession({ index: { enabled: false } }, [dir]);
+    try {
+      await session.initialize();
+      const hugeUri = pathToFileURL(path.join(dir, 'huge.c')).href;
+      await session.open(hugeUri, huge);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const uri = pathToFileURL(path.join(dir, 'a.c')).href;
+      const started = Date.now();
+      const diagnostics = session.diagnostics(uri, () => true, 30_000);
+      await session.open(uri, MODULE_C);
+      await diagnostics;
+      const waited = Date.now() - started;
+      console.log(`    small file's diagnostics after ${waited} ms while the huge one is analyzed`);
+      assert.ok(waited < 5000, `the small file waited ${waited} ms`);
+      assert.ok(await hoverAnswers(session, uri));
+    } finally {
+      await session.close();
+    }
+  });
+
   it('kmodcheck: /dev/zero, a FIFO and a Kbuild source linking to /dev/zero exit 2 at once with a message', async () => {
     const dir = workspace({ Kbuild: 'obj-m += m.o\nm-y := a.o b.o\n', 'a.c': MODULE_C }, { 'b.c': '/dev/zero' }, ['fifo.c']);
     dirs.push(dir);

@@ -30,6 +30,10 @@ export interface ModuleAnalysis {
   findings: Finding[];
 }
 
+/** An open file this large, or whose analysis took this long, is analyzed on a worker of its own. */
+const HEAVY_FILE_BYTES = 1024 * 1024;
+const HEAVY_FILE_MS = 2000;
+
 /** The editor's worker is stopped this long after the last document closed. */
 const INTERACTIVE_IDLE_MS = 10_000;
 
@@ -66,6 +70,10 @@ export class AnalysisService {
   private includes = new IncludeResolution();
   private options: AnalysisOptions = {};
   private context: AnalysisContext = resolveContext({});
+  /** Open files that proved slow to analyze: they go to the heavy worker from then on. */
+  private readonly heavyUris = new Set<string>();
+  /** The worker for huge or slow open files (a 4 MB generated table), stopped when idle a while. */
+  private readonly heavy = new FactsPool({ size: 1, idleMs: 60_000 });
   /** One worker kept for open files, so they never wait behind the background index. */
   private readonly interactive = new FactsPool({ size: 1, onIdle: () => this.background.resume() });
   /** What the background index learnt about built-in objects, for checks across vmlinux. */
@@ -217,7 +225,18 @@ export class AnalysisService {
     if (cached?.stamp === stamp) return cached.facts;
     const filePath = filePathOf(uri) ?? uri;
     const options = { ...this.context.extract, builtin };
-    const inFull = (): Promise<EditableFacts> => this.interactive.analyzeOpen(uri, filePath, options, text);
+    const inFull = (): Promise<EditableFacts> => {
+      // A huge or slow file gets a worker of its own: it cannot keep the other open files waiting.
+      const heavy = text.length > HEAVY_FILE_BYTES || this.heavyUris.has(uri);
+      const started = performance.now();
+      return (heavy ? this.heavy : this.interactive).analyzeOpen(uri, filePath, options, text).then((result) => {
+        if (!heavy && performance.now() - started > HEAVY_FILE_MS) {
+          this.heavyUris.add(uri);
+          this.interactive.forget(uri);
+        }
+        return result;
+      });
+    };
     const previous = this.openDocuments.get(uri);
     const editable =
       previous?.builtin === builtin ? previous.editable.then((last) => editWithinBody(last, text, options) ?? inFull(), inFull) : inFull();
@@ -253,6 +272,8 @@ export class AnalysisService {
     this.openText.delete(uri);
     this.lastAnalysis.delete(uri);
     this.interactive.forget(uri);
+    this.heavy.forget(uri);
+    this.heavyUris.delete(uri);
     // With no document open for a while, the editor's worker goes too (its memory with it).
     if (this.openDocuments.size === 0) {
       clearTimeout(this.retireTimer);
@@ -403,6 +424,6 @@ export class AnalysisService {
   dispose(): Promise<void> {
     for (const { timer } of this.retries.values()) clearTimeout(timer);
     clearTimeout(this.retireTimer);
-    return Promise.all([this.interactive.dispose(), this.background.dispose()]).then(() => undefined);
+    return Promise.all([this.interactive.dispose(), this.heavy.dispose(), this.background.dispose()]).then(() => undefined);
   }
 }
