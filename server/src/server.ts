@@ -17,6 +17,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { filePathOf } from './model/uris';
 import { defaultKernelBuildDir, kernelVersionOf } from '../../shared/src/kernel-dir';
+import { releaseGarbage } from '../../shared/src/memory';
 import { AnalysisService } from './analysis/analysis-service';
 import { DiagnosticsPublisher } from './lsp/diagnostics-publisher';
 import { readSettings, type ServerSettings } from './lsp/settings';
@@ -40,7 +41,11 @@ export function startServer(): void {
   const publisher = new DiagnosticsPublisher(connection, documents, service);
   const index = new WorkspaceIndex(connection, service);
   // The build dir's exports arrive a few seconds after its settings: check the open files again.
-  service.onKernelTablesLoaded(() => publisher.refreshAll());
+  service.onKernelTablesLoaded(() => {
+    publisher.refreshAll();
+    // The header scan read a few hundred MB of text: give it back now, not whenever V8 gets to it.
+    setTimeout(releaseGarbage, 1000).unref();
+  });
   let workspaceFolders: string[] = [];
   let pullConfiguration = false;
   let initializationSettings: Partial<ServerSettings> = {};
@@ -87,6 +92,7 @@ export function startServer(): void {
     background(
       'indexing',
       index.run(workspaceFolders, { ...settings.index, excludedDirs: new Set(settings.index.excludedDirs) }).then((status) => {
+        setTimeout(releaseGarbage, 1000).unref();
         if (status)
           connection.console.info(
             `kmod-lsp: indexed ${status.files} C files in ${status.modules} modules in ${status.seconds.toFixed(1)} s: ${status.findings} findings`,

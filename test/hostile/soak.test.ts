@@ -15,8 +15,8 @@ import { prng } from '../support/random';
 const SECONDS = Number(process.env.KMOD_SOAK_SECONDS ?? 120);
 const SEED = Number(process.env.KMOD_SOAK_SEED ?? 20261203);
 const REQUEST_BOUND_MS = 15_000;
-/** Background workers stop after 30 s idle; then the server's memory is what it keeps. */
-const IDLE_WAIT_MS = 45_000;
+/** Background workers stop after 30 s idle, the editor's 10 s after the last close; then the server keeps only its tables. */
+const IDLE_WAIT_MS = 60_000;
 const IDLE_RSS_LIMIT_MB = 200;
 /** Error codes a server may answer an out-of-date request with. */
 const BENIGN_ERRORS = new Set([-32800, -32801]);

@@ -98,7 +98,13 @@ describe('kmodcheck (the bundled CLI, as a process)', function () {
   });
 
   it('exit 2 with usage on bad options', async () => {
-    for (const args of [[], ['--format', 'xml', 'x.c'], ['--kernel-version', 'banana', 'examples/hello-3'], ['--bogus']]) {
+    for (const args of [
+      [],
+      ['--format', 'xml', 'x.c'],
+      ['--kernel-version', 'banana', 'examples/hello-3'],
+      ['--bogus'],
+      ['--help=x', 'examples/hello-3'],
+    ]) {
       const { code, stderr } = await run(args);
       assert.equal(code, 2, args.join(' '));
       assert.match(stderr, /kmodcheck: /);

@@ -12,6 +12,7 @@ import { FactsPool } from '../engine/facts-pool';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { fileUri, mergeKernelFindings, readText, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
 import { isUsableKernelDir, kernelVersionOf, unusableKernelDirText } from '../../../shared/src/kernel-dir';
+import { releaseGarbage } from '../../../shared/src/memory';
 import type { FileFacts, Finding } from '../model/types';
 import { IncludedFactsCache, IncludeResolution, translationUnits, type TranslationUnit } from '../engine/units';
 import type { VmlinuxTable } from '../engine/vmlinux';
@@ -278,7 +279,12 @@ export class AnalysisService {
     if (this.openDocuments.size === 0) {
       clearTimeout(this.retireTimer);
       this.retireTimer = setTimeout(() => {
-        if (this.openDocuments.size === 0) this.interactive.retireIdle();
+        if (this.openDocuments.size > 0) return;
+        this.interactive.retireIdle();
+        this.heavy.retireIdle();
+        releaseGarbage();
+        // Once more after the background workers have retired and the index's last work is garbage.
+        setTimeout(releaseGarbage, BACKGROUND_IDLE_MS + 1000).unref();
       }, INTERACTIVE_IDLE_MS);
       this.retireTimer.unref();
     }

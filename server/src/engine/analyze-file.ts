@@ -120,10 +120,13 @@ const ANNOTATION_WORDS =
 
 /**
  * What makes an included file matter to its unit by itself: section annotations and attributes,
- * an annotation `#define`d anew, exports, module_init/exit. Register and constant headers
+ * an annotation `#define`d anew, exports, module_init/exit, module metadata (an import in the
+ * module's own header counts for modpost). Register and constant headers
  * (megabytes of #defines) and include guards (`#define __FOO_H`) are not it.
  */
-const SHAPES_SECTIONS = new RegExp(`\\b${ANNOTATION_WORDS}\\b|\\bsection\\s*\\(|\\bEXPORT_SYMBOL|\\bmodule_(?:init|exit)\\b`);
+const SHAPES_SECTIONS = new RegExp(
+  `\\b${ANNOTATION_WORDS}\\b|\\bsection\\s*\\(|\\bEXPORT_SYMBOL|\\bmodule_(?:init|exit)\\b|\\bMODULE_(?:IMPORT_NS|LICENSE|DESCRIPTION|INFO)\\b`,
+);
 
 /** Code that matters only if it names one of the module's init/exit symbols. */
 const HAS_BODIES = /\binline\b|\bstatic\b|__always_inline/;

@@ -87,6 +87,15 @@ describe('link checks (modpost errors before the build)', () => {
     assert.deepEqual(codes((await analyzeSources(files, { kdir: kdir61() })).findings), []);
   });
 
+  it("sees a MODULE_IMPORT_NS in the module's own header (drivers/iio/adc/ltc2497.h)", async () => {
+    const files = {
+      ...MAKEFILE,
+      'm.h': '#ifndef M_H\n#define M_H\n#include <linux/module.h>\nMODULE_IMPORT_NS(DMA_BUF);\n#endif\n',
+      'm.c': moduleSource('#include "m.h"\nvoid drop(struct dma_buf *b) { dma_buf_put(b); }')['m.c'],
+    };
+    assert.deepEqual(codes((await analyzeSources(files, { kdir: kdir61() })).findings), []);
+  });
+
   it('prints undefined symbols the way 7.3 does', async () => {
     const { findings } = await analyzeSources(moduleSource('int use(void) { return kallsyms_lookup_name("x"); }'), { kdir: kdir73() });
     assert.deepEqual(

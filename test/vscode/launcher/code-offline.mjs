@@ -50,18 +50,30 @@ function parseArgs(argv) {
   const opts = { devPaths: [], testsPath: undefined, target: undefined, extensionsDir: undefined, disableExtensions: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) { opts.target = path.resolve(arg); continue; }
+    if (!arg.startsWith('--')) {
+      opts.target = path.resolve(arg);
+      continue;
+    }
     const eq = arg.indexOf('=');
     const key = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
     let value = eq < 0 ? undefined : arg.slice(eq + 1);
     if (value === undefined && FLAGS_WITH_VALUE.has(key)) value = argv[++i];
     switch (key) {
-      case 'extensionDevelopmentPath': opts.devPaths.push(path.resolve(value)); break;
-      case 'extensionTestsPath': opts.testsPath = path.resolve(value); break;
-      case 'extensions-dir': opts.extensionsDir = path.resolve(value); break;
-      case 'disable-extensions': opts.disableExtensions = true; break;
+      case 'extensionDevelopmentPath':
+        opts.devPaths.push(path.resolve(value));
+        break;
+      case 'extensionTestsPath':
+        opts.testsPath = path.resolve(value);
+        break;
+      case 'extensions-dir':
+        opts.extensionsDir = path.resolve(value);
+        break;
+      case 'disable-extensions':
+        opts.disableExtensions = true;
+        break;
       // --user-data-dir: every run gets a fresh one; --no-sandbox, --skip-welcome, ...: desktop only.
-      default: if (VERBOSE) log(`ignoring ${arg}`);
+      default:
+        if (VERBOSE) log(`ignoring ${arg}`);
     }
   }
   return opts;
@@ -71,7 +83,10 @@ function freePort() {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => resolve(port)); });
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
   });
 }
 
@@ -86,21 +101,45 @@ function loadPlaywright() {
 // Server command lines. 'vscode' runs VS Code's own server entry inside the code-server package (faster,
 // accepts --enable-smoke-test-driver); 'code-server' runs code-server's wrapper around it.
 function serverCommand(mode, port, dirs) {
-  const common = ['--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions, '--disable-telemetry',
-    '--disable-workspace-trust'];
+  const common = [
+    '--user-data-dir',
+    dirs.userData,
+    '--extensions-dir',
+    dirs.extensions,
+    '--disable-telemetry',
+    '--disable-workspace-trust',
+  ];
   if (mode === 'vscode') {
     return {
-      args: [path.join(CODE_SERVER_DIR, 'lib/vscode/out/server-main.js'), '--host', '127.0.0.1', '--port', String(port),
-        '--without-connection-token', '--accept-server-license-terms', '--enable-smoke-test-driver',
-        '--server-data-dir', dirs.serverData, ...common],
+      args: [
+        path.join(CODE_SERVER_DIR, 'lib/vscode/out/server-main.js'),
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--without-connection-token',
+        '--accept-server-license-terms',
+        '--enable-smoke-test-driver',
+        '--server-data-dir',
+        dirs.serverData,
+        ...common,
+      ],
       readyLine: 'Extension host agent listening on',
     };
   }
   if (mode === 'code-server') {
     fs.writeFileSync(dirs.config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
     return {
-      args: [path.join(CODE_SERVER_DIR, 'out/node/entry.js'), '--config', dirs.config, ...common,
-        '--disable-update-check', '--disable-getting-started-override', '--disable-proxy', '--ignore-last-opened'],
+      args: [
+        path.join(CODE_SERVER_DIR, 'out/node/entry.js'),
+        '--config',
+        dirs.config,
+        ...common,
+        '--disable-update-check',
+        '--disable-getting-started-override',
+        '--disable-proxy',
+        '--ignore-last-opened',
+      ],
       readyLine: 'HTTP server listening',
     };
   }
@@ -108,13 +147,18 @@ function serverCommand(mode, port, dirs) {
 }
 
 // Workbench console lines that are start-up chatter, not test output.
-const CONSOLE_NOISE = /^(Resolving|Resolved|Creating a socket|Updating additional|\[Service Worker\]|ChatSessionStore|Started local extension host|Extension host|Ignoring fetching additional builtin|\[reconnection-grace-time\]|\[AgentHost|\[AccountPolicyGate\])/;
+const CONSOLE_NOISE =
+  /^(Resolving|Resolved|Creating a socket|Updating additional|\[Service Worker\]|ChatSessionStore|Started local extension host|Extension host|Ignoring fetching additional builtin|\[reconnection-grace-time\]|\[AgentHost|\[AccountPolicyGate\])/;
 
 function mirrorConsole(page) {
   // The workbench re-logs extension-host output as console.log('%c INFO', 'color: …', format, ...args).
   page.on('console', async (message) => {
     let args;
-    try { args = await Promise.all(message.args().map((a) => a.jsonValue())); } catch { args = [message.text()]; }
+    try {
+      args = await Promise.all(message.args().map((a) => a.jsonValue()));
+    } catch {
+      args = [message.text()];
+    }
     if (typeof args[0] === 'string' && args[0].startsWith('%c')) {
       const text = util.format(...args.slice(2));
       if (VERBOSE || !CONSOLE_NOISE.test(text)) console.log(text);
@@ -125,7 +169,9 @@ function mirrorConsole(page) {
 }
 
 function safeName(name) {
-  return String(name || 'screenshot').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
+  return String(name || 'screenshot')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .slice(0, 80);
 }
 
 async function takeScreenshot(page, name) {
@@ -139,8 +185,14 @@ async function takeScreenshot(page, name) {
 async function waitVisible(page, selectors, timeout) {
   const found = {};
   for (const selector of selectors || []) {
-    found[selector] = await page.locator(selector).first().waitFor({ state: 'visible', timeout })
-      .then(() => true, () => false);
+    found[selector] = await page
+      .locator(selector)
+      .first()
+      .waitFor({ state: 'visible', timeout })
+      .then(
+        () => true,
+        () => false,
+      );
   }
   return found;
 }
@@ -155,7 +207,11 @@ const REQUEST_HANDLERS = {
   async screenshot(page, request) {
     const timeout = request.timeoutMs || 5000;
     if (request.mouseOver) {
-      const box = await page.locator(request.mouseOver).first().boundingBox({ timeout }).catch(() => null);
+      const box = await page
+        .locator(request.mouseOver)
+        .first()
+        .boundingBox({ timeout })
+        .catch(() => null);
       if (box) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     }
     const found = await waitVisible(page, request.waitFor, timeout);
@@ -166,7 +222,7 @@ const REQUEST_HANDLERS = {
   async query(page, request) {
     const matches = page.locator(request.selector);
     const texts = [];
-    for (let i = 0; i < await matches.count(); i++) {
+    for (let i = 0; i < (await matches.count()); i++) {
       const match = matches.nth(i);
       if (await match.isVisible()) texts.push(await match.innerText());
     }
@@ -192,7 +248,7 @@ function serveRequests(page, requestsDir) {
           if (!handler) throw new Error(`unknown action '${request.action}'`);
           response = { ok: true, ...(await handler(page, request)) };
         } catch (err) {
-          response = { ok: false, error: String(err && err.message || err) };
+          response = { ok: false, error: String((err && err.message) || err) };
         }
         fs.rmSync(requestFile, { force: true });
         const tmpFile = path.join(requestsDir, `${id}.response.tmp`);
@@ -230,21 +286,40 @@ async function main() {
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'code-offline-'));
   const dirs = {
-    userData: path.join(tmp, 'user-data'), serverData: path.join(tmp, 'server-data'),
-    extensions: opts.extensionsDir || path.join(tmp, 'extensions'), home: path.join(tmp, 'home'),
-    requests: path.join(tmp, 'requests'), config: path.join(tmp, 'config.yaml'),
+    userData: path.join(tmp, 'user-data'),
+    serverData: path.join(tmp, 'server-data'),
+    extensions: opts.extensionsDir || path.join(tmp, 'extensions'),
+    home: path.join(tmp, 'home'),
+    requests: path.join(tmp, 'requests'),
+    config: path.join(tmp, 'config.yaml'),
   };
   for (const dir of [dirs.extensions, path.join(dirs.userData, 'User'), dirs.home, dirs.requests]) fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dirs.userData, 'User', 'settings.json'), JSON.stringify({
-    'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false, 'extensions.ignoreRecommendations': true, 'workbench.startupEditor': 'none',
-    'workbench.enableExperiments': false, 'chat.disableAIFeatures': true, 'workbench.tips.enabled': false,
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(dirs.userData, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'extensions.ignoreRecommendations': true,
+        'workbench.startupEditor': 'none',
+        'workbench.enableExperiments': false,
+        'chat.disableAIFeatures': true,
+        'workbench.tips.enabled': false,
+      },
+      null,
+      2,
+    ),
+  );
 
   // Throwaway HOME/XDG: the server and chromium both write there on every start.
   const env = {
-    ...process.env, HOME: dirs.home, XDG_CONFIG_HOME: path.join(dirs.home, '.config'),
-    XDG_DATA_HOME: path.join(dirs.home, '.local/share'), XDG_CACHE_HOME: path.join(dirs.home, '.cache'),
+    ...process.env,
+    HOME: dirs.home,
+    XDG_CONFIG_HOME: path.join(dirs.home, '.config'),
+    XDG_DATA_HOME: path.join(dirs.home, '.local/share'),
+    XDG_CACHE_HOME: path.join(dirs.home, '.cache'),
     CODE_OFFLINE_REQUESTS_DIR: dirs.requests,
     EXTENSIONS_GALLERY: process.env.EXTENSIONS_GALLERY || '{"serviceUrl":""}', // no marketplace offline
   };
@@ -258,7 +333,11 @@ async function main() {
   let serverGroupAlive = true;
   const killServerGroup = (signal) => {
     if (!serverGroupAlive) return;
-    try { process.kill(-server.pid, signal); } catch { serverGroupAlive = false; }
+    try {
+      process.kill(-server.pid, signal);
+    } catch {
+      serverGroupAlive = false;
+    }
   };
   let browser;
   process.on('exit', () => killServerGroup('SIGKILL'));
@@ -278,9 +357,11 @@ async function main() {
   // The web workbench reports 0 through codeAutomationExit even when the extension host was killed
   // (seen: SIGKILL -> 0), so the extension host's own exit, from the server log, has the last word.
   let reportExtensionHostExit;
-  const extensionHostExited = new Promise((resolve) => { reportExtensionHostExit = resolve; });
-  const abnormalExit = (exit) => (exit.code === '0' && exit.signal === 'null' ? undefined
-    : `extension host exited with code ${exit.code}, signal ${exit.signal}`);
+  const extensionHostExited = new Promise((resolve) => {
+    reportExtensionHostExit = resolve;
+  });
+  const abnormalExit = (exit) =>
+    exit.code === '0' && exit.signal === 'null' ? undefined : `extension host exited with code ${exit.code}, signal ${exit.signal}`;
   const onServerOutput = (data) => {
     serverLog += data;
     if (VERBOSE) process.stderr.write(`[server] ${data}`);
@@ -301,16 +382,32 @@ async function main() {
   try {
     let readyTimer;
     await Promise.race([
-      new Promise((resolve) => { readyTimer = setInterval(() => serverLog.includes(readyLine) && resolve(), 50); }),
-      serverExited.then((code) => { throw new Error(`server exited (${code}) before listening`); }),
-      sleep(Math.min(60000, remainingMs())).then(() => { throw new Error(`server did not start listening (${elapsed()})`); }),
+      new Promise((resolve) => {
+        readyTimer = setInterval(() => serverLog.includes(readyLine) && resolve(), 50);
+      }),
+      serverExited.then((code) => {
+        throw new Error(`server exited (${code}) before listening`);
+      }),
+      sleep(Math.min(60000, remainingMs())).then(() => {
+        throw new Error(`server did not start listening (${elapsed()})`);
+      }),
     ]).finally(() => clearInterval(readyTimer));
     log(`${MODE} server ready on 127.0.0.1:${port} (${elapsed()})`);
 
     browser = await chromium.launch({
-      executablePath: CHROMIUM, headless: true, env: { ...env, EXTENSIONS_GALLERY: undefined },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      executablePath: CHROMIUM,
+      headless: true,
+      env: { ...env, EXTENSIONS_GALLERY: undefined },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     mirrorConsole(page);
@@ -330,12 +427,17 @@ async function main() {
       }).observe(document, { childList: true, subtree: true });
     });
     let reportExit;
-    const testsExited = new Promise((resolve) => { reportExit = resolve; });
+    const testsExited = new Promise((resolve) => {
+      reportExit = resolve;
+    });
     await page.exposeFunction('codeAutomationExit', (code) => reportExit(code));
 
     await page.goto(workbenchUrl(port, opts));
     const renderTimeoutMs = Math.min(RENDER_TIMEOUT_MS, remainingMs());
-    const rendered = await page.waitForSelector('.monaco-workbench', { timeout: renderTimeoutMs }).then(() => true, () => false);
+    const rendered = await page.waitForSelector('.monaco-workbench', { timeout: renderTimeoutMs }).then(
+      () => true,
+      () => false,
+    );
     if (!rendered) {
       result = `workbench did not render within ${renderTimeoutMs / 1000} s`;
     } else {
@@ -348,7 +450,7 @@ async function main() {
         result = await Promise.race([
           testsExited,
           serverExited.then((code) => `server exited (${code}) during the tests`),
-          extensionHostExited.then((exit) => abnormalExit(exit) ? sleep(3000).then(() => abnormalExit(exit)) : new Promise(() => {})),
+          extensionHostExited.then((exit) => (abnormalExit(exit) ? sleep(3000).then(() => abnormalExit(exit)) : new Promise(() => {}))),
           new Promise((resolve) => {
             timeoutTimer = setTimeout(() => resolve(`timed out: run budget of ${TIMEOUT_MS / 1000} s used up`), remainingMs());
           }),
@@ -363,12 +465,15 @@ async function main() {
       }
     }
   } catch (err) {
-    result = `launcher error: ${err && err.stack || err}`;
+    result = `launcher error: ${(err && err.stack) || err}`;
   } finally {
     stopServingRequests();
     if (page) {
       const shotName = result === 0 ? 'workbench-end' : 'workbench-failure';
-      await takeScreenshot(page, shotName).then((file) => log(`screenshot ${file}`), () => {});
+      await takeScreenshot(page, shotName).then(
+        (file) => log(`screenshot ${file}`),
+        () => {},
+      );
     }
     if (browser) await Promise.race([browser.close().catch(() => {}), sleep(5000)]);
     killServerGroup('SIGTERM');
@@ -386,4 +491,7 @@ async function main() {
   process.exit(result);
 }
 
-main().catch((err) => { console.error(`[code-offline] ${err && err.stack || err}`); process.exit(EXIT_LAUNCHER_FAILURE); });
+main().catch((err) => {
+  console.error(`[code-offline] ${(err && err.stack) || err}`);
+  process.exit(EXIT_LAUNCHER_FAILURE);
+});
