@@ -48,6 +48,24 @@ function processTable(): Map<number, [number, number]> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** kbuild-run around a make whose recipe sleeps, once make and its sleep are running. */
+async function wrapperRunningSleep(): Promise<{ done: Promise<Run>; wrapperPid: number; makePgid: number }> {
+  const dir = copySources('empty');
+  fs.writeFileSync(path.join(dir, 'Makefile'), 'all:\n\tsleep 60\n');
+  let wrapperPid = 0;
+  const done = runWrapper(['--module-dir', dir, '--', 'make', '-C', dir], (pid) => (wrapperPid = pid));
+  let makePgid = 0;
+  for (let i = 0; i < 100 && !makePgid; i++) {
+    await sleep(100);
+    const table = processTable();
+    const make = [...table].find(([, [ppid]]) => ppid === wrapperPid);
+    const hasSleep = make && [...table].some(([, [ppid]]) => ppid === make[0]);
+    if (make && hasSleep) makePgid = make[1][1];
+  }
+  assert.ok(makePgid > 0, 'make and its sleep did not start');
+  return { done, wrapperPid, makePgid };
+}
+
 describe('kbuild-run wrapper (real kbuild) [system]', function () {
   this.timeout(120_000);
   const kdir = installedKdir();
@@ -147,19 +165,7 @@ describe('kbuild-run wrapper (real kbuild) [system]', function () {
   });
 
   it('forwards SIGTERM to the whole make process group and leaves no process behind', async () => {
-    const dir = copySources('empty');
-    fs.writeFileSync(path.join(dir, 'Makefile'), 'all:\n\tsleep 60\n');
-    let wrapperPid = 0;
-    const done = runWrapper(['--module-dir', dir, '--', 'make', '-C', dir], (pid) => (wrapperPid = pid));
-    let makePgid = 0;
-    for (let i = 0; i < 100 && !makePgid; i++) {
-      await sleep(100);
-      const table = processTable();
-      const make = [...table].find(([, [ppid]]) => ppid === wrapperPid);
-      const hasSleep = make && [...table].some(([, [ppid]]) => ppid === make[0]);
-      if (make && hasSleep) makePgid = make[1][1];
-    }
-    assert.ok(makePgid > 0, 'make and its sleep did not start');
+    const { done, wrapperPid, makePgid } = await wrapperRunningSleep();
     assert.notEqual(makePgid, wrapperPid, 'make must lead its own process group');
     process.kill(wrapperPid, 'SIGTERM');
     const run = await done;
@@ -170,19 +176,7 @@ describe('kbuild-run wrapper (real kbuild) [system]', function () {
   });
 
   it('leaves no make behind when it is killed outright (SIGKILL: no handler runs)', async () => {
-    const dir = copySources('empty');
-    fs.writeFileSync(path.join(dir, 'Makefile'), 'all:\n\tsleep 60\n');
-    let wrapperPid = 0;
-    const done = runWrapper(['--module-dir', dir, '--', 'make', '-C', dir], (pid) => (wrapperPid = pid));
-    let makePgid = 0;
-    for (let i = 0; i < 100 && !makePgid; i++) {
-      await sleep(100);
-      const table = processTable();
-      const make = [...table].find(([, [ppid]]) => ppid === wrapperPid);
-      const hasSleep = make && [...table].some(([, [ppid]]) => ppid === make[0]);
-      if (make && hasSleep) makePgid = make[1][1];
-    }
-    assert.ok(makePgid > 0, 'make and its sleep did not start');
+    const { done, wrapperPid, makePgid } = await wrapperRunningSleep();
     process.kill(wrapperPid, 'SIGKILL');
     await done;
     let left: number[] = [];
