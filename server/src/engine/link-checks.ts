@@ -118,8 +118,16 @@ const UNKNOWN: NonNullable<Compiled> = { config: new Map() };
 const outsideUsesOf = new WeakMap<FileFacts, WeakMap<NonNullable<Compiled>, Map<string, Reference>>>();
 
 /** The lines of `file` the compiler leaves out. */
+const excludedOf = new WeakMap<FileFacts, WeakMap<NonNullable<Compiled>, [number, number][]>>();
+
 function excludedIn(file: FileFacts, compiled: Compiled): [number, number][] {
-  return compiled && file.conditionals ? excludedLines(file.conditionals, compiled.config, compiled.versionCode) : [];
+  if (!compiled || !file.conditionals) return [];
+  // Asked for every file of the module on each keystroke: decided once per file version and kernel.
+  const byView = excludedOf.get(file) ?? new WeakMap<NonNullable<Compiled>, [number, number][]>();
+  excludedOf.set(file, byView);
+  let ranges = byView.get(compiled);
+  if (!ranges) byView.set(compiled, (ranges = excludedLines(file.conditionals, compiled.config, compiled.versionCode)));
+  return ranges;
 }
 
 /**
