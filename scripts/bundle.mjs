@@ -3,7 +3,7 @@
 // --watch rebuilds dist/ on every change (and runs `tsc -b -w` beside it for type errors and out/).
 import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -21,7 +21,28 @@ const entries = [
   ['tools/src/kmsg-follow.ts', 'kmsg-follow'],
   ['tools/src/kmod-run.ts', 'kmod-run'],
   ['tools/src/kmod-vmtest.ts', 'vmtest'],
+  ['tools/src/kmod-debug-adapter.ts', 'debug-adapter'],
+  ['tools/src/vm-console.ts', 'vm-console'],
 ];
+
+/** The licence texts of the runtime dependencies bundled into dist/ (their licences ask to ship them). */
+function writeThirdPartyNotices(file) {
+  const { dependencies } = JSON.parse(readFileSync('package.json', 'utf8'));
+  const seen = new Set();
+  const sections = [];
+  const visit = (name) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const dir = join('node_modules', name);
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const licenceFile = readdirSync(dir).find((entry) => /^(licen[cs]e|copying)(\.(md|txt))?$/i.test(entry));
+    const text = licenceFile ? readFileSync(join(dir, licenceFile), 'utf8').trim() : `Licence: ${pkg.license}`;
+    sections.push(`${name} ${pkg.version} (${pkg.license})\n${'-'.repeat(60)}\n${text}\n`);
+    for (const dependency of Object.keys(pkg.dependencies ?? {})) if (existsSync(join('node_modules', dependency))) visit(dependency);
+  };
+  Object.keys(dependencies).sort().forEach(visit);
+  writeFileSync(file, `Kernel Module Tools bundles the following packages.\n\n${sections.join('\n')}`);
+}
 
 const options = (entry, name) => ({
   entryPoints: [entry],
@@ -40,6 +61,7 @@ const options = (entry, name) => ({
 });
 
 mkdirSync('dist', { recursive: true });
+writeThirdPartyNotices('dist/ThirdPartyNotices.txt');
 copyFileSync(require.resolve('web-tree-sitter/web-tree-sitter.wasm'), 'dist/web-tree-sitter.wasm');
 copyFileSync(join(dirname(require.resolve('tree-sitter-c/package.json')), 'tree-sitter-c.wasm'), 'dist/tree-sitter-c.wasm');
 if (watch) {

@@ -6,10 +6,11 @@
 #   kbuild-7.3   a trixie chroot (debootstrap) with trixie-backports' 7.3 headers and gcc-14,
 #                at $KMOD_TRIXIE_ROOT (default /var/lib/kmod-tools/trixie); 7.x needs trixie's gcc-14
 #   kernels      all three of the above
-#   vm           qemu, busybox, binutils
+#   vm           qemu, busybox, binutils, gdb (Test in VM and Debug Module in VM)
 #   browser      chromium for the real-VS-Code tier
 #   clangd       clangd (the C language server the IntelliSense tests drive over LSP)
 #   source       linux-source 6.1 tarball for the whole-tree runs
+#   bench        what npm run bench needs besides the source: ripgrep (its text-scan floor)
 # Never skips silently: if a package cannot be installed the script exits non-zero naming it.
 set -euo pipefail
 
@@ -23,11 +24,12 @@ packages_for() {
     kbuild)      echo "linux-headers-amd64 make gcc libelf-dev kmod" ;;
     kbuild-6.12) echo "linux-headers-6.12-amd64 make gcc libelf-dev" ;;
     kbuild-7.3)  echo "debootstrap" ;;
-    vm)          echo "qemu-system-x86 busybox-static binutils xz-utils" ;;
+    vm)          echo "qemu-system-x86 busybox-static binutils xz-utils gdb" ;;
     browser)     echo "chromium libkrb5-dev ripgrep build-essential python3" ;;
     clangd)      echo "clangd" ;;
     source)      echo "linux-source-6.1 xz-utils" ;;
-    *) echo "setup-system.sh: unknown group '$1' (kbuild, kbuild-6.12, kbuild-7.3, kernels, vm, browser, clangd, source)" >&2; exit 2 ;;
+    bench)       echo "ripgrep" ;;
+    *) echo "setup-system.sh: unknown group '$1' (kbuild, kbuild-6.12, kbuild-7.3, kernels, vm, browser, clangd, source, bench)" >&2; exit 2 ;;
   esac
 }
 

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 if [ -z "${KMOD_VSCODE_EXECUTABLE:-}" ]; then
   bash scripts/setup-code-offline.sh
 fi
-bash scripts/setup-system.sh kbuild clangd     # "Build module" runs real kbuild against Debian's headers; IntelliSense starts clangd
+bash scripts/setup-system.sh kbuild clangd vm  # real kbuild against Debian's headers; IntelliSense starts clangd; Debug Module in VM boots qemu and drives gdb
 
 [ -f out/test/vscode/runTest.js ] || { echo "out/test/vscode/runTest.js missing: run 'npm run build' first" >&2; exit 1; }
 exec node out/test/vscode/runTest.js

@@ -7,7 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings } from './config';
-import { splitModuleParameters, type TaskKind } from '../../shared/src/command-lines';
+import { kernelModuleName, splitModuleParameters, type TaskKind } from '../../shared/src/command-lines';
+import { hostLoadProblem, loadProblem, parseCommandOutcome, type CommandOutcome } from '../../shared/src/module-load';
+import { tryReadTextFileSync } from '../../shared/src/safe-read';
 import { moduleDirOf, modulesOf } from './module-dirs';
 import { openKernelLogTerminal } from './kernel-log';
 import { pickKernelBuildDir } from './kernel-dir';
@@ -44,7 +46,7 @@ const isDirectory = (file: string) => {
 };
 
 /** The module directory to act on: the argument's, the active editor's, the only one, or a choice. */
-async function chooseModuleDir(target: Target): Promise<string | undefined> {
+export async function chooseModuleDir(target: Target): Promise<string | undefined> {
   const fromTarget = targetPath(target) ?? vscode.window.activeTextEditor?.document.uri.fsPath;
   if (fromTarget) {
     const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(fromTarget));
@@ -92,25 +94,101 @@ async function askParameters(): Promise<string | undefined> {
   });
 }
 
+async function startTask(
+  context: vscode.ExtensionContext,
+  kind: TaskKind,
+  moduleDir: string,
+  extra: { params?: string; module?: string } = {},
+  outcomeFile?: string,
+): Promise<vscode.TaskExecution | undefined> {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(moduleDir));
+  const result = await createKbuildTask(
+    { type: TASK_TYPE, task: kind, moduleDir, ...extra },
+    folder ?? vscode.TaskScope.Workspace,
+    context,
+    { interactive: true, outcomeFile },
+  );
+  if (!result.ok) {
+    if (!result.shown) void vscode.window.showErrorMessage(`Kernel Module: ${result.reason}`);
+    return undefined;
+  }
+  return vscode.tasks.executeTask(result.task);
+}
+
 async function runTask(
   context: vscode.ExtensionContext,
   kind: TaskKind,
   moduleDir: string,
   extra: { params?: string; module?: string } = {},
 ): Promise<boolean> {
-  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(moduleDir));
-  const result = await createKbuildTask(
-    { type: TASK_TYPE, task: kind, moduleDir, ...extra },
-    folder ?? vscode.TaskScope.Workspace,
-    context,
-    { interactive: true },
-  );
-  if (!result.ok) {
-    if (!result.shown) void vscode.window.showErrorMessage(`Kernel Module: ${result.reason}`);
+  return (await startTask(context, kind, moduleDir, extra)) !== undefined;
+}
+
+const TEST_IN_VM = 'Test in VM';
+const CHOOSE_HEADERS = 'Choose Kernel Headers';
+const FOLLOW_MODULE_LOG = 'Follow Module Log';
+const UNLOAD = 'Unload';
+
+/** Offers the next step after a notification about `moduleDir` (nothing waits for the answer). */
+function offer(message: Thenable<string | undefined>, moduleDir: string): void {
+  void message.then((choice) => {
+    if (choice === TEST_IN_VM) void vscode.commands.executeCommand(COMMANDS.testInVm, moduleDir);
+    if (choice === CHOOSE_HEADERS) void vscode.commands.executeCommand(COMMANDS.selectKernelDir);
+    if (choice === FOLLOW_MODULE_LOG) void vscode.commands.executeCommand(COMMANDS.followModuleLog, moduleDir);
+    if (choice === UNLOAD) void vscode.commands.executeCommand(COMMANDS.unload, moduleDir);
+  });
+}
+
+/** Why the host cannot load this module, told before anything asks for parameters; false when nothing stands in the way. */
+function refuseUnloadable(koFile: string, moduleDir: string): boolean {
+  const problem = loadProblem(koFile, os.release());
+  if (!problem) return false;
+  const buttons = problem.kind === 'other-kernel' ? [TEST_IN_VM, CHOOSE_HEADERS] : [TEST_IN_VM];
+  const next = problem.kind === 'other-kernel' ? '' : ' Test the module in a throwaway VM instead.';
+  offer(vscode.window.showErrorMessage(`${problem.message}${next}`, ...buttons), moduleDir);
+  return true;
+}
+
+/** Load or unload as a task, then what came of it as a notification with the next step. */
+async function runLoadTask(
+  context: vscode.ExtensionContext,
+  kind: 'load' | 'unload',
+  moduleDir: string,
+  extra: { params?: string; module: string },
+): Promise<boolean> {
+  const outcomeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-outcome-'));
+  const outcomeFile = path.join(outcomeDir, 'outcome.json');
+  const execution = await startTask(context, kind, moduleDir, extra, outcomeFile);
+  if (!execution) {
+    fs.rmSync(outcomeDir, { recursive: true, force: true });
     return false;
   }
-  await vscode.tasks.executeTask(result.task);
+  const ended = vscode.tasks.onDidEndTaskProcess((event) => {
+    if (event.execution !== execution && event.execution.task.name !== execution.task.name) return;
+    ended.dispose();
+    const outcome = parseCommandOutcome(tryReadTextFileSync(outcomeFile, 1024 * 1024));
+    fs.rmSync(outcomeDir, { recursive: true, force: true });
+    announce(kind, moduleDir, kernelModuleName(extra.module), outcome ?? { exitCode: event.exitCode ?? 1, messages: [] });
+  });
+  context.subscriptions.push(ended);
   return true;
+}
+
+function announce(kind: 'load' | 'unload', moduleDir: string, name: string, outcome: CommandOutcome): void {
+  if (outcome.exitCode === 0) {
+    const message =
+      kind === 'load'
+        ? vscode.window.showInformationMessage(`${name} is loaded into the running kernel (${os.release()}).`, FOLLOW_MODULE_LOG, UNLOAD)
+        : vscode.window.showInformationMessage(`${name} is unloaded.`);
+    offer(message, moduleDir);
+    return;
+  }
+  // The explanations name what to do; the last (the module's state) is the most specific.
+  const why = outcome.messages.filter((m) => !m.endsWith('shows its messages')).join(' ');
+  const command = kind === 'load' ? 'insmod' : 'rmmod';
+  const text = `${kind === 'load' ? 'Loading' : 'Unloading'} ${name} failed${why ? `: ${why}` : ` (${command} exited with ${outcome.exitCode}; see the terminal)`}`;
+  const vmHelps = hostLoadProblem(os.release()) !== undefined || /\bVM\b/.test(why);
+  offer(vscode.window.showErrorMessage(text, ...(vmHelps ? [TEST_IN_VM] : [])), moduleDir);
 }
 
 const titleOf: Readonly<Record<TaskKind, string>> = {
@@ -156,15 +234,16 @@ const HANDLERS: Readonly<Record<keyof typeof COMMANDS, Handler>> = {
       });
       return false;
     }
+    if (refuseUnloadable(ref.ko, dir)) return false;
     const params = await askParameters();
     if (params === undefined) return false;
-    return runTask(context, 'load', dir, { params, module });
+    return runLoadTask(context, 'load', dir, { params, module });
   },
   unload: async (context, target) => {
     if (!requireTrust(titleOf.unload)) return false;
     const dir = await chooseModuleDir(target);
     const module = dir ? await chooseModule(dir) : undefined;
-    return dir && module ? runTask(context, 'unload', dir, { module }) : false;
+    return dir && module ? runLoadTask(context, 'unload', dir, { module }) : false;
   },
   followLog: async (context) =>
     openKernelLogTerminal(context, { kind: 'log', moduleDir: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.homedir() }),

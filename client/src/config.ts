@@ -30,6 +30,7 @@ export function readSettings(scope?: vscode.ConfigurationScope): Settings {
     privilegeHelper: stringSetting(config, 'kmod.privilegeHelper'),
     buildStrategy: stringSetting(config, 'kmod.buildStrategy'),
     moduleParameters: stringSetting(config, 'kmod.moduleParameters'),
+    kernelLogFrom: stringSetting(config, 'kmod.kernelLog.from'),
     isRoot: process.getuid?.() === 0,
   };
 }

@@ -10,6 +10,7 @@ import {
   installedKernels,
   isUsableKernelDir,
   readOsId,
+  versionLabel,
   type Detection,
   type KernelDir,
 } from '../../shared/src/kernel-dir';
@@ -43,8 +44,18 @@ export async function getKernelBuildDir(): Promise<{ dir: string; release: strin
   return kernelDir && { dir: kernelDir.dir, release: kernelDir.release, version: kernelDir.version };
 }
 
-async function saveChoice(dir: string): Promise<void> {
-  await vscode.workspace.getConfiguration(SECTION).update('kernelBuildDir', dir, vscode.ConfigurationTarget.Global);
+/**
+ * Saves a choice for this workspace (each workspace may build for another kernel); `everywhere` makes
+ * it the user's default instead, which a workspace's own choice still overrides. Without a folder
+ * open there is only the default.
+ */
+async function saveChoice(dir: string, everywhere = false): Promise<void> {
+  const inWorkspace = !everywhere && vscode.workspace.workspaceFolders !== undefined;
+  const config = vscode.workspace.getConfiguration(SECTION);
+  await config.update('kernelBuildDir', dir, inWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+  // A default only shows where no workspace value hides it.
+  if (!inWorkspace && config.inspect<string>('kernelBuildDir')?.workspaceValue)
+    await config.update('kernelBuildDir', undefined, vscode.ConfigurationTarget.Workspace);
   cached = undefined;
   changed.fire();
 }
@@ -73,32 +84,54 @@ async function browseForKernelDir(): Promise<KernelDir | undefined> {
 
 const BROWSE = 'Browse…';
 
-/** Quick pick over the installed build dirs plus "Browse…"; the choice is saved to the setting. */
+type KernelItem = vscode.QuickPickItem & { kernelDir?: KernelDir };
+
+const EVERY_WORKSPACE: vscode.QuickInputButton = {
+  iconPath: new vscode.ThemeIcon('globe'),
+  tooltip: 'Use these headers in every workspace (your default)',
+};
+
+/** The picker's rows: each installed dir once, its version once, the running kernel's marked only when it is there. */
+function kernelItems(candidates: readonly KernelDir[], current: KernelDir | undefined): KernelItem[] {
+  return [
+    ...candidates.map((k): KernelItem => {
+      const version = versionLabel(k);
+      return {
+        label: `${k.dir === current?.dir ? '$(check) ' : ''}${k.release}`,
+        description: `${version ? `${version} · ` : ''}${k.dir}`,
+        detail:
+          [k.dir === current?.dir ? 'in use' : '', k.matchesRunningKernel ? 'for the running kernel' : ''].filter(Boolean).join(' · ') ||
+          undefined,
+        buttons: [EVERY_WORKSPACE],
+        kernelDir: k,
+      };
+    }),
+    { label: BROWSE, description: 'choose another directory' },
+  ];
+}
+
+/** Quick pick over the installed build dirs plus "Browse…"; the choice is saved for this workspace. */
 export async function pickKernelBuildDir(): Promise<KernelDir | undefined> {
   const detection = currentDetection(true);
   const current = bestGuess(detection.kind === 'invalid-setting' ? detection.detected : detection);
   // Every installed headers dir, and the one in use when it is somewhere else (a setting).
   const installed = installedKernels('/', os.release());
   const candidates = current && !installed.some((k) => k.dir === current.dir) ? [current, ...installed] : installed;
-  const items: (vscode.QuickPickItem & { kernelDir?: KernelDir })[] = [
-    ...candidates.map((k) => ({
-      label: `${k.dir === current?.dir ? '$(check) ' : ''}${k.release}`,
-      description: `${k.version ? `Linux ${k.version} · ` : ''}${k.dir}`,
-      detail:
-        [k.dir === current?.dir ? 'in use' : '', k.matchesRunningKernel ? 'matches the running kernel' : ''].filter(Boolean).join(' · ') ||
-        undefined,
-      kernelDir: k,
-    })),
-    { label: BROWSE, description: 'choose another directory' },
-  ];
-  const choice = await vscode.window.showQuickPick(items, {
-    title: 'Kernel build directory',
-    placeHolder: 'Headers to build modules against',
+  const pick = vscode.window.createQuickPick<KernelItem>();
+  pick.title = 'Kernel headers for this workspace';
+  pick.placeholder = `Headers to build modules against (running kernel: ${os.release()})`;
+  pick.items = kernelItems(candidates, current);
+  const choice = await new Promise<{ item: KernelItem; everywhere: boolean } | undefined>((resolve) => {
+    pick.onDidAccept(() => resolve(pick.selectedItems[0] && { item: pick.selectedItems[0], everywhere: false }));
+    pick.onDidTriggerItemButton((event) => resolve({ item: event.item, everywhere: true }));
+    pick.onDidHide(() => resolve(undefined));
+    pick.show();
   });
+  pick.dispose();
   if (!choice) return undefined;
-  if (!choice.kernelDir) return browseForKernelDir();
-  await saveChoice(choice.kernelDir.dir);
-  return choice.kernelDir;
+  if (!choice.item.kernelDir) return browseForKernelDir();
+  await saveChoice(choice.item.kernelDir.dir, choice.everywhere);
+  return choice.item.kernelDir;
 }
 
 const PICK = 'Pick Directory…';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { copySources, removeTempCopies } from '../../test/support/build-logs';
-import { isModuleDir, moduleDirOf, modulesOf } from './module-dirs';
+import { entryPointLines, isModuleDir, moduleDirOf, modulesOf } from './module-dirs';
 
 describe('module directories', () => {
   after(removeTempCopies);
@@ -33,5 +33,24 @@ describe('module directories', () => {
         ['secmm2', 'secmm2.ko', true, ['secmm2.c']],
       ],
     );
+  });
+
+  it('finds the lines that register entry points (code lenses), not mentions in comments or #defines', () => {
+    const source = [
+      '/* module_init(not_this) in a comment */',
+      ' * module_exit(nor_this)',
+      '#define module_init(x) other(x)',
+      '// module_init(commented_out);',
+      'module_init(hello_init);',
+      '\tmodule_exit (hello_exit);',
+      'module_platform_driver(my_driver);',
+      'my_module_init(x);',
+      'module_param(count, int, 0444);',
+    ].join('\r\n');
+    assert.deepEqual(entryPointLines(source), [
+      { line: 4, macro: 'module_init' },
+      { line: 5, macro: 'module_exit' },
+      { line: 6, macro: 'module_platform_driver' },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
-// Which directory is a module directory and which modules (and .ko files) it has. Node only.
+// Which directory is a module directory, which modules (and .ko files) it has, and where a source
+// registers the module's entry points. Node only.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -33,4 +34,17 @@ export function modulesOf(moduleDir: string): (ModuleRef & { built: boolean; sou
       const ko = path.join(moduleDir, `${m.name}.ko`);
       return { name: m.name, ko, built: fs.existsSync(ko), sources: m.sources };
     });
+}
+
+/** A file-scope entry-point macro at the start of a line (not in a comment or a #define). */
+const ENTRY_POINT = /^[ \t]*(module_init|module_exit|module_driver|module_[a-z0-9_]+_driver)[ \t]*\(/;
+
+/** The lines that register the module's entry points, with the macro each uses. */
+export function entryPointLines(text: string): { line: number; macro: string }[] {
+  const found: { line: number; macro: string }[] = [];
+  text.split('\n').forEach((line, index) => {
+    const match = ENTRY_POINT.exec(line);
+    if (match) found.push({ line: index, macro: match[1] });
+  });
+  return found;
 }

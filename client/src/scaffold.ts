@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { kbuildFile } from '../../shared/src/kbuild';
+import { isModuleDir } from './module-dirs';
 import { DESCRIPTION_PLACEHOLDER, moduleFiles, moduleNameProblem } from './scaffold-templates';
 
 export const NEW_MODULE_COMMAND = 'kmod.newModule';
@@ -21,20 +22,57 @@ function folderPath(folder: vscode.Uri | string | undefined): string | undefined
   }
 }
 
-/** The workspace folder, a choice among several, or a folder picked on disk when none is open. */
-async function chooseParentFolder(): Promise<string | undefined> {
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  if (folders.length === 1) return folders[0].uri.fsPath;
-  if (folders.length > 1)
-    return (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Create the module in which folder?' }))?.uri.fsPath;
-  const picked = await vscode.window.showOpenDialog({
+const CHOOSE_FOLDER = '$(folder-opened) Choose a folder…';
+
+function openFolderDialog(defaultUri: vscode.Uri | undefined): Thenable<vscode.Uri[] | undefined> {
+  return vscode.window.showOpenDialog({
     title: 'New Kernel Module: parent folder',
+    defaultUri,
     canSelectFolders: true,
     canSelectFiles: false,
     canSelectMany: false,
     openLabel: 'Create Module Here',
   });
-  return picked?.[0]?.fsPath;
+}
+
+/**
+ * Where the module goes: a quick pick with the workspace folders first (Enter takes the first) and
+ * "Choose a folder…"; with no folder open, the folder dialog right away.
+ */
+async function chooseParentFolder(): Promise<string | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) return (await openFolderDialog(undefined))?.[0]?.fsPath;
+  const items: (vscode.QuickPickItem & { dir?: string })[] = [
+    ...folders.map((folder) => ({
+      label: `$(root-folder) ${folder.name}`,
+      description: folder.uri.fsPath,
+      // A module directory as parent nests the new module inside it, built on its own.
+      detail: isModuleDir(folder.uri.fsPath) ? `a module itself: the new module becomes a subdirectory of ${folder.name}` : undefined,
+      dir: folder.uri.fsPath,
+    })),
+    { label: CHOOSE_FOLDER, description: 'anywhere on disk' },
+  ];
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'New Kernel Module: where?',
+    placeHolder: 'Parent folder of the new module directory',
+  });
+  if (!picked) return undefined;
+  return picked.dir ?? (await openFolderDialog(folders[0].uri))?.[0]?.fsPath;
+}
+
+/** A module written outside the open folders gets an offer to add its directory to the workspace. */
+function offerToAddToWorkspace(moduleDir: string): void {
+  if (vscode.workspace.getWorkspaceFolder(vscode.Uri.file(moduleDir))) return;
+  const add = 'Add to Workspace';
+  // Not awaited: the command resolves now; the button acts later.
+  void vscode.window
+    .showInformationMessage(`${moduleDir} is outside the open folders: tasks and the background index do not see it.`, add)
+    .then((choice) => {
+      if (choice === add) {
+        const count = vscode.workspace.workspaceFolders?.length ?? 0;
+        vscode.workspace.updateWorkspaceFolders(count, 0, { uri: vscode.Uri.file(moduleDir) });
+      }
+    });
 }
 
 /** Why the module directory cannot take the new files (they would overwrite or join another module). */
@@ -101,6 +139,7 @@ export async function newModule(folder?: vscode.Uri | string, givenName?: string
   }
   writeNewFiles(moduleDir, name);
   await openSource(path.join(moduleDir, `${name}.c`));
+  offerToAddToWorkspace(moduleDir);
   return moduleDir;
 }
 

@@ -10,11 +10,12 @@ import { commandLine, TASK_KINDS, type TaskKind, type TaskRequest } from '../../
 import { bestGuess, installedKernels, readRelease, type KernelDir } from '../../shared/src/kernel-dir';
 import { messagePrefixesFromSource } from '../../shared/src/log-filter';
 import { buildReportFile } from './build-problems';
-import { isModuleDir, modulesOf } from './module-dirs';
+import { isModuleDir, moduleDirOf, modulesOf } from './module-dirs';
 import { BUILD_TASK_MATCHERS, VM_TASK_MATCHERS } from '../../shared/src/problem-matchers';
 import { currentDetection, resolveKernelBuildDir } from './kernel-dir';
 import { UNTRUSTED_EXPLANATION } from './trust';
 import { readTextFileSync } from '../../shared/src/safe-read';
+import { vmTestExecution } from './vm-test';
 
 export const TASK_TYPE = 'kbuild';
 
@@ -47,6 +48,8 @@ export interface TaskOptions {
   interactive: boolean;
   /** Kernel build dir already chosen by the caller. */
   kernelDir?: KernelDir;
+  /** Where load/unload write their outcome, for the caller's notification. */
+  outcomeFile?: string;
 }
 
 /** `shown`: the user has already been told (e.g. the missing-headers notification). */
@@ -134,11 +137,16 @@ export async function createKbuildTask(
     module,
     params: definition.params,
     logMatches: definition.task === 'module-log' && module ? moduleMessagePrefixes(module.sources) : undefined,
+    outcomeFile: options.outcomeFile,
   };
   const line = commandLine(request, settings, toolPaths(context));
   if (!line.ok) return { ok: false, reason: line.reason };
   const { process: program, args, env, cwd } = line.command;
-  const execution = new vscode.ProcessExecution(program, args, { cwd, env });
+  // Test in VM runs as a test (progress, verdict); the rest are plain processes.
+  const execution =
+    definition.task === 'vm'
+      ? vmTestExecution(line.command, path.basename(moduleDir))
+      : new vscode.ProcessExecution(program, args, { cwd, env });
   const name =
     module && needsModule ? `${LABELS[definition.task]}: ${module.name}` : `${LABELS[definition.task]}: ${path.basename(moduleDir)}`;
   const matchers =
@@ -151,6 +159,8 @@ export async function createKbuildTask(
     reveal: vscode.TaskRevealKind.Always,
     panel: task.isBackground ? vscode.TaskPanelKind.Dedicated : vscode.TaskPanelKind.Shared,
     clear: definition.task === 'build' || definition.task === 'build-all',
+    // kmod-run prints the command it runs itself; VS Code's echo would show our wrapper around it.
+    echo: !(definition.task === 'load' || definition.task === 'unload' || definition.task === 'clean'),
   };
   return { ok: true, task };
 }
@@ -193,13 +203,52 @@ export async function findModuleDirs(): Promise<string[]> {
   return dirs.sort();
 }
 
+/** True when tasks.json (of the folder or the workspace) already names a default build task. */
+export function hasDefaultBuildTask(configured: unknown): boolean {
+  if (!Array.isArray(configured)) return false;
+  return configured.some((task: unknown) => {
+    const group = (task as { group?: unknown } | null)?.group;
+    if (!group || typeof group !== 'object') return false;
+    const { kind, isDefault } = group as { kind?: unknown; isDefault?: unknown };
+    return kind === 'build' && (isDefault === true || typeof isDefault === 'string');
+  });
+}
+
+/**
+ * The Build group marked as its default, so that Ctrl+Shift+B runs the build without a picker. The
+ * API types leave isDefault to tasks.json, but VS Code takes it from provided tasks too (its
+ * extension host sends `{ _id: group.id, isDefault }`); the object inherits Build's id and label.
+ */
+function defaultBuildGroup(): vscode.TaskGroup {
+  const group = Object.create(vscode.TaskGroup.Build) as vscode.TaskGroup;
+  Object.defineProperty(group, 'isDefault', { value: true, enumerable: true });
+  return group;
+}
+
+/**
+ * The module directory whose build is the default build task: the active editor's module, else the
+ * workspace's only one. None when tasks.json names a default (the user's choice wins; two defaults
+ * would bring the picker back) or when it is unclear which module is meant.
+ */
+function defaultBuildDir(dirs: readonly string[]): string | undefined {
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const activeFolder = active?.scheme === 'file' ? vscode.workspace.getWorkspaceFolder(active) : undefined;
+  const activeDir = active && activeFolder ? moduleDirOf(active.fsPath, activeFolder.uri.fsPath) : undefined;
+  const dir = activeDir ?? (dirs.length === 1 ? dirs[0] : undefined);
+  if (!dir) return undefined;
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir));
+  return hasDefaultBuildTask(vscode.workspace.getConfiguration('tasks', folder?.uri).get<unknown>('tasks')) ? undefined : dir;
+}
+
 export class KbuildTaskProvider implements vscode.TaskProvider {
   constructor(private readonly context: vscode.ExtensionContext) {}
 
   async provideTasks(): Promise<vscode.Task[]> {
     if (!vscode.workspace.isTrusted) return [];
     const tasks: vscode.Task[] = [];
-    for (const dir of await findModuleDirs()) {
+    const dirs = await findModuleDirs();
+    const defaultDir = defaultBuildDir(dirs);
+    for (const dir of dirs) {
       const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(dir));
       if (!folder) continue;
       const relative = path.relative(folder.uri.fsPath, dir) || '.';
@@ -207,7 +256,9 @@ export class KbuildTaskProvider implements vscode.TaskProvider {
         const result = await createKbuildTask({ type: TASK_TYPE, task: kind, moduleDir: relative }, folder, this.context, {
           interactive: false,
         });
-        if (result.ok) tasks.push(result.task);
+        if (!result.ok) continue;
+        if (kind === 'build' && dir === defaultDir) result.task.group = defaultBuildGroup();
+        tasks.push(result.task);
       }
     }
     const logResult = await createKbuildTask(

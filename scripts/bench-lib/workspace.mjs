@@ -2,6 +2,7 @@
 // long the background index takes, whether it blocks the open file (its first diagnostics and
 // hovers while the index runs), and the server's memory at its peak, when the index ends, and
 // once its idle background workers have stopped.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,12 +23,24 @@ function hoverPositions(text, count) {
   );
 }
 
-export async function measureWorkspace({ root, file, kdir, kernelVersion, idleWaitMs, timeoutMs = 1_800_000, log }) {
+/** A digest of the last diagnostics published for each file: equal digests, equal findings. */
+function findingsDigest(published) {
+  const last = new Map();
+  for (const p of published) last.set(p.uri, p.diagnostics);
+  const lines = [];
+  for (const [uri, diagnostics] of last)
+    for (const d of diagnostics) lines.push(`${uri}:${d.range.start.line}:${d.range.start.character}:${d.code}:${d.message}`);
+  lines.sort();
+  return { findings: lines.length, digest: createHash('sha256').update(lines.join('\n')).digest('hex') };
+}
+
+/** `factsCacheDir`: the server's facts cache (an empty directory: a cold index; a filled one: a reopen). */
+export async function measureWorkspace({ root, file, kdir, kernelVersion, idleWaitMs, factsCacheDir, timeoutMs = 1_800_000, log }) {
   const { LspSession } = outModule('test/support/lsp-client');
   const text = fs.readFileSync(file, 'utf8');
   const uri = pathToFileURL(file).href;
   const positions = hoverPositions(text, 60);
-  const session = new LspSession({ kernelBuildDir: kdir ?? '', kernelVersion }, [root]);
+  const session = new LspSession({ kernelBuildDir: kdir ?? '', kernelVersion, ...(factsCacheDir ? { factsCacheDir } : {}) }, [root]);
   try {
     const started = performance.now();
     await session.initialize();
@@ -51,8 +64,10 @@ export async function measureWorkspace({ root, file, kdir, kernelVersion, idleWa
     const indexS = (performance.now() - started) / 1000;
     const reports = session.progress.filter((p) => p.kind === 'report');
     const rssEnd = rssMiB(session.process.pid);
-    log(`workspace index ended after ${indexS.toFixed(1)} s; waiting ${idleWaitMs / 1000} s for idle workers to stop`);
-    await sleep(idleWaitMs);
+    if (idleWaitMs > 0) {
+      log(`workspace index ended after ${indexS.toFixed(1)} s; waiting ${idleWaitMs / 1000} s for idle workers to stop`);
+      await sleep(idleWaitMs);
+    } else log(`workspace index ended after ${indexS.toFixed(1)} s`);
     return {
       root,
       file,
@@ -70,6 +85,7 @@ export async function measureWorkspace({ root, file, kdir, kernelVersion, idleWa
       rssEndMiB: rssEnd,
       rssIdleMiB: rssMiB(session.process.pid),
       idleWaitMs,
+      ...findingsDigest(session.published),
     };
   } catch (error) {
     log(`workspace measurement failed: ${error.message}\nserver stderr:\n${session.stderr.slice(-2000)}`);

@@ -15,18 +15,22 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import * as path from 'node:path';
 import { filePathOf } from './model/uris';
+import { isKbuildOutput } from '../../shared/src/kbuild-outputs';
 import { defaultKernelBuildDir, kernelVersionOf } from '../../shared/src/kernel-dir';
 import { releaseGarbage } from '../../shared/src/memory';
 import { AnalysisService } from './analysis/analysis-service';
 import { DiagnosticsPublisher } from './lsp/diagnostics-publisher';
-import { readSettings, type ServerSettings } from './lsp/settings';
+import { factsCacheDirOf, readSettings, type ServerSettings } from './lsp/settings';
 import { codeActions } from './features/code-actions';
 import { definition } from './features/definition';
 import { documentSymbols } from './features/document-symbols';
-import { hover } from './features/hover';
+import { hover, macroDocPage } from './features/hover';
+import { MACRO_DOC_REQUEST, SHOW_MACRO_DOC_CAPABILITY } from '../../shared/src/lsp-extensions';
 import { HeaderIndex } from './features/header-index';
 import { WorkspaceIndex } from './lsp/workspace-index';
+import { ModuleDocuments } from './lsp/module-documents';
 import { showMessage } from './lsp/show-message';
 
 /** Serves LSP over the transport named on the command line (--stdio, --node-ipc, --socket=N). */
@@ -38,7 +42,8 @@ export function startServer(): void {
   const documents = new TextDocuments(TextDocument);
   const service = new AnalysisService();
   const headers = new HeaderIndex();
-  const publisher = new DiagnosticsPublisher(connection, documents, service);
+  const served = new ModuleDocuments();
+  const publisher = new DiagnosticsPublisher(connection, documents, service, (document) => served.serves(document));
   const index = new WorkspaceIndex(connection, service);
   // The build dir's exports arrive a few seconds after its settings: check the open files again.
   service.onKernelTablesLoaded(() => {
@@ -48,12 +53,16 @@ export function startServer(): void {
   });
   let workspaceFolders: string[] = [];
   let pullConfiguration = false;
+  let moreCommand = false;
   let initializationSettings: Partial<ServerSettings> = {};
   let shutDown = false;
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     pullConfiguration = !!params.capabilities.workspace?.configuration;
+    // The extension opens a macro's whole text from a hover link; other clients get it in the hover.
+    moreCommand = (params.capabilities.experimental as Record<string, unknown> | undefined)?.[SHOW_MACRO_DOC_CAPABILITY] === true;
     initializationSettings = (params.initializationOptions ?? {}) as Partial<ServerSettings>;
+    service.useFactsCache(factsCacheDirOf(params.initializationOptions));
     workspaceFolders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri }] : []))
       .map((folder) => filePathOf(folder.uri))
       .filter((folder): folder is string => folder !== undefined);
@@ -93,6 +102,7 @@ export function startServer(): void {
       'indexing',
       index.run(workspaceFolders, { ...settings.index, excludedDirs: new Set(settings.index.excludedDirs) }).then((status) => {
         setTimeout(releaseGarbage, 1000).unref();
+        background('pruning the facts cache', service.pruneFactsCache());
         if (status)
           connection.console.info(
             `kmod-lsp: indexed ${status.files} C files in ${status.modules} modules in ${status.seconds.toFixed(1)} s: ${status.findings} findings`,
@@ -129,19 +139,27 @@ export function startServer(): void {
   documents.onDidOpen((event) => publisher.schedule(event.document.uri));
   documents.onDidChangeContent((event) => publisher.schedule(event.document.uri));
   documents.onDidClose((event) => {
+    const ours = served.serves(event.document);
+    served.forget(event.document.uri);
     publisher.closed(event.document.uri);
-    background(`re-checking ${event.document.uri}`, index.fileClosed(event.document.uri));
+    if (ours) background(`re-checking ${event.document.uri}`, index.fileClosed(event.document.uri));
   });
   connection.onDidChangeWatchedFiles((params) => {
+    // The watcher also reports every path created or deleted (a folder comes as one event); what a build writes changes nothing.
+    const changes = params.changes.filter((change) => !isKbuildOutput(path.posix.basename(change.uri)));
+    if (changes.length === 0) return;
     // A created or deleted file can change where an include leads.
-    if (params.changes.some((change) => change.type !== FileChangeType.Changed)) service.filesMoved();
-    background('re-checking changed files', index.filesChanged(params.changes.map((change) => change.uri)));
+    if (changes.some((change) => change.type !== FileChangeType.Changed)) {
+      service.filesMoved();
+      served.forget();
+    }
+    background('re-checking changed files', index.filesChanged(changes.map((change) => change.uri)));
   });
 
   const withDocument = <T>(uri: string, fallback: T, run: (document: TextDocument) => Promise<T>): Promise<T> => {
     if (shutDown) return Promise.reject(new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down'));
     const document = documents.get(uri);
-    return document
+    return document && served.serves(document)
       ? run(document).catch((error: unknown) => {
           connection.console.error(`kmod-lsp: request on ${uri} failed: ${(error as Error)?.stack ?? error}`);
           return fallback;
@@ -150,7 +168,10 @@ export function startServer(): void {
   };
 
   connection.onHover((params) =>
-    withDocument(params.textDocument.uri, null, (document) => hover(document, params.position, service, headers)),
+    withDocument(params.textDocument.uri, null, (document) => hover(document, params.position, service, headers, { moreCommand })),
+  );
+  connection.onRequest(MACRO_DOC_REQUEST, (params: { name?: unknown }) =>
+    typeof params?.name === 'string' ? (macroDocPage(params.name, service) ?? null) : null,
   );
   connection.onDefinition((params) =>
     withDocument(params.textDocument.uri, null, (document) => definition(document, params.position, service, headers)),

@@ -129,6 +129,13 @@ describe('kbuild task command lines', () => {
     assert.deepEqual(none.slice(none.indexOf('--') + 1), ['rmmod', 'hello_3']);
   });
 
+  it('load and unload write their outcome where the extension asks', () => {
+    for (const kind of ['load', 'unload'] as const) {
+      const args = argv({ kind, module: helloModule, outcomeFile: '/tmp/o u t.json' });
+      assert.ok(args.slice(0, args.indexOf('--')).includes('--outcome=/tmp/o u t.json'), kind);
+    }
+  });
+
   it("unload: rmmod with the kernel's module name", () => {
     assert.deepEqual(argv({ kind: 'unload', module: helloModule }), [
       '/ext/dist/kmod-run.js',
@@ -145,6 +152,11 @@ describe('kbuild task command lines', () => {
 
   it('kernel log and module log', () => {
     assert.deepEqual(argv({ kind: 'log' }), ['/ext/dist/kmsg-follow.js', '--privilege-helper=sudo']);
+    assert.deepEqual(argv({ kind: 'log' }, settings({ kernelLogFrom: 'boot' })), [
+      '/ext/dist/kmsg-follow.js',
+      '--privilege-helper=sudo',
+      '--from=boot',
+    ]);
     assert.deepEqual(argv({ kind: 'module-log', module: helloModule, logMatches: ['Hello, world'] }, settings({ isRoot: true })), [
       '/ext/dist/kmsg-follow.js',
       '--privilege-helper=sudo',

@@ -19,6 +19,8 @@ export interface KbuildSettings {
   kernelVersion: string;
   /** The extension host runs as root: no privilege helper is needed. */
   isRoot: boolean;
+  /** Where Follow Kernel Log starts (kmod.kernelLog.from); kmsg-follow's default is now. */
+  kernelLogFrom?: 'now' | 'boot';
 }
 
 /** Where the helper scripts are and how to run them with Node (VS Code's own binary in the product). */
@@ -57,6 +59,8 @@ export interface TaskRequest {
   params?: string;
   /** Extra texts the module log filter also keeps (e.g. the module's printk prefixes). */
   logMatches?: string[];
+  /** Where load and unload write their outcome for the extension's notification (kmod-run --outcome). */
+  outcomeFile?: string;
 }
 
 export interface CommandLine {
@@ -197,6 +201,7 @@ const BUILDERS: Readonly<Record<TaskKind, Builder>> = {
         optionArg('module', kernelModuleName(r.module.name)),
         ...optional('build-release', r.kdirRelease),
         optionArg('privilege-helper', s.privilegeHelper),
+        ...optional('outcome', r.outcomeFile),
         '--',
         ...privileged(['insmod', r.module.ko, ...split.params], s.privilegeHelper, s.isRoot),
       ],
@@ -213,6 +218,7 @@ const BUILDERS: Readonly<Record<TaskKind, Builder>> = {
         optionArg('topic', 'unload'),
         optionArg('module', name),
         optionArg('privilege-helper', s.privilegeHelper),
+        ...optional('outcome', r.outcomeFile),
         '--',
         ...privileged(['rmmod', name], s.privilegeHelper, s.isRoot),
       ],
@@ -237,7 +243,16 @@ const BUILDERS: Readonly<Record<TaskKind, Builder>> = {
     );
   },
   log: (r, s, t) =>
-    viaNode(t, t.kmsgFollow, [optionArg('privilege-helper', s.privilegeHelper), ...(s.isRoot ? ['--root'] : [])], r.moduleDir),
+    viaNode(
+      t,
+      t.kmsgFollow,
+      [
+        optionArg('privilege-helper', s.privilegeHelper),
+        ...(s.isRoot ? ['--root'] : []),
+        ...(s.kernelLogFrom === 'boot' ? ['--from=boot'] : []),
+      ],
+      r.moduleDir,
+    ),
   'module-log': (r, s, t) => {
     if (!r.module) return fail('no module to filter the kernel log for');
     return viaNode(

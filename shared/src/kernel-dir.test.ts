@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import {
   bestGuess,
   compareReleasesDescending,
+  defaultKernelBuildDir,
+  detectionSummary,
   detectKernelBuildDir,
   headerPackages,
   installedKernelDirs,
@@ -12,6 +14,7 @@ import {
   isUsableKernelDir,
   readOsId,
   readRelease,
+  versionLabel,
 } from './kernel-dir';
 
 /** A real directory tree standing in for "/" (no mocks: the detector reads it like the real one). */
@@ -92,6 +95,39 @@ describe('kernel build dir detection', () => {
       '6.9.12-amd64',
       '6.1.0-1.fc40.x86_64',
     ]);
+  });
+
+  it('says which headers are in use and why, also when several are installed and none was chosen', () => {
+    fake.headers('usr/src/linux-headers-6.12.118+deb12-amd64', '6.12.118+deb12-amd64', '6.12.118');
+    const older = fake.headers('usr/src/linux-headers-6.1.0-57-amd64', '6.1.0-57-amd64', '6.1.192');
+    const several = detectionSummary(detectKernelBuildDir({ root: fake.root, runningRelease: '6.18.44' }), '6.18.44');
+    assert.equal(several.inUse?.release, '6.12.118+deb12-amd64');
+    assert.equal(several.why, 'the newest of 2 installed headers; none is for the running kernel (6.18.44)');
+    const chosen = detectionSummary(
+      detectKernelBuildDir({ root: fake.root, runningRelease: '6.18.44', configured: older }),
+      '6.18.44',
+      "this workspace's settings",
+    );
+    assert.deepEqual([chosen.inUse?.release, chosen.why], ['6.1.0-57-amd64', "chosen in this workspace's settings"]);
+    const running = detectionSummary(detectKernelBuildDir({ root: fake.root, runningRelease: '6.1.0-57-amd64' }), '6.1.0-57-amd64');
+    assert.equal(running.why, 'the headers of the running kernel (6.1.0-57-amd64)');
+    assert.equal(
+      detectionSummary(detectKernelBuildDir({ root: fake.root, runningRelease: '6.18.44', configured: '/nope' }), '6.18.44').inUse,
+      undefined,
+    );
+  });
+
+  it('names the upstream version only when the release does not say it already', () => {
+    assert.equal(versionLabel({ release: '6.1.0-57-amd64', version: '6.1.192' }), 'Linux 6.1.192');
+    assert.equal(versionLabel({ release: '6.12.118+deb12-amd64', version: '6.12.118' }), undefined);
+    assert.equal(versionLabel({ release: '7.3.0' }), undefined);
+  });
+
+  it('kmod-lsp without kmod.kernelBuildDir uses what the extension shows as in use', () => {
+    fake.headers('usr/src/linux-headers-6.12.118+deb12-amd64', '6.12.118+deb12-amd64', '6.12.118');
+    fake.headers('usr/src/linux-headers-6.1.0-57-amd64', '6.1.0-57-amd64', '6.1.192');
+    const extension = detectionSummary(detectKernelBuildDir({ root: fake.root, runningRelease: os.release() }), os.release()).inUse;
+    assert.equal(defaultKernelBuildDir(fake.root)?.dir, extension?.dir);
   });
 
   it('honours kmod.kernelBuildDir, and explains an unusable one', () => {

@@ -270,3 +270,41 @@ export function readOsId(root: string): string | undefined {
 export function defaultKernelBuildDir(root = '/'): KernelDir | undefined {
   return bestGuess(detectKernelBuildDir({ root, runningRelease: os.release(), osId: readOsId(root), arch: process.arch }));
 }
+
+/** The upstream version when the release does not already say it ("6.1.0-57-amd64" → "Linux 6.1.192"). */
+export function versionLabel(kernelDir: Pick<KernelDir, 'release' | 'version'>): string | undefined {
+  const version = kernelDir.version;
+  return version && !kernelDir.release.startsWith(version) ? `Linux ${version}` : undefined;
+}
+
+/**
+ * The build dir every program uses for a detection, and why, in words for a status bar or a log.
+ * `settingOrigin` names where the setting was made ("this workspace's settings", …).
+ */
+export function detectionSummary(
+  detection: Detection,
+  runningRelease: string,
+  settingOrigin = 'kmod.kernelBuildDir',
+): { inUse?: KernelDir; why: string } {
+  switch (detection.kind) {
+    case 'found': {
+      const k = detection.kernelDir;
+      const why =
+        k.source === 'setting'
+          ? `chosen in ${settingOrigin}`
+          : k.matchesRunningKernel
+            ? `the headers of the running kernel (${runningRelease})`
+            : `the only installed headers; the running kernel is ${runningRelease}, so modules built here load only in a VM or on a machine running ${k.release}`;
+      return { inUse: k, why };
+    }
+    case 'choose':
+      return {
+        inUse: detection.candidates[0],
+        why: `the newest of ${detection.candidates.length} installed headers; none is for the running kernel (${runningRelease})`,
+      };
+    case 'invalid-setting':
+      return { why: detection.problem };
+    case 'none':
+      return { why: `no kernel headers found (${detection.problems.join('; ')})` };
+  }
+}

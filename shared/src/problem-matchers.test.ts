@@ -46,7 +46,10 @@ describe('problem matchers', () => {
           message: `${M}/hello-3.o: section mismatch in reference: cleanup_module (section: .exit.text) -> hello3_data (section: .init.data)`,
         }),
       ],
-      'kmod-vm': [`${M}/hello-3.c:22:1: error: BUG: unable to handle page fault in hello_3_exit+0x6 while testing in the VM [vm]`],
+      'kmod-vm': [
+        `${M}/hello-3.c:22:42-53: error: BUG: unable to handle page fault in hello_3_exit+0x6 while testing in the VM — explained by hello-3.c:22: hello_3_exit (.exit.text) runs at rmmod, but hello3_data is __initdata [vm]`,
+        `${M}/hello-3.c:22: warning: WARNING in hello_3_exit+0x6 while testing in the VM [vm]`,
+      ],
       modpost: [
         `WARNING: modpost: ${M}/hello-3.o: section mismatch in reference: cleanup_module (section: .exit.text) -> hello3_data (section: .init.data)`,
       ],
@@ -63,11 +66,32 @@ describe('problem matchers', () => {
   it('every regex compiles and names its groups consistently', () => {
     for (const m of PROBLEM_MATCHERS) {
       const groups = new RegExp(`${m.pattern.regexp}|`).exec('')!.length - 1;
-      for (const key of ['file', 'line', 'column', 'severity', 'message', 'code'] as const) {
+      for (const key of ['file', 'line', 'column', 'endColumn', 'severity', 'message', 'code'] as const) {
         const index = m.pattern[key];
         if (index !== undefined) assert.ok(index <= groups, `${m.name}.${key} = ${index} > ${groups} groups`);
       }
     }
+  });
+
+  it('kmod-vm: the identifier as a range, else the whole line, and the message without its [vm] tag', () => {
+    const identifier = applyMatcher('kmod-vm', `${M}/hello-3.c:22:42-53: error: BUG: unable to handle page fault in hello_3_exit+0x6 [vm]`);
+    assert.deepEqual(identifier, {
+      file: `${M}/hello-3.c`,
+      line: 22,
+      column: 42,
+      endColumn: 53,
+      severity: 'error',
+      message: 'BUG: unable to handle page fault in hello_3_exit+0x6',
+      code: undefined,
+    });
+    const whole = applyMatcher('kmod-vm', `${M}/hello-3.c:22: warning: WARNING in hello_3_exit+0x6 [vm]`);
+    assert.deepEqual(
+      [whole?.line, whole?.column, whole?.endColumn, whole?.message],
+      [22, undefined, undefined, 'WARNING in hello_3_exit+0x6'],
+    );
+    // The VM task also runs the build matchers: none of them may take a crash line.
+    for (const name of ['kbuild-gcc', 'kbuild-modpost'])
+      assert.equal(applyMatcher(name, `${M}/hello-3.c:22:42-53: error: BUG: x [vm]`), undefined, name);
   });
 
   it('kbuild-gcc: real 6.1 gcc errors with absolute paths, not the notes', () => {

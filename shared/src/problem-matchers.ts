@@ -7,6 +7,8 @@ export interface MatcherPattern {
   file: number;
   line?: number;
   column?: number;
+  /** End column, exclusive (1-based): with `column`, VS Code spans the range; with neither, the whole line. */
+  endColumn?: number;
   severity?: number;
   message: number;
   code?: number;
@@ -52,8 +54,12 @@ const MODPOST_RAW =
 const MODPOST_RAW_MODULE =
   '^(WARNING|ERROR|FATAL): modpost: ((?:GPL-incompatible module |module name is too long \\[|too long symbol "[^"]+" \\[|missing MODULE_\\w+\\(\\) in |"[^"]+" \\[|module )?([^\\s/:"\\[\\]]+?)(?=: | uses |\\]|$).*)$';
 
-/** `<abs file>:<line>:<col>: error: <oops line> [vm]`, printed by kmod-vmtest for each mapped crash. */
-const VM_MAPPED = '^(/[^:]+):(\\d+):(\\d+):\\s+(error|warning):\\s+(.*)\\s\\[vm\\]$';
+/**
+ * `<abs file>:<line>:<col>-<end col>: error: <oops line> [vm]` (the faulting identifier) or
+ * `<abs file>:<line>: error: … [vm]` (the whole line), printed by kmod-vmtest for each mapped crash.
+ * Neither form is gcc's `file:line:col:`, so no gcc-shaped matcher can take them.
+ */
+const VM_MAPPED = '^(/[^:]+):(\\d+)(?::(\\d+)-(\\d+))?:\\s+(error|warning):\\s+(.*)\\s\\[vm\\]$';
 
 export const PROBLEM_MATCHERS: readonly ProblemMatcherContribution[] = [
   {
@@ -76,9 +82,9 @@ export const PROBLEM_MATCHERS: readonly ProblemMatcherContribution[] = [
     name: 'kmod-vm',
     label: 'kmod-vmtest: an oops, BUG or WARNING in the VM, on the source line it came from',
     owner: 'kmod-vm',
-    source: 'vm',
+    source: 'kmod-vm',
     fileLocation: 'absolute',
-    pattern: { regexp: VM_MAPPED, file: 1, line: 2, column: 3, severity: 4, message: 5 },
+    pattern: { regexp: VM_MAPPED, file: 1, line: 2, column: 3, endColumn: 4, severity: 5, message: 6 },
   },
   {
     name: 'modpost',
@@ -119,6 +125,7 @@ export interface MatchedProblem {
   file: string;
   line?: number;
   column?: number;
+  endColumn?: number;
   severity?: string;
   message: string;
   code?: string;
@@ -136,6 +143,7 @@ export function applyMatcher(name: string, line: string): MatchedProblem | undef
     file: match[p.file],
     line: number(p.line),
     column: number(p.column),
+    ...(p.endColumn !== undefined && group(p.endColumn) !== undefined ? { endColumn: number(p.endColumn) } : {}),
     severity: group(p.severity)?.toLowerCase(),
     message: match[p.message].trim(),
     code: group(p.code),

@@ -4,6 +4,10 @@
 // this table (a test checks they agree).
 
 interface Common {
+  /**
+   * Markdown for the Settings UI (package.json's `markdownDescription`): code in backticks, another
+   * setting as `#kmod.name#`, a command as `[title](command:kmod.id)`.
+   */
   description: string;
   /** The README's one-line explanation (Markdown). */
   readme: string;
@@ -14,7 +18,14 @@ interface Common {
 
 export type SettingDeclaration = Common &
   (
-    | { type: 'string'; default: string; enum?: readonly string[]; enumDescriptions?: readonly string[]; pattern?: string }
+    | {
+        type: 'string';
+        default: string;
+        enum?: readonly string[];
+        /** Markdown, one per choice (package.json's `markdownEnumDescriptions`). */
+        enumDescriptions?: readonly string[];
+        pattern?: string;
+      }
     | { type: 'boolean'; default: boolean }
     | { type: 'number'; default: number; minimum?: number }
     | { type: 'array'; items: { type: 'string' }; default: readonly string[] }
@@ -26,7 +37,7 @@ export const SETTINGS = {
     default: '',
     scope: 'machine-overridable',
     description:
-      'Kernel build directory (KDIR) used to build modules, find the kernel version and resolve macro definitions. Empty: /lib/modules/$(uname -r)/build, then /usr/src/linux-headers-*.',
+      'Kernel build directory (`KDIR`) used to build modules, find the kernel version and resolve macro definitions. Empty: `/lib/modules/$(uname -r)/build`, then `/usr/src/linux-headers-*`. [Choose one…](command:kmod.selectKernelBuildDir)',
     readme:
       'Kernel build directory (KDIR). Empty: `/lib/modules/$(uname -r)/build`, then `/usr/src/linux-headers-*`. Feeds the build, the rule version and header hovers.',
     // A workspace must not point the header scan at files of its own choosing before it is trusted.
@@ -38,7 +49,7 @@ export const SETTINGS = {
     default: [],
     scope: 'machine-overridable',
     description:
-      'More kernel build directories to check modules against, besides kmod.kernelBuildDir (e.g. the headers of 6.1, 6.12 and 7.3): a finding that holds only on some of them names those kernels.',
+      'More kernel build directories to check modules against, besides `#kmod.kernelBuildDir#` (e.g. the headers of 6.1, 6.12 and 7.3): a finding that holds only on some of them names those kernels.',
     readme: 'More build dirs to check against, besides `kmod.kernelBuildDir`; a finding that holds only on some says `(only on 7.3.4)`.',
     restricted: true,
   },
@@ -47,15 +58,16 @@ export const SETTINGS = {
     default: '',
     pattern: '^$|^[0-9]+\\.[0-9]+(\\.[0-9]+)?$',
     description:
-      'Kernel version whose modpost rules are applied (e.g. 6.1, 6.6.57, 7.1). Empty: read it from the kernel build directory, else the newest known rules.',
+      'Kernel version whose modpost rules are applied (e.g. `6.1`, `6.6.57`, `7.1`). Empty: read it from `#kmod.kernelBuildDir#`, else the newest known rules.',
     readme: "Apply this kernel's modpost rules (`6.1`, `6.6.57`, `6.12`, `7.3`). Empty: the build dir's version, else the newest rules.",
   },
   'kmod.diagnostics.disabledCodes': {
     type: 'array',
     items: { type: 'string' },
     default: [],
-    description: 'Finding codes not to report (e.g. ["export-init-exit"]).',
-    readme: 'Finding codes not to report (see [Finding codes](#finding-codes)).',
+    description:
+      'Finding codes not to report anywhere, e.g. `export-init-exit`. To silence one line, put `// kmod-ignore-next-line <code>` above it or `/* kmod-ignore <code> */` on it (the quick fix *Disable … for this line* writes it).',
+    readme: 'Finding codes not to report (see [Finding codes](#finding-codes)); one line: a `kmod-ignore` comment.',
   },
   'kmod.privilegeHelper': {
     type: 'string',
@@ -63,11 +75,11 @@ export const SETTINGS = {
     default: 'sudo',
     scope: 'machine-overridable',
     enumDescriptions: [
-      'sudo in the task terminal (asks for your password there; nothing is stored)',
-      'pkexec (polkit asks in a dialog)',
-      'run insmod/rmmod/dmesg directly (you are root, or have the capabilities)',
+      '`sudo` in the task terminal (asks for your password there; nothing is stored)',
+      '`pkexec` (polkit asks in a dialog)',
+      'run `insmod`/`rmmod`/`dmesg` directly (you are root, or have the capabilities)',
     ],
-    description: 'How Load/Unload Module and Follow Kernel Log get root. Never used when VS Code already runs as root.',
+    description: 'How *Load Module*, *Unload Module* and *Follow Kernel Log* get root. Never used when VS Code already runs as root.',
     readme:
       'How insmod/rmmod/dmesg get privileges: `sudo` (asks in the task terminal), `pkexec`, or `none`. No password is ever stored or passed by the extension.',
     restricted: true,
@@ -78,10 +90,10 @@ export const SETTINGS = {
     default: 'kbuild',
     scope: 'resource',
     enumDescriptions: [
-      "make -C <kernel build dir> M=<module dir> modules: kbuild reads obj-m from the module's Kbuild/Makefile (works with LKMPG Makefiles that hard-code /lib/modules/$(uname -r)/build)",
-      "make -C <module dir> KDIR=<kernel build dir>: runs the module Makefile's default target (for Makefiles with KDIR ?= and extra steps)",
+      "`make -C <kernel build dir> M=<module dir> modules`: kbuild reads `obj-m` from the module's Kbuild/Makefile (works with LKMPG Makefiles that hard-code `/lib/modules/$(uname -r)/build`)",
+      "`make -C <module dir> KDIR=<kernel build dir>`: runs the module Makefile's default target (for Makefiles with `KDIR ?=` and extra steps)",
     ],
-    description: 'How Build Module invokes make.',
+    description: 'How [Build Module](command:kmod.buildModule) runs `make`.',
     readme:
       '`kbuild`: `make -C <KDIR> M=<module dir> modules` (works with LKMPG-style and `KDIR ?=` Makefiles, and when `/lib/modules/$(uname -r)/build` is missing); `makefile`: run your Makefile with `KDIR=<KDIR>`.',
     restricted: true,
@@ -90,9 +102,23 @@ export const SETTINGS = {
     type: 'string',
     default: '',
     scope: 'resource',
-    description: 'Default parameters for Load Module (insmod), e.g. count=3 msg="two words". Offered in the input box.',
+    description:
+      'Default parameters for *Load Module* (`insmod`) and *Test Module in VM*, e.g. `count=3 msg="two words"`. Offered in the input box.',
     readme: 'Default parameters for Load module and Test in VM, e.g. `count=3 name="two words"`.',
     restricted: true,
+  },
+  'kmod.kernelLog.from': {
+    type: 'string',
+    enum: ['now', 'boot'],
+    default: 'now',
+    scope: 'machine-overridable',
+    enumDescriptions: [
+      'only the messages from the moment the log is opened (`dmesg --follow-new`)',
+      'the whole kernel ring buffer since boot first, then new messages',
+    ],
+    description:
+      "Where *Follow Kernel Log* starts. *Follow Module Log* always shows the module's earlier lines too (they are few, and its load messages come before you open it).",
+    readme: 'Where *Follow Kernel Log* starts: `now` (new messages only) or `boot` (the whole ring buffer first).',
   },
   'kmod.index.enabled': {
     type: 'boolean',
@@ -105,14 +131,14 @@ export const SETTINGS = {
     type: 'array',
     items: { type: 'string' },
     default: [],
-    description: 'Directory names the background index skips (in addition to the names in files.exclude), e.g. ["tools", "Documentation"].',
+    description: 'Directory names the background index skips (besides the names in `#files.exclude#`), e.g. `tools`, `Documentation`.',
     readme: 'Directory names the index skips (besides `files.exclude`), e.g. `["tools", "Documentation"]`.',
   },
   'kmod.index.maxFiles': {
     type: 'number',
     default: 60000,
     minimum: 1,
-    description: 'At most this many C files are indexed.',
+    description: 'At most this many C files are indexed (see `#kmod.index.enabled#`).',
     readme: 'Upper bound on indexed files.',
   },
   'kmod.clangd.mode': {
@@ -120,7 +146,7 @@ export const SETTINGS = {
     default: 'auto',
     scope: 'machine-overridable',
     description:
-      'C IntelliSense (completion, go to definition, compile errors) for kernel modules through clangd, with a compile database made from kbuild. auto: when neither the clangd extension nor Microsoft C/C++ is installed, start the newest clangd on PATH (Debian: apt install clangd); off: never start clangd; or the path of a clangd binary to start.',
+      'C IntelliSense (completion, go to definition, compile errors) for kernel modules through clangd, with a compile database made from kbuild. `auto`: when neither the clangd extension nor Microsoft C/C++ is installed, start the newest `clangd` on `PATH` (Debian: `apt install clangd`); `off`: never start clangd; or the path of a clangd binary to start. [Set up IntelliSense](command:kmod.setUpIntelliSense)',
     readme:
       "`auto`: when neither the clangd extension nor Microsoft C/C++ is installed, start the newest `clangd` on `PATH` for the modules' C files (completion, go to definition, compile errors); `off`; or a path to a clangd binary. Installed clangd/C/C++ extensions get the compile database instead.",
     restricted: true,
@@ -132,8 +158,8 @@ export const SETTINGS = {
     scope: 'resource',
     enumDescriptions: [
       "only in the extension's storage (nothing is written into your tree)",
-      'also <module dir>/compile_commands.json without the gcc-only flags clang rejects (clangd, clang-tidy)',
-      "also <module dir>/compile_commands.json with kbuild's exact gcc arguments (gcc-based tools)",
+      'also `<module dir>/compile_commands.json` without the gcc-only flags clang rejects (clangd, clang-tidy)',
+      "also `<module dir>/compile_commands.json` with kbuild's exact gcc arguments (gcc-based tools)",
     ],
     description:
       "The compile database made from kbuild lives in the extension's storage; this also writes it into each module directory for other tools.",
@@ -149,6 +175,14 @@ export const SETTINGS = {
     description:
       'Traces the messages between VS Code and the kmod language server in the "Kernel Module Tools" output channel (for bug reports).',
     readme: 'Trace the language server protocol in the *Kernel Module Tools* output channel: `off`, `messages`, `verbose`.',
+  },
+  'kmod.codeLens.enabled': {
+    type: 'boolean',
+    default: true,
+    scope: 'resource',
+    description:
+      'Show **Build**, **Test in VM** and **Debug** above the `module_init()`, `module_exit()` and `module_*_driver()` lines of a module (in a trusted workspace).',
+    readme: 'Show *Build · Test in VM · Debug* above the `module_init()`, `module_exit()` and `module_*_driver()` lines of a module.',
   },
 } as const satisfies Record<string, SettingDeclaration>;
 

@@ -33,6 +33,22 @@ describe('generated parts of package.json and README.md', () => {
     assert.deepEqual(pkg.contributes.configuration.properties['kmod.diagnostics.disabledCodes'].items?.enum, FINDING_CODE_NAMES);
   });
 
+  it('gives the Settings UI Markdown whose setting and command links lead somewhere', () => {
+    const pkg = JSON.parse(generatedFiles(REPO_ROOT)[0].current) as {
+      contributes: { commands: { command: string }[]; configuration: { properties: Record<string, Record<string, unknown>> } };
+    };
+    const commands = new Set(pkg.contributes.commands.map((c) => c.command));
+    const settings = pkg.contributes.configuration.properties;
+    for (const [key, schema] of Object.entries(settings)) {
+      assert.equal(schema.description, undefined, `${key}: description instead of markdownDescription`);
+      assert.equal(schema.enumDescriptions, undefined, `${key}: enumDescriptions instead of markdownEnumDescriptions`);
+      const text = [schema.markdownDescription, ...((schema.markdownEnumDescriptions as string[] | undefined) ?? [])].join('\n');
+      for (const [, command] of text.matchAll(/\]\(command:([\w.]+)/g)) assert.ok(commands.has(command), `${key} links to ${command}`);
+      for (const [, setting] of text.matchAll(/`#([\w.]+)#`/g))
+        assert.ok(setting in settings || setting === 'files.exclude', `${key} links to the setting ${setting}`);
+    }
+  });
+
   it('uses every quick-fix kind for some finding code', () => {
     const used = new Set<QuickFixKind>(FINDING_CODE_NAMES.flatMap((code) => FINDING_CODES[code].quickFixes));
     assert.deepEqual([...used].sort(), [...QUICK_FIX_KINDS].sort());

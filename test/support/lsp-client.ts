@@ -2,12 +2,28 @@
 // real JSON-RPC client, as an editor would.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { REPO_ROOT } from './paths';
 
 export { REPO_ROOT };
+
+/**
+ * The servers of one test process share a facts cache of their own (never the user's), so later
+ * sessions read what earlier ones stored, as a reopened editor does; it is removed at exit.
+ */
+let testFactsCache: string | undefined;
+function factsCacheForTests(): string {
+  if (!testFactsCache) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-test-facts-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    testFactsCache = dir;
+  }
+  return testFactsCache;
+}
 
 export interface PublishedDiagnostics {
   uri: string;
@@ -60,20 +76,21 @@ export class LspSession {
     this.connection.listen();
   }
 
-  async initialize(): Promise<unknown> {
+  /** `capabilities`: more client capabilities (e.g. `experimental`) besides work-done progress. */
+  async initialize(capabilities: Record<string, unknown> = {}): Promise<unknown> {
     const result = await this.connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: null,
       workspaceFolders: this.workspaceFolders.map((folder) => ({ uri: pathToFileURL(folder).href, name: path.basename(folder) })),
-      capabilities: { window: { workDoneProgress: true } },
-      initializationOptions: this.initOptions,
+      capabilities: { window: { workDoneProgress: true }, ...capabilities },
+      initializationOptions: { factsCacheDir: factsCacheForTests(), ...this.initOptions },
     });
     await this.connection.sendNotification('initialized', {});
     return result;
   }
 
-  open(uri: string, text: string, version = 1): Promise<void> {
-    return this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version, text } });
+  open(uri: string, text: string, version = 1, languageId = 'c'): Promise<void> {
+    return this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version, text } });
   }
 
   /** The next diagnostics published for `uri` that satisfy `accept` (default: any). */

@@ -13,7 +13,7 @@ const extensionPath = path.resolve(process.env.KMOD_EXTENSION_PATH || repoRoot);
 const offlineLauncher = path.join(repoRoot, 'test/vscode/launcher/code-offline');
 const fixtureWorkspace = path.join(repoRoot, 'test/vscode/fixtures/workspace');
 const artifactsDir = path.join(repoRoot, 'test-artifacts/vscode');
-const TIER_TIMEOUT_S = 200; // launcher's wall-clock budget: the whole tier has to stay under 5 minutes
+const TIER_TIMEOUT_S = 420; // launcher's wall-clock budget: the tier boots two VMs (Test in VM, Debug in VM) besides the editor tests
 
 function checkExtensionBuilt(): void {
   const manifest = JSON.parse(fs.readFileSync(path.join(extensionPath, 'package.json'), 'utf8')) as { main?: string };

@@ -15,16 +15,29 @@ interface PackageJson {
   contributes: { configuration: { title: string; properties: Record<string, unknown> }; problemMatchers: unknown };
 }
 
-/** package.json's schema of one setting: the declaration without the README text and trust flag. */
+/**
+ * package.json's schema of one setting: the declaration without the README text and trust flag,
+ * its texts as Markdown (the Settings UI then shows code, and links to settings and commands).
+ */
 function settingSchema(key: SettingKey): Record<string, unknown> {
-  const { readme, restricted, ...schema } = SETTINGS[key] as SettingDeclaration;
+  const { readme, restricted, description, ...rest } = SETTINGS[key] as SettingDeclaration;
+  const { enumDescriptions, ...schema } = rest as typeof rest & { enumDescriptions?: readonly string[] };
+  const markdown = {
+    ...schema,
+    markdownDescription: description,
+    ...(enumDescriptions ? { markdownEnumDescriptions: enumDescriptions } : {}),
+  };
   if (key === 'kmod.diagnostics.disabledCodes') {
     return {
-      ...schema,
-      items: { type: 'string', enum: FINDING_CODE_NAMES, enumDescriptions: FINDING_CODE_NAMES.map((code) => FINDING_CODES[code].title) },
+      ...markdown,
+      items: {
+        type: 'string',
+        enum: FINDING_CODE_NAMES,
+        markdownEnumDescriptions: FINDING_CODE_NAMES.map((code) => FINDING_CODES[code].title),
+      },
     };
   }
-  return schema;
+  return markdown;
 }
 
 const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];

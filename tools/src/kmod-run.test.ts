@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { moduleStateNote, parseKmodRunArgs } from './kmod-run';
 
@@ -39,13 +40,33 @@ describe('kmod-run (real insmod/rmmod) [system]', function () {
     assert.match(result.output, /^kmod: \/nonexistent\/kmod-tools-test\.ko does not exist: build the module first/m);
   });
 
-  it('rmmod of a module that is not loaded', async () => {
-    const result = await run(['--topic', 'unload', '--module', 'kmod_tools_not_loaded', '--', 'rmmod', 'kmod_tools_not_loaded']);
+  it('rmmod of a module that is not loaded: the command once, each kmod: line once, the outcome for the extension', async () => {
+    const outcomeFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-outcome-')), 'outcome.json');
+    const result = await run([
+      '--topic',
+      'unload',
+      '--module',
+      'kmod_tools_not_loaded',
+      `--outcome=${outcomeFile}`,
+      '--',
+      'rmmod',
+      'kmod_tools_not_loaded',
+    ]);
     assertInstalled(result.output, 'rmmod');
     assert.equal(result.code, 1);
+    assert.match(result.output, /^\$ rmmod kmod_tools_not_loaded$/m);
     assert.match(result.output, /^rmmod: ERROR: Module kmod_tools_not_loaded is not currently loaded$/m);
-    assert.match(result.output, /^kmod: kmod_tools_not_loaded is not loaded/m);
-    if (!fs.existsSync('/proc/modules')) assert.match(result.output, /^kmod: this kernel has no \/proc\/modules/m);
+    const kmodLines = result.output.split('\n').filter((line) => line.startsWith('kmod: '));
+    if (fs.existsSync('/proc/modules')) {
+      assert.deepEqual(kmodLines, ['kmod: kmod_tools_not_loaded is not loaded (lsmod does not list it).']);
+    } else {
+      // "Not loaded (lsmod does not list it)" would mislead: nothing can be loaded on this kernel.
+      assert.equal(kmodLines.length, 1, result.output);
+      assert.match(kmodLines[0], /^kmod: this kernel has no \/proc\/modules/);
+    }
+    const outcome = JSON.parse(fs.readFileSync(outcomeFile, 'utf8')) as { exitCode: number; messages: string[] };
+    assert.deepEqual(outcome, { exitCode: 1, messages: kmodLines.map((line) => line.slice('kmod: '.length)) });
+    fs.rmSync(path.dirname(outcomeFile), { recursive: true, force: true });
   });
 
   it('a program that is not installed', async () => {

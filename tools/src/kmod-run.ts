@@ -4,12 +4,15 @@
 // clears it). Exits with the command's exit status.
 //
 // Usage: kmod-run --topic build|load|unload [--module NAME] [--build-release R]
-//                 [--privilege-helper H] -- <command> [args…]
+//                 [--privilege-helper H] [--outcome FILE] -- <command> [args…]
+// --outcome writes the exit status and the kmod: lines as JSON (shared/src/module-load.ts), for the
+// extension's notification.
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Explainer, KMOD_PREFIX, missingProgramText, spawnFailureStatus, type ExplanationTopic } from '../../shared/src/explanations';
+import type { CommandOutcome } from '../../shared/src/module-load';
 import { runTee } from '../../shared/src/process';
 import { parseWithCommand } from '../../shared/src/program-args';
 
@@ -18,6 +21,7 @@ export interface KmodRunOptions {
   module?: string;
   buildRelease?: string;
   privilegeHelper?: string;
+  outcomeFile?: string;
   command: string[];
 }
 
@@ -32,6 +36,7 @@ export function parseKmodRunArgs(argv: readonly string[]): KmodRunOptions | stri
         module: { type: 'string' },
         'build-release': { type: 'string' },
         'privilege-helper': { type: 'string' },
+        outcome: { type: 'string' },
       },
     }),
   );
@@ -47,6 +52,7 @@ export function parseKmodRunArgs(argv: readonly string[]): KmodRunOptions | stri
   if (values.module !== undefined) result.module = values.module;
   if (values['build-release'] !== undefined) result.buildRelease = values['build-release'];
   if (values['privilege-helper'] !== undefined) result.privilegeHelper = values['privilege-helper'];
+  if (values.outcome !== undefined) result.outcomeFile = values.outcome;
   return result;
 }
 
@@ -72,6 +78,22 @@ function readProcModules(): string | undefined {
   }
 }
 
+/** Explanations that only restate what the missing /proc/modules says better. */
+const MODULE_STATE_EXPLANATIONS: ReadonlySet<string> = new Set(['insmod-no-modules', 'rmmod-not-loaded']);
+
+/** A word of the command as a shell would need it to be typed (display only: nothing runs it). */
+function displayWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function writeOutcome(file: string, outcome: CommandOutcome): void {
+  try {
+    fs.writeFileSync(file, JSON.stringify(outcome));
+  } catch {
+    /* the extension then has only the exit status */
+  }
+}
+
 export async function runExplained(options: KmodRunOptions, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   const explainer = new Explainer(options.topic, {
     runningRelease: os.release(),
@@ -79,26 +101,37 @@ export async function runExplained(options: KmodRunOptions, out: NodeJS.Writable
     module: options.module,
     privilegeHelper: options.privilegeHelper,
   });
-  const say = (text: string) => err.write(`${KMOD_PREFIX}${text}\n`);
+  const said: string[] = [];
+  const say = (text: string) => {
+    said.push(text);
+    err.write(`${KMOD_PREFIX}${text}\n`);
+  };
+  const loadsModules = options.module !== undefined && (options.topic === 'unload' || options.topic === 'load');
+  // A kernel without /proc/modules cannot load modules at all: that one note says it, instead of
+  // "not loaded (lsmod does not list it)" or a second wording of the same.
+  const withoutModules = loadsModules && readProcModules() === undefined;
+  // The command itself, once, as a person would type it (the wrapper around it is ours, not theirs).
+  out.write(`$ ${options.command.map(displayWord).join(' ')}\n`);
   const exitCode = await runTee(options.command, out, err, {
     stdin: 'inherit', // sudo must be able to ask for a password on the terminal
     group: false,
     onLine: (line) => {
       const explanation = explainer.explain(line);
-      if (explanation) say(explanation.text);
+      if (explanation && !(withoutModules && MODULE_STATE_EXPLANATIONS.has(explanation.id))) say(explanation.text);
     },
     onSpawnError: (error, program) => {
       say(missingProgramText(program, error.code));
       return spawnFailureStatus(error.code);
     },
   });
-  if (exitCode !== 0 && options.module && (options.topic === 'unload' || options.topic === 'load')) {
+  if (exitCode !== 0 && loadsModules && options.module) {
     const note = moduleStateNote(readProcModules(), options.module);
     if (note) say(note);
   }
   if (exitCode === 0 && options.topic === 'load' && options.module) {
     say(`${options.module} is loaded; "Kernel Module: Follow Module Log" shows its messages`);
   }
+  if (options.outcomeFile) writeOutcome(options.outcomeFile, { exitCode, messages: said });
   return exitCode;
 }
 

@@ -4,12 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SetupError } from './vm/errors';
+import { fetchDebugVmlinux } from './vm/debug/kernel-debug-symbols';
+import { readRelease } from '../../shared/src/kernel-dir';
 import { SCENARIO_STEPS } from './vm/guest-init';
 import { splitModuleParams } from './vm/initramfs';
 import { defaultCacheDir } from './vm/kernel-image';
 import { defaultKernelBuildDir } from '../../shared/src/kernel-dir';
 import { crashLines } from './vm/explain';
 import { EXIT_CODES, formatSummary, toJson } from './vm/report';
+import { formatVmEvent, VM_EVENT_PREFIX, type VmEvent, type VmStage } from '../../shared/src/vm-events';
 import { AccelChoice, BootChoice, DEFAULT_OPTIONS, VmTestOptions, runVmTest } from './vm/vmtest';
 
 const USAGE = `Usage: kmod-vmtest [options]
@@ -32,8 +35,15 @@ const USAGE = `Usage: kmod-vmtest [options]
   --json FILE         write the machine-readable result to FILE
   --keep              keep the generated initramfs
   --quiet             do not stream the build output and serial console
+  --events            print progress as machine-readable event lines (for the editor; see shared/src/vm-events.ts)
+  --fetch-kernel-debug-symbols
+                      only download Debian's vmlinux with debug info for --kdir's release into the cache
+                      (about 860 MB) so Debug Module in VM can show kernel frames; then exit
 Exit codes: 0 clean, 1 oops/BUG/WARNING/hang/load or unload failure, 2 setup error.
 `;
+
+/** Steps inside the guest, printed in the console stream where the guest's markers were. */
+const GUEST_STAGES: ReadonlySet<VmStage> = new Set(['init', 'insmod', 'settle', 'rmmod', 'shutdown']);
 
 const ACCEL_CHOICES: readonly AccelChoice[] = ['auto', 'kvm', 'tcg'];
 const BOOT_CHOICES: readonly BootChoice[] = ['auto', 'pvh', 'bzimage'];
@@ -68,13 +78,15 @@ const parseOptions = (argv: readonly string[]) =>
       'kernel-version': { type: 'string' },
       keep: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      events: { type: 'boolean' },
+      'fetch-kernel-debug-symbols': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
 
 export function parseCommandLine(
   argv: readonly string[],
-): (VmTestOptions & { json?: string; kernelVersion?: string; quiet: boolean }) | 'help' {
+): (VmTestOptions & { json?: string; kernelVersion?: string; quiet: boolean; events: boolean; fetchKernelDebugSymbols: boolean }) | 'help' {
   let parsed: ReturnType<typeof parseOptions>;
   try {
     parsed = parseOptions(argv);
@@ -117,6 +129,8 @@ export function parseCommandLine(
     json: values.json,
     kernelVersion: values['kernel-version'],
     quiet: values.quiet ?? false,
+    events: values.events ?? false,
+    fetchKernelDebugSymbols: values['fetch-kernel-debug-symbols'] ?? false,
   };
 }
 
@@ -129,14 +143,28 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT_CODES.clean;
     }
     jsonFile = options.json;
+    if (options.fetchKernelDebugSymbols) {
+      const release = readRelease(options.kdir);
+      if (!release) throw new SetupError(`Cannot read the kernel release from ${options.kdir}.`, ['linux-headers-amd64']);
+      await fetchDebugVmlinux(release, options.cacheDir, (message) => process.stdout.write(`${message}\n`));
+      return EXIT_CODES.clean;
+    }
+    const event = (e: VmEvent) => process.stdout.write(`${formatVmEvent(e)}\n`);
     const result = await runVmTest(options, {
+      // With --events no other line may look like an event: the separator goes.
       output: (text) => {
-        if (!options.quiet) process.stdout.write(text);
+        if (!options.quiet) process.stdout.write(options.events ? text.replaceAll(VM_EVENT_PREFIX[0], '') : text);
       },
-      note: (message) => process.stderr.write(`kmod-vmtest: ${message}\n`),
+      note: (message) => (options.events ? event({ kind: 'note', message }) : process.stderr.write(`kmod-vmtest: ${message}\n`)),
+      stage: (stage, message) => {
+        if (options.events) event({ kind: 'stage', stage, message });
+        // Where the guest's markers were: the steps of the test, in words.
+        else if (GUEST_STAGES.has(stage) && !options.quiet) process.stdout.write(`kmod-vmtest: ${message}\n`);
+      },
     });
+    if (options.events) event({ kind: 'stage', stage: 'verdict', message: result.clean ? 'clean' : 'problems found' });
     process.stdout.write(formatSummary(result));
-    for (const line of await crashLines(result, options.moduleDir, options.kernelVersion)) process.stdout.write(`${line}\n`);
+    for (const line of await crashLines(result, options.moduleDir, options.kernelVersion, options.kdir)) process.stdout.write(`${line}\n`);
     if (jsonFile) fs.writeFileSync(jsonFile, toJson(result));
     return result.clean ? EXIT_CODES.clean : EXIT_CODES.problems;
   } catch (err) {

@@ -9,9 +9,13 @@ import { writeModule } from '../../test/support/modules';
 
 const KMODCHECK = path.join(REPO_ROOT, 'bin', 'kmodcheck');
 
+/** The facts cache of these runs (XDG_CACHE_HOME), never the user's. */
+const XDG_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'kmodcheck-xdg-'));
+after(() => fs.rmSync(XDG_CACHE, { recursive: true, force: true }));
+
 function run(args: string[], cwd = REPO_ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(KMODCHECK, args, { cwd }, (error, stdout, stderr) => {
+    execFile(KMODCHECK, args, { cwd, env: { ...process.env, XDG_CACHE_HOME: XDG_CACHE } }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -32,6 +36,22 @@ describe('kmodcheck (the bundled CLI, as a process)', function () {
   it('exit 0 and no output on the fixed seed', async () => {
     const { code, stdout } = await run(['examples/hello-3-fixed']);
     assert.deepEqual([code, stdout], [0, '']);
+  });
+
+  it('honours kmod-ignore comments: exit 0 when every finding is silenced', async () => {
+    const source = fs.readFileSync(path.join(REPO_ROOT, 'examples', 'hello-3', 'hello-3.c'), 'utf8');
+    const dir = writeModule({
+      Makefile: 'obj-m += hello-3.o\n',
+      'hello-3.c': source.replace(/^(.*Goodbye.*hello3_data\);)$/m, '$1 // kmod-ignore section-mismatch -- demo'),
+    });
+    try {
+      const silenced = fs.readFileSync(path.join(dir, 'hello-3.c'), 'utf8');
+      assert.equal(silenced.split('kmod-ignore').length, 2, 'exactly one line gets the comment');
+      const { code, stdout } = await run(['--kernel-version', '6.1', dir]);
+      assert.deepEqual([code, stdout], [0, '']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('json format is exactly the documented shape, 1-based', async () => {
@@ -77,6 +97,41 @@ describe('kmodcheck (the bundled CLI, as a process)', function () {
     assert.equal(sarif.version, '2.1.0');
     assert.equal(sarif.runs[0].results[0].ruleId, 'section-mismatch');
     assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.region.startLine, 22);
+  });
+
+  it('keeps facts in its cache: a re-run reads them with the same output, --no-cache neither reads nor writes, a bad entry is redone', async () => {
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmodcheck-cache-'));
+    const entries = (): string[] =>
+      fs
+        .readdirSync(cacheDir, { recursive: true })
+        .map(String)
+        .filter((name) => /^[0-9a-f]{2}\/[0-9a-f]{62}$/.test(name))
+        .sort();
+    try {
+      const args = ['--format', 'json', '--kernel-version', '6.1', '--cache-dir', cacheDir, 'examples/hello-3', 'test/kbuild/fixtures'];
+      const cold = await run(args);
+      assert.equal(cold.code, 1, cold.stderr);
+      const stored = entries();
+      assert.ok(stored.length > 3, `${stored.length} entries`);
+      const stamps = stored.map((name) => fs.statSync(path.join(cacheDir, name)).mtimeMs);
+      const warm = await run(args);
+      assert.deepEqual(warm, cold);
+      assert.deepEqual(
+        stored.map((name) => fs.statSync(path.join(cacheDir, name)).mtimeMs),
+        stamps,
+        'nothing rewritten',
+      );
+      fs.writeFileSync(path.join(cacheDir, stored[0]), 'not an entry');
+      assert.deepEqual(await run(args), cold);
+      assert.notEqual(fs.readFileSync(path.join(cacheDir, stored[0]), 'latin1'), 'not an entry');
+      fs.rmSync(cacheDir, { recursive: true });
+      const uncached = await run(args.filter((arg) => arg !== '--cache-dir' && arg !== cacheDir).concat('--no-cache'));
+      assert.deepEqual(uncached, cold);
+      assert.equal(fs.existsSync(cacheDir), false);
+      assert.equal((await run(['--no-cache', '--cache-dir', cacheDir, 'examples/hello-3'])).code, 2);
+    } finally {
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 
   it('exit 2 with a clear message for a missing path, and the other inputs are still checked', async () => {

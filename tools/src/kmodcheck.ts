@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { analyzePaths, analyzePathsForKernels, type AnalysisOptions, type ProjectAnalysis } from '../../server/src/engine/project';
 import type { Finding } from '../../server/src/model/types';
 import { RULE_PROFILES } from '../../server/src/knowledge/modpost-rules';
+import { defaultFactsCacheDir } from '../../server/src/engine/facts-cache';
 import { CompileDbError, FLAVOURS, formatDatabase, moduleCompileCommands, withFlavour, type Flavour } from '../../shared/src/compile-db';
 import {
   bestGuess,
@@ -36,6 +37,9 @@ options:
   --extra-warn              as modpost with W=1
   --disable CODE            do not report CODE (repeatable)
   --files-from FILE         also check the paths listed in FILE, one per line (- for stdin)
+  --cache-dir DIR           keep each file's analysis in DIR, by content (default:
+                            \${XDG_CACHE_HOME:-~/.cache}/kmod-tools/facts); a re-run parses only what changed
+  --no-cache                neither read nor write the cache: parse every file
   -h, --help                this text
 
 exit status: 0 no findings, 1 findings, 2 usage or input errors (other inputs are still checked),
@@ -73,6 +77,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
         'extra-warn': { type: 'boolean', default: false },
         disable: { type: 'string', multiple: true, default: [] },
         'files-from': { type: 'string', multiple: true, default: [] },
+        'cache-dir': { type: 'string' },
+        'no-cache': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }),
@@ -102,6 +108,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs | 'help' {
   if (unusable) throw new UsageError(unusableKernelDirText(unusable));
   if (values.kdir.length > 0) options.kdir = values.kdir[0];
   if (values['extra-warn']) options.extraWarn = true;
+  if (values['no-cache'] && values['cache-dir'] !== undefined) throw new UsageError('--no-cache and --cache-dir exclude each other');
+  if (!values['no-cache'])
+    options.cacheDir = values['cache-dir'] !== undefined ? path.resolve(values['cache-dir']) : defaultFactsCacheDir();
   if (!options.kdir && !options.kernelVersion) options.kdir = defaultKernelBuildDir()?.dir;
   return { command, format, options, kdirs: values.kdir, paths };
 }

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DMESG_FOLLOW, parseFollowArgs } from './kmsg-follow';
+import { DMESG_FOLLOW, parseFollowArgs, type FollowOptions } from './kmsg-follow';
 
 const FOLLOWER = path.join(__dirname, 'kmsg-follow.js');
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
@@ -93,6 +93,31 @@ describe('kmsg-follow (real kernel log) [system]', function () {
     );
   });
 
+  it('starts at now by default and at boot with --from=boot', async function () {
+    const probe = spawnSync('dmesg', [], { encoding: 'utf8' });
+    // Unprivileged under dmesg_restrict nothing is readable: the restricted test covers that path.
+    assert.ok(probe.status === 0 || /Operation not permitted/.test(probe.stderr), probe.stderr);
+    if (probe.status !== 0) return;
+    const earlier = probe.stdout.split('\n')[0].replace(/^\[[^\]]*\]\s*/, '');
+    const now = follow(['--privilege-helper', 'none', ...(isRoot ? ['--root'] : [])]);
+    const boot = follow(['--privilege-helper', 'none', ...(isRoot ? ['--root'] : []), '--from=boot']);
+    try {
+      await waitFor(() => boot.stdout().includes(earlier), 10_000, `the first line of the buffer ("${earlier}") in the whole log`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (isRoot) {
+        // Root can log a line and see it arrive in the log that starts at now.
+        const after = `kmod_tools_test: after ${process.pid}-${Date.now()}`;
+        fs.writeFileSync('/dev/kmsg', `${after}\n`);
+        await waitFor(() => now.stdout().includes(after), 10_000, 'the new line in the log that starts at now');
+      }
+      assert.ok(!now.stdout().includes(earlier), `the log that starts at now showed an earlier line:\n${now.stdout()}`);
+    } finally {
+      now.child.kill('SIGTERM');
+      boot.child.kill('SIGTERM');
+      await Promise.all([now.exit, boot.exit]);
+    }
+  });
+
   it('explains kernel.dmesg_restrict and ends (no hang) when no log source works for an unprivileged user', async function () {
     const restrict = fs.readFileSync('/proc/sys/kernel/dmesg_restrict', 'utf8').trim();
     const asNobody = isRoot;
@@ -126,7 +151,11 @@ describe('kmsg-follow (real kernel log) [system]', function () {
       isRoot: false,
       module: 'm',
       matches: ['a', '--x'],
+      from: 'boot',
     });
+    assert.equal((parseFollowArgs([]) as FollowOptions).from, 'now', 'the whole log starts at now');
+    assert.equal((parseFollowArgs(['--from=boot']) as FollowOptions).from, 'boot');
+    assert.equal(typeof parseFollowArgs(['--from=yesterday']), 'string');
     assert.equal(typeof parseFollowArgs(['--privilege-helper', 'su']), 'string');
     assert.equal(typeof parseFollowArgs(['--bogus']), 'string');
     assert.equal(typeof parseFollowArgs(['--match', '--x']), 'string', 'a value that looks like an option must be written --match=--x');

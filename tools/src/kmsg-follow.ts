@@ -3,6 +3,9 @@
 // `journalctl -k -f`. Every failure ends in an explanation and a non-zero exit, never a hang.
 //
 // Usage: kmsg-follow [--privilege-helper sudo|pkexec|none] [--root] [--module NAME] [--match TEXT]…
+//                    [--from now|boot]
+// --from: new messages only (the default for the whole log), or the ring buffer since boot first
+// (the default with --module: a module's earlier lines are few and usually wanted).
 
 import { spawn } from 'node:child_process';
 import * as os from 'node:os';
@@ -18,7 +21,10 @@ export interface FollowOptions {
   isRoot: boolean;
   module?: string;
   matches: string[];
+  from: LogStart;
 }
+
+export type LogStart = 'now' | 'boot';
 
 const HELPERS: readonly PrivilegeHelper[] = ['sudo', 'pkexec', 'none'];
 
@@ -34,6 +40,7 @@ export function parseFollowArgs(argv: readonly string[]): FollowOptions | string
           root: { type: 'boolean', default: false },
           module: { type: 'string' },
           match: { type: 'string', multiple: true, default: [] },
+          from: { type: 'string' },
         },
       }),
     ));
@@ -42,13 +49,18 @@ export function parseFollowArgs(argv: readonly string[]): FollowOptions | string
   }
   const privilegeHelper = HELPERS.find((helper) => helper === values['privilege-helper']);
   if (!privilegeHelper) return `--privilege-helper must be one of ${HELPERS.join(', ')}`;
-  const options: FollowOptions = { privilegeHelper, isRoot: values.root, matches: values.match };
+  const from = values.from ?? (values.module !== undefined ? 'boot' : 'now');
+  if (from !== 'now' && from !== 'boot') return '--from must be now or boot';
+  const options: FollowOptions = { privilegeHelper, isRoot: values.root, matches: values.match, from };
   if (values.module !== undefined) options.module = values.module;
   return options;
 }
 
 export const DMESG_FOLLOW = ['dmesg', '--follow', '--ctime'];
-export const JOURNAL_FOLLOW = ['journalctl', '-k', '-f', '--no-pager', '-n', '200'];
+/** util-linux 2.37 and newer: only what the kernel logs from now on. */
+export const DMESG_FOLLOW_NEW = ['dmesg', '--follow-new', '--ctime'];
+export const JOURNAL_FOLLOW = ['journalctl', '-k', '-f', '--no-pager', '-n', 'all'];
+export const JOURNAL_FOLLOW_NEW = ['journalctl', '-k', '-f', '--no-pager', '-n', '0'];
 
 interface AttemptResult {
   exitCode: number;
@@ -58,12 +70,15 @@ interface AttemptResult {
   restricted: boolean;
   /** journalctl found no journal (it would otherwise wait forever). */
   noJournal: boolean;
+  /** This dmesg is too old for an option (--follow-new). */
+  unknownOption: boolean;
   stopped: boolean;
 }
 
 /** Lines that mean "this source will never deliver anything": the attempt is ended at once. */
 const DEAD_END = /^No journal files were (?:found|opened)/;
 const RESTRICTED = /^dmesg: read kernel buffer failed: Operation not permitted$/;
+const UNKNOWN_OPTION = /^dmesg: (?:unrecognized|unknown) option/;
 
 export class KernelLogFollower {
   private child: ReturnType<typeof spawn> | undefined;
@@ -95,13 +110,21 @@ export class KernelLogFollower {
   }
 
   private attempt(argv: string[]): Promise<AttemptResult> {
-    const result: AttemptResult = { exitCode: 0, missing: false, restricted: false, noJournal: false, stopped: false };
+    const result: AttemptResult = {
+      exitCode: 0,
+      missing: false,
+      restricted: false,
+      noJournal: false,
+      unknownOption: false,
+      stopped: false,
+    };
     return new Promise((resolve) => {
       // stdin stays the terminal's so sudo can ask for a password.
       const child = spawn(argv[0], argv.slice(1), { stdio: ['inherit', 'pipe', 'pipe'] });
       this.child = child;
       const onLine = (line: string, isError: boolean) => {
         if (RESTRICTED.test(line)) result.restricted = true;
+        if (UNKNOWN_OPTION.test(line)) result.unknownOption = true;
         if (DEAD_END.test(line)) {
           result.noJournal = true;
           child.kill('SIGTERM');
@@ -137,16 +160,23 @@ export class KernelLogFollower {
       this.say(
         `kernel log lines for module ${this.options.module}${this.options.matches.length ? ` (and lines containing ${this.options.matches.map((m) => JSON.stringify(m)).join(', ')})` : ''}`,
       );
-    const plain = await this.attempt(DMESG_FOLLOW);
+    let dmesg = this.options.from === 'now' ? DMESG_FOLLOW_NEW : DMESG_FOLLOW;
+    let plain = await this.attempt(dmesg);
+    if (plain.unknownOption && dmesg === DMESG_FOLLOW_NEW) {
+      this.say('this dmesg cannot start at the newest message (util-linux older than 2.37): showing the whole log');
+      dmesg = DMESG_FOLLOW;
+      plain = await this.attempt(dmesg);
+    }
     if (plain.stopped || (plain.exitCode === 0 && !plain.missing)) return plain.stopped ? 130 : 0;
     const canElevate = !this.options.isRoot && this.options.privilegeHelper !== 'none';
     if (plain.restricted && canElevate) {
       this.say(`retrying with ${this.options.privilegeHelper}`);
-      const elevated = await this.attempt(privileged(DMESG_FOLLOW, this.options.privilegeHelper, false));
+      const elevated = await this.attempt(privileged(dmesg, this.options.privilegeHelper, false));
       if (elevated.stopped || elevated.exitCode === 0) return elevated.stopped ? 130 : 0;
     }
-    this.say(`dmesg did not work; trying ${JOURNAL_FOLLOW.join(' ')}`);
-    const journal = await this.attempt(JOURNAL_FOLLOW);
+    const journalArgv = this.options.from === 'now' ? JOURNAL_FOLLOW_NEW : JOURNAL_FOLLOW;
+    this.say(`dmesg did not work; trying ${journalArgv.join(' ')}`);
+    const journal = await this.attempt(journalArgv);
     if (journal.stopped) return 130;
     if (journal.exitCode === 0 && !journal.noJournal) return 0;
     this.say('no kernel log source worked (see the messages above)');

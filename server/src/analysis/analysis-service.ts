@@ -9,6 +9,7 @@ import { editWithinBody } from '../engine/body-edit';
 import { checkModule, ModuleSymbols, type CheckOptions } from '../engine/check';
 import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables, type LinkEnvironment } from '../engine/link-checks';
 import { FactsPool } from '../engine/facts-pool';
+import { noteWrites } from '../engine/facts-cache';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { fileUri, mergeKernelFindings, readText, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
 import { isUsableKernelDir, kernelVersionOf, unusableKernelDirText } from '../../../shared/src/kernel-dir';
@@ -95,6 +96,26 @@ export class AnalysisService {
   private readonly retryListeners: ((uri: string) => void)[] = [];
   /** More kernels each module is also checked against (kmod.kernelBuildDirs). */
   private otherKernels: { label: string; context: AnalysisContext; tables?: KernelLinkTables }[] = [];
+
+  /**
+   * Facts of files read from disk (the index, an open file's module siblings) come from and go to
+   * the facts cache in `dir` (none: undefined). Open documents' texts are never cached.
+   */
+  useFactsCache(dir: string | undefined): void {
+    this.background.setCacheDir(dir);
+    this.interactive.setCacheDir(dir);
+  }
+
+  /** Prunes the facts cache if this server wrote to it since the last call (after an index run). */
+  async pruneFactsCache(): Promise<void> {
+    const dir = this.background.factsCacheDir;
+    const written = this.background.cacheStats.bytesWritten + this.interactive.cacheStats.bytesWritten;
+    const fresh = written - this.prunedAfter;
+    this.prunedAfter = written;
+    if (dir !== undefined) await noteWrites(dir, fresh);
+  }
+
+  private prunedAfter = 0;
 
   get analysisContext(): AnalysisContext {
     return this.context;

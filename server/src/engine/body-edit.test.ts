@@ -128,6 +128,16 @@ describe('edits inside one function body', () => {
     assert.equal(moduleExit?.range.start.line, TRICKY.split('\n').findIndex((line) => line.startsWith('module_exit')) + 1);
   });
 
+  it('keeps kmod-ignore comments typed inside a body, and moves the ones after it', () => {
+    const withComment = TRICKY.replace('module_exit(bye);', 'module_exit(bye); // kmod-ignore module-exit-init');
+    const before = full(parser, withComment);
+    const text = withComment.replace('worker(table[1]);', 'worker(table[1]);\n\t// kmod-ignore-next-line section-mismatch\n\thelper();');
+    const after = editWithinBody(before, text, OPTIONS);
+    assert.ok(after, 'a comment typed inside a body takes the fast path');
+    assert.deepEqual(after.facts, full(parser, text).facts);
+    assert.equal(after.facts.suppressions?.length, 2);
+  });
+
   it('hands back to the parser when the body no longer closes where it did', () => {
     const before = full(parser, TRICKY);
     assert.equal(editWithinBody(before, TRICKY.replace('int i, sum = 0;', 'int i, sum = 0; if (n) {'), OPTIONS), undefined);

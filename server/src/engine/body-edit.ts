@@ -11,7 +11,8 @@ import { prepass } from '../parsing/prepass';
 import { scanBody, type FoundLocal, type FoundReference } from '../parsing/references';
 import { isOneBody } from '../parsing/skeleton';
 import { changedSpan, checkInput, type EditableFacts } from './analyze-file';
-import type { ConditionalDirective, FileFacts, Position, Range, Reference } from '../model/types';
+import { suppressionsIn } from '../parsing/suppressions';
+import type { ConditionalDirective, FileFacts, Position, Range, Reference, Suppression } from '../model/types';
 
 /** Larger bodies are generated tables: redo them on a worker, off the server's thread. */
 const MAX_BODY_REDONE_HERE = 1024 * 1024;
@@ -48,6 +49,11 @@ class Shift {
   range(r: Range): Range {
     return { start: this.position(r.start), end: this.position(r.end) };
   }
+}
+
+function withSuppressions(text: string): { suppressions?: Suppression[] } {
+  const suppressions = suppressionsIn(text);
+  return suppressions.length > 0 ? { suppressions } : {};
 }
 
 /** The file's conditional directives after a body edit: the body's own redone, the later ones moved. */
@@ -150,6 +156,8 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
       pre.directives.map(({ offset, kind, condition }) => ({ line: at(offset).line, kind, condition })),
     ),
     ...(previous.facts.emptiedAnnotations ? { emptiedAnnotations: previous.facts.emptiedAnnotations } : {}),
+    // Comments anywhere may have moved or changed: a scan of the whole text is one substring search when there are none.
+    ...withSuppressions(text),
   };
   const moved = (offset: number): number => (offset >= body.end ? offset + delta : offset);
   return {

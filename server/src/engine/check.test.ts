@@ -32,6 +32,18 @@ describe('checker: the seed', () => {
   });
 });
 
+describe('checker: kmod-ignore comments', () => {
+  it('drops the findings a comment silences, and only those', async () => {
+    const { findings } = await analyzeSources({
+      'm.c': seedLike(
+        'pr_info("%d", data); // kmod-ignore section-mismatch -- printed before init memory goes\n\t// kmod-ignore-next-line export-init-exit\n\tpr_info("%d", data);\n\t/* kmod-ignore-next-line */\n\tpr_info("%d", data);',
+      ),
+    });
+    // The second read is silenced for another code only.
+    assert.deepEqual(summarize(findings), ['section-mismatch m_exit->data @m.c:7']);
+  });
+});
+
 describe('checker: rules', () => {
   it('reports text → init calls and data → init pointers', async () => {
     const { findings } = await analyzeSources(

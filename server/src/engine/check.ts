@@ -19,6 +19,7 @@ import {
   type SymbolDef,
   type SymbolKind,
 } from '../model/types';
+import { isSuppressed } from '../parsing/suppressions';
 import { checkLinking, type LinkEnvironment } from './link-checks';
 import type { TranslationUnit } from './units';
 
@@ -265,8 +266,11 @@ export function checkModule(units: readonly TranslationUnit[], options: CheckOpt
   const symbols = new ModuleSymbols(units, { profile, outside: options.builtin ? options.vmlinux : undefined });
   const findings: Finding[] = [];
   const reported = new Set<string>();
+  const suppressions = new Map<string, FileFacts['suppressions']>();
+  for (const unit of units) for (const file of unit.files) if (file.suppressions) suppressions.set(file.uri, file.suppressions);
   const report = (finding: Finding): void => {
     if (options.disabledCodes?.has(finding.code)) return;
+    if (isSuppressed(suppressions.get(finding.uri), finding.range.start.line, finding.code)) return;
     const key = findingKey(finding);
     if (reported.has(key)) return;
     reported.add(key);

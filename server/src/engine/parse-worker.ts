@@ -6,15 +6,26 @@ import { parentPort } from 'node:worker_threads';
 import type { Parser } from 'web-tree-sitter';
 import { createCParser } from '../parsing/parser';
 import { analyzeEditedFile, analyzeFile, MAX_ANALYZED_BYTES, unanalyzableFacts, type ParseState } from './analyze-file';
-import type { FactsAnswer, FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
+import type { BatchRequest, BatchResponse, FactsAnswer, FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
 import type { FileFacts } from '../model/types';
 import { packFacts } from './wire';
+import { analyzerId, FactsCache } from './facts-cache';
 import { FileReadError, readTextFileSync } from '../../../shared/src/safe-read';
 
 let parser: Promise<Parser> | undefined;
 /** Trees of open documents, most recently used last; a few at most (WASM memory only grows). */
 const kept = new Map<string, ParseState>();
 const MAX_KEPT = 8;
+
+/** The facts cache of each directory asked for (one in practice); the analyzer id is this script's. */
+const caches = new Map<string, FactsCache>();
+let analyzer: string | undefined;
+
+function cacheFor(dir: string): FactsCache {
+  let cache = caches.get(dir);
+  if (!cache) caches.set(dir, (cache = new FactsCache(dir, (analyzer ??= analyzerId(__filename)))));
+  return cache;
+}
 
 /** An answer and the buffers to transfer with it. */
 type Answer = { response: FactsResponse; transfer: ArrayBuffer[] };
@@ -37,6 +48,7 @@ async function handle(request: FactsRequest): Promise<Answer> {
       return { response: { id: request.id, error: (error as Error).message, fatal: false }, transfer: [] };
     }
   }
+  if (!request.keep && request.cacheDir !== undefined) return cached(request, text, cacheFor(request.cacheDir));
   parser ??= createCParser();
   if (!request.keep) return answer(request.id, analyzeFile(await parser, request.uri, text, request.options));
   const previous = kept.get(request.uri);
@@ -51,18 +63,74 @@ async function handle(request: FactsRequest): Promise<Answer> {
   return answer(request.id, result.facts, { bodies: result.bodies, cuts: result.cuts });
 }
 
-parentPort?.on('message', (message: FactsRequest | ForgetRequest) => {
+/** A file's facts from the cache, else analyzed and stored (failures are never stored). */
+async function cached(request: FactsRequest, text: string, cache: FactsCache): Promise<Answer> {
+  const key = cache.key(request.options, text);
+  const found = cache.get(key, request.uri);
+  if (typeof found === 'object') {
+    const { lines, characters, fromIndexes } = found.wire.packed;
+    // decodeEntry made each array on an ArrayBuffer of its own: nothing else shares them.
+    const transfer = [lines.buffer, characters.buffer, fromIndexes.buffer] as ArrayBuffer[];
+    return { response: { id: request.id, wire: found.wire, cache: 'hit' }, transfer };
+  }
+  parser ??= createCParser();
+  const facts = analyzeFile(await parser, request.uri, text, request.options);
+  const packed = answer(request.id, facts);
+  if (facts.unanalyzable || facts.transient || !('wire' in packed.response)) return packed;
+  // Written before the answer goes: posting transfers (detaches) the reference arrays.
+  const storedBytes = cache.put(key, packed.response.wire);
+  return { ...packed, response: { ...packed.response, cache: found === 'corrupt' ? 'corrupt' : 'stored', storedBytes } };
+}
+
+/** Jobs one after another; hits are answered together, anything slower at once (its clock runs in the pool). */
+async function handleBatch(requests: readonly FactsRequest[]): Promise<void> {
+  let hits: Answer[] = [];
+  const flush = (): void => {
+    if (hits.length === 1) parentPort?.postMessage(hits[0].response, hits[0].transfer);
+    else if (hits.length > 1)
+      parentPort?.postMessage(
+        { batch: hits.map((hit) => hit.response) } satisfies BatchResponse,
+        hits.flatMap((hit) => hit.transfer),
+      );
+    hits = [];
+  };
+  for (const request of requests) {
+    let result: Answer;
+    try {
+      result = await handle(request);
+    } catch (error) {
+      flush();
+      fail(request, error);
+      return;
+    }
+    if ('cache' in result.response && result.response.cache === 'hit') hits.push(result);
+    else {
+      flush();
+      parentPort?.postMessage(result.response, result.transfer);
+    }
+  }
+  flush();
+}
+
+/** A parser failure leaves the runtime unusable: say which file, and end this worker. */
+function fail(request: FactsRequest, error: unknown): never {
+  parentPort?.postMessage({ id: request.id, error: String((error as Error)?.message ?? error), fatal: true } satisfies FactsResponse);
+  process.exit(1);
+}
+
+parentPort?.on('message', (message: FactsRequest | BatchRequest | ForgetRequest) => {
   if ('forget' in message) {
     kept.get(message.forget)?.tree.delete();
     kept.delete(message.forget);
     return;
   }
+  if ('batch' in message) {
+    void handleBatch(message.batch);
+    return;
+  }
   const request = message;
   handle(request).then(
     ({ response, transfer }) => parentPort?.postMessage(response, transfer),
-    (error: unknown) => {
-      parentPort?.postMessage({ id: request.id, error: String((error as Error)?.message ?? error), fatal: true } satisfies FactsResponse);
-      process.exit(1);
-    },
+    (error: unknown) => fail(request, error),
   );
 });

@@ -9,7 +9,8 @@ import { parseKernelVersion, profileFor, type KernelVersion, type RuleProfile } 
 import type { ExtractOptions } from '../parsing/extract';
 import { checkModule } from './check';
 import { loadKernelLinkTables, moduleLinkEnvironment, type LinkEnvironment } from './link-checks';
-import { FactsPool } from './facts-pool';
+import { FactsPool, type CacheStats } from './facts-pool';
+import { noteWrites } from './facts-cache';
 import { modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { kernelVersionOf } from '../../../shared/src/kernel-dir';
 import { kernelConfigOf } from './kernel-info';
@@ -32,6 +33,8 @@ export interface AnalysisOptions {
   keepFacts?: boolean;
   /** Called after each module with the number of files it had. */
   onProgress?: (files: number) => void;
+  /** Facts cache directory (facts-cache.ts) for the pool made here; none: every file is parsed. */
+  cacheDir?: string;
 }
 
 export interface AnalysisContext {
@@ -74,6 +77,20 @@ export interface ProjectAnalysis {
   /** Problems with inputs (missing paths, unreadable files): reported, the rest still checked. */
   errors: string[];
   context: AnalysisContext;
+  /** What the facts cache did, when the pool has one. */
+  cache?: CacheStats;
+}
+
+/** A pool of our own for one analysis: with the caller's facts cache, pruned once the analysis wrote to it. */
+function ownPoolFor(options: AnalysisOptions): { pool: FactsPool; done: () => Promise<void> } {
+  const pool = new FactsPool({ cacheDir: options.cacheDir });
+  return {
+    pool,
+    done: async () => {
+      await pool.dispose();
+      if (options.cacheDir) await noteWrites(options.cacheDir, pool.cacheStats.bytesWritten).catch(() => undefined);
+    },
+  };
 }
 
 const SKIPPED_DIRS = new Set(['node_modules', '.git', '.tmp_versions']);
@@ -170,7 +187,8 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
     else requested.add(absolute);
   }
   const modules = groupIntoModules([...requested]);
-  const ownPool = pool ?? new FactsPool();
+  const own = pool ? undefined : ownPoolFor(options);
+  const ownPool = pool ?? own!.pool;
   const disabledCodes = new Set(options.disabledCodes ?? []);
   const requestedUris = new Set([...requested].map(fileUri));
   const inputDirs = inputs
@@ -263,9 +281,10 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
       modules: modules.map((m) => ({ name: m.name, files: m.sources, builtin: m.builtin })),
       errors,
       context,
+      ...(ownPool.factsCacheDir !== undefined ? { cache: { ...ownPool.cacheStats } } : {}),
     };
   } finally {
-    if (!pool) await ownPool.dispose();
+    await own?.done();
   }
 }
 
@@ -323,7 +342,8 @@ export async function analyzePathsForKernels(
   pool?: FactsPool,
 ): Promise<ProjectAnalysis> {
   if (kdirs.length <= 1) return analyzePaths(inputs, { ...options, kdir: kdirs[0] ?? options.kdir }, pool);
-  const ownPool = pool ?? new FactsPool();
+  const own = pool ? undefined : ownPoolFor(options);
+  const ownPool = pool ?? own!.pool;
   try {
     const runs: { label: string; analysis: ProjectAnalysis }[] = [];
     for (const kdir of kdirs) {
@@ -334,7 +354,7 @@ export async function analyzePathsForKernels(
     findings.sort(byPosition);
     return { ...runs[0].analysis, findings, errors: [...new Set(runs.flatMap((run) => run.analysis.errors))] };
   } finally {
-    if (!pool) await ownPool.dispose();
+    await own?.done();
   }
 }
 

@@ -19,7 +19,8 @@ function applyEdits(text: string, edits: Edit[]): string {
 
 /**
  * Opens `source` at `uri`, waits for a finding of `code`, applies the first quick fix (whose title
- * must match `title`) and checks that the fixed text has no finding of that code.
+ * must match `title`; with `anywhere`, the one whose title does) and checks that the fixed text
+ * has no finding of that code. Returns the action and the fixed text.
  */
 async function fixClearsFinding(
   session: LspSession,
@@ -28,7 +29,8 @@ async function fixClearsFinding(
   code: string,
   title: RegExp,
   timeoutMs = 10_000,
-): Promise<Action> {
+  anywhere = false,
+): Promise<Action & { fixed: string }> {
   const first = session.diagnostics(uri, (p: PublishedDiagnostics) => p.diagnostics.some((d) => d.code === code), timeoutMs);
   await session.open(uri, source);
   const diagnostic = (await first).diagnostics.find((d) => d.code === code)!;
@@ -38,8 +40,10 @@ async function fixClearsFinding(
     context: { diagnostics: [diagnostic] },
   })) as Action[];
   assert.ok(actions.length > 0, 'no quick fix offered');
-  assert.match(actions[0].title, title);
-  const fixed = applyEdits(source, actions[0].edit.changes[uri]);
+  const action = anywhere ? actions.find((a) => title.test(a.title)) : actions[0];
+  assert.ok(action, actions.map((a) => a.title).join(', '));
+  assert.match(action.title, title);
+  const fixed = applyEdits(source, action.edit.changes[uri]);
   const after = session.diagnostics(uri, (p) => p.version === 2);
   await session.connection.sendNotification('textDocument/didChange', {
     textDocument: { uri, version: 2 },
@@ -50,7 +54,7 @@ async function fixClearsFinding(
     [],
     `still there after the fix:\n${fixed}`,
   );
-  return actions[0];
+  return { ...action, fixed };
 }
 
 /** One source per finding code, with the quick fix expected first. */
@@ -114,6 +118,37 @@ describe('quick fixes over LSP', function () {
       assert.equal(action.isPreferred, true);
     });
   }
+
+  for (const [i, c] of CASES.entries()) {
+    it(`${c.code}: "Disable ${c.code} for this line" silences it with a kmod-ignore comment`, async () => {
+      const action = await fixClearsFinding(
+        session,
+        `file:///nonexistent/fixes/ignore${i}.c`,
+        c.source,
+        c.code,
+        new RegExp(`^Disable ${c.code} for this line$`),
+        10_000,
+        true,
+      );
+      assert.notEqual(action.isPreferred, true, 'silencing is never the preferred fix');
+      assert.match(action.fixed, new RegExp(`^\\s*// kmod-ignore-next-line ${c.code}$`, 'm'));
+    });
+  }
+
+  it('adds the code to a kmod-ignore-next-line comment already above the line, keeping its indentation', async () => {
+    const source =
+      'static int data __initdata = 1;\nstatic void __exit bye(void)\n{\n\t// kmod-ignore-next-line export-init-exit -- why\n\tpr_info("%d", data);\n}\nmodule_exit(bye);\n';
+    const action = await fixClearsFinding(
+      session,
+      'file:///nonexistent/fixes/ignore-append.c',
+      source,
+      'section-mismatch',
+      /^Disable section-mismatch for this line$/,
+      10_000,
+      true,
+    );
+    assert.match(action.fixed, /\n\t\/\/ kmod-ignore-next-line export-init-exit, section-mismatch -- why\n\tpr_info/);
+  });
 
   it('offers "Mark caller __init" only when every caller of it is init code', async () => {
     const uri = 'file:///nonexistent/fixes/caller.c';

@@ -191,13 +191,52 @@ export async function codeActions(
       return readText(uri);
     },
   };
-  return ours.flatMap((diagnostic) =>
-    fixesFor(diagnostic, document.uri, ctx).map((fix, i): CodeAction => ({
+  return ours.flatMap((diagnostic) => {
+    const actions = fixesFor(diagnostic, document.uri, ctx).map((fix, i): CodeAction => ({
       title: fix.title,
       kind: CodeActionKind.QuickFix,
       diagnostics: [diagnostic],
       isPreferred: i === 0,
       edit: { changes: { [fix.uri]: fix.edits } },
-    })),
-  );
+    }));
+    const silence = ignoreLineEdit(document, diagnostic);
+    if (silence)
+      actions.push({
+        title: `Disable ${String(diagnostic.code)} for this line`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        edit: { changes: { [document.uri]: [silence] } },
+      });
+    return actions;
+  });
+}
+
+/**
+ * The comment that silences `diagnostic` (parsing/suppressions.ts): a `kmod-ignore-next-line`
+ * line above it with its indentation, or the code added to one that is already there. Inside a
+ * macro (a line continued with `\`) a line comment would end the macro: a block comment goes at
+ * the end of the line instead.
+ */
+function ignoreLineEdit(document: TextDocument, diagnostic: Diagnostic): TextEdit | undefined {
+  if (!isFindingCode(diagnostic.code) || diagnostic.code === 'not-analyzed') return undefined;
+  const code = diagnostic.code;
+  const line = diagnostic.range.start.line;
+  const lineText = (at: number): string =>
+    at < 0 ? '' : document.getText({ start: { line: at, character: 0 }, end: { line: at + 1, character: 0 } }).replace(/\r?\n$/, '');
+  const text = lineText(line);
+  const above = lineText(line - 1);
+  const existing = /^(\s*\/\/\s*kmod-ignore-next-line\b[ \t:]*)([a-z0-9, \t-]*?)(\s*(?:--.*)?)$/.exec(above);
+  if (existing) {
+    if (existing[2].split(/[\s,]+/).includes(code)) return undefined;
+    const at = { line: line - 1, character: existing[1].length + existing[2].length };
+    return { range: { start: at, end: at }, newText: existing[2] ? `, ${code}` : code };
+  }
+  if (/\\\s*$/.test(text) || /\\\s*$/.test(above)) {
+    const end = text.replace(/\s*\\\s*$/, '').length;
+    const at = { line, character: end };
+    return { range: { start: at, end: at }, newText: ` /* kmod-ignore ${code} */` };
+  }
+  const indent = /^\s*/.exec(text)![0];
+  const at = { line, character: 0 };
+  return { range: { start: at, end: at }, newText: `${indent}// kmod-ignore-next-line ${code}\n` };
 }

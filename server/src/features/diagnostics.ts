@@ -3,8 +3,9 @@
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import { FINDING_CODES } from '../knowledge/finding-codes';
 import type { Finding } from '../model/types';
+import { DIAGNOSTIC_SOURCE } from '../../../shared/src/lsp-extensions';
 
-export const DIAGNOSTIC_SOURCE = 'kmod';
+export { DIAGNOSTIC_SOURCE };
 
 const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,

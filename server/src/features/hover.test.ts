@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { testKernel } from '../../../test/support/kernels';
 import { pathToFileURL } from 'node:url';
 import { MACRO_DOCS } from '../knowledge/macro-docs';
+import { escapeProse } from './hover';
 import { LspSession, REPO_ROOT } from '../../../test/support/lsp-client';
 import { fakeKernelBuildDir, writeModule } from '../../../test/support/modules';
 
@@ -29,7 +30,7 @@ describe('hover over LSP', function () {
         position: { line, character: 1 },
       })) as { contents: { value: string } } | null;
       assert.ok(hover && hover.contents.value.length > 0, `no hover for ${doc.name}`);
-      assert.ok(hover.contents.value.includes(doc.summary), `hover for ${doc.name} lacks its summary`);
+      assert.ok(hover.contents.value.includes(escapeProse(doc.summary)), `hover for ${doc.name} lacks its summary`);
       for (const section of sectionNames(doc.section ?? ''))
         assert.ok(hover.contents.value.includes(section), `hover for ${doc.name} does not mention ${section}`);
     }
@@ -43,10 +44,14 @@ describe('hover over LSP', function () {
       textDocument: { uri },
       position: { line: 11, character: 16 },
     })) as { contents: { value: string } };
-    assert.match(hover.contents.value, /hello3_data\*\* — variable in `\.init\.data`/);
-    assert.match(hover.contents.value, /freed right after the module init function returns/);
-    assert.match(hover.contents.value, /`hello_3_init` \(`\.init\.text`\) line 16\n/);
-    assert.match(hover.contents.value, /⚠ `hello_3_exit` \(`\.exit\.text`\) line 22 — \*\*mismatch\*\*/);
+    assert.match(
+      hover.contents.value,
+      /^`hello3_data` — variable in `\.init\.data` \(`__initdata`\) · freed right after the module init function returns/,
+    );
+    // Each reader is a link to its line.
+    const line = (n: number): string => `\\[line ${n}\\]\\(${uri.replace(/[.]/g, '\\.')}#L${n}\\)`;
+    assert.match(hover.contents.value, new RegExp(`\`hello_3_init\` \\(\`\\.init\\.text\`\\) ${line(16)}\n`));
+    assert.match(hover.contents.value, new RegExp(`⚠ \`hello_3_exit\` \\(\`\\.exit\\.text\`\\) ${line(22)} — \\*\\*mismatch\\*\\*`));
   });
 
   it('shows the real definition of __initdata from the kernel headers when a build dir is configured [system]', async function () {
@@ -61,6 +66,10 @@ describe('hover over LSP', function () {
         position: { line: 11, character: 26 },
       })) as { contents: { value: string } };
       assert.match(hover.contents.value, /freed/);
+      // What a kernel developer reads first: the headline, then the #define with its link.
+      const firstLines = hover.contents.value.split('\n').slice(0, 6).join('\n');
+      assert.match(firstLines, /^`__initdata` — kernel annotation · section `\.init\.data`/);
+      assert.match(firstLines, /\n#define __initdata\s+__section\("\.init\.data"\)$/m);
       const link = /Defined in \[([^\]]+):(\d+)\]\((file:\/\/[^#)]+)#L(\d+)\)/.exec(hover.contents.value);
       assert.ok(link, hover.contents.value);
       const header = fs.readFileSync(new URL(link[3]), 'utf8').split('\n')[Number(link[4]) - 1];
@@ -73,6 +82,31 @@ describe('hover over LSP', function () {
       assert.equal(definition.range.start.line + 1, Number(link[4]));
     } finally {
       await withHeaders.close();
+    }
+  });
+});
+
+describe('hover: short, with the rest one click away, for a client that has the command', function () {
+  this.timeout(60_000);
+  it('links "More" to kmod.showMacroDoc and serves the whole text on kmod/macroDoc', async () => {
+    const session = new LspSession({ kernelVersion: '6.1' });
+    try {
+      await session.initialize({ experimental: { kmodShowMacroDoc: true } });
+      const uri = 'file:///nonexistent/hover/more.c';
+      await session.open(uri, 'printk\n');
+      const hover = (await session.connection.sendRequest('textDocument/hover', {
+        textDocument: { uri },
+        position: { line: 0, character: 2 },
+      })) as { contents: { value: string } };
+      assert.match(hover.contents.value, /^`printk\(KERN_<LEVEL> "fmt", \.\.\.\)` — kernel printk\n/);
+      assert.match(hover.contents.value, /\[More about printk…\]\(command:kmod\.showMacroDoc\?%5B%22printk%22%5D /);
+      assert.doesNotMatch(hover.contents.value, /Common mistakes/);
+      const page = (await session.connection.sendRequest('kmod/macroDoc', { name: 'printk' })) as string;
+      assert.match(page, /^# `printk\(KERN_<LEVEL> "fmt", \.\.\.\)`\n/);
+      assert.match(page, /\*\*Common mistakes:\*\*/);
+      assert.equal(await session.connection.sendRequest('kmod/macroDoc', { name: 'not_a_macro' }), null);
+    } finally {
+      await session.close();
     }
   });
 });

@@ -17,6 +17,8 @@ export class DiagnosticsPublisher {
     private readonly connection: Connection,
     private readonly documents: TextDocuments<TextDocument>,
     private readonly service: AnalysisService,
+    /** Documents the server does not serve (a C++ project's header) are never analyzed. */
+    private readonly serves: (document: TextDocument) => boolean = () => true,
   ) {}
 
   schedule(uri: string): void {
@@ -44,7 +46,7 @@ export class DiagnosticsPublisher {
 
   private async run(uri: string): Promise<void> {
     const document = this.documents.get(uri);
-    if (!document) return;
+    if (!document || !this.serves(document)) return;
     const version = document.version;
     const versionsAtStart = new Map(this.documents.all().map((open) => [open.uri, open.version]));
     try {

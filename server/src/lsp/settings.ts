@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver';
 import { SETTINGS, SETTINGS_SECTION } from '../../../shared/src/settings';
+import { defaultFactsCacheDir } from '../engine/facts-cache';
 
 export interface ServerSettings {
   kernelBuildDir: string;
@@ -96,4 +97,19 @@ export async function readSettings(connection: Connection, pull: boolean, initia
     index: { ...merged.index, excludedDirs: [...merged.index.excludedDirs, ...filesExclude] },
     ignored: [...(fromInitialization.ignored ?? []), ...(pulled.ignored ?? [])],
   };
+}
+
+/**
+ * Where facts of files on disk are cached: `factsCacheDir` of initializationOptions (the
+ * extension's storage), null to cache nothing, else the XDG cache as kmodcheck uses it.
+ */
+export function factsCacheDirOf(initializationOptions: unknown): string | undefined {
+  const given =
+    initializationOptions && typeof initializationOptions === 'object'
+      ? (initializationOptions as { factsCacheDir?: unknown }).factsCacheDir
+      : undefined;
+  if (given === null) return undefined;
+  // A relative directory would depend on where the server was started.
+  if (typeof given === 'string' && path.isAbsolute(given)) return given;
+  return defaultFactsCacheDir();
 }

@@ -57,6 +57,67 @@ describe('background workspace index over LSP', function () {
   });
 });
 
+describe('background index: folders deleted, moved and created', function () {
+  this.timeout(60_000);
+  it('drops the findings of a deleted folder, moves them with a renamed one, and checks a new one', async () => {
+    const buggy = 'static int d __initdata = 1;\nstatic void __exit bye(void) { pr_info("%d", d); }\nmodule_exit(bye);\n';
+    const root = writeModule({
+      'stress/Makefile': 'obj-m += m.o\n',
+      'stress/m.c': buggy,
+      'stress/inc/h.h': 'static inline int h(void) { return 0; }\n',
+      'stress/deep/Kbuild': 'obj-m += deep.o\n',
+      'stress/deep/deep.c': buggy,
+      'keep/Makefile': 'obj-m += keep.o\n',
+      'keep/keep.c': buggy,
+    });
+    const uri = (...parts: string[]): string => pathToFileURL(path.join(root, ...parts)).href;
+    const session = new LspSession({ kernelVersion: '6.1' }, [root]);
+    const changed = (changes: { uri: string; type: 1 | 2 | 3 }[]) =>
+      session.connection.sendNotification('workspace/didChangeWatchedFiles', { changes });
+    try {
+      const indexed = Promise.all(
+        [uri('stress', 'm.c'), uri('stress', 'deep', 'deep.c'), uri('keep', 'keep.c')].map((u) =>
+          session.diagnostics(u, (p) => p.diagnostics.length > 0),
+        ),
+      );
+      await session.initialize();
+      await indexed;
+
+      // Explorer → Rename: one deletion for the old folder and one creation for the new one.
+      fs.renameSync(path.join(root, 'stress'), path.join(root, 'moved'));
+      const movedOut = Promise.all(
+        [uri('stress', 'm.c'), uri('stress', 'deep', 'deep.c')].map((u) => session.diagnostics(u, (p) => p.diagnostics.length === 0)),
+      );
+      const movedIn = Promise.all(
+        [uri('moved', 'm.c'), uri('moved', 'deep', 'deep.c')].map((u) => session.diagnostics(u, (p) => p.diagnostics.length > 0)),
+      );
+      await changed([
+        { uri: uri('stress'), type: 3 },
+        { uri: uri('moved'), type: 1 },
+      ]);
+      await Promise.all([movedOut, movedIn]);
+
+      // rm -rf: one deletion for the folder. Build outputs appearing meanwhile change nothing.
+      fs.rmSync(path.join(root, 'moved'), { recursive: true, force: true });
+      fs.writeFileSync(path.join(root, 'keep', 'keep.o'), '');
+      const before = session.published.length;
+      const gone = Promise.all(
+        [uri('moved', 'm.c'), uri('moved', 'deep', 'deep.c')].map((u) => session.diagnostics(u, (p) => p.diagnostics.length === 0)),
+      );
+      await changed([
+        { uri: uri('keep', 'keep.o'), type: 1 },
+        { uri: uri('moved'), type: 3 },
+      ]);
+      await gone;
+      const since = session.published.slice(before);
+      assert.ok(!since.some((p) => p.uri === uri('keep', 'keep.c')), 'the module beside it is left alone');
+    } finally {
+      await session.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

@@ -10,7 +10,8 @@ import { filePathOf } from '../model/uris';
 import { showMessage } from './show-message';
 import type { Connection, Diagnostic } from 'vscode-languageserver';
 import { cSourcesIn, findCSources, groupIntoModules } from '../engine/project';
-import { moduleOfFile, type KbuildModule } from '../../../shared/src/kbuild';
+import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
+import { isKbuildOutput } from '../../../shared/src/kbuild-outputs';
 import { toDiagnostic, unanalyzableDiagnostic } from '../features/diagnostics';
 import { includedUris, unitOrder } from '../engine/units';
 import { VmlinuxTable } from '../engine/vmlinux';
@@ -33,6 +34,9 @@ export interface IndexStatus {
 /** Most frequent progress report while the percentage stands still. */
 const PROGRESS_INTERVAL_MS = 500;
 
+/** Files whose change re-checks modules; other paths may be folders. */
+const SOURCE_OR_KBUILD = /\.[ch]$|(^|\/)(Kbuild|Makefile)$/;
+
 /** Watcher events this close together are handled as one burst. */
 const COALESCE_MS = 50;
 
@@ -54,6 +58,7 @@ export class WorkspaceIndex {
   /** (Re)indexes the folders; a newer call cancels an older run at its next module. */
   async run(folders: readonly string[], settings: IndexSettings): Promise<IndexStatus | undefined> {
     const generation = ++this.generation;
+    this.settings = settings;
     if (!settings.enabled || folders.length === 0) return undefined;
     this.folders = [...folders];
     const started = Date.now();
@@ -144,19 +149,62 @@ export class WorkspaceIndex {
 
   private async recheck(uris: readonly string[]): Promise<void> {
     const seen = new Set<string>();
-    for (const uri of uris) {
-      const file = filePathOf(uri);
-      if (!file) continue;
-      if (!/\.[ch]$|(^|\/)(Kbuild|Makefile)$/.test(file)) continue;
-      // A header is part of the units that include it: re-check the modules beside it.
-      const modules = file.endsWith('.c') ? [moduleOfFile(file)] : groupIntoModules(cSourcesIn(path.dirname(file)));
+    const check = async (modules: readonly KbuildModule[]): Promise<void> => {
       for (const module of modules) {
         const key = module.sources.join('\0');
         if (seen.has(key)) continue;
         seen.add(key);
         await this.checkModule(module);
       }
-      if (file.endsWith('.c')) this.clearIfGone(uri);
+    };
+    const gone = new Set<string>();
+    for (const uri of uris) {
+      const file = filePathOf(uri);
+      if (!file) continue;
+      if (SOURCE_OR_KBUILD.test(file)) {
+        // A header is part of the units that include it: re-check the modules beside it.
+        await check(file.endsWith('.c') ? [moduleOfFile(file)] : groupIntoModules(cSourcesIn(path.dirname(file))));
+        if (/\.[ch]$/.test(file)) this.clearIfGone(uri);
+        continue;
+      }
+      // Build products, git's bookkeeping and hidden folders (never indexed either) change nothing.
+      if (isKbuildOutput(path.basename(file)) || path.basename(file).startsWith('.') || /\/(?:\.git|node_modules)\//.test(file)) continue;
+      // Anything else may be a folder: the watcher reports a deleted or moved folder as one event
+      // for the folder, not one per file in it.
+      let stat: fs.Stats | undefined;
+      try {
+        stat = fs.statSync(file);
+      } catch {
+        stat = undefined;
+      }
+      if (!stat) {
+        gone.add(file);
+        // A Kbuild beside a removed folder may have listed sources in it (`obj-m += sub/x.o`).
+        await check(modulesInDir(path.dirname(file)).filter((module) => module.sources.some((source) => isInside(source, file))));
+      } else if (stat.isDirectory() && this.settings.enabled && !this.settings.excludedDirs.has(path.basename(file))) {
+        const errors: string[] = [];
+        const sources = findCSources(file, errors, this.settings.excludedDirs);
+        for (const error of errors) this.connection.console.warn(`kmod-lsp: index: ${error}`);
+        await check(groupIntoModules(sources.slice(0, this.settings.maxFiles)));
+      }
+    }
+    if (gone.size > 0) this.forgetUnder(gone);
+  }
+
+  /** Drops what was published for files inside removed folders (one pass over the published files). */
+  private forgetUnder(folders: ReadonlySet<string>): void {
+    for (const uri of [...this.published.keys()]) {
+      const file = filePathOf(uri);
+      if (!file) continue;
+      for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+        if (!folders.has(dir)) continue;
+        if (!this.service.isOpen(uri) && !fs.existsSync(file)) {
+          this.published.delete(uri);
+          this.included.delete(uri);
+          void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+        }
+        break;
+      }
     }
   }
 
@@ -168,6 +216,9 @@ export class WorkspaceIndex {
 
   /** The workspace folders being indexed: sources a Kbuild names outside them are not read. */
   private folders: string[] = [];
+
+  /** The settings of the last run, for folders that appear later. */
+  private settings: IndexSettings = { enabled: true, excludedDirs: new Set(), maxFiles: Number.MAX_SAFE_INTEGER };
 
   /** The module as far as it lies in the workspace (a Kbuild may name `../../x.o` or `/tmp/y.o`). */
   private withinFolders(module: KbuildModule): KbuildModule {
@@ -212,6 +263,12 @@ export class WorkspaceIndex {
     this.published.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
   }
+}
+
+/** Whether `file` lies inside the folder `dir`. */
+function isInside(file: string, dir: string): boolean {
+  const relative = path.relative(dir, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
 /** The same diagnostic found through two modules (a shared header) is shown once. */

@@ -104,10 +104,19 @@ export interface FileFacts {
   invocationArguments?: string[];
   /** Its `#if`/`#ifdef`/… lines, for deciding with a kernel configuration what is compiled. */
   conditionals?: ConditionalDirective[];
+  /** Lines whose findings a `kmod-ignore` comment silences (parsing/suppressions.ts). */
+  suppressions?: Suppression[];
   /** Set when the parser could not analyze the file (trap, oversize): the reason, for the user. */
   unanalyzable?: string;
   /** The failure may not happen again (a worker crashed): worth another try later. */
   transient?: true;
+}
+
+/** A line whose findings a comment silences: of the listed codes, or of every code. */
+export interface Suppression {
+  /** 0-based line the findings start on. */
+  line: number;
+  codes?: string[];
 }
 
 export interface SymbolSection {

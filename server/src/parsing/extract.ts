@@ -13,6 +13,7 @@ import { LineIndex } from './line-index';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
 import { scanBody, type BodyRange, type FoundLocal, type FoundReference } from './references';
 import type { CutText } from './skeleton';
+import { suppressionsIn } from './suppressions';
 
 /** Macros used as statements at file scope, often without their `;`: module_init(x), MODULE_LICENSE("…"), EXPORT_SYMBOL(x). */
 const FILE_SCOPE_MACRO = /^(?:module_[a-z0-9_]+|MODULE_[A-Z_]+|EXPORT_SYMBOL[A-Z_]*|[a-z_]*initcall(?:_sync)?|builtin_[a-z_]*driver)$/;
@@ -464,6 +465,7 @@ export function extractFacts(
   const emptied = emptiedAnnotations(pre.text);
   const conditionals = extractor.conditionals(pre.directives);
   const invoked = invocationArguments(parsed.text);
+  const suppressions = suppressionsIn(source);
   const facts: FileFacts = {
     uri,
     symbols: extractor.symbols,
@@ -473,6 +475,7 @@ export function extractFacts(
     ...(invoked.length > 0 ? { invocationArguments: invoked } : {}),
     ...(conditionals.length > 0 ? { conditionals } : {}),
     ...(emptied.length > 0 ? { emptiedAnnotations: emptied } : {}),
+    ...(suppressions.length > 0 ? { suppressions } : {}),
   };
   return { facts, bodies: extractor.bodies, scans };
 }

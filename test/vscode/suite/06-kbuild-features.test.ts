@@ -3,10 +3,14 @@
 // that is not loaded and insmod refusals only.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { waitFor, workspaceUri } from './helpers';
 import { queryTexts, screenshot } from './launcherChannel';
+import { hostLoadProblem, loadProblem } from '../../../shared/src/module-load';
+
+const TOASTS = '.notifications-toasts .notification-toast';
 
 const KBUILD_COMMANDS = [
   'kmod.buildModule',
@@ -62,13 +66,41 @@ describe('Kbuild client features', function () {
       const row61 = row(/6\.1\.0-\d+-amd64/);
       const row612 = row(/6\.12\.\d+\+deb\d+-amd64/);
       assert.ok(row61 && row612, `both installed headers should be offered: ${JSON.stringify(rows)}`);
-      assert.match(row61, /Linux 6\.1\.\d+/, 'each entry shows its upstream version');
-      assert.match(row612, /Linux 6\.12\.\d+/);
+      assert.match(row61, /Linux 6\.1\.\d+/, 'an entry whose release hides the upstream version shows it');
+      assert.doesNotMatch(row612, /Linux 6\.12/, 'an entry whose release is the version says it once');
+      assert.ok(
+        rows.every((text) => !/running kernel/.test(text)),
+        `no installed headers are for this machine's running kernel: ${JSON.stringify(rows)}`,
+      );
       assert.strictEqual(rows.filter((text) => /in use/.test(text)).length, 1, `exactly one entry is in use: ${JSON.stringify(rows)}`);
       assert.ok(rows.some((text) => /Browse/.test(text)));
       console.log(`    screenshot: ${shot.file}`);
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    }
+  });
+
+  it('saves the picked headers for this workspace, not for every workspace', async () => {
+    const config = () => vscode.workspace.getConfiguration('kmod').inspect<string>('kernelBuildDir');
+    const before = config();
+    const picked = vscode.commands.executeCommand<boolean>('kmod.selectKernelBuildDir');
+    try {
+      await waitFor(async () => (await queryTexts('.quick-input-widget .monaco-list-row')).length > 0, 8000, 'the kernel picker');
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      assert.strictEqual(await picked, true);
+      const after = config();
+      assert.match(after?.workspaceValue ?? '', /linux-headers-6\.12\./, 'the first (newest) entry, saved in the workspace');
+      assert.strictEqual(after?.globalValue, before?.globalValue, 'the user default is untouched');
+      const status = await waitFor(
+        async () => (await queryTexts('.statusbar-item')).find((text) => /6\.12\.\d+/.test(text)),
+        5000,
+        'the status bar to show the new headers',
+      );
+      assert.doesNotMatch(status, /choose/i);
+    } finally {
+      await vscode.workspace
+        .getConfiguration('kmod')
+        .update('kernelBuildDir', before?.workspaceValue, vscode.ConfigurationTarget.Workspace);
     }
   });
 
@@ -135,10 +167,39 @@ describe('Kbuild client features', function () {
     await vscode.commands.executeCommand('notifications.clearAll');
   });
 
-  it("unload runs rmmod as a task that ends with rmmod's exit status", async () => {
+  it('load checks first that this kernel can take the module, before asking for parameters (screenshot)', async () => {
+    const ko = workspaceUri('hello-3', 'hello-3.ko').fsPath;
+    assert.ok(fs.existsSync(ko), `${ko} should have been built by the build tests`);
+    const problem = loadProblem(ko, os.release());
+    assert.ok(problem, `this test host can load ${ko}: the test would insmod it`);
+    await vscode.commands.executeCommand('notifications.clearAll');
+    try {
+      assert.strictEqual(await vscode.commands.executeCommand('kmod.loadModule', workspaceUri('hello-3', 'hello-3.c')), false);
+      const toast = await waitFor(
+        async () => (await queryTexts(TOASTS)).find((text) => text.includes(problem.message.slice(0, 40))),
+        5000,
+        `a notification saying: ${problem.message}`,
+      );
+      assert.match(toast, /Test in VM/, 'the next step is a button');
+      assert.deepStrictEqual(await queryTexts('.quick-input-widget .monaco-inputbox'), [], 'no parameters box');
+      const shot = await screenshot({ name: 'load-refused', waitFor: [TOASTS] });
+      console.log(`    screenshot: ${shot.file}`);
+    } finally {
+      await vscode.commands.executeCommand('notifications.clearAll');
+    }
+  });
+
+  it("unload runs rmmod as a task that ends with rmmod's exit status, and says what came of it", async () => {
     const exit = nextExitCode('unload', 20_000);
     assert.strictEqual(await vscode.commands.executeCommand('kmod.unloadModule', workspaceUri('hello-3', 'hello-3.c')), true);
     assert.strictEqual(await exit, 1, 'rmmod of a module that is not loaded fails');
+    const toast = await waitFor(
+      async () => (await queryTexts(TOASTS)).find((text) => /Unloading hello_3 failed/.test(text)),
+      5000,
+      'the outcome notification',
+    );
+    if (hostLoadProblem(os.release())) assert.match(toast, /Test in VM/);
+    await vscode.commands.executeCommand('notifications.clearAll');
   });
 
   it('follow module log opens a terminal that keeps following', async () => {

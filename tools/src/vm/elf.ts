@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 
 export interface ElfSection {
   name: string;
+  /** sh_flags (SHF_ALLOC = 2: placed in memory when loaded). */
+  flags: number;
   offset: number;
   size: number;
 }
@@ -48,6 +50,7 @@ export function readSections(bytes: Buffer, what = 'file'): ElfSection[] {
     const nameEnd = bytes.indexOf(0, nameOffset);
     sections.push({
       name: bytes.toString('latin1', nameOffset, nameEnd),
+      flags: Number(bytes.readBigUInt64LE(at + 0x08)),
       offset: Number(bytes.readBigUInt64LE(at + 0x18)),
       size: Number(bytes.readBigUInt64LE(at + 0x20)),
     });

@@ -25,6 +25,30 @@ export async function buildModule(kdir: string, moduleDir: string, onOutput?: (t
   return { exitCode: result.exitCode, output: result.stdout + result.stderr, seconds: (performance.now() - started) / 1000 };
 }
 
+/** `make -C <kdir> M=<moduleDir> clean`: kbuild's outputs go, so the next build compiles every object. */
+export async function cleanModule(kdir: string, moduleDir: string, onOutput?: (text: string) => void): Promise<void> {
+  await runCommand('make', ['-C', kdir, `M=${path.resolve(moduleDir)}`, 'clean'], { onOutput });
+}
+
+/**
+ * A .ko of the directory the guest kernel would refuse, and why: built for another release, or
+ * without the module name kbuild puts in .modinfo (objects of two builds linked together).
+ */
+export function unusableKoFile(moduleDir: string, release: string): { koFile: string; why: string } | undefined {
+  for (const koFile of findKoFiles(moduleDir)) {
+    let info: Map<string, string[]>;
+    try {
+      info = readModinfo(koFile);
+    } catch {
+      continue; // not an ELF file kbuild wrote: make replaces it
+    }
+    const builtFor = info.get('vermagic')?.[0]?.split(' ')[0];
+    if (builtFor && builtFor !== release) return { koFile, why: `was built for ${builtFor}` };
+    if (!info.get('name')?.[0]) return { koFile, why: 'has no module name in .modinfo (objects of two builds)' };
+  }
+  return undefined;
+}
+
 /** Every .ko below the module directory (kbuild puts them beside their objects). */
 export function findKoFiles(moduleDir: string, depth = 3): string[] {
   const found: string[] = [];

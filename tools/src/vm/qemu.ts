@@ -86,22 +86,29 @@ export function kvmAccessible(device = '/dev/kvm'): { ok: boolean; reason?: stri
   }
 }
 
+/**
+ * qemu's command line under coreutils' timeout and setpriv: even if this process is killed outright
+ * (no handler runs), the kernel sends timeout SIGTERM, which it passes to qemu; and a guest can never
+ * outlive its time limit by more than a margin.
+ */
+export function guardedArgv(qemu: string, args: readonly string[], timeoutSeconds: number): string[] {
+  const guard = findExecutable('timeout');
+  const deathSignal = findExecutable('setpriv');
+  return [
+    ...(deathSignal ? [deathSignal, '--pdeathsig', 'TERM', '--'] : []),
+    ...(guard ? [guard, '--kill-after=5s', `${timeoutSeconds + GUARD_MARGIN_SECONDS}s`] : []),
+    qemu,
+    ...args,
+  ];
+}
+
 export function runQemu(options: QemuRunOptions): Promise<QemuRunResult> {
   const args = qemuArgs(options);
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const elapsed = () => (performance.now() - started) / 1000;
-    // qemu runs under coreutils' timeout, in a process group of its own: even if this process is
-    // killed outright (no handler runs), setpriv has the kernel send timeout SIGTERM, which it
-    // passes to qemu; and a guest can never outlive the timeout by more than a margin.
-    const guard = findExecutable('timeout');
-    const deathSignal = findExecutable('setpriv');
-    const argv = [
-      ...(deathSignal ? [deathSignal, '--pdeathsig', 'TERM', '--'] : []),
-      ...(guard ? [guard, '--kill-after=5s', `${options.timeoutSeconds + GUARD_MARGIN_SECONDS}s`] : []),
-      options.qemu,
-      ...args,
-    ];
+    // In a process group of its own, so stopping it stops every wrapper too.
+    const argv = guardedArgv(options.qemu, args, options.timeoutSeconds);
     const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const killGroup = (signal: NodeJS.Signals) => {
       try {

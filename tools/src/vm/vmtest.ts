@@ -10,10 +10,20 @@ import { DEFAULT_SCENARIO } from './guest-init';
 import { DEFAULT_BUSYBOX, buildInitramfs, validateScenario } from './initramfs';
 import { KernelImage, prepareKernelImage } from './kernel-image';
 import { readRelease } from '../../../shared/src/kernel-dir';
-import { buildModule, moduleDependencies, moduleNameOf, moduleVermagicRelease, selectKoFile } from './module-build';
+import {
+  buildModule,
+  cleanModule,
+  moduleDependencies,
+  moduleNameOf,
+  moduleVermagicRelease,
+  selectKoFile,
+  unusableKoFile,
+} from './module-build';
 import { findExecutable, onTermination } from '../../../shared/src/process';
 import { Accel, BASE_KERNEL_ARGS, BootMode, KvmFailureMemo, QEMU_BINARY, QemuRunResult, kvmAccessible, runQemu } from './qemu';
-import { ConsoleSummary, TaintInfo, summarizeConsole } from './summary';
+import { ConsoleSummary, TaintInfo, parseMarker, summarizeConsole } from './summary';
+import { stageOfMarker, withoutMarker } from './progress';
+import type { VmStage } from '../../../shared/src/vm-events';
 
 export type AccelChoice = 'auto' | Accel;
 export type BootChoice = 'auto' | BootMode;
@@ -61,6 +71,8 @@ export interface VmTestReporter {
   output(text: string): void;
   /** The tool's own progress messages. */
   note(message: string): void;
+  /** A step of the run began (building, booting, insmod, …), for a progress display. */
+  stage?(stage: VmStage, message: string): void;
 }
 
 export interface LocatedFrame extends OopsLocation {
@@ -135,9 +147,18 @@ export async function runVmTest(options: VmTestOptions, reporter: VmTestReporter
     throw new SetupError(`Cannot read the kernel release from ${options.kdir}/include/generated/utsrelease.h.`, ['linux-headers-amd64']);
 
   if (options.build) {
+    reporter.stage?.('build', `building ${path.basename(path.resolve(options.moduleDir))}`);
     reporter.note(`Building: make -C ${options.kdir} M=${path.resolve(options.moduleDir)} modules`);
     const build = await timed('build', () => buildModule(options.kdir, options.moduleDir, (text) => reporter.output(text)));
     if (build.exitCode !== 0) throw new SetupError(`The module build failed (make exited ${build.exitCode}).`);
+    // A .ko the guest would refuse (another build's objects linked in): once more from clean.
+    const unusable = unusableKoFile(options.moduleDir, release);
+    if (unusable) {
+      reporter.note(`${path.basename(unusable.koFile)} ${unusable.why}: cleaning and building again for ${release}`);
+      await cleanModule(options.kdir, options.moduleDir, (text) => reporter.output(text));
+      const again = await buildModule(options.kdir, options.moduleDir, (text) => reporter.output(text));
+      if (again.exitCode !== 0) throw new SetupError(`The module build failed (make exited ${again.exitCode}).`);
+    }
   }
   const koFile = selectKoFile(options.moduleDir, options.ko);
   const moduleName = moduleNameOf(koFile);
@@ -152,6 +173,7 @@ export async function runVmTest(options: VmTestOptions, reporter: VmTestReporter
     );
   }
 
+  reporter.stage?.('kernel-image', `preparing the ${release} kernel image`);
   const image = await timed('kernel-image', () =>
     prepareKernelImage({
       release,
@@ -179,7 +201,7 @@ export async function runVmTest(options: VmTestOptions, reporter: VmTestReporter
     );
 
     const vmStart = now();
-    const { run, attempts } = await bootWithFallback(qemu, image, initrd, options, reporter);
+    const { run, attempts } = await bootWithFallback(qemu, image, initrd, options, reporter, moduleName);
     const summary = summarizeConsole(run.lines);
     phases.push(...guestPhases(summary, vmStart, run));
     if (!summary.initStarted) {
@@ -222,7 +244,14 @@ export async function runVmTest(options: VmTestOptions, reporter: VmTestReporter
  * Boots KVM first when usable (it may still fail: nested virtualisation without VMX opens /dev/kvm
  * but never runs the guest), then TCG; PVH with the ELF vmlinux first, then the bzImage.
  */
-async function bootWithFallback(qemu: string, image: KernelImage, initrd: string, options: VmTestOptions, reporter: VmTestReporter) {
+async function bootWithFallback(
+  qemu: string,
+  image: KernelImage,
+  initrd: string,
+  options: VmTestOptions,
+  reporter: VmTestReporter,
+  moduleName: string,
+) {
   const memo = new KvmFailureMemo(path.join(options.cacheDir, 'kvm-failure.json'), qemu);
   const images = (
     [
@@ -243,6 +272,7 @@ async function bootWithFallback(qemu: string, image: KernelImage, initrd: string
 
   const attempts: BootAttempt[] = [];
   for (const step of plan) {
+    reporter.stage?.('boot', `booting ${path.basename(step.kernel)} (${step.accel.toUpperCase()})`);
     reporter.note(
       `Booting ${step.kernel} (${step.bootMode === 'pvh' ? 'PVH entry' : 'bzImage'}) with ${step.accel.toUpperCase()}, timeout ${options.timeoutSeconds} s`,
     );
@@ -255,7 +285,14 @@ async function bootWithFallback(qemu: string, image: KernelImage, initrd: string
       append: [...BASE_KERNEL_ARGS, ...options.extraKernelArgs],
       timeoutSeconds: options.timeoutSeconds,
       bootDeadlineSeconds: step.accel === 'kvm' ? options.kvmBootDeadlineSeconds : undefined,
-      onLine: (line) => reporter.output(`${line.text}\n`),
+      // The guest's markers become progress steps; the people reading the console never see them.
+      onLine: (line) => {
+        const marker = parseMarker(line.text, line.at, 0);
+        const step = marker && stageOfMarker(marker, { moduleName, settleSeconds: options.settleSeconds });
+        if (step) reporter.stage?.(step.stage, step.message);
+        const text = withoutMarker(line.text);
+        if (text !== undefined) reporter.output(`${text}\n`);
+      },
     });
     attempts.push({ ...step, wallSeconds: roundMs(run.wallSeconds), ...(run.bootFailure ? { failure: run.bootFailure } : {}) });
     if (!run.bootFailure) {

@@ -1,0 +1,174 @@
+// Typing as a person does it, over real LSP (dist/server.js on stdio): one key every 30 ms, with
+// the requests VS Code sends meanwhile (a codeAction at the cursor after every key, the outline
+// every 4th), in two bursts: a new function at file scope at the end of the file, then a call to
+// it inside an existing body. Per burst: the time from the last key to the diagnostics of the
+// final version, the server's CPU per key (all its threads, from /proc), and which intermediate
+// versions got diagnostics at all.
+import { Buffer } from 'node:buffer';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { outModule, percentile } from './common.mjs';
+
+export const TYPING_FILES = ['drivers/scsi/lpfc/lpfc_sli.c', 'drivers/net/wireless/realtek/rtw89/rtw8852a_table.c'];
+const KEY_MS = 30;
+const NAME = 'kmod_bench_typed';
+/** The file-scope burst: an __init function, so the call typed later is a finding. */
+const NEW_FUNCTION = `\nstatic int __init ${NAME}(void)\n{\n\treturn 0;\n}\n`;
+const CALL = `\n\t${NAME}();`;
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU milliseconds (user + system, every thread) the process `pid` has used so far. */
+function processCpuMs(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** Waits until `session` has published nothing for `quietMs`. */
+async function settle(session, quietMs, maxMs) {
+  const start = performance.now();
+  let seen = session.published.length;
+  let since = performance.now();
+  while (performance.now() - start < maxMs) {
+    await sleep(50);
+    if (session.published.length !== seen) {
+      seen = session.published.length;
+      since = performance.now();
+    } else if (performance.now() - since >= quietMs) return;
+  }
+}
+
+/** The end of a statement line inside a function body, in the middle of the file (where the call goes); none in a file of tables. */
+function callSpot(lines) {
+  const candidates = [];
+  for (let line = 0; line < lines.length; line++) {
+    if (
+      /^\t(?!(?:return|goto|break|continue|else|case|default)\b)[a-z_][A-Za-z0-9_]*[ (=].*;\s*$/.test(lines[line]) &&
+      /^\t\S/.test(lines[line + 1] ?? '')
+    )
+      candidates.push({ line, character: lines[line].length });
+  }
+  if (candidates.length === 0) return undefined;
+  return candidates[Math.floor(candidates.length / 2)];
+}
+
+/** Position after inserting `text` at `at` (for the cursor of the next key). */
+function advance(at, char) {
+  return char === '\n' ? { line: at.line + 1, character: 0 } : { line: at.line, character: at.character + 1 };
+}
+
+/**
+ * Types `text` at `start`, one key every KEY_MS, and waits for the diagnostics of the final
+ * version. `session.version` is the document version before the burst.
+ */
+async function burst(session, uri, state, start, text) {
+  const pid = session.process.pid;
+  const firstVersion = state.version + 1;
+  const publishedFrom = session.published.length;
+  const requests = [];
+  const requestMs = [];
+  const timed = (promise) => {
+    const t0 = performance.now();
+    requests.push(promise.then(() => requestMs.push(performance.now() - t0)));
+  };
+  const cpuBefore = processCpuMs(pid);
+  let at = start;
+  let next = performance.now();
+  let lastKeyAt = 0;
+  for (let i = 0; i < text.length; i++) {
+    const wait = next - performance.now();
+    if (wait > 0) await sleep(wait);
+    next += KEY_MS;
+    state.version++;
+    const change = { range: { start: at, end: at }, text: text[i] };
+    lastKeyAt = performance.now();
+    void session.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: state.version },
+      contentChanges: [change],
+    });
+    at = advance(at, text[i]);
+    timed(
+      session.connection.sendRequest('textDocument/codeAction', {
+        textDocument: { uri },
+        range: { start: at, end: at },
+        context: { diagnostics: [] },
+      }),
+    );
+    if (i % 4 === 3) timed(session.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }));
+  }
+  const finalVersion = state.version;
+  const already = session.published.slice(publishedFrom).some((p) => p.uri === uri && p.version === finalVersion);
+  const final = already ? undefined : await session.diagnostics(uri, (p) => p.version === finalVersion, 120_000);
+  const settleMs = performance.now() - lastKeyAt;
+  await Promise.all(requests);
+  const cpuAfter = processCpuMs(pid);
+  const versions = session.published
+    .slice(publishedFrom)
+    .filter((p) => p.uri === uri && typeof p.version === 'number')
+    .map((p) => p.version);
+  const intermediate = [...new Set(versions.filter((v) => v >= firstVersion && v < finalVersion))];
+  return {
+    keys: text.length,
+    settleMs: already ? 0 : settleMs,
+    cpuPerKeyMs: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / text.length,
+    intermediatePublished: intermediate.length,
+    requests: { n: requestMs.length, p50: percentile(requestMs, 50), p95: percentile(requestMs, 95) },
+    finalDiagnostics: (final ?? session.published.findLast((p) => p.uri === uri && p.version === finalVersion))?.diagnostics.length ?? null,
+    end: at,
+  };
+}
+
+/** Both bursts on one file in a fresh server. */
+async function typeInto(file, { kdir, kernelVersion, factsCacheDir, log }) {
+  const { LspSession } = outModule('test/support/lsp-client');
+  const text = fs.readFileSync(file, 'utf8');
+  const uri = pathToFileURL(file).href;
+  const lines = text.split('\n');
+  // A file of tables only (rtw8852a_table.c) has no function but the one the first burst typed.
+  const end = { line: lines.length - 1, character: lines[lines.length - 1].length };
+  const spot = callSpot(lines) ?? { line: end.line + 2, character: 1 };
+  const session = new LspSession({ kernelBuildDir: kdir ?? '', kernelVersion, factsCacheDir }, []);
+  try {
+    await session.initialize();
+    await sleep(300);
+    const state = { version: 1 };
+    const opened = session.diagnostics(uri, (p) => p.version === 1, 300_000);
+    await session.open(uri, text, 1);
+    await opened;
+    await settle(session, 1000, 60_000);
+    log(`typing: ${path.basename(file)}: file-scope burst (${NEW_FUNCTION.length} keys)`);
+    const fileScope = await burst(session, uri, state, end, NEW_FUNCTION);
+    await settle(session, 500, 30_000);
+    log(`typing: ${path.basename(file)}: burst inside a body at line ${spot.line + 1} (${CALL.length} keys)`);
+    const inBody = await burst(session, uri, state, spot, CALL);
+    return { file, bytes: Buffer.byteLength(text), fileScope, inBody };
+  } catch (error) {
+    log(`typing on ${file} failed: ${error.message}\nserver stderr:\n${session.stderr.slice(-2000)}`);
+    throw error;
+  } finally {
+    await session.close();
+  }
+}
+
+/** The typing bursts on each of TYPING_FILES present in `tree`. */
+export async function measureTyping({ tree, kdir, kernelVersion, factsCacheDir, log }) {
+  const results = [];
+  for (const relative of TYPING_FILES) {
+    const file = path.join(tree, relative);
+    if (!fs.existsSync(file)) {
+      log(`typing: ${relative} is not in this tree: skipped`);
+      continue;
+    }
+    results.push({ relative, ...(await typeInto(file, { kdir, kernelVersion, factsCacheDir, log })) });
+  }
+  return results;
+}
