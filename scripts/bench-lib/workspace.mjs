@@ -35,7 +35,21 @@ function findingsDigest(published) {
 }
 
 /** `factsCacheDir`: the server's facts cache (an empty directory: a cold index; a filled one: a reopen). */
-export async function measureWorkspace({ root, file, kdir, kernelVersion, idleWaitMs, factsCacheDir, timeoutMs = 1_800_000, log }) {
+/**
+ * `midFile`, when given, is opened once the index is half done: the time to its first diagnostics
+ * is what a user opening a file while the index runs waits.
+ */
+export async function measureWorkspace({
+  root,
+  file,
+  midFile,
+  kdir,
+  kernelVersion,
+  idleWaitMs,
+  factsCacheDir,
+  timeoutMs = 1_800_000,
+  log,
+}) {
   const { LspSession } = outModule('test/support/lsp-client');
   const text = fs.readFileSync(file, 'utf8');
   const uri = pathToFileURL(file).href;
@@ -51,7 +65,22 @@ export async function measureWorkspace({ root, file, kdir, kernelVersion, idleWa
     const openMs = performance.now() - openedAt;
     const hoverMs = [];
     const ended = () => session.progress.some((p) => p.kind === 'end');
+    const halfway = () => session.progress.some((p) => p.kind === 'report' && (p.percentage ?? 0) >= 50);
+    let openMidIndexMs = null;
+    let midOpening;
     while (!ended() && performance.now() - started < timeoutMs) {
+      if (midFile && !midOpening && halfway()) {
+        const midUri = pathToFileURL(midFile).href;
+        const midDiagnostics = session.diagnostics(midUri, (p) => p.version === 1, 300_000);
+        const t0 = performance.now();
+        midOpening = session
+          .open(midUri, fs.readFileSync(midFile, 'utf8'), 1)
+          .then(() => midDiagnostics)
+          .then(() => {
+            // Only while the index still ran: after its end it is an ordinary open.
+            if (!ended()) openMidIndexMs = performance.now() - t0;
+          });
+      }
       const position = positions[hoverMs.length % Math.max(1, positions.length)];
       if (position) {
         const t0 = performance.now();
@@ -61,6 +90,7 @@ export async function measureWorkspace({ root, file, kdir, kernelVersion, idleWa
       await sleep(100);
     }
     if (!ended()) throw new Error(`the workspace index did not end within ${timeoutMs / 1000} s`);
+    await midOpening;
     const indexS = (performance.now() - started) / 1000;
     const reports = session.progress.filter((p) => p.kind === 'report');
     const rssEnd = rssMiB(session.process.pid);
@@ -75,6 +105,8 @@ export async function measureWorkspace({ root, file, kdir, kernelVersion, idleWa
       progressReports: reports.length,
       lastReport: reports[reports.length - 1]?.message ?? null,
       openMs,
+      openMidIndexMs,
+      midFile: midFile ?? null,
       hovers: {
         n: hoverMs.length,
         p50: percentile(hoverMs, 50),

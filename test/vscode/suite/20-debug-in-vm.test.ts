@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { openInEditor, waitFor, workspaceUri } from './helpers';
-import { screenshot } from './launcherChannel';
+import { queryTexts, screenshot } from './launcherChannel';
 
 const DEBUG_TYPE = 'kmod-vm';
 const STOP_TIMEOUT_MS = 90_000;
@@ -88,8 +88,12 @@ describe('Debug Module in VM (kmod-vm)', function () {
         resolve(session);
       });
     });
-    assert.strictEqual(await vscode.commands.executeCommand('kmod.debugModuleInVm', path.dirname(uri.fsPath)), true);
+    // F5 with hello-3.c active and no launch.json: the kmod-vm configuration is made up on the spot.
+    assert.strictEqual(fs.existsSync(path.join(workspaceUri().fsPath, '.vscode', 'launch.json')), false);
+    await vscode.commands.executeCommand('workbench.action.debug.start');
     const session = await sessionStarted;
+    let shot: { file: string };
+    assert.strictEqual(session.configuration.moduleDir, path.dirname(uri.fsPath));
 
     await waitFor(
       () => observed.stops.length >= 1,
@@ -103,6 +107,30 @@ describe('Debug Module in VM (kmod-vm)', function () {
     assert.strictEqual(frame.line, initLine + 1);
     await vscode.commands.executeCommand('workbench.action.debug.continue');
     await waitFor(() => observed.output.join('').includes('Loaded hello_3.'), 30_000, 'the module loaded', 100);
+
+    // The VM's console is a terminal in the editor; what the user types runs in the guest's shell.
+    const consoleTerminal = await waitFor(
+      () => vscode.window.terminals.find((terminal) => terminal.name.startsWith('VM console')),
+      10_000,
+      'the VM console terminal',
+    );
+    const terminalConfig = vscode.workspace.getConfiguration('terminal.integrated');
+    await terminalConfig.update('gpuAcceleration', 'off', vscode.ConfigurationTarget.Global); // DOM rows the test can read
+    consoleTerminal.show();
+    consoleTerminal.sendText('echo guest-says-$((6*7)); cut -d" " -f1,5 /proc/modules');
+    const rows = await waitFor(
+      async () => {
+        const text = (await queryTexts('.terminal .xterm-rows')).join('\n');
+        return /guest-says-42/.test(text) && /hello_3 Live/.test(text) && text;
+      },
+      20_000,
+      'the guest shell answering in the VM console terminal',
+      250,
+    );
+    assert.match(rows, /vm:\/# /);
+    shot = await screenshot({ name: 'debug-in-vm-console', waitFor: ['.terminal .xterm-rows'], timeoutMs: 8000 });
+    console.log(`    screenshot: ${shot.file}`);
+    await terminalConfig.update('gpuAcceleration', undefined, vscode.ConfigurationTarget.Global);
 
     const unloadAt = Date.now();
     await vscode.commands.executeCommand('kmod.vm.unloadModule');
@@ -126,7 +154,19 @@ describe('Debug Module in VM (kmod-vm)', function () {
       Promise.resolve(session.customRequest('evaluate', { expression: 'hello3_data', frameId: frame.id, context: 'watch' })),
       /Cannot access memory at address 0x[0-9a-f]+: hello3_data is in \.init\.data/,
     );
-    const shot = await screenshot({ name: 'debug-in-vm-stopped-line-22', waitFor: ['.debug-toolbar'], timeoutMs: 8000 });
+    shot = await screenshot({ name: 'debug-in-vm-stopped-line-22', waitFor: ['.debug-toolbar'], timeoutMs: 8000 });
+    console.log(`    screenshot: ${shot.file}`);
+
+    // Continue: the read of freed init memory oopses, and the debugger stops on the faulting line.
+    await vscode.commands.executeCommand('workbench.action.debug.continue');
+    await waitFor(() => observed.stops.length >= 3, 30_000, 'a stop at the oops', 50);
+    assert.strictEqual(observed.stops[2].reason, 'exception');
+    frame = await topFrame(session);
+    assert.strictEqual(frame.line, 22);
+    const info = (await session.customRequest('exceptionInfo', { threadId: 1 })) as { exceptionId: string; description: string };
+    assert.strictEqual(info.exceptionId, 'Oops');
+    assert.match(info.description, /unable to handle page fault for address: ffffffffc0/);
+    shot = await screenshot({ name: 'debug-in-vm-oops', waitFor: ['.zone-widget.exception-widget'], timeoutMs: 8000 });
     console.log(`    screenshot: ${shot.file}`);
     console.log(`    F5 → first stop (build, boot, load): ${firstStopMs} ms; Unload → breakpoint: ${rmmodToStopMs} ms`);
 

@@ -5,6 +5,8 @@ export interface ElfSection {
   name: string;
   /** sh_flags (SHF_ALLOC = 2: placed in memory when loaded). */
   flags: number;
+  /** sh_addr: 0 in a relocatable .ko, except for a few sections newer toolchains give an address. */
+  address: number;
   offset: number;
   size: number;
 }
@@ -51,6 +53,7 @@ export function readSections(bytes: Buffer, what = 'file'): ElfSection[] {
     sections.push({
       name: bytes.toString('latin1', nameOffset, nameEnd),
       flags: Number(bytes.readBigUInt64LE(at + 0x08)),
+      address: Number(bytes.readBigUInt64LE(at + 0x10)),
       offset: Number(bytes.readBigUInt64LE(at + 0x18)),
       size: Number(bytes.readBigUInt64LE(at + 0x20)),
     });

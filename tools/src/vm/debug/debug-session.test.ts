@@ -6,6 +6,7 @@ import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { DEBUG_REQUESTS, DEBUG_TYPE } from '../../../../shared/src/debug-config';
 import { REPO_ROOT, linesContaining, scratchCopy, testKernelBuildDir } from '../../../../test/support/vm';
+import { testKernel } from '../../../../test/support/kernels';
 
 // The kmod-vm debug adapter end to end, as an editor drives it over DAP: real kbuild, Debian's
 // kernel in real qemu (TCG here), real gdb. Needs: bash scripts/setup-system.sh kbuild vm.
@@ -65,7 +66,7 @@ describe('kmod-vm debug adapter (DAP, real VM and gdb)', function () {
   });
   after(() => scratch.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
-  async function startSession(moduleDir: string, breakpoints: { file: string; lines: number[] }) {
+  async function startSession(moduleDir: string, breakpoints: { file: string; lines: number[] }, extra: Record<string, unknown> = {}) {
     const output: string[] = [];
     const dap = new DebugClient(process.execPath, ADAPTER, DEBUG_TYPE);
     client = dap;
@@ -77,7 +78,7 @@ describe('kmod-vm debug adapter (DAP, real VM and gdb)', function () {
     });
     const started = Date.now();
     await dap.initializeRequest({ adapterID: DEBUG_TYPE, pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
-    const launched = dap.launch({ moduleDir, kernelBuildDir: testKernelBuildDir(), console: 'debugConsole' });
+    const launched = dap.launch({ moduleDir, kernelBuildDir: testKernelBuildDir(), console: 'debugConsole', ...extra });
     await dap.waitForEvent('initialized', 90_000);
     const set = await dap.setBreakpointsRequest({
       source: { path: breakpoints.file },
@@ -146,12 +147,52 @@ describe('kmod-vm debug adapter (DAP, real VM and gdb)', function () {
     frame = await topFrame(dap);
     assert.equal(frame.line, 22);
     assert.match(frame.name, /^hello_3_exit/);
+    // The exception widget: the kernel's words, and the analyzer's finding that explains them.
+    const info = await dap.exceptionInfoRequest({ threadId: 1 });
+    assert.equal(info.body.exceptionId, 'Oops');
+    assert.match(info.body.description ?? '', /in hello_3_exit\. Explained by hello-3\.c:22: .*hello3_data/);
+    assert.match(info.body.details?.stackTrace ?? '', /BUG: unable to handle page fault/);
     console.log(`      F5 → first stop (build, boot, load): ${firstStopMs} ms; rmmod → breakpoint: ${rmmodToStopMs} ms`);
 
     await dap.disconnectRequest({});
     assert.ok(await waitUntil(() => processesMentioning(vm.workDir).length === 0, 5000), processesMentioning(vm.workDir).join('\n'));
     assert.equal(fs.existsSync(vm.workDir), false, 'the temp dir is removed');
     assert.equal(await portAccepts(vm.port), false, 'the gdbstub port is closed');
+  });
+
+  it('on 6.12 too (its .ko gives sections addresses gdb would not relocate): stops in init on load and on line 22 on unload', async () => {
+    const moduleDir = scratchCopy(path.join(REPO_ROOT, 'examples', 'hello-3'), 'debug-612');
+    scratch.push(path.dirname(moduleDir));
+    const source = path.join(moduleDir, 'hello-3.c');
+    const initLine = linesContaining(source, 'Hello, world')[0];
+    const { dap, output } = await startSession(
+      moduleDir,
+      { file: source, lines: [initLine, 22] },
+      { kernelBuildDir: testKernel('6.12').kdir },
+    );
+    await dap.waitForEvent('stopped', 90_000);
+    let frame = await topFrame(dap);
+    assert.deepEqual([frame.name, frame.line], ['hello_3_init', initLine]);
+    await dap.continueRequest({ threadId: 1 });
+    assert.ok(await waitUntil(() => output.some((text) => text.includes('Loaded hello_3.')), 30_000), output.join(''));
+    await dap.customRequest(DEBUG_REQUESTS.rmmod);
+    await dap.waitForEvent('stopped', 30_000);
+    frame = await topFrame(dap);
+    assert.deepEqual([frame.name, frame.line], ['hello_3_exit', 22]);
+    await assert.rejects(dap.evaluateRequest({ expression: 'hello3_data', frameId: frame.id, context: 'hover' }), /\.init\.data/);
+    await dap.disconnectRequest({});
+  });
+
+  it('without gdb the launch fails at once, naming the Debian package, and starts nothing', async () => {
+    const dap = new DebugClient(process.execPath, ADAPTER, DEBUG_TYPE, { env: { ...process.env, PATH: '/nonexistent' } });
+    client = dap;
+    await dap.start();
+    await dap.initializeRequest({ adapterID: DEBUG_TYPE, pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true });
+    await assert.rejects(
+      dap.launchRequest({ moduleDir: REPO_ROOT, kernelBuildDir: testKernelBuildDir() } as DebugProtocol.LaunchRequestArguments),
+      /gdb is not installed.*apt-get install --no-install-recommends gdb/s,
+    );
+    assert.deepEqual(processesMentioning('kmod-vmdebug-'), []);
   });
 
   it('a guest that stops answering ends the session with a message, within a bound', async () => {
@@ -194,5 +235,28 @@ describe('kmod-vm debug adapter (DAP, real VM and gdb)', function () {
     await dap.terminateRequest({});
     assert.ok(await waitUntil(() => processesMentioning(vm.workDir).length === 0, 5000), processesMentioning(vm.workDir).join('\n'));
     assert.equal(fs.existsSync(vm.workDir), false);
+  });
+
+  // By hand (it needs Debian's 860 MB debug vmlinux: kmod-vmtest --fetch-kernel-debug-symbols first):
+  // KMOD_DEBUG_KERNEL_FRAMES=1. Shown as pending otherwise.
+  it('with kernelFrames, the stack goes on into the kernel (by hand: KMOD_DEBUG_KERNEL_FRAMES=1)', async function () {
+    if (process.env.KMOD_DEBUG_KERNEL_FRAMES !== '1') this.skip();
+    const moduleDir = scratchCopy(path.join(REPO_ROOT, 'examples', 'hello-3'), 'debug-frames');
+    scratch.push(path.dirname(moduleDir));
+    const source = path.join(moduleDir, 'hello-3.c');
+    const { dap } = await startSession(
+      moduleDir,
+      { file: source, lines: [linesContaining(source, 'Hello, world')[0]] },
+      { kernelFrames: true },
+    );
+    await dap.waitForEvent('stopped', 60_000);
+    const trace = await dap.stackTraceRequest({ threadId: 1 });
+    const names = trace.body.stackFrames.map((frame) => frame.name);
+    assert.equal(names[0], 'hello_3_init');
+    assert.ok(
+      names.some((name) => name.startsWith('do_init_module (main.c:')),
+      names.join(' ← '),
+    );
+    await dap.disconnectRequest({});
   });
 });

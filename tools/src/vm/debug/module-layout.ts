@@ -4,8 +4,10 @@
 // section table (`mod->sect_attrs`, the data behind /sys/module/<m>/sections) is found by probing the
 // few layouts kernels have used and checking every name against the .ko's ELF section names.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { readSections } from '../elf';
-import { runCommand } from '../../../../shared/src/process';
+import { SetupError } from '../errors';
+import { findExecutable, runCommand } from '../../../../shared/src/process';
 
 /** Byte offsets in `struct module`, from the module's own debug info. */
 export interface ModuleOffsets {
@@ -46,6 +48,24 @@ export function moduleSectionNames(koFile: string): { all: Set<string>; allocate
     all: new Set(sections.map((section) => section.name).filter(Boolean)),
     allocated: new Set(sections.filter((section) => (section.flags & SHF_ALLOC) !== 0 && section.size > 0).map((section) => section.name)),
   };
+}
+
+/**
+ * The file gdb reads the module's symbols from. gdb does not relocate the line table of a relocatable
+ * object whose sections carry addresses (6.2+ kernels' `__patchable_function_entries` and `.data`
+ * have small non-zero ones): breakpoints would land at unrelocated addresses. So those addresses are
+ * zeroed in a private copy; an ordinary .ko is used as it is.
+ */
+export async function symbolFileFor(koFile: string, workDir: string): Promise<string> {
+  const placed = readSections(fs.readFileSync(koFile), koFile).filter((section) => section.address !== 0 && section.name);
+  if (!placed.length) return koFile;
+  const objcopy = findExecutable('objcopy');
+  if (!objcopy) throw new SetupError("objcopy not found (needed to read this module's debug info).", ['binutils']);
+  const copy = path.join(workDir, path.basename(koFile));
+  const args = placed.flatMap((section) => ['--change-section-address', `${section.name}=0`]);
+  const result = await runCommand(objcopy, [...args, koFile, copy], { timeoutMs: 30_000 });
+  if (result.exitCode !== 0) throw new Error(`objcopy could not prepare ${koFile} for gdb: ${result.stderr.trim()}`);
+  return copy;
 }
 
 /** Reads guest memory (the debugger's view): bytes at an address, or undefined when unreadable. */

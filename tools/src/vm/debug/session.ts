@@ -28,7 +28,10 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { DEBUG_DEFAULTS, DEBUG_REQUESTS, KmodVmLaunchArguments } from '../../../../shared/src/debug-config';
 import { readRelease } from '../../../../shared/src/kernel-dir';
 import { findExecutable, onTermination } from '../../../../shared/src/process';
+import { analyzeModuleDir } from '../../../../server/src/engine/project';
+import { filePathOf } from '../../../../server/src/model/uris';
 import { LineSplitter } from '../console';
+import { findingsExplaining } from '../explain';
 import { SetupError } from '../errors';
 import { splitModuleParams } from '../initramfs';
 import { defaultCacheDir, prepareKernelImage } from '../kernel-image';
@@ -36,7 +39,14 @@ import { buildModule, moduleNameOf, moduleVermagicRelease, selectKoFile } from '
 import { Accel, KvmFailureMemo, QEMU_BINARY, kvmAccessible } from '../qemu';
 import { DebugGuest, KERNEL_STOP_SYMBOLS, KernelStopSymbol, buildDebugInitramfs } from './debug-guest';
 import { GdbMi, MiError, MiTuple, miList, miQuote, miString, miTuple } from './gdb-mi';
-import { ModuleOffsets, addSymbolFileCommand, moduleSectionNames, readModuleOffsets, readSectionAddresses } from './module-layout';
+import {
+  ModuleOffsets,
+  addSymbolFileCommand,
+  moduleSectionNames,
+  readModuleOffsets,
+  readSectionAddresses,
+  symbolFileFor,
+} from './module-layout';
 import { cachedStopAddresses, debugVmlinuxPath, rememberStopAddresses } from './kernel-symbols';
 
 const THREAD_ID = 1;
@@ -82,6 +92,10 @@ type VariableContainer = { kind: 'locals'; level: number } | { kind: 'varobj'; n
 
 interface OopsStop {
   description: string;
+  /** The analyzer's finding that explains a crash in this function, when there is one. */
+  explanation?: string;
+  /** The oops as the kernel printed it so far (from its headline on). */
+  consoleLines: string[];
   ip: bigint;
   registers: Map<string, bigint>;
   function?: string;
@@ -97,6 +111,8 @@ export class KmodVmDebugSession extends DebugSession {
   private consoleServer: net.Server | undefined;
   private readonly consoleClients = new Set<net.Socket>();
   private consoleBacklog = '';
+  private debugConsolePending = '';
+  private debugConsoleTimer: NodeJS.Timeout | undefined;
   private readonly recentConsole: string[] = [];
   private readonly consoleLines = new LineSplitter((line) => {
     this.recentConsole.push(line);
@@ -105,6 +121,8 @@ export class KmodVmDebugSession extends DebugSession {
   private clientSupportsTerminal = false;
   private clientSupportsProgress = false;
   private koFile = '';
+  /** What gdb reads the module's symbols from (the .ko, or a copy gdb can relocate). */
+  private symbolFile = '';
   private moduleName = '';
   private offsets: ModuleOffsets | undefined;
   private sectionNames = { all: new Set<string>(), allocated: new Set<string>() };
@@ -144,6 +162,7 @@ export class KmodVmDebugSession extends DebugSession {
       supportsConfigurationDoneRequest: true,
       supportsConditionalBreakpoints: true,
       supportsEvaluateForHovers: true,
+      supportsExceptionInfoRequest: true,
       supportsTerminateRequest: true,
       supportTerminateDebuggee: true,
     };
@@ -225,6 +244,7 @@ export class KmodVmDebugSession extends DebugSession {
       this.gdb?.kill();
       fs.rmSync(workDir, { recursive: true, force: true });
     });
+    this.symbolFile = await symbolFileFor(this.koFile, this.workDir);
     const initrd = path.join(this.workDir, 'initramfs.cpio');
     fs.writeFileSync(
       initrd,
@@ -379,6 +399,26 @@ export class KmodVmDebugSession extends DebugSession {
     }
   }
 
+  /** What VS Code shows in the exception widget at the faulting line. */
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    const oops = this.oops;
+    if (!oops) {
+      this.fail(response, 'Not stopped at an oops.');
+      return;
+    }
+    const where = oops.function ? ` in ${oops.function}` : '';
+    response.body = {
+      exceptionId: 'Oops',
+      description:
+        `${oops.description}${where}.` +
+        (oops.explanation ? ` Explained by ${oops.explanation}` : '') +
+        ' The kernel goes on handling the oops when you continue; the module will likely stay loaded until the VM ends.',
+      breakMode: 'always',
+      details: { message: oops.description, stackTrace: oops.consoleLines.join('\n') },
+    };
+    this.sendResponse(response);
+  }
+
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
     response.body = { threads: [new Thread(THREAD_ID, `VM CPU (${this.moduleName || 'module'})`)] };
     this.sendResponse(response);
@@ -419,14 +459,17 @@ export class KmodVmDebugSession extends DebugSession {
           frames.push(kernel);
           break;
         }
+        const line = Number(miString(frame, 'line') ?? 0);
+        // Kernel frames name Debian's build paths, which are not on this machine: say where, link nothing.
+        const onDisk = fullname !== undefined && path.isAbsolute(fullname) && fs.existsSync(fullname);
         const stackFrame = new StackFrame(
           level + 1,
-          func,
-          fullname ? new Source(path.basename(fullname), fullname) : undefined,
-          Number(miString(frame, 'line') ?? 0),
+          onDisk || !fullname ? func : `${func} (${path.basename(fullname)}:${line})`,
+          onDisk ? new Source(path.basename(fullname), fullname) : undefined,
+          onDisk ? line : 0,
         );
         stackFrame.instructionPointerReference = addr;
-        if (!fullname) stackFrame.presentationHint = 'subtle';
+        if (!onDisk) stackFrame.presentationHint = 'subtle';
         frames.push(stackFrame);
       }
       const start = args.startFrame ?? 0;
@@ -772,7 +815,7 @@ export class KmodVmDebugSession extends DebugSession {
     if (this.loadedSymbolsAt !== undefined)
       await gdb.console(`remove-symbol-file -a 0x${this.loadedSymbolsAt.toString(16)}`).catch(() => '');
     const placed = new Map([...sections].filter(([name]) => this.sectionNames.allocated.has(name)));
-    await gdb.console(addSymbolFileCommand(this.koFile, placed), 30_000);
+    await gdb.console(addSymbolFileCommand(this.symbolFile, placed), 30_000);
     this.loadedSymbolsAt = placed.values().next().value;
   }
 
@@ -786,7 +829,8 @@ export class KmodVmDebugSession extends DebugSession {
     const ip = registers.get('ip') ?? 0n;
     const headline = [...this.recentConsole].reverse().find((line) => OOPS_HEADLINE.test(line));
     const description = headline ? (OOPS_HEADLINE.exec(headline)?.[1] ?? headline) : 'Oops';
-    const stop: OopsStop = { description, ip, registers };
+    const from = headline ? this.recentConsole.lastIndexOf(headline) : -1;
+    const stop: OopsStop = { description, ip, registers, consoleLines: from >= 0 ? this.recentConsole.slice(from, from + 40) : [] };
     const hex = `0x${ip.toString(16)}`;
     const lineInfo = await gdb.console(`info line *${hex}`).catch(() => '');
     const located = /^Line (\d+) of "([^"]+)"/m.exec(lineInfo);
@@ -799,7 +843,24 @@ export class KmodVmDebugSession extends DebugSession {
       /starts at address 0x[0-9a-f]+ <([^+>]+)/.exec(lineInfo) ??
       /^(\S+)(?: \+ \d+)? in section/m.exec(await gdb.console(`info symbol ${hex}`).catch(() => ''));
     if (symbol) stop.function = symbol[1];
+    if (stop.function) stop.explanation = await this.explainCrash(stop.function);
     return stop;
+  }
+
+  /** The analyzer's finding on the crashing function (the seed: it reads __initdata), worded for this kernel. */
+  private async explainCrash(fn: string): Promise<string | undefined> {
+    const args = this.args;
+    if (!args) return undefined;
+    try {
+      const analysis = analyzeModuleDir(args.moduleDir, { kdir: args.kernelBuildDir, keepFacts: false });
+      const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000).unref());
+      const findings = (await Promise.race([analysis, timeout]))?.findings ?? [];
+      const cause = findingsExplaining(fn, findings)[0];
+      const file = cause ? filePathOf(cause.uri) : undefined;
+      return cause ? `${file ? path.basename(file) : ''}:${cause.range.start.line + 1}: ${cause.message}` : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async evaluateAddress(expression: string): Promise<bigint> {
@@ -906,7 +967,19 @@ export class KmodVmDebugSession extends DebugSession {
   private consoleOutput(chunk: string): void {
     this.consoleLines.push(chunk);
     if (!this.consoleServer) {
-      this.sendEvent(new OutputEvent(chunk, 'stdout'));
+      // The serial console arrives a few bytes at a time: the Debug Console gets whole lines (and a
+      // prompt once it has stood still for a moment).
+      this.debugConsolePending += chunk;
+      const end = this.debugConsolePending.lastIndexOf('\n');
+      if (end >= 0) {
+        this.sendEvent(new OutputEvent(this.debugConsolePending.slice(0, end + 1), 'stdout'));
+        this.debugConsolePending = this.debugConsolePending.slice(end + 1);
+      }
+      if (this.debugConsoleTimer) clearTimeout(this.debugConsoleTimer);
+      this.debugConsoleTimer = setTimeout(() => {
+        if (this.debugConsolePending) this.sendEvent(new OutputEvent(this.debugConsolePending, 'stdout'));
+        this.debugConsolePending = '';
+      }, 150);
       return;
     }
     this.consoleBacklog += chunk;
@@ -931,6 +1004,7 @@ export class KmodVmDebugSession extends DebugSession {
     if (this.ended) return;
     this.ended = true;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
+    if (this.debugConsoleTimer) clearTimeout(this.debugConsoleTimer);
     const gdb = this.gdb;
     const guest = this.guest;
     await Promise.all([gdb?.exit(2000), guest?.stop()]);
