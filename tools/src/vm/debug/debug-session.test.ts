@@ -122,6 +122,10 @@ describe('kmod-vm debug adapter (DAP, real VM and gdb)', function () {
     assert.equal(frame.source?.path, source);
     const duringInit = await dap.evaluateRequest({ expression: 'hello3_data', frameId: frame.id, context: 'hover' });
     assert.equal(duringInit.body.result, '3');
+    // Step over the printk: the next line of hello_3_init.
+    await Promise.all([dap.nextRequest({ threadId: 1 }), dap.waitForEvent('stopped', 20_000)]);
+    frame = await topFrame(dap);
+    assert.deepEqual([frame.name, frame.line], ['hello_3_init', initLine + 1]);
     await dap.continueRequest({ threadId: 1 });
     assert.ok(await waitUntil(() => output.some((text) => text.includes('Loaded hello_3.')), 30_000), output.join(''));
 
