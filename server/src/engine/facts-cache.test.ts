@@ -80,6 +80,8 @@ describe('facts cache', () => {
       macroUses: [],
       deferred: true,
       includes: ['<linux/x.h>'],
+      suppressions: [{ line: 3, codes: ['section-mismatch'] }, { line: 9 }],
+      conditionals: [{ line: 1, kind: 'ifdef', condition: 'CONFIG_X' }],
       packed: { names: '', lines: new Int32Array(0), characters: new Int32Array(0), fromIndexes: new Int32Array(0) },
     };
     assert.deepEqual(decodeEntry(key, encodeEntry(key, bare), 'x'), bare);

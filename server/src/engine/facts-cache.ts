@@ -200,31 +200,39 @@ const isConditional = (value: unknown): boolean =>
 
 const isSuppression = (value: unknown): boolean => isRecord(value) && isCount(value.line) && optional(value.codes, isStrings);
 
-const KNOWN_FIELDS = new Set([
-  'uri',
-  'symbols',
-  'macroUses',
-  'deferred',
-  'emptiedAnnotations',
-  'includes',
-  'invocationArguments',
-  'conditionals',
-  'suppressions',
-  'packed',
-]);
+/**
+ * Every field of WireFacts, each with the check of its value. A field added to FileFacts fails to
+ * compile here until it gets one: an entry with a field nobody checks would be dropped as bad on
+ * every run, and the file parsed again each time.
+ */
+const FIELD_CHECKS: {
+  readonly [Field in keyof Required<WireFacts>]: Field extends 'uri' | 'symbols' | 'packed' ? null : (value: unknown) => boolean;
+} = {
+  uri: null,
+  symbols: null,
+  packed: null,
+  macroUses: (v) => Array.isArray(v) && v.every(isMacroUse),
+  deferred: (v) => v === true,
+  emptiedAnnotations: isStrings,
+  includes: isStrings,
+  invocationArguments: isStrings,
+  conditionals: (v) => Array.isArray(v) && v.every(isConditional),
+  suppressions: (v) => Array.isArray(v) && v.every(isSuppression),
+  // Failures are never stored: an entry saying so is not one of ours.
+  unanalyzable: () => false,
+  transient: () => false,
+};
 
 /** Whether `value` has every field of WireFacts with its type, and references that point at symbols. */
 export function isWireFacts(value: unknown): value is WireFacts {
-  if (!isRecord(value) || typeof value.uri !== 'string') return false;
-  // Failures are never stored: an entry saying so is not one of ours.
-  if (Object.keys(value).some((field) => !KNOWN_FIELDS.has(field))) return false;
-  const { symbols, macroUses, packed } = value;
+  if (!isRecord(value) || typeof value.uri !== 'string' || !Array.isArray(value.macroUses)) return false;
+  for (const [field, fieldValue] of Object.entries(value)) {
+    if (!(field in FIELD_CHECKS)) return false;
+    const check = FIELD_CHECKS[field as keyof WireFacts];
+    if (check && fieldValue !== undefined && !check(fieldValue)) return false;
+  }
+  const { symbols, packed } = value;
   if (!Array.isArray(symbols) || !symbols.every((symbol) => isSymbol(symbol, symbols.length))) return false;
-  if (!Array.isArray(macroUses) || !macroUses.every(isMacroUse)) return false;
-  if (!optional(value.deferred, (v) => v === true)) return false;
-  for (const field of ['emptiedAnnotations', 'includes', 'invocationArguments']) if (!optional(value[field], isStrings)) return false;
-  if (!optional(value.conditionals, (v) => Array.isArray(v) && v.every(isConditional))) return false;
-  if (!optional(value.suppressions, (v) => Array.isArray(v) && v.every(isSuppression))) return false;
   if (!isRecord(packed) || typeof packed.names !== 'string') return false;
   const { lines, characters, fromIndexes } = packed;
   if (!(lines instanceof Int32Array && characters instanceof Int32Array && fromIndexes instanceof Int32Array)) return false;
