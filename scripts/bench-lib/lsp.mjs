@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { outModule, peakRssMiB, percentile } from './common.mjs';
 
 /** Waits until `session` has published nothing for `quietMs` (the server settled after opening). */
-async function settle(session, quietMs, maxMs) {
+export async function settle(session, quietMs, maxMs) {
   const start = performance.now();
   let seen = session.published.length;
   let since = performance.now();

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { outModule, percentile } from './common.mjs';
+import { settle } from './lsp.mjs';
 
 export const TYPING_FILES = ['drivers/scsi/lpfc/lpfc_sli.c', 'drivers/net/wireless/realtek/rtw89/rtw8852a_table.c'];
 const KEY_MS = 30;
@@ -30,20 +31,6 @@ function processCpuMs(pid) {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   } catch {
     return null;
-  }
-}
-
-/** Waits until `session` has published nothing for `quietMs`. */
-async function settle(session, quietMs, maxMs) {
-  const start = performance.now();
-  let seen = session.published.length;
-  let since = performance.now();
-  while (performance.now() - start < maxMs) {
-    await sleep(50);
-    if (session.published.length !== seen) {
-      seen = session.published.length;
-      since = performance.now();
-    } else if (performance.now() - since >= quietMs) return;
   }
 }
 

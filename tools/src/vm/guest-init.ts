@@ -16,24 +16,30 @@ export const DEFAULT_SCENARIO: readonly string[] = ['insmod', 'settle', 'rmmod',
 
 export const MARKER = '@@KVMTEST';
 
-export const GUEST_INIT_SCRIPT = `#!/bin/busybox sh
+/** The start of every guest /init (test and debug): busybox applets, /proc, /sys, /dev. */
+export const GUEST_PREAMBLE = `#!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+`;
 
-mark() {
-  read -r up idle < /proc/uptime
-  echo "${MARKER} $* uptime=$up"
-}
-module_state() {
+/** Shell function: the state of module $MOD_NAME in /proc/modules (Live, Unloading, …) or "absent". */
+export const MODULE_STATE_FUNCTION = `module_state() {
   while read -r name size refs deps state rest; do
     if [ "$name" = "$MOD_NAME" ]; then echo "$state"; return; fi
   done < /proc/modules
   echo absent
 }
-unload() {
+`;
+
+export const GUEST_INIT_SCRIPT = `${GUEST_PREAMBLE}
+mark() {
+  read -r up idle < /proc/uptime
+  echo "${MARKER} $* uptime=$up"
+}
+${MODULE_STATE_FUNCTION}unload() {
   rmmod_count=$((rmmod_count + 1))
   mark "rmmod-$rmmod_count" "$MOD_NAME"
   rmmod "$MOD_NAME"

@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { CpioEntry, writeNewc } from '../cpio';
 import { SetupError } from '../errors';
+import { GUEST_PREAMBLE, MODULE_STATE_FUNCTION } from '../guest-init';
 import { checkBusybox } from '../initramfs';
 import { Accel, BASE_KERNEL_ARGS, guardedArgv, qemuArgs } from '../qemu';
 import { LineSplitter } from '../console';
@@ -23,26 +24,14 @@ export type ControlVerb = 'insmod' | 'rmmod' | 'state' | 'kallsyms' | 'sections'
 export const KERNEL_STOP_SYMBOLS = ['do_init_module', '__die'] as const;
 export type KernelStopSymbol = (typeof KERNEL_STOP_SYMBOLS)[number];
 
-export const DEBUG_INIT_SCRIPT = `#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin:/sbin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-[ -e /dev/ttyS1 ] || mknod /dev/ttyS1 c 4 65
+export const DEBUG_INIT_SCRIPT = `${GUEST_PREAMBLE}[ -e /dev/ttyS1 ] || mknod /dev/ttyS1 c 4 65
 
 read -r MOD_FILE < /kmoddbg/module-file
 read -r MOD_NAME < /kmoddbg/module-name
 set --
 while IFS= read -r param; do set -- "$@" "$param"; done < /kmoddbg/params
 
-module_state() {
-  while read -r name size refs deps state rest; do
-    if [ "$name" = "$MOD_NAME" ]; then echo "$state"; return; fi
-  done < /proc/modules
-  echo absent
-}
-say() { echo "*** $*" > /dev/console; }
+${MODULE_STATE_FUNCTION}say() { echo "*** $*" > /dev/console; }
 
 control() {
   echo "${CONTROL_MARKER} ready kernel=$(uname -r)"
