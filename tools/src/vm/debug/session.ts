@@ -613,35 +613,19 @@ export class KmodVmDebugSession extends DebugSession {
   }
 
   protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
-    void this.onContinue(response);
-  }
-
-  private async onContinue(response: DebugProtocol.ContinueResponse): Promise<void> {
-    await this.step(response, '-exec-continue');
+    void this.step(response, '-exec-continue');
   }
 
   protected override nextRequest(response: DebugProtocol.NextResponse): void {
-    void this.onNext(response);
-  }
-
-  private async onNext(response: DebugProtocol.NextResponse): Promise<void> {
-    await this.step(response, '-exec-next');
+    void this.step(response, '-exec-next');
   }
 
   protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
-    void this.onStepIn(response);
-  }
-
-  private async onStepIn(response: DebugProtocol.StepInResponse): Promise<void> {
-    await this.step(response, '-exec-step');
+    void this.step(response, '-exec-step');
   }
 
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
-    void this.onStepOut(response);
-  }
-
-  private async onStepOut(response: DebugProtocol.StepOutResponse): Promise<void> {
-    await this.step(response, '-exec-finish');
+    void this.step(response, '-exec-finish');
   }
 
   private async step(response: DebugProtocol.Response, command: string): Promise<void> {
@@ -672,10 +656,6 @@ export class KmodVmDebugSession extends DebugSession {
   }
 
   protected override customRequest(command: string, response: DebugProtocol.Response): void {
-    void this.onCustom(command, response);
-  }
-
-  private async onCustom(command: string, response: DebugProtocol.Response): Promise<void> {
     if (command === DEBUG_REQUESTS.insmod || command === DEBUG_REQUESTS.rmmod) {
       if (!this.guest?.running) {
         this.fail(response, 'The VM is not running.');
@@ -689,22 +669,14 @@ export class KmodVmDebugSession extends DebugSession {
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
-    void this.onDisconnect(response);
-  }
-
-  private async onDisconnect(response: DebugProtocol.DisconnectResponse): Promise<void> {
-    await this.endSession();
-    this.sendResponse(response);
+    void this.endSession().then(() => this.sendResponse(response));
   }
 
   protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
-    void this.onTerminate(response);
-  }
-
-  private async onTerminate(response: DebugProtocol.TerminateResponse): Promise<void> {
-    await this.endSession();
-    this.sendResponse(response);
-    this.sendEvent(new TerminatedEvent());
+    void this.endSession().then(() => {
+      this.sendResponse(response);
+      this.sendEvent(new TerminatedEvent());
+    });
   }
 
   /** Load or unload in the guest; the outcome goes to the Debug Console. */
