@@ -78,10 +78,15 @@ export function startServer(): void {
     };
   });
 
+  /** What the last applySettings acted on: the editor announces changes to settings it did not change too. */
+  let appliedSettings: string | undefined;
   async function applySettings(): Promise<void> {
     const settings = await readSettings(connection, pullConfiguration, initializationSettings);
     // Nothing configured: the build dir every other program would pick (VS Code sends its own).
     const kdir = settings.kernelBuildDir || (settings.kernelVersion ? undefined : defaultKernelBuildDir()?.dir);
+    const applying = JSON.stringify({ settings, kdir });
+    if (applying === appliedSettings) return;
+    appliedSettings = applying;
     const problem = service.configure({
       kdir,
       otherKdirs: settings.kernelBuildDirs,

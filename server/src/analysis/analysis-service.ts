@@ -338,8 +338,9 @@ export class AnalysisService {
   }
 
   /** Whether `uri` is open in the editor (its facts come from its text). */
+  /** Whether the editor has `uri` open (from its first analysis until close; settings changes keep it). */
   isOpen(uri: string): boolean {
-    return this.cache.get(uri)?.stamp.startsWith('v') ?? false;
+    return this.openText.has(uri);
   }
 
   /** The units of `module`, with facts from `factsOf` (open text or disk) for sources and includes. */
@@ -421,6 +422,8 @@ export class AnalysisService {
 
   /** Findings of the module containing `uri`, whose own facts come from its open text. */
   async analyzeModule(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
+    // Open from now on, before the first await: the index must not publish its view of this file meanwhile.
+    this.openText.set(uri, text);
     const ownPath = filePathOf(uri);
     const module = ownPath ? await this.hostModule(ownPath) : undefined;
     const builtin = module?.builtin ?? false;

@@ -26,13 +26,17 @@ export class ExportTable {
   /** Parses Module.symvers text; malformed lines are skipped. */
   static parse(text: string): ExportTable {
     const table = new ExportTable();
+    // Names and owners are copied: a field is a slice that would keep the whole file's text alive.
+    const owners = new Map<string, string>();
     for (const line of text.split('\n')) {
       const fields = line.split('\t');
       if (fields.length < 4 || !fields[1]) continue;
-      const info: ExportInfo = { owner: fields[2], gplOnly: fields[3] === 'EXPORT_SYMBOL_GPL' };
+      let owner = owners.get(fields[2]);
+      if (owner === undefined) owners.set(fields[2], (owner = ` ${fields[2]}`.slice(1)));
+      const info: ExportInfo = { owner, gplOnly: fields[3] === 'EXPORT_SYMBOL_GPL' };
       const namespace = fields[4]?.trim();
       if (namespace) info.namespace = namespace;
-      if (!table.symbols.has(fields[1])) table.symbols.set(fields[1], info);
+      if (!table.symbols.has(fields[1])) table.symbols.set(` ${fields[1]}`.slice(1), info);
     }
     return table;
   }

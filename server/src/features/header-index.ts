@@ -36,9 +36,78 @@ interface Entry {
   line: number;
 }
 
+/**
+ * The scanned names (half a million on a 6.1 build dir) kept for the server's lifetime in a fifth
+ * of a Map's memory (45 → 9 MB): the names in one flat string, an open-addressing table of entry
+ * numbers hashed by name, and typed arrays for each entry's file and line.
+ */
+export class NameTable {
+  private readonly names: string;
+  /** Entry i's name is names[starts[i], starts[i + 1]). */
+  private readonly starts: Int32Array;
+  private readonly slots: Int32Array;
+  private readonly files: string[];
+  private readonly fileOf: Uint32Array;
+  private readonly lineOf: Int32Array;
+
+  constructor(entries: ReadonlyMap<string, Entry>) {
+    const count = entries.size;
+    const names: string[] = [];
+    const fileNumbers = new Map<string, number>();
+    this.files = [];
+    this.starts = new Int32Array(count + 1);
+    this.fileOf = new Uint32Array(count);
+    this.lineOf = new Int32Array(count);
+    let i = 0;
+    let offset = 0;
+    for (const [name, { file, line }] of entries) {
+      let fileNumber = fileNumbers.get(file);
+      if (fileNumber === undefined) fileNumbers.set(file, (fileNumber = this.files.push(file) - 1));
+      names.push(name);
+      this.starts[i] = offset;
+      this.fileOf[i] = fileNumber;
+      this.lineOf[i] = line;
+      offset += name.length;
+      i++;
+    }
+    this.starts[count] = offset;
+    this.names = names.join('');
+    let capacity = 16;
+    while (capacity < count * 2) capacity *= 2;
+    this.slots = new Int32Array(capacity).fill(-1);
+    for (let entry = 0; entry < count; entry++) {
+      let slot = hashOf(names[entry]) & (capacity - 1);
+      while (this.slots[slot] !== -1) slot = (slot + 1) & (capacity - 1);
+      this.slots[slot] = entry;
+    }
+  }
+
+  get size(): number {
+    return this.fileOf.length;
+  }
+
+  get(name: string): Entry | undefined {
+    const mask = this.slots.length - 1;
+    for (let slot = hashOf(name) & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot];
+      if (entry === -1) return undefined;
+      const start = this.starts[entry];
+      if (this.starts[entry + 1] - start === name.length && this.names.startsWith(name, start))
+        return { file: this.files[this.fileOf[entry]], line: this.lineOf[entry] };
+    }
+  }
+}
+
+/** FNV-1a over the UTF-16 code units. */
+function hashOf(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
 export class HeaderIndex {
   private kdir: string | undefined;
-  private index: Promise<Map<string, Entry>> | undefined;
+  private index: Promise<NameTable> | undefined;
 
   /** Switches to another build dir and starts scanning it in the background (the first hover then need not wait). */
   setKernelDir(kdir: string | undefined): void {
@@ -74,7 +143,7 @@ export class HeaderIndex {
  */
 const intern = (name: string): string => ` ${name}`.slice(1);
 
-async function buildIndex(kdir: string): Promise<Map<string, Entry>> {
+async function buildIndex(kdir: string): Promise<NameTable> {
   const index = new Map<string, Entry>();
   const functions = new Map<string, Entry>();
   const files: string[] = [];
@@ -117,7 +186,7 @@ async function buildIndex(kdir: string): Promise<Map<string, Entry>> {
     }
   }
   for (const [name, loc] of functions) if (!index.has(name)) index.set(name, loc);
-  return index;
+  return new NameTable(index);
 }
 
 /** The function a declaration line declares, skipping attribute macros and keywords before it. */

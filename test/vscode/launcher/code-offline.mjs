@@ -174,6 +174,31 @@ function safeName(name) {
     .slice(0, 80);
 }
 
+// The extension's log Output channels (its language servers' logs) are files in the user data dir:
+// keep them beside the screenshots, and show their error lines when the run failed.
+function keepOutputChannels(tmp, failed) {
+  let files = [];
+  try {
+    files = fs
+      .readdirSync(tmp, { recursive: true })
+      .map(String)
+      .filter((name) => /exthost\d+\/kmod-tools\.kmod-tools\/[^/]+\.log$/.test(name));
+  } catch {
+    return;
+  }
+  fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  for (const name of files) {
+    const kept = path.join(ARTIFACTS_DIR, `output-${safeName(path.basename(name, '.log'))}.log`);
+    fs.copyFileSync(path.join(tmp, name), kept);
+    if (!failed) continue;
+    const errors = fs
+      .readFileSync(kept, 'utf8')
+      .split('\n')
+      .filter((line) => /error|fail|exception/i.test(line));
+    if (errors.length > 0) log(`${kept}, its error lines:\n${errors.slice(-40).join('\n')}`);
+  }
+}
+
 async function takeScreenshot(page, name) {
   fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const file = path.join(ARTIFACTS_DIR, `${safeName(name)}.png`);
@@ -480,6 +505,7 @@ async function main() {
     await Promise.race([serverExited, sleep(5000)]);
     await sleep(300);
     killServerGroup('SIGKILL');
+    keepOutputChannels(tmp, result !== 0);
     if (process.env.CODE_OFFLINE_KEEP) log(`kept ${tmp}`);
     else fs.rmSync(tmp, { recursive: true, force: true });
   }

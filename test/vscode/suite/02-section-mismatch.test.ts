@@ -3,6 +3,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import {
+  codeActionsUntil,
   describeDiagnostics,
   millisecondsUntil,
   openInEditor,
@@ -57,17 +58,10 @@ describe('section mismatch in hello-3.c', () => {
 
   it('offers a quick fix that removes the finding', async () => {
     const [diagnostic] = await waitForSectionMismatch(uri);
-    const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
-      'vscode.executeCodeActionProvider',
-      uri,
-      diagnostic.range,
-      vscode.CodeActionKind.QuickFix.value,
-      10,
-    );
-    const quickFix = actions.find(
-      (a): a is vscode.CodeAction =>
-        'edit' in a && a.edit !== undefined && (a.kind === undefined || vscode.CodeActionKind.QuickFix.contains(a.kind)),
-    );
+    const isQuickFix = (a: vscode.CodeAction | vscode.Command): a is vscode.CodeAction =>
+      'edit' in a && a.edit !== undefined && (a.kind === undefined || vscode.CodeActionKind.QuickFix.contains(a.kind));
+    const actions = await codeActionsUntil(uri, diagnostic.range, isQuickFix);
+    const quickFix = actions.find(isQuickFix);
     assert.ok(quickFix, `no quick fix with an edit; got: ${actions.map((a) => a.title).join(', ') || 'nothing'}`);
     assert.ok(quickFix.edit && (await vscode.workspace.applyEdit(quickFix.edit)), `applying "${quickFix.title}" failed`);
     await waitFor(

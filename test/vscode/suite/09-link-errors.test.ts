@@ -5,7 +5,17 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as vscode from 'vscode';
-import { describeDiagnostics, diagnosticCode, KMOD_SOURCE, openInEditor, rangeOf, setDocumentText, waitFor, workspaceUri } from './helpers';
+import {
+  codeActionsUntil,
+  describeDiagnostics,
+  diagnosticCode,
+  KMOD_SOURCE,
+  openInEditor,
+  rangeOf,
+  setDocumentText,
+  waitFor,
+  workspaceUri,
+} from './helpers';
 import { queryTexts, screenshot, waitVisible } from './launcherChannel';
 
 const SQUIGGLE = '.view-overlays .squiggly-error';
@@ -65,14 +75,10 @@ describe('modpost errors before the build (linkerr/linkerr.c)', () => {
 
   it('adds MODULE_IMPORT_NS(DMA_BUF) with the quick fix, and the finding goes away', async () => {
     const [diagnostic] = ours(uri, 'missing-namespace-import');
-    const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
-      'vscode.executeCodeActionProvider',
-      uri,
-      diagnostic.range,
-      vscode.CodeActionKind.QuickFix.value,
-      10,
-    );
-    const fix = actions.find((a): a is vscode.CodeAction => 'edit' in a && a.title === 'Add MODULE_IMPORT_NS(DMA_BUF)');
+    const isImportFix = (a: vscode.CodeAction | vscode.Command): a is vscode.CodeAction =>
+      'edit' in a && a.title === 'Add MODULE_IMPORT_NS(DMA_BUF)';
+    const actions = await codeActionsUntil(uri, diagnostic.range, isImportFix);
+    const fix = actions.find(isImportFix);
     assert.ok(fix?.edit, `no import quick fix; got: ${actions.map((a) => a.title).join(', ') || 'nothing'}`);
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.match(document.getText(), /^MODULE_IMPORT_NS\(DMA_BUF\);$/m);

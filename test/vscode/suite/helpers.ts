@@ -132,6 +132,47 @@ export async function setDocumentText(document: vscode.TextDocument, text: strin
   if (document.isDirty) await document.save();
 }
 
+/**
+ * The code actions VS Code offers at `range`, asked again (up to 5 s) until one satisfies `wanted`.
+ * VS Code builds the request's context from the diagnostics current when it arrives: a republish of
+ * the same finding in that instant (the build dir's tables loading, the index reaching the folder)
+ * leaves the context empty once. What was offered each time is in the failure message.
+ */
+export async function codeActionsUntil(
+  uri: vscode.Uri,
+  range: vscode.Range,
+  wanted: (action: vscode.CodeAction | vscode.Command) => boolean,
+  kind = vscode.CodeActionKind.QuickFix.value,
+): Promise<(vscode.CodeAction | vscode.Command)[]> {
+  const offered: string[] = [];
+  let actions: (vscode.CodeAction | vscode.Command)[] = [];
+  try {
+    await waitFor(
+      async () => {
+        actions =
+          (await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>(
+            'vscode.executeCodeActionProvider',
+            uri,
+            range,
+            kind,
+            10,
+          )) ?? [];
+        offered.push(actions.map((a) => a.title).join(', ') || 'nothing');
+        return actions.some(wanted);
+      },
+      5_000,
+      'the code action',
+      250,
+    );
+  } catch {
+    // the caller's assertion names what was missing; the attempts say what came instead
+    console.log(
+      `    code actions at ${range.start.line + 1}:${range.start.character + 1}, per attempt: ${[...new Set(offered)].join(' | ')}; diagnostics now: ${describeDiagnostics(uri)}`,
+    );
+  }
+  return actions;
+}
+
 /** Milliseconds from now until `condition` holds, polling the diagnostics every 10 ms. */
 export async function millisecondsUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<number> {
   const start = Date.now();
