@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { filePathOf } from '../model/uris';
-import type { EditableFacts } from '../engine/analyze-file';
+import { unanalyzableFacts, type EditableFacts } from '../engine/analyze-file';
 import { editWithinBody } from '../engine/body-edit';
 import { checkModule, ModuleSymbols, type CheckOptions } from '../engine/check';
 import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables, type LinkEnvironment } from '../engine/link-checks';
@@ -65,6 +65,8 @@ export class AnalysisService {
   private readonly openDocuments = new Map<string, OpenDocument>();
   /** The editor text of open documents, for where a quick fix inserts a line. */
   private readonly openText = new Map<string, string>();
+  /** How many times each document was closed: which opening of it is the current one (see openingOf). */
+  private readonly closings = new Map<string, number>();
   private readonly lastAnalysis = new Map<string, { inputs: FileFacts[]; result: ModuleAnalysis }>();
   /** Facts of included files read from disk by the background index, shared across modules. */
   private readonly includedOnDisk = new IncludedFactsCache();
@@ -237,10 +239,27 @@ export class AnalysisService {
   }
 
   /**
+   * Which opening of `uri` is the current one. A version number names a text only within one
+   * opening: a client that closes a document and opens it again numbers its versions afresh (VS
+   * Code from 1), so work begun before a close must not be taken for the same version after it.
+   */
+  openingOf(uri: string): number {
+    return this.closings.get(uri) ?? 0;
+  }
+
+  /**
    * Facts for an open document's text (re-analyzed only when its version changes). An edit inside
    * one function body is redone here from the previous facts; anything else goes to the worker.
+   * `opening` is the document's opening the caller read `version` and `text` in (default: the current one).
    */
-  factsForText(uri: string, version: number, text: string, builtin = false): Promise<FileFacts> {
+  factsForText(uri: string, version: number, text: string, builtin = false, opening = this.openingOf(uri)): Promise<FileFacts> {
+    if (opening !== this.openingOf(uri)) {
+      // Asked for before the document was closed (a request that waited meanwhile): its text is no
+      // opening's now, and storing it would answer for the same version number of the next opening.
+      // Nothing is kept; the file as it is now stands in.
+      const file = filePathOf(uri);
+      return (file && this.openOrDisk(file, builtin)) || Promise.resolve(unanalyzableFacts(uri, 'the document was closed'));
+    }
     const stamp = `v${version}`;
     this.openText.set(uri, text);
     const cached = this.cache.get(uri);
@@ -289,6 +308,7 @@ export class AnalysisService {
 
   /** Forget an open document's text: its facts come from disk again. */
   close(uri: string): void {
+    this.closings.set(uri, this.openingOf(uri) + 1);
     this.cache.delete(uri);
     this.openDocuments.delete(uri);
     this.openText.delete(uri);
@@ -424,10 +444,12 @@ export class AnalysisService {
   async analyzeModule(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
     // Open from now on, before the first await: the index must not publish its view of this file meanwhile.
     this.openText.set(uri, text);
+    // `version` and `text` are of this opening; the document may be closed (and opened again) before the facts are asked for.
+    const opening = this.openingOf(uri);
     const ownPath = filePathOf(uri);
     const module = ownPath ? await this.hostModule(ownPath) : undefined;
     const builtin = module?.builtin ?? false;
-    const own = this.factsForText(uri, version, text, builtin);
+    const own = this.factsForText(uri, version, text, builtin, opening);
     const { units, files } = module
       ? await this.unitsOf(module, (file) => (file === ownPath ? own : this.openOrDisk(file, builtin)))
       : { units: [], files: [] };

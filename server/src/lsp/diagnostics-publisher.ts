@@ -2,6 +2,11 @@
 // arrive meanwhile coalesce into one re-run on the newest text, and results for stale versions are
 // dropped. A change also refreshes the other open files of the same module, and a result computed
 // while one of them changed is not published (the run is repeated).
+//
+// A version number names a text only within one opening of a document: a client that closes and
+// reopens a file starts again at its own numbering (VS Code at 1). So "the same version" is the
+// same opening (AnalysisService.openingOf) and the same number; a run begun before a close never
+// publishes onto the next opening, even when its version number comes round again.
 
 import type { Connection, Diagnostic, TextDocuments } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
@@ -48,15 +53,17 @@ export class DiagnosticsPublisher {
     const document = this.documents.get(uri);
     if (!document || !this.serves(document)) return;
     const version = document.version;
-    const versionsAtStart = new Map(this.documents.all().map((open) => [open.uri, open.version]));
+    const stateOf = (open: TextDocument): string => `${this.service.openingOf(open.uri)}:${open.version}`;
+    const stateAtStart = new Map(this.documents.all().map((open) => [open.uri, stateOf(open)]));
     try {
       const analysis = await this.service.analyzeModule(uri, version, document.getText());
       if (this.disposed) return;
-      // Another open file of the module changed meanwhile: this view is already old, and publishing
-      // it could overwrite the newer one that file's own run published. Run again instead.
+      // Another open file of the module changed (or was closed and opened again) meanwhile: this
+      // view is already old, and publishing it could overwrite the newer one that file's own run
+      // published. Run again instead.
       const changed = analysis.files.some((file) => {
         const open = this.documents.get(file.uri);
-        return open !== undefined && open.version !== versionsAtStart.get(file.uri);
+        return open !== undefined && stateOf(open) !== stateAtStart.get(file.uri);
       });
       if (changed) {
         this.dirty.add(uri);
@@ -75,7 +82,8 @@ export class DiagnosticsPublisher {
       for (const file of analysis.files) if (this.documents.get(file.uri) && !perUri.has(file.uri)) perUri.set(file.uri, []);
       for (const [target, diagnostics] of perUri) {
         const open = this.documents.get(target);
-        if (!open || (target === uri && open.version !== version)) continue;
+        // This document was edited, or closed (and maybe opened again at the same version number), meanwhile.
+        if (!open || (target === uri && stateOf(open) !== stateAtStart.get(uri))) continue;
         void this.connection.sendDiagnostics({ uri: target, version: open.version, diagnostics });
       }
     } catch (error) {
