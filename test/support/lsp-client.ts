@@ -48,13 +48,16 @@ export class LspSession {
   /** `$/progress` values in arrival order (begin/report/end), for the index tests. */
   readonly progress: { kind: string; message?: string; percentage?: number }[] = [];
 
-  /** `server`: another language server to drive (clangd); default: ours, dist/server.js. */
+  /**
+   * `server`: another language server to drive (clangd); default: ours, dist/server.js, with the
+   * Node options in KMOD_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it).
+   */
   constructor(
     private readonly initOptions: Record<string, unknown> = {},
     private readonly workspaceFolders: string[] = [],
     server: { command: string; args: string[] } = {
       command: process.execPath,
-      args: [path.join(REPO_ROOT, 'dist', 'server.js'), '--stdio'],
+      args: [...(process.env.KMOD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), path.join(REPO_ROOT, 'dist', 'server.js'), '--stdio'],
     },
   ) {
     this.process = spawn(server.command, server.args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -118,6 +121,9 @@ export class LspSession {
       /* the server may already be gone */
     }
     this.connection.dispose();
+    // A moment to exit by itself (a profiled server writes its profile then), then the signal.
+    if (this.process.exitCode === null && this.process.signalCode === null)
+      await Promise.race([new Promise((resolve) => this.process.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 1000))]);
     this.process.kill();
   }
 }
