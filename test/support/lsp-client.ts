@@ -123,7 +123,10 @@ export class LspSession {
     this.connection.dispose();
     // A moment to exit by itself (a profiled server writes its profile then), then the signal.
     if (this.process.exitCode === null && this.process.signalCode === null)
-      await Promise.race([new Promise((resolve) => this.process.once('exit', resolve)), new Promise((resolve) => setTimeout(resolve, 1000))]);
+      await Promise.race([
+        new Promise((resolve) => this.process.once('exit', resolve)),
+        new Promise((resolve) => setTimeout(resolve, 1000)),
+      ]);
     this.process.kill();
   }
 }
