@@ -27,11 +27,12 @@ import { codeActions } from './features/code-actions';
 import { definition } from './features/definition';
 import { documentSymbols } from './features/document-symbols';
 import { hover, macroDocPage } from './features/hover';
-import { MACRO_DOC_REQUEST, SHOW_MACRO_DOC_CAPABILITY } from '../../shared/src/lsp-extensions';
+import { DIAGNOSTIC_SOURCE, MACRO_DOC_REQUEST, SHOW_MACRO_DOC_CAPABILITY } from '../../shared/src/lsp-extensions';
 import { HeaderIndex } from './features/header-index';
 import { WorkspaceIndex } from './lsp/workspace-index';
 import { ModuleDocuments } from './lsp/module-documents';
 import { showMessage } from './lsp/show-message';
+import { EditPacing } from './lsp/edit-pacing';
 
 /** Serves LSP over the transport named on the command line (--stdio, --node-ipc, --socket=N). */
 /** Reported to the client and in the log; the extension's version. */
@@ -44,6 +45,10 @@ export function startServer(): void {
   const headers = new HeaderIndex();
   const served = new ModuleDocuments();
   const publisher = new DiagnosticsPublisher(connection, documents, service, (document) => served.serves(document));
+  const pacing = new EditPacing(
+    (uri) => service.lastAnalysisMs(uri),
+    (uri) => publisher.schedule(uri),
+  );
   const index = new WorkspaceIndex(connection, service);
   // The build dir's exports arrive a few seconds after its settings: check the open files again.
   service.onKernelTablesLoaded(() => {
@@ -142,8 +147,9 @@ export function startServer(): void {
   });
 
   documents.onDidOpen((event) => publisher.schedule(event.document.uri));
-  documents.onDidChangeContent((event) => publisher.schedule(event.document.uri));
+  documents.onDidChangeContent((event) => pacing.changed(event.document.uri));
   documents.onDidClose((event) => {
+    pacing.forget(event.document.uri);
     const ours = served.serves(event.document);
     served.forget(event.document.uri);
     publisher.closed(event.document.uri);
@@ -161,14 +167,20 @@ export function startServer(): void {
     background('re-checking changed files', index.filesChanged(changes.map((change) => change.uri)));
   });
 
-  const withDocument = <T>(uri: string, fallback: T, run: (document: TextDocument) => Promise<T>): Promise<T> => {
+  /**
+   * Runs a request on an open document we serve. While typing pauses an analysis, a request that
+   * needs one (`analyzes`) waits for it rather than starting its own.
+   */
+  const withDocument = <T>(uri: string, fallback: T, run: (document: TextDocument) => Promise<T>, analyzes = true): Promise<T> => {
     if (shutDown) return Promise.reject(new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down'));
     const document = documents.get(uri);
     return document && served.serves(document)
-      ? run(document).catch((error: unknown) => {
-          connection.console.error(`kmod-lsp: request on ${uri} failed: ${(error as Error)?.stack ?? error}`);
-          return fallback;
-        })
+      ? (analyzes ? pacing.settled(uri) : Promise.resolve())
+          .then(() => (documents.get(uri) === document ? run(document) : fallback))
+          .catch((error: unknown) => {
+            connection.console.error(`kmod-lsp: request on ${uri} failed: ${(error as Error)?.stack ?? error}`);
+            return fallback;
+          })
       : Promise.resolve(fallback);
   };
 
@@ -182,12 +194,19 @@ export function startServer(): void {
     withDocument(params.textDocument.uri, null, (document) => definition(document, params.position, service, headers)),
   );
   connection.onDocumentSymbol((params) => withDocument(params.textDocument.uri, [], (document) => documentSymbols(document, service)));
+  // Only our own diagnostics have fixes: a cursor on none (typing) is answered at once.
   connection.onCodeAction((params) =>
-    withDocument(params.textDocument.uri, [], (document) => codeActions(document, params, service, documents)),
+    withDocument(
+      params.textDocument.uri,
+      [],
+      (document) => codeActions(document, params, service, documents),
+      params.context.diagnostics.some((diagnostic) => diagnostic.source === DIAGNOSTIC_SOURCE),
+    ),
   );
 
   connection.onShutdown(async () => {
     shutDown = true;
+    pacing.dispose();
     publisher.dispose();
     await service.dispose();
   });

@@ -68,6 +68,7 @@ export class AnalysisService {
   /** How many times each document was closed: which opening of it is the current one (see openingOf). */
   private readonly closings = new Map<string, number>();
   private readonly lastAnalysis = new Map<string, { inputs: FileFacts[]; result: ModuleAnalysis }>();
+  private readonly analysisMs = new Map<string, number>();
   /** Facts of included files read from disk by the background index, shared across modules. */
   private readonly includedOnDisk = new IncludedFactsCache();
   /** Where includes lead; made anew when files may have appeared or gone. */
@@ -313,6 +314,7 @@ export class AnalysisService {
     this.openDocuments.delete(uri);
     this.openText.delete(uri);
     this.lastAnalysis.delete(uri);
+    this.analysisMs.delete(uri);
     this.interactive.forget(uri);
     this.heavy.forget(uri);
     this.heavyUris.delete(uri);
@@ -357,7 +359,11 @@ export class AnalysisService {
     this.lastAnalysis.clear();
   }
 
-  /** Whether `uri` is open in the editor (its facts come from its text). */
+  /** How long the last analysis of an open document's module took (ms), for pacing re-analyses while typing. */
+  lastAnalysisMs(uri: string): number | undefined {
+    return this.analysisMs.get(uri);
+  }
+
   /** Whether the editor has `uri` open (from its first analysis until close; settings changes keep it). */
   isOpen(uri: string): boolean {
     return this.openText.has(uri);
@@ -442,6 +448,7 @@ export class AnalysisService {
 
   /** Findings of the module containing `uri`, whose own facts come from its open text. */
   async analyzeModule(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
+    const started = performance.now();
     // Open from now on, before the first await: the index must not publish its view of this file meanwhile.
     this.openText.set(uri, text);
     // `version` and `text` are of this opening; the document may be closed (and opened again) before the facts are asked for.
@@ -470,6 +477,7 @@ export class AnalysisService {
       findings: await this.findingsOf(units, module, this.loadedTables),
     };
     this.lastAnalysis.set(uri, { inputs: files, result });
+    this.analysisMs.set(uri, performance.now() - started);
     return result;
   }
 

@@ -61,7 +61,9 @@ export class DiagnosticsPublisher {
       // Another open file of the module changed (or was closed and opened again) meanwhile: this
       // view is already old, and publishing it could overwrite the newer one that file's own run
       // published. Run again instead.
+      // (This document's own edits are not counted: each one schedules its run, paced while typing.)
       const changed = analysis.files.some((file) => {
+        if (file.uri === uri) return false;
         const open = this.documents.get(file.uri);
         return open !== undefined && stateOf(open) !== stateAtStart.get(file.uri);
       });

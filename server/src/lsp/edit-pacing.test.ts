@@ -1,0 +1,73 @@
+import * as assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EditPacing } from './edit-pacing';
+
+describe('EditPacing (re-analysis while typing)', () => {
+  const setUp = (cost: number | undefined) => {
+    const runs: { uri: string; at: number }[] = [];
+    const start = performance.now();
+    const pacing = new EditPacing(
+      () => cost,
+      (uri) => runs.push({ uri, at: performance.now() - start }),
+    );
+    return { pacing, runs, start };
+  };
+
+  it('analyses a cheap document on every key, at once', () => {
+    const { pacing, runs } = setUp(5);
+    for (let i = 0; i < 3; i++) pacing.changed('file:///a.c');
+    assert.equal(runs.length, 3);
+    pacing.dispose();
+  });
+
+  it('analyses a document never analysed before at once', () => {
+    const { pacing, runs } = setUp(undefined);
+    pacing.changed('file:///a.c');
+    assert.equal(runs.length, 1);
+    pacing.dispose();
+  });
+
+  it('analyses a slow document once the keys pause (for its cost, at most 100 ms), and once for a burst of keys', async () => {
+    const { pacing, runs, start } = setUp(400);
+    let lastKey = 0;
+    for (let i = 0; i < 5; i++) {
+      pacing.changed('file:///big.c');
+      lastKey = performance.now() - start;
+      await sleep(20);
+    }
+    assert.equal(runs.length, 0, 'nothing while the keys come faster than the pause');
+    await sleep(150);
+    assert.equal(runs.length, 1);
+    assert.ok(runs[0].at >= lastKey + 95, `ran at ${runs[0].at} ms, the last key at ${lastKey} ms`);
+  });
+
+  it('still analyses at least every second while the typing goes on', async () => {
+    const { pacing, runs } = setUp(100);
+    const until = performance.now() + 1400;
+    while (performance.now() < until) {
+      pacing.changed('file:///big.c');
+      await sleep(30);
+    }
+    assert.ok(runs.length >= 1, 'an analysis during 1.4 s of typing');
+    pacing.dispose();
+  });
+
+  it('lets a request wait for the paced analysis, which is scheduled before the request goes on', async () => {
+    const { pacing, runs } = setUp(50);
+    pacing.changed('file:///big.c');
+    assert.equal(runs.length, 0);
+    await pacing.settled('file:///big.c');
+    assert.equal(runs.length, 1);
+    await pacing.settled('file:///big.c'); // nothing pending: at once
+  });
+
+  it('releases waiting requests when the document is closed, without analysing it', async () => {
+    const { pacing, runs } = setUp(50);
+    pacing.changed('file:///big.c');
+    const waited = pacing.settled('file:///big.c');
+    pacing.forget('file:///big.c');
+    await waited;
+    await sleep(70);
+    assert.equal(runs.length, 0);
+  });
+});
