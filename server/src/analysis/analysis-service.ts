@@ -283,7 +283,10 @@ export class AnalysisService {
     const editable =
       previous?.builtin === builtin ? previous.editable.then((last) => editWithinBody(last, text, options) ?? inFull(), inFull) : inFull();
     this.openDocuments.set(uri, { builtin, editable });
-    const facts = editable.then((result) => result.facts);
+    const facts = editable.then((result) => {
+      this.editorTexts.set(result.facts, { opening, version });
+      return result.facts;
+    });
     this.cache.set(uri, { stamp, facts });
     this.retryIfTransient(uri, facts);
     return facts;
@@ -363,6 +366,16 @@ export class AnalysisService {
   lastAnalysisMs(uri: string): number | undefined {
     return this.analysisMs.get(uri);
   }
+
+  /**
+   * Which editor text (the opening and version of its document) `facts` were made from; undefined
+   * for facts of a file read from disk. Facts kept for an unchanged text are of its latest version.
+   */
+  editorTextOf(facts: FileFacts): { opening: number; version: number } | undefined {
+    return this.editorTexts.get(facts);
+  }
+
+  private readonly editorTexts = new WeakMap<FileFacts, { opening: number; version: number }>();
 
   /** Whether the editor has `uri` open (from its first analysis until close; settings changes keep it). */
   isOpen(uri: string): boolean {

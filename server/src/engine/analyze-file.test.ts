@@ -41,6 +41,23 @@ describe('incremental analysis of an edited file', () => {
     edited.tree.delete();
   });
 
+  it("never reuses an initializer's scan for the same text become a function body (static locals)", async () => {
+    const parser = await createCParser();
+    // `= {` typed as `(void) {`: the braces and what is between them do not move, but now they are
+    // a function's body, whose `static int s = g;` is an object of its own that references g.
+    const initializer = 'int g;\nint x = { static int s = g; };\n';
+    const body = 'int g;\nint x(void) { static int s = g; };\n';
+    const first = analyzeEditedFile(parser, 'x.c', initializer, OPTIONS);
+    const edited = analyzeEditedFile(parser, 'x.c', body, OPTIONS, first.state);
+    edited.state?.tree.delete();
+    const fresh = analyzeFile(parser, 'x.c', body, OPTIONS);
+    assert.deepEqual(
+      fresh.symbols.map((symbol) => symbol.name),
+      ['g', 'x', 's'],
+    );
+    assert.deepEqual(edited.result.facts, fresh);
+  });
+
   // Each step reparses incrementally and reuses the scans of bodies the edit did not touch.
   for (const [label, source, count] of [
     ['the seed', SEED, 200],
@@ -68,6 +85,10 @@ describe('incremental analysis of an edited file', () => {
         '*/',
         'int helper_init;',
         ' __init',
+        '\n#include "x.h"\n',
+        '\n#define __init\n',
+        'static int s;',
+        'static int s = hello3_data;',
       ];
       for (let i = 0; i < count; i++) {
         // An unclosed `#if 0` or comment ruins the rest of a file for good; start over now and then.

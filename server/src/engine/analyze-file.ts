@@ -87,17 +87,20 @@ export function diffEdit(before: string, after: string): Edit {
 /**
  * Previous scans of the bodies an edit did not touch: before the changed span a body is where it
  * was; after it, it moved by the length difference. The scanner reads one character past a body,
- * so a body must end strictly before the span.
+ * so a body must end strictly before the span. A scan is reused only for the same kind of body.
  */
 function unchangedScans(previous: ParseState, prepassed: string, optionsKey: string): ReuseScan | undefined {
   if (previous.optionsKey !== optionsKey) return undefined;
   const span = changedSpan(previous.prepassed, prepassed);
   const delta = span.newEnd - span.oldEnd;
   const byStart = new Map(previous.scans.map((scan) => [scan.start, scan]));
-  return (body) => {
+  return (body, isFunction) => {
     const oldStart = body.end < span.start ? body.start : body.start >= span.newEnd ? body.start - delta : undefined;
     const scan = oldStart === undefined ? undefined : byStart.get(oldStart);
-    if (!scan || scan.end - scan.start !== body.end - body.start || scan.parameters.length !== body.parameters.length) return undefined;
+    // The same text that was an initializer can be a function's body now (`int x = {` became
+    // `int x(void) {`): its static locals are symbols, which an initializer's scan did not look for.
+    if (!scan || scan.isFunction !== isFunction || scan.end - scan.start !== body.end - body.start) return undefined;
+    if (scan.parameters.length !== body.parameters.length) return undefined;
     return scan.parameters.every((name, i) => name === body.parameters[i]) ? scan : undefined;
   };
 }

@@ -46,11 +46,18 @@ module_init(helper);
 module_exit(bye);
 `;
 
+const URI = 'file:///m.c';
+
 function full(parser: Parser, text: string): EditableFacts {
-  return analyzeEditedFile(parser, 'file:///m.c', text, OPTIONS).result;
+  const { result, state } = analyzeEditedFile(parser, URI, text, OPTIONS);
+  state?.tree.delete();
+  return result;
 }
 
-/** Random edits, mostly inside bodies; each fast-path result must equal a fresh analysis. */
+/**
+ * Random edits, mostly inside bodies; each must give the facts of a fresh analysis, whether the fast
+ * path takes it or, as in the server, the worker reparses from its last full analysis.
+ */
 function storm(parser: Parser, source: string, seed: number, count: number): { fast: number; full: number } {
   // Mostly typing; a third of the inserts are what breaks a body (braces, comment and literal
   // openers, directives, continuations) or what the pre-pass rewrites.
@@ -74,10 +81,16 @@ function storm(parser: Parser, source: string, seed: number, count: number): { f
     ' __init',
     'list_for_each(p, h) ',
     '\\',
+    // Directives read from anywhere in the file (includes, emptied annotations), and a static local.
+    '\n#include "x.h"\n',
+    '\n#define __init\n',
+    'static int s;',
   ];
   const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
   const pick = (list: string[]): string => list[Math.floor(random() * list.length)];
   let state = full(parser, source);
+  // The worker's parse state: the previous full analysis, whatever the fast path did since.
+  let worker = analyzeEditedFile(parser, URI, source, OPTIONS).state;
   const counts = { fast: 0, full: 0 };
   for (let i = 0; i < count; i++) {
     // An unclosed `#if 0` or comment ruins the rest of a file for good; start over now and then.
@@ -104,9 +117,14 @@ function storm(parser: Parser, source: string, seed: number, count: number): { f
       );
     } else {
       counts.full++;
+      const reparsed = analyzeEditedFile(parser, URI, next, OPTIONS, worker);
+      worker = reparsed.state;
+      assert.deepEqual(reparsed.result.facts, fresh.facts, `reparse after edit ${i} at ${at}: ${JSON.stringify(next)}`);
+      assert.deepEqual(reparsed.result.bodies, fresh.bodies, `bodies after reparse ${i}`);
     }
     state = fast ?? fresh;
   }
+  worker?.tree.delete();
   return counts;
 }
 
@@ -146,6 +164,31 @@ describe('edits inside one function body', () => {
     assert.equal(editWithinBody(before, TRICKY.replace('static int worker', 'static int workers'), OPTIONS), undefined);
     // A NUL byte makes the file look binary: the full analysis says so.
     assert.equal(editWithinBody(before, TRICKY.replace('int i, sum = 0;', 'int i, sum = 0;\0'), OPTIONS), undefined);
+  });
+
+  it('hands back to the parser when a directive is typed or edited inside a body', () => {
+    const before = full(parser, TRICKY);
+    for (const [label, text] of [
+      ['an #include typed in a body', TRICKY.replace('\tchar c = ', '#include "extra.h"\n\tchar c = ')],
+      ['an annotation emptied in a body', TRICKY.replace('\tchar c = ', '#define __init\n\tchar c = ')],
+      ['a continued #define typed in a body', TRICKY.replace('\tchar c = ', '#define __exit \\\n\tchar c = ')],
+      ["a body's #ifdef edited", TRICKY.replace('#ifdef CONFIG_FOO', '#ifdef CONFIG_BAR')],
+      ["a body's #else removed", TRICKY.replace('#else\n', '')],
+    ]) {
+      const fresh = full(parser, text).facts;
+      assert.deepEqual((editWithinBody(before, text, OPTIONS) ?? full(parser, text)).facts, fresh, label);
+      assert.equal(editWithinBody(before, text, OPTIONS), undefined, label);
+    }
+    // An #include typed in a body is one of the file's includes (it may bring the module's header in).
+    const included = TRICKY.replace('\tchar c = ', '#include "extra.h"\n\tchar c = ');
+    assert.deepEqual(full(parser, included).facts.includes, ['<linux/module.h>', 'extra.h']);
+    // A directive a comment stops hiding changes the file too, though the edit touches no directive
+    // line: the `#if 0` now blanks the #include up to the `#endif` (the rest of its comment is dead code).
+    const hidden = TRICKY.replace('\tchar c = ', '\t/* x\n#if 0\n\t*/\n#include "extra.h"\n\t/* y\n#endif\n\t*/\n\tchar c = ');
+    const shown = hidden.replace('\t/* x\n', '\t  x\n');
+    assert.deepEqual(full(parser, hidden).facts.includes, ['<linux/module.h>', 'extra.h']);
+    assert.deepEqual(full(parser, shown).facts.includes, ['<linux/module.h>']);
+    assert.equal(editWithinBody(full(parser, hidden), shown, OPTIONS), undefined, 'a comment opener removed above an #if 0');
   });
 
   it('gives the same facts as a fresh analysis over 400 random edits (tricky bodies)', () => {

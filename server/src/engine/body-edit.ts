@@ -3,7 +3,7 @@
 // references. This redoes just that body — pre-pass and reference scan of a few hundred bytes — and
 // shifts every later position, instead of pre-passing, parsing and extracting the whole file.
 // Anything else (a brace that unbalances the body, an edit across bodies, a directive that escapes
-// it) returns undefined and the caller analyzes the file in full.
+// it, any edit of a directive line) returns undefined and the caller analyzes the file in full.
 
 import type { ExtractOptions } from '../parsing/extract';
 import { LineIndex, positionOf } from '../parsing/line-index';
@@ -27,6 +27,50 @@ function lastAtOrBefore<T>(list: readonly T[], offset: number, key: (item: T) =>
     else high = mid;
   }
   return low - 1;
+}
+
+const CR = 13,
+  HASH = 35,
+  BACKSLASH = 92;
+
+/** Whether the line break at `newline` continues a line (`\` before it, or before its `\r`). */
+function continues(text: string, newline: number): boolean {
+  const last = text.charCodeAt(newline - 1) === CR ? newline - 2 : newline - 1;
+  return last >= 0 && text.charCodeAt(last) === BACKSLASH;
+}
+
+/** A line whose first non-blank character is `#` (the pre-pass's and the include scan's test). */
+const DIRECTIVE_LINE = /^[ \t\f\v\r]*#.*$/gm;
+const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 12 || c === 11 || c === CR;
+
+/**
+ * Whether the lines holding text[start, changeEnd) — with the lines they continue or that continue them
+ * (`\` at a line's end) — include a preprocessor directive. The file's includes, emptied
+ * annotations (`#define __init`) and conditionals are read from directive lines anywhere, bodies
+ * included: an edit of one is not an edit of the body's code.
+ */
+function touchesDirective(text: string, start: number, changeEnd: number): boolean {
+  let from = start > 0 ? text.lastIndexOf('\n', start - 1) + 1 : 0;
+  while (from > 0 && continues(text, from - 1)) from = text.lastIndexOf('\n', from - 2) + 1;
+  let to = text.indexOf('\n', Math.max(start, changeEnd - 1));
+  while (to >= 0 && continues(text, to)) to = text.indexOf('\n', to + 1);
+  const end = to < 0 ? text.length : to;
+  for (let line = from; line < end;) {
+    let i = line;
+    while (i < end && isBlank(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) === HASH) return true;
+    const next = text.indexOf('\n', i);
+    if (next < 0) break;
+    line = next + 1;
+  }
+  return false;
+}
+
+/** Whether two (pre-passed) texts have the same directive lines, in the same order. */
+function sameDirectives(a: string, b: string): boolean {
+  const left = a.match(DIRECTIVE_LINE) ?? [];
+  const right = b.match(DIRECTIVE_LINE) ?? [];
+  return left.length === right.length && left.every((line, i) => line === right[i]);
 }
 
 const before = (a: Position, b: Position): boolean => a.line < b.line || (a.line === b.line && a.character < b.character);
@@ -83,6 +127,8 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   if (previous.facts.unanalyzable || checkInput(previous.facts.uri, text)) return undefined;
   if (previous.text === text) return previous;
   const change = changedSpan(previous.text, text);
+  // Typing a directive (`#include`, `#define __init`) inside a body changes facts of the whole file.
+  if (touchesDirective(previous.text, change.start, change.oldEnd) || touchesDirective(text, change.start, change.newEnd)) return undefined;
   const index = lastAtOrBefore(previous.bodies, change.start - 1, (body) => body.start);
   const body = previous.bodies[index];
   // Strictly inside the braces: the `{` and the `}` themselves are untouched.
@@ -94,10 +140,14 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   const pre = prepass(newBody);
   // The new body must still be one balanced body, closed by its own `}`, with its own directives.
   if (!isOneBody(pre.text)) return undefined;
+  const oldBody = previous.text.slice(body.start, body.end);
+  let oldPre: ReturnType<typeof prepass> | undefined;
+  const previousPre = () => (oldPre ??= prepass(oldBody));
+  // A directive line elsewhere in the body can change too (a comment or `#if 0` opened or closed above it).
+  if ((oldBody.includes('#') || newBody.includes('#')) && !sameDirectives(previousPre().text, pre.text)) return undefined;
   // An initializer's annotations (found anywhere in its declaration) decide its section.
   const from = previous.facts.symbols[body.fromIndex];
-  if (from?.kind !== 'function' && (pre.macros.length > 0 || prepass(previous.text.slice(body.start, body.end)).macros.length > 0))
-    return undefined;
+  if (from?.kind !== 'function' && (pre.macros.length > 0 || previousPre().macros.length > 0)) return undefined;
   // Static locals with an initializer are symbols of their own, made by the full analysis.
   if (previous.facts.symbols.some((symbol) => symbol.localTo === body.fromIndex)) return undefined;
 

@@ -118,3 +118,134 @@ describe('diagnostics publisher: document versions', function () {
     );
   });
 });
+
+/** A module of two files: `user` in a.c calls `helper` of b.c, a mismatch once helper is `__init`. */
+const KBUILD = 'obj-m := m.o\nm-y := a.o b.o\n';
+const A = 'int helper(void);\nint user(void)\n{\n\treturn helper();\n}\n';
+/** A's line that calls helper. */
+const CALL = 3;
+const B_PLAIN = 'int helper(void)\n{\n\treturn 0;\n}\n';
+const B_INIT = 'int __init helper(void)\n{\n\treturn 0;\n}\n';
+/** B_INIT, and a function of B's own that calls helper on its last line. */
+const B_INIT_LATE = `${B_INIT}int late(void)\n{\n\treturn helper();\n}\n`;
+
+describe('diagnostics publisher: open files of one module', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let service: AnalysisService;
+  let a: string, b: string;
+  let published: PublishDiagnosticsParams[];
+  let documents: Documents;
+  let publisher: DiagnosticsPublisher;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-publisher-module-'));
+    fs.writeFileSync(path.join(dir, 'Kbuild'), KBUILD);
+    fs.writeFileSync(path.join(dir, 'a.c'), A);
+    fs.writeFileSync(path.join(dir, 'b.c'), B_PLAIN);
+    a = pathToFileURL(path.join(dir, 'a.c')).href;
+    b = pathToFileURL(path.join(dir, 'b.c')).href;
+  });
+  beforeEach(() => {
+    service = new AnalysisService();
+    published = [];
+    const connection = {
+      sendDiagnostics: (params: PublishDiagnosticsParams) => {
+        published.push(params);
+        return Promise.resolve();
+      },
+      console: { error: (message: string) => assert.fail(message) },
+    } as unknown as Connection;
+    documents = new Documents();
+    publisher = new DiagnosticsPublisher(connection, documents as unknown as TextDocuments<TextDocument>, service);
+  });
+  afterEach(() => {
+    publisher.dispose();
+    return service.dispose();
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const describePublished = (list: PublishDiagnosticsParams[]): string =>
+    list.map((p) => `${path.basename(p.uri)} v${p.version}: lines ${lines(p).join(',')}`).join('; ');
+  const until = async (what: string, done: () => boolean): Promise<void> => {
+    const started = Date.now();
+    while (!done()) {
+      if (Date.now() - started > 10_000) assert.fail(`no ${what} within 10 s; published: ${describePublished(published)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const lastFor = (uri: string): PublishDiagnosticsParams | undefined => published.filter((p) => p.uri === uri).at(-1);
+
+  it('checks the other open files of a module again when a file with unsaved edits is closed (they get its text on disk)', async () => {
+    // b.c is open with helper made __init, never saved: a.c's call is a mismatch.
+    documents.set(a, 1, A);
+    documents.set(b, 1, B_INIT);
+    publisher.schedule(a);
+    publisher.schedule(b);
+    await until('mismatch on a.c', () => lastFor(a)?.version === 1 && lines(lastFor(a)!).includes(CALL));
+    // Closed without saving: on disk helper is plain, as a fresh server would see it.
+    documents.delete(b);
+    publisher.closed(b);
+    const closedAt = published.length;
+    await until('a.c checked again with b.c from disk', () =>
+      published.slice(closedAt).some((p) => p.uri === a && p.version === 1 && lines(p).length === 0),
+    );
+  });
+
+  it('never publishes the view of a run that read the editor text of a file closed meanwhile', async () => {
+    documents.set(a, 1, A);
+    documents.set(b, 1, B_INIT);
+    publisher.schedule(a);
+    publisher.schedule(b);
+    await until('mismatch on a.c', () => lastFor(a)?.version === 1 && lines(lastFor(a)!).includes(CALL));
+    // An edit at file scope, above a few thousand declarations: a.c goes to the worker for a while
+    // (a parse of 150 KB), and its run has read b.c's facts before that (in the same turn).
+    documents.set(a, 2, `${A}${'static int filler;\n'.repeat(8000)}`);
+    publisher.schedule(a);
+    await new Promise((resolve) => setImmediate(resolve));
+    documents.delete(b);
+    publisher.closed(b);
+    await until('a.c v2', () => published.some((p) => p.uri === a && p.version === 2));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const ofA = published.filter((p) => p.uri === a && p.version === 2);
+    assert.deepEqual(
+      ofA.map((p) => lines(p)),
+      ofA.map(() => []),
+      `a.c v2 is checked with b.c from disk: ${describePublished(published)}`,
+    );
+  });
+
+  it("never publishes a neighbour's findings of an older text under its current version", async () => {
+    documents.set(a, 1, A);
+    documents.set(b, 1, B_PLAIN);
+    publisher.schedule(a);
+    publisher.schedule(b);
+    await until('both files', () => lastFor(a)?.version === 1 && lastFor(b)?.version === 1);
+    // b.c is edited twice in a row: the second edit arrives while the run of the first goes on, so
+    // its own run starts after that one (the publisher coalesces them). a.c is edited meanwhile.
+    documents.set(b, 2, B_INIT);
+    publisher.schedule(b);
+    documents.set(b, 3, B_INIT_LATE);
+    publisher.schedule(b);
+    documents.set(a, 2, `${A}// edited\n`);
+    publisher.schedule(a);
+    await until(
+      'both files at their last versions',
+      () => lastFor(a)?.version === 2 && lastFor(b)?.version === 3 && lines(lastFor(a)!).includes(CALL),
+    );
+    // Give any run still going the time to publish what it has.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const late = B_INIT_LATE.split('\n').findIndex((line) => line.includes('return helper'));
+    const ofB = published.filter((p) => p.uri === b && p.version === 3);
+    assert.deepEqual(
+      ofB.map((p) => lines(p)),
+      ofB.map(() => [late]),
+      `b.c v3 always shows its own call of helper: ${describePublished(published)}`,
+    );
+    const ofA = published.filter((p) => p.uri === a && p.version === 2);
+    assert.deepEqual(
+      ofA.map((p) => lines(p)),
+      ofA.map(() => [CALL]),
+      `a.c v2 always sees helper as __init (b.c v3): ${describePublished(published)}`,
+    );
+  });
+});

@@ -1,7 +1,10 @@
 // Publishes diagnostics for open documents. One analysis per document runs at a time; edits that
 // arrive meanwhile coalesce into one re-run on the newest text, and results for stale versions are
 // dropped. A change also refreshes the other open files of the same module, and a result computed
-// while one of them changed is not published (the run is repeated).
+// while one of them changed is not published (the run is repeated). Nor is one computed from another
+// open file's facts of an older text than its current one: that file's own run is still to analyze
+// its text (its change came while its previous run was going), and this run is repeated after it.
+// Closing a file checks the other open files of its module again: they used its editor text.
 //
 // A version number names a text only within one opening of a document: a client that closes and
 // reopens a file starts again at its own numbering (VS Code at 1). So "the same version" is the
@@ -12,10 +15,17 @@ import type { Connection, Diagnostic, TextDocuments } from 'vscode-languageserve
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { toDiagnostic, unanalyzableDiagnostic } from '../features/diagnostics';
 import type { AnalysisService } from '../analysis/analysis-service';
+import type { FileFacts } from '../model/types';
 
 export class DiagnosticsPublisher {
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
+  /** Documents to run again once another's runs are over (their result used its older facts). */
+  private readonly waiting = new Map<string, Set<string>>();
+  /** Documents run again after such a wait: their next result is published even if still not current. */
+  private readonly waited = new Set<string>();
+  /** The files of each open document's last module analysis. */
+  private readonly moduleFiles = new Map<string, ReadonlySet<string>>();
   private disposed = false;
 
   constructor(
@@ -35,7 +45,16 @@ export class DiagnosticsPublisher {
     this.running.add(uri);
     void this.run(uri).finally(() => {
       this.running.delete(uri);
-      if (this.dirty.delete(uri)) this.schedule(uri);
+      if (this.dirty.delete(uri)) {
+        this.schedule(uri);
+        return;
+      }
+      const waiters = this.waiting.get(uri);
+      this.waiting.delete(uri);
+      for (const waiter of waiters ?? []) {
+        this.waited.add(waiter);
+        this.schedule(waiter);
+      }
     });
   }
 
@@ -46,7 +65,24 @@ export class DiagnosticsPublisher {
   closed(uri: string): void {
     this.service.close(uri);
     this.dirty.delete(uri);
+    this.waited.delete(uri);
+    this.moduleFiles.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    // The other open files of its module were checked with its editor text, which may never have
+    // been saved: check them again with the file as it is on disk (as a fresh server would).
+    for (const [other, files] of this.moduleFiles) if (files.has(uri) && this.documents.get(other)) this.schedule(other);
+  }
+
+  /**
+   * Whether `facts` are of the text the editor has now: an open document's current version (one the
+   * server does not serve: whatever it has), a closed file's text on disk.
+   */
+  private current(facts: FileFacts): boolean {
+    const made = this.service.editorTextOf(facts);
+    const open = this.documents.get(facts.uri);
+    if (!open) return made === undefined;
+    if (!this.serves(open)) return true;
+    return made !== undefined && made.opening === this.service.openingOf(open.uri) && made.version === open.version;
   }
 
   private async run(uri: string): Promise<void> {
@@ -71,6 +107,33 @@ export class DiagnosticsPublisher {
         this.dirty.add(uri);
         return;
       }
+      this.moduleFiles.set(uri, new Set(analysis.files.map((file) => file.uri)));
+      // Another open file's facts are of an older text than it has now (its change arrived while its
+      // previous run went on, so its run has yet to analyze it; or it was closed meanwhile). This view
+      // would publish that file's older findings under its current version, or outlive its run's
+      // newer ones: run again once its run is over (a closed file is read from disk at once).
+      let again = false;
+      for (const file of analysis.files) {
+        const open = this.documents.get(file.uri);
+        if ((file.uri === uri && open) || this.current(file)) continue;
+        if (!open) {
+          this.dirty.add(uri);
+          again = true;
+          continue;
+        }
+        if (!this.running.has(file.uri)) {
+          // Its run was over and left it so (it failed), though this one waited for it: publish as it is.
+          if (this.waited.has(uri)) continue;
+          // Nothing runs it (its run is held back while it is typed in): start it now.
+          this.schedule(file.uri);
+        }
+        let waiters = this.waiting.get(file.uri);
+        if (!waiters) this.waiting.set(file.uri, (waiters = new Set()));
+        waiters.add(uri);
+        again = true;
+      }
+      if (again) return;
+      this.waited.delete(uri);
       const perUri = new Map<string, Diagnostic[]>([[uri, []]]);
       for (const file of analysis.files) {
         if (file.unanalyzable && this.documents.get(file.uri)) perUri.set(file.uri, [unanalyzableDiagnostic(file.unanalyzable)]);

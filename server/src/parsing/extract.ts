@@ -366,7 +366,8 @@ class Extractor {
     const locals: FoundLocal[] = [];
     for (const body of this.bodies) {
       const from = this.symbols[body.fromIndex].name;
-      const previous = reuse?.(body);
+      const isFunction = this.symbols[body.fromIndex].kind === 'function';
+      const previous = reuse?.(body, isFunction);
       if (previous) {
         for (let i = 0; i < previous.names.length; i++) {
           references.push({
@@ -381,7 +382,6 @@ class Extractor {
       }
       found.length = 0;
       locals.length = 0;
-      const isFunction = this.symbols[body.fromIndex].kind === 'function';
       scanBody(prepassed, body, this.options.builtin, found, isFunction ? locals : undefined);
       const localIndexes = locals.map((local) => this.addLocal(local, body.fromIndex));
       for (const ref of found) {
@@ -393,6 +393,7 @@ class Extractor {
         scans.push({
           start: body.start,
           end: body.end,
+          isFunction,
           parameters: body.parameters,
           names: found.map((ref) => ref.name),
           offsets: found.map((ref) => ref.start - body.start),
@@ -439,13 +440,18 @@ class Extractor {
 export interface BodyScan {
   start: number;
   end: number;
+  /**
+   * A function's body (static locals are symbols of their own) rather than an initializer (no
+   * locals): the same text scans differently as one or the other.
+   */
+  isFunction: boolean;
   parameters: readonly string[];
   names: string[];
   offsets: number[];
 }
 
-/** The previous scan of a body whose text (and parameters) did not change, if there is one. */
-export type ReuseScan = (body: BodyRange) => BodyScan | undefined;
+/** The previous scan of a body whose text (and parameters, and kind) did not change, if there is one. */
+export type ReuseScan = (body: BodyRange, isFunction: boolean) => BodyScan | undefined;
 
 /** `tree` is the parse of `parsed`: the pre-passed text, or its skeleton (bodies cut out). */
 export function extractFacts(
