@@ -13,6 +13,7 @@ import { registerNewModuleCommand } from './scaffold';
 import { disableCodeActions, registerDisableCode } from './disable-code';
 import { macroDocCapability, registerMacroDocs } from './macro-docs';
 import { SHOW_MACRO_DOC_COMMAND } from '../../shared/src/lsp-extensions';
+import { SERVER_NODE_OPTIONS } from '../../shared/src/memory';
 
 let client: LanguageClient | undefined;
 
@@ -29,8 +30,12 @@ async function withDetectedKernelDir(result: unknown[]): Promise<unknown[]> {
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=127.0.0.1:6009'] } },
+    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_OPTIONS] } },
+    debug: {
+      module: serverModule,
+      transport: TransportKind.ipc,
+      options: { execArgv: [...SERVER_NODE_OPTIONS, '--nolazy', '--inspect=127.0.0.1:6009'] },
+    },
   };
   const clientOptions: LanguageClientOptions = {
     // VS Code opens `.h` files as C++: the server serves those of kernel code only

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { REPO_ROOT } from './paths';
+import { SERVER_NODE_OPTIONS } from '../../shared/src/memory';
 
 export { REPO_ROOT };
 
@@ -49,15 +50,20 @@ export class LspSession {
   readonly progress: { kind: string; message?: string; percentage?: number }[] = [];
 
   /**
-   * `server`: another language server to drive (clangd); default: ours, dist/server.js, with the
-   * Node options in KMOD_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it).
+   * `server`: another language server to drive (clangd); default: ours, dist/server.js, run as the
+   * extension runs it (SERVER_NODE_OPTIONS), with the Node options in KMOD_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it).
    */
   constructor(
     private readonly initOptions: Record<string, unknown> = {},
     private readonly workspaceFolders: string[] = [],
     server: { command: string; args: string[] } = {
       command: process.execPath,
-      args: [...(process.env.KMOD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), path.join(REPO_ROOT, 'dist', 'server.js'), '--stdio'],
+      args: [
+        ...SERVER_NODE_OPTIONS,
+        ...(process.env.KMOD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+        path.join(REPO_ROOT, 'dist', 'server.js'),
+        '--stdio',
+      ],
     },
   ) {
     this.process = spawn(server.command, server.args, { stdio: ['pipe', 'pipe', 'pipe'] });

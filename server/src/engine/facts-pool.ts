@@ -11,6 +11,7 @@ import { unanalyzableFacts } from './analyze-file';
 import type { EditableFacts } from './analyze-file';
 import type { FileFacts } from '../model/types';
 import { unpackFacts, type WireFacts } from './wire';
+import { WORKER_YOUNG_GENERATION_MB } from '../../../shared/src/memory';
 
 export interface FactsRequest {
   id: number;
@@ -103,7 +104,8 @@ class PoolWorker {
     onMessage: (w: PoolWorker, r: FactsResponse | BatchResponse) => void,
     onExit: (w: PoolWorker, why: string) => void,
   ) {
-    this.worker = new Worker(script);
+    // The server's main thread runs with a small young generation (SERVER_NODE_OPTIONS); parsing allocates a lot.
+    this.worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     this.worker.on('message', (response: FactsResponse | BatchResponse) => onMessage(this, response));
     this.worker.on('error', (error) => onExit(this, error.message));
     this.worker.on('exit', (code) => onExit(this, `worker exited with code ${code}`));
