@@ -36,6 +36,16 @@ class Documents {
 
 const lines = (p: PublishDiagnosticsParams): number[] => p.diagnostics.map((d) => d.range.start.line);
 
+/** A connection that keeps what is published in `published`; an error logged fails the test. */
+function recordingConnection(published: PublishDiagnosticsParams[]): Connection {
+  return {
+    sendDiagnostics: (params: PublishDiagnosticsParams) => {
+      published.push(params);
+      return Promise.resolve();
+    },
+    console: { error: (message: string) => assert.fail(message) },
+  } as unknown as Connection;
+}
 describe('diagnostics publisher: document versions', function () {
   this.timeout(60_000);
   let dir: string;
@@ -62,13 +72,7 @@ describe('diagnostics publisher: document versions', function () {
   it('never publishes a run begun before a close onto the same version number of the next opening', async () => {
     const uri = pathToFileURL(path.join(dir, 'long-line.c')).href;
     const published: PublishDiagnosticsParams[] = [];
-    const connection = {
-      sendDiagnostics: (params: PublishDiagnosticsParams) => {
-        published.push(params);
-        return Promise.resolve();
-      },
-      console: { error: (message: string) => assert.fail(message) },
-    } as unknown as Connection;
+    const connection = recordingConnection(published);
     const documents = new Documents();
     const publisher = new DiagnosticsPublisher(connection, documents as unknown as TextDocuments<TextDocument>, service);
 
@@ -148,13 +152,7 @@ describe('diagnostics publisher: open files of one module', function () {
   beforeEach(() => {
     service = new AnalysisService();
     published = [];
-    const connection = {
-      sendDiagnostics: (params: PublishDiagnosticsParams) => {
-        published.push(params);
-        return Promise.resolve();
-      },
-      console: { error: (message: string) => assert.fail(message) },
-    } as unknown as Connection;
+    const connection = recordingConnection(published);
     documents = new Documents();
     publisher = new DiagnosticsPublisher(connection, documents as unknown as TextDocuments<TextDocument>, service);
   });
