@@ -149,7 +149,7 @@ export function startServer(): void {
   documents.onDidOpen((event) => publisher.schedule(event.document.uri));
   documents.onDidChangeContent((event) => pacing.changed(event.document.uri));
   documents.onDidClose((event) => {
-    pacing.forget(event.document.uri);
+    pacing.closed(event.document.uri);
     const ours = served.serves(event.document);
     served.forget(event.document.uri);
     publisher.closed(event.document.uri);

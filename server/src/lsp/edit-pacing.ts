@@ -1,10 +1,11 @@
 // Re-analysis while typing, paced by what an analysis of the document costs. A small module is
 // analysed on every key (it takes a few milliseconds). A 700 KB file, or a file of a module with
-// thirty sources, takes 50–150 ms: longer than the gap between two keys, so analysing every key
-// only queues work that the next key makes stale, and burns a core while the user types. Such a
-// document is analysed once the keys pause for as long as its last analysis took (at most
-// MAX_PAUSE_MS), and at least every MAX_WAIT_MS while the typing goes on. Requests (outline, code
-// actions, hovers) wait for that analysis instead of starting one of their own.
+// thirty sources, takes 50–150 ms. A key that comes after a pause at least that long (a person
+// typing at an ordinary pace) is analysed at once, as before. Keys that come faster than that (a
+// fast burst, key repeat) would only queue analyses the next key makes stale, and keep a core busy:
+// their analysis waits until the keys pause for twice as long as the last analysis took (at most
+// MAX_PAUSE_MS), and runs at least every MAX_WAIT_MS while the burst goes on. Requests (outline,
+// code actions, hovers) wait for that analysis instead of starting one of their own.
 
 /** An analysis cheaper than this runs on every key. */
 const PACED_FROM_MS = 20;
@@ -20,6 +21,8 @@ interface Pending {
 
 export class EditPacing {
   private readonly pending = new Map<string, Pending>();
+  /** When each document was last edited (performance.now()). */
+  private readonly lastEdit = new Map<string, number>();
 
   constructor(
     /** Milliseconds the last analysis of `uri` took; undefined before the first. */
@@ -31,14 +34,18 @@ export class EditPacing {
   changed(uri: string): void {
     const cost = this.costOf(uri) ?? 0;
     const pending = this.pending.get(uri);
-    if (cost < PACED_FROM_MS) {
+    const now = performance.now();
+    const previous = this.lastEdit.get(uri);
+    this.lastEdit.set(uri, now);
+    // Twice the cost: a pause shorter than the gap between two keys would coalesce nothing.
+    const pauseFor = Math.min(MAX_PAUSE_MS, 2 * cost);
+    if (cost < PACED_FROM_MS || (!pending && (previous === undefined || now - previous >= pauseFor))) {
       this.fire(uri);
       return;
     }
-    const now = performance.now();
     const since = pending?.since ?? now;
     if (pending) clearTimeout(pending.timer);
-    const pause = Math.max(0, Math.min(MAX_PAUSE_MS, cost, since + MAX_WAIT_MS - now));
+    const pause = Math.max(0, Math.min(pauseFor, since + MAX_WAIT_MS - now));
     this.pending.set(uri, { timer: setTimeout(() => this.fire(uri), pause), since, waiters: pending?.waiters ?? [] });
   }
 
@@ -48,8 +55,8 @@ export class EditPacing {
     return pending ? new Promise((resolve) => pending.waiters.push(resolve)) : Promise.resolve();
   }
 
-  /** The document was closed: nothing to analyse any more (waiting requests go on). */
-  forget(uri: string): void {
+  /** Drops the paced analysis of `uri` (waiting requests go on). */
+  private cancel(uri: string): void {
     const pending = this.pending.get(uri);
     if (!pending) return;
     clearTimeout(pending.timer);
@@ -57,8 +64,15 @@ export class EditPacing {
     for (const resolve of pending.waiters) resolve();
   }
 
+  /** The document was closed: nothing to analyse any more. */
+  closed(uri: string): void {
+    this.cancel(uri);
+    this.lastEdit.delete(uri);
+  }
+
   dispose(): void {
-    for (const uri of [...this.pending.keys()]) this.forget(uri);
+    for (const uri of [...this.pending.keys()]) this.cancel(uri);
+    this.lastEdit.clear();
   }
 
   private fire(uri: string): void {
