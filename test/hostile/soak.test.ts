@@ -135,7 +135,7 @@ describe(`soak: random editor traffic for ${SECONDS} s (seed ${SEED})`, function
     const open = new Map<string, { text: string; version: number; closedAt?: number }>();
     /** Where in `session.published` each document was last closed (its versions start at 1 again after). */
     const closedAt = new Map<string, number>();
-    const stats = { requests: 0, errors: [] as string[], timeouts: 0, slowest: 0, edits: 0, storms: 0, diskChanges: 0 };
+    const stats = { requests: 0, errors: [] as string[], timeouts: 0, slowest: 0, slowestRequest: '', edits: 0, storms: 0, diskChanges: 0 };
 
     const request = async (method: string, params: object): Promise<void> => {
       stats.requests++;
@@ -150,7 +150,11 @@ describe(`soak: random editor traffic for ${SECONDS} s (seed ${SEED})`, function
         if (code === undefined || !BENIGN_ERRORS.has(code)) stats.errors.push(`${method}: ${(error as Error).message}`);
       } finally {
         clearTimeout(timer);
-        stats.slowest = Math.max(stats.slowest, Date.now() - started);
+        if (Date.now() - started > stats.slowest) {
+          stats.slowest = Date.now() - started;
+          const uri = (params as { textDocument?: { uri?: string } }).textDocument?.uri ?? '';
+          stats.slowestRequest = `${method} ${path.basename(uri)}`;
+        }
       }
     };
 
@@ -317,7 +321,7 @@ describe(`soak: random editor traffic for ${SECONDS} s (seed ${SEED})`, function
       }
       console.log(
         `    soak: ${stats.requests} requests, ${stats.edits} edits, ${stats.storms} storms, ${stats.diskChanges} disk changes; ` +
-          `slowest ${stats.slowest} ms; errors ${stats.errors.length}, timeouts ${stats.timeouts}; idle RSS ${idleRss.toFixed(0)} MB`,
+          `slowest ${stats.slowest} ms (${stats.slowestRequest}); errors ${stats.errors.length}, timeouts ${stats.timeouts}; idle RSS ${idleRss.toFixed(0)} MB`,
       );
       assert.deepEqual(stats.errors, []);
       assert.equal(stats.timeouts, 0);
