@@ -1,6 +1,6 @@
 // Re-analysis while typing, paced by what an analysis of the document costs. A small module is
 // analysed on every key (it takes a few milliseconds). A 700 KB file, or a file of a module with
-// thirty sources, takes 50–150 ms. A key that comes after a pause at least that long (a person
+// thirty sources, takes 50–150 ms. A key that comes after a pause of twice that or more (a person
 // typing at an ordinary pace) is analysed at once, as before. Keys that come faster than that (a
 // fast burst, key repeat) would only queue analyses the next key makes stale, and keep a core busy:
 // their analysis waits until the keys pause for twice as long as the last analysis took (at most
