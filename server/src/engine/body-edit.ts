@@ -7,7 +7,7 @@
 
 import type { ExtractOptions } from '../parsing/extract';
 import { LineIndex, positionOf } from '../parsing/line-index';
-import { prepass } from '../parsing/prepass';
+import { logicalLineEnd, prepass } from '../parsing/prepass';
 import { scanBody, type FoundLocal, type FoundReference } from '../parsing/references';
 import { isOneBody } from '../parsing/skeleton';
 import { changedSpan, checkInput, type EditableFacts } from './analyze-file';
@@ -52,9 +52,7 @@ const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 12 || c ===
 function touchesDirective(text: string, start: number, changeEnd: number): boolean {
   let from = start > 0 ? text.lastIndexOf('\n', start - 1) + 1 : 0;
   while (from > 0 && continues(text, from - 1)) from = text.lastIndexOf('\n', from - 2) + 1;
-  let to = text.indexOf('\n', Math.max(start, changeEnd - 1));
-  while (to >= 0 && continues(text, to)) to = text.indexOf('\n', to + 1);
-  const end = to < 0 ? text.length : to;
+  const end = logicalLineEnd(text, Math.max(start, changeEnd - 1));
   for (let line = from; line < end;) {
     let i = line;
     while (i < end && isBlank(text.charCodeAt(i))) i++;
