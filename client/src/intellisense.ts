@@ -42,7 +42,7 @@ import {
   type Flavour,
 } from '../../shared/src/compile-db';
 import { kbuildFile, kernelTreeRoot } from '../../shared/src/kbuild';
-import { installedKernels, readRelease } from '../../shared/src/kernel-dir';
+import { installedKernels, readRelease, systemRoot } from '../../shared/src/kernel-dir';
 import { findExecutable } from '../../shared/src/process';
 import { SECTION } from './config';
 import { getKernelBuildDir, onDidChangeKernelBuildDir } from './kernel-dir';
@@ -255,7 +255,7 @@ class IntelliSense implements vscode.Disposable {
 
   private otherKernels(selected: string): string[] {
     const configured = vscode.workspace.getConfiguration(SECTION).get<string[]>('kernelBuildDirs') ?? [];
-    const dirs = [...installedKernels('/', os.release()).map((k) => k.dir), ...configured];
+    const dirs = [...installedKernels(systemRoot(), os.release()).map((k) => k.dir), ...configured];
     return [...new Set(dirs)].filter((dir) => dir !== selected);
   }
 

@@ -10,6 +10,7 @@ import {
   installedKernels,
   isUsableKernelDir,
   readOsId,
+  systemRoot,
   versionLabel,
   type Detection,
   type KernelDir,
@@ -25,10 +26,10 @@ let cached: Detection | undefined;
 export function currentDetection(refresh = false): Detection {
   if (!cached || refresh) {
     cached = detectKernelBuildDir({
-      root: '/',
+      root: systemRoot(),
       runningRelease: os.release(),
       configured: readSettings().kernelBuildDir || undefined,
-      osId: readOsId('/'),
+      osId: readOsId(systemRoot()),
       arch: process.arch,
     });
   }
@@ -115,7 +116,7 @@ export async function pickKernelBuildDir(): Promise<KernelDir | undefined> {
   const detection = currentDetection(true);
   const current = bestGuess(detection.kind === 'invalid-setting' ? detection.detected : detection);
   // Every installed headers dir, and the one in use when it is somewhere else (a setting).
-  const installed = installedKernels('/', os.release());
+  const installed = installedKernels(systemRoot(), os.release());
   const candidates = current && !installed.some((k) => k.dir === current.dir) ? [current, ...installed] : installed;
   const pick = vscode.window.createQuickPick<KernelItem>();
   pick.title = 'Kernel headers for this workspace';

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readSettings, toolPaths } from './config';
 import { commandLine, TASK_KINDS, type TaskKind, type TaskRequest } from '../../shared/src/command-lines';
-import { bestGuess, installedKernels, readRelease, type KernelDir } from '../../shared/src/kernel-dir';
+import { bestGuess, installedKernels, readRelease, systemRoot, type KernelDir } from '../../shared/src/kernel-dir';
 import { messagePrefixesFromSource } from '../../shared/src/log-filter';
 import { buildReportFile } from './build-problems';
 import { isModuleDir, moduleDirOf, modulesOf } from './module-dirs';
@@ -74,7 +74,7 @@ function kernelDirFromDefinition(definition: KbuildTaskDefinition, folder: vscod
 /** Every installed kernel build dir, and those the kmod.kernelBuildDirs setting adds. */
 function everyKernelDir(folder: vscode.WorkspaceFolder | undefined): string[] {
   const configured = vscode.workspace.getConfiguration('kmod', folder?.uri).get<string[]>('kernelBuildDirs') ?? [];
-  const dirs = [...installedKernels('/', os.release()).map((kernel) => kernel.dir), ...configured];
+  const dirs = [...installedKernels(systemRoot(), os.release()).map((kernel) => kernel.dir), ...configured];
   return [...new Map(dirs.map((dir) => [realPath(dir), dir])).values()];
 }
 

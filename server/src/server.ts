@@ -87,8 +87,8 @@ export function startServer(): void {
   let appliedSettings: string | undefined;
   async function applySettings(): Promise<void> {
     const settings = await readSettings(connection, pullConfiguration, initializationSettings);
-    // Nothing configured: the build dir every other program would pick (VS Code sends its own).
-    const kdir = settings.kernelBuildDir || (settings.kernelVersion ? undefined : defaultKernelBuildDir()?.dir);
+    // No build dir configured: the one the extension would detect, whatever kernel version the rules follow.
+    const kdir = settings.kernelBuildDir || defaultKernelBuildDir()?.dir;
     const applying = JSON.stringify({ settings, kdir });
     if (applying === appliedSettings) return;
     appliedSettings = applying;

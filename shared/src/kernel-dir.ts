@@ -266,8 +266,16 @@ export function readOsId(root: string): string | undefined {
   }
 }
 
+/**
+ * Where installed kernels are looked for: `/`, or the root of another system (a chroot with the
+ * headers of a newer distribution) named by KMOD_SYSROOT.
+ */
+export function systemRoot(): string {
+  return process.env.KMOD_SYSROOT || '/';
+}
+
 /** The build dir a program uses when the user named none: what detection finds on this machine, else the newest installed. */
-export function defaultKernelBuildDir(root = '/'): KernelDir | undefined {
+export function defaultKernelBuildDir(root = systemRoot()): KernelDir | undefined {
   return bestGuess(detectKernelBuildDir({ root, runningRelease: os.release(), osId: readOsId(root), arch: process.arch }));
 }
 

@@ -39,6 +39,9 @@ export interface PublishedDiagnostics {
   }[];
 }
 
+/** A system root with no kernels installed. */
+const NO_KERNELS_ROOT = '/nonexistent/kmod-sysroot';
+
 export class LspSession {
   readonly process: ChildProcess;
   readonly connection: MessageConnection;
@@ -52,6 +55,7 @@ export class LspSession {
   /**
    * `server`: another language server to drive (clangd); default: ours, dist/server.js, run as the
    * extension runs it (SERVER_NODE_OPTIONS), with the Node options in KMOD_SERVER_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it).
+   * `moreEnv`: the server's environment besides this process's (KMOD_SYSROOT).
    */
   constructor(
     private readonly initOptions: Record<string, unknown> = {},
@@ -65,8 +69,12 @@ export class LspSession {
         '--stdio',
       ],
     },
+    moreEnv: Record<string, string> = {},
   ) {
-    this.process = spawn(server.command, server.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // A kernel version without a build dir: analysed without headers, whatever this machine has installed.
+    const withoutHeaders = initOptions.kernelVersion !== undefined && initOptions.kernelBuildDir === undefined;
+    const env = { ...process.env, ...(withoutHeaders ? { KMOD_SYSROOT: NO_KERNELS_ROOT } : {}), ...moreEnv };
+    this.process = spawn(server.command, server.args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.process.stderr?.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();
     });

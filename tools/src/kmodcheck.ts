@@ -16,6 +16,7 @@ import {
   detectKernelBuildDir,
   isUsableKernelDir,
   readOsId,
+  systemRoot,
   unusableKernelDirText,
 } from '../../shared/src/kernel-dir';
 import { parseOrUsage, UsageError } from '../../shared/src/program-args';
@@ -250,7 +251,12 @@ export function parseCompileCommandsArgs(argv: readonly string[]): CompileComman
 
 /** The build dir detected on this machine, or a UsageError that says which headers package to install. */
 function detectedKernelDir(): string {
-  const detection = detectKernelBuildDir({ root: '/', runningRelease: os.release(), osId: readOsId('/'), arch: process.arch });
+  const detection = detectKernelBuildDir({
+    root: systemRoot(),
+    runningRelease: os.release(),
+    osId: readOsId(systemRoot()),
+    arch: process.arch,
+  });
   const found = bestGuess(detection);
   if (found) return found.dir;
   const install = detection.kind === 'none' ? `: install ${detection.packages.join(' or ')}` : '';

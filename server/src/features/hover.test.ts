@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { testKernel } from '../../../test/support/kernels';
 import { pathToFileURL } from 'node:url';
@@ -82,6 +83,44 @@ describe('hover over LSP', function () {
       assert.equal(definition.range.start.line + 1, Number(link[4]));
     } finally {
       await withHeaders.close();
+    }
+  });
+});
+
+describe('hover: the headers a standalone kmod-lsp finds by itself', function () {
+  this.timeout(60_000);
+
+  it('detects installed headers as the extension does, also when only kmod.kernelVersion is set', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-sysroot-'));
+    const kdir = path.join(root, 'usr', 'src', 'linux-headers-6.1.0-99-amd64');
+    fs.mkdirSync(path.join(kdir, 'include', 'generated'), { recursive: true });
+    fs.mkdirSync(path.join(kdir, 'include', 'linux'), { recursive: true });
+    fs.writeFileSync(path.join(kdir, 'Makefile'), 'VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 99\n');
+    fs.writeFileSync(path.join(kdir, 'include', 'generated', 'utsrelease.h'), '#define UTS_RELEASE "6.1.0-99-amd64"\n');
+    fs.writeFileSync(path.join(kdir, 'include', 'linux', 'init.h'), '/* fake */\n#define __initdata __section(".init.data")\n');
+    const session = new LspSession({ kernelVersion: '6.1' }, [], undefined, { KMOD_SYSROOT: root });
+    try {
+      await session.initialize();
+      const file = path.join(REPO_ROOT, 'examples', 'hello-3', 'hello-3.c');
+      const uri = pathToFileURL(file).href;
+      await session.open(uri, fs.readFileSync(file, 'utf8'));
+      const definedIn = async () => {
+        const hover = (await session.connection.sendRequest('textDocument/hover', {
+          textDocument: { uri },
+          position: { line: 11, character: 26 },
+        })) as { contents: { value: string } };
+        return /Defined in \[([^\]]+)\]/.exec(hover.contents.value)?.[1];
+      };
+      let found: string | undefined;
+      for (let attempt = 0; attempt < 100 && !found; attempt++) {
+        found = await definedIn();
+        if (!found) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(found, 'the hover names the #define of the detected headers');
+      assert.match(found, /linux\/init\.h:2$/);
+    } finally {
+      await session.close();
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });
