@@ -115,7 +115,8 @@ export function startServer(): void {
         background('pruning the facts cache', service.pruneFactsCache());
         if (status)
           connection.console.info(
-            `kmod-lsp: indexed ${status.files} C files in ${status.modules} modules in ${status.seconds.toFixed(1)} s: ${status.findings} findings`,
+            `kmod-lsp: indexed ${status.files} C files in ${status.modules} modules in ${status.seconds.toFixed(1)} s: ` +
+              `${status.findings} findings; ${status.cachedModules} modules unchanged since a previous run`,
           );
       }),
     );

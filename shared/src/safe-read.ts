@@ -46,8 +46,11 @@ function ioError(file: string, error: unknown): FileReadError {
   return new FileReadError(file, 'io', `cannot read ${file}: ${why}`);
 }
 
-/** The bytes of a regular file of at most `maxBytes`; throws FileReadError otherwise. */
-export function readRegularFileSync(file: string, maxBytes = DEFAULT_MAX_BYTES): Buffer {
+/**
+ * The bytes of a regular file of at most `maxBytes`; throws FileReadError otherwise. `opened`
+ * sees the file's status as it was before the read (what was read is at least that new).
+ */
+export function readRegularFileSync(file: string, maxBytes = DEFAULT_MAX_BYTES, opened?: (stat: fs.Stats) => void): Buffer {
   let fd: number;
   try {
     fd = fs.openSync(file, OPEN_FLAGS);
@@ -58,6 +61,7 @@ export function readRegularFileSync(file: string, maxBytes = DEFAULT_MAX_BYTES):
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) throw notRegular(file, stat);
     if (stat.size > maxBytes) throw tooLarge(file, maxBytes);
+    opened?.(stat);
     // The size is a hint (files grow; /proc files say 0): read until the end, up to the bound.
     const chunks: Buffer[] = [];
     let total = 0;
@@ -78,8 +82,8 @@ export function readRegularFileSync(file: string, maxBytes = DEFAULT_MAX_BYTES):
 }
 
 /** A regular file's text (UTF-8) of at most `maxBytes`; throws FileReadError otherwise. */
-export function readTextFileSync(file: string, maxBytes = DEFAULT_MAX_BYTES): string {
-  return readRegularFileSync(file, maxBytes).toString('utf8');
+export function readTextFileSync(file: string, maxBytes = DEFAULT_MAX_BYTES, opened?: (stat: fs.Stats) => void): string {
+  return readRegularFileSync(file, maxBytes, opened).toString('utf8');
 }
 
 /** readRegularFileSync without blocking the thread while reading. */

@@ -9,14 +9,22 @@ import { editWithinBody } from '../engine/body-edit';
 import { checkModule, ModuleSymbols, type CheckOptions } from '../engine/check';
 import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables, type LinkEnvironment } from '../engine/link-checks';
 import { FactsPool } from '../engine/facts-pool';
-import { noteWrites } from '../engine/facts-cache';
+import { analyzerId, canonicalJson, noteWrites } from '../engine/facts-cache';
+import { ContentHashes, ModuleResultCache, type Dependency, type ModuleResult } from '../engine/module-cache';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { fileUri, mergeKernelFindings, readText, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
 import { isUsableKernelDir, kernelVersionOf, unusableKernelDirText } from '../../../shared/src/kernel-dir';
 import { releaseGarbage } from '../../../shared/src/memory';
 import type { FileFacts, Finding } from '../model/types';
-import { IncludedFactsCache, IncludeResolution, translationUnits, type TranslationUnit } from '../engine/units';
-import type { VmlinuxTable } from '../engine/vmlinux';
+import {
+  includeCandidates,
+  IncludedFactsCache,
+  includedUris,
+  IncludeResolution,
+  translationUnits,
+  type TranslationUnit,
+} from '../engine/units';
+import { vmlinuxContribution, type VmlinuxTable } from '../engine/vmlinux';
 
 interface CachedFacts {
   /** Document version for open files, mtime for files read from disk. */
@@ -107,12 +115,21 @@ export class AnalysisService {
   useFactsCache(dir: string | undefined): void {
     this.background.setCacheDir(dir);
     this.interactive.setCacheDir(dir);
+    // The bundled server is one file holding the whole checker: its code and the worker's name who made a result.
+    const code = `${analyzerId(this.background.script)}\n${analyzerId(__filename)}`;
+    this.moduleCache = dir === undefined ? undefined : new ModuleResultCache(dir, code);
   }
+
+  /** Results of whole modules on disk, kept with the facts (none without a facts cache). */
+  private moduleCache: ModuleResultCache | undefined;
+
+  /** What the module results cache did, for the log and tests. */
+  readonly moduleCacheStats = { hits: 0, stored: 0, bytesWritten: 0 };
 
   /** Prunes the facts cache if this server wrote to it since the last call (after an index run). */
   async pruneFactsCache(): Promise<void> {
     const dir = this.background.factsCacheDir;
-    const written = this.background.cacheStats.bytesWritten + this.interactive.cacheStats.bytesWritten;
+    const written = this.background.cacheStats.bytesWritten + this.interactive.cacheStats.bytesWritten + this.moduleCacheStats.bytesWritten;
     const fresh = written - this.prunedAfter;
     this.prunedAfter = written;
     if (dir !== undefined) await noteWrites(dir, fresh);
@@ -209,8 +226,13 @@ export class AnalysisService {
     return mergeKernelFindings(runs);
   }
 
+  /** The build dir's files the link tables were read from, as they were then (part of a module result's key). */
+  private tablesStamp: unknown = null;
+
   private loadKernelTables(kdir: string | undefined): void {
     this.loadedTables = undefined;
+    this.tablesStamp = buildDirStamp(kdir);
+    this.moduleKeyContext = undefined;
     this.kernelTables = kdir ? loadKernelLinkTables(kdir).catch(() => undefined) : Promise.resolve(undefined);
     void this.kernelTables.then((tables) => {
       if (!tables || this.options.kdir !== kdir) return;
@@ -225,6 +247,7 @@ export class AnalysisService {
     if (options.kdir !== this.options.kdir || !this.loadedTables) this.loadKernelTables(options.kdir);
     this.loadOtherKernels(options.otherKdirs ?? []);
     this.options = options;
+    this.moduleKeyContext = undefined;
     this.cache.clear();
     this.includedOnDisk.clear();
     this.includes = new IncludeResolution();
@@ -410,7 +433,7 @@ export class AnalysisService {
    * Findings of a module read from disk by the background index. Open files contribute their
    * editor text; nothing is cached, so memory stays bounded on a whole kernel tree.
    */
-  async analyzeModuleOnDisk(module: KbuildModule): Promise<{ files: FileFacts[]; units: TranslationUnit[]; findings: Finding[] }> {
+  private async analyzeModuleOnDisk(module: KbuildModule): Promise<{ files: FileFacts[]; units: TranslationUnit[]; findings: Finding[] }> {
     const options = { ...this.context.extract, builtin: module.builtin };
     const sources = new Set(module.sources);
     const { units, files } = await this.unitsOf(module, (file, mentions) => {
@@ -433,6 +456,100 @@ export class AnalysisService {
     });
     // The background index can wait for the build dir's tables; an open file is not kept waiting for them.
     return { files, units, findings: await this.findingsOf(units, module, await this.kernelTables) };
+  }
+
+  /**
+   * The background index's view of a module read from disk: from the module results cache when
+   * none of the files it depends on changed (`hashes`: the files as they are in this pass; none:
+   * check it anyway), else checked, and stored when it can be.
+   */
+  async moduleResultOnDisk(module: KbuildModule, hashes?: ContentHashes): Promise<ModuleResult> {
+    // Looked up without waiting for the build dir's tables: a result stored with them is named by what they are read from.
+    const key = this.moduleCacheKey(module);
+    if (key !== undefined && hashes && this.moduleCache) {
+      const open = new Set([...this.openText.keys()].map(filePathOf));
+      const cached = await this.moduleCache.get(key, hashes, (file) => open.has(file));
+      if (cached) {
+        this.moduleCacheStats.hits++;
+        return cached;
+      }
+    }
+    const { files, units, findings } = await this.analyzeModuleOnDisk(module);
+    const contribution = vmlinuxContribution(module, units);
+    const result: ModuleResult = {
+      files: files.map(({ uri, unanalyzable }) => (unanalyzable === undefined ? { uri } : { uri, unanalyzable })),
+      included: [...includedUris(units)],
+      findings,
+      ...(contribution ? { vmlinux: contribution } : {}),
+    };
+    // Stored when checked with the build dir's tables, and only if nothing else it depends on changed meanwhile (settings).
+    const withTables = !this.options.kdir || (await this.kernelTables) !== undefined;
+    if (key !== undefined && this.moduleCache && withTables && key === this.moduleCacheKey(module)) {
+      const deps = await this.dependenciesOf(module, files, hashes ?? new ContentHashes());
+      const written = deps ? this.moduleCache.put(key, result, deps) : 0;
+      if (written > 0) this.moduleCacheStats.stored++;
+      this.moduleCacheStats.bytesWritten += written;
+    }
+    return result;
+  }
+
+  /**
+   * The name of a module's result in the cache, from everything it depends on besides its files;
+   * undefined when it cannot be cached: checked against more kernels (whose tables load in their
+   * own time), or a built-in module once the index knows vmlinux (its findings depend on all the others).
+   */
+  private moduleCacheKey(module: KbuildModule): string | undefined {
+    if (!this.moduleCache || this.otherKernels.length > 0 || (module.builtin && this.vmlinux)) return undefined;
+    this.moduleKeyContext ??= canonicalJson({
+      profile: this.context.profile.id,
+      extract: this.context.extract,
+      extraWarn: this.options.extraWarn ?? false,
+      disabledCodes: [...(this.options.disabledCodes ?? [])].sort(),
+      kernel: this.tablesStamp,
+    });
+    return this.moduleCache.key(module, this.moduleKeyContext);
+  }
+
+  /** What every module's cache key shares (settings, the build dir's tables), made again when they change. */
+  private moduleKeyContext: string | undefined;
+
+  /**
+   * The files a module's result depends on: each file read, by the hash of the text it was
+   * checked with, and every path an include or a source was looked for at and not found (a header
+   * that appears there changes the units). Undefined when a file's text is not known (an editor's).
+   */
+  private async dependenciesOf(
+    module: KbuildModule,
+    files: readonly FileFacts[],
+    hashes: ContentHashes,
+  ): Promise<Dependency[] | undefined> {
+    const deps = new Map<string, Dependency>();
+    for (const facts of files) {
+      const file = filePathOf(facts.uri);
+      const content = this.background.contentOf(facts);
+      if (!file || !content) return undefined;
+      deps.set(file, content.stamp === undefined ? [file, content.hash] : [file, content.hash, content.stamp]);
+    }
+    for (const source of module.sources) if (!deps.has(source)) deps.set(source, [source, null]);
+    // The Kbuild that declares it (which says whether it has sibling modules) and other modules' exports it links with.
+    const outside: string[] = [module.declaredIn, ...(module.extraSymbols ?? [])].filter(Boolean);
+    const includeDirs = module.includeDirs ?? [];
+    for (const facts of files) {
+      const from = filePathOf(facts.uri);
+      if (!from) continue;
+      for (const name of facts.includes ?? []) {
+        const target = this.includes.resolve(name, from, includeDirs);
+        for (const candidate of includeCandidates(name, from, includeDirs)) {
+          if (candidate === target) break;
+          if (!deps.has(candidate)) deps.set(candidate, [candidate, null]);
+        }
+        // A file the units leave out (a kernel header, one that could not be analyzed) still decides where the search ends.
+        if (target && !deps.has(target)) outside.push(target);
+      }
+    }
+    for (const dependency of await Promise.all([...new Set(outside)].map((file) => hashes.dependency(file))))
+      deps.set(dependency[0], dependency);
+    return [...deps.values()];
   }
 
   /**
@@ -499,4 +616,30 @@ export class AnalysisService {
     clearTimeout(this.retireTimer);
     return Promise.all([this.interactive.dispose(), this.heavy.dispose(), this.background.dispose()]).then(() => undefined);
   }
+}
+
+/**
+ * What identifies the build dir's link tables: its path, and the size and time of the files they
+ * come from (exports, configuration, version; a headers package replaces these with the headers).
+ */
+function buildDirStamp(kdir: string | undefined): unknown {
+  if (!kdir) return null;
+  const stamp = (file: string): [number, number] | null => {
+    try {
+      const stat = fs.statSync(path.join(kdir, file));
+      return [stat.size, stat.mtimeMs];
+    } catch {
+      return null;
+    }
+  };
+  return {
+    kdir,
+    files: [
+      'Module.symvers',
+      'include/config/auto.conf',
+      'include/generated/autoconf.h',
+      'include/generated/utsrelease.h',
+      'include/generated/uapi/linux/version.h',
+    ].map(stamp),
+  };
 }

@@ -24,8 +24,6 @@ export const DEFAULT_FACTS_CACHE_MAX_BYTES = 1024 ** 3;
 const MAGIC = Buffer.from('KMFACTS2', 'latin1');
 const KEY_BYTES = 32;
 const SUM_BYTES = 20;
-/** magic, key, the body's length, checksum of the deflated body. */
-const HEADER_BYTES = MAGIC.length + KEY_BYTES + 4 + SUM_BYTES;
 /** No file the analyzer takes (8 MB) has facts near this: a larger length is a bad entry, not a reason to allocate. */
 const MAX_BODY_BYTES = 256 * 1024 * 1024;
 
@@ -77,10 +75,53 @@ export function factsKey(analyzer: string, options: ExtractOptions, text: string
     .digest('hex');
 }
 
+/** What a file's text is, for checking a cached result that depends on it (hex SHA-256). */
+export function contentHash(text: string): string {
+  return crypto.createHash('sha256').update(text).digest('hex');
+}
+
 /**
- * The bytes of an entry: a header (magic, key, the body's length, a checksum of what follows),
- * then the body deflated: the facts as JSON (without uri and references) and the references'
- * numbers. Deflate makes the whole 6.1 tree's facts a fifth of their size for little CPU.
+ * A sealed entry: a header (magic, key, the body's length, a checksum of what follows), then the
+ * body deflated. Deflate makes the whole 6.1 tree's facts a fifth of their size for little CPU.
+ */
+export function sealEntry(magic: Buffer, key: string, body: Buffer): Buffer {
+  const deflated = zlib.deflateRawSync(body, { level: 1 });
+  const header = Buffer.alloc(magic.length + KEY_BYTES + 4);
+  magic.copy(header, 0);
+  Buffer.from(key, 'hex').copy(header, magic.length);
+  header.writeUInt32LE(body.length, magic.length + KEY_BYTES);
+  const sum = crypto.createHash('sha1').update(deflated).digest();
+  return Buffer.concat([header, sum, deflated]);
+}
+
+/** The body of a sealed entry, or undefined when the bytes are not a sound entry of `key` with this magic. */
+export function openEntry(magic: Buffer, key: string, bytes: Buffer): Buffer | undefined {
+  const sumAt = magic.length + KEY_BYTES + 4;
+  if (bytes.length < sumAt + SUM_BYTES) return undefined;
+  if (!bytes.subarray(0, magic.length).equals(magic)) return undefined;
+  if (!bytes.subarray(magic.length, magic.length + KEY_BYTES).equals(Buffer.from(key, 'hex'))) return undefined;
+  const bodyLength = bytes.readUInt32LE(magic.length + KEY_BYTES);
+  const deflated = bytes.subarray(sumAt + SUM_BYTES);
+  if (bodyLength > MAX_BODY_BYTES) return undefined;
+  if (
+    !crypto
+      .createHash('sha1')
+      .update(deflated)
+      .digest()
+      .equals(bytes.subarray(sumAt, sumAt + SUM_BYTES))
+  )
+    return undefined;
+  try {
+    const body = zlib.inflateRawSync(deflated, { maxOutputLength: Math.max(1, bodyLength) });
+    return body.length === bodyLength ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The bytes of a facts entry: sealed, its body the facts as JSON (without uri and references) and
+ * the references' numbers.
  */
 export function encodeEntry(key: string, wire: WireFacts): Buffer {
   const { uri: _uri, packed, ...rest } = wire;
@@ -96,39 +137,13 @@ export function encodeEntry(key: string, wire: WireFacts): Buffer {
     Buffer.from(array.buffer, array.byteOffset, array.byteLength).copy(body, at);
     at += 4 * count;
   }
-  const deflated = zlib.deflateRawSync(body, { level: 1 });
-  const header = Buffer.alloc(MAGIC.length + KEY_BYTES + 4);
-  MAGIC.copy(header, 0);
-  Buffer.from(key, 'hex').copy(header, MAGIC.length);
-  header.writeUInt32LE(body.length, MAGIC.length + KEY_BYTES);
-  const sum = crypto.createHash('sha1').update(deflated).digest();
-  return Buffer.concat([header, sum, deflated]);
+  return sealEntry(MAGIC, key, body);
 }
 
 /** The facts of an entry for `uri`, or undefined when the bytes are not a sound entry of `key`. */
 export function decodeEntry(key: string, bytes: Buffer, uri: string): WireFacts | undefined {
-  if (bytes.length < HEADER_BYTES) return undefined;
-  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
-  if (!bytes.subarray(MAGIC.length, MAGIC.length + KEY_BYTES).equals(Buffer.from(key, 'hex'))) return undefined;
-  const bodyLength = bytes.readUInt32LE(MAGIC.length + KEY_BYTES);
-  const sumAt = MAGIC.length + KEY_BYTES + 4;
-  const deflated = bytes.subarray(sumAt + SUM_BYTES);
-  if (bodyLength < 8 || bodyLength > MAX_BODY_BYTES) return undefined;
-  if (
-    !crypto
-      .createHash('sha1')
-      .update(deflated)
-      .digest()
-      .equals(bytes.subarray(sumAt, sumAt + SUM_BYTES))
-  )
-    return undefined;
-  let body: Buffer;
-  try {
-    body = zlib.inflateRawSync(deflated, { maxOutputLength: bodyLength });
-  } catch {
-    return undefined;
-  }
-  if (body.length !== bodyLength) return undefined;
+  const body = openEntry(MAGIC, key, bytes);
+  if (!body || body.length < 8) return undefined;
   const jsonLength = body.readUInt32LE(0);
   const count = body.readUInt32LE(4);
   const padded = (jsonLength + 3) & ~3;
@@ -154,11 +169,11 @@ export function decodeEntry(key: string, bytes: Buffer, uri: string): WireFacts 
 
 type Json = Record<string, unknown>;
 
-const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
-const isPosition = (value: unknown): boolean => isRecord(value) && isCount(value.line) && isCount(value.character);
-const isRange = (value: unknown): boolean => isRecord(value) && isPosition(value.start) && isPosition(value.end);
-const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+export const isRecord = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+export const isPosition = (value: unknown): boolean => isRecord(value) && isCount(value.line) && isCount(value.character);
+export const isRange = (value: unknown): boolean => isRecord(value) && isPosition(value.start) && isPosition(value.end);
+export const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
 const optional = (value: unknown, check: (value: unknown) => boolean): boolean => value === undefined || check(value);
 
 function isSymbol(value: unknown, symbolCount: number): boolean {
@@ -248,23 +263,20 @@ export function isWireFacts(value: unknown): value is WireFacts {
 /** What a lookup found: facts, nothing, or an entry that was bad (and is gone now). */
 export type CacheLookup = { wire: WireFacts } | 'miss' | 'corrupt';
 
-/** One cache directory, as a worker uses it. Never throws: a cache that cannot be read or written is a miss. */
-export class FactsCache {
-  constructor(
-    readonly dir: string,
-    readonly analyzer: string,
-  ) {}
-
-  key(options: ExtractOptions, text: string): string {
-    return factsKey(this.analyzer, options, text);
-  }
+/**
+ * Entries in one cache directory, by key. Never throws: a cache that cannot be read or written is
+ * a miss. Entries are written to a temporary name and renamed, so a reader sees a whole entry or none.
+ */
+export class EntryStore {
+  constructor(readonly dir: string) {}
 
   /** Two hex digits of fan-out keep directories small (a kernel tree is tens of thousands of entries). */
   entryPath(key: string): string {
     return path.join(this.dir, key.slice(0, 2), key.slice(2));
   }
 
-  get(key: string, uri: string): CacheLookup {
+  /** The entry's bytes; 'bad' for something at its name that cannot be one (not a regular file, cut short). */
+  read(key: string): Buffer | 'miss' | 'bad' {
     const file = this.entryPath(key);
     let bytes: Buffer | undefined;
     let stat: fs.Stats;
@@ -284,26 +296,23 @@ export class FactsCache {
     } catch {
       return 'miss';
     }
-    if (!bytes) return this.drop(file);
-    const wire = decodeEntry(key, bytes, uri);
-    if (!wire) return this.drop(file);
+    if (!bytes) return 'bad';
     if (Date.now() - stat.mtimeMs > TOUCH_AFTER_MS) {
       try {
         const now = new Date();
         fs.utimesSync(file, now, now);
       } catch {
-        // Pruned meanwhile, or a read-only cache: the facts are still good.
+        // Pruned meanwhile, or a read-only cache: the entry is still good.
       }
     }
-    return { wire };
+    return bytes;
   }
 
-  /** Stores `wire` under `key`; the bytes written, 0 when it could not be. */
-  put(key: string, wire: WireFacts): number {
+  /** Stores `bytes` under `key`; the bytes written, 0 when it could not be. */
+  write(key: string, bytes: Buffer): number {
     const file = this.entryPath(key);
     const temp = `${file}.${process.pid}.${threadId}.${crypto.randomBytes(4).toString('hex')}.tmp`;
     try {
-      const bytes = encodeEntry(key, wire);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(temp, bytes, { mode: 0o600 });
       fs.renameSync(temp, file);
@@ -315,13 +324,49 @@ export class FactsCache {
   }
 
   /** Removes a bad entry (whatever is at its name: only our entries belong there). */
-  private drop(file: string): 'corrupt' {
+  drop(key: string): 'corrupt' {
     try {
-      fs.rmSync(file, { force: true, recursive: true });
+      fs.rmSync(this.entryPath(key), { force: true, recursive: true });
     } catch {
       // Another process removed or replaced it: the next lookup decides again.
     }
     return 'corrupt';
+  }
+}
+
+/** One cache directory's facts entries, as a worker uses them. */
+export class FactsCache {
+  private readonly store: EntryStore;
+
+  constructor(
+    readonly dir: string,
+    readonly analyzer: string,
+  ) {
+    this.store = new EntryStore(dir);
+  }
+
+  key(options: ExtractOptions, text: string): string {
+    return factsKey(this.analyzer, options, text);
+  }
+
+  entryPath(key: string): string {
+    return this.store.entryPath(key);
+  }
+
+  get(key: string, uri: string): CacheLookup {
+    const bytes = this.store.read(key);
+    if (bytes === 'miss') return 'miss';
+    const wire = bytes === 'bad' ? undefined : decodeEntry(key, bytes, uri);
+    return wire ? { wire } : this.store.drop(key);
+  }
+
+  /** Stores `wire` under `key`; the bytes written, 0 when it could not be. */
+  put(key: string, wire: WireFacts): number {
+    try {
+      return this.store.write(key, encodeEntry(key, wire));
+    } catch {
+      return 0;
+    }
   }
 }
 

@@ -11,6 +11,7 @@ import { unanalyzableFacts } from './analyze-file';
 import type { EditableFacts } from './analyze-file';
 import type { FileFacts } from '../model/types';
 import { unpackFacts, type WireFacts } from './wire';
+import type { FileContent } from './module-cache';
 import { WORKER_YOUNG_GENERATION_MB } from '../../../shared/src/memory';
 
 export interface FactsRequest {
@@ -45,7 +46,7 @@ export interface FactsAnswer {
 
 /** A worker's answer: the facts packed for the crossing (wire.ts). */
 export type FactsResponse =
-  | ({ id: number; wire: WireFacts; cache?: CacheOutcome; storedBytes?: number } & Omit<FactsAnswer, 'facts'>)
+  | ({ id: number; wire: WireFacts; cache?: CacheOutcome; storedBytes?: number; content?: FileContent } & Omit<FactsAnswer, 'facts'>)
   | { id: number; error: string; fatal: boolean };
 
 /** Answers sent together (cache hits of a batch). */
@@ -123,12 +124,20 @@ export class FactsPool {
 
   private readonly size: number;
   private readonly timeoutMs: number;
-  private readonly script: string;
+  /** The worker script (its code is part of every cache key). */
+  readonly script: string;
   private readonly idleMs: number;
   private readonly holdWhile?: () => boolean;
   private readonly onIdle?: () => void;
   private cacheDir: string | undefined;
   readonly cacheStats: CacheStats = { hits: 0, stored: 0, corrupt: 0, bytesWritten: 0 };
+
+  private readonly contents = new WeakMap<FileFacts, FileContent>();
+
+  /** Which content of a file on disk `facts` were made from (none for a text from the editor). */
+  contentOf(facts: FileFacts): FileContent | undefined {
+    return this.contents.get(facts);
+  }
   /** Answers in a row that came from the facts cache: jobs are cheap while it is long. */
   private hitStreak = 0;
   /** Messages that carried several jobs (for tests). */
@@ -325,7 +334,9 @@ export class FactsPool {
     if ('wire' in response) {
       if (response.cache) this.countCache(response.cache, response.storedBytes ?? 0);
       this.hitStreak = response.cache === 'hit' ? this.hitStreak + 1 : 0;
-      this.finish(worker, { facts: unpackFacts(response.wire), bodies: response.bodies, cuts: response.cuts }, index);
+      const facts = unpackFacts(response.wire);
+      if (response.content) this.contents.set(facts, response.content);
+      this.finish(worker, { facts, bodies: response.bodies, cuts: response.cuts }, index);
     } else {
       if (response.fatal) this.crashes++;
       const facts = unanalyzableFacts(job.request.uri, `could not analyze: ${response.error}`);

@@ -9,7 +9,8 @@ import { analyzeEditedFile, analyzeFile, MAX_ANALYZED_BYTES, unanalyzableFacts, 
 import type { BatchRequest, BatchResponse, FactsAnswer, FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
 import type { FileFacts } from '../model/types';
 import { packFacts } from './wire';
-import { analyzerId, FactsCache } from './facts-cache';
+import { analyzerId, contentHash, FactsCache } from './facts-cache';
+import { fileStamp } from './module-cache';
 import { FileReadError, readTextFileSync } from '../../../shared/src/safe-read';
 
 let parser: Promise<Parser> | undefined;
@@ -36,18 +37,25 @@ function answer(id: number, facts: FileFacts, extra: Pick<FactsAnswer, 'bodies' 
 }
 
 async function handle(request: FactsRequest): Promise<Answer> {
-  let text = request.text;
-  if (text === undefined) {
-    try {
-      // Only regular files, never more than the analyzer takes: a source named by a Kbuild may be
-      // a FIFO or a link to /dev/zero.
-      text = readTextFileSync(request.path, MAX_ANALYZED_BYTES);
-    } catch (error) {
-      if (error instanceof FileReadError && error.reason === 'too-large')
-        return answer(request.id, unanalyzableFacts(request.uri, `files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`));
-      return { response: { id: request.id, error: (error as Error).message, fatal: false }, transfer: [] };
-    }
+  if (request.text !== undefined) return analyzeText(request, request.text);
+  let text: string;
+  let stamp: string | undefined;
+  try {
+    // Only regular files, never more than the analyzer takes: a source named by a Kbuild may be
+    // a FIFO or a link to /dev/zero.
+    text = readTextFileSync(request.path, MAX_ANALYZED_BYTES, (stat) => (stamp = fileStamp(stat)));
+  } catch (error) {
+    if (error instanceof FileReadError && error.reason === 'too-large')
+      return answer(request.id, unanalyzableFacts(request.uri, `files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`));
+    return { response: { id: request.id, error: (error as Error).message, fatal: false }, transfer: [] };
   }
+  const answered = await analyzeText(request, text);
+  // What was read, for the module results cache (which checks a module's files by their content).
+  if ('wire' in answered.response) answered.response.content = { hash: contentHash(text), stamp };
+  return answered;
+}
+
+async function analyzeText(request: FactsRequest, text: string): Promise<Answer> {
   if (!request.keep && request.cacheDir !== undefined) return cached(request, text, cacheFor(request.cacheDir));
   parser ??= createCParser();
   if (!request.keep) return answer(request.id, analyzeFile(await parser, request.uri, text, request.options));

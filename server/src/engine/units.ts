@@ -51,16 +51,16 @@ function isRegularFile(file: string): boolean {
  * directory, then the -I directories; `<x.h>` in the -I directories only (else it is the kernel's).
  */
 export function resolveInclude(name: string, from: string, includeDirs: readonly string[]): string | undefined {
+  return includeCandidates(name, from, includeDirs).find(isRegularFile);
+}
+
+/** The paths an include in `from` is looked for at, in order (see resolveInclude). */
+export function includeCandidates(name: string, from: string, includeDirs: readonly string[]): string[] {
   const angle = name.startsWith('<');
   const bare = angle ? name.slice(1, -1) : name;
   // An absolute path is nobody's module header (and a workspace must not make us read /etc).
-  if (path.isAbsolute(bare)) return undefined;
-  if (angle && includeDirs.length === 0) return undefined;
-  for (const dir of angle ? includeDirs : [path.dirname(from), ...includeDirs]) {
-    const candidate = path.resolve(dir, bare);
-    if (isRegularFile(candidate)) return candidate;
-  }
-  return undefined;
+  if (path.isAbsolute(bare)) return [];
+  return (angle ? includeDirs : [path.dirname(from), ...includeDirs]).map((dir) => path.resolve(dir, bare));
 }
 
 /**

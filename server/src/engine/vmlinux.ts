@@ -8,12 +8,42 @@
 import { isTransient } from '../knowledge/sections';
 import { ModuleSymbols, type ResolvedSymbol } from './check';
 import type { KbuildModule } from '../../../shared/src/kbuild';
-import type { FileFacts } from '../model/types';
 import type { TranslationUnit } from './units';
 
 /** `arch/<name>/…` files link only with their own architecture and generic code. */
 function archOf(uri: string): string | undefined {
   return /\/arch\/([^/]+)\//.exec(uri)?.[1];
+}
+
+/** What one built-in module brings to vmlinux: its non-static definitions and the names it leaves to others. */
+export interface VmlinuxContribution {
+  definitions: { name: string; arch?: string; transient?: ResolvedSymbol }[];
+  unresolved: string[];
+}
+
+/** The contribution of a checked module; undefined for a loadable one (never part of vmlinux). */
+export function vmlinuxContribution(module: KbuildModule, units: readonly TranslationUnit[]): VmlinuxContribution | undefined {
+  if (!module.builtin) return undefined;
+  const symbols = new ModuleSymbols(units);
+  const unresolved = new Set<string>();
+  const definitions: VmlinuxContribution['definitions'] = [];
+  const counted = new Set<string>();
+  for (const unit of units) {
+    for (const file of unit.files) {
+      for (const ref of file.references) if (!symbols.resolveInUnit(unit.uri, ref.name, file.uri)) unresolved.add(ref.name);
+      if (counted.has(file.uri)) continue;
+      counted.add(file.uri);
+      const arch = archOf(file.uri);
+      for (const def of file.symbols) {
+        if (!def.isDefinition || def.isStatic || def.localTo !== undefined) continue;
+        const transient = isTransient(def.section)
+          ? { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def }
+          : undefined;
+        definitions.push({ name: def.name, arch, transient });
+      }
+    }
+  }
+  return { definitions, unresolved: [...unresolved] };
 }
 
 interface Definition {
@@ -39,32 +69,20 @@ export class VmlinuxTable {
 
   /** Records a checked built-in module; loadable modules never see vmlinux's sections. */
   add(module: KbuildModule, units: readonly TranslationUnit[]): void {
-    if (!module.builtin) return;
-    const symbols = new ModuleSymbols(units);
-    const names = new Set<number>();
-    const counted = new Set<string>();
-    for (const unit of units) {
-      for (const file of unit.files) {
-        for (const ref of file.references) if (!symbols.resolveInUnit(unit.uri, ref.name, file.uri)) names.add(this.id(ref.name));
-        if (counted.has(file.uri)) continue;
-        counted.add(file.uri);
-        this.addDefinitions(file);
-      }
-    }
-    if (names.size > 0) this.unresolved.push({ module, names: Int32Array.from(names) });
+    const contribution = vmlinuxContribution(module, units);
+    if (contribution) this.addContribution(module, contribution);
   }
 
-  private addDefinitions(file: FileFacts): void {
-    const arch = archOf(file.uri);
-    for (const def of file.symbols) {
-      if (!def.isDefinition || def.isStatic || def.localTo !== undefined) continue;
-      const transient = isTransient(def.section)
-        ? { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def }
-        : undefined;
-      const list = this.definitions.get(def.name);
+  /** Records what a built-in module brings to vmlinux (worked out now or earlier: see vmlinuxContribution). */
+  addContribution(module: KbuildModule, contribution: VmlinuxContribution): void {
+    if (!module.builtin) return;
+    for (const { name, arch, transient } of contribution.definitions) {
+      const list = this.definitions.get(name);
       if (list) list.push({ arch, transient });
-      else this.definitions.set(def.name, [{ arch, transient }]);
+      else this.definitions.set(name, [{ arch, transient }]);
     }
+    if (contribution.unresolved.length > 0)
+      this.unresolved.push({ module, names: Int32Array.from(new Set(contribution.unresolved.map((name) => this.id(name)))) });
   }
 
   /** Built-in modules that reference another built-in object's init/exit symbol. */

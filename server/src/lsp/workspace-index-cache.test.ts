@@ -87,6 +87,53 @@ describe('background index with the facts cache', function () {
     }
   });
 
+  it('reopened after a change, checks again the modules it touches (an edited header, a header that appears earlier on the include path), as a fresh index does', async () => {
+    const root = writeModule({
+      ...TREE,
+      'c/Makefile': 'obj-m += c.o\nccflags-y := -I$(src)/inc\n',
+      'c/c.c': '#include "x.h"\nstatic int __init c_init(void) { return x_value(); }\nmodule_init(c_init);\n',
+      'c/inc/x.h': 'static inline int x_value(void) { return 1; }\n',
+    });
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-index-cache-'));
+    const fresh = async () => {
+      const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-index-fresh-'));
+      try {
+        return await index(root, empty);
+      } finally {
+        fs.rmSync(empty, { recursive: true, force: true });
+      }
+    };
+    const buggyHeader =
+      'static int x_data __initdata = 2;\nstatic inline int x_value(void) { return 1; }\nstatic void __exit x_bye(void) { pr_info("%d", x_data); }\nmodule_exit(x_bye);\n';
+    try {
+      const cold = await index(root, cacheDir);
+      assert.equal(cold['c/inc/x.h']?.length ?? 0, 0);
+      assert.deepEqual(await index(root, cacheDir), cold);
+
+      // A header that appears where the include is looked for first: the module's units change.
+      fs.writeFileSync(path.join(root, 'c', 'x.h'), buggyHeader);
+      const shadowed = await index(root, cacheDir);
+      assert.equal(shadowed['c/x.h']?.length, 1, JSON.stringify(shadowed));
+      assert.deepEqual(shadowed, await fresh());
+
+      // An edited header: its finding goes.
+      fs.writeFileSync(path.join(root, 'c', 'x.h'), 'static inline int x_value(void) { return 3; }\n');
+      const edited = await index(root, cacheDir);
+      assert.equal(edited['c/x.h']?.length ?? 0, 0, JSON.stringify(edited));
+      assert.deepEqual(edited, await fresh());
+
+      // A source edited: the module's finding goes, the others' stay.
+      fs.writeFileSync(path.join(root, 'a', 'two.c'), 'static int d = 1;\n');
+      const source = await index(root, cacheDir);
+      assert.equal(source['a/two.c']?.length ?? 0, 0, JSON.stringify(source));
+      assert.ok((source['loose/loose.c']?.length ?? 0) > 0);
+      assert.deepEqual(source, await fresh());
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
   it('takes its directory from initializationOptions (absolute only), null for none, else the XDG cache', () => {
     assert.equal(factsCacheDirOf({ factsCacheDir: '/x/facts' }), '/x/facts');
     assert.equal(factsCacheDirOf({ factsCacheDir: null }), undefined);

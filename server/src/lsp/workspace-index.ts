@@ -13,7 +13,8 @@ import { cSourcesIn, findCSources, groupIntoModules } from '../engine/project';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { isKbuildOutput } from '../../../shared/src/kbuild-outputs';
 import { toDiagnostic, unanalyzableDiagnostic } from '../features/diagnostics';
-import { includedUris, unitOrder } from '../engine/units';
+import { unitOrder } from '../engine/units';
+import { ContentHashes } from '../engine/module-cache';
 import { VmlinuxTable } from '../engine/vmlinux';
 import type { AnalysisService } from '../analysis/analysis-service';
 
@@ -29,6 +30,8 @@ export interface IndexStatus {
   modules: number;
   findings: number;
   seconds: number;
+  /** Modules whose result came from the module results cache (nothing they depend on changed). */
+  cachedModules: number;
 }
 
 /** Most frequent progress report while the percentage stands still. */
@@ -36,6 +39,9 @@ const PROGRESS_INTERVAL_MS = 500;
 
 /** Files whose change re-checks modules; other paths may be folders. */
 const SOURCE_OR_KBUILD = /\.[ch]$|(^|\/)(Kbuild|Makefile)$/;
+
+/** The longest the index works on without letting other work in (ms). */
+const PAUSE_EVERY_MS = 5;
 
 /** Watcher events this close together are handled as one burst. */
 const COALESCE_MS = 50;
@@ -62,6 +68,7 @@ export class WorkspaceIndex {
     if (!settings.enabled || folders.length === 0) return undefined;
     this.folders = [...folders];
     const started = Date.now();
+    const hitsBefore = this.service.moduleCacheStats.hits;
     const errors: string[] = [];
     let files = folders.flatMap((folder) => findCSources(folder, errors, settings.excludedDirs));
     for (const error of errors) this.connection.console.warn(`kmod-lsp: index: ${error}`);
@@ -77,6 +84,7 @@ export class WorkspaceIndex {
     const { listed, unlisted, includedUnlisted } = unitOrder(modules);
     this.included.clear();
     const vmlinux = new VmlinuxTable();
+    const hashes = new ContentHashes();
     const progress = await this.connection.window.createWorkDoneProgress();
     progress.begin('Kernel Module Tools: indexing', 0, `${files.length} C files`, true);
     let done = 0,
@@ -104,9 +112,12 @@ export class WorkspaceIndex {
       const lanes = Array.from({ length: Math.min(batch.length, 16) }, async () => {
         while (next < batch.length && generation === this.generation && !cancelled) {
           const module = batch[next++];
-          findings += await this.checkModule(module, vmlinux);
+          // Not `findings += await …`: that reads the sum before the wait, and the other lanes add meanwhile.
+          const found = await this.checkModule(module, vmlinux, hashes);
+          findings += found;
           for (const source of module.sources) if (uncounted.delete(source)) done++;
           report();
+          await this.pause();
         }
       });
       await Promise.all(lanes);
@@ -119,7 +130,25 @@ export class WorkspaceIndex {
     }
     progress.done();
     if (generation !== this.generation || cancelled) return undefined;
-    return { files: files.length, modules: modules.length, findings, seconds: (Date.now() - started) / 1000 };
+    return {
+      files: files.length,
+      modules: modules.length,
+      findings,
+      seconds: (Date.now() - started) / 1000,
+      cachedModules: this.service.moduleCacheStats.hits - hitsBefore,
+    };
+  }
+
+  private lastPause = performance.now();
+
+  /**
+   * Lets the editor's requests in. Modules taken from the module results cache finish without
+   * waiting for anything but promises, and a loop of those would hold the thread for seconds.
+   */
+  private async pause(): Promise<void> {
+    if (performance.now() - this.lastPause < PAUSE_EVERY_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.lastPause = performance.now();
   }
 
   /**
@@ -231,13 +260,18 @@ export class WorkspaceIndex {
     return { ...module, sources: module.sources.filter(inside), partial: true };
   }
 
-  private async checkModule(whole: KbuildModule, collect?: VmlinuxTable): Promise<number> {
+  /**
+   * Checks a module and publishes its findings. `hashes`: the files as they are in this pass, for
+   * taking the result from the module results cache when none changed (a re-check after a change
+   * checks anyway); `collect` gathers what built-in modules bring to vmlinux.
+   */
+  private async checkModule(whole: KbuildModule, collect?: VmlinuxTable, hashes?: ContentHashes): Promise<number> {
     const module = this.withinFolders(whole);
     if (module.sources.length === 0) return 0;
     if (!module.declaredIn && module.sources.length === 1 && this.included.has(pathToFileURL(module.sources[0]).href)) return 0;
-    const { files, units, findings } = await this.service.analyzeModuleOnDisk(module);
-    includedUris(units).forEach((uri) => this.included.add(uri));
-    collect?.add(module, units);
+    const { files, included, findings, vmlinux } = await this.service.moduleResultOnDisk(module, hashes);
+    included.forEach((uri) => this.included.add(uri));
+    if (vmlinux) collect?.addContribution(module, vmlinux);
     const key = module.declaredIn ? `${module.declaredIn}:${module.name}` : module.sources[0];
     const perUri = new Map<string, Diagnostic[]>();
     for (const file of files) perUri.set(file.uri, file.unanalyzable ? [unanalyzableDiagnostic(file.unanalyzable)] : []);
