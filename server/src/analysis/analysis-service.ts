@@ -115,7 +115,7 @@ export class AnalysisService {
   useFactsCache(dir: string | undefined): void {
     this.background.setCacheDir(dir);
     this.interactive.setCacheDir(dir);
-    // The bundled server is one file holding the whole checker: its code and the worker's name who made a result.
+    // Who made a result: the worker's code (the facts) and this bundle's (the server is one file holding the whole checker).
     const code = `${analyzerId(this.background.script)}\n${analyzerId(__filename)}`;
     this.moduleCache = dir === undefined ? undefined : new ModuleResultCache(dir, code);
   }

@@ -60,6 +60,9 @@ export function fileStamp(stat: fs.Stats, now = Date.now()): string | undefined 
  * file's status is looked at once, and its content read only when the status does not vouch for it.
  */
 export class ContentHashes {
+  /** `now`: the clock that decides whether a file changed too recently for its status to vouch for it. */
+  constructor(private readonly now: () => number = Date.now) {}
+
   private readonly stats = new Map<string, fs.Stats | null>();
   private readonly hashes = new Map<string, Promise<string | null>>();
 
@@ -73,7 +76,7 @@ export class ContentHashes {
       const stat = this.statOf(file);
       if (hash === null || stat === null) {
         if (hash !== null || stat !== null) return false;
-      } else if (stamp === undefined || stamp !== fileStamp(stat)) toRead.push(dependency);
+      } else if (stamp === undefined || stamp !== fileStamp(stat, this.now())) toRead.push(dependency);
     }
     if (toRead.length === 0) return true;
     const hashes = await Promise.all(toRead.map(([file]) => this.hashOf(file)));
@@ -85,7 +88,7 @@ export class ContentHashes {
     const stat = this.statOf(file);
     if (stat === null) return [file, null];
     const hash = await this.hashOf(file);
-    const stamp = fileStamp(stat);
+    const stamp = fileStamp(stat, this.now());
     return hash === null ? [file, null] : stamp === undefined ? [file, hash] : [file, hash, stamp];
   }
 
