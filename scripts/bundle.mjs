@@ -16,6 +16,7 @@ const entries = [
   ['client/src/extension.ts', 'extension'],
   ['tools/src/kmod-lsp.ts', 'server'],
   ['server/src/engine/parse-worker.ts', 'parse-worker'],
+  ['server/src/engine/plan-worker.ts', 'plan-worker'],
   ['tools/src/kmodcheck.ts', 'cli'],
   ['tools/src/kbuild-run.ts', 'kbuild-run'],
   ['tools/src/kmsg-follow.ts', 'kmsg-follow'],

@@ -248,6 +248,9 @@ const MAX_MAKEFILE_BYTES = 1024 * 1024;
 /** Modules declared in `dir`'s Kbuild/Makefile; [] when there is none or it declares no objects. */
 const parsedKbuild = new Map<string, { stamp: string; modules: KbuildModule[] }>();
 
+/** The parsed Kbuild files kept, the most recently used: a kernel tree has 15,000, and each is quick to parse again. */
+const PARSED_KBUILD_KEPT = 2048;
+
 /** Modules declared in `dir`'s Kbuild/Makefile (re-read only when that file changes). */
 export function modulesInDir(dir: string): KbuildModule[] {
   const file = kbuildFile(dir);
@@ -256,9 +259,11 @@ export function modulesInDir(dir: string): KbuildModule[] {
     const stat = fs.statSync(file);
     const stamp = `${stat.mtimeMs}:${stat.size}`;
     const cached = parsedKbuild.get(file);
-    if (cached?.stamp === stamp) return cached.modules;
-    const modules = parseKbuild(readTextFileSync(file, MAX_MAKEFILE_BYTES), dir, file, kernelTreeRoot(dir));
+    parsedKbuild.delete(file);
+    const modules =
+      cached?.stamp === stamp ? cached.modules : parseKbuild(readTextFileSync(file, MAX_MAKEFILE_BYTES), dir, file, kernelTreeRoot(dir));
     parsedKbuild.set(file, { stamp, modules });
+    if (parsedKbuild.size > PARSED_KBUILD_KEPT) parsedKbuild.delete(parsedKbuild.keys().next().value!);
     return modules;
   } catch {
     return [];

@@ -361,6 +361,16 @@ export class AnalysisService {
 
   private retireTimer: NodeJS.Timeout | undefined;
 
+  /**
+   * The background index is done: what it remembered for the next module (where includes lead,
+   * link environments, shared headers' facts) is let go, and made again when something asks.
+   */
+  indexEnded(): void {
+    this.includes = new IncludeResolution();
+    this.linkEnvironments = new WeakMap();
+    this.includedOnDisk.clear();
+  }
+
   /** Files were created, removed or renamed: includes may lead elsewhere now. */
   filesMoved(): void {
     this.includes = new IncludeResolution();

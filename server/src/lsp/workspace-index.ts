@@ -10,6 +10,7 @@ import { filePathOf } from '../model/uris';
 import { showMessage } from './show-message';
 import type { Connection, Diagnostic } from 'vscode-languageserver';
 import { cSourcesIn, findCSources, groupIntoModules } from '../engine/project';
+import { planIndexInWorker } from '../engine/index-plan';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { isKbuildOutput } from '../../../shared/src/kbuild-outputs';
 import { toDiagnostic, unanalyzableDiagnostic } from '../features/diagnostics';
@@ -69,24 +70,26 @@ export class WorkspaceIndex {
     this.folders = [...folders];
     const started = Date.now();
     const hitsBefore = this.service.moduleCacheStats.hits;
-    const errors: string[] = [];
-    let files = folders.flatMap((folder) => findCSources(folder, errors, settings.excludedDirs));
-    for (const error of errors) this.connection.console.warn(`kmod-lsp: index: ${error}`);
-    if (files.length > settings.maxFiles) {
+    const progress = await this.connection.window.createWorkDoneProgress();
+    progress.begin('Kernel Module Tools: indexing', 0, 'looking for C files and their Kbuild files', true);
+    const plan = await planIndexInWorker({ folders, excludedDirs: [...settings.excludedDirs], maxFiles: settings.maxFiles });
+    if (generation !== this.generation) {
+      progress.done();
+      return undefined;
+    }
+    for (const error of plan.errors) this.connection.console.warn(`kmod-lsp: index: ${error}`);
+    if (plan.found > settings.maxFiles)
       showMessage(
         this.connection,
         'info',
-        `Kernel Module Tools: indexing the first ${settings.maxFiles} of ${files.length} C files (setting kmod.index.maxFiles).`,
+        `Kernel Module Tools: indexing the first ${settings.maxFiles} of ${plan.found} C files (setting kmod.index.maxFiles).`,
       );
-      files = files.slice(0, settings.maxFiles);
-    }
-    const modules = groupIntoModules(files);
+    const { files, modules } = plan;
     const { listed, unlisted, includedUnlisted } = unitOrder(modules);
     this.included.clear();
     const vmlinux = new VmlinuxTable();
     const hashes = new ContentHashes();
-    const progress = await this.connection.window.createWorkDoneProgress();
-    progress.begin('Kernel Module Tools: indexing', 0, `${files.length} C files`, true);
+    progress.report(0, `${files.length} C files`);
     let done = 0,
       findings = 0,
       cancelled = false;
@@ -130,6 +133,7 @@ export class WorkspaceIndex {
     }
     progress.done();
     if (generation !== this.generation || cancelled) return undefined;
+    this.service.indexEnded();
     return {
       files: files.length,
       modules: modules.length,

@@ -160,8 +160,12 @@ describe('Debug Module in VM (kmod-vm)', function () {
     // Continue: the read of freed init memory oopses, and the debugger stops on the faulting line.
     await vscode.commands.executeCommand('workbench.action.debug.continue');
     await waitFor(() => observed.stops.length >= 3, 30_000, 'a stop at the oops', 50);
-    assert.strictEqual(observed.stops[2].reason, 'exception');
     frame = await topFrame(session);
+    assert.strictEqual(
+      observed.stops[2].reason,
+      'exception',
+      `stopped at ${frame.name}:${frame.line}; the adapter said: ${observed.output.join('').slice(-3000)}`,
+    );
     assert.strictEqual(frame.line, 22);
     const info = (await session.customRequest('exceptionInfo', { threadId: 1 })) as { exceptionId: string; description: string };
     assert.strictEqual(info.exceptionId, 'Oops');

@@ -149,7 +149,11 @@ describe('kmod-vm debug adapter (DAP, real VM and gdb)', function () {
     // Going on, the read oopses: the session stops on the faulting line.
     await dap.continueRequest({ threadId: 1 });
     const oops = await dap.waitForEvent('stopped', 30_000);
-    assert.equal(oops.body.reason, 'exception');
+    assert.equal(
+      oops.body.reason,
+      'exception',
+      `stopped (${oops.body.reason}) after ${JSON.stringify(await topFrame(dap))}; output: ${output.join('').slice(-3000)}`,
+    );
     assert.match(oops.body.text ?? '', /unable to handle page fault for address: ffffffffc0/);
     frame = await topFrame(dap);
     assert.equal(frame.line, 22);
