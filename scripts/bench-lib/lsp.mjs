@@ -154,8 +154,13 @@ function inProcessCost(parser, file, uri, text, context, analyzeFile, spot) {
 /**
  * Opens `file` in a fresh server, then times `edits` edits (insert 'x' before a statement's first
  * identifier, then delete it: the text and its facts change each time) until the diagnostics for
- * that version arrive, and `hovers` hovers.
+ * that version arrive, and `hovers` hovers. The edits are isolated, ISOLATED_EDIT_GAP_MS apart, as a
+ * person's single changes are: keys that come faster are a burst, which the server paces on
+ * purpose (the typing phase measures those).
  */
+/** Longer than the server's longest pause for a burst of keys (edit-pacing.ts): every edit is analyzed at once. */
+const ISOLATED_EDIT_GAP_MS = 150;
+
 export async function measureLsp({ file, kdir, kernelVersion, edits, hovers, log }) {
   const { LspSession } = outModule('test/support/lsp-client');
   const { createCParser } = outModule('server/src/parsing/parser');
@@ -186,6 +191,7 @@ export async function measureLsp({ file, kdir, kernelVersion, edits, hovers, log
     const editMs = [];
     const spots = editSpots(text, Math.ceil(edits / 2));
     for (let i = 0; i < edits; i++) {
+      await new Promise((resolve) => setTimeout(resolve, ISOLATED_EDIT_GAP_MS));
       const spot = spots[Math.floor(i / 2)];
       const insert = i % 2 === 0;
       const change = insert
