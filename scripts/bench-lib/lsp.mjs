@@ -191,7 +191,7 @@ export async function measureLsp({ file, kdir, kernelVersion, edits, hovers, log
     const editMs = [];
     const spots = editSpots(text, Math.ceil(edits / 2));
     for (let i = 0; i < edits; i++) {
-      await new Promise((resolve) => setTimeout(resolve, ISOLATED_EDIT_GAP_MS));
+      await sleep(ISOLATED_EDIT_GAP_MS);
       const spot = spots[Math.floor(i / 2)];
       const insert = i % 2 === 0;
       const change = insert
