@@ -21,16 +21,20 @@ export interface VmlinuxContribution {
   unresolved: string[];
 }
 
-/** The contribution of a checked module; undefined for a loadable one (never part of vmlinux). */
-export function vmlinuxContribution(module: KbuildModule, units: readonly TranslationUnit[]): VmlinuxContribution | undefined {
-  if (!module.builtin) return undefined;
+/**
+ * Walks what a checked built-in module brings to vmlinux: each non-static definition (with its
+ * details when it is init/exit) and each name its units reference but do not define.
+ */
+function walkContribution(
+  units: readonly TranslationUnit[],
+  onDefinition: (name: string, arch: string | undefined, transient: ResolvedSymbol | undefined) => void,
+  onUnresolved: (name: string) => void,
+): void {
   const symbols = new ModuleSymbols(units);
-  const unresolved = new Set<string>();
-  const definitions: VmlinuxContribution['definitions'] = [];
   const counted = new Set<string>();
   for (const unit of units) {
     for (const file of unit.files) {
-      for (const ref of file.references) if (!symbols.resolveInUnit(unit.uri, ref.name, file.uri)) unresolved.add(ref.name);
+      for (const ref of file.references) if (!symbols.resolveInUnit(unit.uri, ref.name, file.uri)) onUnresolved(ref.name);
       if (counted.has(file.uri)) continue;
       counted.add(file.uri);
       const arch = archOf(file.uri);
@@ -39,10 +43,22 @@ export function vmlinuxContribution(module: KbuildModule, units: readonly Transl
         const transient = isTransient(def.section)
           ? { name: def.name, kind: def.kind, section: def.section, uri: file.uri, nameRange: def.nameRange, def }
           : undefined;
-        definitions.push({ name: def.name, arch, transient });
+        onDefinition(def.name, arch, transient);
       }
     }
   }
+}
+
+/** The contribution of a checked module, to keep (the module results cache); undefined for a loadable one (never part of vmlinux). */
+export function vmlinuxContribution(module: KbuildModule, units: readonly TranslationUnit[]): VmlinuxContribution | undefined {
+  if (!module.builtin) return undefined;
+  const unresolved = new Set<string>();
+  const definitions: VmlinuxContribution['definitions'] = [];
+  walkContribution(
+    units,
+    (name, arch, transient) => definitions.push({ name, arch, transient }),
+    (name) => unresolved.add(name),
+  );
   return { definitions, unresolved: [...unresolved] };
 }
 
@@ -69,18 +85,26 @@ export class VmlinuxTable {
 
   /** Records a checked built-in module; loadable modules never see vmlinux's sections. */
   add(module: KbuildModule, units: readonly TranslationUnit[]): void {
-    const contribution = vmlinuxContribution(module, units);
-    if (contribution) this.addContribution(module, contribution);
+    if (!module.builtin) return;
+    const names = new Set<number>();
+    walkContribution(
+      units,
+      (name, arch, transient) => this.addDefinition(name, arch, transient),
+      (name) => names.add(this.id(name)),
+    );
+    if (names.size > 0) this.unresolved.push({ module, names: Int32Array.from(names) });
+  }
+
+  private addDefinition(name: string, arch: string | undefined, transient: ResolvedSymbol | undefined): void {
+    const list = this.definitions.get(name);
+    if (list) list.push({ arch, transient });
+    else this.definitions.set(name, [{ arch, transient }]);
   }
 
   /** Records what a built-in module brings to vmlinux (worked out now or earlier: see vmlinuxContribution). */
   addContribution(module: KbuildModule, contribution: VmlinuxContribution): void {
     if (!module.builtin) return;
-    for (const { name, arch, transient } of contribution.definitions) {
-      const list = this.definitions.get(name);
-      if (list) list.push({ arch, transient });
-      else this.definitions.set(name, [{ arch, transient }]);
-    }
+    for (const { name, arch, transient } of contribution.definitions) this.addDefinition(name, arch, transient);
     if (contribution.unresolved.length > 0)
       this.unresolved.push({ module, names: Int32Array.from(new Set(contribution.unresolved.map((name) => this.id(name)))) });
   }
