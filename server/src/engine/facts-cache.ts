@@ -66,18 +66,17 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** The entry's key: a hex SHA-256 of the analyzer, the options and the text. */
-export function factsKey(analyzer: string, options: ExtractOptions, text: string): string {
-  return crypto
-    .createHash('sha256')
-    .update(`${analyzer}\n${canonicalJson(options)}\n`)
-    .update(text)
-    .digest('hex');
-}
-
-/** What a file's text is, for checking a cached result that depends on it (hex SHA-256). */
+/** What a file's text is (hex SHA-256): the facts cache's key and the module results cache's dependencies are made of it. */
 export function contentHash(text: string): string {
   return crypto.createHash('sha256').update(text).digest('hex');
+}
+
+/** The entry's key: a hex SHA-256 of the analyzer, the options and the text's content hash (one pass over the text serves both caches). */
+export function factsKey(analyzer: string, options: ExtractOptions, textHash: string): string {
+  return crypto
+    .createHash('sha256')
+    .update(`${analyzer}\n${canonicalJson(options)}\n${textHash}`)
+    .digest('hex');
 }
 
 /**
@@ -345,8 +344,8 @@ export class FactsCache {
     this.store = new EntryStore(dir);
   }
 
-  key(options: ExtractOptions, text: string): string {
-    return factsKey(this.analyzer, options, text);
+  key(options: ExtractOptions, textHash: string): string {
+    return factsKey(this.analyzer, options, textHash);
   }
 
   entryPath(key: string): string {

@@ -49,14 +49,15 @@ async function handle(request: FactsRequest): Promise<Answer> {
       return answer(request.id, unanalyzableFacts(request.uri, `files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`));
     return { response: { id: request.id, error: (error as Error).message, fatal: false }, transfer: [] };
   }
-  const answered = await analyzeText(request, text);
-  // What was read, for the module results cache (which checks a module's files by their content).
-  if ('wire' in answered.response) answered.response.content = { hash: contentHash(text), stamp };
+  // Hashed once, for both caches: the facts cache's key, and what the module results cache checks the file by.
+  const hash = request.cacheDir === undefined ? undefined : contentHash(text);
+  const answered = await analyzeText(request, text, hash);
+  if (hash !== undefined && 'wire' in answered.response) answered.response.content = { hash, stamp };
   return answered;
 }
 
-async function analyzeText(request: FactsRequest, text: string): Promise<Answer> {
-  if (!request.keep && request.cacheDir !== undefined) return cached(request, text, cacheFor(request.cacheDir));
+async function analyzeText(request: FactsRequest, text: string, hash?: string): Promise<Answer> {
+  if (!request.keep && request.cacheDir !== undefined) return cached(request, text, hash ?? contentHash(text), cacheFor(request.cacheDir));
   parser ??= createCParser();
   if (!request.keep) return answer(request.id, analyzeFile(await parser, request.uri, text, request.options));
   const previous = kept.get(request.uri);
@@ -72,8 +73,8 @@ async function analyzeText(request: FactsRequest, text: string): Promise<Answer>
 }
 
 /** A file's facts from the cache, else analyzed and stored (failures are never stored). */
-async function cached(request: FactsRequest, text: string, cache: FactsCache): Promise<Answer> {
-  const key = cache.key(request.options, text);
+async function cached(request: FactsRequest, text: string, hash: string, cache: FactsCache): Promise<Answer> {
+  const key = cache.key(request.options, hash);
   const found = cache.get(key, request.uri);
   if (typeof found === 'object') {
     const { lines, characters, fromIndexes } = found.wire.packed;
