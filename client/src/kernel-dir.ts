@@ -6,10 +6,9 @@ import * as vscode from 'vscode';
 import { readSettings, SECTION } from './config';
 import {
   bestGuess,
-  detectKernelBuildDir,
+  detectOnThisMachine,
   installedKernels,
   isUsableKernelDir,
-  readOsId,
   systemRoot,
   versionLabel,
   type Detection,
@@ -25,13 +24,7 @@ let cached: Detection | undefined;
 /** Detection with the current settings (cached until the setting changes or `refresh`). */
 export function currentDetection(refresh = false): Detection {
   if (!cached || refresh) {
-    cached = detectKernelBuildDir({
-      root: systemRoot(),
-      runningRelease: os.release(),
-      configured: readSettings().kernelBuildDir || undefined,
-      osId: readOsId(systemRoot()),
-      arch: process.arch,
-    });
+    cached = detectOnThisMachine(readSettings().kernelBuildDir || undefined);
   }
   return cached;
 }

@@ -274,9 +274,14 @@ export function systemRoot(): string {
   return process.env.KMOD_SYSROOT || '/';
 }
 
+/** Detection on this machine (under `root`), with the build dir the user `configured`, if any. */
+export function detectOnThisMachine(configured?: string, root = systemRoot()): Detection {
+  return detectKernelBuildDir({ root, runningRelease: os.release(), configured, osId: readOsId(root), arch: process.arch });
+}
+
 /** The build dir a program uses when the user named none: what detection finds on this machine, else the newest installed. */
 export function defaultKernelBuildDir(root = systemRoot()): KernelDir | undefined {
-  return bestGuess(detectKernelBuildDir({ root, runningRelease: os.release(), osId: readOsId(root), arch: process.arch }));
+  return bestGuess(detectOnThisMachine(undefined, root));
 }
 
 /** The upstream version when the release does not already say it ("6.1.0-57-amd64" → "Linux 6.1.192"). */

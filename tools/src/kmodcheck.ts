@@ -1,7 +1,6 @@
 // kmodcheck: the language server's analyzer as a command-line checker for terminals and CI.
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -13,10 +12,8 @@ import { CompileDbError, FLAVOURS, formatDatabase, moduleCompileCommands, withFl
 import {
   bestGuess,
   defaultKernelBuildDir,
-  detectKernelBuildDir,
+  detectOnThisMachine,
   isUsableKernelDir,
-  readOsId,
-  systemRoot,
   unusableKernelDirText,
 } from '../../shared/src/kernel-dir';
 import { parseOrUsage, UsageError } from '../../shared/src/program-args';
@@ -251,12 +248,7 @@ export function parseCompileCommandsArgs(argv: readonly string[]): CompileComman
 
 /** The build dir detected on this machine, or a UsageError that says which headers package to install. */
 function detectedKernelDir(): string {
-  const detection = detectKernelBuildDir({
-    root: systemRoot(),
-    runningRelease: os.release(),
-    osId: readOsId(systemRoot()),
-    arch: process.arch,
-  });
+  const detection = detectOnThisMachine();
   const found = bestGuess(detection);
   if (found) return found.dir;
   const install = detection.kind === 'none' ? `: install ${detection.packages.join(' or ')}` : '';
