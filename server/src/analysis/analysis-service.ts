@@ -493,14 +493,18 @@ export class AnalysisService {
       ...(contribution ? { vmlinux: contribution } : {}),
     };
     // Stored when checked with the build dir's tables, and only if nothing else it depends on changed meanwhile (settings).
-    const withTables = !this.options.kdir || (await this.kernelTables) !== undefined;
-    if (key !== undefined && this.moduleCache && withTables && key === this.moduleCacheKey(module)) {
+    if (key !== undefined && this.moduleCache && (await this.checkedWithTables()) && key === this.moduleCacheKey(module)) {
       const deps = await this.dependenciesOf(module, files, hashes ?? new ContentHashes());
       const written = deps ? this.moduleCache.put(key, result, deps) : 0;
       if (written > 0) this.moduleCacheStats.stored++;
       this.moduleCacheStats.bytesWritten += written;
     }
     return result;
+  }
+
+  /** Whether modules are checked with the build dir's link tables (none configured, or they loaded). */
+  private async checkedWithTables(): Promise<boolean> {
+    return !this.options.kdir || (await this.kernelTables) !== undefined;
   }
 
   /**
