@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { createCParser } from '../parsing/parser';
 import { analyzeEditedFile, analyzeFile, changedSpan, diffEdit, type ParseState } from './analyze-file';
 import { DEBIAN_CONFIG } from '../knowledge/kernel-config';
+import { largeC, randomEdit } from '../../../test/support/large-c';
+import { prng } from '../../../test/support/random';
 
 const OPTIONS = { version: [6, 1] as const, config: DEBIAN_CONFIG, builtin: false };
 const SEED = fs.readFileSync(path.resolve(__dirname, '../../../../examples/hello-3/hello-3.c'), 'utf8');
@@ -105,6 +107,25 @@ describe('incremental analysis of an edited file', () => {
       state?.tree.delete();
     });
   }
+});
+
+describe('incremental analysis of a large edited file (scans start again at checkpoints)', () => {
+  it('gives the same facts as a fresh analysis after each of 40 random edits, chained', async function () {
+    this.timeout(60_000);
+    const parser = await createCParser();
+    const random = prng(23);
+    const source = largeC();
+    let text = source;
+    let state: ParseState | undefined;
+    for (let i = 0; i < 40; i++) {
+      if (i % 20 === 0) text = source;
+      text = randomEdit(text, random);
+      const incremental = analyzeEditedFile(parser, 'big.c', text, OPTIONS, state);
+      state = incremental.state;
+      assert.deepEqual(incremental.result.facts, analyzeFile(parser, 'big.c', text, OPTIONS), `edit ${i}`);
+    }
+    state?.tree.delete();
+  });
 });
 
 describe('the changed span of two texts', () => {

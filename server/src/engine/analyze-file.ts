@@ -4,8 +4,8 @@
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
 import { positionOf } from '../parsing/line-index';
 import { extractFacts, includeNames, type BodyScan, type ExtractOptions, type ReuseScan } from '../parsing/extract';
-import { prepass } from '../parsing/prepass';
-import { skeleton } from '../parsing/skeleton';
+import { prepass, prepassEdited, prepassState, type PrepassState } from '../parsing/prepass';
+import { bodiesEdited, bodiesState, skeleton, type BodiesState } from '../parsing/skeleton';
 import type { BodyRange } from '../parsing/references';
 import type { FileFacts } from '../model/types';
 
@@ -30,11 +30,14 @@ export function unanalyzableFacts(uri: string, reason: string): FileFacts {
 
 /** What an open document keeps between edits, so the next analysis redoes only what changed. */
 export interface ParseState {
+  /** The text analyzed, its pre-pass and its bodies (the next edit's scans start near the change). */
+  text: string;
+  pre: PrepassState;
+  bodies: BodiesState;
   /** The skeleton text the tree was parsed from, and the tree (incremental reparse). */
   parsed: string;
   tree: Tree;
-  /** The pre-passed text and each body's references (bodies that did not change are not rescanned). */
-  prepassed: string;
+  /** Each body's references (bodies that did not change are not rescanned). */
   scans: BodyScan[];
   /** The options the scans were made with. */
   optionsKey: string;
@@ -99,7 +102,7 @@ export function diffEdit(before: string, after: string): Edit {
  */
 function unchangedScans(previous: ParseState, prepassed: string, optionsKey: string): ReuseScan | undefined {
   if (previous.optionsKey !== optionsKey) return undefined;
-  const span = changedSpan(previous.prepassed, prepassed);
+  const span = changedSpan(previous.pre.result.text, prepassed);
   const delta = span.newEnd - span.oldEnd;
   const byStart = new Map(previous.scans.map((scan) => [scan.start, scan]));
   return (body, isFunction) => {
@@ -199,8 +202,10 @@ export function analyzeEditedFile(
     previous?.tree.delete();
     return { result: { text, facts: rejected, bodies: [], cuts: [] } };
   }
-  const pre = prepass(text);
-  const parsed = skeleton(pre.text);
+  const preState = previous ? prepassEdited(previous.pre, text, changedSpan(previous.text, text)) : prepassState(text);
+  const pre = preState.result;
+  const found = previous ? bodiesEdited(previous.bodies, pre.text, changedSpan(previous.pre.result.text, pre.text)) : bodiesState(pre.text);
+  const parsed = skeleton(pre.text, found);
   let tree: Tree | null;
   if (previous) {
     previous.tree.edit(diffEdit(previous.parsed, parsed.text));
@@ -221,6 +226,6 @@ export function analyzeEditedFile(
   const { facts, bodies, scans = [] } = extractFacts(uri, text, pre, tree, options, parsed, reuse, true);
   return {
     result: { text, facts, bodies, cuts: parsed.regions },
-    state: { parsed: parsed.text, tree, prepassed: pre.text, scans, optionsKey },
+    state: { text, pre: preState, bodies: found, parsed: parsed.text, tree, scans, optionsKey },
   };
 }

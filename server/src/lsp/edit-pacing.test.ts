@@ -14,7 +14,7 @@ describe('EditPacing (re-analysis while typing)', () => {
   };
 
   it('analyses a cheap document on every key, at once', () => {
-    const { pacing, runs } = setUp(5);
+    const { pacing, runs } = setUp(2);
     for (let i = 0; i < 3; i++) pacing.changed('file:///a.c');
     assert.equal(runs.length, 3);
     pacing.dispose();
@@ -48,6 +48,20 @@ describe('EditPacing (re-analysis while typing)', () => {
       assert.equal(runs.length, i + 1);
       await sleep(90);
     }
+  });
+
+  it('holds a burst of keys 30 ms apart even when an analysis takes less than the gap, and analyses 40 ms after the last key', async () => {
+    const { pacing, runs, start } = setUp(10);
+    let lastKey = 0;
+    for (let i = 0; i < 6; i++) {
+      pacing.changed('file:///big.c');
+      lastKey = performance.now() - start;
+      await sleep(30);
+    }
+    assert.equal(runs.length, 1, 'the first key at once, then nothing while the burst goes on');
+    await sleep(40);
+    assert.equal(runs.length, 2);
+    assert.ok(runs[1].at >= lastKey + 38 && runs[1].at < lastKey + 70, `ran at ${runs[1].at} ms, the last key at ${lastKey} ms`);
   });
 
   it('still analyses at least every second while the typing goes on', async () => {

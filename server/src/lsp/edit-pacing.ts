@@ -1,14 +1,16 @@
 // Re-analysis while typing, paced by what an analysis of the document costs. A small module is
-// analysed on every key (it takes a few milliseconds). A 700 KB file, or a file of a module with
-// thirty sources, takes 50–150 ms. A key that comes after a pause of twice that or more (a person
-// typing at an ordinary pace) is analysed at once, as before. Keys that come faster than that (a
-// fast burst, key repeat) would only queue analyses the next key makes stale, and keep a core busy:
-// their analysis waits until the keys pause for twice as long as the last analysis took (at most
-// MAX_PAUSE_MS), and runs at least every MAX_WAIT_MS while the burst goes on. Requests (outline,
-// code actions, hovers) wait for that analysis instead of starting one of their own.
+// analysed on every key (it takes a millisecond or two). A key that comes after a pause (a person
+// making one change, or typing slower than an analysis takes) is analysed at once. Keys that come
+// faster (a burst: fast typing, key repeat, a paste of many lines typed in by a tool) would only
+// queue analyses the next key makes stale, and spend a core on them: their analysis waits until
+// the keys pause for MIN_PAUSE_MS, or twice as long as the last analysis took if that is longer
+// (at most MAX_PAUSE_MS), and runs at least every MAX_WAIT_MS while the burst goes on. Requests
+// (outline, code actions, hovers) wait for that analysis instead of starting one of their own.
 
 /** An analysis cheaper than this runs on every key. */
-const PACED_FROM_MS = 20;
+const PACED_FROM_MS = 5;
+/** Keys closer together than this are one burst: longer than key repeat's and a fast typist's 30 ms. */
+const MIN_PAUSE_MS = 40;
 const MAX_PAUSE_MS = 100;
 const MAX_WAIT_MS = 1000;
 
@@ -37,8 +39,8 @@ export class EditPacing {
     const now = performance.now();
     const previous = this.lastEdit.get(uri);
     this.lastEdit.set(uri, now);
-    // Twice the cost: a pause shorter than the gap between two keys would coalesce nothing.
-    const pauseFor = Math.min(MAX_PAUSE_MS, 2 * cost);
+    // At least twice the cost: a pause shorter than the gap between two keys would coalesce nothing.
+    const pauseFor = Math.min(MAX_PAUSE_MS, Math.max(MIN_PAUSE_MS, 2 * cost));
     if (cost < PACED_FROM_MS || (!pending && (previous === undefined || now - previous >= pauseFor))) {
       this.fire(uri);
       return;

@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { explicitSection, prepass } from './prepass';
+import { explicitSection, prepass, prepassEdited, prepassState } from './prepass';
+import { changedSpan } from '../engine/analyze-file';
+import { largeC, randomEdit } from '../../../test/support/large-c';
+import { prng } from '../../../test/support/random';
 
 describe('prepass', () => {
   it('blanks annotations with spaces, keeping length and recording each', () => {
@@ -70,5 +73,54 @@ describe('prepass: loop macros', () => {
     assert.match(text, /\n\tif {16}\(i\)\n/);
     assert.match(text, /\n\tif {17}\(p, &head, node\) \{/);
     assert.match(text, /ret = device_for_each_child\(/);
+  });
+});
+
+describe('prepass of an edited text', () => {
+  for (const [label, gap, edits] of [
+    ['checkpoints as in use', undefined, 600],
+    ['a checkpoint at every line', 1, 300],
+  ] as const) {
+    it(`equals a fresh pre-pass after each of ${edits} random edits of a large file, chained (${label})`, function () {
+      this.timeout(60_000);
+      const random = prng(11);
+      const source = largeC();
+      let text = source;
+      let state = prepassState(text, gap);
+      assert.ok(state.checkpoints.length > 20, `${state.checkpoints.length} checkpoints`);
+      for (let i = 0; i < edits; i++) {
+        // An unclosed `#if 0` or comment changes the rest of the file for good; start over now and then.
+        if (i % 100 === 0) state = prepassState((text = source), gap);
+        const before = text;
+        text = randomEdit(text, random);
+        state = prepassEdited(state, text, changedSpan(before, text));
+        assert.deepEqual(state.result, prepass(text), `edit ${i}`);
+      }
+    });
+  }
+
+  // Each edit below changes how text before the checkpoint at the start of its line is read.
+  for (const [label, source, at, insert] of [
+    ['a loop macro read as a statement after `else`, whose `else` becomes a longer word', '{\n\tif (a)\n\t\tb();\n\telse\n\t\tlist_for_each(p, h)\n\t\t\tf(p);\n}\n', 18, 'x'],
+    ['an attribute whose `)` is typed lines later', 'int a __section(".x"\nint b;\nint c;\n', 27, ')'],
+  ] as const) {
+    it(`scans again from before a change that decides how earlier text is read (${label})`, () => {
+      const text = source.slice(0, at) + insert + source.slice(at);
+      const edited = prepassEdited(prepassState(source, 1), text, changedSpan(source, text));
+      assert.notDeepEqual(prepass(text), prepass(source));
+      assert.deepEqual(edited.result, prepass(text));
+    });
+  }
+
+  it('scans from the checkpoint before the change only until it is back in step', () => {
+    const source = largeC();
+    const state = prepassState(source);
+    const at = Math.floor(source.length / 2);
+    const text = `${source.slice(0, at)} __init ${source.slice(at)}`;
+    const edited = prepassEdited(state, text, changedSpan(source, text));
+    assert.deepEqual(edited.result, prepass(text));
+    // The checkpoints far from the change are the previous ones (moved), not found by scanning again.
+    assert.equal(edited.checkpoints[0], state.checkpoints[0]);
+    assert.equal(edited.checkpoints.at(-1)?.offset, (state.checkpoints.at(-1)?.offset ?? 0) + 8);
   });
 });

@@ -40,11 +40,16 @@ const DQUOTE = 34,
 const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 const isIdentChar = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57);
 
-/** Replaces text[start, end) by spaces, keeping line breaks, into the output pieces. */
+/** Replaces text[start, end) by spaces, keeping line breaks, into the output pieces (of text[from, …)). */
 class Blanker {
   private readonly pieces: string[] = [];
-  private copied = 0;
-  constructor(private readonly text: string) {}
+  private copied: number;
+  constructor(
+    private readonly text: string,
+    private readonly from = 0,
+  ) {
+    this.copied = from;
+  }
 
   blank(start: number, end: number): void {
     this.pieces.push(this.text.slice(this.copied, start));
@@ -58,9 +63,10 @@ class Blanker {
     this.copied = start + replacement.length;
   }
 
-  result(): string {
-    if (this.copied === 0) return this.text;
-    this.pieces.push(this.text.slice(this.copied));
+  /** The output for text[from, to). */
+  result(to: number): string {
+    if (this.copied === this.from) return this.from === 0 && to === this.text.length ? this.text : this.text.slice(this.from, to);
+    this.pieces.push(this.text.slice(this.copied, to));
     return this.pieces.join('');
   }
 }
@@ -161,21 +167,136 @@ interface Conditional {
 }
 
 export function prepass(text: string): PrepassResult {
-  const out = new Blanker(text);
+  const { macros, deadRanges, directives, ...scanned } = scan(text, 0, [], Number.POSITIVE_INFINITY);
+  return { text: scanned.text, macros, deadRanges, directives };
+}
+
+/**
+ * A place the scan can start again: a line start outside dead code, comments and literals, with
+ * the conditional groups open there. The scan's state anywhere else is not worth keeping.
+ */
+interface Checkpoint {
+  offset: number;
+  conditionals: readonly Conditional[];
+}
+
+/** An open document's pre-pass, with where a later edit's pre-pass can start again. */
+export interface PrepassState {
+  result: PrepassResult;
+  checkpoints: Checkpoint[];
+  /** Characters between checkpoints at least. */
+  gap: number;
+}
+
+/** Checkpoints are kept at most this often: a few hundred in a large file. */
+const CHECKPOINT_GAP = 2048;
+
+/** The pre-pass of `text` with checkpoints at least `gap` characters apart (tests make them denser). */
+export function prepassState(text: string, gap = CHECKPOINT_GAP): PrepassState {
+  const scanned = scan(text, 0, [], gap);
+  const { macros, deadRanges, directives, checkpoints } = scanned;
+  return { result: { text: scanned.text, macros, deadRanges, directives }, checkpoints, gap };
+}
+
+/**
+ * The pre-pass of `text`, which `span` made of the text `previous` is the pre-pass of, scanning
+ * only from the checkpoint before the change until the scan is back in step with the previous one
+ * (the same state at a checkpoint, on text that did not change): the same result as prepass(text).
+ */
+export function prepassEdited(previous: PrepassState, text: string, span: { start: number; oldEnd: number; newEnd: number }): PrepassState {
+  const delta = span.newEnd - span.oldEnd;
+  const old = previous.checkpoints;
+  const first = lastAtOrBefore(old, span.start);
+  const from = first < 0 ? { offset: 0, conditionals: [] } : old[first];
+  // In step again at a line start past the change where the previous scan was in the same state. A
+  // loop macro's test reads back to the last word before it (`else`): that must be past the change too.
+  const resync = (offset: number, conditionals: readonly Conditional[]): boolean => {
+    if (offset < span.newEnd) return false;
+    let j = offset - 1;
+    while (j >= 0 && isBlankCode(text.charCodeAt(j))) j--;
+    if (j < span.newEnd + 5) return false;
+    const index = lastAtOrBefore(old, offset - delta);
+    const there = index < 0 ? undefined : old[index];
+    return there !== undefined && there.offset === offset - delta && sameConditionals(there.conditionals, conditionals);
+  };
+  const scanned = scan(text, from.offset, from.conditionals.map((group) => ({ ...group })), previous.gap, resync);
+  const before = previous.result;
+  const cut = from.offset;
+  // Stopped before the end: the rest is the previous scan's, moved by the change's length.
+  const inStep = scanned.end < text.length;
+  const resumed = scanned.end - delta;
+  const keep = <T>(items: readonly T[], fresh: readonly T[], at: (item: T) => number, moved: (item: T) => T): T[] => {
+    const result = items.filter((item) => at(item) < cut);
+    result.push(...fresh);
+    if (inStep) for (const item of items) if (at(item) >= resumed) result.push(moved(item));
+    return result;
+  };
+  return {
+    result: {
+      text: before.text.slice(0, cut) + scanned.text + (inStep ? before.text.slice(resumed) : ''),
+      macros: keep(before.macros, scanned.macros, (m) => m.start, (m) => ({ ...m, start: m.start + delta, end: m.end + delta })),
+      deadRanges: keep(before.deadRanges, scanned.deadRanges, (r) => r[0], (r): [number, number] => [r[0] + delta, r[1] + delta]),
+      directives: keep(before.directives, scanned.directives, (d) => d.offset, (d) => ({ ...d, offset: d.offset + delta })),
+    },
+    // The checkpoint the scan started from stays.
+    checkpoints: keep(old, scanned.checkpoints, (c) => (c.offset <= cut ? -1 : c.offset), (c) => ({ ...c, offset: c.offset + delta })),
+    gap: previous.gap,
+  };
+}
+
+const isBlankCode = (c: number): boolean => c === SPACE || c === TAB || c === NEWLINE || c === CR || c === 12 || c === 11;
+
+/** Index of the last checkpoint at or before `offset` (-1: none). */
+function lastAtOrBefore(checkpoints: readonly Checkpoint[], offset: number): number {
+  let low = 0,
+    high = checkpoints.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (checkpoints[mid].offset <= offset) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
+}
+
+function sameConditionals(a: readonly Conditional[], b: readonly Conditional[]): boolean {
+  return a.length === b.length && a.every((group, i) => group.elseIsDead === b[i].elseIsDead && group.blankEndif === b[i].blankEndif);
+}
+
+/**
+ * Pre-passes text[from, …) from the state at a checkpoint, until the end or a line start where
+ * `resync` says the scan is in step with an earlier one (`end`: where it stopped).
+ */
+function scan(
+  text: string,
+  from: number,
+  conditionals: Conditional[],
+  gap = CHECKPOINT_GAP,
+  resync?: (offset: number, conditionals: readonly Conditional[]) => boolean,
+): Omit<PrepassResult, 'text'> & { text: string; checkpoints: Checkpoint[]; end: number } {
+  const out = new Blanker(text, from);
   const macros: BlankedMacro[] = [];
   const deadRanges: [number, number][] = [];
   const directives: PrepassResult['directives'] = [];
-  const conditionals: Conditional[] = [];
+  const checkpoints: Checkpoint[] = [];
   const n = text.length;
   let lineStart = true;
   // Dead-region state: set while blanking an `#if 0` branch (or the `#else` of `#if 1`).
   let dead: { start: number; nesting: number; onElse: 'revive' | 'stay' } | undefined;
+  // How far an unbalanced attribute's search for its `)` read: no checkpoint before that.
+  let horizon = -1;
+  let lastCheckpoint = from;
 
-  for (let i = 0; i < n;) {
+  for (let i = from; i < n;) {
     const c = text.charCodeAt(i);
     if (c === NEWLINE) {
       lineStart = true;
       i++;
+      if (dead || horizon >= i) continue;
+      if (resync?.(i, conditionals)) return { text: out.result(i), macros, deadRanges, directives, checkpoints, end: i };
+      if (i - lastCheckpoint >= gap) {
+        checkpoints.push({ offset: i, conditionals: conditionals.map((group) => ({ ...group })) });
+        lastCheckpoint = i;
+      }
       continue;
     }
     if (c === SPACE || c === TAB || c === CR || c === 12 || c === 11) {
@@ -273,7 +394,10 @@ export function prepass(text: string): PrepassResult {
       while (j < n && (text.charCodeAt(j) === SPACE || text.charCodeAt(j) === TAB)) j++;
       if (text.charCodeAt(j) !== LPAREN) continue;
       const end = balancedEnd(text, j);
-      if (end < 0) continue;
+      if (end < 0) {
+        horizon = Number.POSITIVE_INFINITY;
+        continue;
+      }
       out.blank(start, end);
       macros.push({ name, start, end, args: text.slice(j + 1, end - 1) });
       i = end;
@@ -283,7 +407,7 @@ export function prepass(text: string): PrepassResult {
     out.blank(dead.start, n);
     deadRanges.push([dead.start, n]);
   }
-  return { text: out.result(), macros, deadRanges, directives };
+  return { text: out.result(n), macros, deadRanges, directives, checkpoints, end: n };
 }
 
 /** The section named by a recorded `__section("x")` or `__attribute__((section("x")))`. */

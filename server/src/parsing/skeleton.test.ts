@@ -1,5 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { CutText, findBodies, isOneBody, skeleton } from './skeleton';
+import { bodiesEdited, bodiesState, CutText, findBodies, isOneBody, skeleton } from './skeleton';
+import { prepass } from './prepass';
+import { changedSpan } from '../engine/analyze-file';
+import { largeC, randomEdit } from '../../../test/support/large-c';
+import { prng } from '../../../test/support/random';
 
 const insides = (text: string): string[] => findBodies(text).regions.map(([start, end]) => text.slice(start, end));
 
@@ -62,4 +66,28 @@ describe('skeleton: bodies cut out for the parser', () => {
     assert.equal(isOneBody('{ /* } */'), false);
     assert.equal(isOneBody('{\n#endif\n}'), false);
   });
+});
+
+describe('bodies of an edited text', () => {
+  for (const [label, gap, edits] of [
+    ['checkpoints as in use', undefined, 600],
+    ['a checkpoint at every line', 1, 300],
+  ] as const) {
+    it(`are those a fresh scan finds after each of ${edits} random edits of a large file, chained (${label})`, function () {
+      this.timeout(60_000);
+      const random = prng(5);
+      const source = prepass(largeC()).text;
+      let text = source;
+      let state = bodiesState(text, gap);
+      assert.ok(state.checkpoints.length > 20, `${state.checkpoints.length} checkpoints`);
+      for (let i = 0; i < edits; i++) {
+        if (i % 100 === 0) state = bodiesState((text = source), gap);
+        const before = text;
+        text = randomEdit(text, random);
+        state = bodiesEdited(state, text, changedSpan(before, text));
+        const { regions, stoppedAt } = state;
+        assert.deepEqual({ regions, stoppedAt }, findBodies(text), `edit ${i}`);
+      }
+    });
+  }
 });

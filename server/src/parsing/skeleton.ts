@@ -50,7 +50,8 @@ function conditionalOf(text: string, hash: number): Conditional {
 
 /** The insides of the file-scope bodies of `text` (already pre-passed), and where trust ended. */
 export function findBodies(text: string): { regions: [number, number][]; stoppedAt: number } {
-  return scanBodies(text, SEMICOLON);
+  const { regions, stoppedAt } = scanBodies(text, SEMICOLON);
+  return { regions, stoppedAt };
 }
 
 /** True when `text` (pre-passed) is one body: `{`, then code whose braces close at its last `}`. */
@@ -61,11 +62,79 @@ export function isOneBody(text: string): boolean {
   return text.length === 2 ? regions.length === 0 : regions.length === 1 && regions[0][0] === 1 && regions[0][1] === text.length - 1;
 }
 
-function scanBodies(text: string, previousAtStart: number): { regions: [number, number][]; stoppedAt: number } {
+/** A line start at file scope outside any conditional inside a body, with what the scan knew there. */
+interface BodiesCheckpoint {
+  offset: number;
+  parens: number;
+  previous: number;
+}
+
+/** An open document's bodies, with where a later edit's scan can start again. */
+export interface BodiesState {
+  regions: [number, number][];
+  stoppedAt: number;
+  checkpoints: BodiesCheckpoint[];
+  /** Characters between checkpoints at least. */
+  gap: number;
+}
+
+const CHECKPOINT_GAP = 2048;
+
+/** The bodies of `text` with checkpoints at least `gap` characters apart (tests make them denser). */
+export function bodiesState(text: string, gap = CHECKPOINT_GAP): BodiesState {
+  return { ...scanBodies(text, SEMICOLON, undefined, gap, () => false), gap };
+}
+
+/**
+ * The bodies of `text` (pre-passed), which `span` made of the text `previous` was found in:
+ * scanned from the checkpoint before the change until the scan is back in step (the same result
+ * as findBodies(text)).
+ */
+export function bodiesEdited(previous: BodiesState, text: string, span: { start: number; oldEnd: number; newEnd: number }): BodiesState {
+  const delta = span.newEnd - span.oldEnd;
+  const old = previous.checkpoints;
+  let low = 0,
+    high = old.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (old[mid].offset <= span.start) low = mid + 1;
+    else high = mid;
+  }
+  const first = low - 1;
+  const from: BodiesCheckpoint = first < 0 ? { offset: 0, parens: 0, previous: SEMICOLON } : old[first];
+  let next = first + 1;
+  const resync = (offset: number, parens: number, previousCode: number): boolean => {
+    if (offset < span.newEnd) return false;
+    while (next < old.length && old[next].offset < offset - delta) next++;
+    const there = old[next];
+    return there !== undefined && there.offset === offset - delta && there.parens === parens && there.previous === previousCode;
+  };
+  const scanned = scanBodies(text, from.previous, from, previous.gap, resync);
+  const cut = from.offset;
+  const regions = previous.regions.filter((region) => region[0] < cut);
+  regions.push(...scanned.regions);
+  const checkpoints = old.slice(0, first + 1);
+  checkpoints.push(...scanned.checkpoints);
+  if (scanned.resumedAt === undefined) return { regions, stoppedAt: scanned.stoppedAt, checkpoints, gap: previous.gap };
+  const resumed = scanned.resumedAt - delta;
+  for (const [start, end] of previous.regions) if (start >= resumed) regions.push([start + delta, end + delta]);
+  for (const checkpoint of old) if (checkpoint.offset >= resumed) checkpoints.push({ ...checkpoint, offset: checkpoint.offset + delta });
+  return { regions, stoppedAt: previous.stoppedAt < 0 ? -1 : previous.stoppedAt + delta, checkpoints, gap: previous.gap };
+}
+
+function scanBodies(
+  text: string,
+  previousAtStart: number,
+  start?: BodiesCheckpoint,
+  gap = CHECKPOINT_GAP,
+  /** Whether the scan is in step with an earlier one at this line start; none: no checkpoints wanted. */
+  resync?: (offset: number, parens: number, previous: number) => boolean,
+): Omit<BodiesState, 'gap'> & { resumedAt?: number } {
   const regions: [number, number][] = [];
+  const checkpoints: BodiesCheckpoint[] = [];
   const to = text.length;
   let depth = 0,
-    parens = 0,
+    parens = start?.parens ?? 0,
     previous = previousAtStart,
     open = -1,
     cuttable = false;
@@ -73,11 +142,19 @@ function scanBodies(text: string, previousAtStart: number): { regions: [number, 
   const groups: boolean[] = [];
   let skipped = 0;
   let lineStart = true;
-  for (let i = 0; i < to;) {
+  const from = start?.offset ?? 0;
+  let lastCheckpoint = from;
+  for (let i = from; i < to;) {
     const c = text.charCodeAt(i);
     if (c === NEWLINE) {
       lineStart = true;
       i++;
+      if (depth > 0 || !resync) continue;
+      if (resync(i, parens, previous)) return { regions, stoppedAt: -1, checkpoints, resumedAt: i };
+      if (i - lastCheckpoint >= gap) {
+        checkpoints.push({ offset: i, parens, previous });
+        lastCheckpoint = i;
+      }
       continue;
     }
     if (isBlank(c)) {
@@ -89,7 +166,7 @@ function scanBodies(text: string, previousAtStart: number): { regions: [number, 
       if (kind === 'open') groups.push(false);
       else if (kind === 'branch' || kind === 'close') {
         // A group opened outside this body: its branches disagree on where the body starts.
-        if (groups.length === 0) return { regions, stoppedAt: i };
+        if (groups.length === 0) return { regions, stoppedAt: i, checkpoints };
         if (kind === 'close') {
           if (groups.pop()) skipped--;
         } else if (!groups[groups.length - 1]) {
@@ -121,10 +198,10 @@ function scanBodies(text: string, previousAtStart: number): { regions: [number, 
         cuttable = parens === 0 && opensBody(previous);
       }
     } else if (c === RBRACE) {
-      if (depth === 0) return { regions, stoppedAt: i - 1 };
+      if (depth === 0) return { regions, stoppedAt: i - 1, checkpoints };
       if (--depth === 0) {
         // A group still open here began inside the body and ends outside it: not a body we understand.
-        if (groups.length > 0) return { regions, stoppedAt: open - 1 };
+        if (groups.length > 0) return { regions, stoppedAt: open - 1, checkpoints };
         if (cuttable && i - 1 > open) regions.push([open, i - 1]);
         parens = 0;
       }
@@ -135,7 +212,7 @@ function scanBodies(text: string, previousAtStart: number): { regions: [number, 
     }
     if (depth === 0) previous = c;
   }
-  return { regions, stoppedAt: depth > 0 ? open - 1 : -1 };
+  return { regions, stoppedAt: depth > 0 ? open - 1 : -1, checkpoints };
 }
 
 /**
@@ -180,8 +257,10 @@ export class CutText {
   }
 }
 
-/** The pre-passed text with the inside of every file-scope body cut out, for the parser. */
-export function skeleton(prepassed: string): CutText & { stoppedAt: number; regions: [number, number][] } {
-  const { regions, stoppedAt } = findBodies(prepassed);
+export type Skeleton = CutText & { stoppedAt: number; regions: [number, number][] };
+
+/** The pre-passed text with the inside of every file-scope body cut out, for the parser (`bodies`: found already). */
+export function skeleton(prepassed: string, bodies: Pick<BodiesState, 'regions' | 'stoppedAt'> = findBodies(prepassed)): Skeleton {
+  const { regions, stoppedAt } = bodies;
   return Object.assign(new CutText(prepassed, regions), { stoppedAt, regions });
 }
