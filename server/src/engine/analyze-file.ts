@@ -3,7 +3,7 @@
 
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
 import { positionOf } from '../parsing/line-index';
-import { extractFacts, includeNames, type BodyScan, type ExtractOptions, type ReuseScan } from '../parsing/extract';
+import { extractFacts, includeNames, type BodyScan, type ExtractOptions, type ItemShapes, type ReuseScan } from '../parsing/extract';
 import { prepass, prepassEdited, prepassState, type PrepassState } from '../parsing/prepass';
 import { bodiesEdited, bodiesState, skeleton, type BodiesState } from '../parsing/skeleton';
 import type { BodyRange } from '../parsing/references';
@@ -39,6 +39,8 @@ export interface ParseState {
   tree: Tree;
   /** Each body's references (bodies that did not change are not rescanned). */
   scans: BodyScan[];
+  /** What each file-scope item declares, by its text (items that did not change are not read from the tree again). */
+  shapes: ItemShapes;
   /** The options the scans were made with. */
   optionsKey: string;
 }
@@ -223,9 +225,11 @@ export function analyzeEditedFile(
   if (!tree) return { result: { text, facts: unanalyzableFacts(uri, 'the parser gave up on this file'), bodies: [], cuts: [] } };
   const optionsKey = JSON.stringify(options);
   const reuse = previous && unchangedScans(previous, pre.text, optionsKey);
-  const { facts, bodies, scans = [] } = extractFacts(uri, text, pre, tree, options, parsed, reuse, true);
+  // Shapes are kept from trees without errors only: error recovery can read the same text otherwise.
+  const shapes = tree.rootNode.hasError ? undefined : { previous: reuse ? (previous?.shapes ?? new Map()) : new Map(), next: new Map() };
+  const { facts, bodies, scans = [] } = extractFacts(uri, text, pre, tree, options, parsed, reuse, true, shapes);
   return {
     result: { text, facts, bodies, cuts: parsed.regions },
-    state: { text, pre: preState, bodies: found, parsed: parsed.text, tree, scans, optionsKey },
+    state: { text, pre: preState, bodies: found, parsed: parsed.text, tree, scans, shapes: shapes?.next ?? new Map(), optionsKey },
   };
 }

@@ -45,18 +45,38 @@ const MAX_DECLARATOR_NESTING = 64;
 
 const INLINE_WORDS = ['inline', '__inline', '__inline__'];
 
-/** `#include "name"` and `#include <name>` lines, in order (dead `#if 0` code is blanked already). */
-const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*(?:"([^"\n]+)"|<([^>\n]+)>)/gm;
+/** An `#include "name"` or `#include <name>` line (dead `#if 0` code is blanked already). */
+const INCLUDE = /^[ \t]*#[ \t]*include[ \t]*(?:"([^"\n]+)"|<([^>\n]+)>)/;
+
+/**
+ * The lines of `text` that start with `#` (after blanks), in order. A regular expression over the
+ * whole text costs a millisecond on a 700 KB file, on every edit; a kernel file has a few hundred `#`.
+ */
+function directiveLines(text: string): string[] {
+  const lines: string[] = [];
+  for (let hash = text.indexOf('#'); hash >= 0; hash = text.indexOf('#', hash + 1)) {
+    let start = hash;
+    while (start > 0 && (text.charCodeAt(start - 1) === 32 || text.charCodeAt(start - 1) === 9)) start--;
+    if (start > 0 && text.charCodeAt(start - 1) !== 10) continue;
+    const end = text.indexOf('\n', hash);
+    lines.push(text.slice(start, end < 0 ? text.length : end));
+    if (end < 0) break;
+    hash = end;
+  }
+  return lines;
+}
 
 /** Include names as written: `"x.h"` → `x.h`, `<x.h>` → `<x.h>` (searched in -I directories only). */
 /** `#define __init` with nothing after it: the annotation is emptied where this file is compiled. */
-const EMPTY_DEFINE = /^[ \t]*#[ \t]*define[ \t]+(__[A-Za-z0-9_]+)[ \t]*(?:\/\*.*?\*\/[ \t]*)?(?:\/\/.*)?\r?$/gm;
+const EMPTY_DEFINE = /^[ \t]*#[ \t]*define[ \t]+(__[A-Za-z0-9_]+)[ \t]*(?:\/\*.*?\*\/[ \t]*)?(?:\/\/.*)?\r?$/;
 
-export function emptiedAnnotations(prepassed: string): string[] {
-  if (!prepassed.includes('define')) return [];
-  return [
-    ...new Set([...prepassed.matchAll(EMPTY_DEFINE)].map((m) => m[1]).filter((name) => OBJECT_ANNOTATIONS[name]?.section !== undefined)),
-  ];
+export function emptiedAnnotations(prepassed: string, directives = directiveLines(prepassed)): string[] {
+  const names = new Set<string>();
+  for (const line of directives) {
+    const name = EMPTY_DEFINE.exec(line)?.[1];
+    if (name && OBJECT_ANNOTATIONS[name]?.section !== undefined) names.add(name);
+  }
+  return [...names];
 }
 
 /** A line that is only `NAME(argument)` or `NAME(argument);`, NAME in capitals: a macro invoked at file scope. */
@@ -72,9 +92,13 @@ export function invocationArguments(skeletonText: string): string[] {
   ];
 }
 
-export function includeNames(prepassed: string): string[] {
-  if (!prepassed.includes('include')) return [];
-  return [...prepassed.matchAll(INCLUDE)].map((m) => m[1] ?? `<${m[2]}>`);
+export function includeNames(prepassed: string, directives = directiveLines(prepassed)): string[] {
+  const names: string[] = [];
+  for (const line of directives) {
+    const m = INCLUDE.exec(line);
+    if (m) names.push(m[1] ?? `<${m[2]}>`);
+  }
+  return names;
 }
 
 interface DeclaratorInfo {
@@ -110,10 +134,6 @@ function analyzeDeclarator(declarator: Node, declarationIsConst: boolean): Decla
   return { nameNode: node, isFunction, isConst, parameters: isFunction ? (inner.childForFieldName('parameters') ?? undefined) : undefined };
 }
 
-function hasChild(node: Node, type: string, text: string): boolean {
-  return node.namedChildren.some((child) => child?.type === type && child.text === text);
-}
-
 /** Names declared by a parameter list: they shadow globals inside the body. */
 function parameterNames(parameters: Node | undefined): string[] {
   if (!parameters) return [];
@@ -125,6 +145,142 @@ function parameterNames(parameters: Node | undefined): string[] {
     if (info) names.push(info.nameNode.text);
   }
   return names;
+}
+
+/** A name a file-scope item declares; offsets are relative to the item's start in the parsed text. */
+interface DeclaredName {
+  name: string;
+  start: number;
+  end: number;
+  isFunction: boolean;
+  isConst: boolean;
+}
+
+interface MacroUseShape {
+  macro: string;
+  argument: string;
+  range: [number, number];
+  argumentRange: [number, number];
+}
+
+/**
+ * What a file-scope item says, read from its subtree alone (offsets relative to the item's start in
+ * the parsed text): the same text at file scope reads the same, wherever it moved. Reading it is
+ * most of the tree walk's cost (every node access is a WASM call), so an open document keeps the
+ * shapes of its items for the next edit (ItemShapes).
+ */
+type ItemShape =
+  | {
+      kind: 'function';
+      /** The body's braces, when it has one. */
+      body?: [number, number];
+      /** Undefined when the "function" is a macro-made object (`define_machine(foo) {…}`). */
+      symbol?: DeclaredName & { isStatic: boolean; isInline: boolean; parameters: string[] };
+    }
+  | {
+      kind: 'declaration';
+      isStatic: boolean;
+      declarators: { name: DeclaredName; isDefinition: boolean; value?: [number, number] }[];
+    }
+  | { kind: 'macros'; uses: MacroUseShape[] }
+  | { kind: 'other' };
+
+/** Shapes of an open document's file-scope items, by item text, from its last analysis to the next. */
+export type ItemShapes = Map<string, ItemShape>;
+
+const OTHER: ItemShape = { kind: 'other' };
+
+/** The declaration's storage class and qualifiers, from one pass over its children (each child read costs a WASM call). */
+function storage(node: Node): { isStatic: boolean; isExtern: boolean; isConst: boolean; isInline: boolean } {
+  const found = { isStatic: false, isExtern: false, isConst: false, isInline: false };
+  for (const child of node.namedChildren) {
+    const type = child?.type;
+    if (type === 'storage_class_specifier') {
+      const word = child!.text;
+      if (word === 'static') found.isStatic = true;
+      else if (word === 'extern') found.isExtern = true;
+      else if (INLINE_WORDS.includes(word)) found.isInline = true;
+    } else if (type === 'type_qualifier' && child!.text === 'const') found.isConst = true;
+  }
+  return found;
+}
+
+/** The shape of the item `node` (a function definition, declaration or expression statement) starting at `start`. */
+function readShape(node: Node, type: string, start: number): ItemShape {
+  const relative = (part: Node): [number, number] => [part.startIndex - start, part.endIndex - start];
+  const declaredName = (info: DeclaratorInfo): DeclaredName => ({
+    name: info.nameNode.text,
+    start: info.nameNode.startIndex - start,
+    end: info.nameNode.endIndex - start,
+    isFunction: info.isFunction,
+    isConst: info.isConst,
+  });
+  if (type === 'function_definition') {
+    const body = node.childForFieldName('body');
+    const declarator = node.childForFieldName('declarator');
+    const info = declarator && analyzeDeclarator(declarator, false);
+    // `define_machine(foo) { .probe = … }` parses as a "function" `define_machine (foo)` without a
+    // parameter list: a macro-made object in a section of its own, not code. Leave it alone.
+    if (!info?.isFunction) return { kind: 'function', ...(body ? { body: relative(body) } : {}) };
+    const { isStatic, isInline } = storage(node);
+    return {
+      kind: 'function',
+      ...(body ? { body: relative(body) } : {}),
+      symbol: { ...declaredName(info), isStatic, isInline, parameters: parameterNames(info.parameters) },
+    };
+  }
+  if (type === 'declaration') {
+    const pair = macroStatementPair(node, relative);
+    if (pair) return pair;
+    const { isStatic, isExtern, isConst } = storage(node);
+    const declarators: Extract<ItemShape, { kind: 'declaration' }>['declarators'] = [];
+    for (const declaratorField of node.childrenForFieldName('declarator')) {
+      if (!declaratorField) continue;
+      const value = declaratorField.type === 'init_declarator' ? declaratorField.childForFieldName('value') : null;
+      const declarator = declaratorField.type === 'init_declarator' ? declaratorField.childForFieldName('declarator') : declaratorField;
+      // `DEFINE_LSM(bpf) = {…}` parses as a declarator `(bpf)` of a type DEFINE_LSM: a macro-made
+      // object whose section the macro decides. Nobody parenthesizes a plain name; leave it alone.
+      if (declarator?.type === 'parenthesized_declarator') continue;
+      const info = declarator && analyzeDeclarator(declarator, isConst);
+      if (!info) continue;
+      const isDefinition = !info.isFunction && (!isExtern || value !== null);
+      declarators.push({ name: declaredName(info), isDefinition, ...(value ? { value: relative(value) } : {}) });
+    }
+    return { kind: 'declaration', isStatic, declarators };
+  }
+  return macroStatement(node, relative);
+}
+
+/**
+ * `module_exit(x)` written without its `;` before `MODULE_LICENSE("GPL");` parses as one
+ * declaration: a macro type `module_exit(x)` and a function declarator `MODULE_LICENSE(…)`.
+ * When the type is such a file-scope macro, both are macro statements, not a prototype.
+ */
+function macroStatementPair(node: Node, relative: (part: Node) => [number, number]): ItemShape | undefined {
+  const type = node.childForFieldName('type');
+  const name = type?.type === 'macro_type_specifier' ? type.childForFieldName('name') : null;
+  if (!type || !name || !FILE_SCOPE_MACRO.test(name.text)) return undefined;
+  const inner = type.childForFieldName('type');
+  const uses: MacroUseShape[] = [{ macro: name.text, argument: inner?.text ?? '', range: relative(name), argumentRange: relative(inner ?? name) }];
+  const declarator = node.childForFieldName('declarator');
+  const callee = declarator?.type === 'function_declarator' ? declarator.childForFieldName('declarator') : null;
+  const argument = declarator?.childForFieldName('parameters')?.firstNamedChild;
+  if (callee?.type === 'identifier' && FILE_SCOPE_MACRO.test(callee.text)) {
+    const text = argument?.type === 'parameter_declaration' ? argument.text : '';
+    uses.push({ macro: callee.text, argument: text, range: relative(callee), argumentRange: relative(argument ?? callee) });
+  }
+  return { kind: 'macros', uses };
+}
+
+/** File-scope `name(arg, …);` statements: module_init(x), EXPORT_SYMBOL(x), module_*_driver(x). */
+function macroStatement(node: Node, relative: (part: Node) => [number, number]): ItemShape {
+  const call = node.firstNamedChild;
+  if (call?.type !== 'call_expression') return { kind: 'macros', uses: [] };
+  const callee = call.childForFieldName('function');
+  const argument = call.childForFieldName('arguments')?.firstNamedChild;
+  if (callee?.type !== 'identifier') return { kind: 'macros', uses: [] };
+  const argumentText = argument?.type === 'identifier' ? argument.text : argument?.type === 'string_literal' ? argument.text : '';
+  return { kind: 'macros', uses: [{ macro: callee.text, argument: argumentText, range: relative(callee), argumentRange: relative(argument ?? callee) }] };
 }
 
 class Extractor {
@@ -158,11 +314,7 @@ class Extractor {
     return this.parsed.toFull(offset);
   }
 
-  private rangeOf(node: Node): ReturnType<LineIndex['rangeOf']> {
-    return this.lines.rangeOf(this.at(node.startIndex), this.at(node.endIndex));
-  }
-
-  run(root: Node): void {
+  run(root: Node, shapes?: { previous: ItemShapes; next: ItemShapes }): void {
     const cursor = root.walk();
     try {
       if (!cursor.gotoFirstChild()) return;
@@ -173,10 +325,16 @@ class Extractor {
           depth++;
           continue;
         }
-        if (type === 'function_definition') this.functionDefinition(cursor.currentNode);
-        else if (type === 'declaration') this.declaration(cursor.currentNode);
-        else if (type === 'expression_statement') this.macroStatement(cursor.currentNode);
-        else this.skipMacrosBefore(this.at(cursor.endIndex));
+        const start = cursor.startIndex;
+        const end = cursor.endIndex;
+        let shape: ItemShape;
+        if (type !== 'function_definition' && type !== 'declaration' && type !== 'expression_statement') shape = OTHER;
+        else if (shapes) {
+          const key = `${depth} ${type} ${this.parsed.text.slice(start, end)}`;
+          shape = shapes.previous.get(key) ?? readShape(cursor.currentNode, type, start);
+          shapes.next.set(key, shape);
+        } else shape = readShape(cursor.currentNode, type, start);
+        this.apply(shape, start, end);
         while (!cursor.gotoNextSibling()) {
           if (depth === 0 || !cursor.gotoParent()) return;
           depth--;
@@ -184,6 +342,54 @@ class Extractor {
       }
     } finally {
       cursor.delete();
+    }
+  }
+
+  /** Adds what an item at [start, end) of the parsed text declares. */
+  private apply(shape: ItemShape, start: number, end: number): void {
+    const item: [number, number] = [this.at(start), this.at(end)];
+    switch (shape.kind) {
+      case 'function': {
+        const macros = this.takeMacros(shape.body ? this.at(start + shape.body[0]) : item[1]);
+        this.skipMacrosBefore(item[1]);
+        const { symbol, body } = shape;
+        if (!symbol) return;
+        this.addSymbol(symbol, start, item, macros, { isDefinition: true, isStatic: symbol.isStatic, hasInitializer: false, isInline: symbol.isInline });
+        if (body)
+          this.bodies.push({
+            start: this.at(start + body[0]),
+            end: this.at(start + body[1]),
+            fromIndex: this.symbols.length - 1,
+            parameters: symbol.parameters,
+          });
+        return;
+      }
+      case 'declaration': {
+        const macros = this.takeMacros(item[1]);
+        for (const { name, isDefinition, value } of shape.declarators) {
+          this.addSymbol(name, start, item, macros, { isDefinition, isStatic: shape.isStatic, hasInitializer: value !== undefined });
+          if (value)
+            this.bodies.push({
+              start: this.at(start + value[0]),
+              end: this.at(start + value[1]),
+              fromIndex: this.symbols.length - 1,
+              parameters: [],
+            });
+        }
+        return;
+      }
+      case 'macros':
+        this.skipMacrosBefore(item[1]);
+        for (const use of shape.uses)
+          this.macroUses.push({
+            macro: use.macro,
+            argument: use.argument,
+            range: this.lines.rangeOf(this.at(start + use.range[0]), this.at(start + use.range[1])),
+            argumentRange: this.lines.rangeOf(this.at(start + use.argumentRange[0]), this.at(start + use.argumentRange[1])),
+          });
+        return;
+      case 'other':
+        this.skipMacrosBefore(item[1]);
     }
   }
 
@@ -216,29 +422,21 @@ class Extractor {
     return { section, annotations, ranges };
   }
 
-  private storage(node: Node): { isStatic: boolean; isExtern: boolean; isConst: boolean; isInline: boolean } {
-    return {
-      isStatic: hasChild(node, 'storage_class_specifier', 'static'),
-      isExtern: hasChild(node, 'storage_class_specifier', 'extern'),
-      isConst: hasChild(node, 'type_qualifier', 'const'),
-      isInline: INLINE_WORDS.some((word) => hasChild(node, 'storage_class_specifier', word)),
-    };
-  }
-
   private addSymbol(
-    info: DeclaratorInfo,
-    item: Node,
+    declared: DeclaredName,
+    itemStart: number,
+    item: [number, number],
     macros: readonly BlankedMacro[],
     fields: Pick<SymbolDef, 'isDefinition' | 'isStatic'> & { hasInitializer: boolean; isInline?: boolean },
   ): SymbolDef {
     const own = this.sectionOf(macros);
-    const name = info.nameNode.text;
+    const name = declared.name;
     // gcc merges attributes across declarations: `static void __init f(void);` earlier in the
     // file puts a later plain `static void f(void) {…}` in .init.text too.
-    const declared = own.section === undefined ? this.declaredSections.get(name) : undefined;
-    const { section, annotations } = declared ?? own;
-    const kind = info.isFunction ? 'function' : 'variable';
-    const fallback = plainSection(kind, info.isConst, fields.hasInitializer);
+    const declaredBefore = own.section === undefined ? this.declaredSections.get(name) : undefined;
+    const { section, annotations } = declaredBefore ?? own;
+    const kind = declared.isFunction ? 'function' : 'variable';
+    const fallback = plainSection(kind, declared.isConst, fields.hasInitializer);
     const symbol: SymbolDef = {
       name,
       kind,
@@ -246,10 +444,10 @@ class Extractor {
       annotations,
       isDefinition: fields.isDefinition,
       isStatic: fields.isStatic,
-      isConst: info.isConst,
-      nameRange: this.rangeOf(info.nameNode),
-      fullRange: this.rangeOf(item),
-      annotationRanges: declared?.annotationRanges ?? own.ranges.map((macro) => this.lines.rangeOf(macro.start, macro.end)),
+      isConst: declared.isConst,
+      nameRange: this.lines.rangeOf(this.at(itemStart + declared.start), this.at(itemStart + declared.end)),
+      fullRange: this.lines.rangeOf(item[0], item[1]),
+      annotationRanges: declaredBefore?.annotationRanges ?? own.ranges.map((macro) => this.lines.rangeOf(macro.start, macro.end)),
       ...(macros.some((macro) => macro.name === '__always_inline') ? { alwaysInline: true } : {}),
       ...(fields.isInline && fields.isStatic && kind === 'function' ? { isInline: true } : {}),
     };
@@ -257,100 +455,6 @@ class Extractor {
     if (!fields.isDefinition && own.section !== undefined)
       this.declaredSections.set(name, { section: own.section, annotations: own.annotations, annotationRanges: symbol.annotationRanges });
     return symbol;
-  }
-
-  private functionDefinition(node: Node): void {
-    const body = node.childForFieldName('body');
-    const macros = this.takeMacros(this.at(body?.startIndex ?? node.endIndex));
-    this.skipMacrosBefore(this.at(node.endIndex));
-    const declarator = node.childForFieldName('declarator');
-    const info = declarator && analyzeDeclarator(declarator, false);
-    // `define_machine(foo) { .probe = … }` parses as a "function" `define_machine (foo)` without a
-    // parameter list: a macro-made object in a section of its own, not code. Leave it alone.
-    if (!info?.isFunction) return;
-    const { isStatic, isInline } = this.storage(node);
-    this.addSymbol(info, node, macros, { isDefinition: true, isStatic, hasInitializer: false, isInline });
-    if (body)
-      this.bodies.push({
-        start: this.at(body.startIndex),
-        end: this.at(body.endIndex),
-        fromIndex: this.symbols.length - 1,
-        parameters: parameterNames(info.parameters),
-      });
-  }
-
-  private declaration(node: Node): void {
-    if (this.macroStatementPair(node)) return;
-    const macros = this.takeMacros(this.at(node.endIndex));
-    const { isStatic, isExtern, isConst } = this.storage(node);
-    for (const declaratorField of node.childrenForFieldName('declarator')) {
-      if (!declaratorField) continue;
-      const value = declaratorField.type === 'init_declarator' ? declaratorField.childForFieldName('value') : null;
-      const declarator = declaratorField.type === 'init_declarator' ? declaratorField.childForFieldName('declarator') : declaratorField;
-      // `DEFINE_LSM(bpf) = {…}` parses as a declarator `(bpf)` of a type DEFINE_LSM: a macro-made
-      // object whose section the macro decides. Nobody parenthesizes a plain name; leave it alone.
-      if (declarator?.type === 'parenthesized_declarator') continue;
-      const info = declarator && analyzeDeclarator(declarator, isConst);
-      if (!info) continue;
-      const isDefinition = !info.isFunction && (!isExtern || value !== null);
-      this.addSymbol(info, node, macros, { isDefinition, isStatic, hasInitializer: value !== null });
-      if (value)
-        this.bodies.push({
-          start: this.at(value.startIndex),
-          end: this.at(value.endIndex),
-          fromIndex: this.symbols.length - 1,
-          parameters: [],
-        });
-    }
-  }
-
-  /**
-   * `module_exit(x)` written without its `;` before `MODULE_LICENSE("GPL");` parses as one
-   * declaration: a macro type `module_exit(x)` and a function declarator `MODULE_LICENSE(…)`.
-   * When the type is such a file-scope macro, both are macro statements, not a prototype.
-   */
-  private macroStatementPair(node: Node): boolean {
-    const type = node.childForFieldName('type');
-    const name = type?.type === 'macro_type_specifier' ? type.childForFieldName('name') : null;
-    if (!type || !name || !FILE_SCOPE_MACRO.test(name.text)) return false;
-    this.skipMacrosBefore(this.at(node.endIndex));
-    const inner = type.childForFieldName('type');
-    this.macroUses.push({
-      macro: name.text,
-      argument: inner?.text ?? '',
-      range: this.rangeOf(name),
-      argumentRange: this.rangeOf(inner ?? name),
-    });
-    const declarator = node.childForFieldName('declarator');
-    const callee = declarator?.type === 'function_declarator' ? declarator.childForFieldName('declarator') : null;
-    const argument = declarator?.childForFieldName('parameters')?.firstNamedChild;
-    if (callee?.type === 'identifier' && FILE_SCOPE_MACRO.test(callee.text)) {
-      const text = argument?.type === 'parameter_declaration' ? argument.text : '';
-      this.macroUses.push({
-        macro: callee.text,
-        argument: text,
-        range: this.rangeOf(callee),
-        argumentRange: this.rangeOf(argument ?? callee),
-      });
-    }
-    return true;
-  }
-
-  /** File-scope `name(arg, …);` statements: module_init(x), EXPORT_SYMBOL(x), module_*_driver(x). */
-  private macroStatement(node: Node): void {
-    this.skipMacrosBefore(this.at(node.endIndex));
-    const call = node.firstNamedChild;
-    if (call?.type !== 'call_expression') return;
-    const callee = call.childForFieldName('function');
-    const argument = call.childForFieldName('arguments')?.firstNamedChild;
-    if (callee?.type !== 'identifier') return;
-    const argumentText = argument?.type === 'identifier' ? argument.text : argument?.type === 'string_literal' ? argument.text : '';
-    this.macroUses.push({
-      macro: callee.text,
-      argument: argumentText,
-      range: this.rangeOf(callee),
-      argumentRange: this.rangeOf(argument ?? callee),
-    });
   }
 
   /**
@@ -463,12 +567,15 @@ export function extractFacts(
   parsed: CutText,
   reuse?: ReuseScan,
   keepScans = false,
+  /** The shapes of the items of the document's last analysis, and where to keep this one's (an open document's). */
+  shapes?: { previous: ItemShapes; next: ItemShapes },
 ): { facts: FileFacts; bodies: BodyRange[]; scans?: BodyScan[] } {
   const extractor = new Extractor(source, pre.macros, options, parsed);
-  extractor.run(tree.rootNode);
+  extractor.run(tree.rootNode, shapes);
   const { references, scans } = extractor.references(pre.text, reuse, keepScans);
-  const includes = includeNames(pre.text);
-  const emptied = emptiedAnnotations(pre.text);
+  const directives = directiveLines(pre.text);
+  const includes = includeNames(pre.text, directives);
+  const emptied = emptiedAnnotations(pre.text, directives);
   const conditionals = extractor.conditionals(pre.directives);
   const invoked = invocationArguments(parsed.text);
   const suppressions = suppressionsIn(source);
