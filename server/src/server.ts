@@ -14,7 +14,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import * as path from 'node:path';
 import { filePathOf } from './model/uris';
 import { isKbuildOutput } from '../../shared/src/kbuild-outputs';
@@ -33,6 +33,7 @@ import { WorkspaceIndex } from './lsp/workspace-index';
 import { ModuleDocuments } from './lsp/module-documents';
 import { showMessage } from './lsp/show-message';
 import { EditPacing } from './lsp/edit-pacing';
+import { TypedDocument } from './lsp/typed-document';
 
 /** Serves LSP over the transport named on the command line (--stdio, --node-ipc, --socket=N). */
 /** Reported to the client and in the log; the extension's version. */
@@ -40,7 +41,7 @@ const SERVER_VERSION = '0.1.0';
 
 export function startServer(): void {
   const connection = createConnection(ProposedFeatures.all);
-  const documents = new TextDocuments(TextDocument);
+  const documents = new TextDocuments(TypedDocument);
   const service = new AnalysisService();
   const headers = new HeaderIndex();
   const served = new ModuleDocuments();

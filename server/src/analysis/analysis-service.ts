@@ -76,6 +76,13 @@ export class AnalysisService {
   /** How many times each document was closed: which opening of it is the current one (see openingOf). */
   private readonly closings = new Map<string, number>();
   private readonly lastAnalysis = new Map<string, { inputs: FileFacts[]; result: ModuleAnalysis }>();
+  /** Module analyses under way, per document: a request for the same text shares one (see analyzeModule). */
+  private readonly analysesUnderWay = new Map<
+    string,
+    { opening: number; version: number; text: string; epoch: number; result: Promise<ModuleAnalysis> }
+  >();
+  /** Counts the times every module analysis went out of date (settings, tables, files moved). */
+  private epoch = 0;
   private readonly analysisMs = new Map<string, number>();
   /** Facts of included files read from disk by the background index, shared across modules. */
   private readonly includedOnDisk = new IncludedFactsCache();
@@ -202,7 +209,7 @@ export class AnalysisService {
         .then((tables) => {
           if (!tables || !this.otherKernels.includes(kernel)) return;
           Object.assign(kernel, { tables });
-          this.lastAnalysis.clear();
+          this.forgetAnalyses();
           for (const listener of this.tablesListeners) listener();
         });
     }
@@ -237,7 +244,7 @@ export class AnalysisService {
     void this.kernelTables.then((tables) => {
       if (!tables || this.options.kdir !== kdir) return;
       this.loadedTables = tables;
-      this.lastAnalysis.clear();
+      this.forgetAnalyses();
       for (const listener of this.tablesListeners) listener();
     });
   }
@@ -252,7 +259,7 @@ export class AnalysisService {
     this.includedOnDisk.clear();
     this.includes = new IncludeResolution();
     this.openDocuments.clear();
-    this.lastAnalysis.clear();
+    this.forgetAnalyses();
     try {
       this.context = resolveContext(options);
       return undefined;
@@ -340,6 +347,7 @@ export class AnalysisService {
     this.openDocuments.delete(uri);
     this.openText.delete(uri);
     this.lastAnalysis.delete(uri);
+    this.analysesUnderWay.delete(uri);
     this.analysisMs.delete(uri);
     this.interactive.forget(uri);
     this.heavy.forget(uri);
@@ -374,7 +382,7 @@ export class AnalysisService {
   /** Files were created, removed or renamed: includes may lead elsewhere now. */
   filesMoved(): void {
     this.includes = new IncludeResolution();
-    this.lastAnalysis.clear();
+    this.forgetAnalyses();
     this.linkEnvironments = new WeakMap();
   }
 
@@ -392,7 +400,7 @@ export class AnalysisService {
 
   setVmlinux(table: VmlinuxTable): void {
     this.vmlinux = table;
-    this.lastAnalysis.clear();
+    this.forgetAnalyses();
   }
 
   /** How long the last analysis of an open document's module took (ms), for pacing re-analyses while typing. */
@@ -590,8 +598,33 @@ export class AnalysisService {
     return open?.stamp.startsWith('v') ? open.facts : this.factsForFile(file, builtin);
   }
 
-  /** Findings of the module containing `uri`, whose own facts come from its open text. */
-  async analyzeModule(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
+  /** Every module analysis is out of date: what it depends on besides the files changed. */
+  private forgetAnalyses(): void {
+    this.lastAnalysis.clear();
+    this.epoch++;
+  }
+
+  /**
+   * Findings of the module containing `uri`, whose own facts come from its open text. Asked for
+   * the same text while its analysis is under way (the publisher, and the outline and code actions
+   * that waited for the end of a burst of keys), the answer is that analysis, not one more.
+   */
+  analyzeModule(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
+    const opening = this.openingOf(uri);
+    const underWay = this.analysesUnderWay.get(uri);
+    if (underWay && underWay.opening === opening && underWay.version === version && underWay.epoch === this.epoch && underWay.text === text)
+      return underWay.result;
+    const result = this.analyzeModuleNow(uri, version, text);
+    const entry = { opening, version, text, epoch: this.epoch, result };
+    this.analysesUnderWay.set(uri, entry);
+    const done = (): void => {
+      if (this.analysesUnderWay.get(uri) === entry) this.analysesUnderWay.delete(uri);
+    };
+    result.then(done, done);
+    return result;
+  }
+
+  private async analyzeModuleNow(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
     const started = performance.now();
     // Open from now on, before the first await: the index must not publish its view of this file meanwhile.
     this.openText.set(uri, text);

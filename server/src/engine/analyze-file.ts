@@ -2,6 +2,7 @@
 // in the language server's worker, the CLI and the workspace indexer.
 
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
+import { changedSpan } from '../parsing/changed-span';
 import { positionOf } from '../parsing/line-index';
 import { extractFacts, includeNames, type BodyScan, type ExtractOptions, type ItemShapes, type ReuseScan } from '../parsing/extract';
 import { prepass, prepassEdited, prepassState, type PrepassState } from '../parsing/prepass';
@@ -45,13 +46,6 @@ export interface ParseState {
   optionsKey: string;
 }
 
-/** The changed span: text[start, oldEnd) of `before` became text[start, newEnd) of `after`. */
-export interface Span {
-  start: number;
-  oldEnd: number;
-  newEnd: number;
-}
-
 /** An analyzed text with what a body-local edit needs. */
 export interface EditableFacts {
   text: string;
@@ -60,24 +54,6 @@ export interface EditableFacts {
   bodies: BodyRange[];
   /** The insides the parser did not see (skeleton regions), ascending. */
   cuts: [number, number][];
-}
-
-/** Compared a block at a time first: comparing two strings' blocks is a memory compare, 15× faster than char by char. */
-const SPAN_BLOCK = 4096;
-
-/** The one span that turns `before` into `after`: their common prefix and suffix stay. */
-export function changedSpan(before: string, after: string): Span {
-  const limit = Math.min(before.length, after.length);
-  let start = 0;
-  while (start + SPAN_BLOCK <= limit && before.substring(start, start + SPAN_BLOCK) === after.substring(start, start + SPAN_BLOCK))
-    start += SPAN_BLOCK;
-  while (start < limit && before.charCodeAt(start) === after.charCodeAt(start)) start++;
-  const room = limit - start;
-  let suffix = 0;
-  const blockFromEnd = (text: string): string => text.substring(text.length - suffix - SPAN_BLOCK, text.length - suffix);
-  while (suffix + SPAN_BLOCK <= room && blockFromEnd(before) === blockFromEnd(after)) suffix += SPAN_BLOCK;
-  while (suffix < room && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
-  return { start, oldEnd: before.length - suffix, newEnd: after.length - suffix };
 }
 
 /** The tree-sitter edit that turns `before` into `after`. */
@@ -225,11 +201,14 @@ export function analyzeEditedFile(
   if (!tree) return { result: { text, facts: unanalyzableFacts(uri, 'the parser gave up on this file'), bodies: [], cuts: [] } };
   const optionsKey = JSON.stringify(options);
   const reuse = previous && unchangedScans(previous, pre.text, optionsKey);
-  // Shapes are kept from trees without errors only: error recovery can read the same text otherwise.
-  const shapes = tree.rootNode.hasError ? undefined : { previous: reuse ? (previous?.shapes ?? new Map()) : new Map(), next: new Map() };
+  // Error recovery can read the same text otherwise: in a tree with errors, only file-scope items without errors of their own use shapes.
+  // The items it cannot read by shape are kept for the next analysis too (a function half typed).
+  const known: ItemShapes = (reuse && previous?.shapes) || new Map();
+  const treeHasErrors = tree.rootNode.hasError;
+  const shapes = { previous: known, next: treeHasErrors ? new Map(known) : new Map(), treeHasErrors };
   const { facts, bodies, scans = [] } = extractFacts(uri, text, pre, tree, options, parsed, reuse, true, shapes);
   return {
     result: { text, facts, bodies, cuts: parsed.regions },
-    state: { text, pre: preState, bodies: found, parsed: parsed.text, tree, scans, shapes: shapes?.next ?? new Map(), optionsKey },
+    state: { text, pre: preState, bodies: found, parsed: parsed.text, tree, scans, shapes: shapes.next, optionsKey },
   };
 }

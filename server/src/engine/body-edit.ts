@@ -10,7 +10,8 @@ import { LineIndex, positionOf } from '../parsing/line-index';
 import { logicalLineEnd, prepass } from '../parsing/prepass';
 import { scanBody, type FoundLocal, type FoundReference } from '../parsing/references';
 import { isOneBody } from '../parsing/skeleton';
-import { changedSpan, checkInput, type EditableFacts } from './analyze-file';
+import { checkInput, type EditableFacts } from './analyze-file';
+import { changedSpan } from '../parsing/changed-span';
 import { suppressionsIn } from '../parsing/suppressions';
 import type { ConditionalDirective, FileFacts, Position, Range, Reference, Suppression } from '../model/types';
 

@@ -233,6 +233,17 @@ export class ModuleSymbols {
     return !this.suspects || this.suspects.has(name) || (this.outside !== undefined && !this.global.has(name));
   }
 
+  /**
+   * What mayMatter() answers depends on, as a string: the same for two analyses of a module whose
+   * suspects did not change (undefined when it depends on more: no profile, names outside the module).
+   */
+  get mayMatterKey(): string | undefined {
+    if (!this.suspects || this.outside !== undefined) return undefined;
+    return (this.suspectsKey ??= [...this.suspects].sort().join(' '));
+  }
+
+  private suspectsKey: string | undefined;
+
   /** What `name` means in the unit `unitUri` (a source's URI). */
   resolveInUnit(unitUri: string, name: string, fromUri = unitUri): ResolvedSymbol | undefined {
     return this.unitTable(unitUri)?.get(name) ?? this.global.get(name) ?? this.outside?.resolve(name, fromUri);
@@ -261,6 +272,9 @@ function modpostLine(from: string, fromSection: string, to: string, toSection: s
  * Findings of one module: every unit's references judged in that unit's scope. A file included by
  * several units (a header) gives the same finding in each; it is reported once.
  */
+/** Each file's references worth judging, from its last check, with the suspects they were filtered by. */
+const judgedBefore = new WeakMap<FileFacts, { key: string; refs: Reference[] }>();
+
 export function checkModule(units: readonly TranslationUnit[], options: CheckOptions): Finding[] {
   const { profile } = options;
   const symbols = new ModuleSymbols(units, { profile, outside: options.builtin ? options.vmlinux : undefined });
@@ -279,17 +293,23 @@ export function checkModule(units: readonly TranslationUnit[], options: CheckOpt
   const related = (target: ResolvedSymbol, what: string) => [{ uri: target.uri, range: target.nameRange, message: what }];
   let inlineCallers: InlineCallers | undefined;
 
-  // A header is in many units: find the references worth judging in each file once.
+  // A header is in many units: find the references worth judging in each file once, and again
+  // only when the file or the module's suspects change (an edit re-filters the edited file alone).
   const judged = new Map<FileFacts, Reference[]>();
+  const key = symbols.mayMatterKey;
   const worthJudging = (file: FileFacts): Reference[] => {
     let refs = judged.get(file);
-    if (!refs) judged.set(file, (refs = file.references.filter((ref) => symbols.mayMatter(ref.name))));
+    if (refs) return refs;
+    const known = key === undefined ? undefined : judgedBefore.get(file);
+    refs = known !== undefined && known.key === key ? known.refs : file.references.filter((ref) => symbols.mayMatter(ref.name));
+    judged.set(file, refs);
+    if (key !== undefined) judgedBefore.set(file, { key, refs });
     return refs;
   };
 
   for (const unit of units) {
     for (const file of unit.files) {
-      for (const ref of unit.files.length > 1 ? worthJudging(file) : file.references) {
+      for (const ref of unit.files.length > 1 || key !== undefined ? worthJudging(file) : file.references) {
         if (!symbols.mayMatter(ref.name)) continue;
         const target = symbols.resolveInUnit(unit.uri, ref.name, file.uri);
         const written = file.symbols[ref.fromIndex];

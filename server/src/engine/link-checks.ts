@@ -13,9 +13,9 @@ import { moduleMacro } from '../knowledge/module-macros';
 import type { RuleProfile } from '../knowledge/modpost-rules';
 import type { FileFacts, Finding, MacroUse, Range, Reference } from '../model/types';
 import { kernelTreeRoot, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
-import { kernelExports, loadExports, type ExportTable } from './exports';
+import { kernelExports, loadExports, type ExportInfo, type ExportTable } from './exports';
 import type { KernelConfig } from '../knowledge/kernel-config';
-import { kernelHeaderSymbols, type HeaderSymbols } from './header-symbols';
+import { kernelHeaderSymbols, type HeaderDeclaration, type HeaderSymbols } from './header-symbols';
 import { readKernelConfig } from './kernel-info';
 import type { TranslationUnit } from './units';
 import { excludedLines, inRanges, kernelVersionCode } from '../parsing/conditionals';
@@ -155,6 +155,76 @@ function outsideUses(file: FileFacts, compiled: Compiled): Map<string, Reference
   return uses;
 }
 
+/** What one file brings to its module's link checks, in the compiler's view (macro uses it leaves out are not there). */
+interface FileLinkFacts {
+  /** Names the file defines at file scope (and those its macros make), statics and the others. */
+  defined: string[];
+  definedStatic: string[];
+  definedGlobal: string[];
+  /** Names it declares without defining them (extern prototypes), with their lines. */
+  declared: { name: string; line: number }[];
+  uses: MacroUse[];
+}
+
+const linkFactsOf = new WeakMap<FileFacts, WeakMap<NonNullable<Compiled>, FileLinkFacts>>();
+
+function linkFacts(file: FileFacts, compiled: Compiled): FileLinkFacts {
+  const byView = linkFactsOf.get(file) ?? new WeakMap<NonNullable<Compiled>, FileLinkFacts>();
+  linkFactsOf.set(file, byView);
+  let facts = byView.get(compiled ?? UNKNOWN);
+  if (facts) return facts;
+  facts = { defined: [], definedStatic: [], definedGlobal: [], declared: [], uses: [] };
+  for (const def of file.symbols) {
+    if (!def.isDefinition && !def.isStatic && !def.isInline) facts.declared.push({ name: def.name, line: def.nameRange.start.line });
+    if (!def.isDefinition || def.localTo !== undefined) continue;
+    facts.defined.push(def.name);
+    (def.isStatic ? facts.definedStatic : facts.definedGlobal).push(def.name);
+  }
+  const excluded = excludedIn(file, compiled);
+  for (const use of file.macroUses) {
+    if (excluded.length > 0 && inRanges(excluded, use.range.start.line)) continue;
+    facts.uses.push(use);
+    for (const generated of moduleMacro(use.macro)?.generates?.(use.argument) ?? []) facts.defined.push(generated.name);
+  }
+  byView.set(compiled ?? UNKNOWN, facts);
+  return facts;
+}
+
+/** A name a file uses from outside itself that the build dir knows: exported, or declared extern by the kernel headers (and not exported). */
+interface LinkedUse {
+  name: string;
+  ref: Reference;
+  exported?: ExportInfo;
+  fromHeaders?: HeaderDeclaration;
+}
+
+const linkedUsesOf = new WeakMap<FileFacts, WeakMap<LinkEnvironment, LinkedUse[]>>();
+
+/**
+ * The file's first uses of names the build dir's tables know, looked up once per file version and
+ * environment: a large driver uses thousands of names (constants, fields, its own macros), and
+ * looking each up in the kernel's tables on every keystroke cost more than the rest of the check.
+ */
+function linkedUses(file: FileFacts, env: LinkEnvironment): LinkedUse[] {
+  const byEnv = linkedUsesOf.get(file) ?? new WeakMap<LinkEnvironment, LinkedUse[]>();
+  linkedUsesOf.set(file, byEnv);
+  let linked = byEnv.get(env);
+  if (linked) return linked;
+  linked = [];
+  for (const [name, ref] of outsideUses(file, env.compiled)) {
+    const exported = env.exports.get(name);
+    if (exported) {
+      linked.push({ name, ref, exported });
+      continue;
+    }
+    if (!env.complete || name.startsWith('__builtin_')) continue;
+    const fromHeaders = env.headers?.mustLink(name);
+    if (fromHeaders) linked.push({ name, ref, fromHeaders });
+  }
+  byEnv.set(env, linked);
+  return linked;
+}
+
 export function checkLinking(
   units: readonly TranslationUnit[],
   env: LinkEnvironment,
@@ -195,19 +265,12 @@ export function checkLinking(
   const definedGlobal = new Set<string>();
   const uses: { use: MacroUse; file: FileFacts }[] = [];
   for (const file of files) {
-    for (const def of file.symbols) {
-      if (!def.isDefinition && !def.isStatic && !def.isInline && !declaredHere.has(def.name))
-        declaredHere.set(def.name, { file, line: def.nameRange.start.line });
-      if (!def.isDefinition || def.localTo !== undefined) continue;
-      defined.add(def.name);
-      (def.isStatic ? definedStatic : definedGlobal).add(def.name);
-    }
-    const excluded = excludedIn(file, env.compiled);
-    for (const use of file.macroUses) {
-      if (excluded.length > 0 && inRanges(excluded, use.range.start.line)) continue;
-      uses.push({ use, file });
-      for (const generated of moduleMacro(use.macro)?.generates?.(use.argument) ?? []) defined.add(generated.name);
-    }
+    const facts = linkFacts(file, env.compiled);
+    for (const { name, line } of facts.declared) if (!declaredHere.has(name)) declaredHere.set(name, { file, line });
+    for (const name of facts.defined) defined.add(name);
+    for (const name of facts.definedStatic) definedStatic.add(name);
+    for (const name of facts.definedGlobal) definedGlobal.add(name);
+    for (const use of facts.uses) uses.push({ use, file });
   }
   const macroArguments = new Set(
     uses.filter(({ use }) => !/^(?:EXPORT_SYMBOL|MODULE_)/.test(use.macro) && use.argument).map(({ use }) => use.argument),
@@ -215,9 +278,8 @@ export function checkLinking(
   const madeByMacro = (name: string): boolean =>
     macroArguments.has(name) || [...macroArguments].some((argument) => name.endsWith(`_${argument}`));
   // `DECLARE_PRIMITIVE(ASSOCIATE)` with the module's own `#define DECLARE_PRIMITIVE(n) int sctp_primitive_##n(…)`.
-  const ownArguments = new Set(files.flatMap((file) => file.invocationArguments ?? []));
-  const madeByOwnMacro = (name: string): boolean =>
-    [...ownArguments].some((argument) => name === argument || name.endsWith(`_${argument}`));
+  const ownArguments = [...new Set(files.flatMap((file) => file.invocationArguments ?? []))];
+  const madeByOwnMacro = (name: string): boolean => ownArguments.some((argument) => name === argument || name.endsWith(`_${argument}`));
   const main =
     uses.find(({ use }) => moduleMacro(use.macro)?.role === 'module-init' || moduleMacro(use.macro)?.role === 'driver') ?? uses[0];
   const mainFile = main?.file ?? files[0];
@@ -311,16 +373,30 @@ export function checkLinking(
     imports.add(namespace);
   }
 
-  // What the module's code uses from outside it: the first use of each name in each file.
-  const firstUses = new Map<string, { file: FileFacts; ref: Reference }[]>();
-  for (const file of files) {
-    if (env.unbuilt.has(file.uri)) continue;
-    for (const [name, ref] of outsideUses(file, env.compiled)) {
-      // DEFINE_SPINLOCK(x), LIST_HEAD(x) and the like define x.
-      if (defined.has(name) || macroArguments.has(name) || madeByOwnMacro(name)) continue;
-      const list = firstUses.get(name) ?? [];
-      list.push({ file, ref });
-      firstUses.set(name, list);
+  // What the module's code uses from outside it: the first use of each name in each file, of
+  // the names the kernel exports or its headers declare, and of those only the module's own
+  // files declare (and nothing defines).
+  const madeHere = (name: string): boolean => defined.has(name) || macroArguments.has(name) || madeByOwnMacro(name);
+  const firstUses = new Map<string, { file: FileFacts; ref: Reference; exported?: ExportInfo; fromHeaders?: HeaderDeclaration }[]>();
+  const add = (name: string, site: { file: FileFacts; ref: Reference; exported?: ExportInfo; fromHeaders?: HeaderDeclaration }): void => {
+    const list = firstUses.get(name);
+    if (list) list.push(site);
+    else firstUses.set(name, [site]);
+  };
+  const built = files.filter((file) => !env.unbuilt.has(file.uri));
+  for (const file of built) {
+    for (const { name, ref, exported, fromHeaders } of linkedUses(file, env))
+      if (!madeHere(name)) add(name, { file, ref, exported, fromHeaders });
+  }
+  // A module built alongside may export what this one only declares (KBUILD_EXTRA_SYMBOLS, one build dir).
+  if (env.complete && !env.inKernelTree && !env.hasSiblings) {
+    for (const name of declaredHere.keys()) {
+      if (firstUses.has(name) || madeHere(name) || name.startsWith('__builtin_') || env.exports.get(name) || env.headers?.mustLink(name))
+        continue;
+      for (const file of built) {
+        const ref = outsideUses(file, env.compiled).get(name);
+        if (ref) add(name, { file, ref });
+      }
     }
   }
   const rangeOf = (ref: Reference): Range => ({
@@ -329,16 +405,12 @@ export function checkLinking(
   });
   const ownExport = (owner: string): boolean => path.basename(owner) === env.moduleName;
   for (const [name, sites] of firstUses) {
-    const exported = env.exports.get(name);
+    const exported = sites[0].exported;
     // In a tree, the build dir's Module.symvers lists this module's own exports: they are its definitions.
     if (exported && env.inKernelTree && ownExport(exported.owner)) continue;
-    for (const { file, ref } of sites) {
+    for (const { file, ref, fromHeaders } of sites) {
       if (!exported) {
-        if (!env.complete || name.startsWith('__builtin_')) break;
-        const fromHeaders = env.headers?.mustLink(name);
-        // A name only the module's own files declare: modpost finds it nowhere either, unless a
-        // module built alongside exports it (then KBUILD_EXTRA_SYMBOLS or one build dir links them).
-        const own = fromHeaders || env.inKernelTree || env.hasSiblings ? undefined : declaredHere.get(name);
+        const own = fromHeaders ? undefined : declaredHere.get(name);
         const declaration = fromHeaders ?? (own && { file: fileURLToPath(own.file.uri), line: own.line });
         if (!declaration) break;
         const instead = UNEXPORTED_ALTERNATIVES[name];

@@ -3,7 +3,7 @@
 // making one change, or typing slower than an analysis takes) is analysed at once. Keys that come
 // faster (a burst: fast typing, key repeat, a paste of many lines typed in by a tool) would only
 // queue analyses the next key makes stale, and spend a core on them: their analysis waits until
-// the keys pause for MIN_PAUSE_MS, or twice as long as the last analysis took if that is longer
+// the keys pause for MIN_PAUSE_MS, or half as long as the last analysis took if that is longer
 // (at most MAX_PAUSE_MS), and runs at least every MAX_WAIT_MS while the burst goes on. Requests
 // (outline, code actions, hovers) wait for that analysis instead of starting one of their own.
 
@@ -25,6 +25,8 @@ export class EditPacing {
   private readonly pending = new Map<string, Pending>();
   /** When each document was last edited (performance.now()). */
   private readonly lastEdit = new Map<string, number>();
+  /** When each document's last analysis is done, as far as its cost tells (performance.now()). */
+  private readonly busyUntil = new Map<string, number>();
 
   constructor(
     /** Milliseconds the last analysis of `uri` took; undefined before the first. */
@@ -37,11 +39,15 @@ export class EditPacing {
     const cost = this.costOf(uri) ?? 0;
     const pending = this.pending.get(uri);
     const now = performance.now();
-    const previous = this.lastEdit.get(uri);
+    // An analysis holds the thread: keys typed meanwhile arrive together when it ends, and the
+    // gap before the first of them is not a pause of the person's.
+    const previous = Math.max(this.lastEdit.get(uri) ?? Number.NEGATIVE_INFINITY, this.busyUntil.get(uri) ?? Number.NEGATIVE_INFINITY);
     this.lastEdit.set(uri, now);
-    // At least twice the cost: a pause shorter than the gap between two keys would coalesce nothing.
-    const pauseFor = Math.min(MAX_PAUSE_MS, Math.max(MIN_PAUSE_MS, 2 * cost));
-    if (cost < PACED_FROM_MS || (!pending && (previous === undefined || now - previous >= pauseFor))) {
+    // Half as long as an analysis takes, at least: keys a little further apart than that keep a
+    // core busy two thirds of the time at most (the publisher folds keys that come during an
+    // analysis into one more), and the wait after the last key stays short.
+    const pauseFor = Math.min(MAX_PAUSE_MS, Math.max(MIN_PAUSE_MS, cost / 2));
+    if (cost < PACED_FROM_MS || (!pending && now - previous >= pauseFor)) {
       this.fire(uri);
       return;
     }
@@ -70,11 +76,13 @@ export class EditPacing {
   closed(uri: string): void {
     this.cancel(uri);
     this.lastEdit.delete(uri);
+    this.busyUntil.delete(uri);
   }
 
   dispose(): void {
     for (const uri of [...this.pending.keys()]) this.cancel(uri);
     this.lastEdit.clear();
+    this.busyUntil.clear();
   }
 
   private fire(uri: string): void {
@@ -84,6 +92,7 @@ export class EditPacing {
       this.pending.delete(uri);
     }
     // The analysis is scheduled first: a waiting request then shares its facts.
+    this.busyUntil.set(uri, performance.now() + (this.costOf(uri) ?? 0));
     this.analyze(uri);
     for (const resolve of pending?.waiters ?? []) resolve();
   }

@@ -188,6 +188,13 @@ type ItemShape =
 /** Shapes of an open document's file-scope items, by item text, from its last analysis to the next. */
 export type ItemShapes = Map<string, ItemShape>;
 
+/** The shapes known from the last analysis, those of this one, and whether this tree has errors anywhere. */
+export interface ShapeMemo {
+  previous: ItemShapes;
+  next: ItemShapes;
+  treeHasErrors: boolean;
+}
+
 const OTHER: ItemShape = { kind: 'other' };
 
 /** The declaration's storage class and qualifiers, from one pass over its children (each child read costs a WASM call). */
@@ -261,7 +268,9 @@ function macroStatementPair(node: Node, relative: (part: Node) => [number, numbe
   const name = type?.type === 'macro_type_specifier' ? type.childForFieldName('name') : null;
   if (!type || !name || !FILE_SCOPE_MACRO.test(name.text)) return undefined;
   const inner = type.childForFieldName('type');
-  const uses: MacroUseShape[] = [{ macro: name.text, argument: inner?.text ?? '', range: relative(name), argumentRange: relative(inner ?? name) }];
+  const uses: MacroUseShape[] = [
+    { macro: name.text, argument: inner?.text ?? '', range: relative(name), argumentRange: relative(inner ?? name) },
+  ];
   const declarator = node.childForFieldName('declarator');
   const callee = declarator?.type === 'function_declarator' ? declarator.childForFieldName('declarator') : null;
   const argument = declarator?.childForFieldName('parameters')?.firstNamedChild;
@@ -280,7 +289,10 @@ function macroStatement(node: Node, relative: (part: Node) => [number, number]):
   const argument = call.childForFieldName('arguments')?.firstNamedChild;
   if (callee?.type !== 'identifier') return { kind: 'macros', uses: [] };
   const argumentText = argument?.type === 'identifier' ? argument.text : argument?.type === 'string_literal' ? argument.text : '';
-  return { kind: 'macros', uses: [{ macro: callee.text, argument: argumentText, range: relative(callee), argumentRange: relative(argument ?? callee) }] };
+  return {
+    kind: 'macros',
+    uses: [{ macro: callee.text, argument: argumentText, range: relative(callee), argumentRange: relative(argument ?? callee) }],
+  };
 }
 
 class Extractor {
@@ -314,7 +326,7 @@ class Extractor {
     return this.parsed.toFull(offset);
   }
 
-  run(root: Node, shapes?: { previous: ItemShapes; next: ItemShapes }): void {
+  run(root: Node, shapes?: ShapeMemo): void {
     const cursor = root.walk();
     try {
       if (!cursor.gotoFirstChild()) return;
@@ -329,10 +341,15 @@ class Extractor {
         const end = cursor.endIndex;
         let shape: ItemShape;
         if (type !== 'function_definition' && type !== 'declaration' && type !== 'expression_statement') shape = OTHER;
-        else if (shapes) {
+        else if (shapes && (!shapes.treeHasErrors || depth === 0)) {
           const key = `${depth} ${type} ${this.parsed.text.slice(start, end)}`;
-          shape = shapes.previous.get(key) ?? readShape(cursor.currentNode, type, start);
-          shapes.next.set(key, shape);
+          const node = shapes.treeHasErrors ? cursor.currentNode : undefined;
+          // In a tree with errors, only a file-scope item with none of its own reads as it would anywhere.
+          if (node?.hasError) shape = readShape(node, type, start);
+          else {
+            shape = shapes.previous.get(key) ?? readShape(node ?? cursor.currentNode, type, start);
+            shapes.next.set(key, shape);
+          }
         } else shape = readShape(cursor.currentNode, type, start);
         this.apply(shape, start, end);
         while (!cursor.gotoNextSibling()) {
@@ -354,7 +371,12 @@ class Extractor {
         this.skipMacrosBefore(item[1]);
         const { symbol, body } = shape;
         if (!symbol) return;
-        this.addSymbol(symbol, start, item, macros, { isDefinition: true, isStatic: symbol.isStatic, hasInitializer: false, isInline: symbol.isInline });
+        this.addSymbol(symbol, start, item, macros, {
+          isDefinition: true,
+          isStatic: symbol.isStatic,
+          hasInitializer: false,
+          isInline: symbol.isInline,
+        });
         if (body)
           this.bodies.push({
             start: this.at(start + body[0]),
@@ -568,7 +590,7 @@ export function extractFacts(
   reuse?: ReuseScan,
   keepScans = false,
   /** The shapes of the items of the document's last analysis, and where to keep this one's (an open document's). */
-  shapes?: { previous: ItemShapes; next: ItemShapes },
+  shapes?: ShapeMemo,
 ): { facts: FileFacts; bodies: BodyRange[]; scans?: BodyScan[] } {
   const extractor = new Extractor(source, pre.macros, options, parsed);
   extractor.run(tree.rootNode, shapes);

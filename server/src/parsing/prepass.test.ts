@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { explicitSection, prepass, prepassEdited, prepassState } from './prepass';
-import { changedSpan } from '../engine/analyze-file';
+import { changedSpan } from './changed-span';
 import { largeC, randomEdit } from '../../../test/support/large-c';
 import { prng } from '../../../test/support/random';
 
@@ -101,7 +101,12 @@ describe('prepass of an edited text', () => {
 
   // Each edit below changes how text before the checkpoint at the start of its line is read.
   for (const [label, source, at, insert] of [
-    ['a loop macro read as a statement after `else`, whose `else` becomes a longer word', '{\n\tif (a)\n\t\tb();\n\telse\n\t\tlist_for_each(p, h)\n\t\t\tf(p);\n}\n', 18, 'x'],
+    [
+      'a loop macro read as a statement after `else`, whose `else` becomes a longer word',
+      '{\n\tif (a)\n\t\tb();\n\telse\n\t\tlist_for_each(p, h)\n\t\t\tf(p);\n}\n',
+      18,
+      'x',
+    ],
     ['an attribute whose `)` is typed lines later', 'int a __section(".x"\nint b;\nint c;\n', 27, ')'],
   ] as const) {
     it(`scans again from before a change that decides how earlier text is read (${label})`, () => {

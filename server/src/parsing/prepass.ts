@@ -6,6 +6,7 @@
 
 import { FUNCTION_ANNOTATIONS, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import type { ConditionalKind } from '../model/types';
+import type { Span } from './changed-span';
 
 export interface BlankedMacro {
   name: string;
@@ -203,7 +204,7 @@ export function prepassState(text: string, gap = CHECKPOINT_GAP): PrepassState {
  * only from the checkpoint before the change until the scan is back in step with the previous one
  * (the same state at a checkpoint, on text that did not change): the same result as prepass(text).
  */
-export function prepassEdited(previous: PrepassState, text: string, span: { start: number; oldEnd: number; newEnd: number }): PrepassState {
+export function prepassEdited(previous: PrepassState, text: string, span: Span): PrepassState {
   const delta = span.newEnd - span.oldEnd;
   const old = previous.checkpoints;
   const first = lastAtOrBefore(old, span.start);
@@ -219,7 +220,13 @@ export function prepassEdited(previous: PrepassState, text: string, span: { star
     const there = index < 0 ? undefined : old[index];
     return there !== undefined && there.offset === offset - delta && sameConditionals(there.conditionals, conditionals);
   };
-  const scanned = scan(text, from.offset, from.conditionals.map((group) => ({ ...group })), previous.gap, resync);
+  const scanned = scan(
+    text,
+    from.offset,
+    from.conditionals.map((group) => ({ ...group })),
+    previous.gap,
+    resync,
+  );
   const before = previous.result;
   const cut = from.offset;
   // Stopped before the end: the rest is the previous scan's, moved by the change's length.
@@ -234,12 +241,32 @@ export function prepassEdited(previous: PrepassState, text: string, span: { star
   return {
     result: {
       text: before.text.slice(0, cut) + scanned.text + (inStep ? before.text.slice(resumed) : ''),
-      macros: keep(before.macros, scanned.macros, (m) => m.start, (m) => ({ ...m, start: m.start + delta, end: m.end + delta })),
-      deadRanges: keep(before.deadRanges, scanned.deadRanges, (r) => r[0], (r): [number, number] => [r[0] + delta, r[1] + delta]),
-      directives: keep(before.directives, scanned.directives, (d) => d.offset, (d) => ({ ...d, offset: d.offset + delta })),
+      macros: keep(
+        before.macros,
+        scanned.macros,
+        (m) => m.start,
+        (m) => ({ ...m, start: m.start + delta, end: m.end + delta }),
+      ),
+      deadRanges: keep(
+        before.deadRanges,
+        scanned.deadRanges,
+        (r) => r[0],
+        (r): [number, number] => [r[0] + delta, r[1] + delta],
+      ),
+      directives: keep(
+        before.directives,
+        scanned.directives,
+        (d) => d.offset,
+        (d) => ({ ...d, offset: d.offset + delta }),
+      ),
     },
     // The checkpoint the scan started from stays.
-    checkpoints: keep(old, scanned.checkpoints, (c) => (c.offset <= cut ? -1 : c.offset), (c) => ({ ...c, offset: c.offset + delta })),
+    checkpoints: keep(
+      old,
+      scanned.checkpoints,
+      (c) => (c.offset <= cut ? -1 : c.offset),
+      (c) => ({ ...c, offset: c.offset + delta }),
+    ),
     gap: previous.gap,
   };
 }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { bodiesEdited, bodiesState, CutText, findBodies, isOneBody, skeleton } from './skeleton';
 import { prepass } from './prepass';
-import { changedSpan } from '../engine/analyze-file';
+import { changedSpan } from './changed-span';
 import { largeC, randomEdit } from '../../../test/support/large-c';
 import { prng } from '../../../test/support/random';
 

@@ -11,6 +11,7 @@
 // conditional that crosses a body's edge (a function header written twice in `#ifdef`/`#else`) makes
 // the braces unreliable, so cutting stops there and the rest of the file is parsed as it is.
 
+import type { Span } from './changed-span';
 import { logicalLineEnd, skipComment, skipLiteral } from './prepass';
 
 const NEWLINE = 10,
@@ -90,7 +91,7 @@ export function bodiesState(text: string, gap = CHECKPOINT_GAP): BodiesState {
  * scanned from the checkpoint before the change until the scan is back in step (the same result
  * as findBodies(text)).
  */
-export function bodiesEdited(previous: BodiesState, text: string, span: { start: number; oldEnd: number; newEnd: number }): BodiesState {
+export function bodiesEdited(previous: BodiesState, text: string, span: Span): BodiesState {
   const delta = span.newEnd - span.oldEnd;
   const old = previous.checkpoints;
   let low = 0,
