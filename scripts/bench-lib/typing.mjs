@@ -1,6 +1,7 @@
 // Typing as a person does it, over real LSP (dist/server.js on stdio): one key every 30 ms, with
 // the requests VS Code sends meanwhile (a codeAction at the cursor after every key, the outline
-// every 4th), in two bursts: a new function at file scope at the end of the file, then a call to
+// every 4th; as VS Code does, a request still unanswered is cancelled when the next of its kind
+// goes out), in two bursts: a new function at file scope at the end of the file, then a call to
 // it inside an existing body. Per burst: the time from the last key to the diagnostics of the
 // final version, the server's CPU per key (all its threads, from /proc), and which intermediate
 // versions got diagnostics at all.
@@ -11,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { outModule, percentile } from './common.mjs';
 import { settle } from './lsp.mjs';
 
@@ -63,9 +65,20 @@ async function burst(session, uri, state, start, text) {
   const publishedFrom = session.published.length;
   const requests = [];
   const requestMs = [];
-  const timed = (promise) => {
+  let cancelled = 0;
+  /** The unanswered request of each kind: VS Code cancels it when it sends the next. */
+  const outstanding = new Map();
+  const timed = (method, params) => {
+    outstanding.get(method)?.cancel();
+    const source = new CancellationTokenSource();
+    outstanding.set(method, source);
     const t0 = performance.now();
-    requests.push(promise.then(() => requestMs.push(performance.now() - t0)));
+    requests.push(
+      session.connection.sendRequest(method, params, source.token).then(
+        () => requestMs.push(performance.now() - t0),
+        () => cancelled++,
+      ),
+    );
   };
   const cpuBefore = processCpuMs(pid);
   let at = start;
@@ -83,14 +96,12 @@ async function burst(session, uri, state, start, text) {
       contentChanges: [change],
     });
     at = advance(at, text[i]);
-    timed(
-      session.connection.sendRequest('textDocument/codeAction', {
-        textDocument: { uri },
-        range: { start: at, end: at },
-        context: { diagnostics: [] },
-      }),
-    );
-    if (i % 4 === 3) timed(session.connection.sendRequest('textDocument/documentSymbol', { textDocument: { uri } }));
+    timed('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: at, end: at },
+      context: { diagnostics: [] },
+    });
+    if (i % 4 === 3) timed('textDocument/documentSymbol', { textDocument: { uri } });
   }
   const finalVersion = state.version;
   const already = session.published.slice(publishedFrom).some((p) => p.uri === uri && p.version === finalVersion);
@@ -108,7 +119,7 @@ async function burst(session, uri, state, start, text) {
     settleMs: already ? 0 : settleMs,
     cpuPerKeyMs: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / text.length,
     intermediatePublished: intermediate.length,
-    requests: { n: requestMs.length, p50: percentile(requestMs, 50), p95: percentile(requestMs, 95) },
+    requests: { n: requestMs.length, cancelled, p50: percentile(requestMs, 50), p95: percentile(requestMs, 95) },
     finalDiagnostics: (final ?? session.published.findLast((p) => p.uri === uri && p.version === finalVersion))?.diagnostics.length ?? null,
     end: at,
   };

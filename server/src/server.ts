@@ -6,7 +6,9 @@ import {
   CodeActionKind,
   createConnection,
   ErrorCodes,
+  LSPErrorCodes,
   ResponseError,
+  type CancellationToken,
   DidChangeConfigurationNotification,
   ProposedFeatures,
   TextDocuments,
@@ -173,36 +175,56 @@ export function startServer(): void {
    * Runs a request on an open document we serve. While typing pauses an analysis, a request that
    * needs one (`analyzes`) waits for it rather than starting its own.
    */
-  const withDocument = <T>(uri: string, fallback: T, run: (document: TextDocument) => Promise<T>, analyzes = true): Promise<T> => {
+  const withDocument = <T>(
+    uri: string,
+    fallback: T,
+    run: (document: TextDocument) => Promise<T>,
+    analyzes = true,
+    token?: CancellationToken,
+  ): Promise<T> => {
     if (shutDown) return Promise.reject(new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down'));
     const document = documents.get(uri);
     return document && served.serves(document)
       ? (analyzes ? pacing.settled(uri) : Promise.resolve())
-          .then(() => (documents.get(uri) === document ? run(document) : fallback))
+          .then(() => {
+            // The editor gave up on it while it waited (a newer outline or code action request replaces it).
+            if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');
+            return documents.get(uri) === document ? run(document) : fallback;
+          })
           .catch((error: unknown) => {
+            if (error instanceof ResponseError) throw error;
             connection.console.error(`kmod-lsp: request on ${uri} failed: ${(error as Error)?.stack ?? error}`);
             return fallback;
           })
       : Promise.resolve(fallback);
   };
 
-  connection.onHover((params) =>
-    withDocument(params.textDocument.uri, null, (document) => hover(document, params.position, service, headers, { moreCommand })),
+  connection.onHover((params, token) =>
+    withDocument(
+      params.textDocument.uri,
+      null,
+      (document) => hover(document, params.position, service, headers, { moreCommand }),
+      true,
+      token,
+    ),
   );
   connection.onRequest(MACRO_DOC_REQUEST, (params: { name?: unknown }) =>
     typeof params?.name === 'string' ? (macroDocPage(params.name, service) ?? null) : null,
   );
-  connection.onDefinition((params) =>
-    withDocument(params.textDocument.uri, null, (document) => definition(document, params.position, service, headers)),
+  connection.onDefinition((params, token) =>
+    withDocument(params.textDocument.uri, null, (document) => definition(document, params.position, service, headers), true, token),
   );
-  connection.onDocumentSymbol((params) => withDocument(params.textDocument.uri, [], (document) => documentSymbols(document, service)));
+  connection.onDocumentSymbol((params, token) =>
+    withDocument(params.textDocument.uri, [], (document) => documentSymbols(document, service), true, token),
+  );
   // Only our own diagnostics have fixes: a cursor on none (typing) is answered at once.
-  connection.onCodeAction((params) =>
+  connection.onCodeAction((params, token) =>
     withDocument(
       params.textDocument.uri,
       [],
       (document) => codeActions(document, params, service, documents),
       params.context.diagnostics.some((diagnostic) => diagnostic.source === DIAGNOSTIC_SOURCE),
+      token,
     ),
   );
 

@@ -83,14 +83,18 @@ class Shift {
   ) {
     this.lines = newEnd.line - oldEnd.line;
   }
+  /** Whether `p` stays where it was (before the edit, or on a later line when no line was added or removed). */
+  keeps(p: Position): boolean {
+    return before(p, this.oldEnd) || (this.lines === 0 && p.line !== this.oldEnd.line);
+  }
   position(p: Position): Position {
-    if (before(p, this.oldEnd)) return p;
+    if (this.keeps(p)) return p;
     return p.line === this.oldEnd.line
       ? { line: this.newEnd.line, character: p.character - this.oldEnd.character + this.newEnd.character }
       : { line: p.line + this.lines, character: p.character };
   }
   range(r: Range): Range {
-    return { start: this.position(r.start), end: this.position(r.end) };
+    return this.keeps(r.start) && this.keeps(r.end) ? r : { start: this.position(r.start), end: this.position(r.end) };
   }
 }
 
@@ -177,24 +181,29 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
       references.push(...rescanned);
       inserted = true;
     }
-    if (!before(ref, bodyEnd)) references.push({ ...ref, ...shift.position(ref) });
+    // Most edits add no line: what follows keeps its positions, and its objects (no garbage per key).
+    if (!before(ref, bodyEnd)) references.push(shift.keeps(ref) ? ref : { ...ref, ...shift.position(ref) });
   }
   if (!inserted) references.push(...rescanned);
 
   const facts: FileFacts = {
     uri: previous.facts.uri,
-    symbols: previous.facts.symbols.map((symbol) => ({
-      ...symbol,
-      nameRange: shift.range(symbol.nameRange),
-      fullRange: shift.range(symbol.fullRange),
-      annotationRanges: symbol.annotationRanges.map((range) => shift.range(range)),
-    })),
+    symbols: previous.facts.symbols.map((symbol) =>
+      shift.keeps(symbol.fullRange.start) && shift.keeps(symbol.fullRange.end)
+        ? symbol
+        : {
+            ...symbol,
+            nameRange: shift.range(symbol.nameRange),
+            fullRange: shift.range(symbol.fullRange),
+            annotationRanges: symbol.annotationRanges.map((range) => shift.range(range)),
+          },
+    ),
     references,
-    macroUses: previous.facts.macroUses.map((use) => ({
-      ...use,
-      range: shift.range(use.range),
-      argumentRange: shift.range(use.argumentRange),
-    })),
+    macroUses: previous.facts.macroUses.map((use) =>
+      shift.keeps(use.range.start) && shift.keeps(use.argumentRange.end)
+        ? use
+        : { ...use, range: shift.range(use.range), argumentRange: shift.range(use.argumentRange) },
+    ),
     ...(previous.facts.includes ? { includes: previous.facts.includes } : {}),
     ...(previous.facts.invocationArguments ? { invocationArguments: previous.facts.invocationArguments } : {}),
     ...withConditionals(
