@@ -4,7 +4,15 @@
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
 import { changedSpan } from '../parsing/changed-span';
 import { positionOf } from '../parsing/line-index';
-import { extractFacts, includeNames, type BodyScan, type ExtractOptions, type ItemShapes, type ReuseScan } from '../parsing/extract';
+import {
+  extractFacts,
+  includeNames,
+  type BodyScan,
+  type ExtractionBase,
+  type ExtractOptions,
+  type ItemShapes,
+  type ReuseScan,
+} from '../parsing/extract';
 import { prepass, prepassEdited, prepassState, type PrepassState } from '../parsing/prepass';
 import { bodiesEdited, bodiesState, skeleton, type BodiesState } from '../parsing/skeleton';
 import type { BodyRange } from '../parsing/references';
@@ -42,6 +50,8 @@ export interface ParseState {
   scans: BodyScan[];
   /** What each file-scope item declares, by its text (items that did not change are not read from the tree again). */
   shapes: ItemShapes;
+  /** The last extraction from a tree without errors: the next one takes the items before its change from it. */
+  base?: ExtractionBase;
   /** The options the scans were made with. */
   optionsKey: string;
 }
@@ -205,10 +215,22 @@ export function analyzeEditedFile(
   // The items it cannot read by shape are kept for the next analysis too (a function half typed).
   const known: ItemShapes = (reuse && previous?.shapes) || new Map();
   const treeHasErrors = tree.rootNode.hasError;
-  const shapes = { previous: known, next: treeHasErrors ? new Map(known) : new Map(), treeHasErrors };
-  const { facts, bodies, scans = [] } = extractFacts(uri, text, pre, tree, options, parsed, reuse, true, shapes);
+  const base = reuse ? previous?.base : undefined;
+  const shapes = { previous: known, next: treeHasErrors ? new Map(known) : new Map(), treeHasErrors, base };
+  const extracted = extractFacts(uri, text, pre, tree, options, parsed, reuse, true, shapes);
+  const { facts, bodies, scans = [] } = extracted;
   return {
     result: { text, facts, bodies, cuts: parsed.regions },
-    state: { text, pre: preState, bodies: found, parsed: parsed.text, tree, scans, shapes: shapes.next, optionsKey },
+    state: {
+      text,
+      pre: preState,
+      bodies: found,
+      parsed: parsed.text,
+      tree,
+      scans,
+      shapes: shapes.next,
+      base: extracted.base ?? base,
+      optionsKey,
+    },
   };
 }

@@ -12,23 +12,12 @@ import { scanBody, type FoundLocal, type FoundReference } from '../parsing/refer
 import { isOneBody } from '../parsing/skeleton';
 import { checkInput, type EditableFacts } from './analyze-file';
 import { changedSpan } from '../parsing/changed-span';
+import { lastAtOrBefore } from '../parsing/sorted';
 import { suppressionsIn } from '../parsing/suppressions';
 import type { ConditionalDirective, FileFacts, Position, Range, Reference, Suppression } from '../model/types';
 
 /** Larger bodies are generated tables: redo them on a worker, off the server's thread. */
 const MAX_BODY_REDONE_HERE = 1024 * 1024;
-
-/** Index of the last element whose key is <= `offset`, or -1. */
-function lastAtOrBefore<T>(list: readonly T[], offset: number, key: (item: T) => number): number {
-  let low = 0,
-    high = list.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (key(list[mid]) <= offset) low = mid + 1;
-    else high = mid;
-  }
-  return low - 1;
-}
 
 const CR = 13,
   HASH = 35,

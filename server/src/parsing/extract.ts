@@ -4,11 +4,12 @@
 // (with a cursor: Node.parent on deep error-recovery trees traps the WASM runtime); bodies are
 // scanned as text (references.ts).
 
-import type { Node, Tree } from 'web-tree-sitter';
+import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
 import { annotationSection, OBJECT_ANNOTATIONS, type AnnotationContext } from '../knowledge/annotations';
 import { plainSection } from '../knowledge/sections';
 import { moduleMacro } from '../knowledge/module-macros';
 import type { ConditionalDirective, FileFacts, MacroUse, Reference, SymbolDef } from '../model/types';
+import { changedSpan } from './changed-span';
 import { LineIndex } from './line-index';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
 import { scanBody, type BodyRange, type FoundLocal, type FoundReference } from './references';
@@ -188,11 +189,42 @@ type ItemShape =
 /** Shapes of an open document's file-scope items, by item text, from its last analysis to the next. */
 export type ItemShapes = Map<string, ItemShape>;
 
-/** The shapes known from the last analysis, those of this one, and whether this tree has errors anywhere. */
+/** What an open document's analyses keep for the next: the shapes of its items, and its last extraction from a tree without errors. */
 export interface ShapeMemo {
   previous: ItemShapes;
   next: ItemShapes;
   treeHasErrors: boolean;
+  base?: ExtractionBase;
+}
+
+type DeclaredSection = { section: string; annotations: string[]; annotationRanges: SymbolDef['annotationRanges'] };
+
+/** Where a file-scope item began in an extraction: its extent in the parsed text, and how much had been found before it. */
+interface ItemStart {
+  start: number;
+  end: number;
+  symbols: number;
+  macroUses: number;
+  bodies: number;
+  macroCursor: number;
+  declared: number;
+}
+
+/**
+ * An extraction from a tree without errors, kept to start the next one from: the items before a
+ * change (the same text, pre-pass and skeleton up to there) are taken as they were, not read again.
+ */
+export interface ExtractionBase {
+  source: string;
+  prepassed: string;
+  parsed: string;
+  items: ItemStart[];
+  /** After the last item. */
+  end: ItemStart;
+  symbols: readonly SymbolDef[];
+  macroUses: readonly MacroUse[];
+  bodies: readonly BodyRange[];
+  declared: readonly [string, DeclaredSection][];
 }
 
 const OTHER: ItemShape = { kind: 'other' };
@@ -300,12 +332,12 @@ class Extractor {
   readonly symbols: SymbolDef[] = [];
   readonly macroUses: MacroUse[] = [];
   readonly bodies: BodyRange[] = [];
-  /** Sections named by earlier declarations (prototypes, extern), which gcc carries over. */
-  private readonly declaredSections = new Map<
-    string,
-    { section: string; annotations: string[]; annotationRanges: SymbolDef['annotationRanges'] }
-  >();
+  /** Sections named by earlier declarations (prototypes, extern), which gcc carries over; and the same in the order set. */
+  private readonly declaredSections = new Map<string, DeclaredSection>();
+  private readonly declaredLog: [string, DeclaredSection][] = [];
   private macroCursor = 0;
+  /** Where each file-scope item began (for the next extraction of an open document). */
+  readonly items: ItemStart[] = [];
 
   constructor(
     source: string,
@@ -326,13 +358,82 @@ class Extractor {
     return this.parsed.toFull(offset);
   }
 
-  run(root: Node, shapes?: ShapeMemo): void {
+  /**
+   * The items a previous extraction (`base`) found before the first change, taken as they were; the
+   * cursor is left on the first item to read (false: nothing is left to read; undefined: nothing
+   * could be taken).
+   */
+  private resume(base: ExtractionBase, source: string, prepassed: string, cursor: TreeCursor): boolean | undefined {
+    const full = Math.min(changedSpan(base.source, source).start, changedSpan(base.prepassed, prepassed).start);
+    const parsed = changedSpan(base.parsed, this.parsed.text).start;
+    // Items that end before the change, in the parser's text and in the user's (a body cut out may hold it).
+    let kept = 0;
+    while (kept < base.items.length && base.items[kept].end < parsed && this.at(base.items[kept].end) < full) kept++;
+    if (kept === 0) return undefined;
+    const first = base.items[kept] ?? base.end;
+    // The first item to read starts where it did, or after the last kept one (the text before it is the same).
+    const goal = kept < base.items.length ? first.start : base.items[kept - 1].end;
+    const more = cursor.gotoFirstChildForIndex(goal);
+    if (more && (kept < base.items.length ? cursor.startIndex !== first.start : cursor.startIndex < goal)) return undefined;
+    if (!more && kept < base.items.length) return undefined;
+    this.symbols.push(...base.symbols.slice(0, first.symbols));
+    this.macroUses.push(...base.macroUses.slice(0, first.macroUses));
+    this.bodies.push(...base.bodies.slice(0, first.bodies));
+    for (const [name, declared] of base.declared.slice(0, first.declared)) {
+      this.declaredSections.set(name, declared);
+      this.declaredLog.push([name, declared]);
+    }
+    this.macroCursor = first.macroCursor;
+    this.items.push(...base.items.slice(0, kept));
+    return more;
+  }
+
+  /** Where an item after the last would begin: how much was found in all. */
+  private counts(): ItemStart {
+    const end = this.parsed.text.length;
+    return {
+      start: end,
+      end,
+      symbols: this.symbols.length,
+      macroUses: this.macroUses.length,
+      bodies: this.bodies.length,
+      macroCursor: this.macroCursor,
+      declared: this.declaredLog.length,
+    };
+  }
+
+  /** The extraction as a base for the next one (of a tree without errors). */
+  base(source: string, prepassed: string): ExtractionBase {
+    return {
+      source,
+      prepassed,
+      parsed: this.parsed.text,
+      items: this.items,
+      end: this.counts(),
+      symbols: this.symbols.slice(),
+      macroUses: this.macroUses.slice(),
+      bodies: this.bodies.slice(),
+      declared: this.declaredLog,
+    };
+  }
+
+  run(root: Node, shapes?: ShapeMemo, texts?: { source: string; prepassed: string }): void {
     const cursor = root.walk();
     try {
-      if (!cursor.gotoFirstChild()) return;
+      const resumed =
+        shapes?.base && texts && !shapes.treeHasErrors ? this.resume(shapes.base, texts.source, texts.prepassed, cursor) : undefined;
+      if (resumed === false) return;
+      if (resumed === undefined) {
+        cursor.reset(root);
+        this.symbols.length = this.macroUses.length = this.bodies.length = this.items.length = this.declaredLog.length = 0;
+        this.declaredSections.clear();
+        this.macroCursor = 0;
+        if (!cursor.gotoFirstChild()) return;
+      }
       let depth = 0;
       for (;;) {
         const type = cursor.nodeType;
+        if (depth === 0) this.items.push({ ...this.counts(), start: cursor.startIndex, end: cursor.endIndex });
         if (CONTAINERS.has(type) && cursor.gotoFirstChild()) {
           depth++;
           continue;
@@ -474,8 +575,11 @@ class Extractor {
       ...(fields.isInline && fields.isStatic && kind === 'function' ? { isInline: true } : {}),
     };
     this.symbols.push(symbol);
-    if (!fields.isDefinition && own.section !== undefined)
-      this.declaredSections.set(name, { section: own.section, annotations: own.annotations, annotationRanges: symbol.annotationRanges });
+    if (!fields.isDefinition && own.section !== undefined) {
+      const declared = { section: own.section, annotations: own.annotations, annotationRanges: symbol.annotationRanges };
+      this.declaredSections.set(name, declared);
+      this.declaredLog.push([name, declared]);
+    }
     return symbol;
   }
 
@@ -591,9 +695,11 @@ export function extractFacts(
   keepScans = false,
   /** The shapes of the items of the document's last analysis, and where to keep this one's (an open document's). */
   shapes?: ShapeMemo,
-): { facts: FileFacts; bodies: BodyRange[]; scans?: BodyScan[] } {
+): { facts: FileFacts; bodies: BodyRange[]; scans?: BodyScan[]; base?: ExtractionBase } {
   const extractor = new Extractor(source, pre.macros, options, parsed);
-  extractor.run(tree.rootNode, shapes);
+  extractor.run(tree.rootNode, shapes, { source, prepassed: pre.text });
+  // Taken before the references add static locals (their indexes follow every file-scope symbol).
+  const base = shapes && !shapes.treeHasErrors ? extractor.base(source, pre.text) : undefined;
   const { references, scans } = extractor.references(pre.text, reuse, keepScans);
   const directives = directiveLines(pre.text);
   const includes = includeNames(pre.text, directives);
@@ -612,5 +718,5 @@ export function extractFacts(
     ...(emptied.length > 0 ? { emptiedAnnotations: emptied } : {}),
     ...(suppressions.length > 0 ? { suppressions } : {}),
   };
-  return { facts, bodies: extractor.bodies, scans };
+  return { facts, bodies: extractor.bodies, scans, ...(base ? { base } : {}) };
 }

@@ -7,6 +7,7 @@
 import { FUNCTION_ANNOTATIONS, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import type { ConditionalKind } from '../model/types';
 import type { Span } from './changed-span';
+import { lastAtOrBefore } from './sorted';
 
 export interface BlankedMacro {
   name: string;
@@ -207,7 +208,7 @@ export function prepassState(text: string, gap = CHECKPOINT_GAP): PrepassState {
 export function prepassEdited(previous: PrepassState, text: string, span: Span): PrepassState {
   const delta = span.newEnd - span.oldEnd;
   const old = previous.checkpoints;
-  const first = lastAtOrBefore(old, span.start);
+  const first = lastAtOrBefore(old, span.start, (checkpoint) => checkpoint.offset);
   const from = first < 0 ? { offset: 0, conditionals: [] } : old[first];
   // In step again at a line start past the change where the previous scan was in the same state. A
   // loop macro's test reads back to the last word before it (`else`): that must be past the change too.
@@ -216,7 +217,7 @@ export function prepassEdited(previous: PrepassState, text: string, span: Span):
     let j = offset - 1;
     while (j >= 0 && isBlankCode(text.charCodeAt(j))) j--;
     if (j < span.newEnd + 5) return false;
-    const index = lastAtOrBefore(old, offset - delta);
+    const index = lastAtOrBefore(old, offset - delta, (checkpoint) => checkpoint.offset);
     const there = index < 0 ? undefined : old[index];
     return there !== undefined && there.offset === offset - delta && sameConditionals(there.conditionals, conditionals);
   };
@@ -272,18 +273,6 @@ export function prepassEdited(previous: PrepassState, text: string, span: Span):
 }
 
 const isBlankCode = (c: number): boolean => c === SPACE || c === TAB || c === NEWLINE || c === CR || c === 12 || c === 11;
-
-/** Index of the last checkpoint at or before `offset` (-1: none). */
-function lastAtOrBefore(checkpoints: readonly Checkpoint[], offset: number): number {
-  let low = 0,
-    high = checkpoints.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (checkpoints[mid].offset <= offset) low = mid + 1;
-    else high = mid;
-  }
-  return low - 1;
-}
 
 function sameConditionals(a: readonly Conditional[], b: readonly Conditional[]): boolean {
   return a.length === b.length && a.every((group, i) => group.elseIsDead === b[i].elseIsDead && group.blankEndif === b[i].blankEndif);

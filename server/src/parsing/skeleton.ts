@@ -13,6 +13,7 @@
 
 import type { Span } from './changed-span';
 import { logicalLineEnd, skipComment, skipLiteral } from './prepass';
+import { lastAtOrBefore } from './sorted';
 
 const NEWLINE = 10,
   HASH = 35,
@@ -94,14 +95,7 @@ export function bodiesState(text: string, gap = CHECKPOINT_GAP): BodiesState {
 export function bodiesEdited(previous: BodiesState, text: string, span: Span): BodiesState {
   const delta = span.newEnd - span.oldEnd;
   const old = previous.checkpoints;
-  let low = 0,
-    high = old.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (old[mid].offset <= span.start) low = mid + 1;
-    else high = mid;
-  }
-  const first = low - 1;
+  const first = lastAtOrBefore(old, span.start, (checkpoint) => checkpoint.offset);
   const from: BodiesCheckpoint = first < 0 ? { offset: 0, parens: 0, previous: SEMICOLON } : old[first];
   let next = first + 1;
   const resync = (offset: number, parens: number, previousCode: number): boolean => {
