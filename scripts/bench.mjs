@@ -602,7 +602,7 @@ async function main() {
     }
     if (typing?.length) {
       print(
-        'typing at 30 ms per key over LSP (codeAction after each key, documentSymbol every 4th, an unanswered one cancelled by the next as VS Code does; fresh server per file):',
+        'typing at 30 ms per key over LSP (codeAction after each key, documentSymbol every 4th, an unanswered one cancelled by the next as VS Code does; fresh server per file; median of 3 bursts of each kind, each one listed as settle/CPU):',
       );
       for (const result of typing) {
         for (const [name, b] of [
@@ -610,7 +610,7 @@ async function main() {
           ['call inside a body', result.inBody],
         ]) {
           print(
-            `  ${result.relative} (${(result.bytes / 1024).toFixed(0)} KB), ${name}: ${b.keys} keys; settle ${fmt(b.settleMs, 0)} ms after the last key; server CPU ${fmt(b.cpuPerKeyMs, 1)} ms/key; intermediate versions published: ${b.intermediatePublished}; requests answered p50 ${fmt(b.requests.p50, 1)} ms, p95 ${fmt(b.requests.p95, 1)} ms (n=${b.requests.n}, ${b.requests.cancelled} cancelled by the next of their kind)`,
+            `  ${result.relative} (${(result.bytes / 1024).toFixed(0)} KB), ${name}: ${b.keys} keys; settle ${fmt(b.settleMs, 0)} ms after the last key; server CPU ${fmt(b.cpuPerKeyMs, 1)} ms/key [${b.repeats.map((r) => `${fmt(r.settleMs, 0)}/${fmt(r.cpuPerKeyMs, 1)}`).join(', ')}]; intermediate versions published: ${b.intermediatePublished}; requests answered p50 ${fmt(b.requests.p50, 1)} ms, p95 ${fmt(b.requests.p95, 1)} ms (n=${b.requests.n}, ${b.requests.cancelled} cancelled by the next of their kind)`,
           );
         }
       }
@@ -753,6 +753,7 @@ async function main() {
                   cpu_per_key_ms: round(result[name].cpuPerKeyMs, 1),
                   intermediate_published: result[name].intermediatePublished,
                   request_p95_ms: round(result[name].requests.p95, 1),
+                  repeats: result[name].repeats.map((r) => ({ settle_ms: round(r.settleMs, 0), cpu_per_key_ms: round(r.cpuPerKeyMs, 1) })),
                 },
               ]),
             ),

@@ -18,10 +18,12 @@ import { settle } from './lsp.mjs';
 
 export const TYPING_FILES = ['drivers/scsi/lpfc/lpfc_sli.c', 'drivers/net/wireless/realtek/rtw89/rtw8852a_table.c'];
 const KEY_MS = 30;
-const NAME = 'kmod_bench_typed';
+/** Each pair of bursts is typed this many times in the same server; the figures are the median. */
+const REPEATS = 3;
+const nameOf = (repeat) => `kmod_bench_typed_${repeat}`;
 /** The file-scope burst: an __init function, so the call typed later is a finding. */
-const NEW_FUNCTION = `\nstatic int __init ${NAME}(void)\n{\n\treturn 0;\n}\n`;
-const CALL = `\n\t${NAME}();`;
+const newFunction = (repeat) => `\nstatic int __init ${nameOf(repeat)}(void)\n{\n\treturn 0;\n}\n`;
+const callOf = (repeat) => `\n\t${nameOf(repeat)}();`;
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
@@ -140,15 +142,31 @@ async function cpuQuiet(pid, maxMs) {
   }
 }
 
-/** Both bursts on one file in a fresh server. */
+/** The median burst of `bursts` by `key`, with every burst's settle and CPU. */
+function median(bursts) {
+  const bySettle = [...bursts].sort((a, b) => a.settleMs - b.settleMs);
+  const byCpu = bursts
+    .map((b) => b.cpuPerKeyMs)
+    .filter((v) => v !== null)
+    .sort((a, b) => a - b);
+  const middle = bySettle[Math.floor(bySettle.length / 2)];
+  return {
+    ...middle,
+    cpuPerKeyMs: byCpu.length > 0 ? byCpu[Math.floor(byCpu.length / 2)] : null,
+    intermediatePublished: Math.max(...bursts.map((b) => b.intermediatePublished)),
+    repeats: bursts.map((b) => ({ settleMs: b.settleMs, cpuPerKeyMs: b.cpuPerKeyMs })),
+  };
+}
+
+/** Both bursts on one file in a fresh server, REPEATS times (a new function each time). */
 async function typeInto(file, { kdir, kernelVersion, factsCacheDir, log }) {
   const { LspSession } = outModule('test/support/lsp-client');
   const text = fs.readFileSync(file, 'utf8');
   const uri = pathToFileURL(file).href;
   const lines = text.split('\n');
-  // A file of tables only (rtw8852a_table.c) has no function but the one the first burst typed.
-  const end = { line: lines.length - 1, character: lines[lines.length - 1].length };
-  const spot = callSpot(lines) ?? { line: end.line + 2, character: 1 };
+  let end = { line: lines.length - 1, character: lines[lines.length - 1].length };
+  // A file of tables only (rtw8852a_table.c) has no function but the one the file-scope burst typed.
+  const middleSpot = callSpot(lines);
   const session = new LspSession({ kernelBuildDir: kdir ?? '', kernelVersion, factsCacheDir }, []);
   try {
     await session.initialize();
@@ -159,13 +177,27 @@ async function typeInto(file, { kdir, kernelVersion, factsCacheDir, log }) {
     await opened;
     await settle(session, 1000, 60_000);
     await cpuQuiet(session.process.pid, 60_000);
-    log(`typing: ${path.basename(file)}: file-scope burst (${NEW_FUNCTION.length} keys)`);
-    const fileScope = await burst(session, uri, state, end, NEW_FUNCTION);
-    await settle(session, 500, 30_000);
-    await cpuQuiet(session.process.pid, 30_000);
-    log(`typing: ${path.basename(file)}: burst inside a body at line ${spot.line + 1} (${CALL.length} keys)`);
-    const inBody = await burst(session, uri, state, spot, CALL);
-    return { file, bytes: Buffer.byteLength(text), fileScope, inBody };
+    const fileScope = [];
+    const inBody = [];
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      const typed = newFunction(repeat);
+      log(`typing: ${path.basename(file)}: file-scope burst (${typed.length} keys), ${repeat + 1} of ${REPEATS}`);
+      const spot = middleSpot ?? { line: end.line + 2, character: 1 };
+      const scope = await burst(session, uri, state, end, typed);
+      fileScope.push(scope);
+      await settle(session, 500, 30_000);
+      await cpuQuiet(session.process.pid, 30_000);
+      const call = callOf(repeat);
+      log(
+        `typing: ${path.basename(file)}: burst inside a body at line ${spot.line + 1} (${call.length} keys), ${repeat + 1} of ${REPEATS}`,
+      );
+      inBody.push(await burst(session, uri, state, spot, call));
+      await settle(session, 500, 30_000);
+      await cpuQuiet(session.process.pid, 30_000);
+      // The call added a line before the end of the file.
+      end = { line: scope.end.line + 1, character: scope.end.character };
+    }
+    return { file, bytes: Buffer.byteLength(text), fileScope: median(fileScope), inBody: median(inBody) };
   } catch (error) {
     log(`typing on ${file} failed: ${error.message}\nserver stderr:\n${session.stderr.slice(-2000)}`);
     throw error;

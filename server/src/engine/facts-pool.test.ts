@@ -162,3 +162,38 @@ describe('facts pool', () => {
     assert.ok(facts.every((f) => /shutting down/.test(f.unanalyzable ?? '')));
   });
 });
+
+describe('facts pool: an open document answered as changes of its last facts', () => {
+  const source = fs.readFileSync(path.resolve(__dirname, '../../../../test/kbuild/fixtures/mixed/mixed.c'), 'utf8');
+  const fresh = async (text: string) => {
+    const pool = new FactsPool({ size: 1 });
+    try {
+      return (await pool.analyzeOpen('file:///fresh.c', '/fresh.c', OPTIONS, text)).facts;
+    } finally {
+      await pool.dispose();
+    }
+  };
+
+  it('keeps what an edit left as it was (the same objects) and equals a fresh analysis', async () => {
+    const pool = new FactsPool({ size: 1 });
+    try {
+      const uri = 'file:///open.c';
+      const first = (await pool.analyzeOpen(uri, '/open.c', OPTIONS, source)).facts;
+      const appended = `${source}\nstatic int __init typed(void)\n{\n\treturn 0;\n}\n`;
+      const second = (await pool.analyzeOpen(uri, '/open.c', OPTIONS, appended)).facts;
+      assert.deepEqual({ ...second, uri: 'file:///fresh.c' }, await fresh(appended));
+      assert.equal(second.references[0], first.references[0], 'the references before the edit are the ones answered before');
+      assert.equal(second.symbols[0], first.symbols[0]);
+      // Two versions in flight at once, then one after a forget: each still equals a fresh analysis.
+      const edits = [`${appended}int late;\n`, `${appended}int late;\nint later;\n`];
+      const both = await Promise.all(edits.map((text) => pool.analyzeOpen(uri, '/open.c', OPTIONS, text)));
+      for (const [i, text] of edits.entries()) assert.deepEqual({ ...both[i].facts, uri: 'file:///fresh.c' }, await fresh(text));
+      pool.forget(uri);
+      const again = (await pool.analyzeOpen(uri, '/open.c', OPTIONS, source)).facts;
+      assert.deepEqual({ ...again, uri: 'file:///fresh.c' }, await fresh(source));
+      assert.notEqual(again.references[0], first.references[0], 'after a forget the answer is whole');
+    } finally {
+      await pool.dispose();
+    }
+  });
+});

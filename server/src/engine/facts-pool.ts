@@ -23,6 +23,8 @@ export interface FactsRequest {
   options: ExtractOptions;
   /** Keep the tree for the next request on this uri (open documents: incremental reparse). */
   keep?: boolean;
+  /** With `keep`: the request whose facts the pool holds for this uri (the answer may be a delta of them). */
+  base?: number;
   /** Facts cache directory (facts-cache.ts) to look in and store to; never with `keep`. */
   cacheDir?: string;
 }
@@ -44,9 +46,23 @@ export interface FactsAnswer {
   cuts?: [number, number][];
 }
 
+/**
+ * An open document's facts as a change of the ones answered to request `base`: the first
+ * `symbols`, `macroUses` and `references` are those, the wire carries the rest (and every other field).
+ */
+export interface FactsDelta {
+  base: number;
+  symbols: number;
+  macroUses: number;
+  references: number;
+}
+
 /** A worker's answer: the facts packed for the crossing (wire.ts). */
 export type FactsResponse =
-  | ({ id: number; wire: WireFacts; cache?: CacheOutcome; storedBytes?: number; content?: FileContent } & Omit<FactsAnswer, 'facts'>)
+  | ({ id: number; wire: WireFacts; delta?: FactsDelta; cache?: CacheOutcome; storedBytes?: number; content?: FileContent } & Omit<
+      FactsAnswer,
+      'facts'
+    >)
   | { id: number; error: string; fatal: boolean };
 
 /** Answers sent together (cache hits of a batch). */
@@ -69,6 +85,8 @@ interface Pending {
   request: FactsRequest;
   resolve: (answer: FactsAnswer) => void;
   timer?: NodeJS.Timeout;
+  /** The facts `request.base` names (an answer may be a delta of them). */
+  base?: FileFacts;
 }
 
 /** Time one file may take before its worker is killed and the file reported as not analyzed. */
@@ -89,6 +107,19 @@ const JOBS_IN_FLIGHT = 2;
 const CHEAP_AFTER_HITS = 16;
 const CHEAP_JOBS_IN_FLIGHT = 64;
 const CHEAP_BATCH = 16;
+
+/** Facts from a delta of `base` (the facts the request named; always there: the worker answers a delta only of them). */
+function withDelta(wire: WireFacts, delta: FactsDelta, base: FileFacts | undefined): FileFacts {
+  if (!base) return unanalyzableFacts(wire.uri, 'could not analyze: an answer of changes came for facts not kept');
+  const symbols = base.symbols.slice(0, delta.symbols).concat(wire.symbols);
+  const rest = unpackFacts(wire, symbols);
+  return {
+    ...rest,
+    symbols,
+    macroUses: base.macroUses.slice(0, delta.macroUses).concat(rest.macroUses),
+    references: base.references.slice(0, delta.references).concat(rest.references),
+  };
+}
 
 /** A crash may be the worker's, not the file's: another try may succeed. */
 const transient = (facts: FileFacts): FileFacts => ({ ...facts, transient: true });
@@ -236,17 +267,29 @@ export class FactsPool {
       cuts: answer.cuts ?? [],
     });
     if (this.disposed) return Promise.resolve(editable({ facts: unanalyzableFacts(uri, 'the analyzer is shutting down') }));
+    const base = this.openFacts.get(uri);
+    const id = this.nextId++;
     return new Promise((resolve) => {
       this.queue.unshift({
-        request: { id: this.nextId++, uri, path: filePath, text, options, keep: true },
-        resolve: (answer) => resolve(editable(answer)),
+        request: { id, uri, path: filePath, text, options, keep: true, ...(base ? { base: base.id } : {}) },
+        base: base?.facts,
+        resolve: (answer) => {
+          // What the worker will make the next answer a delta of (it keeps the same).
+          if (!answer.facts.unanalyzable) this.openFacts.set(uri, { id, facts: answer.facts });
+          else this.openFacts.delete(uri);
+          resolve(editable(answer));
+        },
       });
       this.pump();
     });
   }
 
+  /** The last facts answered for each open document, by request (see FactsDelta). */
+  private readonly openFacts = new Map<string, { id: number; facts: FileFacts }>();
+
   /** Frees the tree a worker kept for `uri`. */
   forget(uri: string): void {
+    this.openFacts.delete(uri);
     for (const worker of this.workers) worker.worker.postMessage({ forget: uri } satisfies ForgetRequest);
   }
 
@@ -334,7 +377,7 @@ export class FactsPool {
     if ('wire' in response) {
       if (response.cache) this.countCache(response.cache, response.storedBytes ?? 0);
       this.hitStreak = response.cache === 'hit' ? this.hitStreak + 1 : 0;
-      const facts = unpackFacts(response.wire);
+      const facts = response.delta ? withDelta(response.wire, response.delta, job.base) : unpackFacts(response.wire);
       if (response.content) this.contents.set(facts, response.content);
       this.finish(worker, { facts, bodies: response.bodies, cuts: response.cuts }, index);
     } else {

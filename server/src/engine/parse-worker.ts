@@ -6,8 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import type { Parser } from 'web-tree-sitter';
 import { createCParser } from '../parsing/parser';
 import { analyzeEditedFile, analyzeFile, MAX_ANALYZED_BYTES, unanalyzableFacts, type ParseState } from './analyze-file';
-import type { BatchRequest, BatchResponse, FactsAnswer, FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
-import type { FileFacts } from '../model/types';
+import type { BatchRequest, BatchResponse, FactsAnswer, FactsDelta, FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
+import type { FileFacts, MacroUse, Range, Reference, SymbolDef } from '../model/types';
 import { packFacts } from './wire';
 import { analyzerId, contentHash, FactsCache } from './facts-cache';
 import { fileStamp } from './module-cache';
@@ -17,6 +17,76 @@ let parser: Promise<Parser> | undefined;
 /** Trees of open documents, most recently used last; a few at most (WASM memory only grows). */
 const kept = new Map<string, ParseState>();
 const MAX_KEPT = 8;
+
+/** The facts last answered for each open document, by request id: the next answer is a delta of them when the pool holds them too. */
+const answered = new Map<string, { id: number; facts: FileFacts }>();
+
+/** How many leading items of `before` and `after` are the same. */
+function samePrefix<T>(before: readonly T[], after: readonly T[], same: (a: T, b: T) => boolean): number {
+  const limit = Math.min(before.length, after.length);
+  let i = 0;
+  while (i < limit && same(before[i], after[i])) i++;
+  return i;
+}
+
+const sameRange = (a: Range, b: Range): boolean =>
+  a.start.line === b.start.line &&
+  a.start.character === b.start.character &&
+  a.end.line === b.end.line &&
+  a.end.character === b.end.character;
+
+const sameReference = (a: Reference, b: Reference): boolean =>
+  a.name === b.name && a.line === b.line && a.character === b.character && a.fromIndex === b.fromIndex && a.from === b.from;
+
+const sameMacroUse = (a: MacroUse, b: MacroUse): boolean =>
+  a.macro === b.macro && a.argument === b.argument && sameRange(a.range, b.range) && sameRange(a.argumentRange, b.argumentRange);
+
+function sameSymbol(a: SymbolDef, b: SymbolDef): boolean {
+  return (
+    a.name === b.name &&
+    a.kind === b.kind &&
+    a.section === b.section &&
+    a.isDefinition === b.isDefinition &&
+    a.isStatic === b.isStatic &&
+    a.isConst === b.isConst &&
+    a.alwaysInline === b.alwaysInline &&
+    a.isInline === b.isInline &&
+    a.localTo === b.localTo &&
+    sameRange(a.nameRange, b.nameRange) &&
+    sameRange(a.fullRange, b.fullRange) &&
+    a.annotations.length === b.annotations.length &&
+    a.annotations.every((name, i) => name === b.annotations[i]) &&
+    a.annotationRanges.length === b.annotationRanges.length &&
+    a.annotationRanges.every((range, i) => sameRange(range, b.annotationRanges[i]))
+  );
+}
+
+/**
+ * An open document's answer: as a delta of the facts the pool holds (request.base) when the worker
+ * answered those too: an edit leaves most of a large file's symbols and references as they were,
+ * and they need not cross again (nor be rebuilt, nor collected, on the server's thread).
+ */
+function openAnswer(request: FactsRequest, facts: FileFacts, extra: Pick<FactsAnswer, 'bodies' | 'cuts'>): Answer {
+  const last = answered.get(request.uri);
+  if (facts.unanalyzable) answered.delete(request.uri);
+  else answered.set(request.uri, { id: request.id, facts });
+  if (!last || last.id !== request.base || facts.unanalyzable || last.facts.unanalyzable) return answer(request.id, facts, extra);
+  const delta: FactsDelta = {
+    base: last.id,
+    symbols: samePrefix(last.facts.symbols, facts.symbols, sameSymbol),
+    macroUses: samePrefix(last.facts.macroUses, facts.macroUses, sameMacroUse),
+    references: samePrefix(last.facts.references, facts.references, sameReference),
+  };
+  const rest: FileFacts = {
+    ...facts,
+    symbols: facts.symbols.slice(delta.symbols),
+    macroUses: facts.macroUses.slice(delta.macroUses),
+    references: facts.references.slice(delta.references),
+  };
+  const packed = answer(request.id, rest, extra);
+  if ('wire' in packed.response) packed.response.delta = delta;
+  return packed;
+}
 
 /** The facts cache of each directory asked for (one in practice); the analyzer id is this script's. */
 const caches = new Map<string, FactsCache>();
@@ -69,7 +139,7 @@ async function analyzeText(request: FactsRequest, text: string, hash?: string): 
     old.tree.delete();
     kept.delete(uri);
   }
-  return answer(request.id, result.facts, { bodies: result.bodies, cuts: result.cuts });
+  return openAnswer(request, result.facts, { bodies: result.bodies, cuts: result.cuts });
 }
 
 /** A file's facts from the cache, else analyzed and stored (failures are never stored). */
@@ -131,6 +201,7 @@ parentPort?.on('message', (message: FactsRequest | BatchRequest | ForgetRequest)
   if ('forget' in message) {
     kept.get(message.forget)?.tree.delete();
     kept.delete(message.forget);
+    answered.delete(message.forget);
     return;
   }
   if ('batch' in message) {

@@ -33,7 +33,8 @@ export function packFacts(facts: FileFacts): { wire: WireFacts; transfer: ArrayB
   return { wire: { ...rest, packed }, transfer: [lines.buffer, characters.buffer, fromIndexes.buffer] };
 }
 
-export function unpackFacts(wire: WireFacts): FileFacts {
+/** `symbols`: every symbol of the file, when the wire carries only some (a delta: facts-pool.ts). */
+export function unpackFacts(wire: WireFacts, symbols: readonly FileFacts['symbols'][number][] = wire.symbols): FileFacts {
   const { packed, ...rest } = wire;
   const count = packed.lines.length;
   const names = count > 0 ? packed.names.split('\n') : [];
@@ -44,7 +45,7 @@ export function unpackFacts(wire: WireFacts): FileFacts {
       name: names[i],
       line: packed.lines[i],
       character: packed.characters[i],
-      from: rest.symbols[fromIndex].name,
+      from: symbols[fromIndex].name,
       fromIndex,
     };
   }
