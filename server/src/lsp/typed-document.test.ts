@@ -68,6 +68,24 @@ describe('TypedDocument (open documents, a run of keys applied once)', () => {
     assert.equal(ours.getText(), library.getText());
   });
 
+  it('reads as the library document after pastes of more lines than one splice takes', () => {
+    const start = 'int a;\nint b;\n';
+    const library = TextDocument.create('file:///p.c', 'c', 0, start);
+    const ours = TypedDocument.create('file:///p.c', 'c', 0, start);
+    const pasted = 'int x;\n'.repeat(12_000);
+    const changes = [
+      { range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, text: pasted },
+      { range: { start: { line: 5, character: 0 }, end: { line: 11_000, character: 2 } }, text: 'y' },
+    ];
+    for (const [i, change] of changes.entries()) {
+      TextDocument.update(library, [change], i + 1);
+      TypedDocument.update(ours, [change], i + 1);
+      assert.equal(ours.lineCount, library.lineCount);
+      for (const offset of [0, 10, 50_000, library.getText().length]) assert.deepEqual(ours.positionAt(offset), library.positionAt(offset));
+      assert.equal(ours.getText(), library.getText());
+    }
+  });
+
   it('keeps a run of typed keys as one pending change: the text is put together when asked for', () => {
     const base = 'x'.repeat(100_000);
     const document = TypedDocument.create('file:///big.c', 'c', 0, base);
