@@ -211,18 +211,27 @@ function linkedUses(file: FileFacts, env: LinkEnvironment): LinkedUse[] {
   let linked = byEnv.get(env);
   if (linked) return linked;
   linked = [];
+  // What the tables say of each name, kept for the module: an edited file asks again for the same names.
+  let known = linkedNamesOf.get(env);
+  if (!known) linkedNamesOf.set(env, (known = new Map()));
   for (const [name, ref] of outsideUses(file, env.compiled)) {
-    const exported = env.exports.get(name);
-    if (exported) {
-      linked.push({ name, ref, exported });
-      continue;
-    }
-    if (!env.complete || name.startsWith('__builtin_')) continue;
-    const fromHeaders = env.headers?.mustLink(name);
-    if (fromHeaders) linked.push({ name, ref, fromHeaders });
+    let linkage = known.get(name);
+    if (linkage === undefined) known.set(name, (linkage = linkageOf(name, env)));
+    if (linkage) linked.push({ name, ref, ...linkage });
   }
   byEnv.set(env, linked);
   return linked;
+}
+
+/** Per environment, each name's export or extern declaration (null: neither, or not to be judged). */
+const linkedNamesOf = new WeakMap<LinkEnvironment, Map<string, Pick<LinkedUse, 'exported' | 'fromHeaders'> | null>>();
+
+function linkageOf(name: string, env: LinkEnvironment): Pick<LinkedUse, 'exported' | 'fromHeaders'> | null {
+  const exported = env.exports.get(name);
+  if (exported) return { exported };
+  if (!env.complete || name.startsWith('__builtin_')) return null;
+  const fromHeaders = env.headers?.mustLink(name);
+  return fromHeaders ? { fromHeaders } : null;
 }
 
 export function checkLinking(
