@@ -2,7 +2,7 @@
 // in the language server's worker, the CLI and the workspace indexer.
 
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
-import { changedSpan } from '../parsing/changed-span';
+import { changedSpan, type Span } from '../parsing/changed-span';
 import { positionOf } from '../parsing/line-index';
 import {
   extractFacts,
@@ -84,13 +84,13 @@ export function diffEdit(before: string, after: string): Edit {
 }
 
 /**
- * Previous scans of the bodies an edit did not touch: before the changed span a body is where it
+ * Previous scans of the bodies an edit did not touch (`span`: the change of the pre-passed text):
+ * before the changed span a body is where it
  * was; after it, it moved by the length difference. The scanner reads one character past a body,
  * so a body must end strictly before the span. A scan is reused only for the same kind of body.
  */
-function unchangedScans(previous: ParseState, prepassed: string, optionsKey: string): ReuseScan | undefined {
+function unchangedScans(previous: ParseState, span: Span, optionsKey: string): ReuseScan | undefined {
   if (previous.optionsKey !== optionsKey) return undefined;
-  const span = changedSpan(previous.pre.result.text, prepassed);
   const delta = span.newEnd - span.oldEnd;
   const byStart = new Map(previous.scans.map((scan) => [scan.start, scan]));
   return (body, isFunction) => {
@@ -192,7 +192,8 @@ export function analyzeEditedFile(
   }
   const preState = previous ? prepassEdited(previous.pre, text, changedSpan(previous.text, text)) : prepassState(text);
   const pre = preState.result;
-  const found = previous ? bodiesEdited(previous.bodies, pre.text, changedSpan(previous.pre.result.text, pre.text)) : bodiesState(pre.text);
+  const preSpan = previous && changedSpan(previous.pre.result.text, pre.text);
+  const found = previous && preSpan ? bodiesEdited(previous.bodies, pre.text, preSpan) : bodiesState(pre.text);
   const parsed = skeleton(pre.text, found);
   let tree: Tree | null;
   if (previous) {
@@ -210,7 +211,7 @@ export function analyzeEditedFile(
   }
   if (!tree) return { result: { text, facts: unanalyzableFacts(uri, 'the parser gave up on this file'), bodies: [], cuts: [] } };
   const optionsKey = JSON.stringify(options);
-  const reuse = previous && unchangedScans(previous, pre.text, optionsKey);
+  const reuse = previous && preSpan && unchangedScans(previous, preSpan, optionsKey);
   // Error recovery can read the same text otherwise: in a tree with errors, only file-scope items without errors of their own use shapes.
   // The items it cannot read by shape are kept for the next analysis too (a function half typed).
   const known: ItemShapes = (reuse && previous?.shapes) || new Map();

@@ -143,10 +143,10 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   // Static locals with an initializer are symbols of their own, made by the full analysis.
   if (previous.facts.symbols.some((symbol) => symbol.localTo === body.fromIndex)) return undefined;
 
-  // Line starts of both texts, from the previous text's (counting a 700 KB text's lines is a millisecond).
-  const previousLines = lineStartsOf(previous);
-  const lines = editedLineStarts(previousLines, text, change);
-  const bodyStart = positionIn(lines, body.start);
+  // Both texts' line indexes, the new one made from the previous one.
+  const previousLines = lineIndexOf(previous);
+  const lines = LineIndex.edited(previousLines, text, change);
+  const bodyStart = lines.positionAt(body.start);
   const local = new LineIndex(newBody);
   const at = (offset: number): Position => {
     const p = local.positionAt(offset);
@@ -160,7 +160,7 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   if (locals.length > 0) return undefined;
   const rescanned: Reference[] = found.map((ref) => ({ name: ref.name, ...at(ref.start), from: from.name, fromIndex: body.fromIndex }));
 
-  const bodyEnd = positionIn(previousLines, body.end);
+  const bodyEnd = previousLines.positionAt(body.end);
   const shift = new Shift(bodyEnd, at(newBody.length));
   const references: Reference[] = [];
   let inserted = false;
@@ -218,36 +218,15 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
     ),
     cuts: previous.cuts.map(([start, end], i) => (i === cut ? [start, end + delta] : [moved(start), moved(end)])),
   };
-  lineStarts.set(edited, lines);
+  lineIndexes.set(edited, lines);
   return edited;
 }
 
-/** The offsets where each line of an analyzed text starts, once worked out. */
-const lineStarts = new WeakMap<EditableFacts, number[]>();
+/** The line index of an analyzed text, once made. */
+const lineIndexes = new WeakMap<EditableFacts, LineIndex>();
 
-function lineStartsOf(editable: EditableFacts): number[] {
-  let starts = lineStarts.get(editable);
-  if (!starts) {
-    starts = [0];
-    const text = editable.text;
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-    lineStarts.set(editable, starts);
-  }
-  return starts;
-}
-
-/** The line starts of `text`, made by `change` of the text `before` has them of. */
-function editedLineStarts(before: readonly number[], text: string, change: { start: number; oldEnd: number; newEnd: number }): number[] {
-  const delta = change.newEnd - change.oldEnd;
-  const starts: number[] = [];
-  let i = 0;
-  for (; i < before.length && before[i] <= change.start; i++) starts.push(before[i]);
-  for (let at = text.indexOf('\n', change.start); at >= 0 && at < change.newEnd; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
-  for (; i < before.length; i++) if (before[i] > change.oldEnd) starts.push(before[i] + delta);
-  return starts;
-}
-
-function positionIn(starts: readonly number[], offset: number): Position {
-  const line = lastAtOrBefore(starts, offset, (start) => start);
-  return { line, character: offset - starts[line] };
+function lineIndexOf(editable: EditableFacts): LineIndex {
+  let index = lineIndexes.get(editable);
+  if (!index) lineIndexes.set(editable, (index = new LineIndex(editable.text)));
+  return index;
 }

@@ -424,10 +424,8 @@ class Extractor {
         shapes?.base && texts && !shapes.treeHasErrors ? this.resume(shapes.base, texts.source, texts.prepassed, cursor) : undefined;
       if (resumed === false) return;
       if (resumed === undefined) {
+        // resume() took nothing, but may have moved the cursor.
         cursor.reset(root);
-        this.symbols.length = this.macroUses.length = this.bodies.length = this.items.length = this.declaredLog.length = 0;
-        this.declaredSections.clear();
-        this.macroCursor = 0;
         if (!cursor.gotoFirstChild()) return;
       }
       let depth = 0;

@@ -2,10 +2,34 @@ import type { Position, Range } from '../model/types';
 
 /** Converts UTF-16 offsets of one text to 0-based line/character positions and back. */
 export class LineIndex {
-  private readonly lineStarts: number[] = [0];
+  private readonly lineStarts: number[];
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    lineStarts?: number[],
+  ) {
+    if (lineStarts) {
+      this.lineStarts = lineStarts;
+      return;
+    }
+    this.lineStarts = [0];
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+  }
+
+  /**
+   * The index of `text`, which `change` made of the text `previous` indexes: its line starts
+   * before and after the change carried over, only the changed part searched (a 700 KB text's
+   * lines are a millisecond to count).
+   */
+  static edited(previous: LineIndex, text: string, change: { start: number; oldEnd: number; newEnd: number }): LineIndex {
+    const before = previous.lineStarts;
+    const delta = change.newEnd - change.oldEnd;
+    const starts: number[] = [];
+    let i = 0;
+    for (; i < before.length && before[i] <= change.start; i++) starts.push(before[i]);
+    for (let at = text.indexOf('\n', change.start); at >= 0 && at < change.newEnd; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+    for (; i < before.length; i++) if (before[i] > change.oldEnd) starts.push(before[i] + delta);
+    return new LineIndex(text, starts);
   }
 
   positionAt(offset: number): Position {
