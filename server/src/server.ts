@@ -163,6 +163,7 @@ export function startServer(): void {
     // The watcher also reports every path created or deleted (a folder comes as one event); what a build writes changes nothing.
     const changes = params.changes.filter((change) => !isKbuildOutput(path.posix.basename(change.uri)));
     if (changes.length === 0) return;
+    service.diskChanged();
     // A created or deleted file can change where an include leads.
     if (changes.some((change) => change.type !== FileChangeType.Changed)) {
       service.filesMoved();

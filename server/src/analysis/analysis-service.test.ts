@@ -33,4 +33,22 @@ describe('AnalysisService: one module analysis per text', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('sees a sibling changed on disk once the watcher says so, without a stat of every file per keystroke', async () => {
+    const exitSource = 'static void __exit bye(void) { (void)x; }\nmodule_exit(bye);\n';
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\nm-y := a.o b.o\n', 'a.c': exitSource, 'b.c': 'int x = 1;\n' });
+    const service = new AnalysisService();
+    try {
+      service.configure({});
+      const uri = pathToFileURL(path.join(dir, 'a.c')).href;
+      assert.deepEqual((await service.analyzeModule(uri, 1, exitSource)).findings, []);
+      fs.writeFileSync(path.join(dir, 'b.c'), 'int x __initdata = 1;\n');
+      service.diskChanged();
+      const codes = (await service.analyzeModule(uri, 2, `${exitSource}\n`)).findings.map((f) => f.code);
+      assert.deepEqual(codes, ['section-mismatch'], 'the sibling as it is on disk now');
+    } finally {
+      await service.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

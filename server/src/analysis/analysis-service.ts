@@ -44,6 +44,10 @@ export interface ModuleAnalysis {
 const HEAVY_FILE_BYTES = 1024 * 1024;
 const HEAVY_FILE_MS = 2000;
 
+/** A file's size and time read for one analysis stand this long for the next ones (see diskStamp). */
+const DISK_STAMP_MS = 1000;
+const MAX_DISK_STAMPS = 4096;
+
 /** The editor's worker is stopped this long after the last document closed. */
 const INTERACTIVE_IDLE_MS = 10_000;
 
@@ -324,14 +328,8 @@ export class AnalysisService {
 
   /** Facts for a file on disk, cached by modification time. */
   factsForFile(filePath: string, builtin = false): Promise<FileFacts> | undefined {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(filePath);
-    } catch {
-      return undefined;
-    }
-    const uri = fileUri(filePath);
-    const stamp = `m${stat.mtimeMs}:${stat.size}`;
+    const { stamp, uri } = this.diskStamp(filePath);
+    if (stamp === undefined) return undefined;
     const cached = this.cache.get(uri);
     if (cached && (cached.stamp === stamp || cached.stamp.startsWith('v'))) return cached.facts;
     const facts = this.interactive.analyze(uri, filePath, { ...this.context.extract, builtin });
@@ -340,8 +338,39 @@ export class AnalysisService {
     return facts;
   }
 
+  /** Size and time of each file of the open documents' modules, as last read. */
+  private readonly diskStamps = new Map<string, { stamp: string | undefined; uri: string; at: number }>();
+
+  /**
+   * `m<mtime>:<size>` of a file on disk (undefined when it cannot be read), read again once
+   * DISK_STAMP_MS old: the analysis after each key need not stat every file of a large module.
+   * The file watcher's events and closing a document forget them at once.
+   */
+  private diskStamp(filePath: string): { stamp: string | undefined; uri: string } {
+    const now = performance.now();
+    const known = this.diskStamps.get(filePath);
+    if (known && now - known.at < DISK_STAMP_MS) return known;
+    let stamp: string | undefined;
+    try {
+      const stat = fs.statSync(filePath);
+      stamp = `m${stat.mtimeMs}:${stat.size}`;
+    } catch {
+      stamp = undefined;
+    }
+    if (this.diskStamps.size >= MAX_DISK_STAMPS) this.diskStamps.clear();
+    const entry = { stamp, uri: known?.uri ?? fileUri(filePath), at: now };
+    this.diskStamps.set(filePath, entry);
+    return entry;
+  }
+
+  /** Files changed on disk (the watcher said so): read their size and time again. */
+  diskChanged(): void {
+    this.diskStamps.clear();
+  }
+
   /** Forget an open document's text: its facts come from disk again. */
   close(uri: string): void {
+    this.diskChanged();
     this.closings.set(uri, this.openingOf(uri) + 1);
     this.cache.delete(uri);
     this.openDocuments.delete(uri);
@@ -381,6 +410,7 @@ export class AnalysisService {
 
   /** Files were created, removed or renamed: includes may lead elsewhere now. */
   filesMoved(): void {
+    this.diskChanged();
     this.includes = new IncludeResolution();
     this.forgetAnalyses();
     this.linkEnvironments = new WeakMap();
@@ -429,7 +459,7 @@ export class AnalysisService {
     factsOf: (file: string, mentions?: readonly string[]) => Promise<FileFacts> | undefined,
   ): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> {
     const load = async (file: string, mentions?: readonly string[]): Promise<FileFacts | undefined> => factsOf(file, mentions);
-    const sources = module.sources.filter((source) => fs.existsSync(source));
+    const sources = module.sources.filter((source) => this.diskStamp(source).stamp !== undefined);
     const sourceFacts = await Promise.all(sources.map((source) => load(source)));
     return translationUnits({ ...module, sources }, sourceFacts, load, this.includes);
   }

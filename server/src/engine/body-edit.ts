@@ -13,7 +13,7 @@ import { isOneBody } from '../parsing/skeleton';
 import { checkInput, type EditableFacts } from './analyze-file';
 import { changedSpan } from '../parsing/changed-span';
 import { lastAtOrBefore } from '../parsing/sorted';
-import { suppressionsIn } from '../parsing/suppressions';
+import { suppressionsEdited } from '../parsing/suppressions';
 import type { ConditionalDirective, FileFacts, Position, Range, Reference, Suppression } from '../model/types';
 
 /** Larger bodies are generated tables: redo them on a worker, off the server's thread. */
@@ -66,15 +66,18 @@ const before = (a: Position, b: Position): boolean => a.line < b.line || (a.line
 /** Moves positions at or after the old end of a change to where they are in the new text. */
 class Shift {
   readonly lines: number;
+  /** The end did not move (the edit's line ends before the body's last line, and no line was added or removed). */
+  private readonly still: boolean;
   constructor(
     private readonly oldEnd: Position,
     private readonly newEnd: Position,
   ) {
     this.lines = newEnd.line - oldEnd.line;
+    this.still = this.lines === 0 && newEnd.character === oldEnd.character;
   }
   /** Whether `p` stays where it was (before the edit, or on a later line when no line was added or removed). */
   keeps(p: Position): boolean {
-    return before(p, this.oldEnd) || (this.lines === 0 && p.line !== this.oldEnd.line);
+    return this.still || before(p, this.oldEnd) || (this.lines === 0 && p.line !== this.oldEnd.line);
   }
   position(p: Position): Position {
     if (this.keeps(p)) return p;
@@ -87,20 +90,22 @@ class Shift {
   }
 }
 
-function withSuppressions(text: string): { suppressions?: Suppression[] } {
-  const suppressions = suppressionsIn(text);
+function withSuppressions(suppressions: Suppression[]): { suppressions?: Suppression[] } {
   return suppressions.length > 0 ? { suppressions } : {};
 }
 
 /** The file's conditional directives after a body edit: the body's own redone, the later ones moved. */
 function withConditionals(
-  previous: readonly ConditionalDirective[] | undefined,
+  previous: ConditionalDirective[] | undefined,
   bodyFirstLine: number,
   bodyLastLine: number,
   lineShift: number,
   inBody: ConditionalDirective[],
 ): { conditionals?: ConditionalDirective[] } {
   if (!previous && inBody.length === 0) return {};
+  // Nothing in the body, nothing moved: the same array, so what was worked out from it still holds.
+  if (previous && inBody.length === 0 && lineShift === 0 && !previous.some((d) => d.line >= bodyFirstLine && d.line <= bodyLastLine))
+    return { conditionals: previous };
   const conditionals = [
     ...(previous ?? []).filter((directive) => directive.line < bodyFirstLine),
     ...inBody,
@@ -109,6 +114,20 @@ function withConditionals(
       .map((directive) => ({ ...directive, line: directive.line + lineShift })),
   ];
   return conditionals.length > 0 ? { conditionals } : {};
+}
+
+/**
+ * `items` with `change` applied to each: the same array when it changes none (the checks keep what
+ * they worked out from a file's symbols, macro uses and conditionals while those are the same arrays).
+ */
+function mapKeeping<T>(items: T[], change: (item: T) => T): T[] {
+  let changed: T[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = change(items[i]);
+    if (item !== items[i]) (changed ??= items.slice(0, i)).push(item);
+    else changed?.push(item);
+  }
+  return changed ?? items;
 }
 
 /**
@@ -180,7 +199,7 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
 
   const facts: FileFacts = {
     uri: previous.facts.uri,
-    symbols: previous.facts.symbols.map((symbol) =>
+    symbols: mapKeeping(previous.facts.symbols, (symbol) =>
       shift.keeps(symbol.fullRange.start) && shift.keeps(symbol.fullRange.end)
         ? symbol
         : {
@@ -191,7 +210,7 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
           },
     ),
     references,
-    macroUses: previous.facts.macroUses.map((use) =>
+    macroUses: mapKeeping(previous.facts.macroUses, (use) =>
       shift.keeps(use.range.start) && shift.keeps(use.argumentRange.end)
         ? use
         : { ...use, range: shift.range(use.range), argumentRange: shift.range(use.argumentRange) },
@@ -206,8 +225,16 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
       pre.directives.map(({ offset, kind, condition }) => ({ line: at(offset).line, kind, condition })),
     ),
     ...(previous.facts.emptiedAnnotations ? { emptiedAnnotations: previous.facts.emptiedAnnotations } : {}),
-    // Comments anywhere may have moved or changed: a scan of the whole text is one substring search when there are none.
-    ...withSuppressions(text),
+    ...withSuppressions(
+      suppressionsEdited(
+        previous.facts.suppressions ?? [],
+        previous.text,
+        text,
+        change,
+        previousLines.positionAt(change.start).line,
+        shift.lines,
+      ),
+    ),
   };
   const moved = (offset: number): number => (offset >= body.end ? offset + delta : offset);
   const edited: EditableFacts = {

@@ -64,10 +64,11 @@ interface FileIndex {
   prototypes: SymbolDef[];
 }
 
-const fileIndexes = new WeakMap<FileFacts, FileIndex>();
+/** By a file's symbols array: an edit inside a body keeps it, and what was read from it. */
+const fileIndexes = new WeakMap<FileFacts['symbols'], FileIndex>();
 
 function indexOf(file: FileFacts): FileIndex {
-  let index = fileIndexes.get(file);
+  let index = fileIndexes.get(file.symbols);
   if (!index) {
     index = { definitions: [], prototypes: [] };
     for (const def of file.symbols) {
@@ -75,7 +76,7 @@ function indexOf(file: FileFacts): FileIndex {
       if (def.isDefinition) index.definitions.push(def);
       else if (def.annotations.length > 0) index.prototypes.push(def);
     }
-    fileIndexes.set(file, index);
+    fileIndexes.set(file.symbols, index);
   }
   return index;
 }
@@ -275,9 +276,53 @@ function modpostLine(from: string, fromSection: string, to: string, toSection: s
 /** Each file's references worth judging, from its last check, with the suspects they were filtered by. */
 const judgedBefore = new WeakMap<FileFacts, { key: string; refs: Reference[] }>();
 
+/** What a module's name lookup was built from: per unit, its files' names (by their arrays' identity). */
+interface SymbolsInputs {
+  profile: RuleProfile;
+  outside: CheckOptions['vmlinux'];
+  units: readonly TranslationUnit[];
+}
+
+function sameNames(a: SymbolsInputs, b: SymbolsInputs): boolean {
+  if (a.profile !== b.profile || a.outside !== b.outside || a.units.length !== b.units.length) return false;
+  return a.units.every((unit, i) => {
+    const other = b.units[i];
+    return (
+      unit.uri === other.uri &&
+      unit.files.length === other.files.length &&
+      unit.files.every((file, j) => {
+        const was = other.files[j];
+        return (
+          file === was ||
+          (file.uri === was.uri &&
+            file.symbols === was.symbols &&
+            file.macroUses === was.macroUses &&
+            file.emptiedAnnotations === was.emptiedAnnotations)
+        );
+      })
+    );
+  });
+}
+
+/** The last name lookups built, by their module's first unit: typing in a body changes no name, and the lookup is kept. */
+const recentSymbols = new Map<string, { inputs: SymbolsInputs; symbols: ModuleSymbols }>();
+const RECENT_SYMBOLS = 8;
+
+function moduleSymbols(inputs: SymbolsInputs): ModuleSymbols {
+  const key = inputs.units[0]?.uri ?? '';
+  const recent = recentSymbols.get(key);
+  if (recent && sameNames(inputs, recent.inputs)) return recent.symbols;
+  const symbols = new ModuleSymbols(inputs.units, { profile: inputs.profile, outside: inputs.outside });
+  recentSymbols.delete(key);
+  // A copy of the units' lists: the lookup is compared with later inputs after its caller is done with these.
+  recentSymbols.set(key, { inputs: { ...inputs, units: inputs.units.map((unit) => ({ ...unit, files: [...unit.files] })) }, symbols });
+  if (recentSymbols.size > RECENT_SYMBOLS) recentSymbols.delete(recentSymbols.keys().next().value as string);
+  return symbols;
+}
+
 export function checkModule(units: readonly TranslationUnit[], options: CheckOptions): Finding[] {
   const { profile } = options;
-  const symbols = new ModuleSymbols(units, { profile, outside: options.builtin ? options.vmlinux : undefined });
+  const symbols = moduleSymbols({ profile, outside: options.builtin ? options.vmlinux : undefined, units });
   const findings: Finding[] = [];
   const reported = new Set<string>();
   const suppressions = new Map<string, FileFacts['suppressions']>();

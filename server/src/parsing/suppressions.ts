@@ -46,3 +46,27 @@ export function suppressionsIn(text: string): Suppression[] {
 export function isSuppressed(suppressions: readonly Suppression[] | undefined, line: number, code: string): boolean {
   return !!suppressions?.some((s) => s.line === line && (!s.codes || s.codes.includes(code)));
 }
+
+/**
+ * The silenced lines of `text`, which `change` made of `previousText` (silenced as `previous`
+ * says; the change starts on line `firstLine` and adds `addedLines` line breaks, fewer when
+ * negative). A suppression lives on one line: unless the changed lines hold the marker before or
+ * after the edit, the others only move with the lines added or removed, and the text is not
+ * searched again (on a 700 KB file that search was a good part of a keystroke's work).
+ */
+export function suppressionsEdited(
+  previous: Suppression[],
+  previousText: string,
+  text: string,
+  change: { start: number; oldEnd: number; newEnd: number },
+  firstLine: number,
+  addedLines: number,
+): Suppression[] {
+  const changedLines = (source: string, end: number): string => {
+    const lineEnd = source.indexOf('\n', end);
+    return source.slice(source.lastIndexOf('\n', change.start - 1) + 1, lineEnd < 0 ? source.length : lineEnd);
+  };
+  if (changedLines(previousText, change.oldEnd).includes(IGNORE_MARKER) || changedLines(text, change.newEnd).includes(IGNORE_MARKER))
+    return suppressionsIn(text);
+  return addedLines === 0 ? previous : previous.map((s) => (s.line <= firstLine ? s : { ...s, line: s.line + addedLines }));
+}
