@@ -17,6 +17,7 @@ const entries = [
   ['tools/src/kmod-lsp.ts', 'server'],
   ['server/src/engine/parse-worker.ts', 'parse-worker'],
   ['server/src/engine/plan-worker.ts', 'plan-worker'],
+  ['server/src/engine/header-worker.ts', 'header-worker'],
   ['tools/src/kmodcheck.ts', 'cli'],
   ['tools/src/kbuild-run.ts', 'kbuild-run'],
   ['tools/src/kmsg-follow.ts', 'kmsg-follow'],

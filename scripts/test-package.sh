@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run package >/dev/null
 listing=$(unzip -l kmod-tools.vsix)
-for required in dist/extension.js dist/server.js dist/parse-worker.js dist/plan-worker.js dist/kbuild-run.js dist/kmod-run.js \
+for required in dist/extension.js dist/server.js dist/parse-worker.js dist/plan-worker.js dist/header-worker.js dist/kbuild-run.js dist/kmod-run.js \
   dist/kmsg-follow.js dist/vmtest.js dist/web-tree-sitter.wasm dist/tree-sitter-c.wasm syntaxes/kernel-log.tmLanguage.json \
   snippets/kernel-c.json; do
   grep -q "extension/$required\$" <<<"$listing" || { echo "kmod-tools.vsix lacks $required" >&2; exit 1; }

@@ -533,7 +533,7 @@ export class AnalysisService {
     // Stored when checked with the build dir's tables, and only if nothing else it depends on changed meanwhile (settings).
     if (key !== undefined && this.moduleCache && (await this.checkedWithTables()) && key === this.moduleCacheKey(module)) {
       const deps = await this.dependenciesOf(module, files, hashes ?? new ContentHashes());
-      const written = deps ? this.moduleCache.put(key, result, deps) : 0;
+      const written = deps ? await this.moduleCache.put(key, result, deps) : 0;
       if (written > 0) this.moduleCacheStats.stored++;
       this.moduleCacheStats.bytesWritten += written;
     }

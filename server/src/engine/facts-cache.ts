@@ -10,6 +10,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { threadId } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import type { ExtractOptions } from '../parsing/extract';
@@ -84,11 +85,22 @@ export function factsKey(analyzer: string, options: ExtractOptions, textHash: st
  * body deflated. Deflate makes the whole 6.1 tree's facts a fifth of their size for little CPU.
  */
 export function sealEntry(magic: Buffer, key: string, body: Buffer): Buffer {
-  const deflated = zlib.deflateRawSync(body, { level: 1 });
+  return sealed(magic, key, body.length, zlib.deflateRawSync(body, DEFLATE));
+}
+
+/** sealEntry, deflating on the thread pool: the server's thread stays free for requests. */
+export async function sealEntryAsync(magic: Buffer, key: string, body: Buffer): Promise<Buffer> {
+  return sealed(magic, key, body.length, await deflateRaw(body, DEFLATE));
+}
+
+const DEFLATE = { level: 1 };
+const deflateRaw = promisify(zlib.deflateRaw);
+
+function sealed(magic: Buffer, key: string, bodyLength: number, deflated: Buffer): Buffer {
   const header = Buffer.alloc(magic.length + KEY_BYTES + 4);
   magic.copy(header, 0);
   Buffer.from(key, 'hex').copy(header, magic.length);
-  header.writeUInt32LE(body.length, magic.length + KEY_BYTES);
+  header.writeUInt32LE(bodyLength, magic.length + KEY_BYTES);
   const sum = crypto.createHash('sha1').update(deflated).digest();
   return Buffer.concat([header, sum, deflated]);
 }
@@ -318,6 +330,21 @@ export class EntryStore {
       return bytes.length;
     } catch {
       fs.rmSync(temp, { force: true });
+      return 0;
+    }
+  }
+
+  /** write(), with the file system calls on the thread pool. */
+  async writeAsync(key: string, bytes: Buffer): Promise<number> {
+    const file = this.entryPath(key);
+    const temp = `${file}.${process.pid}.${threadId}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await fs.promises.mkdir(path.dirname(file), { recursive: true });
+      await fs.promises.writeFile(temp, bytes, { mode: 0o600 });
+      await fs.promises.rename(temp, file);
+      return bytes.length;
+    } catch {
+      await fs.promises.rm(temp, { force: true }).catch(() => undefined);
       return 0;
     }
   }

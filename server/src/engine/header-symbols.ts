@@ -12,6 +12,8 @@ import type { KernelConfig } from '../knowledge/kernel-config';
 import type { ConditionalKind } from '../model/types';
 import { ConditionStack, type Truth } from '../parsing/conditionals';
 import { readTextFileSync } from '../../../shared/src/safe-read';
+import { inWorker } from './in-worker';
+import { NameIndex, type NameIndexParts } from './name-index';
 
 const CONDITIONAL_KINDS: ReadonlySet<string> = new Set<ConditionalKind>(['if', 'ifdef', 'ifndef', 'elif', 'else', 'endif']);
 
@@ -91,6 +93,15 @@ const MAYBE: Readonly<Record<HeaderKind, number>> = { macro: MAYBE_MACRO, inline
 /** Lines per file fit in 20 bits; the file's index goes above them. */
 const LINE_BITS = 2 ** 20;
 
+/** HeaderSymbols as plain data: what the worker that scans the headers sends back. */
+export interface HeaderSymbolsParts {
+  index: NameIndexParts;
+  /** Per entry of the index: its kind bits, and where its first certain extern declaration is (NaN: none). */
+  kinds: Uint8Array;
+  externAt: Float64Array;
+  files: string[];
+}
+
 /** Compact: a bit set per name, and where the first certain extern declaration of each is. */
 export class HeaderSymbols {
   private readonly kinds = new Map<string, number>();
@@ -99,7 +110,7 @@ export class HeaderSymbols {
 
   /** What the live or maybe-live declarations of `name` are, for names some header declares extern or inline. */
   kindsOf(name: string): { kind: HeaderKind; certain: boolean }[] {
-    const bits = this.kinds.get(name) ?? 0;
+    const bits = this.bitsOf(name);
     const result: { kind: HeaderKind; certain: boolean }[] = [];
     for (const kind of ['macro', 'inline', 'extern'] as const) {
       if (bits & CERTAIN[kind]) result.push({ kind, certain: true });
@@ -110,14 +121,51 @@ export class HeaderSymbols {
 
   /** The headers make `name` something the module must link: a certain extern, and no macro or inline that could stand in. */
   mustLink(name: string): HeaderDeclaration | undefined {
-    const bits = this.kinds.get(name) ?? 0;
+    const bits = this.bitsOf(name);
     if (bits & (MACRO | INLINE | MAYBE_MACRO | MAYBE_INLINE) || !(bits & EXTERN)) return undefined;
-    const at = this.externAt.get(name)!;
-    return { kind: 'extern', certain: true, file: this.files[Math.floor(at / LINE_BITS)], line: at % LINE_BITS };
+    const at = this.externAtOf(name) ?? 0;
+    return { kind: 'extern', certain: true, file: (this.compact?.files ?? this.files)[Math.floor(at / LINE_BITS)], line: at % LINE_BITS };
   }
 
   get size(): number {
-    return this.kinds.size;
+    return this.compactIndex?.size ?? this.kinds.size;
+  }
+
+  /** The table as plain data, to send to another thread (the typed arrays' buffers can be transferred). */
+  get parts(): HeaderSymbolsParts {
+    if (this.compact) return this.compact;
+    const names = [...this.kinds.keys()];
+    return {
+      index: NameIndex.of(names).data,
+      kinds: Uint8Array.from(this.kinds.values()),
+      externAt: Float64Array.from(names, (name) => this.externAt.get(name) ?? Number.NaN),
+      files: this.files,
+    };
+  }
+
+  /** The table a worker sent: looked up in place, no Map rebuilt. */
+  static fromParts(parts: HeaderSymbolsParts): HeaderSymbols {
+    const symbols = new HeaderSymbols();
+    symbols.compact = parts;
+    symbols.compactIndex = NameIndex.fromParts(parts.index);
+    return symbols;
+  }
+
+  private compact: HeaderSymbolsParts | undefined;
+  private compactIndex: NameIndex | undefined;
+
+  /** The kind bits of `name` (0: no header declares it extern or inline). */
+  private bitsOf(name: string): number {
+    if (!this.compact || !this.compactIndex) return this.kinds.get(name) ?? 0;
+    const entry = this.compactIndex.indexOf(name);
+    return entry < 0 ? 0 : this.compact.kinds[entry];
+  }
+
+  /** Where the first certain extern declaration of `name` is (file number and line, packed). */
+  private externAtOf(name: string): number | undefined {
+    if (!this.compact || !this.compactIndex) return this.externAt.get(name);
+    const at = this.compact.externAt[this.compactIndex.indexOf(name)];
+    return Number.isNaN(at) ? undefined : at;
   }
 
   /** Forgets macro-only names: the questions asked are "must it be linked?" and "is it inline?". */
@@ -242,7 +290,8 @@ export async function headerFiles(root: string, skipped: ReadonlySet<string> = S
   return files.sort();
 }
 
-async function scan(kdir: string, config: KernelConfig): Promise<HeaderSymbols> {
+/** Scans every header of the build dir (in slices when it runs on the server's thread). */
+export async function scanHeaderSymbols(kdir: string, config: KernelConfig): Promise<HeaderSymbols> {
   const symbols = new HeaderSymbols();
   let sliceStart = Date.now();
   for (const root of headerRoots(kdir)) {
@@ -267,12 +316,43 @@ async function scan(kdir: string, config: KernelConfig): Promise<HeaderSymbols> 
 
 const scanned = new Map<string, Promise<HeaderSymbols>>();
 
-/** The declarations of a build dir's headers under its configuration, scanned once per build dir. */
+/**
+ * The declarations of a build dir's headers under its configuration, scanned once per build dir,
+ * on a worker thread: the scan reads some 20,000 headers (seconds of work and a few hundred MB of
+ * garbage) that would otherwise hold up the server's requests.
+ */
 export function kernelHeaderSymbols(kdir: string, config: KernelConfig): Promise<HeaderSymbols> {
   let symbols = scanned.get(kdir);
   if (!symbols) {
-    symbols = scan(kdir, config);
+    const request: HeaderScanRequest = { task: 'symbols', kdir, config };
+    symbols = oneHeaderScanAtATime(() =>
+      inWorker(
+        HEADER_WORKER,
+        request,
+        (parts) => HeaderSymbols.fromParts(parts as HeaderSymbolsParts),
+        () => scanHeaderSymbols(kdir, config),
+      ),
+    );
     scanned.set(kdir, symbols);
   }
   return symbols;
+}
+
+/** What header-worker.ts is asked to scan. */
+export type HeaderScanRequest = { task: 'symbols'; kdir: string; config: KernelConfig } | { task: 'names'; kdir: string };
+
+/** The worker script that scans headers: beside this file, bundled or not. */
+export const HEADER_WORKER = path.join(__dirname, 'header-worker.js');
+
+let headerScans: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs the header scans one after the other: two at once (the names for hovers, the declarations
+ * for the link checks) took both cores from the open files' first analysis and doubled the
+ * memory the scans hold at their peak.
+ */
+export function oneHeaderScanAtATime<T>(scan: () => Promise<T>): Promise<T> {
+  const result = headerScans.then(scan, scan);
+  headerScans = result.catch(() => undefined);
+  return result;
 }

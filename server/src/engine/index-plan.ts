@@ -4,7 +4,7 @@
 // requests (an opened file's diagnostics, hovers) are answered meanwhile.
 
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { inWorker } from './in-worker';
 import type { KbuildModule } from '../../../shared/src/kbuild';
 import { findCSources, groupIntoModules } from './project';
 
@@ -39,25 +39,10 @@ export function planIndex(request: PlanRequest): IndexPlan {
  * not); in this thread if the worker cannot start or dies.
  */
 export function planIndexInWorker(request: PlanRequest, script = path.join(__dirname, 'plan-worker.js')): Promise<IndexPlan> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (plan: () => IndexPlan): void => {
-      if (settled) return;
-      settled = true;
-      resolve(plan());
-    };
-    let worker: Worker;
-    try {
-      worker = new Worker(script, { workerData: request });
-    } catch {
-      settle(() => planIndex(request));
-      return;
-    }
-    worker.once('message', (plan: IndexPlan) => {
-      settle(() => plan);
-      void worker.terminate();
-    });
-    worker.once('error', () => settle(() => planIndex(request)));
-    worker.once('exit', () => settle(() => planIndex(request)));
-  });
+  return inWorker(
+    script,
+    request,
+    (plan) => plan as IndexPlan,
+    () => planIndex(request),
+  );
 }

@@ -221,6 +221,14 @@ describe('header declarations', () => {
       ),
       ['', 'extern', '', 'extern?', 'extern?'],
     );
+    // As the worker that scans the headers sends it back.
+    const copy = HeaderSymbols.fromParts(structuredClone(symbols.parts));
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'nothing']) {
+      assert.deepEqual(copy.kindsOf(name), symbols.kindsOf(name), name);
+      assert.deepEqual(copy.mustLink(name), symbols.mustLink(name), name);
+    }
+    assert.deepEqual(copy.mustLink('b'), { kind: 'extern', certain: true, file: '/h.h', line: 3 });
+    assert.equal(copy.size, symbols.size);
   });
 });
 

@@ -75,7 +75,7 @@ describe('module results cache', () => {
     const { deps } = moduleOnDisk(dir);
     const key = cache.key('m', 'ctx');
     assert.equal(await cache.get(key, new ContentHashes(), notOpen), undefined);
-    assert.ok(cache.put(key, RESULT, deps) > 0);
+    assert.ok((await cache.put(key, RESULT, deps)) > 0);
     assert.deepEqual(await cache.get(key, new ContentHashes(), notOpen), RESULT);
     assert.notEqual(cache.key('m', 'another ctx'), key);
     assert.notEqual(new ModuleResultCache(dir, 'other code').key('m', 'ctx'), key);
@@ -86,7 +86,7 @@ describe('module results cache', () => {
     const cache = new ModuleResultCache(path.join(dir, 'cache'), 'test');
     const { deps, source, shadow } = moduleOnDisk(dir);
     const key = cache.key('m', 'ctx');
-    cache.put(key, RESULT, deps);
+    await cache.put(key, RESULT, deps);
 
     assert.equal(await cache.get(key, new ContentHashes(), (file) => file.endsWith('/a.c')), undefined, 'open');
     fs.writeFileSync(source, '#include "a.h" \n');
@@ -140,7 +140,7 @@ describe('module results cache', () => {
     const cache = new ModuleResultCache(path.join(dir, 'cache'), 'test');
     const { deps } = moduleOnDisk(dir);
     const key = cache.key('m', 'ctx');
-    cache.put(key, RESULT, deps);
+    await cache.put(key, RESULT, deps);
     const entry = path.join(dir, 'cache', key.slice(0, 2), key.slice(2));
     const bytes = fs.readFileSync(entry);
     for (let at = 0; at < bytes.length; at++) {
@@ -155,11 +155,11 @@ describe('module results cache', () => {
       { ...RESULT, findings: [{ ...RESULT.findings[0], code: 'no-such-code' }] },
       { ...RESULT, files: [{ uri: 1 }] },
     ]) {
-      cache.put(key, bad as ModuleResult, deps);
+      await cache.put(key, bad as ModuleResult, deps);
       assert.equal(await cache.get(key, new ContentHashes(), notOpen), undefined);
       assert.equal(fs.existsSync(entry), false, 'the bad entry is removed');
     }
-    cache.put(key, RESULT, [[deps[0][0], 7] as unknown as Dependency]);
+    await cache.put(key, RESULT, [[deps[0][0], 7] as unknown as Dependency]);
     assert.equal(await cache.get(key, new ContentHashes(), notOpen), undefined);
     assert.equal(fs.existsSync(entry), false);
   });
@@ -173,8 +173,10 @@ describe('module results cache', () => {
       const { ModuleResultCache } = require(${JSON.stringify(path.join(__dirname, 'module-cache.js'))});
       const cache = new ModuleResultCache(workerData.dir, 'test');
       const key = cache.key('m', 'ctx');
-      for (let i = 0; i < 200; i++) cache.put(key, workerData.result, workerData.deps);
-      parentPort.postMessage('done');
+      (async () => {
+        for (let i = 0; i < 200; i++) await cache.put(key, workerData.result, workerData.deps);
+        parentPort.postMessage('done');
+      })();
     `;
     await Promise.all(
       [1, 2].map(

@@ -11,7 +11,7 @@ import { readTextFile } from '../../../shared/src/safe-read';
 import { isFindingCode, type Severity } from '../knowledge/finding-codes';
 import type { Finding } from '../model/types';
 import { MAX_ANALYZED_BYTES } from './analyze-file';
-import { canonicalJson, contentHash, EntryStore, isRange, isRecord, isStrings, openEntry, sealEntry } from './facts-cache';
+import { canonicalJson, contentHash, EntryStore, isRange, isRecord, isStrings, openEntry, sealEntryAsync } from './facts-cache';
 import type { VmlinuxContribution } from './vmlinux';
 
 /** Bump when the entry layout or the meaning of a module result changes. */
@@ -151,11 +151,11 @@ export class ModuleResultCache {
     return (await hashes.allMatch(entry.deps)) ? entry.result : undefined;
   }
 
-  /** Stores a result and what it depends on; the bytes written. */
-  put(key: string, result: ModuleResult, deps: readonly Dependency[]): number {
+  /** Stores a result and what it depends on; the bytes written. Compression and writing happen off the caller's thread. */
+  async put(key: string, result: ModuleResult, deps: readonly Dependency[]): Promise<number> {
     try {
       const body = Buffer.from(JSON.stringify({ deps, ...result }), 'utf8');
-      return this.store.write(key, sealEntry(MAGIC, key, body));
+      return await this.store.writeAsync(key, await sealEntryAsync(MAGIC, key, body));
     } catch {
       return 0;
     }
