@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AnalysisService } from './analysis-service';
-import { writeModule } from '../../../test/support/modules';
+import { fakeKernelBuildDir, writeModule } from '../../../test/support/modules';
 
 describe('AnalysisService: one module analysis per text', () => {
   const source = 'static int __initdata x = 1;\nstatic void __exit bye(void) { (void)x; }\nmodule_exit(bye);\n';
@@ -49,6 +49,58 @@ describe('AnalysisService: one module analysis per text', () => {
     } finally {
       await service.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('after each edit inside a body, the same link findings as a fresh analysis of the text', async function () {
+    this.timeout(30_000);
+    const kdir = fakeKernelBuildDir([6, 1]);
+    const body = (calls: string): string =>
+      `#include <linux/module.h>\nstatic unsigned long earlier(void) { return kallsyms_lookup_name("y"); }\nstatic int __init i(void)\n{\n${calls}\treturn 0;\n}\nmodule_init(i);\nMODULE_LICENSE("GPL");\nstatic int later(void) { return vfs_write(0, 0, 0, 0); }\n`;
+    // Typing a call key by key, then another, then taking the first away: names appear, move and go.
+    const steps: string[] = [];
+    const typed = '\tvfs_write(0, 0, 0, 0);\n\tkallsyms_lookup_name("x");\n';
+    for (let n = 1; n <= typed.length; n++) steps.push(body(typed.slice(0, n)));
+    // The first call goes and its line stays: vfs_write's first use is in later() again.
+    steps.push(body('\t;\n\tkallsyms_lookup_name("x");\n'));
+    steps.push(body('\tkallsyms_lookup_name("x");\n'), body(''), body('\tmsleep(1);\n'));
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': steps[0] });
+    const service = new AnalysisService();
+    try {
+      const loaded = new Promise<void>((resolve) => service.onKernelTablesLoaded(resolve));
+      service.configure({ kdir });
+      await loaded;
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const summary = (findings: readonly { code: string; range: { start: { line: number; character: number } } }[]): string[] =>
+        findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character}`).sort();
+      let version = 0;
+      const seen = new Set<string>();
+      for (const text of steps) {
+        const edited = await service.analyzeModule(uri, ++version, text);
+        const fresh = new AnalysisService();
+        try {
+          const freshLoaded = new Promise<void>((resolve) => fresh.onKernelTablesLoaded(resolve));
+          fresh.configure({ kdir });
+          await freshLoaded;
+          const expected = await fresh.analyzeModule(uri, 1, text);
+          assert.deepEqual(summary(edited.findings), summary(expected.findings), JSON.stringify(text));
+          summary(edited.findings).forEach((finding) => seen.add(finding));
+        } finally {
+          await fresh.dispose();
+        }
+      }
+      // vfs_write's first use moves into the init function and back to later(); kallsyms_lookup_name's stays in earlier().
+      assert.deepEqual([...seen].sort(), [
+        'undefined-symbol@10:32',
+        'undefined-symbol@1:44',
+        'undefined-symbol@4:1',
+        'undefined-symbol@8:32',
+        'undefined-symbol@9:32',
+      ]);
+    } finally {
+      await service.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(kdir, { recursive: true, force: true });
     }
   });
 });

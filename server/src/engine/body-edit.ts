@@ -67,7 +67,7 @@ const before = (a: Position, b: Position): boolean => a.line < b.line || (a.line
 class Shift {
   readonly lines: number;
   /** The end did not move (the edit's line ends before the body's last line, and no line was added or removed). */
-  private readonly still: boolean;
+  readonly still: boolean;
   constructor(
     private readonly oldEnd: Position,
     private readonly newEnd: Position,
@@ -182,6 +182,7 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   const bodyEnd = previousLines.positionAt(body.end);
   const shift = new Shift(bodyEnd, at(newBody.length));
   const references: Reference[] = [];
+  const removed: Reference[] = [];
   let inserted = false;
   for (const ref of previous.facts.references) {
     if (before(ref, bodyStart)) {
@@ -194,6 +195,7 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
     }
     // Most edits add no line: what follows keeps its positions, and its objects (no garbage per key).
     if (!before(ref, bodyEnd)) references.push(shift.keeps(ref) ? ref : { ...ref, ...shift.position(ref) });
+    else removed.push(ref);
   }
   if (!inserted) references.push(...rescanned);
 
@@ -246,7 +248,35 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
     cuts: previous.cuts.map(([start, end], i) => (i === cut ? [start, end + delta] : [moved(start), moved(end)])),
   };
   lineIndexes.set(edited, lines);
+  bodyEdits.set(facts, {
+    previous: previous.facts,
+    fromIndex: body.fromIndex,
+    bodyStart,
+    removed,
+    added: rescanned,
+    laterKept: shift.still,
+  });
   return edited;
+}
+
+/** How a body edit made a file's facts from its previous ones, for what is worked out per file version. */
+export interface BodyEdit {
+  previous: FileFacts;
+  /** The symbol whose body it is. */
+  fromIndex: number;
+  bodyStart: Position;
+  /** The body's references before and after the edit. */
+  removed: readonly Reference[];
+  added: readonly Reference[];
+  /** Everything after the body is where it was: its references are the same objects. */
+  laterKept: boolean;
+}
+
+const bodyEdits = new WeakMap<FileFacts, BodyEdit>();
+
+/** The body edit that made `facts`, if one did. */
+export function bodyEditOf(facts: FileFacts): BodyEdit | undefined {
+  return bodyEdits.get(facts);
 }
 
 /** The line index of an analyzed text, once made. */

@@ -17,6 +17,7 @@ import { kernelExports, loadExports, type ExportInfo, type ExportTable } from '.
 import type { KernelConfig } from '../knowledge/kernel-config';
 import { kernelHeaderSymbols, type HeaderDeclaration, type HeaderSymbols } from './header-symbols';
 import { readKernelConfig } from './kernel-info';
+import { bodyEditOf } from './body-edit';
 import type { TranslationUnit } from './units';
 import { excludedLines, inRanges, kernelVersionCode } from '../parsing/conditionals';
 import { kernelVersionOf } from '../../../shared/src/kernel-dir';
@@ -117,14 +118,14 @@ const UNKNOWN: NonNullable<Compiled> = { config: new Map() };
 /** Per file (facts are immutable) and compiler's view: the first use of each name the file does not define itself. */
 const outsideUsesOf = new WeakMap<FileFacts, WeakMap<NonNullable<Compiled>, Map<string, Reference>>>();
 
-/** The lines of `file` the compiler leaves out. */
-const excludedOf = new WeakMap<FileFacts, WeakMap<NonNullable<Compiled>, [number, number][]>>();
+/** The lines of a file the compiler leaves out, by its conditionals (an edit inside a body keeps the array). */
+const excludedOf = new WeakMap<NonNullable<FileFacts['conditionals']>, WeakMap<NonNullable<Compiled>, [number, number][]>>();
 
 function excludedIn(file: FileFacts, compiled: Compiled): [number, number][] {
   if (!compiled || !file.conditionals) return [];
   // Asked for every file of the module on each keystroke: decided once per file version and kernel.
-  const byView = excludedOf.get(file) ?? new WeakMap<NonNullable<Compiled>, [number, number][]>();
-  excludedOf.set(file, byView);
+  const byView = excludedOf.get(file.conditionals) ?? new WeakMap<NonNullable<Compiled>, [number, number][]>();
+  excludedOf.set(file.conditionals, byView);
   let ranges = byView.get(compiled);
   if (!ranges) byView.set(compiled, (ranges = excludedLines(file.conditionals, compiled.config, compiled.versionCode)));
   return ranges;
@@ -141,18 +142,60 @@ function outsideUses(file: FileFacts, compiled: Compiled): Map<string, Reference
   outsideUsesOf.set(file, byView);
   let uses = byView.get(compiled ?? UNKNOWN);
   if (uses) return uses;
-  uses = new Map();
   const excluded = excludedIn(file, compiled);
-  const own = new Set(file.symbols.filter((def) => def.isDefinition && def.localTo === undefined).map((def) => def.name));
-  for (const ref of file.references) {
-    if (own.has(ref.name) || uses.has(ref.name)) continue;
-    const from = file.symbols[ref.fromIndex];
-    if (!from || from.isInline || !from.isDefinition) continue;
-    if (excluded.length > 0 && inRanges(excluded, ref.line)) continue;
-    uses.set(ref.name, ref);
+  const own = ownNames(file);
+  const counts = (ref: Reference): boolean => !own.has(ref.name) && !(excluded.length > 0 && inRanges(excluded, ref.line));
+  uses = afterBodyEdit(file, compiled, counts);
+  if (!uses) {
+    uses = new Map();
+    for (const ref of file.references) {
+      if (uses.has(ref.name) || !counts(ref)) continue;
+      const from = file.symbols[ref.fromIndex];
+      if (!from || from.isInline || !from.isDefinition) continue;
+      uses.set(ref.name, ref);
+    }
   }
   byView.set(compiled ?? UNKNOWN, uses);
   return uses;
+}
+
+const ownNamesOf = new WeakMap<FileFacts['symbols'], ReadonlySet<string>>();
+
+/** The names a file defines at file scope (by its symbols array: a body edit keeps it). */
+function ownNames(file: FileFacts): ReadonlySet<string> {
+  let own = ownNamesOf.get(file.symbols);
+  if (!own) {
+    own = new Set(file.symbols.filter((def) => def.isDefinition && def.localTo === undefined).map((def) => def.name));
+    ownNamesOf.set(file.symbols, own);
+  }
+  return own;
+}
+
+/**
+ * The first uses of a file a body edit made, from its previous version's: only the body's
+ * references changed. Undefined when that is not enough to tell (the edit moved what follows, or
+ * the body held the only first use of a name it no longer uses).
+ */
+function afterBodyEdit(file: FileFacts, compiled: Compiled, counts: (ref: Reference) => boolean): Map<string, Reference> | undefined {
+  const edit = bodyEditOf(file);
+  if (!edit || !edit.laterKept || edit.previous.symbols !== file.symbols || edit.previous.conditionals !== file.conditionals)
+    return undefined;
+  const before = outsideUsesOf.get(edit.previous)?.get(compiled ?? UNKNOWN);
+  if (!before) return undefined;
+  const from = file.symbols[edit.fromIndex];
+  if (!from || from.isInline || !from.isDefinition) return before;
+  const changes = new Map<string, Reference>();
+  for (const ref of edit.added) if (counts(ref) && !changes.has(ref.name)) changes.set(ref.name, ref);
+  for (const ref of edit.removed) if (before.get(ref.name) === ref && !changes.has(ref.name)) return undefined;
+  let uses: Map<string, Reference> | undefined;
+  for (const [name, ref] of changes) {
+    const was = before.get(name);
+    // A first use before the body stays the first; one after it (or in the old body) gives way.
+    if (was && (was.line < edit.bodyStart.line || (was.line === edit.bodyStart.line && was.character < edit.bodyStart.character))) continue;
+    if (was === ref) continue;
+    (uses ??= new Map(before)).set(name, ref);
+  }
+  return uses ?? before;
 }
 
 /** What one file brings to its module's link checks, in the compiler's view (macro uses it leaves out are not there). */
@@ -166,11 +209,19 @@ interface FileLinkFacts {
   uses: MacroUse[];
 }
 
-const linkFactsOf = new WeakMap<FileFacts, WeakMap<NonNullable<Compiled>, FileLinkFacts>>();
+/** By a file's symbols, for its macro uses and conditionals: an edit inside a body keeps all three arrays, and this. */
+const linkFactsOf = new WeakMap<
+  FileFacts['symbols'],
+  { macroUses: MacroUse[]; conditionals: FileFacts['conditionals']; byView: WeakMap<NonNullable<Compiled>, FileLinkFacts> }
+>();
 
 function linkFacts(file: FileFacts, compiled: Compiled): FileLinkFacts {
-  const byView = linkFactsOf.get(file) ?? new WeakMap<NonNullable<Compiled>, FileLinkFacts>();
-  linkFactsOf.set(file, byView);
+  let known = linkFactsOf.get(file.symbols);
+  if (!known || known.macroUses !== file.macroUses || known.conditionals !== file.conditionals) {
+    known = { macroUses: file.macroUses, conditionals: file.conditionals, byView: new WeakMap() };
+    linkFactsOf.set(file.symbols, known);
+  }
+  const byView = known.byView;
   let facts = byView.get(compiled ?? UNKNOWN);
   if (facts) return facts;
   facts = { defined: [], definedStatic: [], definedGlobal: [], declared: [], uses: [] };
@@ -198,7 +249,8 @@ interface LinkedUse {
   fromHeaders?: HeaderDeclaration;
 }
 
-const linkedUsesOf = new WeakMap<FileFacts, WeakMap<LinkEnvironment, LinkedUse[]>>();
+/** By a file's first uses (a body edit that changes none of them keeps the map, and this). */
+const linkedUsesOf = new WeakMap<Map<string, Reference>, WeakMap<LinkEnvironment, LinkedUse[]>>();
 
 /**
  * The file's first uses of names the build dir's tables know, looked up once per file version and
@@ -206,15 +258,16 @@ const linkedUsesOf = new WeakMap<FileFacts, WeakMap<LinkEnvironment, LinkedUse[]
  * looking each up in the kernel's tables on every keystroke cost more than the rest of the check.
  */
 function linkedUses(file: FileFacts, env: LinkEnvironment): LinkedUse[] {
-  const byEnv = linkedUsesOf.get(file) ?? new WeakMap<LinkEnvironment, LinkedUse[]>();
-  linkedUsesOf.set(file, byEnv);
+  const uses = outsideUses(file, env.compiled);
+  const byEnv = linkedUsesOf.get(uses) ?? new WeakMap<LinkEnvironment, LinkedUse[]>();
+  linkedUsesOf.set(uses, byEnv);
   let linked = byEnv.get(env);
   if (linked) return linked;
   linked = [];
   // What the tables say of each name, kept for the module: an edited file asks again for the same names.
   let known = linkedNamesOf.get(env);
   if (!known) linkedNamesOf.set(env, (known = new Map()));
-  for (const [name, ref] of outsideUses(file, env.compiled)) {
+  for (const [name, ref] of uses) {
     let linkage = known.get(name);
     if (linkage === undefined) known.set(name, (linkage = linkageOf(name, env)));
     if (linkage) linked.push({ name, ref, ...linkage });
