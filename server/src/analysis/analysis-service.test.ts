@@ -64,6 +64,8 @@ describe('AnalysisService: one module analysis per text', () => {
     // The first call goes and its line stays: vfs_write's first use is in later() again.
     steps.push(body('\t;\n\tkallsyms_lookup_name("x");\n'));
     steps.push(body('\tkallsyms_lookup_name("x");\n'), body(''), body('\tmsleep(1);\n'));
+    // A name used nowhere else, then spelt differently on the same line: its finding goes.
+    steps.push(body('\t(void)jiffies_like;\n'), body('\t(void)jiffies_lik;\n'));
     const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': steps[0] });
     const service = new AnalysisService();
     try {
@@ -89,11 +91,12 @@ describe('AnalysisService: one module analysis per text', () => {
           await fresh.dispose();
         }
       }
-      // vfs_write's first use moves into the init function and back to later(); kallsyms_lookup_name's stays in earlier().
+      // vfs_write's first use moves into the init function and back to later(); kallsyms_lookup_name's stays in earlier(); jiffies_like comes and goes.
       assert.deepEqual([...seen].sort(), [
         'undefined-symbol@10:32',
         'undefined-symbol@1:44',
         'undefined-symbol@4:1',
+        'undefined-symbol@4:7',
         'undefined-symbol@8:32',
         'undefined-symbol@9:32',
       ]);

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { filePathOf } from '../model/uris';
 import { unanalyzableFacts, type EditableFacts } from '../engine/analyze-file';
-import { editWithinBody } from '../engine/body-edit';
+import { bodyEditOf, editWithinBody } from '../engine/body-edit';
 import { checkModule, ModuleSymbols, type CheckOptions } from '../engine/check';
 import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables, type LinkEnvironment } from '../engine/link-checks';
 import { FactsPool } from '../engine/facts-pool';
@@ -371,6 +371,7 @@ export class AnalysisService {
   /** Forget an open document's text: its facts come from disk again. */
   close(uri: string): void {
     this.diskChanged();
+    this.lastUnits.delete(uri);
     this.closings.set(uri, this.openingOf(uri) + 1);
     this.cache.delete(uri);
     this.openDocuments.delete(uri);
@@ -628,8 +629,56 @@ export class AnalysisService {
     return open?.stamp.startsWith('v') ? open.facts : this.factsForFile(file, builtin);
   }
 
+  /** The units of each open document's last analysis, and the facts of its own text they hold. */
+  private readonly lastUnits = new Map<string, { moduleKey: string; own: FileFacts; units: TranslationUnit[]; files: FileFacts[] }>();
+
+  /**
+   * The units of `module` with the open document `uri`'s facts. An edit inside a body includes,
+   * defines and defers nothing new: while every other file is what it was, the last units are
+   * kept with the new facts in place of the old (no include walk per keystroke).
+   */
+  private async moduleUnits(
+    uri: string,
+    module: KbuildModule,
+    ownPath: string,
+    own: Promise<FileFacts>,
+    builtin: boolean,
+  ): Promise<{ units: TranslationUnit[]; files: FileFacts[] }> {
+    const moduleKey = `${module.declaredIn}\n${module.name}\n${module.builtin}\n${module.sources.join('\n')}`;
+    const last = this.lastUnits.get(uri);
+    const facts = await own;
+    const previous = bodyEditOf(facts)?.previous;
+    if (
+      last &&
+      previous === last.own &&
+      last.moduleKey === moduleKey &&
+      facts.includes === previous.includes &&
+      facts.symbols === previous.symbols &&
+      facts.deferred === previous.deferred
+    ) {
+      const others = last.files.filter((file) => file !== previous);
+      const now = await Promise.all(others.map((file) => this.openOrDisk(filePathOf(file.uri) ?? file.uri, builtin)));
+      if (now.every((file, i) => file === others[i])) {
+        const swap = (file: FileFacts): FileFacts => (file === previous ? facts : file);
+        const units = last.units.map((unit) => ({ uri: unit.uri, files: unit.files.map(swap) }));
+        const files = last.files.map(swap);
+        this.lastUnits.set(uri, { moduleKey, own: facts, units, files });
+        return { units: units.map((unit) => ({ ...unit, files: [...unit.files] })), files: [...files] };
+      }
+    }
+    const result = await this.unitsOf(module, (file) => (file === ownPath ? own : this.openOrDisk(file, builtin)));
+    this.lastUnits.set(uri, {
+      moduleKey,
+      own: facts,
+      units: result.units.map((unit) => ({ ...unit, files: [...unit.files] })),
+      files: [...result.files],
+    });
+    return result;
+  }
+
   /** Every module analysis is out of date: what it depends on besides the files changed. */
   private forgetAnalyses(): void {
+    this.lastUnits.clear();
     this.lastAnalysis.clear();
     this.epoch++;
   }
@@ -664,9 +713,7 @@ export class AnalysisService {
     const module = ownPath ? await this.hostModule(ownPath) : undefined;
     const builtin = module?.builtin ?? false;
     const own = this.factsForText(uri, version, text, builtin, opening);
-    const { units, files } = module
-      ? await this.unitsOf(module, (file) => (file === ownPath ? own : this.openOrDisk(file, builtin)))
-      : { units: [], files: [] };
+    const { units, files } = module && ownPath ? await this.moduleUnits(uri, module, ownPath, own, builtin) : { units: [], files: [] };
     // A file no unit includes (a header nobody includes yet, an untitled buffer) is a unit of its own.
     if (!files.some((facts) => facts.uri === uri)) {
       const facts = await own;

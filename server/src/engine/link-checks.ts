@@ -116,7 +116,7 @@ type Compiled = LinkEnvironment['compiled'];
 const UNKNOWN: NonNullable<Compiled> = { config: new Map() };
 
 /** Per file (facts are immutable) and compiler's view: the first use of each name the file does not define itself. */
-const outsideUsesOf = new WeakMap<FileFacts, WeakMap<NonNullable<Compiled>, Map<string, Reference>>>();
+const outsideUsesOf = new WeakMap<FileFacts, WeakMap<NonNullable<Compiled>, OutsideUses>>();
 
 /** The lines of a file the compiler leaves out, by its conditionals (an edit inside a body keeps the array). */
 const excludedOf = new WeakMap<NonNullable<FileFacts['conditionals']>, WeakMap<NonNullable<Compiled>, [number, number][]>>();
@@ -138,7 +138,17 @@ function excludedIn(file: FileFacts, compiled: Compiled): [number, number][] {
  * references.
  */
 function outsideUses(file: FileFacts, compiled: Compiled): Map<string, Reference> {
-  const byView = outsideUsesOf.get(file) ?? new WeakMap<NonNullable<Compiled>, Map<string, Reference>>();
+  return outsideUsesWithCounts(file, compiled).first;
+}
+
+/** A file's first use of each name from outside, and how many uses of each name it has (what a body edit updates). */
+interface OutsideUses {
+  first: Map<string, Reference>;
+  count: Map<string, number>;
+}
+
+function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses {
+  const byView = outsideUsesOf.get(file) ?? new WeakMap<NonNullable<Compiled>, OutsideUses>();
   outsideUsesOf.set(file, byView);
   let uses = byView.get(compiled ?? UNKNOWN);
   if (uses) return uses;
@@ -147,12 +157,14 @@ function outsideUses(file: FileFacts, compiled: Compiled): Map<string, Reference
   const counts = (ref: Reference): boolean => !own.has(ref.name) && !(excluded.length > 0 && inRanges(excluded, ref.line));
   uses = afterBodyEdit(file, compiled, counts);
   if (!uses) {
-    uses = new Map();
+    uses = { first: new Map(), count: new Map() };
     for (const ref of file.references) {
-      if (uses.has(ref.name) || !counts(ref)) continue;
+      if (!counts(ref)) continue;
       const from = file.symbols[ref.fromIndex];
       if (!from || from.isInline || !from.isDefinition) continue;
-      uses.set(ref.name, ref);
+      const count = uses.count.get(ref.name) ?? 0;
+      if (count === 0) uses.first.set(ref.name, ref);
+      uses.count.set(ref.name, count + 1);
     }
   }
   byView.set(compiled ?? UNKNOWN, uses);
@@ -172,11 +184,11 @@ function ownNames(file: FileFacts): ReadonlySet<string> {
 }
 
 /**
- * The first uses of a file a body edit made, from its previous version's: only the body's
+ * The outside uses of a file a body edit made, from its previous version's: only the body's
  * references changed. Undefined when that is not enough to tell (the edit moved what follows, or
- * the body held the only first use of a name it no longer uses).
+ * the body held the first use of a name that is used again after it).
  */
-function afterBodyEdit(file: FileFacts, compiled: Compiled, counts: (ref: Reference) => boolean): Map<string, Reference> | undefined {
+function afterBodyEdit(file: FileFacts, compiled: Compiled, counts: (ref: Reference) => boolean): OutsideUses | undefined {
   const edit = bodyEditOf(file);
   if (!edit || !edit.laterKept || edit.previous.symbols !== file.symbols || edit.previous.conditionals !== file.conditionals)
     return undefined;
@@ -184,18 +196,28 @@ function afterBodyEdit(file: FileFacts, compiled: Compiled, counts: (ref: Refere
   if (!before) return undefined;
   const from = file.symbols[edit.fromIndex];
   if (!from || from.isInline || !from.isDefinition) return before;
-  const changes = new Map<string, Reference>();
-  for (const ref of edit.added) if (counts(ref) && !changes.has(ref.name)) changes.set(ref.name, ref);
-  for (const ref of edit.removed) if (before.get(ref.name) === ref && !changes.has(ref.name)) return undefined;
-  let uses: Map<string, Reference> | undefined;
-  for (const [name, ref] of changes) {
-    const was = before.get(name);
-    // A first use before the body stays the first; one after it (or in the old body) gives way.
-    if (was && (was.line < edit.bodyStart.line || (was.line === edit.bodyStart.line && was.character < edit.bodyStart.character))) continue;
-    if (was === ref) continue;
-    (uses ??= new Map(before)).set(name, ref);
+  const removed = edit.removed.filter(counts);
+  const added = edit.added.filter(counts);
+  if (removed.length === 0 && added.length === 0) return before;
+  const count = new Map(before.count);
+  for (const ref of removed) count.set(ref.name, (count.get(ref.name) ?? 1) - 1);
+  for (const ref of added) count.set(ref.name, (count.get(ref.name) ?? 0) + 1);
+  const first = new Map(before.first);
+  for (const ref of removed) {
+    if (count.get(ref.name) === 0) {
+      count.delete(ref.name);
+      first.delete(ref.name);
+    } else if (before.first.get(ref.name) === ref && !added.some((other) => other.name === ref.name)) return undefined;
   }
-  return uses ?? before;
+  const bodyStart = edit.bodyStart;
+  for (const ref of added) {
+    const was = first.get(ref.name);
+    // A first use before the body stays the first; one after it (or in the old body) gives way to the body's first.
+    if (was && (was.line < bodyStart.line || (was.line === bodyStart.line && was.character < bodyStart.character))) continue;
+    if (was && added.includes(was)) continue;
+    first.set(ref.name, ref);
+  }
+  return { first, count };
 }
 
 /** What one file brings to its module's link checks, in the compiler's view (macro uses it leaves out are not there). */
@@ -287,15 +309,47 @@ function linkageOf(name: string, env: LinkEnvironment): Pick<LinkedUse, 'exporte
   return fromHeaders ? { fromHeaders } : null;
 }
 
+/** Each environment's last link check: what it read and found. */
+const lastLinkChecks = new WeakMap<LinkEnvironment, { options: LinkOptions; inputs: unknown[]; findings: Finding[] }>();
+
 export function checkLinking(
   units: readonly TranslationUnit[],
   env: LinkEnvironment,
   options: LinkOptions,
   textOf: (uri: string) => string | undefined = () => undefined,
 ): Finding[] {
+  const files = [...new Map(units.flatMap((unit) => unit.files).map((file) => [file.uri, file])).values()];
+  // All the check reads of each file; typing inside a body changes none of it (or only the edited file's first uses).
+  const inputs = files.flatMap((file) => [
+    file.uri,
+    linkFacts(file, env.compiled),
+    outsideUses(file, env.compiled),
+    file.invocationArguments,
+  ]);
+  const last = lastLinkChecks.get(env);
+  // A finding with a fix depends on the text too (where the fix inserts a line): those are checked again.
+  if (
+    last &&
+    last.options.profile === options.profile &&
+    last.options.extraWarn === options.extraWarn &&
+    last.inputs.length === inputs.length &&
+    last.inputs.every((input, i) => input === inputs[i]) &&
+    !last.findings.some((finding) => finding.edit)
+  )
+    return [...last.findings];
+  const findings = checkFiles(files, env, options, textOf);
+  lastLinkChecks.set(env, { options, inputs, findings: [...findings] });
+  return findings;
+}
+
+function checkFiles(
+  files: readonly FileFacts[],
+  env: LinkEnvironment,
+  options: LinkOptions,
+  textOf: (uri: string) => string | undefined,
+): Finding[] {
   const { profile } = options;
   const style = profile.messageStyle;
-  const files = [...new Map(units.flatMap((unit) => unit.files).map((file) => [file.uri, file])).values()];
   const findings: Finding[] = [];
   const modpost = (check: LinkCheck, fields: Record<string, string>, level = 'ERROR'): string =>
     `${level}: modpost: ${linkMessage(style, check, { name: env.moduleName, path: env.modulePath, ...fields })}`;
