@@ -13,7 +13,7 @@ import { registerNewModuleCommand } from './scaffold';
 import { disableCodeActions, registerDisableCode } from './disable-code';
 import { macroDocCapability, registerMacroDocs } from './macro-docs';
 import { SHOW_MACRO_DOC_COMMAND } from '../../shared/src/lsp-extensions';
-import { SERVER_NODE_OPTIONS } from '../../shared/src/memory';
+import { SERVER_ENVIRONMENT, SERVER_NODE_OPTIONS } from '../../shared/src/memory';
 
 let client: LanguageClient | undefined;
 
@@ -29,12 +29,13 @@ async function withDetectedKernelDir(result: unknown[]): Promise<unknown[]> {
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverEnvironment = { ...process.env, ...SERVER_ENVIRONMENT };
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_OPTIONS] } },
+    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_OPTIONS], env: serverEnvironment } },
     debug: {
       module: serverModule,
       transport: TransportKind.ipc,
-      options: { execArgv: [...SERVER_NODE_OPTIONS, '--nolazy', '--inspect=127.0.0.1:6009'] },
+      options: { execArgv: [...SERVER_NODE_OPTIONS, '--nolazy', '--inspect=127.0.0.1:6009'], env: serverEnvironment },
     },
   };
   const clientOptions: LanguageClientOptions = {

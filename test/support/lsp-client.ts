@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { REPO_ROOT } from './paths';
-import { SERVER_NODE_OPTIONS } from '../../shared/src/memory';
+import { SERVER_ENVIRONMENT, SERVER_NODE_OPTIONS } from '../../shared/src/memory';
 
 export { REPO_ROOT };
 
@@ -73,7 +73,14 @@ export class LspSession {
   ) {
     // A kernel version without a build dir: analysed without headers, whatever this machine has installed.
     const withoutHeaders = initOptions.kernelVersion !== undefined && initOptions.kernelBuildDir === undefined;
-    const env = { ...process.env, ...(withoutHeaders ? { KMOD_SYSROOT: NO_KERNELS_ROOT } : {}), ...moreEnv };
+    // Ours runs in the environment the extension gives it.
+    const ours = server.args.includes(path.join(REPO_ROOT, 'dist', 'server.js'));
+    const env = {
+      ...process.env,
+      ...(ours ? SERVER_ENVIRONMENT : {}),
+      ...(withoutHeaders ? { KMOD_SYSROOT: NO_KERNELS_ROOT } : {}),
+      ...moreEnv,
+    };
     this.process = spawn(server.command, server.args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.process.stderr?.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();

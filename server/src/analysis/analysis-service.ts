@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { filePathOf } from '../model/uris';
 import { unanalyzableFacts, type EditableFacts } from '../engine/analyze-file';
-import { bodyEditOf, editWithinBody } from '../engine/body-edit';
+import { editWithinBody } from '../engine/body-edit';
 import { checkModule, ModuleSymbols, type CheckOptions } from '../engine/check';
 import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables, type LinkEnvironment } from '../engine/link-checks';
 import { FactsPool } from '../engine/facts-pool';
@@ -633,9 +633,9 @@ export class AnalysisService {
   private readonly lastUnits = new Map<string, { moduleKey: string; own: FileFacts; units: TranslationUnit[]; files: FileFacts[] }>();
 
   /**
-   * The units of `module` with the open document `uri`'s facts. An edit inside a body includes,
-   * defines and defers nothing new: while every other file is what it was, the last units are
-   * kept with the new facts in place of the old (no include walk per keystroke).
+   * The units of `module` with the open document `uri`'s facts. Most edits include nothing new:
+   * while the document's includes and every other file are what they were, the last units are kept
+   * with the new facts in place of the old (no include walk per keystroke).
    */
   private async moduleUnits(
     uri: string,
@@ -647,13 +647,13 @@ export class AnalysisService {
     const moduleKey = `${module.declaredIn}\n${module.name}\n${module.builtin}\n${module.sources.join('\n')}`;
     const last = this.lastUnits.get(uri);
     const facts = await own;
-    const previous = bodyEditOf(facts)?.previous;
+    const previous = last?.own;
+    // Units follow includes alone here (a deferred header's facts are the same whatever they mention).
     if (
       last &&
-      previous === last.own &&
+      previous &&
       last.moduleKey === moduleKey &&
-      facts.includes === previous.includes &&
-      facts.symbols === previous.symbols &&
+      sameStrings(facts.includes, previous.includes) &&
       facts.deferred === previous.deferred
     ) {
       const others = last.files.filter((file) => file !== previous);
@@ -766,4 +766,8 @@ function buildDirStamp(kdir: string | undefined): unknown {
       'include/generated/uapi/linux/version.h',
     ].map(stamp),
   };
+}
+
+function sameStrings(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((item, i) => item === b[i]));
 }
