@@ -309,8 +309,12 @@ function linkageOf(name: string, env: LinkEnvironment): Pick<LinkedUse, 'exporte
   return fromHeaders ? { fromHeaders } : null;
 }
 
-/** Each environment's last link check: what it read and found. */
-const lastLinkChecks = new WeakMap<LinkEnvironment, { options: LinkOptions; inputs: unknown[]; findings: Finding[] }>();
+/**
+ * The last link checks, by environment (a module and the build dir's tables): what each read and
+ * found. A few: they keep what they read alive, and a whole tree's index checks thousands of modules.
+ */
+const lastLinkChecks = new Map<LinkEnvironment, { options: LinkOptions; inputs: unknown[]; findings: Finding[] }>();
+const LAST_LINK_CHECKS = 8;
 
 export function checkLinking(
   units: readonly TranslationUnit[],
@@ -338,7 +342,9 @@ export function checkLinking(
   )
     return [...last.findings];
   const findings = checkFiles(files, env, options, textOf);
+  lastLinkChecks.delete(env);
   lastLinkChecks.set(env, { options, inputs, findings: [...findings] });
+  if (lastLinkChecks.size > LAST_LINK_CHECKS) lastLinkChecks.delete(lastLinkChecks.keys().next().value as LinkEnvironment);
   return findings;
 }
 
