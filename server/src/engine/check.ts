@@ -304,19 +304,21 @@ function sameNames(a: SymbolsInputs, b: SymbolsInputs): boolean {
   });
 }
 
-/** The last name lookups built, by their module's first unit: typing in a body changes no name, and the lookup is kept. */
-const recentSymbols = new Map<string, { inputs: SymbolsInputs; symbols: ModuleSymbols }>();
-const RECENT_SYMBOLS = 8;
+/**
+ * The last name lookup built for a module, by the symbols of its first unit's first file (an edit
+ * inside a body keeps that array): typing in a body changes no name, and the lookup is kept. Weakly:
+ * a module the index checked and let go takes its lookup with it.
+ */
+const recentSymbols = new WeakMap<FileFacts['symbols'], { inputs: SymbolsInputs; symbols: ModuleSymbols }>();
 
 function moduleSymbols(inputs: SymbolsInputs): ModuleSymbols {
-  const key = inputs.units[0]?.uri ?? '';
-  const recent = recentSymbols.get(key);
+  const key = inputs.units[0]?.files[0]?.symbols;
+  const recent = key && recentSymbols.get(key);
   if (recent && sameNames(inputs, recent.inputs)) return recent.symbols;
   const symbols = new ModuleSymbols(inputs.units, { profile: inputs.profile, outside: inputs.outside });
-  recentSymbols.delete(key);
   // A copy of the units' lists: the lookup is compared with later inputs after its caller is done with these.
-  recentSymbols.set(key, { inputs: { ...inputs, units: inputs.units.map((unit) => ({ ...unit, files: [...unit.files] })) }, symbols });
-  if (recentSymbols.size > RECENT_SYMBOLS) recentSymbols.delete(recentSymbols.keys().next().value as string);
+  if (key)
+    recentSymbols.set(key, { inputs: { ...inputs, units: inputs.units.map((unit) => ({ ...unit, files: [...unit.files] })) }, symbols });
   return symbols;
 }
 

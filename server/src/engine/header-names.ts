@@ -5,7 +5,15 @@
 
 import { FUNCTION_ANNOTATIONS } from '../knowledge/annotations';
 import { readTextFileSync } from '../../../shared/src/safe-read';
-import { HEADER_WORKER, headerFiles, headerRoots, MAX_HEADER_BYTES, oneHeaderScanAtATime, type HeaderScanRequest } from './header-symbols';
+import {
+  HEADER_WORKER,
+  HEADER_WORKER_LIMITS,
+  headerFiles,
+  headerRoots,
+  MAX_HEADER_BYTES,
+  oneHeaderScanAtATime,
+  type HeaderScanRequest,
+} from './header-symbols';
 import { inWorker } from './in-worker';
 import { NameIndex, type NameIndexParts } from './name-index';
 
@@ -147,6 +155,7 @@ export function scanHeaderNamesInWorker(kdir: string): Promise<NameTable> {
       request,
       (parts) => NameTable.fromParts(parts as NameTableParts),
       () => scanHeaderNames(kdir),
+      HEADER_WORKER_LIMITS,
     ),
   );
 }

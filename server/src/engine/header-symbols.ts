@@ -331,6 +331,7 @@ export function kernelHeaderSymbols(kdir: string, config: KernelConfig): Promise
         request,
         (parts) => HeaderSymbols.fromParts(parts as HeaderSymbolsParts),
         () => scanHeaderSymbols(kdir, config),
+        HEADER_WORKER_LIMITS,
       ),
     );
     scanned.set(kdir, symbols);
@@ -340,6 +341,12 @@ export function kernelHeaderSymbols(kdir: string, config: KernelConfig): Promise
 
 /** What header-worker.ts is asked to scan. */
 export type HeaderScanRequest = { task: 'symbols'; kdir: string; config: KernelConfig } | { task: 'names'; kdir: string };
+
+/**
+ * The scanning worker's heap: its text is garbage a file later, and without a bound the heap grew
+ * to a few hundred MB beside the index that starts at the same time. The tables it builds stay far below.
+ */
+export const HEADER_WORKER_LIMITS = { maxOldGenerationSizeMb: 192, maxYoungGenerationSizeMb: 16 };
 
 /** The worker script that scans headers: beside this file, bundled or not. */
 export const HEADER_WORKER = path.join(__dirname, 'header-worker.js');

@@ -141,10 +141,14 @@ function outsideUses(file: FileFacts, compiled: Compiled): Map<string, Reference
   return outsideUsesWithCounts(file, compiled).first;
 }
 
-/** A file's first use of each name from outside, and how many uses of each name it has (what a body edit updates). */
+/**
+ * A file's first use of each name from outside, and how many uses of each name it has: counted
+ * only for a file edited inside a body (what the next such edit updates), not for every file the
+ * index reads.
+ */
 interface OutsideUses {
   first: Map<string, Reference>;
-  count: Map<string, number>;
+  count?: Map<string, number>;
 }
 
 function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses {
@@ -157,18 +161,27 @@ function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses
   const counts = (ref: Reference): boolean => !own.has(ref.name) && !(excluded.length > 0 && inRanges(excluded, ref.line));
   uses = afterBodyEdit(file, compiled, counts);
   if (!uses) {
-    uses = { first: new Map(), count: new Map() };
+    uses = { first: new Map() };
     for (const ref of file.references) {
-      if (!counts(ref)) continue;
+      if (uses.first.has(ref.name) || !counts(ref)) continue;
       const from = file.symbols[ref.fromIndex];
       if (!from || from.isInline || !from.isDefinition) continue;
-      const count = uses.count.get(ref.name) ?? 0;
-      if (count === 0) uses.first.set(ref.name, ref);
-      uses.count.set(ref.name, count + 1);
+      uses.first.set(ref.name, ref);
     }
   }
   byView.set(compiled ?? UNKNOWN, uses);
   return uses;
+}
+
+/** How many of the file's references count as uses from outside, per name. */
+function usesPerName(file: FileFacts, counts: (ref: Reference) => boolean): Map<string, number> {
+  const perName = new Map<string, number>();
+  for (const ref of file.references) {
+    if (!counts(ref)) continue;
+    const from = file.symbols[ref.fromIndex];
+    if (from && !from.isInline && from.isDefinition) perName.set(ref.name, (perName.get(ref.name) ?? 0) + 1);
+  }
+  return perName;
 }
 
 const ownNamesOf = new WeakMap<FileFacts['symbols'], ReadonlySet<string>>();
@@ -199,6 +212,7 @@ function afterBodyEdit(file: FileFacts, compiled: Compiled, counts: (ref: Refere
   const removed = edit.removed.filter(counts);
   const added = edit.added.filter(counts);
   if (removed.length === 0 && added.length === 0) return before;
+  before.count ??= usesPerName(edit.previous, counts);
   const count = new Map(before.count);
   for (const ref of removed) count.set(ref.name, (count.get(ref.name) ?? 1) - 1);
   for (const ref of added) count.set(ref.name, (count.get(ref.name) ?? 0) + 1);
