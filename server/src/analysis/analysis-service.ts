@@ -663,16 +663,11 @@ export class AnalysisService {
         const units = last.units.map((unit) => ({ uri: unit.uri, files: unit.files.map(swap) }));
         const files = last.files.map(swap);
         this.lastUnits.set(uri, { moduleKey, own: facts, units, files });
-        return { units: units.map((unit) => ({ ...unit, files: [...unit.files] })), files: [...files] };
+        return copyOf({ units, files });
       }
     }
     const result = await this.unitsOf(module, (file) => (file === ownPath ? own : this.openOrDisk(file, builtin)));
-    this.lastUnits.set(uri, {
-      moduleKey,
-      own: facts,
-      units: result.units.map((unit) => ({ ...unit, files: [...unit.files] })),
-      files: [...result.files],
-    });
+    this.lastUnits.set(uri, { moduleKey, own: facts, ...copyOf(result) });
     return result;
   }
 
@@ -770,4 +765,9 @@ function buildDirStamp(kdir: string | undefined): unknown {
 
 function sameStrings(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((item, i) => item === b[i]));
+}
+
+/** Units and files the caller may add to (a file no unit includes) without changing the ones kept. */
+function copyOf({ units, files }: { units: TranslationUnit[]; files: FileFacts[] }): { units: TranslationUnit[]; files: FileFacts[] } {
+  return { units: units.map((unit) => ({ ...unit, files: [...unit.files] })), files: [...files] };
 }

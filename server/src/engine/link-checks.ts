@@ -158,29 +158,23 @@ function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses
   if (uses) return uses;
   const excluded = excludedIn(file, compiled);
   const own = ownNames(file);
-  const counts = (ref: Reference): boolean => !own.has(ref.name) && !(excluded.length > 0 && inRanges(excluded, ref.line));
-  uses = afterBodyEdit(file, compiled, counts);
+  const isOutsideUse = (ref: Reference): boolean => {
+    const from = file.symbols[ref.fromIndex];
+    return !own.has(ref.name) && !!from && !from.isInline && from.isDefinition && !(excluded.length > 0 && inRanges(excluded, ref.line));
+  };
+  uses = afterBodyEdit(file, compiled, isOutsideUse);
   if (!uses) {
     uses = { first: new Map() };
-    for (const ref of file.references) {
-      if (uses.first.has(ref.name) || !counts(ref)) continue;
-      const from = file.symbols[ref.fromIndex];
-      if (!from || from.isInline || !from.isDefinition) continue;
-      uses.first.set(ref.name, ref);
-    }
+    for (const ref of file.references) if (!uses.first.has(ref.name) && isOutsideUse(ref)) uses.first.set(ref.name, ref);
   }
   byView.set(compiled ?? UNKNOWN, uses);
   return uses;
 }
 
-/** How many of the file's references count as uses from outside, per name. */
-function usesPerName(file: FileFacts, counts: (ref: Reference) => boolean): Map<string, number> {
+/** How many of the file's references are uses from outside, per name. */
+function usesPerName(file: FileFacts, isOutsideUse: (ref: Reference) => boolean): Map<string, number> {
   const perName = new Map<string, number>();
-  for (const ref of file.references) {
-    if (!counts(ref)) continue;
-    const from = file.symbols[ref.fromIndex];
-    if (from && !from.isInline && from.isDefinition) perName.set(ref.name, (perName.get(ref.name) ?? 0) + 1);
-  }
+  for (const ref of file.references) if (isOutsideUse(ref)) perName.set(ref.name, (perName.get(ref.name) ?? 0) + 1);
   return perName;
 }
 
@@ -201,18 +195,17 @@ function ownNames(file: FileFacts): ReadonlySet<string> {
  * references changed. Undefined when that is not enough to tell (the edit moved what follows, or
  * the body held the first use of a name that is used again after it).
  */
-function afterBodyEdit(file: FileFacts, compiled: Compiled, counts: (ref: Reference) => boolean): OutsideUses | undefined {
+function afterBodyEdit(file: FileFacts, compiled: Compiled, isOutsideUse: (ref: Reference) => boolean): OutsideUses | undefined {
   const edit = bodyEditOf(file);
+  // The same symbols and conditionals: the test of a reference is the same in both versions.
   if (!edit || !edit.laterKept || edit.previous.symbols !== file.symbols || edit.previous.conditionals !== file.conditionals)
     return undefined;
   const before = outsideUsesOf.get(edit.previous)?.get(compiled ?? UNKNOWN);
   if (!before) return undefined;
-  const from = file.symbols[edit.fromIndex];
-  if (!from || from.isInline || !from.isDefinition) return before;
-  const removed = edit.removed.filter(counts);
-  const added = edit.added.filter(counts);
+  const removed = edit.removed.filter(isOutsideUse);
+  const added = edit.added.filter(isOutsideUse);
   if (removed.length === 0 && added.length === 0) return before;
-  before.count ??= usesPerName(edit.previous, counts);
+  before.count ??= usesPerName(edit.previous, isOutsideUse);
   const count = new Map(before.count);
   for (const ref of removed) count.set(ref.name, (count.get(ref.name) ?? 1) - 1);
   for (const ref of added) count.set(ref.name, (count.get(ref.name) ?? 0) + 1);

@@ -2,12 +2,8 @@ import type { Position, Range } from '../model/types';
 
 /** Converts UTF-16 offsets of one text to 0-based line/character positions and back. */
 export class LineIndex {
-  /**
-   * Offsets of the line starts. A text's own index is a number[] (a file read once, its index
-   * garbage soon after, stays in the garbage-collected heap); an edited text's is a typed array
-   * copied from the previous one (no array to grow and collect on every key).
-   */
-  private readonly lineStarts: number[] | Uint32Array;
+  /** Offsets of the line starts, in a typed array: an edited text's is copied from the previous one (no array to grow and collect per key). */
+  private readonly lineStarts: Uint32Array;
 
   constructor(
     private readonly text: string,
@@ -17,9 +13,9 @@ export class LineIndex {
       this.lineStarts = lineStarts;
       return;
     }
-    const starts = [0];
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-    this.lineStarts = starts;
+    this.lineStarts = new Uint32Array(1 + countLineBreaks(text, 0, text.length));
+    let line = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts[line++] = i + 1;
   }
 
   /**
@@ -34,7 +30,7 @@ export class LineIndex {
     const kept = upperBound(before, change.start);
     const moved = upperBound(before, change.oldEnd);
     const starts = new Uint32Array(kept + countLineBreaks(text, change.start, change.newEnd) + before.length - moved);
-    for (let i = 0; i < kept; i++) starts[i] = before[i];
+    starts.set(before.subarray(0, kept));
     let line = kept;
     for (let at = text.indexOf('\n', change.start); at >= 0 && at < change.newEnd; at = text.indexOf('\n', at + 1)) starts[line++] = at + 1;
     for (let i = moved; i < before.length; i++) starts[line++] = before[i] + delta;
@@ -83,7 +79,7 @@ function countLineBreaks(text: string, from: number, to: number): number {
 }
 
 /** The number of entries of the ascending `starts` that are at most `offset`. */
-function upperBound(starts: ArrayLike<number>, offset: number): number {
+function upperBound(starts: Uint32Array, offset: number): number {
   let low = 0,
     high = starts.length;
   while (low < high) {
