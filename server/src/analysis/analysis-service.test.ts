@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AnalysisService } from './analysis-service';
+import { oneHeaderScanAtATime } from '../engine/header-symbols';
+import { loadKernelLinkTables } from '../engine/link-checks';
 import { fakeKernelBuildDir, writeModule } from '../../../test/support/modules';
 
 describe('AnalysisService: one module analysis per text', () => {
@@ -49,6 +51,41 @@ describe('AnalysisService: one module analysis per text', () => {
     } finally {
       await service.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with several kernels, checks linking once every kernel is loaded: one still loading is not taken for one without the finding', async () => {
+    const kdir61 = fakeKernelBuildDir([6, 1]);
+    const kdir73 = fakeKernelBuildDir([7, 3]);
+    const text = 'int use(void) { return vfs_write(0, 0, 0, 0); }\nMODULE_LICENSE("GPL");\n';
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': text });
+    const service = new AnalysisService();
+    // 7.3's tables are at hand; the configured 6.1's header scan waits behind one that has not ended.
+    await loadKernelLinkTables(kdir73);
+    let endScan = (): void => undefined;
+    const scanEnded = new Promise<void>((resolve) => (endScan = resolve));
+    void oneHeaderScanAtATime(() => scanEnded);
+    try {
+      let loads = 0;
+      const loaded = (count: number): Promise<void> =>
+        new Promise((resolve) => service.onKernelTablesLoaded(() => ++loads >= count && resolve()));
+      const sevenThree = loaded(1);
+      service.configure({ kdir: kdir61, otherKdirs: [kdir73] });
+      await sevenThree;
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const messages = async (version: number): Promise<string[]> =>
+        (await service.analyzeModule(uri, version, text)).findings
+          .map((f) => `${f.code}: ${/\(only on [^)]*\)$/.exec(f.message)?.[0] ?? 'all'}`)
+          .sort();
+      assert.deepEqual(await messages(1), [], 'no link finding while 6.1 loads');
+      const both = loaded(2);
+      endScan();
+      await both;
+      assert.deepEqual(await messages(2), ['missing-description: (only on 7.3.0)', 'undefined-symbol: all']);
+    } finally {
+      endScan();
+      await service.dispose();
+      for (const d of [kdir61, kdir73, dir]) fs.rmSync(d, { recursive: true, force: true });
     }
   });
 

@@ -67,6 +67,18 @@ export function symbolsOf(analysis: ModuleAnalysis): ModuleSymbols {
 }
 
 /** The newest analysis of an open document, which the next edit starts from. */
+/** A kernel of kmod.kernelBuildDirs besides the configured one. */
+interface OtherKernel {
+  kdir: string;
+  label: string;
+  context: AnalysisContext;
+  /** Its link tables, once loaded (none: not a build dir modpost can use). */
+  tables?: KernelLinkTables;
+  /** Whether loading the tables ended, and when it does. */
+  settled?: boolean;
+  loaded: Promise<void>;
+}
+
 interface OpenDocument {
   builtin: boolean;
   editable: Promise<EditableFacts>;
@@ -112,12 +124,13 @@ export class AnalysisService {
   /** The build dir's exports and header declarations (modpost's link checks), loading or loaded. */
   private kernelTables: Promise<KernelLinkTables | undefined> = Promise.resolve(undefined);
   private loadedTables: KernelLinkTables | undefined;
+  private tablesLoading = false;
   private readonly tablesListeners: (() => void)[] = [];
   /** Files whose analysis failed for a passing reason (a crashed worker): tries so far, and the timer of the next. */
   private readonly retries = new Map<string, { attempts: number; timer?: NodeJS.Timeout }>();
   private readonly retryListeners: ((uri: string) => void)[] = [];
   /** More kernels each module is also checked against (kmod.kernelBuildDirs). */
-  private otherKernels: { label: string; context: AnalysisContext; tables?: KernelLinkTables }[] = [];
+  private otherKernels: OtherKernel[] = [];
 
   /**
    * Facts of files read from disk (the index, an open file's module siblings) come from and go to
@@ -203,16 +216,22 @@ export class AnalysisService {
   private loadOtherKernels(kdirs: readonly string[]): void {
     const wanted = kdirs.filter((kdir) => kdir && kdir !== this.options.kdir);
     this.unusableKernelDirs = wanted.filter((kdir) => !isUsableKernelDir(kdir)).map((kdir) => unusableKernelDirText(kdir));
-    const kernels = wanted
+    const kernels: OtherKernel[] = wanted
       .filter((kdir) => isUsableKernelDir(kdir))
-      .map((kdir) => ({ kdir, label: kernelVersionOf(kdir) ?? path.basename(kdir), context: resolveContext({ kdir }) }));
+      .map((kdir) => ({
+        kdir,
+        label: kernelVersionOf(kdir) ?? path.basename(kdir),
+        context: resolveContext({ kdir }),
+        loaded: Promise.resolve(),
+      }));
     this.otherKernels = kernels;
     for (const kernel of kernels) {
-      void loadKernelLinkTables(kernel.kdir)
+      kernel.loaded = loadKernelLinkTables(kernel.kdir)
         .catch(() => undefined)
         .then((tables) => {
-          if (!tables || !this.otherKernels.includes(kernel)) return;
-          Object.assign(kernel, { tables });
+          if (!this.otherKernels.includes(kernel)) return;
+          kernel.tables = tables;
+          kernel.settled = true;
           this.forgetAnalyses();
           for (const listener of this.tablesListeners) listener();
         });
@@ -225,13 +244,16 @@ export class AnalysisService {
     module: KbuildModule | undefined,
     tables: KernelLinkTables | undefined,
   ): Promise<Finding[]> {
-    const options = await this.checkOptions(module, tables);
+    // A kernel whose tables still load would seem to lack every link finding the others make
+    // ("only on" the others): with several kernels, linking is checked once all of them can be.
+    const linkReady = this.otherKernels.length === 0 || (!this.tablesLoading && this.otherKernels.every((kernel) => kernel.settled));
+    const options = await this.checkOptions(module, linkReady ? tables : undefined);
     const findings = checkModule(units, options);
     if (this.otherKernels.length === 0) return findings;
     const primary = this.options.kdir ? (kernelVersionOf(this.options.kdir) ?? path.basename(this.options.kdir)) : this.context.profile.id;
     const runs = [{ label: primary, findings }];
     for (const kernel of this.otherKernels) {
-      const link = module && kernel.tables ? await this.linkEnvironment(module, kernel.tables) : undefined;
+      const link = linkReady && module && kernel.tables ? await this.linkEnvironment(module, kernel.tables) : undefined;
       runs.push({ label: kernel.label, findings: checkModule(units, { ...options, profile: kernel.context.profile, link }) });
     }
     return mergeKernelFindings(runs);
@@ -242,11 +264,14 @@ export class AnalysisService {
 
   private loadKernelTables(kdir: string | undefined): void {
     this.loadedTables = undefined;
+    this.tablesLoading = kdir !== undefined;
     this.tablesStamp = buildDirStamp(kdir);
     this.moduleKeyContext = undefined;
     this.kernelTables = kdir ? loadKernelLinkTables(kdir).catch(() => undefined) : Promise.resolve(undefined);
     void this.kernelTables.then((tables) => {
-      if (!tables || this.options.kdir !== kdir) return;
+      if (this.options.kdir !== kdir) return;
+      this.tablesLoading = false;
+      if (!tables) return;
       this.loadedTables = tables;
       this.forgetAnalyses();
       for (const listener of this.tablesListeners) listener();
@@ -503,8 +528,10 @@ export class AnalysisService {
         this.watched(uri, this.background.analyze(uri, file, { ...options, included: true as const })),
       ) as Promise<FileFacts>;
     });
-    // The background index can wait for the build dir's tables; an open file is not kept waiting for them.
-    return { files, units, findings: await this.findingsOf(units, module, await this.kernelTables) };
+    // The background index can wait for the build dirs' tables; an open file is not kept waiting for them.
+    const tables = await this.kernelTables;
+    await Promise.all(this.otherKernels.map((kernel) => kernel.loaded));
+    return { files, units, findings: await this.findingsOf(units, module, tables) };
   }
 
   /**
