@@ -26,7 +26,12 @@ const OPTIONS: ExtractOptions = { version: [6, 1], config: DEBIAN_CONFIG, builti
 const REPO = path.resolve(__dirname, '../../../..');
 const SAMPLE = 'test/kbuild/fixtures/mixed/mixed.c';
 
-const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-facts-cache-'));
+const tempDirs: string[] = [];
+const tempDir = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-facts-cache-'));
+  tempDirs.push(dir);
+  return dir;
+};
 
 async function sampleWire(): Promise<{ wire: WireFacts; text: string }> {
   const text = fs.readFileSync(path.join(REPO, SAMPLE), 'utf8');
@@ -36,6 +41,10 @@ async function sampleWire(): Promise<{ wire: WireFacts; text: string }> {
 }
 
 describe('facts cache', () => {
+  after(() => {
+    for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('lives under XDG_CACHE_HOME when it is absolute, else ~/.cache', () => {
     assert.equal(defaultFactsCacheDir({ XDG_CACHE_HOME: '/x/cache' }), '/x/cache/kmod-tools/facts');
     assert.equal(defaultFactsCacheDir({ XDG_CACHE_HOME: 'relative' }), path.join(os.homedir(), '.cache', 'kmod-tools', 'facts'));

@@ -32,6 +32,7 @@ describe('facts pool', () => {
     script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kmod-pool-')), 'stand-in.js');
     fs.writeFileSync(script, STAND_IN);
   });
+  after(() => fs.rmSync(path.dirname(script), { recursive: true, force: true }));
 
   const analyzeAll = (pool: FactsPool, names: string[]) => Promise.all(names.map((name) => pool.analyze(name, `/m/${name}`, OPTIONS)));
 

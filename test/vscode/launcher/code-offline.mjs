@@ -315,10 +315,12 @@ async function main() {
     serverData: path.join(tmp, 'server-data'),
     extensions: opts.extensionsDir || path.join(tmp, 'extensions'),
     home: path.join(tmp, 'home'),
+    tmp: path.join(tmp, 'tmp'),
     requests: path.join(tmp, 'requests'),
     config: path.join(tmp, 'config.yaml'),
   };
-  for (const dir of [dirs.extensions, path.join(dirs.userData, 'User'), dirs.home, dirs.requests]) fs.mkdirSync(dir, { recursive: true });
+  for (const dir of [dirs.extensions, path.join(dirs.userData, 'User'), dirs.home, dirs.tmp, dirs.requests])
+    fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
     path.join(dirs.userData, 'User', 'settings.json'),
     JSON.stringify(
@@ -338,10 +340,12 @@ async function main() {
     ),
   );
 
-  // Throwaway HOME/XDG: the server and chromium both write there on every start.
+  // Throwaway HOME/XDG/TMPDIR: the server and chromium write there on every start, and the
+  // server's sockets and clangd's preambles would outlive a killed process group in /tmp.
   const env = {
     ...process.env,
     HOME: dirs.home,
+    TMPDIR: dirs.tmp,
     XDG_CONFIG_HOME: path.join(dirs.home, '.config'),
     XDG_DATA_HOME: path.join(dirs.home, '.local/share'),
     XDG_CACHE_HOME: path.join(dirs.home, '.cache'),
