@@ -161,6 +161,15 @@ describe('Debug Module in VM (kmod-vm)', function () {
     await vscode.commands.executeCommand('workbench.action.debug.continue');
     await waitFor(() => observed.stops.length >= 3, 30_000, 'a stop at the oops', 50);
     frame = await topFrame(session);
+    if (observed.stops[2].reason === 'breakpoint' && frame.name === 'hello_3_exit' && frame.line === 22) {
+      // Under TCG, gdb's step over the breakpoint sometimes ends before the faulting load has run
+      // (once in many runs): the same breakpoint reports again. Continuing once more goes on.
+      console.log('    the breakpoint on line 22 reported twice (TCG); continuing once more');
+      observed.stops.splice(2, 1);
+      await vscode.commands.executeCommand('workbench.action.debug.continue');
+      await waitFor(() => observed.stops.length >= 3, 30_000, 'a stop at the oops', 50);
+      frame = await topFrame(session);
+    }
     assert.strictEqual(
       observed.stops[2].reason,
       'exception',
