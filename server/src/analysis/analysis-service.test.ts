@@ -98,6 +98,8 @@ describe('AnalysisService: one module analysis per text', () => {
     const steps: string[] = [];
     const typed = '\tvfs_write(0, 0, 0, 0);\n\tkallsyms_lookup_name("x");\n';
     for (let n = 1; n <= typed.length; n++) steps.push(body(typed.slice(0, n)));
+    // A key on another line: vfs_write's first use stays where it is (and is kept from the previous version).
+    steps.push(body('\tvfs_write(0, 0, 0, 0);\n\tkallsyms_lookup_name("xy");\n'));
     // The first call goes and its line stays: vfs_write's first use is in later() again.
     steps.push(body('\t;\n\tkallsyms_lookup_name("x");\n'));
     steps.push(body('\tkallsyms_lookup_name("x");\n'), body(''), body('\tmsleep(1);\n'));

@@ -163,7 +163,15 @@ function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses
     return !own.has(ref.name) && !!from && !from.isInline && from.isDefinition && !(excluded.length > 0 && inRanges(excluded, ref.line));
   };
   uses = afterBodyEdit(file, compiled, isOutsideUse);
-  if (!uses) {
+  if (!uses && bodyEditOf(file)) {
+    // A file typed in (an edit that moved what follows its body): the next key in a body needs the counts.
+    uses = { first: new Map(), count: new Map() };
+    for (const ref of file.references) {
+      if (!isOutsideUse(ref)) continue;
+      if (!uses.first.has(ref.name)) uses.first.set(ref.name, ref);
+      uses.count!.set(ref.name, (uses.count!.get(ref.name) ?? 0) + 1);
+    }
+  } else if (!uses) {
     uses = { first: new Map() };
     for (const ref of file.references) if (!uses.first.has(ref.name) && isOutsideUse(ref)) uses.first.set(ref.name, ref);
   }
@@ -214,7 +222,7 @@ function afterBodyEdit(file: FileFacts, compiled: Compiled, isOutsideUse: (ref: 
     if (count.get(ref.name) === 0) {
       count.delete(ref.name);
       first.delete(ref.name);
-    } else if (before.first.get(ref.name) === ref && !added.some((other) => other.name === ref.name)) return undefined;
+    } else if (samePlace(before.first.get(ref.name), ref) && !added.some((other) => other.name === ref.name)) return undefined;
   }
   const bodyStart = edit.bodyStart;
   for (const ref of added) {
@@ -224,8 +232,16 @@ function afterBodyEdit(file: FileFacts, compiled: Compiled, isOutsideUse: (ref: 
     if (was && added.includes(was)) continue;
     first.set(ref.name, ref);
   }
-  return { first, count };
+  // A key seldom moves a first use (the body's are where they were): then the map is the previous
+  // one, and what the link checks worked out from it still holds.
+  const names = new Set([...removed, ...added].map((ref) => ref.name));
+  for (const name of names) if (!samePlace(first.get(name), before.first.get(name))) return { first, count };
+  return { first: before.first, count };
 }
+
+/** The same use: a first use kept from an earlier version of the file is where the edited version's is. */
+const samePlace = (a: Reference | undefined, b: Reference | undefined): boolean =>
+  a === b || (!!a && !!b && a.name === b.name && a.line === b.line && a.character === b.character && a.fromIndex === b.fromIndex);
 
 /** What one file brings to its module's link checks, in the compiler's view (macro uses it leaves out are not there). */
 interface FileLinkFacts {
