@@ -34,7 +34,7 @@ import { HeaderIndex } from './features/header-index';
 import { WorkspaceIndex } from './lsp/workspace-index';
 import { ModuleDocuments } from './lsp/module-documents';
 import { showMessage } from './lsp/show-message';
-import { EditPacing } from './lsp/edit-pacing';
+import { analysisSettled, EditPacing } from './lsp/edit-pacing';
 import { TypedDocument } from './lsp/typed-document';
 
 /** Serves LSP over the transport named on the command line (--stdio, --node-ipc, --socket=N). */
@@ -173,16 +173,6 @@ export function startServer(): void {
   });
 
   /**
-   * Once the analysis of the document as it is now is done, and its diagnostics written: the
-   * connection writes on setImmediate, and a request worked out before that (the outline of a large
-   * file) would hold back the diagnostics a person waits for.
-   */
-  const analysisPublished = async (document: TextDocument): Promise<void> => {
-    await service.analyzeModule(document.uri, document.version, document.getText()).catch(() => undefined);
-    await new Promise((resolve) => setImmediate(resolve));
-  };
-
-  /**
    * Runs a request on an open document we serve. While typing pauses an analysis, a request that
    * needs one (`analyzes`) waits for it rather than starting its own.
    */
@@ -196,7 +186,15 @@ export function startServer(): void {
     if (shutDown) return Promise.reject(new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down'));
     const document = documents.get(uri);
     return document && served.serves(document)
-      ? (analyzes ? pacing.settled(uri).then(() => analysisPublished(document)) : Promise.resolve())
+      ? (analyzes
+          ? analysisSettled(
+              pacing,
+              document,
+              (version) => service.analyzeModule(uri, version, document.getText()),
+              () => token?.isCancellationRequested === true || documents.get(uri) !== document,
+            )
+          : Promise.resolve()
+        )
           .then(() => {
             // The editor gave up on it while it waited (a newer outline or code action request replaces it).
             if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'cancelled');

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EditPacing } from './edit-pacing';
+import { analysisSettled, EditPacing } from './edit-pacing';
 
 describe('EditPacing (re-analysis while typing)', () => {
   const setUp = (cost: number | undefined) => {
@@ -104,5 +104,39 @@ describe('EditPacing (re-analysis while typing)', () => {
     await waited;
     await sleep(70);
     assert.equal(runs.length, 1, 'only the first key');
+  });
+
+  it('lets a request that waited go on only at a version analysed for the publisher: keys during the analysis make it wait again', async () => {
+    const document = { uri: 'file:///big.c', version: 1 };
+    // The publisher's analyses, one per version, each taking 30 ms (keys arrive meanwhile).
+    const analyses = new Map<number, Promise<void>>();
+    const analyze = (version: number): Promise<void> => {
+      let analysis = analyses.get(version);
+      if (!analysis) analyses.set(version, (analysis = sleep(30).then(() => undefined)));
+      return analysis;
+    };
+    const pacing = new EditPacing(
+      () => 50,
+      () => void analyze(document.version),
+    );
+    const key = (): void => {
+      document.version++;
+      pacing.changed(document.uri);
+    };
+    key(); // after a pause: analysed at once
+    key(); // paced
+    const published: number[] = [];
+    const request = analysisSettled(pacing, document, analyze, () => false).then(() => published.push(document.version));
+    // Keys keep coming while the paced analysis runs, then stop.
+    await sleep(45);
+    for (let i = 0; i < 4; i++) {
+      key();
+      await sleep(10);
+    }
+    await request;
+    assert.deepEqual(published, [document.version], 'the request goes on at the version the document has');
+    assert.ok(analyses.has(document.version), 'which the publisher analysed');
+    assert.deepEqual([...analyses.keys()], [2, 3, document.version], 'and no analysis was started for the request');
+    pacing.dispose();
   });
 });

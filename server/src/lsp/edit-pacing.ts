@@ -97,3 +97,25 @@ export class EditPacing {
     for (const resolve of pending?.waiters ?? []) resolve();
   }
 }
+
+/**
+ * Resolves once the paced analysis of `document` is done for the version the document still has
+ * then, and what it published is written: a request that waited never starts an analysis of its
+ * own (keys typed during the analysis are the next paced one's, and the request waits for that
+ * too). The connection writes on setImmediate, and a request worked out before that (the outline
+ * of a large file) would hold back the diagnostics a person waits for.
+ */
+export async function analysisSettled(
+  pacing: EditPacing,
+  document: { readonly uri: string; readonly version: number },
+  analyze: (version: number) => Promise<unknown>,
+  stop: () => boolean,
+): Promise<void> {
+  for (;;) {
+    await pacing.settled(document.uri);
+    const version = document.version;
+    await analyze(version).catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (document.version === version || stop()) return;
+  }
+}
