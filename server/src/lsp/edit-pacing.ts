@@ -63,6 +63,11 @@ export class EditPacing {
     return pending ? new Promise((resolve) => pending.waiters.push(resolve)) : Promise.resolve();
   }
 
+  /** Whether a paced analysis of `uri` is waiting to start. */
+  isPending(uri: string): boolean {
+    return this.pending.has(uri);
+  }
+
   /** Drops the paced analysis of `uri` (waiting requests go on). */
   private cancel(uri: string): void {
     const pending = this.pending.get(uri);
@@ -112,10 +117,13 @@ export async function analysisSettled(
   stop: () => boolean,
 ): Promise<void> {
   for (;;) {
+    const paced = pacing.isPending(document.uri);
     await pacing.settled(document.uri);
     const version = document.version;
     await analyze(version).catch(() => undefined);
-    await new Promise((resolve) => setImmediate(resolve));
+    // With nothing paced no diagnostics were just written: a hover while a tree indexes goes on at
+    // once, not behind the work the index queued.
+    if (paced) await new Promise((resolve) => setImmediate(resolve));
     if (document.version === version || stop()) return;
   }
 }
