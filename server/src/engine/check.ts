@@ -305,20 +305,27 @@ function sameNames(a: SymbolsInputs, b: SymbolsInputs): boolean {
 }
 
 /**
- * The last name lookup built for a module, by the symbols of its first unit's first file (an edit
- * inside a body keeps that array): typing in a body changes no name, and the lookup is kept. Weakly:
- * a module the index checked and let go takes its lookup with it.
+ * The last name lookups built, by the symbols of the module's first unit's first file (an edit
+ * inside a body keeps that array): typing in a body changes no name, and the lookup is kept. A
+ * few: a whole tree's index checks thousands of modules, and a lookup keeps its module's facts.
  */
-const recentSymbols = new WeakMap<FileFacts['symbols'], { inputs: SymbolsInputs; symbols: ModuleSymbols }>();
+const recentSymbols = new Map<FileFacts['symbols'], { inputs: SymbolsInputs; symbols: ModuleSymbols }>();
+const RECENT_SYMBOLS = 8;
 
 function moduleSymbols(inputs: SymbolsInputs): ModuleSymbols {
   const key = inputs.units[0]?.files[0]?.symbols;
   const recent = key && recentSymbols.get(key);
-  if (recent && sameNames(inputs, recent.inputs)) return recent.symbols;
+  if (recent && sameNames(inputs, recent.inputs)) {
+    recentSymbols.delete(key);
+    recentSymbols.set(key, recent);
+    return recent.symbols;
+  }
   const symbols = new ModuleSymbols(inputs.units, { profile: inputs.profile, outside: inputs.outside });
+  if (!key) return symbols;
   // A copy of the units' lists: the lookup is compared with later inputs after its caller is done with these.
-  if (key)
-    recentSymbols.set(key, { inputs: { ...inputs, units: inputs.units.map((unit) => ({ ...unit, files: [...unit.files] })) }, symbols });
+  recentSymbols.delete(key);
+  recentSymbols.set(key, { inputs: { ...inputs, units: inputs.units.map((unit) => ({ ...unit, files: [...unit.files] })) }, symbols });
+  if (recentSymbols.size > RECENT_SYMBOLS) recentSymbols.delete(recentSymbols.keys().next().value as FileFacts['symbols']);
   return symbols;
 }
 
