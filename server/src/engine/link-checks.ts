@@ -163,17 +163,19 @@ function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses
     return !own.has(ref.name) && !!from && !from.isInline && from.isDefinition && !(excluded.length > 0 && inRanges(excluded, ref.line));
   };
   uses = afterBodyEdit(file, compiled, isOutsideUse);
-  if (!uses && bodyEditOf(file)) {
-    // A file typed in (an edit that moved what follows its body): the next key in a body needs the counts.
-    uses = { first: new Map(), count: new Map() };
+  if (!uses) {
+    const first = new Map<string, Reference>();
+    // A file being typed in (an edit that moved what follows its body): the next key in a body needs the counts.
+    const count = bodyEditOf(file) ? new Map<string, number>() : undefined;
     for (const ref of file.references) {
-      if (!isOutsideUse(ref)) continue;
-      if (!uses.first.has(ref.name)) uses.first.set(ref.name, ref);
-      uses.count!.set(ref.name, (uses.count!.get(ref.name) ?? 0) + 1);
+      if (!count) {
+        if (!first.has(ref.name) && isOutsideUse(ref)) first.set(ref.name, ref);
+      } else if (isOutsideUse(ref)) {
+        if (!first.has(ref.name)) first.set(ref.name, ref);
+        count.set(ref.name, (count.get(ref.name) ?? 0) + 1);
+      }
     }
-  } else if (!uses) {
-    uses = { first: new Map() };
-    for (const ref of file.references) if (!uses.first.has(ref.name) && isOutsideUse(ref)) uses.first.set(ref.name, ref);
+    uses = count ? { first, count } : { first };
   }
   byView.set(compiled ?? UNKNOWN, uses);
   return uses;
