@@ -66,7 +66,6 @@ export function symbolsOf(analysis: ModuleAnalysis): ModuleSymbols {
   return symbols;
 }
 
-/** The newest analysis of an open document, which the next edit starts from. */
 /** A kernel of kmod.kernelBuildDirs besides the configured one. */
 interface OtherKernel {
   kdir: string;
@@ -79,6 +78,7 @@ interface OtherKernel {
   loaded: Promise<void>;
 }
 
+/** The newest analysis of an open document, which the next edit starts from. */
 interface OpenDocument {
   builtin: boolean;
   editable: Promise<EditableFacts>;

@@ -165,17 +165,9 @@ function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses
   uses = afterBodyEdit(file, compiled, isOutsideUse);
   if (!uses) {
     const first = new Map<string, Reference>();
+    for (const ref of file.references) if (!first.has(ref.name) && isOutsideUse(ref)) first.set(ref.name, ref);
     // A file being typed in (an edit that moved what follows its body): the next key in a body needs the counts.
-    const count = bodyEditOf(file) ? new Map<string, number>() : undefined;
-    for (const ref of file.references) {
-      if (!count) {
-        if (!first.has(ref.name) && isOutsideUse(ref)) first.set(ref.name, ref);
-      } else if (isOutsideUse(ref)) {
-        if (!first.has(ref.name)) first.set(ref.name, ref);
-        count.set(ref.name, (count.get(ref.name) ?? 0) + 1);
-      }
-    }
-    uses = count ? { first, count } : { first };
+    uses = bodyEditOf(file) ? { first, count: usesPerName(file, isOutsideUse) } : { first };
   }
   byView.set(compiled ?? UNKNOWN, uses);
   return uses;
