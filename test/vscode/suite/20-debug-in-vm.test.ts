@@ -162,9 +162,9 @@ describe('Debug Module in VM (kmod-vm)', function () {
     await waitFor(() => observed.stops.length >= 3, 30_000, 'a stop at the oops', 50);
     frame = await topFrame(session);
     if (observed.stops[2].reason === 'breakpoint' && frame.name === 'hello_3_exit' && frame.line === 22) {
-      // Under TCG, gdb's step over the breakpoint sometimes ends before the faulting load has run
-      // (once in many runs): the same breakpoint reports again. Continuing once more goes on.
-      console.log('    the breakpoint on line 22 reported twice (TCG); continuing once more');
+      // Under TCG a step off this breakpoint once left the guest on it (the adapter checks and
+      // steps again): should it still happen, say so, with what the adapter said, and go on.
+      console.log(`    the breakpoint on line 22 reported twice; the adapter said: ${observed.output.join('').slice(-1500)}`);
       observed.stops.splice(2, 1);
       await vscode.commands.executeCommand('workbench.action.debug.continue');
       await waitFor(() => observed.stops.length >= 3, 30_000, 'a stop at the oops', 50);

@@ -26,10 +26,11 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { DEBUG_DEFAULTS, DEBUG_REQUESTS, KmodVmLaunchArguments } from '../../../../shared/src/debug-config';
-import { readRelease } from '../../../../shared/src/kernel-dir';
+import { kernelVersionOf, readRelease } from '../../../../shared/src/kernel-dir';
 import { findExecutable, onTermination } from '../../../../shared/src/process';
 import { analyzeModuleDir } from '../../../../server/src/engine/project';
 import { filePathOf } from '../../../../server/src/model/uris';
+import type { Finding } from '../../../../server/src/model/types';
 import { LineSplitter } from '../console';
 import { findingsExplaining } from '../explain';
 import { SetupError } from '../errors';
@@ -57,6 +58,8 @@ const BOOT_TIMEOUT_MS = 180_000;
 const KVM_BOOT_TIMEOUT_MS = 30_000;
 /** How long the guest may take to stop after Pause before the session is given up. */
 const PAUSE_TIMEOUT_MS = 8_000;
+/** Single steps tried to leave a breakpoint before Continue gives up checking and continues. */
+const STEP_OFF_ATTEMPTS = 3;
 /** The debug session's VM lives at most this long, even if the adapter is killed outright. */
 const MAX_SESSION_SECONDS = 8 * 3600;
 const CONSOLE_BACKLOG_BYTES = 512 * 1024;
@@ -135,9 +138,13 @@ export class KmodVmDebugSession extends DebugSession {
   private running = false;
   private ended = false;
   /** Stops we asked for ourselves (to insert a breakpoint while running) are not shown. */
-  private silentStopWaiters: (() => void)[] = [];
+  private silentStopWaiters: ((results: MiTuple) => void)[] = [];
   private pauseTimer: NodeJS.Timeout | undefined;
   private oops: OopsStop | undefined;
+  /** Where the guest stopped at one of the editor's breakpoints, and which (until it runs again). */
+  private atBreakpoint: { address: bigint; number?: number } | undefined;
+  /** The breakpoint a step began at, off until the step ends. */
+  private disabledWhileStepping: number | undefined;
   private readonly containers = new Map<number, VariableContainer>();
   private nextContainer = 1;
   private readonly varobjs: string[] = [];
@@ -183,6 +190,12 @@ export class KmodVmDebugSession extends DebugSession {
     if (this.clientSupportsProgress) this.sendEvent(new ProgressStartEvent(progressId, 'Debug module in VM'));
     try {
       await this.startSession(args, progress);
+      // Without the build dir's link tables (a scan of its headers): no link finding explains an oops.
+      const kernelVersion = args.kernelBuildDir ? kernelVersionOf(args.kernelBuildDir) : undefined;
+      this.moduleFindings = analyzeModuleDir(args.moduleDir, { kernelVersion, keepFacts: false }).then(
+        (analysis) => analysis.findings,
+        () => [],
+      );
       this.sendResponse(response);
       this.sendEvent(new InitializedEvent());
     } catch (err) {
@@ -630,6 +643,20 @@ export class KmodVmDebugSession extends DebugSession {
 
   private async step(response: DebugProtocol.Response, command: string): Promise<void> {
     try {
+      const at = this.oops ? undefined : this.atBreakpoint;
+      if (at && command === '-exec-continue') {
+        const stoppedAgain = await this.stepOffBreakpoint(at.address);
+        if (stoppedAgain) {
+          this.sendResponse(response);
+          this.queueStop(stoppedAgain);
+          return;
+        }
+      } else if (at?.number !== undefined) {
+        // Stepping from a breakpoint, gdb steps over it first: with it off, a step that did not
+        // move is just made again (see stepOffBreakpoint), and it comes back on at the next stop.
+        await this.requireGdb().run(`-break-disable ${at.number}`);
+        this.disabledWhileStepping = at.number;
+      }
       // From an oops there is nothing to step: the kernel goes on handling it.
       await this.resume(this.oops ? '-exec-continue' : command);
       this.sendResponse(response);
@@ -708,12 +735,17 @@ export class KmodVmDebugSession extends DebugSession {
       this.running = false;
       if (this.pauseTimer) clearTimeout(this.pauseTimer);
       this.pauseTimer = undefined;
-      this.stopChain = this.stopChain
-        .then(() => this.onStopped(record.results))
-        .catch((err: unknown) => {
-          this.say(`Debugger: ${err instanceof Error ? err.message : String(err)}\n`);
-        });
+      this.queueStop(record.results);
     }
+  }
+
+  /** Stops are handled one after the other, in the order gdb reported them. */
+  private queueStop(results: MiTuple): void {
+    this.stopChain = this.stopChain
+      .then(() => this.onStopped(results))
+      .catch((err: unknown) => {
+        this.say(`Debugger: ${err instanceof Error ? err.message : String(err)}\n`);
+      });
   }
 
   private async onStopped(results: MiTuple): Promise<void> {
@@ -722,12 +754,18 @@ export class KmodVmDebugSession extends DebugSession {
     if (!this.configured) return;
     const reason = miString(results, 'reason') ?? '';
     if (this.silentStopWaiters.length) {
-      this.silentStopWaiters.shift()?.();
+      this.silentStopWaiters.shift()?.(results);
       return;
     }
     if (reason.startsWith('exited') || reason === 'disconnected') {
       await this.abort('The VM stopped answering the debugger; the session ends.');
       return;
+    }
+    if (this.disabledWhileStepping !== undefined) {
+      await this.requireGdb()
+        .run(`-break-enable ${this.disabledWhileStepping}`)
+        .catch(() => undefined);
+      this.disabledWhileStepping = undefined;
     }
     const internal = reason === 'breakpoint-hit' ? this.internalBreakpoints.get(Number(miString(results, 'bkptno'))) : undefined;
     if (internal === 'do_init_module') {
@@ -742,6 +780,10 @@ export class KmodVmDebugSession extends DebugSession {
       this.sendEvent(new StoppedEvent('exception', THREAD_ID, text));
       return;
     }
+    // Where a breakpoint stop is: Continue steps off it first (stepOffBreakpoint).
+    const address = reason === 'breakpoint-hit' ? await this.evaluateAddress('$pc').catch(() => undefined) : undefined;
+    const number = Number(miString(results, 'bkptno'));
+    this.atBreakpoint = address === undefined ? undefined : { address, number: Number.isInteger(number) ? number : undefined };
     const dapReason =
       reason === 'breakpoint-hit' ? 'breakpoint' : reason === 'end-stepping-range' || reason === 'function-finished' ? 'step' : 'pause';
     this.sendEvent(new StoppedEvent(dapReason, THREAD_ID));
@@ -821,19 +863,15 @@ export class KmodVmDebugSession extends DebugSession {
 
   /** The analyzer's finding on the crashing function (the seed: it reads __initdata), worded for this kernel. */
   private async explainCrash(fn: string): Promise<string | undefined> {
-    const args = this.args;
-    if (!args) return undefined;
-    try {
-      const analysis = analyzeModuleDir(args.moduleDir, { kdir: args.kernelBuildDir, keepFacts: false });
-      const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000).unref());
-      const findings = (await Promise.race([analysis, timeout]))?.findings ?? [];
-      const cause = findingsExplaining(fn, findings)[0];
-      const file = cause ? filePathOf(cause.uri) : undefined;
-      return cause ? `${file ? path.basename(file) : ''}:${cause.range.start.line + 1}: ${cause.message}` : undefined;
-    } catch {
-      return undefined;
-    }
+    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000).unref());
+    const findings = (await Promise.race([this.moduleFindings, timeout])) ?? [];
+    const cause = findingsExplaining(fn, findings)[0];
+    const file = cause ? filePathOf(cause.uri) : undefined;
+    return cause ? `${file ? path.basename(file) : ''}:${cause.range.start.line + 1}: ${cause.message}` : undefined;
   }
+
+  /** The analyzer's findings on the module, begun once the VM runs: by the time something oopses they are there. */
+  private moduleFindings: Promise<Finding[]> = Promise.resolve([]);
 
   private async evaluateAddress(expression: string): Promise<bigint> {
     const answer = await this.requireGdb().run(`-data-evaluate-expression ${miQuote(expression)}`);
@@ -865,7 +903,7 @@ export class KmodVmDebugSession extends DebugSession {
   private async whileStopped<T>(work: () => Promise<T>): Promise<T> {
     const gdb = this.requireGdb();
     if (!this.running) return work();
-    const stopped = new Promise<void>((resolve) => this.silentStopWaiters.push(resolve));
+    const stopped = new Promise<void>((resolve) => this.silentStopWaiters.push(() => resolve()));
     await gdb.run('-exec-interrupt');
     await Promise.race([
       stopped,
@@ -878,7 +916,36 @@ export class KmodVmDebugSession extends DebugSession {
     }
   }
 
+  /**
+   * Executes the instruction under the breakpoint the guest stopped at before continuing, and
+   * checks that it did: under TCG, gdb's own step over it once in many runs left the guest where
+   * it was, and the same breakpoint reported again (Continue seemed to do nothing). Returns the
+   * stop when the step lands on another breakpoint (the editor shows it).
+   */
+  private async stepOffBreakpoint(address: bigint): Promise<MiTuple | undefined> {
+    const gdb = this.requireGdb();
+    for (let attempt = 1; attempt <= STEP_OFF_ATTEMPTS; attempt++) {
+      const stopped = new Promise<MiTuple>((resolve) => this.silentStopWaiters.push(resolve));
+      await gdb.run('-exec-step-instruction');
+      this.running = true;
+      const results = await Promise.race([
+        stopped,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('the VM did not stop after one instruction')), PAUSE_TIMEOUT_MS).unref(),
+        ),
+      ]);
+      const pc = await this.evaluateAddress('$pc');
+      // On the next instruction's own breakpoint: that stop is the editor's to show.
+      if (pc !== address) return miString(results, 'reason') === 'breakpoint-hit' ? results : undefined;
+      this.say(
+        `Debugger: the step off the breakpoint at 0x${address.toString(16)} left the guest there (try ${attempt}); stepping again.\n`,
+      );
+    }
+    return undefined;
+  }
+
   private async resume(command = '-exec-continue'): Promise<void> {
+    this.atBreakpoint = undefined;
     this.oops = undefined;
     this.clearVariables();
     await this.requireGdb().run(command);
