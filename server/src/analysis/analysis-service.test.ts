@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { AnalysisService } from './analysis-service';
 import { oneHeaderScanAtATime } from '../engine/header-symbols';
 import { loadKernelLinkTables } from '../engine/link-checks';
+import { ContentHashes } from '../engine/module-cache';
+import { moduleOfFile } from '../../../shared/src/kbuild';
 import { fakeKernelBuildDir, writeModule } from '../../../test/support/modules';
 
 describe('AnalysisService: one module analysis per text', () => {
@@ -86,6 +88,43 @@ describe('AnalysisService: one module analysis per text', () => {
       endScan();
       await service.dispose();
       for (const d of [kdir61, kdir73, dir]) fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('the background index checks a module on a worker, with the findings this thread gives it, and here when one of its files is open', async () => {
+    const kdir = fakeKernelBuildDir([6, 1]);
+    const header = '#include <linux/fs.h>\nstatic inline int helper(void) { return 1; }\nextern int shared __initdata;\n';
+    const files = {
+      Kbuild: 'obj-m += m.o\nm-y := a.o b.o\n',
+      'local.h': header,
+      'a.c': '#include "local.h"\nstatic void __exit bye(void) { (void)shared; vfs_write(0, 0, 0, 0); }\nmodule_exit(bye);\n',
+      'b.c':
+        '#include "local.h"\nint shared __initdata = 1;\nint uses(void) { return helper() + msleep(1) + kallsyms_lookup_name("x"); }\n',
+    };
+    const dir = writeModule(files);
+    const service = new AnalysisService();
+    try {
+      service.configure({ kdir });
+      const tablesLoaded = new Promise<void>((resolve) => service.onKernelTablesLoaded(resolve));
+      await tablesLoaded;
+      const module = moduleOfFile(path.join(dir, 'a.c'));
+      const onWorker = await service.moduleResultOnDisk(module, new ContentHashes());
+      assert.equal(service.checkedOnWorkers, 1);
+      const codes = onWorker.findings.map((f) => f.code).sort();
+      assert.ok(codes.includes('section-mismatch') && codes.includes('undefined-symbol'), codes.join(' '));
+      // With the header open (as on disk), the module is checked on this thread: the same result.
+      const headerUri = pathToFileURL(path.join(dir, 'local.h')).href;
+      await service.analyzeModule(headerUri, 1, header);
+      const here = await service.moduleResultOnDisk(module, new ContentHashes());
+      assert.equal(service.checkedOnWorkers, 1, 'declined: the header is open');
+      assert.deepEqual(here, onWorker);
+      // A source open: not even asked of a worker.
+      await service.analyzeModule(pathToFileURL(path.join(dir, 'a.c')).href, 1, files['a.c']);
+      assert.deepEqual(await service.moduleResultOnDisk(module, new ContentHashes()), onWorker);
+      assert.equal(service.checkedOnWorkers, 1);
+    } finally {
+      await service.dispose();
+      for (const d of [kdir, dir]) fs.rmSync(d, { recursive: true, force: true });
     }
   });
 

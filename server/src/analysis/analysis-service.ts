@@ -4,15 +4,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { filePathOf } from '../model/uris';
-import { unanalyzableFacts, type EditableFacts } from '../engine/analyze-file';
+import { readText, unanalyzableFacts, type EditableFacts } from '../engine/analyze-file';
 import { editWithinBody } from '../engine/body-edit';
 import { checkModule, ModuleSymbols, type CheckOptions } from '../engine/check';
 import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables, type LinkEnvironment } from '../engine/link-checks';
 import { FactsPool } from '../engine/facts-pool';
+import type { CheckedModule } from '../engine/module-job';
 import { analyzerId, canonicalJson, noteWrites } from '../engine/facts-cache';
 import { ContentHashes, ModuleResultCache, type Dependency, type ModuleResult } from '../engine/module-cache';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
-import { fileUri, mergeKernelFindings, readText, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
+import { fileUri, mergeKernelFindings, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
 import { isUsableKernelDir, kernelVersionOf, unusableKernelDirText } from '../../../shared/src/kernel-dir';
 import { releaseGarbage } from '../../../shared/src/memory';
 import type { FileFacts, Finding } from '../model/types';
@@ -198,6 +199,7 @@ export class AnalysisService {
         this.cache.delete(uri);
         this.openDocuments.delete(uri);
         this.includedOnDisk.clear();
+        this.sharedGeneration++;
         for (const listener of this.retryListeners) listener(uri);
       }, RETRY_DELAYS_MS[attempts]);
       timer.unref();
@@ -262,7 +264,11 @@ export class AnalysisService {
   /** The build dir's files the link tables were read from, as they were then (part of a module result's key). */
   private tablesStamp: unknown = null;
 
+  /** The build dir the link tables are (being) read from. */
+  private tablesKdir: string | undefined;
+
   private loadKernelTables(kdir: string | undefined): void {
+    this.tablesKdir = kdir;
     this.loadedTables = undefined;
     this.tablesLoading = kdir !== undefined;
     this.tablesStamp = buildDirStamp(kdir);
@@ -287,6 +293,7 @@ export class AnalysisService {
     this.cache.clear();
     this.includedOnDisk.clear();
     this.includes = new IncludeResolution();
+    this.sharedGeneration++;
     this.openDocuments.clear();
     this.forgetAnalyses();
     try {
@@ -432,12 +439,14 @@ export class AnalysisService {
     this.includes = new IncludeResolution();
     this.linkEnvironments = new WeakMap();
     this.includedOnDisk.clear();
+    this.sharedGeneration++;
   }
 
   /** Files were created, removed or renamed: includes may lead elsewhere now. */
   filesMoved(): void {
     this.diskChanged();
     this.includes = new IncludeResolution();
+    this.sharedGeneration++;
     this.forgetAnalyses();
     this.linkEnvironments = new WeakMap();
   }
@@ -550,7 +559,13 @@ export class AnalysisService {
         return cached;
       }
     }
-    const { files, units, findings } = await this.analyzeModuleOnDisk(module);
+    const onWorker = await this.checkOnWorker(module);
+    if (onWorker) {
+      if (onWorker.deps) await this.store(key, module, onWorker.result, onWorker.deps);
+      return onWorker.result;
+    }
+    const open = await this.openDocumentAnalysis(module);
+    const { files, units, findings } = open ?? (await this.analyzeModuleOnDisk(module));
     const contribution = vmlinuxContribution(module, units);
     const result: ModuleResult = {
       files: files.map(({ uri, unanalyzable }) => (unanalyzable === undefined ? { uri } : { uri, unanalyzable })),
@@ -558,14 +573,88 @@ export class AnalysisService {
       findings,
       ...(contribution ? { vmlinux: contribution } : {}),
     };
-    // Stored when checked with the build dir's tables, and only if nothing else it depends on changed meanwhile (settings).
-    if (key !== undefined && this.moduleCache && (await this.checkedWithTables()) && key === this.moduleCacheKey(module)) {
+    if (key !== undefined && this.moduleCache) {
       const deps = await this.dependenciesOf(module, files, hashes ?? new ContentHashes());
-      const written = deps ? await this.moduleCache.put(key, result, deps) : 0;
-      if (written > 0) this.moduleCacheStats.stored++;
-      this.moduleCacheStats.bytesWritten += written;
+      if (deps) await this.store(key, module, result, deps);
     }
     return result;
+  }
+
+  /** Stored when checked with the build dir's tables, and only if nothing else it depends on changed meanwhile (settings). */
+  private async store(key: string | undefined, module: KbuildModule, result: ModuleResult, deps: Dependency[]): Promise<void> {
+    if (key === undefined || !this.moduleCache || !(await this.checkedWithTables()) || key !== this.moduleCacheKey(module)) return;
+    const written = await this.moduleCache.put(key, result, deps);
+    if (written > 0) this.moduleCacheStats.stored++;
+    this.moduleCacheStats.bytesWritten += written;
+  }
+
+  /**
+   * The module checked whole on a background worker (module-job.ts), which sends back only its
+   * result: this thread then holds no facts of it, and is free for the editor meanwhile. Undefined
+   * when it is checked here: with several kernels or vmlinux's table (the workers hold neither),
+   * with one of its files open (the editor's text counts), or when the worker declined.
+   */
+  private async checkOnWorker(module: KbuildModule): Promise<CheckedModule | undefined> {
+    if (this.otherKernels.length > 0 || (module.builtin && this.vmlinux)) return undefined;
+    const tables = await this.kernelTables;
+    const open = [...this.openText.keys()].flatMap((uri) => filePathOf(uri) ?? []);
+    if (module.sources.some((source) => open.includes(source))) return undefined;
+    const outcome = await this.background.checkModule({
+      module,
+      extract: this.context.extract,
+      version: this.context.version,
+      extraWarn: this.options.extraWarn,
+      disabledCodes: [...(this.options.disabledCodes ?? [])],
+      tables: tables && this.tablesOnWorkers(tables),
+      open,
+      generation: this.sharedGeneration,
+      cacheDir: this.background.factsCacheDir,
+    });
+    if (!('checked' in outcome)) return undefined;
+    this.checkedOnWorkers++;
+    return outcome.checked;
+  }
+
+  /** Modules the background workers checked whole (for the bench and tests). */
+  checkedOnWorkers = 0;
+
+  /** What the background workers remember between modules (where includes lead, headers' facts) is dropped when this changes. */
+  private sharedGeneration = 0;
+
+  /** The link tables the background workers hold, and the id module jobs name them by. */
+  private workerTables: { tables: KernelLinkTables; id: number } | undefined;
+
+  private tablesOnWorkers(tables: KernelLinkTables): number | undefined {
+    if (!this.tablesKdir) return undefined;
+    if (this.workerTables?.tables !== tables) {
+      this.workerTables = { tables, id: (this.workerTables?.id ?? 0) + 1 };
+      this.background.setLinkTables({ id: this.workerTables.id, kdir: this.tablesKdir, headers: tables.headers.parts });
+    }
+    return this.workerTables.id;
+  }
+
+  /**
+   * The last analysis of an open source of `module`, when it is of the same module (and, while
+   * nothing changed, the one the editor's diagnostics came from: not made again for the index).
+   */
+  private async openDocumentAnalysis(module: KbuildModule): Promise<ModuleAnalysis | undefined> {
+    if (!module.sources.some((source) => this.openText.has(fileUri(source)))) return undefined;
+    // As the index's own check: with the build dirs' tables.
+    await this.kernelTables;
+    await Promise.all(this.otherKernels.map((kernel) => kernel.loaded));
+    for (const source of module.sources) {
+      const uri = fileUri(source);
+      const text = this.openText.get(uri);
+      const stamp = this.cache.get(uri)?.stamp;
+      if (text === undefined || !stamp?.startsWith('v')) continue;
+      const analysis = await this.analyzeModule(uri, Number(stamp.slice(1)), text);
+      const same =
+        analysis.module.declaredIn === module.declaredIn &&
+        analysis.module.name === module.name &&
+        analysis.module.sources.join('\n') === module.sources.join('\n');
+      return same ? analysis : undefined;
+    }
+    return undefined;
   }
 
   /** Whether modules are checked with the build dir's link tables (none configured, or they loaded). */

@@ -1,5 +1,5 @@
-// One file: pre-pass, parse, extract. Pure apart from the parser it is given, so it runs the same
-// in the language server's worker, the CLI and the workspace indexer.
+// One file: pre-pass, parse, extract. Pure apart from the parser it is given (and readText, the
+// one read from disk), so it runs the same in the language server's worker, the CLI and the index.
 
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
 import { changedSpan, type Span } from '../parsing/changed-span';
@@ -17,6 +17,8 @@ import { prepass, prepassEdited, prepassState, type PrepassState } from '../pars
 import { bodiesEdited, bodiesState, skeleton, type BodiesState } from '../parsing/skeleton';
 import type { BodyRange } from '../parsing/references';
 import type { FileFacts } from '../model/types';
+import { fileURLToPath } from 'node:url';
+import { readTextFileSync } from '../../../shared/src/safe-read';
 
 /** Files larger than this are not analyzed (generated tables); the user is told so. */
 export const MAX_ANALYZED_BYTES = 8 * 1024 * 1024;
@@ -31,6 +33,15 @@ function looksBinary(text: string): boolean {
     if ((c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) || c === 0xfffd) control++;
   }
   return sample.length > 0 && control / sample.length > 0.1;
+}
+
+/** A file's text from disk, for where a quick fix inserts a line. */
+export function readText(uri: string): string | undefined {
+  try {
+    return readTextFileSync(fileURLToPath(uri), MAX_ANALYZED_BYTES);
+  } catch {
+    return undefined;
+  }
 }
 
 export function unanalyzableFacts(uri: string, reason: string): FileFacts {

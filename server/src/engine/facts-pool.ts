@@ -12,6 +12,7 @@ import type { EditableFacts } from './analyze-file';
 import type { FileFacts } from '../model/types';
 import { unpackFacts, type WireFacts } from './wire';
 import type { FileContent } from './module-cache';
+import type { LinkTablesMessage, ModuleJob, ModuleOutcome, ModuleRequest, ModuleResponse } from './module-job';
 import { WORKER_YOUNG_GENERATION_MB } from '../../../shared/src/memory';
 
 export interface FactsRequest {
@@ -81,16 +82,23 @@ export interface CacheStats {
   bytesWritten: number;
 }
 
+/** A worker's answer to a job that did not fail. */
+type Success = Extract<FactsResponse, { wire: WireFacts }> | Extract<ModuleResponse, { outcome: ModuleOutcome }>;
+
 interface Pending {
-  request: FactsRequest;
-  resolve: (answer: FactsAnswer) => void;
+  request: FactsRequest | ModuleRequest;
+  onAnswer: (response: Success) => void;
+  /** No answer: why, and whether another try may succeed (the worker crashed, not on the file). */
+  onFailure: (reason: string, passing: boolean) => void;
+  timeoutMs: number;
   timer?: NodeJS.Timeout;
-  /** The facts `request.base` names (an answer may be a delta of them). */
-  base?: FileFacts;
 }
 
 /** Time one file may take before its worker is killed and the file reported as not analyzed. */
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** A module's job may take this much longer per source (its sources and headers are analyzed one after another). */
+const MODULE_MS_PER_SOURCE = 2_000;
 
 /**
  * Jobs posted to a worker at once. With one, a worker idled while its answer crossed to the main
@@ -121,8 +129,14 @@ function withDelta(wire: WireFacts, delta: FactsDelta, base: FileFacts | undefin
   };
 }
 
-/** A crash may be the worker's, not the file's: another try may succeed. */
-const transient = (facts: FileFacts): FileFacts => ({ ...facts, transient: true });
+/** Facts saying why a file's job failed; a crash may be the worker's, not the file's: another try may succeed. */
+const failedFacts = (uri: string, reason: string, passing: boolean): FileFacts => {
+  const facts = unanalyzableFacts(uri, reason);
+  return passing ? { ...facts, transient: true } : facts;
+};
+
+/** What a worker posts. */
+type WorkerMessage = FactsResponse | BatchResponse | ModuleResponse;
 
 class PoolWorker {
   readonly worker: Worker;
@@ -133,12 +147,14 @@ class PoolWorker {
 
   constructor(
     script: string,
-    onMessage: (w: PoolWorker, r: FactsResponse | BatchResponse) => void,
+    onMessage: (w: PoolWorker, r: WorkerMessage) => void,
     onExit: (w: PoolWorker, why: string) => void,
+    linkTables: LinkTablesMessage | undefined,
   ) {
     // The server's main thread runs with a small young generation (SERVER_NODE_OPTIONS); parsing allocates a lot.
     this.worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-    this.worker.on('message', (response: FactsResponse | BatchResponse) => onMessage(this, response));
+    if (linkTables) this.worker.postMessage(linkTables);
+    this.worker.on('message', (response: WorkerMessage) => onMessage(this, response));
     this.worker.on('error', (error) => onExit(this, error.message));
     this.worker.on('exit', (code) => onExit(this, `worker exited with code ${code}`));
     this.worker.unref();
@@ -224,20 +240,64 @@ export class FactsPool {
   analyze(uri: string, filePath: string, options: ExtractOptions, text?: string): Promise<FileFacts> {
     if (this.disposed) return Promise.resolve(unanalyzableFacts(uri, 'the analyzer is shutting down'));
     return new Promise((resolve) => {
+      const request: FactsRequest = {
+        id: this.nextId++,
+        uri,
+        path: filePath,
+        text,
+        options,
+        ...(this.cacheDir !== undefined ? { cacheDir: this.cacheDir } : {}),
+      };
+      this.queue.push(this.factsJob(request, (answer) => resolve(answer.facts)));
+      this.pumpSoon();
+    });
+  }
+
+  /** A file's job: the answer unpacked (or made whole from `base`, the facts the request's base names). */
+  private factsJob(request: FactsRequest, resolve: (answer: FactsAnswer) => void, base?: FileFacts): Pending {
+    return {
+      request,
+      timeoutMs: this.timeoutMs,
+      onAnswer: (response) => {
+        if (!('wire' in response)) return;
+        if (response.cache) this.countCache(response.cache, response.storedBytes ?? 0);
+        this.hitStreak = response.cache === 'hit' ? this.hitStreak + 1 : 0;
+        const facts = response.delta ? withDelta(response.wire, response.delta, base) : unpackFacts(response.wire);
+        if (response.content) this.contents.set(facts, response.content);
+        resolve({ facts, bodies: response.bodies, cuts: response.cuts });
+      },
+      onFailure: (reason, passing) => resolve({ facts: failedFacts(request.uri, reason, passing) }),
+    };
+  }
+
+  /**
+   * A module checked whole on a worker (module-job.ts): only its result crosses back. Never
+   * rejects: a job the worker could not do is declined, and the caller checks the module itself.
+   */
+  checkModule(job: ModuleJob): Promise<ModuleOutcome> {
+    if (this.disposed) return Promise.resolve({ declined: 'the analyzer is shutting down' });
+    return new Promise((resolve) => {
       this.queue.push({
-        request: {
-          id: this.nextId++,
-          uri,
-          path: filePath,
-          text,
-          options,
-          ...(this.cacheDir !== undefined ? { cacheDir: this.cacheDir } : {}),
+        request: { id: this.nextId++, job },
+        timeoutMs: this.timeoutMs + MODULE_MS_PER_SOURCE * job.module.sources.length,
+        onAnswer: (response) => {
+          // The worker's facts cache answered inside the job: the next jobs are not cheap ones.
+          this.hitStreak = 0;
+          resolve('outcome' in response ? response.outcome : { declined: 'the worker answered with facts' });
         },
-        resolve: (answer) => resolve(answer.facts),
+        onFailure: (reason) => resolve({ declined: reason }),
       });
       this.pumpSoon();
     });
   }
+
+  /** The link tables module jobs are checked with, for every worker (those started later too). */
+  setLinkTables(tables: LinkTablesMessage['linkTables'] | undefined): void {
+    this.linkTables = tables && { linkTables: tables };
+    if (this.linkTables) for (const worker of this.workers) worker.worker.postMessage(this.linkTables);
+  }
+
+  private linkTables: LinkTablesMessage | undefined;
 
   private pumpScheduled = false;
 
@@ -270,16 +330,18 @@ export class FactsPool {
     const base = this.openFacts.get(uri);
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.queue.unshift({
-        request: { id, uri, path: filePath, text, options, keep: true, ...(base ? { base: base.id } : {}) },
-        base: base?.facts,
-        resolve: (answer) => {
+      const request: FactsRequest = { id, uri, path: filePath, text, options, keep: true, ...(base ? { base: base.id } : {}) };
+      const job = this.factsJob(
+        request,
+        (answer) => {
           // What the worker will make the next answer a delta of (it keeps the same).
           if (!answer.facts.unanalyzable) this.openFacts.set(uri, { id, facts: answer.facts });
           else this.openFacts.delete(uri);
           resolve(editable(answer));
         },
-      });
+        base?.facts,
+      );
+      this.queue.unshift(job);
       this.pump();
     });
   }
@@ -314,13 +376,18 @@ export class FactsPool {
           this.script,
           (w, r) => this.onMessage(w, r),
           (w, why) => this.onExit(w, why),
+          this.linkTables,
         );
         this.workers.push(target);
       }
       const cheap = this.hitStreak >= CHEAP_AFTER_HITS;
       const room = (cheap ? CHEAP_JOBS_IN_FLIGHT : JOBS_IN_FLIGHT) - (target?.posted.length ?? Infinity);
       if (!target || room <= 0) return;
-      const jobs = this.queue.splice(0, cheap ? Math.min(room, CHEAP_BATCH) : 1);
+      // A batch is of files' jobs only (a module's job goes alone).
+      let count = 1;
+      const most = cheap ? Math.min(room, CHEAP_BATCH, this.queue.length) : 1;
+      while (count < most && 'uri' in this.queue[0].request && 'uri' in this.queue[count].request) count++;
+      const jobs = this.queue.splice(0, count);
       clearTimeout(target.idleTimer);
       const first = target.posted.length === 0;
       target.posted.push(...jobs);
@@ -328,7 +395,7 @@ export class FactsPool {
       if (jobs.length === 1) target.worker.postMessage(jobs[0].request);
       else {
         this.batchesPosted++;
-        target.worker.postMessage({ batch: jobs.map((job) => job.request) } satisfies BatchRequest);
+        target.worker.postMessage({ batch: jobs.map((job) => job.request as FactsRequest) } satisfies BatchRequest);
       }
     }
   }
@@ -347,45 +414,41 @@ export class FactsPool {
     job.timer = setTimeout(() => {
       this.crashes++;
       // Not worth another try until the file changes: the same file would take as long again.
-      this.finish(worker, unanalyzableFacts(job.request.uri, `analysis took longer than ${this.timeoutMs / 1000} s and was stopped`));
+      this.finish(worker, 0, (stopped) =>
+        stopped.onFailure(`analysis took longer than ${stopped.timeoutMs / 1000} s and was stopped`, false),
+      );
       this.retire(worker);
-    }, this.timeoutMs);
+    }, job.timeoutMs);
   }
 
   /**
-   * Resolves one of the worker's jobs (the one it was on, unless an answer comes out of order: a
+   * Settles one of the worker's jobs (the one it was on, unless an answer comes out of order: a
    * later job that failed to read its file answers at once) and starts the clock of its next one.
    */
-  private finish(worker: PoolWorker, answer: FactsAnswer | FileFacts, index = 0): void {
+  private finish(worker: PoolWorker, index: number, settle: (job: Pending) => void): void {
     const [job] = worker.posted.splice(index, 1);
     if (!job) return;
     clearTimeout(job.timer);
-    job.resolve('facts' in answer ? answer : { facts: answer });
+    settle(job);
     if (index === 0) this.startTimer(worker);
     if (this.pending === 0) this.onIdle?.();
   }
 
-  private onMessage(worker: PoolWorker, message: FactsResponse | BatchResponse): void {
+  private onMessage(worker: PoolWorker, message: WorkerMessage): void {
     for (const response of 'batch' in message ? message.batch : [message]) this.answer(worker, response);
     this.pump();
   }
 
-  private answer(worker: PoolWorker, response: FactsResponse): void {
+  private answer(worker: PoolWorker, response: FactsResponse | ModuleResponse): void {
     const index = worker.posted.findIndex((job) => job.request.id === response.id);
     if (index < 0) return;
-    const job = worker.posted[index];
-    if ('wire' in response) {
-      if (response.cache) this.countCache(response.cache, response.storedBytes ?? 0);
-      this.hitStreak = response.cache === 'hit' ? this.hitStreak + 1 : 0;
-      const facts = response.delta ? withDelta(response.wire, response.delta, job.base) : unpackFacts(response.wire);
-      if (response.content) this.contents.set(facts, response.content);
-      this.finish(worker, { facts, bodies: response.bodies, cuts: response.cuts }, index);
-    } else {
-      if (response.fatal) this.crashes++;
-      const facts = unanalyzableFacts(job.request.uri, `could not analyze: ${response.error}`);
-      this.finish(worker, response.fatal ? transient(facts) : facts, index);
-      if (response.fatal) this.retire(worker);
+    if (!('error' in response)) {
+      this.finish(worker, index, (job) => job.onAnswer(response));
+      return;
     }
+    if (response.fatal) this.crashes++;
+    this.finish(worker, index, (job) => job.onFailure(`could not analyze: ${response.error}`, response.fatal));
+    if (response.fatal) this.retire(worker);
   }
 
   private countCache(outcome: CacheOutcome, storedBytes: number): void {
@@ -398,10 +461,9 @@ export class FactsPool {
   }
 
   private onExit(worker: PoolWorker, why: string): void {
-    const job = worker.posted[0];
-    if (job) {
+    if (worker.posted.length > 0) {
       this.crashes++;
-      this.finish(worker, transient(unanalyzableFacts(job.request.uri, `could not analyze: the parser crashed (${why})`)));
+      this.finish(worker, 0, (job) => job.onFailure(`could not analyze: the parser crashed (${why})`, true));
     }
     this.retire(worker);
   }
@@ -424,7 +486,7 @@ export class FactsPool {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    const stopping = (job: Pending): void => job.resolve({ facts: unanalyzableFacts(job.request.uri, 'the analyzer is shutting down') });
+    const stopping = (job: Pending): void => job.onFailure('the analyzer is shutting down', false);
     for (const job of this.queue.splice(0)) stopping(job);
     await Promise.all(
       this.workers.splice(0).map((w) => {

@@ -54,14 +54,20 @@ export interface KernelLinkTables {
   compiled: { config: KernelConfig; versionCode?: number };
 }
 
-/** The build dir's tables; undefined without a Module.symvers (a bare kernel tree, a broken build dir). */
-export async function loadKernelLinkTables(kdir: string): Promise<KernelLinkTables | undefined> {
+/**
+ * The build dir's tables; undefined without a Module.symvers (a bare kernel tree, a broken build
+ * dir). `headersOf`: its headers' declarations (default: scanned once per build dir).
+ */
+export async function loadKernelLinkTables(
+  kdir: string,
+  headersOf: (kdir: string, config: KernelConfig) => Promise<HeaderSymbols> = kernelHeaderSymbols,
+): Promise<KernelLinkTables | undefined> {
   const exports = await kernelExports(kdir);
   if (!exports) return undefined;
   const config = await readKernelConfig(kdir);
   const version = kernelVersionOf(kdir)?.split('.').map(Number);
   const versionCode = version ? kernelVersionCode(version[0], version[1] ?? 0, version[2] ?? 0) : undefined;
-  return { exports, headers: await kernelHeaderSymbols(kdir, config), config, compiled: { config, versionCode } };
+  return { exports, headers: await headersOf(kdir, config), config, compiled: { config, versionCode } };
 }
 
 /** The link environment of one module of a Kbuild file (undefined for a lone file no Kbuild declares). */

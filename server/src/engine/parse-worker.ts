@@ -12,6 +12,7 @@ import { packFacts } from './wire';
 import { analyzerId, contentHash, FactsCache } from './facts-cache';
 import { fileStamp } from './module-cache';
 import { FileReadError, readTextFileSync } from '../../../shared/src/safe-read';
+import { ModuleChecker, type LinkTablesMessage, type ModuleRequest, type ModuleResponse } from './module-job';
 
 let parser: Promise<Parser> | undefined;
 /** Trees of open documents, most recently used last; a few at most (WASM memory only grows). */
@@ -197,7 +198,29 @@ function fail(request: FactsRequest, error: unknown): never {
   process.exit(1);
 }
 
-parentPort?.on('message', (message: FactsRequest | BatchRequest | ForgetRequest) => {
+/** Modules the background index has checked here, whole (module-job.ts). */
+const modules = new ModuleChecker(() => (parser ??= createCParser()), cacheFor);
+
+function checkModule(request: ModuleRequest): void {
+  modules.check(request.job).then(
+    (outcome) => parentPort?.postMessage({ id: request.id, outcome } satisfies ModuleResponse),
+    // Anything may have failed, the parser too: end this worker as after a parser failure.
+    (error: unknown) => {
+      parentPort?.postMessage({ id: request.id, error: String((error as Error)?.message ?? error), fatal: true } satisfies ModuleResponse);
+      process.exit(1);
+    },
+  );
+}
+
+parentPort?.on('message', (message: FactsRequest | BatchRequest | ForgetRequest | ModuleRequest | LinkTablesMessage) => {
+  if ('linkTables' in message) {
+    modules.setLinkTables(message.linkTables);
+    return;
+  }
+  if ('job' in message) {
+    checkModule(message);
+    return;
+  }
   if ('forget' in message) {
     kept.get(message.forget)?.tree.delete();
     kept.delete(message.forget);

@@ -17,8 +17,7 @@ import { kernelConfigOf } from './kernel-info';
 import { VmlinuxTable } from './vmlinux';
 import { findingKey, type FileFacts, type Finding } from '../model/types';
 import { IncludedFactsCache, includedUris, IncludeResolution, translationUnits, unitOrder, type TranslationUnit } from './units';
-import { readTextFileSync } from '../../../shared/src/safe-read';
-import { MAX_ANALYZED_BYTES } from './analyze-file';
+import { readText } from './analyze-file';
 
 export interface AnalysisOptions {
   /** Kernel version whose rules apply ("6.1", "6.6.57"); wins over the build dir's. */
@@ -285,15 +284,6 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
     };
   } finally {
     await own?.done();
-  }
-}
-
-/** A file's text from disk, for where a quick fix inserts a line. */
-export function readText(uri: string): string | undefined {
-  try {
-    return readTextFileSync(fileURLToPath(uri), MAX_ANALYZED_BYTES);
-  } catch {
-    return undefined;
   }
 }
 

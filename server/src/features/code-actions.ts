@@ -12,7 +12,7 @@ import {
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ModuleSymbols, ResolvedSymbol } from '../engine/check';
-import { readText } from '../engine/project';
+import { readText } from '../engine/analyze-file';
 import { constTwin, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import { FINDING_CODES, isFindingCode, type QuickFixKind } from '../knowledge/finding-codes';
 import { sectionClass } from '../knowledge/sections';

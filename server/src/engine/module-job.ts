@@ -1,0 +1,213 @@
+// A module checked whole on a parse worker, for the background index: the worker reads and
+// analyzes the module's files (through the facts cache), makes its units and checks them, and only
+// what the index keeps (findings, the files it read, what it brings to vmlinux) crosses back. The
+// server's thread then holds no facts of files nobody opened, and spends no time on them.
+
+import * as fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { Parser } from 'web-tree-sitter';
+import type { KbuildModule } from '../../../shared/src/kbuild';
+import { FileReadError, readTextFileSync } from '../../../shared/src/safe-read';
+import { profileFor, type KernelVersion } from '../knowledge/modpost-rules';
+import type { FileFacts, Finding } from '../model/types';
+import { filePathOf } from '../model/uris';
+import type { ExtractOptions } from '../parsing/extract';
+import { analyzeFile, MAX_ANALYZED_BYTES, readText, unanalyzableFacts } from './analyze-file';
+import { checkModule } from './check';
+import { contentHash, type FactsCache } from './facts-cache';
+import { HeaderSymbols, type HeaderSymbolsParts } from './header-symbols';
+import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables } from './link-checks';
+import { ContentHashes, fileStamp, type Dependency, type FileContent, type ModuleResult } from './module-cache';
+import { includeCandidates, IncludedFactsCache, includedUris, IncludeResolution, translationUnits } from './units';
+import { vmlinuxContribution } from './vmlinux';
+import { unpackFacts, packFacts } from './wire';
+
+/** A build dir's link tables for the workers: the header scan is sent, the rest each worker reads. */
+export interface LinkTablesMessage {
+  linkTables: { id: number; kdir: string; headers: HeaderSymbolsParts };
+}
+
+/** What a worker is asked to check. */
+export interface ModuleJob {
+  module: KbuildModule;
+  extract: Omit<ExtractOptions, 'builtin'>;
+  /** The rules' kernel version (none: the newest rules). */
+  version?: KernelVersion;
+  extraWarn?: boolean;
+  disabledCodes: string[];
+  /** The link tables (LinkTablesMessage) to check with; none: no link checks. */
+  tables?: number;
+  /** Files open in the editor: their text is the editor's, so a module that reads one is declined. */
+  open: string[];
+  /** What the worker remembers between modules (where includes lead, shared headers' facts) is dropped when this changes. */
+  generation: number;
+  /** The facts cache to read and store files' facts in; with it, the result names what it depends on. */
+  cacheDir?: string;
+}
+
+export interface ModuleRequest {
+  id: number;
+  job: ModuleJob;
+}
+
+/** The module's result for the index and, when it can be stored, what it depends on. */
+export interface CheckedModule {
+  result: ModuleResult;
+  deps?: Dependency[];
+}
+
+/** Checked, or declined: the server's thread checks it itself (an open file, a failed file, tables not here). */
+export type ModuleOutcome = { checked: CheckedModule } | { declined: string };
+
+export type ModuleResponse = { id: number; outcome: ModuleOutcome } | { id: number; error: string; fatal: boolean };
+
+/** A file's facts and the content they were made from (for the module results cache). */
+interface DiskFacts {
+  facts: FileFacts;
+  content?: FileContent;
+}
+
+/** Header facts a worker keeps between modules (the server kept 1024 for two workers). */
+const SHARED_HEADERS = 512;
+
+export class ModuleChecker {
+  private generation = -1;
+  private includes = new IncludeResolution();
+  private headers = new IncludedFactsCache(SHARED_HEADERS);
+  private hashes = new ContentHashes();
+  private contents = new WeakMap<FileFacts, FileContent>();
+  private tables: { id: number; tables: Promise<KernelLinkTables | undefined> } | undefined;
+
+  constructor(
+    private readonly parser: () => Promise<Parser>,
+    private readonly cacheFor: (dir: string) => FactsCache,
+  ) {}
+
+  setLinkTables({ id, kdir, headers }: LinkTablesMessage['linkTables']): void {
+    const scanned = HeaderSymbols.fromParts(headers);
+    this.tables = { id, tables: loadKernelLinkTables(kdir, () => Promise.resolve(scanned)).catch(() => undefined) };
+  }
+
+  async check(job: ModuleJob): Promise<ModuleOutcome> {
+    if (job.generation !== this.generation) {
+      this.generation = job.generation;
+      this.includes = new IncludeResolution();
+      this.headers = new IncludedFactsCache(SHARED_HEADERS);
+      this.hashes = new ContentHashes();
+      this.contents = new WeakMap();
+    }
+    if (job.tables !== undefined && this.tables?.id !== job.tables) return { declined: 'the link tables are not here' };
+    const { module } = job;
+    const open = new Set(job.open);
+    const options: ExtractOptions = { ...job.extract, builtin: module.builtin };
+    let declined: string | undefined;
+    const factsOf = async (file: string, extra: Partial<ExtractOptions> = {}): Promise<FileFacts | undefined> => {
+      const { facts, content } = await this.factsOnDisk(file, { ...options, ...extra }, job.cacheDir);
+      if (facts.transient) declined ??= `${file}: ${facts.unanalyzable ?? 'a passing failure'}`;
+      if (content) this.contents.set(facts, content);
+      return facts;
+    };
+    const sources = module.sources.filter((source) => fileStampOf(source) !== undefined);
+    const sourceFacts = await Promise.all(sources.map((source) => factsOf(source)));
+    const { units, files } = await translationUnits(
+      { ...module, sources },
+      sourceFacts,
+      (file, mentions) => {
+        if (open.has(file)) declined ??= `${file} is open in the editor`;
+        if (mentions) return factsOf(file, { included: { mentions } });
+        const stamp = fileStampOf(file);
+        if (stamp === undefined) return Promise.resolve(undefined);
+        return this.headers.get(`${module.builtin}:${stamp}:${file}`, () => factsOf(file, { included: true }));
+      },
+      this.includes,
+    );
+    if (declined) return { declined };
+    const tables = job.tables === undefined ? undefined : await this.tables?.tables;
+    const findings: Finding[] = checkModule(units, {
+      profile: profileFor(job.version),
+      extraWarn: job.extraWarn,
+      builtin: module.builtin,
+      disabledCodes: new Set(job.disabledCodes),
+      link: tables && (await moduleLinkEnvironment(module, tables)),
+      textOf: readText,
+    });
+    const contribution = vmlinuxContribution(module, units);
+    const result: ModuleResult = {
+      files: files.map(({ uri, unanalyzable }) => (unanalyzable === undefined ? { uri } : { uri, unanalyzable })),
+      included: [...includedUris(units)],
+      findings,
+      ...(contribution ? { vmlinux: contribution } : {}),
+    };
+    const deps = job.cacheDir === undefined ? undefined : await this.dependenciesOf(module, files);
+    return { checked: deps ? { result, deps } : { result } };
+  }
+
+  /** A file's facts from the facts cache, else analyzed here (and stored). */
+  private async factsOnDisk(file: string, options: ExtractOptions, cacheDir: string | undefined): Promise<DiskFacts> {
+    const uri = pathToFileURL(file).href;
+    let text: string;
+    let stamp: string | undefined;
+    try {
+      text = readTextFileSync(file, MAX_ANALYZED_BYTES, (stat) => (stamp = fileStamp(stat)));
+    } catch (error) {
+      if (error instanceof FileReadError && error.reason === 'too-large')
+        return { facts: unanalyzableFacts(uri, `files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`) };
+      return { facts: unanalyzableFacts(uri, `could not analyze: ${(error as Error).message}`) };
+    }
+    if (cacheDir === undefined) return { facts: analyzeFile(await this.parser(), uri, text, options) };
+    const hash = contentHash(text);
+    const content: FileContent = { hash, stamp };
+    const cache = this.cacheFor(cacheDir);
+    const key = cache.key(options, hash);
+    const found = cache.get(key, uri);
+    if (typeof found === 'object') return { facts: unpackFacts(found.wire), content };
+    const facts = analyzeFile(await this.parser(), uri, text, options);
+    if (!facts.unanalyzable && !facts.transient) cache.put(key, packFacts(facts).wire);
+    return { facts, content };
+  }
+
+  /**
+   * What the module's result depends on: each file read, by the hash of the text it was checked
+   * with, and every path an include or a source was looked for at and not found (a header that
+   * appears there changes the units); undefined when a file's content is not known.
+   */
+  private async dependenciesOf(module: KbuildModule, files: readonly FileFacts[]): Promise<Dependency[] | undefined> {
+    const deps = new Map<string, Dependency>();
+    for (const facts of files) {
+      const file = filePathOf(facts.uri);
+      const content = this.contents.get(facts);
+      if (!file || !content) return undefined;
+      deps.set(file, content.stamp === undefined ? [file, content.hash] : [file, content.hash, content.stamp]);
+    }
+    for (const source of module.sources) if (!deps.has(source)) deps.set(source, [source, null]);
+    // The Kbuild that declares it (which says whether it has sibling modules) and other modules' exports it links with.
+    const outside: string[] = [module.declaredIn, ...(module.extraSymbols ?? [])].filter(Boolean);
+    const includeDirs = module.includeDirs ?? [];
+    for (const facts of files) {
+      const from = filePathOf(facts.uri);
+      if (!from) continue;
+      for (const name of facts.includes ?? []) {
+        const target = this.includes.resolve(name, from, includeDirs);
+        for (const candidate of includeCandidates(name, from, includeDirs)) {
+          if (candidate === target) break;
+          if (!deps.has(candidate)) deps.set(candidate, [candidate, null]);
+        }
+        // A file the units leave out (a kernel header, one that could not be analyzed) still decides where the search ends.
+        if (target && !deps.has(target)) outside.push(target);
+      }
+    }
+    for (const dependency of await Promise.all([...new Set(outside)].map((file) => this.hashes.dependency(file))))
+      deps.set(dependency[0], dependency);
+    return [...deps.values()];
+  }
+}
+
+/** A file's size and time (the server's key for a header's shared facts); undefined when it is not there. */
+function fileStampOf(file: string): string | undefined {
+  try {
+    const stat = fs.statSync(file);
+    return `${stat.mtimeMs}:${stat.size}`;
+  } catch {
+    return undefined;
+  }
+}
