@@ -15,7 +15,7 @@ import { ContentHashes, ModuleResultCache, type Dependency, type ModuleResult } 
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { fileUri, mergeKernelFindings, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
 import { isUsableKernelDir, kernelVersionOf, unusableKernelDirText } from '../../../shared/src/kernel-dir';
-import { releaseGarbage } from '../../../shared/src/memory';
+import { BACKGROUND_OLD_GENERATION_MB, releaseGarbage } from '../../../shared/src/memory';
 import type { FileFacts, Finding } from '../model/types';
 import {
   includeCandidates,
@@ -120,7 +120,11 @@ export class AnalysisService {
    * worker's WASM memory only grows: up to ~100 MB each after a kernel tree). They start no new
    * file while an open document's module is being analyzed, so it gets the cores.
    */
-  private readonly background = new FactsPool({ idleMs: BACKGROUND_IDLE_MS, holdWhile: () => this.interactive.pending > 0 });
+  private readonly background = new FactsPool({
+    idleMs: BACKGROUND_IDLE_MS,
+    holdWhile: () => this.interactive.pending > 0,
+    maxOldGenerationMb: BACKGROUND_OLD_GENERATION_MB,
+  });
 
   /** The build dir's exports and header declarations (modpost's link checks), loading or loaded. */
   private kernelTables: Promise<KernelLinkTables | undefined> = Promise.resolve(undefined);

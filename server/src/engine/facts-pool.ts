@@ -150,9 +150,15 @@ class PoolWorker {
     onMessage: (w: PoolWorker, r: WorkerMessage) => void,
     onExit: (w: PoolWorker, why: string) => void,
     linkTables: LinkTablesMessage | undefined,
+    maxOldGenerationMb: number | undefined,
   ) {
     // The server's main thread runs with a small young generation (SERVER_NODE_OPTIONS); parsing allocates a lot.
-    this.worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    this.worker = new Worker(script, {
+      resourceLimits: {
+        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+        ...(maxOldGenerationMb ? { maxOldGenerationSizeMb: maxOldGenerationMb } : {}),
+      },
+    });
     if (linkTables) this.worker.postMessage(linkTables);
     this.worker.on('message', (response: WorkerMessage) => onMessage(this, response));
     this.worker.on('error', (error) => onExit(this, error.message));
@@ -176,6 +182,8 @@ export class FactsPool {
   private readonly idleMs: number;
   private readonly holdWhile?: () => boolean;
   private readonly onIdle?: () => void;
+  /** Each worker's old generation at most (a worker that outgrows it ends; its job fails as in a crash). */
+  private readonly maxOldGenerationMb: number | undefined;
   private cacheDir: string | undefined;
   readonly cacheStats: CacheStats = { hits: 0, stored: 0, corrupt: 0, bytesWritten: 0 };
 
@@ -206,8 +214,10 @@ export class FactsPool {
       holdWhile?: () => boolean;
       onIdle?: () => void;
       cacheDir?: string;
+      maxOldGenerationMb?: number;
     } = {},
   ) {
+    this.maxOldGenerationMb = options.maxOldGenerationMb;
     this.size = options.size ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.script = options.script ?? path.join(__dirname, 'parse-worker.js');
@@ -377,6 +387,7 @@ export class FactsPool {
           (w, r) => this.onMessage(w, r),
           (w, why) => this.onExit(w, why),
           this.linkTables,
+          this.maxOldGenerationMb,
         );
         this.workers.push(target);
       }
