@@ -565,7 +565,8 @@ export class AnalysisService {
     }
     const onWorker = await this.checkOnWorker(module);
     if (onWorker) {
-      if (onWorker.deps) await this.store(key, module, onWorker.result, onWorker.deps);
+      if (onWorker.storedBytes > 0) this.moduleCacheStats.stored++;
+      this.moduleCacheStats.bytesWritten += onWorker.storedBytes;
       return onWorker.result;
     }
     const open = await this.openDocumentAnalysis(module);
@@ -577,19 +578,14 @@ export class AnalysisService {
       findings,
       ...(contribution ? { vmlinux: contribution } : {}),
     };
-    if (key !== undefined && this.moduleCache) {
+    // Stored when checked with the build dir's tables, and only if nothing else it depends on changed meanwhile (settings).
+    if (key !== undefined && this.moduleCache && (await this.checkedWithTables()) && key === this.moduleCacheKey(module)) {
       const deps = await this.dependenciesOf(module, files, hashes ?? new ContentHashes());
-      if (deps) await this.store(key, module, result, deps);
+      const written = deps ? await this.moduleCache.put(key, result, deps) : 0;
+      if (written > 0) this.moduleCacheStats.stored++;
+      this.moduleCacheStats.bytesWritten += written;
     }
     return result;
-  }
-
-  /** Stored when checked with the build dir's tables, and only if nothing else it depends on changed meanwhile (settings). */
-  private async store(key: string | undefined, module: KbuildModule, result: ModuleResult, deps: Dependency[]): Promise<void> {
-    if (key === undefined || !this.moduleCache || !(await this.checkedWithTables()) || key !== this.moduleCacheKey(module)) return;
-    const written = await this.moduleCache.put(key, result, deps);
-    if (written > 0) this.moduleCacheStats.stored++;
-    this.moduleCacheStats.bytesWritten += written;
   }
 
   /**
@@ -603,8 +599,15 @@ export class AnalysisService {
     const tables = await this.kernelTables;
     const open = [...this.openText.keys()].flatMap((uri) => filePathOf(uri) ?? []);
     if (module.sources.some((source) => open.includes(source))) return undefined;
+    // The key and the settings the worker checks with are read together: the result it stores is that key's.
+    const key = this.moduleCacheKey(module);
+    const store =
+      key !== undefined && this.moduleCache && (!this.options.kdir || tables)
+        ? { dir: this.moduleCache.dir, code: this.moduleCache.code, key }
+        : undefined;
     const outcome = await this.background.checkModule({
       module,
+      store,
       extract: this.context.extract,
       version: this.context.version,
       extraWarn: this.options.extraWarn,

@@ -119,7 +119,7 @@ export class ModuleResultCache {
   /** `code`: who makes the results (the analyzer's and checker's code, as a hash). */
   constructor(
     readonly dir: string,
-    private readonly code: string,
+    readonly code: string,
   ) {
     this.store = new EntryStore(dir);
   }

@@ -17,7 +17,7 @@ import { checkModule } from './check';
 import { contentHash, type FactsCache } from './facts-cache';
 import { HeaderSymbols, type HeaderSymbolsParts } from './header-symbols';
 import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables } from './link-checks';
-import { ContentHashes, fileStamp, type Dependency, type FileContent, type ModuleResult } from './module-cache';
+import { ContentHashes, fileStamp, ModuleResultCache, type Dependency, type FileContent, type ModuleResult } from './module-cache';
 import { includeCandidates, IncludedFactsCache, includedUris, IncludeResolution, translationUnits } from './units';
 import { vmlinuxContribution } from './vmlinux';
 import { unpackFacts, packFacts } from './wire';
@@ -41,8 +41,10 @@ export interface ModuleJob {
   open: string[];
   /** What the worker remembers between modules (where includes lead, shared headers' facts) is dropped when this changes. */
   generation: number;
-  /** The facts cache to read and store files' facts in; with it, the result names what it depends on. */
+  /** The facts cache to read and store files' facts in. */
   cacheDir?: string;
+  /** Where to store the result (the module results cache, in the facts cache's directory), under which key. */
+  store?: { dir: string; code: string; key: string };
 }
 
 export interface ModuleRequest {
@@ -50,10 +52,10 @@ export interface ModuleRequest {
   job: ModuleJob;
 }
 
-/** The module's result for the index and, when it can be stored, what it depends on. */
+/** The module's result for the index, and the bytes stored of it (0: not stored). */
 export interface CheckedModule {
   result: ModuleResult;
-  deps?: Dependency[];
+  storedBytes: number;
 }
 
 /** Checked, or declined: the server's thread checks it itself (an open file, a failed file, tables not here). */
@@ -138,8 +140,19 @@ export class ModuleChecker {
       findings,
       ...(contribution ? { vmlinux: contribution } : {}),
     };
-    const deps = job.cacheDir === undefined ? undefined : await this.dependenciesOf(module, files);
-    return { checked: deps ? { result, deps } : { result } };
+    // Stored here: compressing and writing it would otherwise take the server's thread.
+    const deps = job.store && job.cacheDir !== undefined ? await this.dependenciesOf(module, files) : undefined;
+    const storedBytes = job.store && deps ? await this.resultsCache(job.store).put(job.store.key, result, deps) : 0;
+    return { checked: { result, storedBytes } };
+  }
+
+  private readonly resultsCaches = new Map<string, ModuleResultCache>();
+
+  private resultsCache({ dir, code }: { dir: string; code: string }): ModuleResultCache {
+    const name = `${dir}\n${code}`;
+    let cache = this.resultsCaches.get(name);
+    if (!cache) this.resultsCaches.set(name, (cache = new ModuleResultCache(dir, code)));
+    return cache;
   }
 
   /** A file's facts from the facts cache, else analyzed here (and stored). */
