@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { writeModule } from '../../../test/support/modules';
-import { planIndex, planIndexInWorker } from './index-plan';
+import { pathToFileURL } from 'node:url';
+import { includedInWorker, planIndex, planIndexInWorker } from './index-plan';
 
 describe('index plan', () => {
   const root = writeModule({
@@ -37,5 +38,17 @@ describe('index plan', () => {
     assert.equal(here.errors.length, 1, 'the missing folder is reported');
     assert.deepEqual(await planIndexInWorker(request), here);
     assert.deepEqual(await planIndexInWorker(request, `${root}/no-such-worker.js`), here);
+  });
+
+  it('finds the .c files unlisted files include in a worker thread, and here when the worker cannot start', async () => {
+    const dir = writeModule({ 'main.c': '#include "part.c"\n#include "gone.c"\n', 'part.c': 'int part;\n', 'other.c': 'int other;\n' });
+    try {
+      const files = ['main.c', 'part.c', 'other.c'].map((name) => `${dir}/${name}`);
+      const part = new Set([pathToFileURL(`${dir}/part.c`).href]);
+      assert.deepEqual(await includedInWorker(files), part);
+      assert.deepEqual(await includedInWorker(files, `${dir}/no-such-worker.js`), part);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

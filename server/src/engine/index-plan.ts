@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { inWorker } from './in-worker';
 import type { KbuildModule } from '../../../shared/src/kbuild';
 import { findCSources, groupIntoModules } from './project';
+import { includedByText } from './units';
 
 export interface IndexPlan {
   /** The C files to index, at most `maxFiles` of them. */
@@ -16,6 +17,11 @@ export interface IndexPlan {
   errors: string[];
   /** How many C files the folders hold (more than `files` when the limit cut them). */
   found: number;
+}
+
+/** Which .c files other (unlisted) .c files include: the reading of thousands of files, off the server's thread. */
+export interface IncludedRequest {
+  includedBy: readonly string[];
 }
 
 export interface PlanRequest {
@@ -44,5 +50,19 @@ export function planIndexInWorker(request: PlanRequest, script = path.join(__dir
     request,
     (plan) => plan as IndexPlan,
     () => planIndex(request),
+  );
+}
+
+/**
+ * includedByText in a worker thread (the plan's script: the awaits of thousands of reads took the
+ * server's thread for a second and more on a kernel tree); in this thread if the worker cannot start.
+ */
+export function includedInWorker(files: readonly string[], script = path.join(__dirname, 'plan-worker.js')): Promise<Set<string>> {
+  const request: IncludedRequest = { includedBy: files };
+  return inWorker(
+    script,
+    request,
+    (uris) => new Set(uris as string[]),
+    () => includedByText(files),
   );
 }

@@ -1,6 +1,10 @@
-// Worker thread: plans the background index (index-plan.ts) and sends the plan back.
+// Worker thread: plans the background index (index-plan.ts), or finds the .c files unlisted ones
+// include, and sends the answer back.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { planIndex, type PlanRequest } from './index-plan';
+import { planIndex, type IncludedRequest, type PlanRequest } from './index-plan';
+import { includedByText } from './units';
 
-parentPort?.postMessage(planIndex(workerData as PlanRequest));
+const request = workerData as PlanRequest | IncludedRequest;
+if ('includedBy' in request) void includedByText(request.includedBy).then((uris) => parentPort?.postMessage([...uris]));
+else parentPort?.postMessage(planIndex(request));

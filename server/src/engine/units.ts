@@ -195,22 +195,26 @@ export function includedUris(units: readonly TranslationUnit[]): Set<string> {
  * The order to check modules in so that a .c file no Kbuild lists, but another file includes, is
  * checked only inside its includer's unit: Kbuild's modules first, then the unlisted files.
  * `includedUnlisted` finds the unlisted files that other unlisted files include, from their text:
- * read off the main thread, a few at a time, while the listed modules are checked. Callers add the
- * files each checked unit includes as they go, and skip unlisted ones in that set.
+ * read while the listed modules are checked (`findIncluded`: default includedByText). Callers add
+ * the files each checked unit includes as they go, and skip unlisted ones in that set.
  */
-export function unitOrder(modules: readonly KbuildModule[]): {
+export function unitOrder(
+  modules: readonly KbuildModule[],
+  findIncluded: (files: readonly string[]) => Promise<Set<string>> = includedByText,
+): {
   listed: KbuildModule[];
   unlisted: KbuildModule[];
   includedUnlisted: Promise<Set<string>>;
 } {
   const listed = modules.filter((module) => module.declaredIn);
   const unlisted = modules.filter((module) => !module.declaredIn);
-  return { listed, unlisted, includedUnlisted: includedByText(unlisted.map((module) => module.sources[0])) };
+  return { listed, unlisted, includedUnlisted: findIncluded(unlisted.map((module) => module.sources[0])) };
 }
 
 const INCLUDED_C = Buffer.from('.c"');
 
-async function includedByText(files: readonly string[]): Promise<Set<string>> {
+/** URIs of the .c files that `files` include (`#include "x.c"`), from their text, a few read at a time. */
+export async function includedByText(files: readonly string[]): Promise<Set<string>> {
   const included = new Set<string>();
   let next = 0;
   await Promise.all(

@@ -10,7 +10,7 @@ import { filePathOf } from '../model/uris';
 import { showMessage } from './show-message';
 import type { Connection, Diagnostic } from 'vscode-languageserver';
 import { cSourcesIn, findCSources, groupIntoModules } from '../engine/project';
-import { planIndexInWorker } from '../engine/index-plan';
+import { includedInWorker, planIndexInWorker } from '../engine/index-plan';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { isKbuildOutput } from '../../../shared/src/kbuild-outputs';
 import { toDiagnostic, unanalyzableDiagnostic } from '../features/diagnostics';
@@ -85,7 +85,7 @@ export class WorkspaceIndex {
         `Kernel Module Tools: indexing the first ${settings.maxFiles} of ${plan.found} C files (setting kmod.index.maxFiles).`,
       );
     const { files, modules } = plan;
-    const { listed, unlisted, includedUnlisted } = unitOrder(modules);
+    const { listed, unlisted, includedUnlisted } = unitOrder(modules, includedInWorker);
     this.included.clear();
     const vmlinux = new VmlinuxTable();
     const hashes = new ContentHashes();
