@@ -360,6 +360,14 @@ export class EntryStore {
   }
 }
 
+/** What a facts cache did (in one pool, in one module's check), for the caller (pruning) and tests. */
+export interface CacheStats {
+  hits: number;
+  stored: number;
+  corrupt: number;
+  bytesWritten: number;
+}
+
 /** One cache directory's facts entries, as a worker uses them. */
 export class FactsCache {
   private readonly store: EntryStore;

@@ -11,6 +11,7 @@ import { unanalyzableFacts } from './analyze-file';
 import type { EditableFacts } from './analyze-file';
 import type { FileFacts } from '../model/types';
 import { unpackFacts, type WireFacts } from './wire';
+import type { CacheStats } from './facts-cache';
 import type { FileContent } from './module-cache';
 import type { LinkTablesMessage, ModuleJob, ModuleOutcome, ModuleRequest, ModuleResponse } from './module-job';
 import { WORKER_YOUNG_GENERATION_MB } from '../../../shared/src/memory';
@@ -73,14 +74,6 @@ export interface BatchResponse {
 
 /** What the facts cache did for one file: found it, stored it, or found a bad entry (dropped) and stored anew. */
 export type CacheOutcome = 'hit' | 'stored' | 'corrupt';
-
-/** The facts cache's work in one pool, for the caller (pruning) and tests. */
-export interface CacheStats {
-  hits: number;
-  stored: number;
-  corrupt: number;
-  bytesWritten: number;
-}
 
 /** A worker's answer to a job that did not fail. */
 type Success = Extract<FactsResponse, { wire: WireFacts }> | Extract<ModuleResponse, { outcome: ModuleOutcome }>;
@@ -293,7 +286,9 @@ export class FactsPool {
         onAnswer: (response) => {
           // The worker's facts cache answered inside the job: the next jobs are not cheap ones.
           this.hitStreak = 0;
-          resolve('outcome' in response ? response.outcome : { declined: 'the worker answered with facts' });
+          if (!('outcome' in response)) return resolve({ declined: 'the worker answered with facts' });
+          for (const stat of ['hits', 'stored', 'corrupt', 'bytesWritten'] as const) this.cacheStats[stat] += response.facts[stat];
+          resolve(response.outcome);
         },
         onFailure: (reason) => resolve({ declined: reason }),
       });

@@ -15,6 +15,7 @@ import type { ExtractOptions } from '../parsing/extract';
 import { analyzeFile, MAX_ANALYZED_BYTES, readText, unanalyzableFacts } from './analyze-file';
 import { checkModule } from './check';
 import { contentHash, type FactsCache } from './facts-cache';
+import type { CacheStats } from './facts-cache';
 import { HeaderSymbols, type HeaderSymbolsParts } from './header-symbols';
 import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables } from './link-checks';
 import { ContentHashes, fileStamp, ModuleResultCache, type Dependency, type FileContent, type ModuleResult } from './module-cache';
@@ -61,7 +62,13 @@ export interface CheckedModule {
 /** Checked, or declined: the server's thread checks it itself (an open file, a failed file, tables not here). */
 export type ModuleOutcome = { checked: CheckedModule } | { declined: string };
 
-export type ModuleResponse = { id: number; outcome: ModuleOutcome } | { id: number; error: string; fatal: boolean };
+/** A module job's answer: its outcome, and what it did with the facts cache meanwhile. */
+export interface ModuleAnswer {
+  outcome: ModuleOutcome;
+  facts: CacheStats;
+}
+
+export type ModuleResponse = ({ id: number } & ModuleAnswer) | { id: number; error: string; fatal: boolean };
 
 /** A file's facts and the content they were made from (for the module results cache). */
 interface DiskFacts {
@@ -90,7 +97,12 @@ export class ModuleChecker {
     this.tables = { id, tables: loadKernelLinkTables(kdir, () => Promise.resolve(scanned)).catch(() => undefined) };
   }
 
-  async check(job: ModuleJob): Promise<ModuleOutcome> {
+  async check(job: ModuleJob): Promise<ModuleAnswer> {
+    const facts: CacheStats = { hits: 0, stored: 0, corrupt: 0, bytesWritten: 0 };
+    return { outcome: await this.checkCounting(job, facts), facts };
+  }
+
+  private async checkCounting(job: ModuleJob, stats: CacheStats): Promise<ModuleOutcome> {
     if (job.generation !== this.generation) {
       this.generation = job.generation;
       this.includes = new IncludeResolution();
@@ -104,7 +116,7 @@ export class ModuleChecker {
     const options: ExtractOptions = { ...job.extract, builtin: module.builtin };
     let declined: string | undefined;
     const factsOf = async (file: string, extra: Partial<ExtractOptions> = {}): Promise<FileFacts | undefined> => {
-      const { facts, content } = await this.factsOnDisk(file, { ...options, ...extra }, job.cacheDir);
+      const { facts, content } = await this.factsOnDisk(file, { ...options, ...extra }, job.cacheDir, stats);
       if (facts.transient) declined ??= `${file}: ${facts.unanalyzable ?? 'a passing failure'}`;
       if (content) this.contents.set(facts, content);
       return facts;
@@ -125,6 +137,8 @@ export class ModuleChecker {
     );
     if (declined) return { declined };
     const tables = job.tables === undefined ? undefined : await this.tables?.tables;
+    // The server has the tables: a check without them would miss every link finding.
+    if (job.tables !== undefined && !tables) return { declined: 'the link tables could not be read here' };
     const findings: Finding[] = checkModule(units, {
       profile: profileFor(job.version),
       extraWarn: job.extraWarn,
@@ -156,7 +170,7 @@ export class ModuleChecker {
   }
 
   /** A file's facts from the facts cache, else analyzed here (and stored). */
-  private async factsOnDisk(file: string, options: ExtractOptions, cacheDir: string | undefined): Promise<DiskFacts> {
+  private async factsOnDisk(file: string, options: ExtractOptions, cacheDir: string | undefined, stats: CacheStats): Promise<DiskFacts> {
     const uri = pathToFileURL(file).href;
     let text: string;
     let stamp: string | undefined;
@@ -173,9 +187,15 @@ export class ModuleChecker {
     const cache = this.cacheFor(cacheDir);
     const key = cache.key(options, hash);
     const found = cache.get(key, uri);
-    if (typeof found === 'object') return { facts: unpackFacts(found.wire), content };
+    if (typeof found === 'object') {
+      stats.hits++;
+      return { facts: unpackFacts(found.wire), content };
+    }
+    if (found === 'corrupt') stats.corrupt++;
     const facts = analyzeFile(await this.parser(), uri, text, options);
-    if (!facts.unanalyzable && !facts.transient) cache.put(key, packFacts(facts).wire);
+    const written = facts.unanalyzable || facts.transient ? 0 : cache.put(key, packFacts(facts).wire);
+    if (written > 0) stats.stored++;
+    stats.bytesWritten += written;
     return { facts, content };
   }
 

@@ -203,7 +203,7 @@ const modules = new ModuleChecker(() => (parser ??= createCParser()), cacheFor);
 
 function checkModule(request: ModuleRequest): void {
   modules.check(request.job).then(
-    (outcome) => parentPort?.postMessage({ id: request.id, outcome } satisfies ModuleResponse),
+    (answer) => parentPort?.postMessage({ id: request.id, ...answer } satisfies ModuleResponse),
     // Anything may have failed, the parser too: end this worker as after a parser failure.
     (error: unknown) => {
       parentPort?.postMessage({ id: request.id, error: String((error as Error)?.message ?? error), fatal: true } satisfies ModuleResponse);

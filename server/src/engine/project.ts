@@ -9,7 +9,8 @@ import { parseKernelVersion, profileFor, type KernelVersion, type RuleProfile } 
 import type { ExtractOptions } from '../parsing/extract';
 import { checkModule } from './check';
 import { loadKernelLinkTables, moduleLinkEnvironment, type LinkEnvironment } from './link-checks';
-import { FactsPool, type CacheStats } from './facts-pool';
+import { FactsPool } from './facts-pool';
+import type { CacheStats } from './facts-cache';
 import { noteWrites } from './facts-cache';
 import { modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { kernelVersionOf } from '../../../shared/src/kernel-dir';
