@@ -262,7 +262,7 @@ export class FactsPool {
       request,
       timeoutMs: this.timeoutMs,
       onAnswer: (response) => {
-        if (!('wire' in response)) return;
+        if (!('wire' in response)) return resolve({ facts: failedFacts(request.uri, 'the worker answered with a module result', false) });
         if (response.cache) this.countCache(response.cache, response.storedBytes ?? 0);
         this.hitStreak = response.cache === 'hit' ? this.hitStreak + 1 : 0;
         const facts = response.delta ? withDelta(response.wire, response.delta, base) : unpackFacts(response.wire);
