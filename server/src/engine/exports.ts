@@ -35,7 +35,7 @@ export class ExportTable {
       if (owner === undefined) owners.set(fields[2], (owner = ` ${fields[2]}`.slice(1)));
       const info: ExportInfo = { owner, gplOnly: fields[3] === 'EXPORT_SYMBOL_GPL' };
       const namespace = fields[4]?.trim();
-      if (namespace) info.namespace = namespace;
+      if (namespace) info.namespace = ` ${namespace}`.slice(1);
       if (!table.symbols.has(fields[1])) table.symbols.set(` ${fields[1]}`.slice(1), info);
     }
     return table;

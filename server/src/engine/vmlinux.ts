@@ -117,6 +117,18 @@ export class VmlinuxTable {
   }
 
   /**
+   * Keeps only what resolve() needs once the built-in modules to check again are known: the names
+   * with an init/exit definition (any other resolves to nothing). On a whole kernel tree the rest
+   * (every non-static built-in definition and every name a built-in object leaves to others) held
+   * some 15 MB for as long as the server ran.
+   */
+  keepLookupsOnly(): void {
+    this.ids.clear();
+    this.unresolved.length = 0;
+    for (const [name, list] of this.definitions) if (!list.some((d) => d.transient)) this.definitions.delete(name);
+  }
+
+  /**
    * The init/exit definition `name` links to from `fromUri`, if every definition the file can link
    * with is init/exit: like duplicate #if definitions, a permanent variant anywhere wins, so only a
    * reference wrong in every configuration is reported.

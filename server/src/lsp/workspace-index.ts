@@ -128,8 +128,10 @@ export class WorkspaceIndex {
     if (generation === this.generation && !cancelled) report(true);
     if (generation === this.generation && !cancelled) {
       // Built-in objects using other built-in objects' init/exit symbols: again, across vmlinux.
+      const recheck = vmlinux.modulesToRecheck();
+      vmlinux.keepLookupsOnly();
       this.service.setVmlinux(vmlinux);
-      for (const module of vmlinux.modulesToRecheck()) await this.checkModule(module);
+      for (const module of recheck) await this.checkModule(module);
     }
     progress.done();
     if (generation !== this.generation || cancelled) return undefined;
