@@ -9,23 +9,16 @@ import { editWithinBody } from '../engine/body-edit';
 import { checkModule, ModuleSymbols, type CheckOptions } from '../engine/check';
 import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables, type LinkEnvironment } from '../engine/link-checks';
 import { FactsPool } from '../engine/facts-pool';
-import type { CheckedModule } from '../engine/module-job';
+import { moduleResultOf, type CheckedModule } from '../engine/module-job';
 import { analyzerId, canonicalJson, noteWrites } from '../engine/facts-cache';
-import { ContentHashes, ModuleResultCache, type Dependency, type ModuleResult } from '../engine/module-cache';
+import { ContentHashes, moduleDependencies, ModuleResultCache, type ModuleResult } from '../engine/module-cache';
 import { moduleOfFile, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { fileUri, mergeKernelFindings, resolveContext, type AnalysisContext, type AnalysisOptions } from '../engine/project';
 import { isUsableKernelDir, kernelVersionOf, unusableKernelDirText } from '../../../shared/src/kernel-dir';
 import { BACKGROUND_OLD_GENERATION_MB, releaseGarbage } from '../../../shared/src/memory';
 import type { FileFacts, Finding } from '../model/types';
-import {
-  includeCandidates,
-  IncludedFactsCache,
-  includedUris,
-  IncludeResolution,
-  translationUnits,
-  type TranslationUnit,
-} from '../engine/units';
-import { vmlinuxContribution, type VmlinuxTable } from '../engine/vmlinux';
+import { IncludedFactsCache, IncludeResolution, translationUnits, type TranslationUnit } from '../engine/units';
+import type { VmlinuxTable } from '../engine/vmlinux';
 
 interface CachedFacts {
   /** Document version for open files, mtime for files read from disk. */
@@ -571,16 +564,16 @@ export class AnalysisService {
     }
     const open = await this.openDocumentAnalysis(module);
     const { files, units, findings } = open ?? (await this.analyzeModuleOnDisk(module));
-    const contribution = vmlinuxContribution(module, units);
-    const result: ModuleResult = {
-      files: files.map(({ uri, unanalyzable }) => (unanalyzable === undefined ? { uri } : { uri, unanalyzable })),
-      included: [...includedUris(units)],
-      findings,
-      ...(contribution ? { vmlinux: contribution } : {}),
-    };
+    const result = moduleResultOf(module, files, units, findings);
     // Stored when checked with the build dir's tables, and only if nothing else it depends on changed meanwhile (settings).
     if (key !== undefined && this.moduleCache && (await this.checkedWithTables()) && key === this.moduleCacheKey(module)) {
-      const deps = await this.dependenciesOf(module, files, hashes ?? new ContentHashes());
+      const deps = await moduleDependencies(
+        module,
+        files,
+        (facts) => this.background.contentOf(facts),
+        this.includes,
+        hashes ?? new ContentHashes(),
+      );
       const written = deps ? await this.moduleCache.put(key, result, deps) : 0;
       if (written > 0) this.moduleCacheStats.stored++;
       this.moduleCacheStats.bytesWritten += written;
@@ -688,45 +681,6 @@ export class AnalysisService {
 
   /** What every module's cache key shares (settings, the build dir's tables), made again when they change. */
   private moduleKeyContext: string | undefined;
-
-  /**
-   * The files a module's result depends on: each file read, by the hash of the text it was
-   * checked with, and every path an include or a source was looked for at and not found (a header
-   * that appears there changes the units). Undefined when a file's text is not known (an editor's).
-   */
-  private async dependenciesOf(
-    module: KbuildModule,
-    files: readonly FileFacts[],
-    hashes: ContentHashes,
-  ): Promise<Dependency[] | undefined> {
-    const deps = new Map<string, Dependency>();
-    for (const facts of files) {
-      const file = filePathOf(facts.uri);
-      const content = this.background.contentOf(facts);
-      if (!file || !content) return undefined;
-      deps.set(file, content.stamp === undefined ? [file, content.hash] : [file, content.hash, content.stamp]);
-    }
-    for (const source of module.sources) if (!deps.has(source)) deps.set(source, [source, null]);
-    // The Kbuild that declares it (which says whether it has sibling modules) and other modules' exports it links with.
-    const outside: string[] = [module.declaredIn, ...(module.extraSymbols ?? [])].filter(Boolean);
-    const includeDirs = module.includeDirs ?? [];
-    for (const facts of files) {
-      const from = filePathOf(facts.uri);
-      if (!from) continue;
-      for (const name of facts.includes ?? []) {
-        const target = this.includes.resolve(name, from, includeDirs);
-        for (const candidate of includeCandidates(name, from, includeDirs)) {
-          if (candidate === target) break;
-          if (!deps.has(candidate)) deps.set(candidate, [candidate, null]);
-        }
-        // A file the units leave out (a kernel header, one that could not be analyzed) still decides where the search ends.
-        if (target && !deps.has(target)) outside.push(target);
-      }
-    }
-    for (const dependency of await Promise.all([...new Set(outside)].map((file) => hashes.dependency(file))))
-      deps.set(dependency[0], dependency);
-    return [...deps.values()];
-  }
 
   /**
    * The module a file is compiled in: the one whose Kbuild lists it, else one whose units include

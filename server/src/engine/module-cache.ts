@@ -13,6 +13,10 @@ import type { Finding } from '../model/types';
 import { MAX_ANALYZED_BYTES } from './analyze-file';
 import { canonicalJson, contentHash, EntryStore, isRange, isRecord, isStrings, openEntry, sealEntryAsync } from './facts-cache';
 import type { VmlinuxContribution } from './vmlinux';
+import { includeCandidates, type IncludeResolution } from './units';
+import type { KbuildModule } from '../../../shared/src/kbuild';
+import type { FileFacts } from '../model/types';
+import { filePathOf } from '../model/uris';
 
 /** Bump when the entry layout or the meaning of a module result changes. */
 const MODULE_CACHE_FORMAT = 1;
@@ -233,4 +237,46 @@ function isContribution(value: unknown): value is VmlinuxContribution {
           typeof d.transient.uri === 'string' &&
           isRange(d.transient.nameRange))),
   );
+}
+
+/**
+ * What a module's result depends on: each file read (`files`), by the hash of the text it was
+ * checked with (`contentOf`), and every path an include or a source was looked for at and not
+ * found (a header that appears there changes the units). Undefined when a file's content is not
+ * known (an editor's text).
+ */
+export async function moduleDependencies(
+  module: KbuildModule,
+  files: readonly FileFacts[],
+  contentOf: (facts: FileFacts) => FileContent | undefined,
+  includes: IncludeResolution,
+  hashes: ContentHashes,
+): Promise<Dependency[] | undefined> {
+  const deps = new Map<string, Dependency>();
+  for (const facts of files) {
+    const file = filePathOf(facts.uri);
+    const content = contentOf(facts);
+    if (!file || !content) return undefined;
+    deps.set(file, content.stamp === undefined ? [file, content.hash] : [file, content.hash, content.stamp]);
+  }
+  for (const source of module.sources) if (!deps.has(source)) deps.set(source, [source, null]);
+  // The Kbuild that declares it (which says whether it has sibling modules) and other modules' exports it links with.
+  const outside: string[] = [module.declaredIn, ...(module.extraSymbols ?? [])].filter(Boolean);
+  const includeDirs = module.includeDirs ?? [];
+  for (const facts of files) {
+    const from = filePathOf(facts.uri);
+    if (!from) continue;
+    for (const name of facts.includes ?? []) {
+      const target = includes.resolve(name, from, includeDirs);
+      for (const candidate of includeCandidates(name, from, includeDirs)) {
+        if (candidate === target) break;
+        if (!deps.has(candidate)) deps.set(candidate, [candidate, null]);
+      }
+      // A file the units leave out (a kernel header, one that could not be analyzed) still decides where the search ends.
+      if (target && !deps.has(target)) outside.push(target);
+    }
+  }
+  for (const dependency of await Promise.all([...new Set(outside)].map((file) => hashes.dependency(file))))
+    deps.set(dependency[0], dependency);
+  return [...deps.values()];
 }

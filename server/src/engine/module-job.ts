@@ -10,7 +10,6 @@ import type { KbuildModule } from '../../../shared/src/kbuild';
 import { FileReadError, readTextFileSync } from '../../../shared/src/safe-read';
 import { profileFor, type KernelVersion } from '../knowledge/modpost-rules';
 import type { FileFacts, Finding } from '../model/types';
-import { filePathOf } from '../model/uris';
 import type { ExtractOptions } from '../parsing/extract';
 import { analyzeFile, MAX_ANALYZED_BYTES, readText, unanalyzableFacts } from './analyze-file';
 import { checkModule } from './check';
@@ -18,8 +17,8 @@ import { contentHash, type FactsCache } from './facts-cache';
 import type { CacheStats } from './facts-cache';
 import { HeaderSymbols, type HeaderSymbolsParts } from './header-symbols';
 import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables } from './link-checks';
-import { ContentHashes, fileStamp, ModuleResultCache, type Dependency, type FileContent, type ModuleResult } from './module-cache';
-import { includeCandidates, IncludedFactsCache, includedUris, IncludeResolution, translationUnits } from './units';
+import { ContentHashes, fileStamp, moduleDependencies, ModuleResultCache, type FileContent, type ModuleResult } from './module-cache';
+import { IncludedFactsCache, includedUris, IncludeResolution, translationUnits, type TranslationUnit } from './units';
 import { vmlinuxContribution } from './vmlinux';
 import { unpackFacts, packFacts } from './wire';
 
@@ -147,15 +146,12 @@ export class ModuleChecker {
       link: tables && (await moduleLinkEnvironment(module, tables)),
       textOf: readText,
     });
-    const contribution = vmlinuxContribution(module, units);
-    const result: ModuleResult = {
-      files: files.map(({ uri, unanalyzable }) => (unanalyzable === undefined ? { uri } : { uri, unanalyzable })),
-      included: [...includedUris(units)],
-      findings,
-      ...(contribution ? { vmlinux: contribution } : {}),
-    };
+    const result = moduleResultOf(module, files, units, findings);
     // Stored here: compressing and writing it would otherwise take the server's thread.
-    const deps = job.store && job.cacheDir !== undefined ? await this.dependenciesOf(module, files) : undefined;
+    const deps =
+      job.store && job.cacheDir !== undefined
+        ? await moduleDependencies(module, files, (facts) => this.contents.get(facts), this.includes, this.hashes)
+        : undefined;
     const storedBytes = job.store && deps ? await this.resultsCache(job.store).put(job.store.key, result, deps) : 0;
     return { checked: { result, storedBytes } };
   }
@@ -198,41 +194,22 @@ export class ModuleChecker {
     stats.bytesWritten += written;
     return { facts, content };
   }
+}
 
-  /**
-   * What the module's result depends on: each file read, by the hash of the text it was checked
-   * with, and every path an include or a source was looked for at and not found (a header that
-   * appears there changes the units); undefined when a file's content is not known.
-   */
-  private async dependenciesOf(module: KbuildModule, files: readonly FileFacts[]): Promise<Dependency[] | undefined> {
-    const deps = new Map<string, Dependency>();
-    for (const facts of files) {
-      const file = filePathOf(facts.uri);
-      const content = this.contents.get(facts);
-      if (!file || !content) return undefined;
-      deps.set(file, content.stamp === undefined ? [file, content.hash] : [file, content.hash, content.stamp]);
-    }
-    for (const source of module.sources) if (!deps.has(source)) deps.set(source, [source, null]);
-    // The Kbuild that declares it (which says whether it has sibling modules) and other modules' exports it links with.
-    const outside: string[] = [module.declaredIn, ...(module.extraSymbols ?? [])].filter(Boolean);
-    const includeDirs = module.includeDirs ?? [];
-    for (const facts of files) {
-      const from = filePathOf(facts.uri);
-      if (!from) continue;
-      for (const name of facts.includes ?? []) {
-        const target = this.includes.resolve(name, from, includeDirs);
-        for (const candidate of includeCandidates(name, from, includeDirs)) {
-          if (candidate === target) break;
-          if (!deps.has(candidate)) deps.set(candidate, [candidate, null]);
-        }
-        // A file the units leave out (a kernel header, one that could not be analyzed) still decides where the search ends.
-        if (target && !deps.has(target)) outside.push(target);
-      }
-    }
-    for (const dependency of await Promise.all([...new Set(outside)].map((file) => this.hashes.dependency(file))))
-      deps.set(dependency[0], dependency);
-    return [...deps.values()];
-  }
+/** What the index keeps of a checked module: its findings, the files it read, what it brings to vmlinux. */
+export function moduleResultOf(
+  module: KbuildModule,
+  files: readonly FileFacts[],
+  units: readonly TranslationUnit[],
+  findings: Finding[],
+): ModuleResult {
+  const contribution = vmlinuxContribution(module, units);
+  return {
+    files: files.map(({ uri, unanalyzable }) => (unanalyzable === undefined ? { uri } : { uri, unanalyzable })),
+    included: [...includedUris(units)],
+    findings,
+    ...(contribution ? { vmlinux: contribution } : {}),
+  };
 }
 
 /** A file's size and time (the server's key for a header's shared facts); undefined when it is not there. */
