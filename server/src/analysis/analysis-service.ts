@@ -261,11 +261,7 @@ export class AnalysisService {
   /** The build dir's files the link tables were read from, as they were then (part of a module result's key). */
   private tablesStamp: unknown = null;
 
-  /** The build dir the link tables are (being) read from. */
-  private tablesKdir: string | undefined;
-
   private loadKernelTables(kdir: string | undefined): void {
-    this.tablesKdir = kdir;
     this.loadedTables = undefined;
     this.tablesLoading = kdir !== undefined;
     this.tablesStamp = buildDirStamp(kdir);
@@ -523,16 +519,9 @@ export class AnalysisService {
       if (sources.has(file)) return this.watched(uri, this.background.analyze(uri, file, options));
       if (mentions) return this.watched(uri, this.background.analyze(uri, file, { ...options, included: { mentions } }));
       // Headers many modules include are analyzed once per version of the file.
-      let stamp: string;
-      try {
-        const stat = fs.statSync(file);
-        stamp = `${stat.mtimeMs}:${stat.size}`;
-      } catch {
-        return undefined;
-      }
-      return this.includedOnDisk.get(`${module.builtin}:${stamp}:${file}`, () =>
+      return this.includedOnDisk.forFile(file, module.builtin, () =>
         this.watched(uri, this.background.analyze(uri, file, { ...options, included: true as const })),
-      ) as Promise<FileFacts>;
+      ) as Promise<FileFacts> | undefined;
     });
     // The background index can wait for the build dirs' tables; an open file is not kept waiting for them.
     const tables = await this.kernelTables;
@@ -625,10 +614,12 @@ export class AnalysisService {
   private workerTables: { tables: KernelLinkTables; id: number } | undefined;
 
   private tablesOnWorkers(tables: KernelLinkTables): number | undefined {
-    if (!this.tablesKdir) return undefined;
+    // The tables are the configured build dir's (configure loads them again when it changes).
+    const kdir = this.options.kdir;
+    if (!kdir) return undefined;
     if (this.workerTables?.tables !== tables) {
       this.workerTables = { tables, id: (this.workerTables?.id ?? 0) + 1 };
-      this.background.setLinkTables({ id: this.workerTables.id, kdir: this.tablesKdir, headers: tables.headers.parts });
+      this.background.setLinkTables({ id: this.workerTables.id, kdir, headers: tables.headers.parts });
     }
     return this.workerTables.id;
   }

@@ -391,8 +391,8 @@ export class FactsPool {
       if (!target || room <= 0) return;
       // A batch is of files' jobs only (a module's job goes alone).
       let count = 1;
-      const most = cheap ? Math.min(room, CHEAP_BATCH, this.queue.length) : 1;
-      while (count < most && 'uri' in this.queue[0].request && 'uri' in this.queue[count].request) count++;
+      const most = cheap && 'uri' in this.queue[0].request ? Math.min(room, CHEAP_BATCH, this.queue.length) : 1;
+      while (count < most && 'uri' in this.queue[count].request) count++;
       const jobs = this.queue.splice(0, count);
       clearTimeout(target.idleTimer);
       const first = target.posted.length === 0;

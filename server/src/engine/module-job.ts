@@ -120,7 +120,7 @@ export class ModuleChecker {
       if (content) this.contents.set(facts, content);
       return facts;
     };
-    const sources = module.sources.filter((source) => fileStampOf(source) !== undefined);
+    const sources = module.sources.filter((source) => fs.existsSync(source));
     const sourceFacts = await Promise.all(sources.map((source) => factsOf(source)));
     const { units, files } = await translationUnits(
       { ...module, sources },
@@ -128,9 +128,7 @@ export class ModuleChecker {
       (file, mentions) => {
         if (open.has(file)) declined ??= `${file} is open in the editor`;
         if (mentions) return factsOf(file, { included: { mentions } });
-        const stamp = fileStampOf(file);
-        if (stamp === undefined) return Promise.resolve(undefined);
-        return this.headers.get(`${module.builtin}:${stamp}:${file}`, () => factsOf(file, { included: true }));
+        return this.headers.forFile(file, module.builtin, () => factsOf(file, { included: true })) ?? Promise.resolve(undefined);
       },
       this.includes,
     );
@@ -168,15 +166,10 @@ export class ModuleChecker {
   /** A file's facts from the facts cache, else analyzed here (and stored). */
   private async factsOnDisk(file: string, options: ExtractOptions, cacheDir: string | undefined, stats: CacheStats): Promise<DiskFacts> {
     const uri = pathToFileURL(file).href;
-    let text: string;
-    let stamp: string | undefined;
-    try {
-      text = readTextFileSync(file, MAX_ANALYZED_BYTES, (stat) => (stamp = fileStamp(stat)));
-    } catch (error) {
-      if (error instanceof FileReadError && error.reason === 'too-large')
-        return { facts: unanalyzableFacts(uri, `files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`) };
-      return { facts: unanalyzableFacts(uri, `could not analyze: ${(error as Error).message}`) };
-    }
+    const read = readSource(file);
+    if ('notAnalyzed' in read)
+      return { facts: unanalyzableFacts(uri, read.tooLarge ? read.notAnalyzed : `could not analyze: ${read.notAnalyzed}`) };
+    const { text, stamp } = read;
     if (cacheDir === undefined) return { facts: analyzeFile(await this.parser(), uri, text, options) };
     const hash = contentHash(text);
     const content: FileContent = { hash, stamp };
@@ -212,12 +205,19 @@ export function moduleResultOf(
   };
 }
 
-/** A file's size and time (the server's key for a header's shared facts); undefined when it is not there. */
-function fileStampOf(file: string): string | undefined {
+/**
+ * A file's text as the analyzer reads it, and its status stamp (module-cache.ts); or why not: only
+ * regular files, never more than the analyzer takes (a source named by a Kbuild may be a FIFO or a
+ * link to /dev/zero).
+ */
+export function readSource(file: string): { text: string; stamp?: string } | { notAnalyzed: string; tooLarge: boolean } {
+  let stamp: string | undefined;
   try {
-    const stat = fs.statSync(file);
-    return `${stat.mtimeMs}:${stat.size}`;
-  } catch {
-    return undefined;
+    const text = readTextFileSync(file, MAX_ANALYZED_BYTES, (stat) => (stamp = fileStamp(stat)));
+    return { text, stamp };
+  } catch (error) {
+    if (error instanceof FileReadError && error.reason === 'too-large')
+      return { notAnalyzed: `files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`, tooLarge: true };
+    return { notAnalyzed: (error as Error).message, tooLarge: false };
   }
 }

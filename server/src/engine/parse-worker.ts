@@ -5,14 +5,12 @@
 import { parentPort } from 'node:worker_threads';
 import type { Parser } from 'web-tree-sitter';
 import { createCParser } from '../parsing/parser';
-import { analyzeEditedFile, analyzeFile, MAX_ANALYZED_BYTES, unanalyzableFacts, type ParseState } from './analyze-file';
+import { analyzeEditedFile, analyzeFile, unanalyzableFacts, type ParseState } from './analyze-file';
 import type { BatchRequest, BatchResponse, FactsAnswer, FactsDelta, FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
 import type { FileFacts, MacroUse, Range, Reference, SymbolDef } from '../model/types';
 import { packFacts } from './wire';
 import { analyzerId, contentHash, FactsCache } from './facts-cache';
-import { fileStamp } from './module-cache';
-import { FileReadError, readTextFileSync } from '../../../shared/src/safe-read';
-import { ModuleChecker, type LinkTablesMessage, type ModuleRequest, type ModuleResponse } from './module-job';
+import { ModuleChecker, readSource, type LinkTablesMessage, type ModuleRequest, type ModuleResponse } from './module-job';
 
 let parser: Promise<Parser> | undefined;
 /** Trees of open documents, most recently used last; a few at most (WASM memory only grows). */
@@ -109,17 +107,12 @@ function answer(id: number, facts: FileFacts, extra: Pick<FactsAnswer, 'bodies' 
 
 async function handle(request: FactsRequest): Promise<Answer> {
   if (request.text !== undefined) return analyzeText(request, request.text);
-  let text: string;
-  let stamp: string | undefined;
-  try {
-    // Only regular files, never more than the analyzer takes: a source named by a Kbuild may be
-    // a FIFO or a link to /dev/zero.
-    text = readTextFileSync(request.path, MAX_ANALYZED_BYTES, (stat) => (stamp = fileStamp(stat)));
-  } catch (error) {
-    if (error instanceof FileReadError && error.reason === 'too-large')
-      return answer(request.id, unanalyzableFacts(request.uri, `files over ${MAX_ANALYZED_BYTES / 1048576} MB are not analyzed`));
-    return { response: { id: request.id, error: (error as Error).message, fatal: false }, transfer: [] };
-  }
+  const read = readSource(request.path);
+  if ('notAnalyzed' in read)
+    return read.tooLarge
+      ? answer(request.id, unanalyzableFacts(request.uri, read.notAnalyzed))
+      : { response: { id: request.id, error: read.notAnalyzed, fatal: false }, transfer: [] };
+  const { text, stamp } = read;
   // Hashed once, for both caches: the facts cache's key, and what the module results cache checks the file by.
   const hash = request.cacheDir === undefined ? undefined : contentHash(text);
   const answered = await analyzeText(request, text, hash);

@@ -265,6 +265,20 @@ export class IncludedFactsCache {
     return entry;
   }
 
+  /**
+   * `file`'s facts as `make` gives them, made once per version of the file on disk (its time and
+   * size) and per kind of object (built-in or module); undefined when the file is not there.
+   */
+  forFile(file: string, builtin: boolean, make: () => Promise<FileFacts | undefined>): Promise<FileFacts | undefined> | undefined {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      return undefined;
+    }
+    return this.get(`${builtin}:${stat.mtimeMs}:${stat.size}:${file}`, make);
+  }
+
   clear(): void {
     this.entries.clear();
   }
