@@ -43,6 +43,22 @@ describe('incremental analysis of an edited file', () => {
     edited.tree.delete();
   });
 
+  it('keeps the reference objects of the bodies before a file-scope edit (the worker then sends only what follows)', async () => {
+    const parser = await createCParser();
+    const first = analyzeEditedFile(parser, 'x.c', MIXED, OPTIONS);
+    const appended = `${MIXED}\nstatic int __init added(void)\n{\n\treturn helper_init();\n}\n`;
+    const edited = analyzeEditedFile(parser, 'x.c', appended, OPTIONS, first.state);
+    const before = first.result.facts.references;
+    assert.ok(before.length > 0);
+    assert.ok(before.every((ref, i) => edited.result.facts.references[i] === ref));
+    assert.deepEqual(edited.result.facts, analyzeFile(parser, 'x.c', appended, OPTIONS));
+    // A line added at the top moves every reference: none is kept, all are right.
+    const moved = analyzeEditedFile(parser, 'x.c', `// moved\n${appended}`, OPTIONS, edited.state);
+    moved.state?.tree.delete();
+    assert.ok(moved.result.facts.references.every((ref, i) => ref !== edited.result.facts.references[i]));
+    assert.deepEqual(moved.result.facts, analyzeFile(parser, 'x.c', `// moved\n${appended}`, OPTIONS));
+  });
+
   it("never reuses an initializer's scan for the same text become a function body (static locals)", async () => {
     const parser = await createCParser();
     // `= {` typed as `(void) {`: the braces and what is between them do not move, but now they are

@@ -3,7 +3,7 @@
 
 import { Edit, type Parser, type Tree } from 'web-tree-sitter';
 import { changedSpan, type Span } from '../parsing/changed-span';
-import { positionOf } from '../parsing/line-index';
+import { LineIndex, positionOf } from '../parsing/line-index';
 import {
   extractFacts,
   includeNames,
@@ -63,6 +63,8 @@ export interface ParseState {
   shapes: ItemShapes;
   /** The last extraction from a tree without errors: the next one takes the items before its change from it. */
   base?: ExtractionBase;
+  /** The text's line index (the next one is made from it). */
+  lines: LineIndex;
   /** The options the scans were made with. */
   optionsKey: string;
 }
@@ -105,13 +107,14 @@ function unchangedScans(previous: ParseState, span: Span, optionsKey: string): R
   const delta = span.newEnd - span.oldEnd;
   const byStart = new Map(previous.scans.map((scan) => [scan.start, scan]));
   return (body, isFunction) => {
-    const oldStart = body.end < span.start ? body.start : body.start >= span.newEnd ? body.start - delta : undefined;
+    const unmoved = body.end < span.start;
+    const oldStart = unmoved ? body.start : body.start >= span.newEnd ? body.start - delta : undefined;
     const scan = oldStart === undefined ? undefined : byStart.get(oldStart);
     // The same text that was an initializer can be a function's body now (`int x = {` became
     // `int x(void) {`): its static locals are symbols, which an initializer's scan did not look for.
     if (!scan || scan.isFunction !== isFunction || scan.end - scan.start !== body.end - body.start) return undefined;
     if (scan.parameters.length !== body.parameters.length) return undefined;
-    return scan.parameters.every((name, i) => name === body.parameters[i]) ? scan : undefined;
+    return scan.parameters.every((name, i) => name === body.parameters[i]) ? { scan, unmoved } : undefined;
   };
 }
 
@@ -201,7 +204,8 @@ export function analyzeEditedFile(
     previous?.tree.delete();
     return { result: { text, facts: rejected, bodies: [], cuts: [] } };
   }
-  const preState = previous ? prepassEdited(previous.pre, text, changedSpan(previous.text, text)) : prepassState(text);
+  const change = previous && changedSpan(previous.text, text);
+  const preState = previous && change ? prepassEdited(previous.pre, text, change) : prepassState(text);
   const pre = preState.result;
   const preSpan = previous && changedSpan(previous.pre.result.text, pre.text);
   const found = previous && preSpan ? bodiesEdited(previous.bodies, pre.text, preSpan) : bodiesState(pre.text);
@@ -228,7 +232,8 @@ export function analyzeEditedFile(
   const known: ItemShapes = (reuse && previous?.shapes) || new Map();
   const treeHasErrors = tree.rootNode.hasError;
   const base = reuse ? previous?.base : undefined;
-  const shapes = { previous: known, next: treeHasErrors ? new Map(known) : new Map(), treeHasErrors, base };
+  const lines = previous && change ? LineIndex.edited(previous.lines, text, change) : new LineIndex(text);
+  const shapes = { previous: known, next: treeHasErrors ? new Map(known) : new Map(), treeHasErrors, base, lines };
   const extracted = extractFacts(uri, text, pre, tree, options, parsed, reuse, true, shapes);
   const { facts, bodies, scans = [] } = extracted;
   return {
@@ -242,6 +247,7 @@ export function analyzeEditedFile(
       scans,
       shapes: shapes.next,
       base: extracted.base ?? base,
+      lines,
       optionsKey,
     },
   };

@@ -35,7 +35,7 @@ const sameRange = (a: Range, b: Range): boolean =>
   a.end.character === b.end.character;
 
 const sameReference = (a: Reference, b: Reference): boolean =>
-  a.name === b.name && a.line === b.line && a.character === b.character && a.fromIndex === b.fromIndex && a.from === b.from;
+  a === b || (a.name === b.name && a.line === b.line && a.character === b.character && a.fromIndex === b.fromIndex && a.from === b.from);
 
 const sameMacroUse = (a: MacroUse, b: MacroUse): boolean =>
   a.macro === b.macro && a.argument === b.argument && sameRange(a.range, b.range) && sameRange(a.argumentRange, b.argumentRange);

@@ -50,18 +50,55 @@ describe('EditPacing (re-analysis while typing)', () => {
     }
   });
 
-  it('holds a burst of keys 30 ms apart even when an analysis takes less than the gap, and analyses 40 ms after the last key', async () => {
+  it('holds a burst of keys 30 ms apart even when an analysis takes less than the gap, and analyses a fifth longer than its rhythm after the last key', async () => {
     const { pacing, runs, start } = setUp(10);
     let lastKey = 0;
+    const keyTimes: number[] = [];
     for (let i = 0; i < 6; i++) {
       pacing.changed('file:///big.c');
       lastKey = performance.now() - start;
+      keyTimes.push(lastKey);
       await sleep(30);
     }
     assert.equal(runs.length, 1, 'the first key at once, then nothing while the burst goes on');
     await sleep(40);
     assert.equal(runs.length, 2);
-    assert.ok(runs[1].at >= lastKey + 38 && runs[1].at < lastKey + 70, `ran at ${runs[1].at} ms, the last key at ${lastKey} ms`);
+    const gaps = keyTimes
+      .slice(1)
+      .map((at, i) => at - keyTimes[i])
+      .sort((a, b) => a - b);
+    const rhythm = 1.2 * gaps[gaps.length >> 1];
+    assert.ok(
+      runs[1].at >= lastKey + Math.min(40, rhythm) - 2 && runs[1].at < lastKey + 70,
+      `ran at ${runs[1].at} ms, the last key at ${lastKey} ms`,
+    );
+  });
+
+  it('takes a faster rhythm for a shorter pause (a tool typing keys 15 ms apart: 25 ms)', async () => {
+    const { pacing, runs, start } = setUp(10);
+    let lastKey = 0;
+    for (let i = 0; i < 8; i++) {
+      pacing.changed('file:///big.c');
+      lastKey = performance.now() - start;
+      await sleep(15);
+    }
+    await sleep(45);
+    assert.equal(runs.length, 2);
+    assert.ok(runs[1].at >= lastKey + 23 && runs[1].at < lastKey + 38, `ran at ${runs[1].at} ms, the last key at ${lastKey} ms`);
+  });
+
+  it('waits the full pause after a burst too short to have a rhythm', async () => {
+    const { pacing, runs, start } = setUp(10);
+    let lastKey = 0;
+    for (let i = 0; i < 3; i++) {
+      pacing.changed('file:///big.c');
+      lastKey = performance.now() - start;
+      await sleep(20);
+    }
+    assert.equal(runs.length, 1);
+    await sleep(50);
+    assert.equal(runs.length, 2);
+    assert.ok(runs[1].at >= lastKey + 38, `ran at ${runs[1].at} ms, the last key at ${lastKey} ms`);
   });
 
   it('does not take the wait for an analysis holding the thread for a pause of the typist (the next key is paced)', async () => {

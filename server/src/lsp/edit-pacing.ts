@@ -3,16 +3,26 @@
 // making one change, or typing slower than an analysis takes) is analysed at once. Keys that come
 // faster (a burst: fast typing, key repeat, a paste of many lines typed in by a tool) would only
 // queue analyses the next key makes stale, and spend a core on them: their analysis waits until
-// the keys pause for MIN_PAUSE_MS, or half as long as the last analysis took if that is longer
-// (at most MAX_PAUSE_MS), and runs at least every MAX_WAIT_MS while the burst goes on. Requests
-// (outline, code actions, hovers) wait for that analysis instead of starting one of their own.
+// the keys pause, and runs at least every MAX_WAIT_MS while the burst goes on. The keys have paused
+// when none came for a fifth longer than the burst's rhythm (the median of its last gaps; 36 ms
+// for keys 30 ms apart), for MIN_PAUSE_MS before the rhythm is known, or for half as long as the
+// last analysis took if that is longer (at most MAX_PAUSE_MS). Requests (outline, code actions,
+// hovers) wait for that analysis instead of starting one of their own.
 
 /** An analysis cheaper than this runs on every key. */
 const PACED_FROM_MS = 5;
-/** Keys closer together than this are one burst: longer than key repeat's and a fast typist's 30 ms. */
+/** Keys closer together than this are one burst (longer than key repeat's and a fast typist's 30 ms) until its rhythm is known. */
 const MIN_PAUSE_MS = 40;
 const MAX_PAUSE_MS = 100;
 const MAX_WAIT_MS = 1000;
+/** The pause after a burst's last key, as a multiple of the gaps between its keys (jitter of a few ms is not a pause). */
+const RHYTHM_SLACK = 1.2;
+const MIN_RHYTHM_PAUSE_MS = 25;
+/** The rhythm is the median of this many last gaps, known once there are RHYTHM_KNOWN of them. */
+const RHYTHM_GAPS = 5;
+const RHYTHM_KNOWN = 3;
+/** Keys closer than this arrived together (typed while an analysis held the thread): not the typist's rhythm. */
+const BUNCHED_MS = 10;
 
 interface Pending {
   timer: NodeJS.Timeout;
@@ -27,6 +37,8 @@ export class EditPacing {
   private readonly lastEdit = new Map<string, number>();
   /** When each document's last analysis is done, as far as its cost tells (performance.now()). */
   private readonly busyUntil = new Map<string, number>();
+  /** The last gaps between keys of each document's burst. */
+  private readonly gaps = new Map<string, number[]>();
 
   constructor(
     /** Milliseconds the last analysis of `uri` took; undefined before the first. */
@@ -41,12 +53,14 @@ export class EditPacing {
     const now = performance.now();
     // An analysis holds the thread: keys typed meanwhile arrive together when it ends, and the
     // gap before the first of them is not a pause of the person's.
-    const previous = Math.max(this.lastEdit.get(uri) ?? Number.NEGATIVE_INFINITY, this.busyUntil.get(uri) ?? Number.NEGATIVE_INFINITY);
+    const lastKey = this.lastEdit.get(uri) ?? Number.NEGATIVE_INFINITY;
+    const previous = Math.max(lastKey, this.busyUntil.get(uri) ?? Number.NEGATIVE_INFINITY);
+    const rhythmPause = this.rhythmPause(uri, now - lastKey, now - previous);
     this.lastEdit.set(uri, now);
     // Half as long as an analysis takes, at least: keys a little further apart than that keep a
     // core busy two thirds of the time at most (the publisher folds keys that come during an
     // analysis into one more), and the wait after the last key stays short.
-    const pauseFor = Math.min(MAX_PAUSE_MS, Math.max(MIN_PAUSE_MS, cost / 2));
+    const pauseFor = Math.min(MAX_PAUSE_MS, Math.max(rhythmPause, cost / 2));
     if (cost < PACED_FROM_MS || (!pending && now - previous >= pauseFor)) {
       this.fire(uri);
       return;
@@ -55,6 +69,26 @@ export class EditPacing {
     if (pending) clearTimeout(pending.timer);
     const pause = Math.max(0, Math.min(pauseFor, since + MAX_WAIT_MS - now));
     this.pending.set(uri, { timer: setTimeout(() => this.fire(uri), pause), since, waiters: pending?.waiters ?? [] });
+  }
+
+  /**
+   * How long after a key of `uri` the keys have paused, by the burst's rhythm: `gap` since the last
+   * key, `free` since the thread was free or the last key came, whichever was later.
+   */
+  private rhythmPause(uri: string, gap: number, free: number): number {
+    let gaps = this.gaps.get(uri);
+    if (gap >= MIN_PAUSE_MS) {
+      this.gaps.delete(uri);
+      return MIN_PAUSE_MS;
+    }
+    if (free >= BUNCHED_MS) {
+      if (!gaps) this.gaps.set(uri, (gaps = []));
+      gaps.push(gap);
+      if (gaps.length > RHYTHM_GAPS) gaps.shift();
+    }
+    if (!gaps || gaps.length < RHYTHM_KNOWN) return MIN_PAUSE_MS;
+    const sorted = [...gaps].sort((a, b) => a - b);
+    return Math.min(MIN_PAUSE_MS, Math.max(MIN_RHYTHM_PAUSE_MS, RHYTHM_SLACK * sorted[sorted.length >> 1]));
   }
 
   /** Resolves once no paced analysis of `uri` is waiting to start (at once when none is). */
@@ -82,12 +116,14 @@ export class EditPacing {
     this.cancel(uri);
     this.lastEdit.delete(uri);
     this.busyUntil.delete(uri);
+    this.gaps.delete(uri);
   }
 
   dispose(): void {
     for (const uri of [...this.pending.keys()]) this.cancel(uri);
     this.lastEdit.clear();
     this.busyUntil.clear();
+    this.gaps.clear();
   }
 
   private fire(uri: string): void {

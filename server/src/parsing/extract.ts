@@ -195,6 +195,8 @@ export interface ShapeMemo {
   next: ItemShapes;
   treeHasErrors: boolean;
   base?: ExtractionBase;
+  /** The text's line index, made from the last analysis's. */
+  lines?: LineIndex;
 }
 
 type DeclaredSection = { section: string; annotations: string[]; annotationRanges: SymbolDef['annotationRanges'] };
@@ -344,8 +346,9 @@ class Extractor {
     private readonly macros: readonly BlankedMacro[],
     private readonly options: ExtractOptions,
     private readonly parsed: CutText,
+    lines?: LineIndex,
   ) {
-    this.lines = new LineIndex(source);
+    this.lines = lines ?? new LineIndex(source);
   }
 
   /** The pre-pass's conditional directives, by line. */
@@ -595,23 +598,33 @@ class Extractor {
     for (const body of this.bodies) {
       const from = this.symbols[body.fromIndex].name;
       const isFunction = this.symbols[body.fromIndex].kind === 'function';
-      const previous = reuse?.(body, isFunction);
-      if (previous) {
-        for (let i = 0; i < previous.names.length; i++) {
-          references.push({
-            name: previous.names[i],
-            ...this.lines.positionAt(body.start + previous.offsets[i]),
-            from,
-            fromIndex: body.fromIndex,
-          });
-        }
-        if (keepScans) scans.push(previous.start === body.start ? previous : { ...previous, start: body.start, end: body.end });
+      const reused = reuse?.(body, isFunction);
+      if (reused) {
+        const { scan } = reused;
+        // Before the change nothing moved: the same objects, which the worker's answer then need not send again.
+        const made =
+          reused.unmoved && scan.fromIndex === body.fromIndex && scan.from === from
+            ? scan.references
+            : scan.names.map((name, i) => ({
+                name,
+                ...this.lines.positionAt(body.start + scan.offsets[i]),
+                from,
+                fromIndex: body.fromIndex,
+              }));
+        for (const ref of made) references.push(ref);
+        if (keepScans)
+          scans.push(
+            made === scan.references && scan.start === body.start
+              ? scan
+              : { ...scan, start: body.start, end: body.end, from, fromIndex: body.fromIndex, references: made },
+          );
         continue;
       }
       found.length = 0;
       locals.length = 0;
       scanBody(prepassed, body, this.options.builtin, found, isFunction ? locals : undefined);
       const localIndexes = locals.map((local) => this.addLocal(local, body.fromIndex));
+      const first = references.length;
       for (const ref of found) {
         const fromIndex = ref.local === undefined ? body.fromIndex : localIndexes[ref.local];
         references.push({ name: ref.name, ...this.lines.positionAt(ref.start), from: this.symbols[fromIndex].name, fromIndex });
@@ -625,6 +638,9 @@ class Extractor {
           parameters: body.parameters,
           names: found.map((ref) => ref.name),
           offsets: found.map((ref) => ref.start - body.start),
+          from,
+          fromIndex: body.fromIndex,
+          references: references.slice(first),
         });
     }
     return keepScans ? { references, scans } : { references };
@@ -676,10 +692,17 @@ export interface BodyScan {
   parameters: readonly string[];
   names: string[];
   offsets: number[];
+  /** The references made from it, of the symbol `fromIndex` named `from`: the same while neither the body nor anything before it moved. */
+  from: string;
+  fromIndex: number;
+  references: readonly Reference[];
 }
 
-/** The previous scan of a body whose text (and parameters, and kind) did not change, if there is one. */
-export type ReuseScan = (body: BodyRange, isFunction: boolean) => BodyScan | undefined;
+/**
+ * The previous scan of a body whose text (and parameters, and kind) did not change, if there is
+ * one; `unmoved` when the body and all text before it are as they were.
+ */
+export type ReuseScan = (body: BodyRange, isFunction: boolean) => { scan: BodyScan; unmoved: boolean } | undefined;
 
 /** `tree` is the parse of `parsed`: the pre-passed text, or its skeleton (bodies cut out). */
 export function extractFacts(
@@ -694,7 +717,7 @@ export function extractFacts(
   /** The shapes of the items of the document's last analysis, and where to keep this one's (an open document's). */
   shapes?: ShapeMemo,
 ): { facts: FileFacts; bodies: BodyRange[]; scans?: BodyScan[]; base?: ExtractionBase } {
-  const extractor = new Extractor(source, pre.macros, options, parsed);
+  const extractor = new Extractor(source, pre.macros, options, parsed, shapes?.lines);
   extractor.run(tree.rootNode, shapes, { source, prepassed: pre.text });
   // Taken before the references add static locals (their indexes follow every file-scope symbol).
   const base = shapes && !shapes.treeHasErrors ? extractor.base(source, pre.text) : undefined;
