@@ -14,6 +14,7 @@ import {
   oneHeaderScanAtATime,
   type HeaderScanRequest,
 } from './header-symbols';
+import { detached } from '../parsing/detached';
 import { inWorker } from './in-worker';
 import { NameIndex, type NameIndexParts } from './name-index';
 
@@ -89,12 +90,6 @@ export class NameTable {
   }
 }
 
-/**
- * A copy of `name` that does not keep alive the header text it was matched in (a regex match is a
- * slice of its line, the line of the file): concatenating forces a fresh flat string.
- */
-const intern = (name: string): string => ` ${name}`.slice(1);
-
 /** Scans the build dir's headers for the names they define (run on a worker: see scanHeaderNamesInWorker). */
 export async function scanHeaderNames(kdir: string): Promise<NameTable> {
   const index = new Map<string, Entry>();
@@ -118,18 +113,18 @@ export async function scanHeaderNames(kdir: string): Promise<NameTable> {
         // Prefer the canonical include/linux definition over arch or compat copies.
         const known = index.get(define[1]);
         if (!known || (!known.file.includes('/include/linux/') && file.includes('/include/linux/')))
-          index.set(intern(define[1]), { file, line: i });
+          index.set(detached(define[1]), { file, line: i });
         continue;
       }
       if (line.length === 0 || line[0] === ' ' || line[0] === '\t' || line[0] === '#' || line[0] === '/' || line[0] === '*') continue;
       const type = TYPE_DEFINITION.exec(line);
       if (type) {
-        if (!functions.has(type[1])) functions.set(intern(type[1]), { file, line: i });
+        if (!functions.has(type[1])) functions.set(detached(type[1]), { file, line: i });
         continue;
       }
       if (!DECLARATION_START.test(line)) continue;
       const name = functionName(line);
-      if (name && !functions.has(name)) functions.set(intern(name), { file, line: i });
+      if (name && !functions.has(name)) functions.set(detached(name), { file, line: i });
     }
   }
   for (const [name, loc] of functions) if (!index.has(name)) index.set(name, loc);

@@ -85,6 +85,8 @@ export class ModuleChecker {
   private hashes = new ContentHashes();
   private contents = new WeakMap<FileFacts, FileContent>();
   private tables: { id: number; tables: Promise<KernelLinkTables | undefined> } | undefined;
+  /** The parser, once made. */
+  private ready: Parser | undefined;
 
   constructor(
     private readonly parser: () => Promise<Parser>,
@@ -165,12 +167,16 @@ export class ModuleChecker {
 
   /** A file's facts from the facts cache, else analyzed here (and stored). */
   private async factsOnDisk(file: string, options: ExtractOptions, cacheDir: string | undefined, stats: CacheStats): Promise<DiskFacts> {
+    // A module's files are all asked for at once: each is read only once nothing stands between
+    // reading and analyzing it, so one text is held at a time, not the module's (megabytes of
+    // register headers).
+    const parser = this.ready ?? (this.ready = await this.parser());
     const uri = pathToFileURL(file).href;
     const read = readSource(file);
     if ('notAnalyzed' in read)
       return { facts: unanalyzableFacts(uri, read.tooLarge ? read.notAnalyzed : `could not analyze: ${read.notAnalyzed}`) };
     const { text, stamp } = read;
-    if (cacheDir === undefined) return { facts: analyzeFile(await this.parser(), uri, text, options) };
+    if (cacheDir === undefined) return { facts: analyzeFile(parser, uri, text, options) };
     const hash = contentHash(text);
     const content: FileContent = { hash, stamp };
     const cache = this.cacheFor(cacheDir);
@@ -181,7 +187,7 @@ export class ModuleChecker {
       return { facts: unpackFacts(found.wire), content };
     }
     if (found === 'corrupt') stats.corrupt++;
-    const facts = analyzeFile(await this.parser(), uri, text, options);
+    const facts = analyzeFile(parser, uri, text, options);
     const written = facts.unanalyzable || facts.transient ? 0 : cache.put(key, packFacts(facts).wire);
     if (written > 0) stats.stored++;
     stats.bytesWritten += written;

@@ -10,6 +10,7 @@ import { plainSection } from '../knowledge/sections';
 import { moduleMacro } from '../knowledge/module-macros';
 import type { ConditionalDirective, FileFacts, MacroUse, Reference, SymbolDef } from '../model/types';
 import { changedSpan } from './changed-span';
+import { detached } from './detached';
 import { LineIndex } from './line-index';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
 import { scanBody, type BodyRange, type FoundLocal, type FoundReference } from './references';
@@ -97,7 +98,8 @@ export function includeNames(prepassed: string, directives = directiveLines(prep
   const names: string[] = [];
   for (const line of directives) {
     const m = INCLUDE.exec(line);
-    if (m) names.push(m[1] ?? `<${m[2]}>`);
+    // Kept in tables (where includes lead) long after the text is gone.
+    if (m) names.push(detached(m[1] ?? `<${m[2]}>`));
   }
   return names;
 }

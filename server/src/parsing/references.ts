@@ -6,6 +6,7 @@
 // global.
 
 import { NON_REFERENCING_MACROS } from '../knowledge/annotations';
+import { detachedName } from './detached';
 
 export interface BodyRange {
   start: number;
@@ -391,8 +392,10 @@ export function scanBody(text: string, body: BodyRange, builtin: boolean, found:
       }
     }
     if (KEYWORDS.has(name) || scopes.has(name)) continue;
-    if (local && start >= local.initializer) found.push({ name, start, end: i, fromIndex: body.fromIndex, local: local.index });
-    else found.push({ name, start, end: i, fromIndex: body.fromIndex });
+    // Kept with the file's facts (the module's other files, the caches) long after its text is gone.
+    const kept = detachedName(name);
+    if (local && start >= local.initializer) found.push({ name: kept, start, end: i, fromIndex: body.fromIndex, local: local.index });
+    else found.push({ name: kept, start, end: i, fromIndex: body.fromIndex });
   }
 }
 
