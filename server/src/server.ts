@@ -174,23 +174,28 @@ export function startServer(): void {
 
   /**
    * Runs a request on an open document we serve. While typing pauses an analysis, a request that
-   * needs one (`analyzes`) waits for it rather than starting its own.
+   * needs one waits for it rather than starting its own: `analysis` (the module checked), `facts`
+   * (what the module's files say: while the module is checked again only because link tables
+   * arrived, the last analysis of the same text will do), or `nothing`.
    */
   const withDocument = <T>(
     uri: string,
     fallback: T,
     run: (document: TextDocument) => Promise<T>,
-    analyzes = true,
+    needs: 'analysis' | 'facts' | 'nothing',
     token?: CancellationToken,
   ): Promise<T> => {
     if (shutDown) return Promise.reject(new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down'));
     const document = documents.get(uri);
     return document && served.serves(document)
-      ? (analyzes
+      ? (needs !== 'nothing'
           ? analysisSettled(
               pacing,
               document,
-              (version) => service.analyzeModule(uri, version, document.getText()),
+              (version) =>
+                needs === 'facts'
+                  ? service.analysisToRead(uri, version, document.getText())
+                  : service.analyzeModule(uri, version, document.getText()),
               () => token?.isCancellationRequested === true || documents.get(uri) !== document,
             )
           : Promise.resolve()
@@ -213,7 +218,7 @@ export function startServer(): void {
       params.textDocument.uri,
       null,
       (document) => hover(document, params.position, service, headers, { moreCommand }),
-      true,
+      'facts',
       token,
     ),
   );
@@ -221,10 +226,10 @@ export function startServer(): void {
     typeof params?.name === 'string' ? (macroDocPage(params.name, service) ?? null) : null,
   );
   connection.onDefinition((params, token) =>
-    withDocument(params.textDocument.uri, null, (document) => definition(document, params.position, service, headers), true, token),
+    withDocument(params.textDocument.uri, null, (document) => definition(document, params.position, service, headers), 'facts', token),
   );
   connection.onDocumentSymbol((params, token) =>
-    withDocument(params.textDocument.uri, [], (document) => documentSymbols(document, service), true, token),
+    withDocument(params.textDocument.uri, [], (document) => documentSymbols(document, service), 'facts', token),
   );
   // Only our own diagnostics have fixes: a cursor on none (typing) is answered at once.
   connection.onCodeAction((params, token) =>
@@ -232,7 +237,7 @@ export function startServer(): void {
       params.textDocument.uri,
       [],
       (document) => codeActions(document, params, service, documents),
-      params.context.diagnostics.some((diagnostic) => diagnostic.source === DIAGNOSTIC_SOURCE),
+      params.context.diagnostics.some((diagnostic) => diagnostic.source === DIAGNOSTIC_SOURCE) ? 'analysis' : 'nothing',
       token,
     ),
   );

@@ -56,6 +56,39 @@ describe('AnalysisService: one module analysis per text', () => {
     }
   });
 
+  it('lets a request that reads facts (a hover) take the last analysis of a text while the module is checked again for link tables that arrived; not after a settings change', async () => {
+    const kdir = fakeKernelBuildDir([6, 1]);
+    const text = 'static int __initdata x = 1;\nint use(void) { return x + vfs_write(0, 0, 0, 0); }\nMODULE_LICENSE("GPL");\n';
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': text });
+    const service = new AnalysisService();
+    // The build dir's header scan waits behind one that has not ended: its tables arrive when the test says.
+    let endScan = (): void => undefined;
+    const scanEnded = new Promise<void>((resolve) => (endScan = resolve));
+    void oneHeaderScanAtATime(() => scanEnded);
+    try {
+      const tablesLoaded = new Promise<void>((resolve) => service.onKernelTablesLoaded(resolve));
+      service.configure({ kdir });
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const before = await service.analyzeModule(uri, 1, text);
+      assert.ok(!before.findings.some((f) => f.code === 'undefined-symbol'), 'no link finding before the tables');
+      endScan();
+      await tablesLoaded;
+      assert.equal(await service.analysisToRead(uri, 1, text), before, 'the facts stand: the last analysis is read');
+      const checked = await service.analyzeModule(uri, 1, text);
+      assert.notEqual(checked, before);
+      assert.ok(checked.findings.some((f) => f.code === 'undefined-symbol'));
+      assert.equal(await service.analysisToRead(uri, 1, text), checked, 'then the new one');
+      assert.notEqual(await service.analysisToRead(uri, 2, `${text}\n`), checked, 'another text is analysed');
+      service.configure({ kdir, disabledCodes: ['undefined-symbol'] });
+      const afterSettings = await service.analysisToRead(uri, 2, `${text}\n`);
+      assert.ok(!afterSettings.findings.some((f) => f.code === 'undefined-symbol'), 'settings changed: analysed again');
+    } finally {
+      endScan();
+      await service.dispose();
+      for (const d of [kdir, dir]) fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   it('with several kernels, checks linking once every kernel is loaded: one still loading is not taken for one without the finding', async () => {
     const kdir61 = fakeKernelBuildDir([6, 1]);
     const kdir73 = fakeKernelBuildDir([7, 3]);

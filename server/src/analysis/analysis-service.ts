@@ -231,7 +231,7 @@ export class AnalysisService {
           if (!this.otherKernels.includes(kernel)) return;
           kernel.tables = tables;
           kernel.settled = true;
-          this.forgetAnalyses();
+          this.forgetAnalyses({ factsStand: true });
           for (const listener of this.tablesListeners) listener();
         });
     }
@@ -272,7 +272,7 @@ export class AnalysisService {
       this.tablesLoading = false;
       if (!tables) return;
       this.loadedTables = tables;
-      this.forgetAnalyses();
+      this.forgetAnalyses({ factsStand: true });
       for (const listener of this.tablesListeners) listener();
     });
   }
@@ -402,6 +402,7 @@ export class AnalysisService {
     this.openDocuments.delete(uri);
     this.openText.delete(uri);
     this.lastAnalysis.delete(uri);
+    this.readable.delete(uri);
     this.analysesUnderWay.delete(uri);
     this.analysisMs.delete(uri);
     this.interactive.forget(uri);
@@ -739,11 +740,31 @@ export class AnalysisService {
     return result;
   }
 
-  /** Every module analysis is out of date: what it depends on besides the files changed. */
-  private forgetAnalyses(): void {
+  /**
+   * Every module analysis is out of date: what it depends on besides the files changed. With
+   * `factsStand` (a build dir's link tables arrived) they only lack findings: requests that read
+   * the module's facts may still read the last analyses meanwhile (see analysisToRead).
+   */
+  private forgetAnalyses({ factsStand = false } = {}): void {
     this.lastUnits.clear();
     this.lastAnalysis.clear();
+    if (!factsStand) this.readable.clear();
     this.epoch++;
+  }
+
+  /** The last analysis finished of each open document's text, while its facts stand. */
+  private readonly readable = new Map<string, { opening: number; version: number; text: string; result: ModuleAnalysis }>();
+
+  /**
+   * The module analysis a request that reads facts (a hover, go to definition) takes: the last one
+   * of this very text while a newer one is under way only because link tables arrived (they add
+   * findings, not symbols), else analyzeModule's. A hover does not wait for the module to be
+   * checked again with the tables.
+   */
+  analysisToRead(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
+    const done = this.readable.get(uri);
+    if (done && done.opening === this.openingOf(uri) && done.version === version && done.text === text) return Promise.resolve(done.result);
+    return this.analyzeModule(uri, version, text);
   }
 
   /**
@@ -768,6 +789,7 @@ export class AnalysisService {
 
   private async analyzeModuleNow(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
     const started = performance.now();
+    const epoch = this.epoch;
     // Open from now on, before the first await: the index must not publish its view of this file meanwhile.
     this.openText.set(uri, text);
     // `version` and `text` are of this opening; the document may be closed (and opened again) before the facts are asked for.
@@ -786,7 +808,10 @@ export class AnalysisService {
     // Hovers, code actions and the publisher ask for the same module state again and again:
     // reuse the last result while every input (the same facts) is unchanged.
     const last = this.lastAnalysis.get(uri);
-    if (last && last.inputs.length === files.length && last.inputs.every((input, i) => input === files[i])) return last.result;
+    if (last && last.inputs.length === files.length && last.inputs.every((input, i) => input === files[i])) {
+      if (epoch === this.epoch) this.readable.set(uri, { opening, version, text, result: last.result });
+      return last.result;
+    }
     const result: ModuleAnalysis = {
       module: module ?? { name: '', sources: [], builtin: false, declaredIn: '' },
       files,
@@ -794,6 +819,8 @@ export class AnalysisService {
       findings: await this.findingsOf(units, module, this.loadedTables),
     };
     this.lastAnalysis.set(uri, { inputs: files, result });
+    // Only the analysis of the current epoch: one begun before settings changed is no answer to read.
+    if (epoch === this.epoch) this.readable.set(uri, { opening, version, text, result });
     this.analysisMs.set(uri, performance.now() - started);
     return result;
   }

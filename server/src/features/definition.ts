@@ -15,7 +15,7 @@ export async function definition(
 ): Promise<Location | null> {
   const at = wordAt(document, position);
   if (!at) return null;
-  const analysis = await service.analyzeModule(document.uri, document.version, document.getText());
+  const analysis = await service.analysisToRead(document.uri, document.version, document.getText());
   const target = symbolsOf(analysis).resolve(document.uri, at.word);
   if (target) return { uri: target.uri, range: target.nameRange };
   const header = await headers.lookup(at.word);

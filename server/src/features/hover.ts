@@ -166,7 +166,7 @@ export function renderHeaderLocation(location: HeaderLocation, kdir: string | un
 }
 
 async function symbolHover(document: TextDocument, word: string, service: AnalysisService): Promise<string | undefined> {
-  const analysis = await service.analyzeModule(document.uri, document.version, document.getText());
+  const analysis = await service.analysisToRead(document.uri, document.version, document.getText());
   const symbols = symbolsOf(analysis);
   const target = symbols.resolve(document.uri, word);
   if (!target) return undefined;
