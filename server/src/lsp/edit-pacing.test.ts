@@ -10,7 +10,17 @@ describe('EditPacing (re-analysis while typing)', () => {
       () => cost,
       (uri) => runs.push({ uri, at: performance.now() - start }),
     );
-    return { pacing, runs, start };
+    /** Types `count` keys into big.c, `gapMs` apart: when each came (ms since the set-up). */
+    const typeKeys = async (count: number, gapMs: number): Promise<number[]> => {
+      const keys: number[] = [];
+      for (let i = 0; i < count; i++) {
+        pacing.changed('file:///big.c');
+        keys.push(performance.now() - start);
+        await sleep(gapMs);
+      }
+      return keys;
+    };
+    return { pacing, runs, typeKeys };
   };
 
   it('analyses a cheap document on every key, at once', () => {
@@ -28,13 +38,9 @@ describe('EditPacing (re-analysis while typing)', () => {
   });
 
   it('analyses a slow document at once after a pause, then once more when a fast burst of keys stops (after half its cost, at most 100 ms)', async () => {
-    const { pacing, runs, start } = setUp(400);
-    let lastKey = 0;
-    for (let i = 0; i < 5; i++) {
-      pacing.changed('file:///big.c');
-      lastKey = performance.now() - start;
-      await sleep(20);
-    }
+    const { runs, typeKeys } = setUp(400);
+    const keyTimes = await typeKeys(5, 20);
+    const lastKey = keyTimes[keyTimes.length - 1];
     assert.equal(runs.length, 1, 'the first key at once, nothing while the keys come faster than the pause');
     await sleep(150);
     assert.equal(runs.length, 2);
@@ -51,15 +57,9 @@ describe('EditPacing (re-analysis while typing)', () => {
   });
 
   it('holds a burst of keys 30 ms apart even when an analysis takes less than the gap, and analyses a fifth longer than its rhythm after the last key', async () => {
-    const { pacing, runs, start } = setUp(10);
-    let lastKey = 0;
-    const keyTimes: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      pacing.changed('file:///big.c');
-      lastKey = performance.now() - start;
-      keyTimes.push(lastKey);
-      await sleep(30);
-    }
+    const { runs, typeKeys } = setUp(10);
+    const keyTimes = await typeKeys(6, 30);
+    const lastKey = keyTimes[keyTimes.length - 1];
     assert.equal(runs.length, 1, 'the first key at once, then nothing while the burst goes on');
     await sleep(40);
     assert.equal(runs.length, 2);
@@ -75,26 +75,18 @@ describe('EditPacing (re-analysis while typing)', () => {
   });
 
   it('takes a faster rhythm for a shorter pause (a tool typing keys 15 ms apart: 25 ms)', async () => {
-    const { pacing, runs, start } = setUp(10);
-    let lastKey = 0;
-    for (let i = 0; i < 8; i++) {
-      pacing.changed('file:///big.c');
-      lastKey = performance.now() - start;
-      await sleep(15);
-    }
+    const { runs, typeKeys } = setUp(10);
+    const keyTimes = await typeKeys(8, 15);
+    const lastKey = keyTimes[keyTimes.length - 1];
     await sleep(45);
     assert.equal(runs.length, 2);
     assert.ok(runs[1].at >= lastKey + 23 && runs[1].at < lastKey + 38, `ran at ${runs[1].at} ms, the last key at ${lastKey} ms`);
   });
 
   it('waits the full pause after a burst too short to have a rhythm', async () => {
-    const { pacing, runs, start } = setUp(10);
-    let lastKey = 0;
-    for (let i = 0; i < 3; i++) {
-      pacing.changed('file:///big.c');
-      lastKey = performance.now() - start;
-      await sleep(20);
-    }
+    const { runs, typeKeys } = setUp(10);
+    const keyTimes = await typeKeys(3, 20);
+    const lastKey = keyTimes[keyTimes.length - 1];
     assert.equal(runs.length, 1);
     await sleep(50);
     assert.equal(runs.length, 2);
