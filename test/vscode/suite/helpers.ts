@@ -133,10 +133,12 @@ export async function setDocumentText(document: vscode.TextDocument, text: strin
 }
 
 /**
- * The code actions VS Code offers at `range`, asked again (up to 5 s) until one satisfies `wanted`.
- * VS Code builds the request's context from the diagnostics current when it arrives: a republish of
- * the same finding in that instant (the build dir's tables loading, the index reaching the folder)
- * leaves the context empty once. What was offered each time is in the failure message.
+ * The code actions VS Code offers at `range`, asked again (for up to 20 s) until one satisfies
+ * `wanted`. VS Code builds the request's context from the diagnostics current when it arrives: a
+ * republish of the same finding in that instant (the build dir's tables loading, the index reaching
+ * the folder) leaves the context empty once. And VS Code answers only once every provider has:
+ * clangd's first answer for a file waits for its preamble of the kernel headers, over 5 s on a busy
+ * machine. What was offered each time is in the failure message.
  */
 export async function codeActionsUntil(
   uri: vscode.Uri,
@@ -160,7 +162,7 @@ export async function codeActionsUntil(
         offered.push(actions.map((a) => a.title).join(', ') || 'nothing');
         return actions.some(wanted);
       },
-      5_000,
+      20_000,
       'the code action',
       250,
     );
