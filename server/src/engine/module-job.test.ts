@@ -14,6 +14,8 @@ const nodeFs = createRequire(__filename)('node:fs') as { openSync: typeof fs.ope
 describe('ModuleChecker (a module checked whole on a worker)', () => {
   it("reads each of a module's files just before analyzing it: one text held at a time, not the module's", async () => {
     const sources = ['a', 'b', 'c', 'd'];
+    const open = nodeFs.openSync;
+    const parser = await createCParser();
     const dir = writeModule({
       Kbuild: `obj-m += m.o\nm-y := ${sources.map((name) => `${name}.o`).join(' ')}\n`,
       ...Object.fromEntries(
@@ -24,20 +26,18 @@ describe('ModuleChecker (a module checked whole on a worker)', () => {
       ),
       'local.h': '#define LOCAL 1\nextern int __init local_setup(void);\n',
     });
-    const module = moduleOfFile(path.join(dir, 'a.c'));
-    const parser = await createCParser();
-    const events: string[] = [];
-    const parse = parser.parse.bind(parser);
-    parser.parse = ((...args: Parameters<typeof parse>) => {
-      events.push('analyze');
-      return parse(...args);
-    }) as typeof parser.parse;
-    const open = nodeFs.openSync;
-    nodeFs.openSync = ((file: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
-      if (String(file).startsWith(dir)) events.push(`read ${path.basename(String(file))}`);
-      return open(file, flags ?? 'r', mode);
-    }) as typeof fs.openSync;
     try {
+      const module = moduleOfFile(path.join(dir, 'a.c'));
+      const events: string[] = [];
+      const parse = parser.parse.bind(parser);
+      parser.parse = ((...args: Parameters<typeof parse>) => {
+        events.push('analyze');
+        return parse(...args);
+      }) as typeof parser.parse;
+      nodeFs.openSync = ((file: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
+        if (String(file).startsWith(dir)) events.push(`read ${path.basename(String(file))}`);
+        return open(file, flags ?? 'r', mode);
+      }) as typeof fs.openSync;
       // The parser arrives a moment after the jobs for the files start, as a worker's first does.
       const checker = new ModuleChecker(
         () => new Promise((resolve) => setTimeout(() => resolve(parser), 10)),
