@@ -7,7 +7,7 @@
 import { FUNCTION_ANNOTATIONS, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import type { ConditionalKind } from '../model/types';
 import type { Span } from './changed-span';
-import { detached } from './detached';
+import { detachedName } from './detached';
 import { lastAtOrBefore } from './sorted';
 
 export interface BlankedMacro {
@@ -154,7 +154,7 @@ function directiveOf(line: string): { kind: Directive; condition: string } {
   const m = /^\s*#\s*([a-z]+)(.*)$/s.exec(line);
   if (!m) return { kind: 'other', condition: '' };
   const kind = (['if', 'ifdef', 'ifndef', 'elif', 'else', 'endif'] as const).find((k) => k === m[1]) ?? 'other';
-  const condition = detached(
+  const condition = detachedName(
     m[2]
       .replace(/\/\*.*?\*\//gs, ' ')
       .replace(/\/\/.*$/s, '')
