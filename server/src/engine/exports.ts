@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readTextFile } from '../../../shared/src/safe-read';
-import { detached } from '../parsing/detached';
+import { detachedName } from '../parsing/detached';
 
 /** A whole kernel's Module.symvers is a few MB. */
 const MAX_SYMVERS_BYTES = 64 * 1024 * 1024;
@@ -33,11 +33,11 @@ export class ExportTable {
       const fields = line.split('\t');
       if (fields.length < 4 || !fields[1]) continue;
       let owner = owners.get(fields[2]);
-      if (owner === undefined) owners.set(fields[2], (owner = detached(fields[2])));
+      if (owner === undefined) owners.set(fields[2], (owner = detachedName(fields[2])));
       const info: ExportInfo = { owner, gplOnly: fields[3] === 'EXPORT_SYMBOL_GPL' };
       const namespace = fields[4]?.trim();
-      if (namespace) info.namespace = detached(namespace);
-      if (!table.symbols.has(fields[1])) table.symbols.set(detached(fields[1]), info);
+      if (namespace) info.namespace = detachedName(namespace);
+      if (!table.symbols.has(fields[1])) table.symbols.set(detachedName(fields[1]), info);
     }
     return table;
   }

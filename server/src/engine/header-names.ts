@@ -14,7 +14,7 @@ import {
   oneHeaderScanAtATime,
   type HeaderScanRequest,
 } from './header-symbols';
-import { detached } from '../parsing/detached';
+import { detachedName } from '../parsing/detached';
 import { inWorker } from './in-worker';
 import { NameIndex, type NameIndexParts } from './name-index';
 
@@ -113,18 +113,18 @@ export async function scanHeaderNames(kdir: string): Promise<NameTable> {
         // Prefer the canonical include/linux definition over arch or compat copies.
         const known = index.get(define[1]);
         if (!known || (!known.file.includes('/include/linux/') && file.includes('/include/linux/')))
-          index.set(detached(define[1]), { file, line: i });
+          index.set(detachedName(define[1]), { file, line: i });
         continue;
       }
       if (line.length === 0 || line[0] === ' ' || line[0] === '\t' || line[0] === '#' || line[0] === '/' || line[0] === '*') continue;
       const type = TYPE_DEFINITION.exec(line);
       if (type) {
-        if (!functions.has(type[1])) functions.set(detached(type[1]), { file, line: i });
+        if (!functions.has(type[1])) functions.set(detachedName(type[1]), { file, line: i });
         continue;
       }
       if (!DECLARATION_START.test(line)) continue;
       const name = functionName(line);
-      if (name && !functions.has(name)) functions.set(detached(name), { file, line: i });
+      if (name && !functions.has(name)) functions.set(detachedName(name), { file, line: i });
     }
   }
   for (const [name, loc] of functions) if (!index.has(name)) index.set(name, loc);

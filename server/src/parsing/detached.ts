@@ -9,5 +9,5 @@ export const detached = (text: string): string => ` ${text}`.slice(1);
 /** Shorter substrings are copies already. */
 const SHORTEST_VIEW = 13;
 
-/** `text` as it is when too short to be a view of another string, else a copy (for the many names and conditions of a file). */
+/** `text` as it is when too short to be a view of another string, else a copy (for the many names kept in tables). */
 export const detachedName = (text: string): string => (text.length < SHORTEST_VIEW ? text : detached(text));
