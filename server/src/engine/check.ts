@@ -81,6 +81,9 @@ function indexOf(file: FileFacts): FileIndex {
   return index;
 }
 
+/** Whether an annotation places its object in a section of its own (`__initdata`, not `__cold`). */
+const decidesSection = (name: string): boolean => OBJECT_ANNOTATIONS[name]?.section !== undefined;
+
 /** How a unit changes its files' definitions: prototypes of its headers, annotations it empties. */
 interface UnitContext {
   unit: TranslationUnit;
@@ -202,10 +205,12 @@ export class ModuleSymbols {
    * annotation that gave it one to nothing.
    */
   private adjusted(def: SymbolDef, prototype: SymbolDef | undefined, emptied: ReadonlySet<string>): SymbolDef {
+    // Most definitions have no annotation and no prototype to take one from: nothing to look up.
+    if (def.annotations.length === 0 && prototype === undefined) return def;
     const known = this.adjustedDefs.get(def);
     if (known) return known;
     let result = def;
-    const deciding = def.annotations.find((name) => OBJECT_ANNOTATIONS[name]?.section !== undefined);
+    const deciding = def.annotations.find(decidesSection);
     if (deciding && emptied.has(deciding)) {
       result = {
         ...def,

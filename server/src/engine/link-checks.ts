@@ -409,12 +409,16 @@ function checkFiles(
   const definedStatic = new Set<string>();
   const definedGlobal = new Set<string>();
   const uses: { use: MacroUse; file: FileFacts }[] = [];
+  // Indexed loops: this runs once per analysis, often before the JIT optimizes it, and for-of then makes an object per name.
   for (const file of files) {
     const facts = linkFacts(file, env.compiled);
-    for (const { name, line } of facts.declared) if (!declaredHere.has(name)) declaredHere.set(name, { file, line });
-    for (const name of facts.defined) defined.add(name);
-    for (const name of facts.definedStatic) definedStatic.add(name);
-    for (const name of facts.definedGlobal) definedGlobal.add(name);
+    for (let i = 0; i < facts.declared.length; i++) {
+      const { name, line } = facts.declared[i];
+      if (!declaredHere.has(name)) declaredHere.set(name, { file, line });
+    }
+    for (let i = 0; i < facts.defined.length; i++) defined.add(facts.defined[i]);
+    for (let i = 0; i < facts.definedStatic.length; i++) definedStatic.add(facts.definedStatic[i]);
+    for (let i = 0; i < facts.definedGlobal.length; i++) definedGlobal.add(facts.definedGlobal[i]);
     for (const use of facts.uses) uses.push({ use, file });
   }
   const macroArguments = new Set(

@@ -71,8 +71,25 @@ export const SECTION_CLASSES: Readonly<Record<SectionClass, SectionClassInfo>> =
 
 const CLASS_ORDER = Object.keys(SECTION_CLASSES) as SectionClass[];
 
+/** Each section's class, once worked out: a module has a handful of sections and the checker asks for thousands of symbols. */
+const classOf = new Map<string, SectionClass>();
+const MAX_CLASSES_KEPT = 1024;
+
 export function sectionClass(section: string): SectionClass {
-  return CLASS_ORDER.find((name) => SECTION_CLASSES[name].pattern?.test(section)) ?? 'other';
+  let known = classOf.get(section);
+  if (known === undefined) {
+    known = 'other';
+    for (const name of CLASS_ORDER) {
+      if (SECTION_CLASSES[name].pattern?.test(section)) {
+        known = name;
+        break;
+      }
+    }
+    // Custom section names are as many as the code names: the memo stays small.
+    if (classOf.size >= MAX_CLASSES_KEPT) classOf.clear();
+    classOf.set(section, known);
+  }
+  return known;
 }
 
 /** 1 for init/exit sections, whose memory goes away; 0 for permanent ones (sorts and compares). */

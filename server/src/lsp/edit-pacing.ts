@@ -4,7 +4,7 @@
 // faster (a burst: fast typing, key repeat, a paste of many lines typed in by a tool) would only
 // queue analyses the next key makes stale, and spend a core on them: their analysis waits until
 // the keys pause, and runs at least every MAX_WAIT_MS while the burst goes on. The keys have paused
-// when none came for a fifth longer than the burst's rhythm (the median of its last gaps; 36 ms
+// when none came for a tenth longer than the burst's rhythm (the median of its last gaps; 33 ms
 // for keys 30 ms apart), for MIN_PAUSE_MS before the rhythm is known, or for half as long as the
 // last analysis took if that is longer (at most MAX_PAUSE_MS). Requests (outline, code actions,
 // hovers) wait for that analysis instead of starting one of their own.
@@ -16,7 +16,7 @@ const MIN_PAUSE_MS = 40;
 const MAX_PAUSE_MS = 100;
 const MAX_WAIT_MS = 1000;
 /** The pause after a burst's last key, as a multiple of the gaps between its keys (jitter of a few ms is not a pause). */
-const RHYTHM_SLACK = 1.2;
+const RHYTHM_SLACK = 1.1;
 const MIN_RHYTHM_PAUSE_MS = 25;
 /** The rhythm is the median of this many last gaps, known once there are RHYTHM_KNOWN of them. */
 const RHYTHM_GAPS = 5;
