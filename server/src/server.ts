@@ -95,6 +95,8 @@ export function startServer(): void {
     const applying = JSON.stringify({ settings, kdir });
     if (applying === appliedSettings) return;
     appliedSettings = applying;
+    // The header names first: hovers wait for them, and the link tables (scanned after them) only add findings.
+    headers.setKernelDir(kdir);
     const problem = service.configure({
       kdir,
       otherKdirs: settings.kernelBuildDirs,
@@ -105,7 +107,6 @@ export function startServer(): void {
     for (const ignored of settings.ignored) showMessage(connection, 'warning', `Kernel Module Tools: ${ignored}.`);
     for (const unusable of service.unusableKernelDirs)
       showMessage(connection, 'warning', `Kernel Module Tools: kmod.kernelBuildDirs: ${unusable}. Findings are checked without it.`);
-    headers.setKernelDir(kdir);
     publisher.refreshAll();
     connection.console.info(
       `kmod-lsp ${SERVER_VERSION}: kernel build dir ${kdir ? `${kdir} (${kernelVersionOf(kdir) ?? 'unknown version'})` : 'none'}; ` +

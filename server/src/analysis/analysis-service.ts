@@ -7,7 +7,13 @@ import { filePathOf } from '../model/uris';
 import { readText, unanalyzableFacts, type EditableFacts } from '../engine/analyze-file';
 import { editWithinBody } from '../engine/body-edit';
 import { checkModule, ModuleSymbols, type CheckOptions } from '../engine/check';
-import { loadKernelLinkTables, moduleLinkEnvironment, type KernelLinkTables, type LinkEnvironment } from '../engine/link-checks';
+import {
+  loadKernelLinkTables,
+  moduleLinkEnvironment,
+  prepareLinking,
+  type KernelLinkTables,
+  type LinkEnvironment,
+} from '../engine/link-checks';
 import { FactsPool } from '../engine/facts-pool';
 import { moduleResultOf, type CheckedModule } from '../engine/module-job';
 import { analyzerId, canonicalJson, noteWrites } from '../engine/facts-cache';
@@ -247,6 +253,7 @@ export class AnalysisService {
     // ("only on" the others): with several kernels, linking is checked once all of them can be.
     const linkReady = this.otherKernels.length === 0 || (!this.tablesLoading && this.otherKernels.every((kernel) => kernel.settled));
     const options = await this.checkOptions(module, linkReady ? tables : undefined);
+    if (options.link) await prepareLinking(units, options.link);
     const findings = checkModule(units, options);
     if (this.otherKernels.length === 0) return findings;
     const primary = this.options.kdir ? (kernelVersionOf(this.options.kdir) ?? path.basename(this.options.kdir)) : this.context.profile.id;

@@ -197,4 +197,31 @@ describe('facts pool: an open document answered as changes of its last facts', (
       await pool.dispose();
     }
   });
+
+  it('sends a large document as edits of the last text sent, and whole again to a worker that no longer has that text', async () => {
+    // Large enough to be sent as edits: the fixture's functions again and again under other names.
+    const large = Array.from({ length: 160 }, (_, i) => source.replace(/\b(mixed_\w+)/g, `$1_${i}`)).join('\n');
+    assert.ok(large.length > 100_000);
+    const pool = new FactsPool({ size: 1 });
+    try {
+      const uri = 'file:///large.c';
+      await pool.analyzeOpen(uri, '/large.c', OPTIONS, large);
+      const appended = `${large}\nstatic int __init typed(void)\n{\n\treturn 0;\n}\n`;
+      // Two in flight: the second is an edit of the first, which the worker has not answered yet.
+      const middle = `${appended.slice(0, 50_000)}int inserted;\n${appended.slice(50_000)}`;
+      const [one, two] = await Promise.all([appended, middle].map((text) => pool.analyzeOpen(uri, '/large.c', OPTIONS, text)));
+      assert.deepEqual(pool.edits, { sent: 2, resent: 0 });
+      assert.deepEqual({ ...one.facts, uri: 'file:///fresh.c' }, await fresh(appended));
+      assert.deepEqual({ ...two.facts, uri: 'file:///fresh.c' }, await fresh(middle));
+      // The worker keeps a few documents' texts: nine others push this one out.
+      for (let i = 0; i < 9; i++) await pool.analyzeOpen(`file:///other-${i}.c`, `/other-${i}.c`, OPTIONS, source);
+      const last = `${middle}int last;\n`;
+      const after = await pool.analyzeOpen(uri, '/large.c', OPTIONS, last);
+      assert.deepEqual(pool.edits, { sent: 3, resent: 1 });
+      assert.deepEqual({ ...after.facts, uri: 'file:///fresh.c' }, await fresh(last));
+      assert.equal(after.text, last);
+    } finally {
+      await pool.dispose();
+    }
+  });
 });

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ExtractOptions } from '../parsing/extract';
 import type { BodyRange } from '../parsing/references';
+import { changedSpan } from '../parsing/changed-span';
 import { unanalyzableFacts } from './analyze-file';
 import type { EditableFacts } from './analyze-file';
 import type { FileFacts } from '../model/types';
@@ -22,6 +23,8 @@ export interface FactsRequest {
   /** File to read when `text` is not given (reading in the worker keeps I/O off the main thread). */
   path: string;
   text?: string;
+  /** Instead of `text`: the text of an earlier request, edited (see TextEdit). */
+  edit?: TextEdit;
   options: ExtractOptions;
   /** Keep the tree for the next request on this uri (open documents: incremental reparse). */
   keep?: boolean;
@@ -29,6 +32,24 @@ export interface FactsRequest {
   base?: number;
   /** Facts cache directory (facts-cache.ts) to look in and store to; never with `keep`. */
   cacheDir?: string;
+}
+
+/**
+ * An open document's text as an edit of the one its last request sent (`of`): text[start, end) of
+ * that one became `text`. A key typed in a 700 KB file need not cross to the worker whole (copied
+ * twice); a worker that no longer has that text answers NeedsText, and gets the whole text.
+ */
+export interface TextEdit {
+  of: number;
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** A worker's answer to an edit of a text it no longer has: send the whole text. */
+export interface NeedsText {
+  id: number;
+  needsText: true;
 }
 
 /** Several jobs in one message (answered like single ones, hits together). */
@@ -65,7 +86,8 @@ export type FactsResponse =
       FactsAnswer,
       'facts'
     >)
-  | { id: number; error: string; fatal: boolean };
+  | { id: number; error: string; fatal: boolean }
+  | NeedsText;
 
 /** Answers sent together (cache hits of a batch). */
 export interface BatchResponse {
@@ -80,6 +102,8 @@ type Success = Extract<FactsResponse, { wire: WireFacts }> | Extract<ModuleRespo
 
 interface Pending {
   request: FactsRequest | ModuleRequest;
+  /** The request with the whole text, for a worker that cannot apply the request's edit. */
+  whole?: FactsRequest;
   onAnswer: (response: Success) => void;
   /** No answer: why, and whether another try may succeed (the worker crashed, not on the file). */
   onFailure: (reason: string, passing: boolean) => void;
@@ -108,6 +132,9 @@ const JOBS_IN_FLIGHT = 2;
 const CHEAP_AFTER_HITS = 16;
 const CHEAP_JOBS_IN_FLIGHT = 64;
 const CHEAP_BATCH = 16;
+
+/** An open document this large is sent to its worker as edits (smaller ones whole: nothing to gain). */
+const EDITS_FROM_BYTES = 64 * 1024;
 
 /** Facts from a delta of `base` (the facts the request named; always there: the worker answers a delta only of them). */
 function withDelta(wire: WireFacts, delta: FactsDelta, base: FileFacts | undefined): FileFacts {
@@ -190,6 +217,9 @@ export class FactsPool {
   private hitStreak = 0;
   /** Messages that carried several jobs (for tests). */
   batchesPosted = 0;
+
+  /** Open documents' texts sent as edits, and of those, sent again whole (the worker no longer had the text edited). */
+  readonly edits = { sent: 0, resent: 0 };
 
   /**
    * `size` workers at most (default: every core); a file may take `timeoutMs`; a worker idle for
@@ -334,8 +364,17 @@ export class FactsPool {
     if (this.disposed) return Promise.resolve(editable({ facts: unanalyzableFacts(uri, 'the analyzer is shutting down') }));
     const base = this.openFacts.get(uri);
     const id = this.nextId++;
+    const common = { id, uri, path: filePath, options, keep: true, ...(base ? { base: base.id } : {}) };
+    const whole: FactsRequest = { ...common, text };
+    const sent = this.sentTexts.get(uri);
+    this.sentTexts.set(uri, { id, text });
+    let request = whole;
+    if (sent && text.length >= EDITS_FROM_BYTES) {
+      const span = changedSpan(sent.text, text);
+      if (span.newEnd - span.start <= text.length / 4)
+        request = { ...common, edit: { of: sent.id, start: span.start, end: span.oldEnd, text: text.slice(span.start, span.newEnd) } };
+    }
     return new Promise((resolve) => {
-      const request: FactsRequest = { id, uri, path: filePath, text, options, keep: true, ...(base ? { base: base.id } : {}) };
       const job = this.factsJob(
         request,
         (answer) => {
@@ -346,6 +385,10 @@ export class FactsPool {
         },
         base?.facts,
       );
+      if (request !== whole) {
+        job.whole = whole;
+        this.edits.sent++;
+      }
       this.queue.unshift(job);
       this.pump();
     });
@@ -354,9 +397,13 @@ export class FactsPool {
   /** The last facts answered for each open document, by request (see FactsDelta). */
   private readonly openFacts = new Map<string, { id: number; facts: FileFacts }>();
 
+  /** The text of the last request sent for each open document (the next one is sent as an edit of it). */
+  private readonly sentTexts = new Map<string, { id: number; text: string }>();
+
   /** Frees the tree a worker kept for `uri`. */
   forget(uri: string): void {
     this.openFacts.delete(uri);
+    this.sentTexts.delete(uri);
     for (const worker of this.workers) worker.worker.postMessage({ forget: uri } satisfies ForgetRequest);
   }
 
@@ -448,6 +495,16 @@ export class FactsPool {
   private answer(worker: PoolWorker, response: FactsResponse | ModuleResponse): void {
     const index = worker.posted.findIndex((job) => job.request.id === response.id);
     if (index < 0) return;
+    if ('needsText' in response) {
+      // Sent again whole, first in line: the worker lost the text the edit was of (restarted, or kept too many).
+      this.finish(worker, index, (job) => {
+        if (job.whole) {
+          this.edits.resent++;
+          this.queue.unshift({ ...job, request: job.whole, whole: undefined });
+        } else job.onFailure('could not analyze: the worker asked for a text it was sent', false);
+      });
+      return;
+    }
     if (!('error' in response)) {
       this.finish(worker, index, (job) => job.onAnswer(response));
       return;

@@ -18,7 +18,10 @@ import { detachedName } from '../parsing/detached';
 import { inWorker } from './in-worker';
 import { NameIndex, type NameIndexParts } from './name-index';
 
-const DEFINE = /^\s*#\s*define\s+([A-Za-z_]\w*)/;
+/** `#define NAME` at a line's start (lastIndex), within the line. */
+const DEFINE_AT = /[^\S\n]*#[^\S\n]*define[^\S\n]+([A-Za-z_]\w*)/y;
+/** What a line that declares something at file scope does not start with: blanks, directives, comments. */
+const NOT_A_DECLARATION = new Set([' ', '\t', '#', '/', '*'].map((c) => c.charCodeAt(0)));
 /** `name(` on a declaration line; the first one that is not an attribute macro (`__alloc_size(1)`) is the function. */
 const CALL_LIKE = /\b([a-z_]\w*)\s*\(/g;
 const DECLARATION_START = /^(?:extern\s+|static\s+)?[A-Za-z_]/;
@@ -105,26 +108,29 @@ export async function scanHeaderNames(kdir: string): Promise<NameTable> {
     } catch {
       continue;
     }
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i];
-      const define = DEFINE.exec(line);
+    // Line by line without splitting the text: most lines are #defines (one sticky match each),
+    // and only lines that may declare something at column 0 become strings.
+    for (let start = 0, line = 0; start <= text.length; line++) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      DEFINE_AT.lastIndex = start;
+      const define = DEFINE_AT.exec(text);
       if (define) {
         // Prefer the canonical include/linux definition over arch or compat copies.
         const known = index.get(define[1]);
         if (!known || (!known.file.includes('/include/linux/') && file.includes('/include/linux/')))
-          index.set(detachedName(define[1]), { file, line: i });
-        continue;
+          index.set(detachedName(define[1]), { file, line });
+      } else if (end > start && !NOT_A_DECLARATION.has(text.charCodeAt(start))) {
+        const declaration = text.slice(start, end);
+        const type = TYPE_DEFINITION.exec(declaration);
+        if (type) {
+          if (!functions.has(type[1])) functions.set(detachedName(type[1]), { file, line });
+        } else if (DECLARATION_START.test(declaration)) {
+          const name = functionName(declaration);
+          if (name && !functions.has(name)) functions.set(detachedName(name), { file, line });
+        }
       }
-      if (line.length === 0 || line[0] === ' ' || line[0] === '\t' || line[0] === '#' || line[0] === '/' || line[0] === '*') continue;
-      const type = TYPE_DEFINITION.exec(line);
-      if (type) {
-        if (!functions.has(type[1])) functions.set(detachedName(type[1]), { file, line: i });
-        continue;
-      }
-      if (!DECLARATION_START.test(line)) continue;
-      const name = functionName(line);
-      if (name && !functions.has(name)) functions.set(detachedName(name), { file, line: i });
+      start = end + 1;
     }
   }
   for (const [name, loc] of functions) if (!index.has(name)) index.set(name, loc);

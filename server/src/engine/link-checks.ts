@@ -332,6 +332,36 @@ function linkageOf(name: string, env: LinkEnvironment): Pick<LinkedUse, 'exporte
   return fromHeaders ? { fromHeaders } : null;
 }
 
+/** How long prepareLinking works before it lets the event loop answer what waits (a hover). */
+const PREPARE_SLICE_MS = 4;
+
+/**
+ * Works out, a file at a time, what checkLinking reads of each of the units' files (the first uses
+ * of names from outside, and what the tables say of them), letting the event loop run whenever it
+ * has worked PREPARE_SLICE_MS. A module checked for the first time against tables that just loaded
+ * (thousands of names to look up) then does not hold the thread for the whole module; the check
+ * that follows finds it all worked out. Typing redoes one file: it never yields.
+ */
+export async function prepareLinking(units: readonly TranslationUnit[], env: LinkEnvironment): Promise<void> {
+  let since = performance.now();
+  const pause = async (): Promise<void> => {
+    if (performance.now() - since < PREPARE_SLICE_MS) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    since = performance.now();
+  };
+  for (const unit of units) {
+    for (const file of unit.files) {
+      linkFacts(file, env.compiled);
+      if (env.unbuilt.has(file.uri)) continue;
+      // A large file's first uses, then what the tables say of them: two slices.
+      outsideUses(file, env.compiled);
+      await pause();
+      linkedUses(file, env);
+      await pause();
+    }
+  }
+}
+
 /**
  * The last link checks, by environment (a module and the build dir's tables): what each read and
  * found. A few: they keep what they read alive, and a whole tree's index checks thousands of modules.

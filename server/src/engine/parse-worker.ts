@@ -97,6 +97,11 @@ function cacheFor(dir: string): FactsCache {
   return cache;
 }
 
+/** The text of request `id` for `uri`, while its tree is kept (the last request on `uri` was that one, and it was analyzed). */
+function keptText(uri: string, id: number): string | undefined {
+  return answered.get(uri)?.id === id ? kept.get(uri)?.text : undefined;
+}
+
 /** An answer and the buffers to transfer with it. */
 type Answer = { response: FactsResponse; transfer: ArrayBuffer[] };
 
@@ -106,6 +111,12 @@ function answer(id: number, facts: FileFacts, extra: Pick<FactsAnswer, 'bodies' 
 }
 
 async function handle(request: FactsRequest): Promise<Answer> {
+  if (request.edit) {
+    const edit = request.edit;
+    const previous = keptText(request.uri, edit.of);
+    if (previous === undefined) return { response: { id: request.id, needsText: true }, transfer: [] };
+    return analyzeText(request, previous.slice(0, edit.start) + edit.text + previous.slice(edit.end));
+  }
   if (request.text !== undefined) return analyzeText(request, request.text);
   const read = readSource(request.path);
   if ('notAnalyzed' in read)
