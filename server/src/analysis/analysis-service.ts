@@ -253,7 +253,8 @@ export class AnalysisService {
     // ("only on" the others): with several kernels, linking is checked once all of them can be.
     const linkReady = this.otherKernels.length === 0 || (!this.tablesLoading && this.otherKernels.every((kernel) => kernel.settled));
     const options = await this.checkOptions(module, linkReady ? tables : undefined);
-    if (options.link) await prepareLinking(units, options.link);
+    const prepared = options.link && prepareLinking(units, options.link);
+    if (prepared) await prepared;
     const findings = checkModule(units, options);
     if (this.otherKernels.length === 0) return findings;
     const primary = this.options.kdir ? (kernelVersionOf(this.options.kdir) ?? path.basename(this.options.kdir)) : this.context.profile.id;

@@ -85,6 +85,11 @@ class Shift {
       ? { line: this.newEnd.line, character: p.character - this.oldEnd.character + this.newEnd.character }
       : { line: p.line + this.lines, character: p.character };
   }
+  /** `ref` where it is now (made whole, in the order the extractor makes references: one shape for the checker's loops). */
+  reference(ref: Reference): Reference {
+    const { line, character } = this.position(ref);
+    return { name: ref.name, line, character, from: ref.from, fromIndex: ref.fromIndex };
+  }
   range(r: Range): Range {
     return this.keeps(r.start) && this.keeps(r.end) ? r : { start: this.position(r.start), end: this.position(r.end) };
   }
@@ -194,7 +199,7 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
       inserted = true;
     }
     // Most edits add no line: what follows keeps its positions, and its objects (no garbage per key).
-    if (!before(ref, bodyEnd)) references.push(shift.keeps(ref) ? ref : { ...ref, ...shift.position(ref) });
+    if (!before(ref, bodyEnd)) references.push(shift.keeps(ref) ? ref : shift.reference(ref));
     else removed.push(ref);
   }
   if (!inserted) references.push(...rescanned);

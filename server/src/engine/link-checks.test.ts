@@ -7,6 +7,10 @@ import { analyzeSources, fakeKernelBuildDir as fakeKdir, writeModule } from '../
 import type { Finding } from '../model/types';
 import { parseAutoConf } from '../knowledge/kernel-config';
 import { HeaderSymbols } from './header-symbols';
+import { ExportTable } from './exports';
+import { checkLinking, prepareLinking, type LinkEnvironment } from './link-checks';
+import { RULE_PROFILES } from '../knowledge/modpost-rules';
+import type { FileFacts, Reference } from '../model/types';
 
 const MAKEFILE = { Makefile: 'obj-m := m.o\n' };
 const moduleSource = (body: string, tail = 'MODULE_LICENSE("GPL");\nMODULE_DESCRIPTION("test");\n') => ({
@@ -259,5 +263,71 @@ describe('several kernels over LSP (kmod.kernelBuildDirs)', function () {
       await session.close();
       for (const d of [kdir61, kdir73, dir]) fs.rmSync(d, { recursive: true, force: true });
     }
+  });
+});
+
+describe('link data worked out in slices (prepareLinking)', () => {
+  /** A module of `files` files, each calling `calls` functions, every tenth of them one the kernel exports GPL-only. */
+  const moduleOf = (files: number, calls: number): { units: { uri: string; files: FileFacts[] }[]; env: LinkEnvironment } => {
+    const symvers = Array.from({ length: calls / 10 }, (_, i) => `0x0\tkernel_fn_${i * 10}\tvmlinux\tEXPORT_SYMBOL_GPL\t`).join('\n');
+    const exports = ExportTable.parse(symvers);
+    const facts = Array.from({ length: files }, (_, f): FileFacts => {
+      const uri = `file:///m/f${f}.c`;
+      const references: Reference[] = Array.from({ length: calls }, (_, i) => ({
+        name: `kernel_fn_${i}`,
+        line: 2 + i,
+        character: 1,
+        from: 'user',
+        fromIndex: 0,
+      }));
+      const range = { start: { line: 1, character: 0 }, end: { line: 1, character: 4 } };
+      const user = {
+        name: 'user',
+        kind: 'function' as const,
+        section: '.text',
+        isStatic: true,
+        isDefinition: true,
+        isConst: false,
+        annotations: [],
+        annotationRanges: [],
+        nameRange: range,
+        fullRange: range,
+      };
+      const license = { macro: 'MODULE_LICENSE', argument: '"Proprietary"', range, argumentRange: range };
+      return { uri, symbols: [user], references, macroUses: f === 0 ? [license] : [] };
+    });
+    const env: LinkEnvironment = {
+      exports,
+      kernelExports: exports,
+      moduleName: 'm',
+      modulePath: 'm',
+      inKernelTree: false,
+      complete: true,
+      unbuilt: new Set(),
+      hasSiblings: false,
+    };
+    return { units: facts.map((file) => ({ uri: file.uri, files: [file] })), env };
+  };
+  const options = { profile: RULE_PROFILES[0] };
+
+  it('lets the event loop run while it works out a large module, and finds what the check alone finds', async () => {
+    const { units, env } = moduleOf(40, 5_000);
+    let turns = 0;
+    let preparing = true;
+    const count = (): void => {
+      turns++;
+      if (preparing) setImmediate(count);
+    };
+    setImmediate(count);
+    const prepared = prepareLinking(units, env);
+    assert.ok(prepared, 'a large module takes more than a slice');
+    await prepared;
+    preparing = false;
+    assert.ok(turns >= 2, `the event loop ran ${turns} times meanwhile`);
+    assert.equal(prepareLinking(units, env), undefined, 'worked out already: done at once, no turn of the event loop');
+    const fresh = moduleOf(40, 5_000);
+    const findings = checkLinking(units, env, options);
+    assert.equal(findings.filter((finding) => finding.code === 'gpl-only-symbol').length, 40 * 500);
+    assert.deepEqual(findings, checkLinking(fresh.units, fresh.env, options));
   });
 });

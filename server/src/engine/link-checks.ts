@@ -171,9 +171,19 @@ function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses
   uses = afterBodyEdit(file, compiled, isOutsideUse);
   if (!uses) {
     const first = new Map<string, Reference>();
-    for (const ref of file.references) if (!first.has(ref.name) && isOutsideUse(ref)) first.set(ref.name, ref);
     // A file being typed in (an edit that moved what follows its body): the next key in a body needs the counts.
-    uses = bodyEditOf(file) ? { first, count: usesPerName(file, isOutsideUse) } : { first };
+    if (bodyEditOf(file)) {
+      const count = new Map<string, number>();
+      for (const ref of file.references) {
+        if (!isOutsideUse(ref)) continue;
+        if (!first.has(ref.name)) first.set(ref.name, ref);
+        count.set(ref.name, (count.get(ref.name) ?? 0) + 1);
+      }
+      uses = { first, count };
+    } else {
+      for (const ref of file.references) if (!first.has(ref.name) && isOutsideUse(ref)) first.set(ref.name, ref);
+      uses = { first };
+    }
   }
   byView.set(compiled ?? UNKNOWN, uses);
   return uses;
@@ -340,26 +350,30 @@ const PREPARE_SLICE_MS = 4;
  * of names from outside, and what the tables say of them), letting the event loop run whenever it
  * has worked PREPARE_SLICE_MS. A module checked for the first time against tables that just loaded
  * (thousands of names to look up) then does not hold the thread for the whole module; the check
- * that follows finds it all worked out. Typing redoes one file: it never yields.
+ * that follows finds it all worked out. Undefined when it all was done at once (typing redoes one
+ * file): the caller then goes on without a turn of the event loop.
  */
-export async function prepareLinking(units: readonly TranslationUnit[], env: LinkEnvironment): Promise<void> {
-  let since = performance.now();
-  const pause = async (): Promise<void> => {
-    if (performance.now() - since < PREPARE_SLICE_MS) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    since = performance.now();
-  };
-  for (const unit of units) {
-    for (const file of unit.files) {
-      linkFacts(file, env.compiled);
-      if (env.unbuilt.has(file.uri)) continue;
-      // A large file's first uses, then what the tables say of them: two slices.
-      outsideUses(file, env.compiled);
-      await pause();
-      linkedUses(file, env);
-      await pause();
+export function prepareLinking(units: readonly TranslationUnit[], env: LinkEnvironment): Promise<void> | undefined {
+  const files = units.flatMap((unit) => unit.files);
+  // Two steps a file: its first uses from outside, then what the tables say of them.
+  let step = 0;
+  const slice = (): Promise<void> | undefined => {
+    const since = performance.now();
+    while (step < files.length * 2) {
+      const file = files[step >> 1];
+      const first = step % 2 === 0;
+      if (first) linkFacts(file, env.compiled);
+      if (!env.unbuilt.has(file.uri)) {
+        if (first) outsideUses(file, env.compiled);
+        else linkedUses(file, env);
+      }
+      step++;
+      if (step < files.length * 2 && performance.now() - since >= PREPARE_SLICE_MS)
+        return new Promise<void>((resolve) => setImmediate(resolve)).then(slice);
     }
-  }
+    return undefined;
+  };
+  return slice();
 }
 
 /**
