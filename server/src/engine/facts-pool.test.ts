@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FactsPool } from './facts-pool';
+import { changedSpan } from '../parsing/changed-span';
 import { DEBIAN_CONFIG } from '../knowledge/kernel-config';
 
 // A WASM trap cannot be caused on demand, so the pool's failure handling is driven by a stand-in
@@ -222,6 +223,58 @@ describe('facts pool: an open document answered as changes of its last facts', (
       assert.equal(after.text, last);
     } finally {
       await pool.dispose();
+    }
+  });
+
+  it('sends random edits of a large document (a surrogate pair cut in two too), each answer equal to a fresh analysis', async function () {
+    this.timeout(60_000);
+    const large = Array.from({ length: 60 }, (_, i) => source.replace(/\b(mixed_\w+)/g, `$1_${i}`)).join('\n// 😀 ünïcödé\n');
+    let seed = 20261205;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const pieces = [
+      'x',
+      '\n',
+      'int added_%;\n',
+      '😀',
+      '}',
+      '{',
+      '/*',
+      '*/',
+      '#if 0\n',
+      '#endif\n',
+      '\r\n',
+      'static int __init t_%(void) { return 0; }\n',
+    ];
+    const edits: ((text: string, step: number) => string)[] = [
+      // 😀 → 😁: the same high surrogate, so the edit sent is a lone low one.
+      (text) => text.replace('😀', '😁'),
+      ...Array.from({ length: 14 }, () => (text: string, step: number) => {
+        const at = random(text.length);
+        const removed = random(4) === 0 ? random(40) : 0;
+        return text.slice(0, at) + pieces[random(pieces.length)].replace('%', String(step)) + text.slice(at + removed);
+      }),
+    ];
+    const pool = new FactsPool({ size: 1 });
+    // Fresh analyses on a pool of their own, each under a new name (nothing kept to start from).
+    const freshPool = new FactsPool({ size: 1 });
+    try {
+      const uri = 'file:///random.c';
+      let text = large;
+      const cut = changedSpan(large, edits[0](large, 0));
+      assert.equal(cut.newEnd - cut.start, 1, 'the first edit is one code unit: half of a pair');
+      await pool.analyzeOpen(uri, '/random.c', OPTIONS, text);
+      for (const [step, edit] of edits.entries()) {
+        text = edit(text, step);
+        const answer = await pool.analyzeOpen(uri, '/random.c', OPTIONS, text);
+        const fresh = await freshPool.analyzeOpen(`file:///fresh-${step}.c`, `/fresh-${step}.c`, OPTIONS, text);
+        assert.deepEqual({ ...answer.facts, uri: '' }, { ...fresh.facts, uri: '' }, `step ${step}`);
+      }
+      assert.deepEqual(pool.edits, { sent: edits.length, resent: 0 });
+    } finally {
+      await Promise.all([pool.dispose(), freshPool.dispose()]);
     }
   });
 });
