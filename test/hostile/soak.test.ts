@@ -20,6 +20,8 @@ const IDLE_WAIT_MS = 60_000;
 // Idle RSS measured 133–140 MB on 60 s runs once the main thread had 1 MB semi-spaces (SERVER_NODE_OPTIONS)
 // and the header index a compact table; 179–245 MB before.
 const IDLE_RSS_LIMIT_MB = 200;
+/** The fresh server's diagnostics settle in about 10 s (its tables load meanwhile). */
+const FRESH_SETTLE_MS = 60_000;
 /** Error codes a server may answer an out-of-date request with. */
 const BENIGN_ERRORS = new Set([-32800, -32801]);
 
@@ -248,6 +250,8 @@ describe(`soak: random editor traffic for ${SECONDS} s (seed ${SEED})`, function
       return operations[0][1];
     };
 
+    /** How long each part of the test took (ms), for a run that comes near mocha's limit. */
+    const phases = { traffic: 0, final: 0, fresh: 0 };
     try {
       await session.initialize();
       const deadline = Date.now() + SECONDS * 1000;
@@ -258,7 +262,9 @@ describe(`soak: random editor traffic for ${SECONDS} s (seed ${SEED})`, function
         }
       };
       await Promise.all([lane(), lane()]);
+      phases.traffic = Date.now() - deadline + SECONDS * 1000;
       assert.equal(session.process.exitCode, null, `the server died: ${session.stderr.slice(-2000)}`);
+      const finalFrom = Date.now();
 
       // Each open file's diagnostics for its final version. A reopened file numbers its versions from
       // 1 again: what the server published for the same number before it took the close (it clears
@@ -278,6 +284,8 @@ describe(`soak: random editor traffic for ${SECONDS} s (seed ${SEED})`, function
         final.set(uri, last ?? (await session.diagnostics(uri, (p) => p.version === doc.version, 30_000)));
       }
 
+      phases.final = Date.now() - finalFrom;
+
       // A fresh server given the same texts publishes the same.
       const fresh = new LspSession({ index: { enabled: false } }, [dir]);
       try {
@@ -287,9 +295,12 @@ describe(`soak: random editor traffic for ${SECONDS} s (seed ${SEED})`, function
         let count = -1;
         const started = Date.now();
         while (Date.now() - started < 8000 || fresh.published.length !== count) {
+          // A server that publishes again and again for texts nobody changes is a fault, not a slow start.
+          assert.ok(Date.now() - started < FRESH_SETTLE_MS, `a fresh server still publishing after ${FRESH_SETTLE_MS / 1000} s`);
           count = fresh.published.length;
           await new Promise((resolve) => setTimeout(resolve, 3000));
         }
+        phases.fresh = Date.now() - started;
         const drift: string[] = [];
         for (const [uri, published] of final) {
           const theirs = [...fresh.published].reverse().find((p) => p.uri === uri);
@@ -321,7 +332,8 @@ describe(`soak: random editor traffic for ${SECONDS} s (seed ${SEED})`, function
       }
       console.log(
         `    soak: ${stats.requests} requests, ${stats.edits} edits, ${stats.storms} storms, ${stats.diskChanges} disk changes; ` +
-          `slowest ${stats.slowest} ms (${stats.slowestRequest}); errors ${stats.errors.length}, timeouts ${stats.timeouts}; idle RSS ${idleRss.toFixed(0)} MB`,
+          `slowest ${stats.slowest} ms (${stats.slowestRequest}); errors ${stats.errors.length}, timeouts ${stats.timeouts}; idle RSS ${idleRss.toFixed(0)} MB; ` +
+          `traffic ${(phases.traffic / 1000).toFixed(0)} s, final diagnostics ${(phases.final / 1000).toFixed(1)} s, fresh server ${(phases.fresh / 1000).toFixed(0)} s`,
       );
       assert.deepEqual(stats.errors, []);
       assert.equal(stats.timeouts, 0);

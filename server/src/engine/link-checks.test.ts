@@ -325,6 +325,9 @@ describe('link data worked out in slices (prepareLinking)', () => {
     preparing = false;
     assert.ok(turns >= 2, `the event loop ran ${turns} times meanwhile`);
     assert.equal(prepareLinking(units, env), undefined, 'worked out already: done at once, no turn of the event loop');
+    // Typing: one file's facts are new; the check works them out at once, with nothing in between.
+    const typed = units.map((unit, i) => (i === 0 ? { ...unit, files: [{ ...unit.files[0] }] } : unit));
+    assert.equal(prepareLinking(typed, env), undefined, 'one file to work out: left to the check');
     const fresh = moduleOf(40, 5_000);
     const findings = checkLinking(units, env, options);
     assert.equal(findings.filter((finding) => finding.code === 'gpl-only-symbol').length, 40 * 500);

@@ -345,28 +345,33 @@ function linkageOf(name: string, env: LinkEnvironment): Pick<LinkedUse, 'exporte
 /** How long prepareLinking works before it lets the event loop answer what waits (a hover). */
 const PREPARE_SLICE_MS = 4;
 
+/** Whether what checkLinking reads of `file` for `env` is worked out already. */
+function linkedUsesKnown(file: FileFacts, env: LinkEnvironment): boolean {
+  const uses = outsideUsesOf.get(file)?.get(env.compiled ?? UNKNOWN);
+  return uses !== undefined && linkedUsesOf.get(uses.first)?.get(env) !== undefined;
+}
+
 /**
- * Works out, a file at a time, what checkLinking reads of each of the units' files (the first uses
- * of names from outside, and what the tables say of them), letting the event loop run whenever it
- * has worked PREPARE_SLICE_MS. A module checked for the first time against tables that just loaded
- * (thousands of names to look up) then does not hold the thread for the whole module; the check
- * that follows finds it all worked out. Undefined when it all was done at once (typing redoes one
- * file): the caller then goes on without a turn of the event loop.
+ * Works out, a file at a time, what checkLinking reads of the units' files (the first uses of
+ * names from outside, and what the tables say of them), letting the event loop run whenever it has
+ * worked PREPARE_SLICE_MS. A module checked for the first time against tables that just loaded
+ * (thousands of names to look up, in every file) then does not hold the thread for the whole
+ * module; the check that follows finds it all worked out. Undefined when at most one file has
+ * anything to work out (typing): the check does it at once, and no other work comes in between.
  */
 export function prepareLinking(units: readonly TranslationUnit[], env: LinkEnvironment): Promise<void> | undefined {
-  const files = units.flatMap((unit) => unit.files);
+  const files = [...new Set(units.flatMap((unit) => unit.files))].filter(
+    (file) => !env.unbuilt.has(file.uri) && !linkedUsesKnown(file, env),
+  );
+  if (files.length <= 1) return undefined;
   // Two steps a file: its first uses from outside, then what the tables say of them.
   let step = 0;
   const slice = (): Promise<void> | undefined => {
     const since = performance.now();
     while (step < files.length * 2) {
       const file = files[step >> 1];
-      const first = step % 2 === 0;
-      if (first) linkFacts(file, env.compiled);
-      if (!env.unbuilt.has(file.uri)) {
-        if (first) outsideUses(file, env.compiled);
-        else linkedUses(file, env);
-      }
+      if (step % 2 === 0) outsideUses(file, env.compiled);
+      else linkedUses(file, env);
       step++;
       if (step < files.length * 2 && performance.now() - since >= PREPARE_SLICE_MS)
         return new Promise<void>((resolve) => setImmediate(resolve)).then(slice);
