@@ -22,7 +22,7 @@ import { filePathOf } from './model/uris';
 import { isKbuildOutput } from '../../shared/src/kbuild-outputs';
 import { defaultKernelBuildDir, kernelVersionOf } from '../../shared/src/kernel-dir';
 import { releaseGarbage } from '../../shared/src/memory';
-import { AnalysisService } from './analysis/analysis-service';
+import { AnalysisService, DocumentClosedError } from './analysis/analysis-service';
 import { DiagnosticsPublisher } from './lsp/diagnostics-publisher';
 import { factsCacheDirOf, readSettings, type ServerSettings } from './lsp/settings';
 import { codeActions } from './features/code-actions';
@@ -151,7 +151,7 @@ export function startServer(): void {
     else background(`re-checking ${uri}`, index.filesChanged([uri]));
   });
 
-  documents.onDidOpen((event) => publisher.schedule(event.document.uri));
+  documents.onDidOpen((event) => publisher.opened(event.document.uri));
   documents.onDidChangeContent((event) => pacing.changed(event.document.uri));
   documents.onDidClose((event) => {
     pacing.closed(event.document.uri);
@@ -208,6 +208,8 @@ export function startServer(): void {
           })
           .catch((error: unknown) => {
             if (error instanceof ResponseError) throw error;
+            // Closed while the request waited: there is nothing to answer about.
+            if (error instanceof DocumentClosedError) return fallback;
             connection.console.error(`kmod-lsp: request on ${uri} failed: ${(error as Error)?.stack ?? error}`);
             return fallback;
           })

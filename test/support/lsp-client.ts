@@ -39,6 +39,27 @@ export interface PublishedDiagnostics {
   }[];
 }
 
+/** Servers started and not yet closed, so a failed or timed-out test cannot leave one running. */
+const running = new Set<ChildProcess>();
+
+// Hooks at the root of mocha's suites (this module is loaded with the test files). A test that
+// fails or times out never reaches its own close: the servers it started are stopped here (a
+// suite's shared server stays for its other tests), and any left at the end of the run, which
+// would otherwise keep mocha (and CI) waiting for ever.
+if (typeof afterEach === 'function') {
+  let startedEarlier = new Set<ChildProcess>();
+  beforeEach(() => {
+    startedEarlier = new Set(running);
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'passed') return;
+    for (const child of running) if (!startedEarlier.has(child)) child.kill('SIGKILL');
+  });
+  after(() => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+}
+
 /** A system root with no kernels installed. */
 const NO_KERNELS_ROOT = '/nonexistent/kmod-sysroot';
 
@@ -82,6 +103,8 @@ export class LspSession {
       ...moreEnv,
     };
     this.process = spawn(server.command, server.args, { stdio: ['pipe', 'pipe', 'pipe'], env });
+    running.add(this.process);
+    this.process.once('exit', () => running.delete(this.process));
     this.process.stderr?.on('data', (chunk: Buffer) => {
       this.stderr += chunk.toString();
     });

@@ -78,6 +78,17 @@ interface OtherKernel {
   loaded: Promise<void>;
 }
 
+/**
+ * A document closed and not opened again was asked for (a request read it before the close and
+ * asked after): it has no editor text any more, and none is taken for it.
+ */
+export class DocumentClosedError extends Error {
+  constructor(uri: string) {
+    super(`${uri} was closed`);
+    this.name = 'DocumentClosedError';
+  }
+}
+
 /** The newest analysis of an open document, which the next edit starts from. */
 interface OpenDocument {
   builtin: boolean;
@@ -91,6 +102,8 @@ export class AnalysisService {
   private readonly openText = new Map<string, string>();
   /** How many times each document was closed: which opening of it is the current one (see openingOf). */
   private readonly closings = new Map<string, number>();
+  /** Documents closed and not opened again: an editor text asked for under their name is no one's. */
+  private readonly closedDocuments = new Set<string>();
   private readonly lastAnalysis = new Map<string, { inputs: FileFacts[]; result: ModuleAnalysis }>();
   /** Module analyses under way, per document: a request for the same text shares one (see analyzeModule). */
   private readonly analysesUnderWay = new Map<
@@ -328,6 +341,8 @@ export class AnalysisService {
       const file = filePathOf(uri);
       return (file && this.openOrDisk(file, builtin)) || Promise.resolve(unanalyzableFacts(uri, 'the document was closed'));
     }
+    // Kept, these facts would stand for the file on disk in its module's analyses, and never be current.
+    if (this.closedDocuments.has(uri)) return Promise.reject(new DocumentClosedError(uri));
     const stamp = `v${version}`;
     this.openText.set(uri, text);
     const cached = this.cache.get(uri);
@@ -401,8 +416,14 @@ export class AnalysisService {
     this.diskStamps.clear();
   }
 
-  /** Forget an open document's text: its facts come from disk again. */
+  /** The editor opened `uri` (again): its texts are taken from now on. */
+  opened(uri: string): void {
+    this.closedDocuments.delete(uri);
+  }
+
+  /** Forget an open document's text: its facts come from disk again, until it is opened again. */
   close(uri: string): void {
+    this.closedDocuments.add(uri);
     this.diskChanged();
     this.lastUnits.delete(uri);
     this.closings.set(uri, this.openingOf(uri) + 1);
@@ -781,6 +802,7 @@ export class AnalysisService {
    * that waited for the end of a burst of keys), the answer is that analysis, not one more.
    */
   analyzeModule(uri: string, version: number, text: string): Promise<ModuleAnalysis> {
+    if (this.closedDocuments.has(uri)) return Promise.reject(new DocumentClosedError(uri));
     const opening = this.openingOf(uri);
     const underWay = this.analysesUnderWay.get(uri);
     if (underWay && underWay.opening === opening && underWay.version === version && underWay.epoch === this.epoch && underWay.text === text)

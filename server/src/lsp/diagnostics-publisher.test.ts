@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Connection, PublishDiagnosticsParams, TextDocuments } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { AnalysisService } from '../analysis/analysis-service';
+import { AnalysisService, DocumentClosedError } from '../analysis/analysis-service';
 import { DiagnosticsPublisher } from './diagnostics-publisher';
 
 /** The soak's long line, shorter: `f` reads `__initdata` on the line after it. */
@@ -89,7 +89,7 @@ describe('diagnostics publisher: document versions', function () {
     publisher.closed(uri);
     const cleared = published.length;
     documents.set(uri, 1, LONG_LINE);
-    publisher.schedule(uri);
+    publisher.opened(uri);
     documents.set(uri, 2, TYPED);
     publisher.schedule(uri);
 
@@ -116,6 +116,7 @@ describe('diagnostics publisher: document versions', function () {
     service.close(uri);
     // A request of the first opening that waited (for the module's files) across the close asks late.
     await service.factsForText(uri, 3, BROKEN, false, first);
+    service.opened(uri);
     assert.deepEqual(
       (await service.factsForText(uri, 3, TYPED)).references.map((ref) => ref.line),
       [1],
@@ -210,6 +211,33 @@ describe('diagnostics publisher: open files of one module', function () {
       ofA.map(() => []),
       `a.c v2 is checked with b.c from disk: ${describePublished(published)}`,
     );
+  });
+
+  it('takes no editor text of a closed file from a request that read it before the close, and keeps publishing its neighbours', async () => {
+    documents.set(a, 1, A);
+    documents.set(b, 1, B_INIT);
+    publisher.schedule(a);
+    publisher.schedule(b);
+    await until('mismatch on a.c', () => lastFor(a)?.version === 1 && lines(lastFor(a)!).includes(CALL));
+    // A hover on b.c read its text, b.c is closed, and then the hover asks for b.c's analysis.
+    const textOfHover = documents.get(b)!.getText();
+    documents.delete(b);
+    publisher.closed(b);
+    await assert.rejects(service.analyzeModule(b, 1, textOfHover), DocumentClosedError);
+    await assert.rejects(service.analysisToRead(b, 1, textOfHover), DocumentClosedError);
+    await assert.rejects(service.factsForText(b, 1, textOfHover), DocumentClosedError);
+    // Kept, that text would be b.c's facts in a.c's module, of an editor text no open document has:
+    // never current, a.c's run would go round for ever and publish nothing.
+    const runs = published.length;
+    documents.set(a, 2, `${A}// edited\n`);
+    publisher.schedule(a);
+    await until('a.c v2', () => lastFor(a)?.version === 2);
+    assert.deepEqual(lines(lastFor(a)!), [], `a.c v2 is checked with b.c from disk: ${describePublished(published.slice(runs))}`);
+    // Opened again, b.c's texts are taken again.
+    documents.set(b, 1, B_INIT);
+    publisher.opened(b);
+    await until('b.c of the new opening', () => published.slice(runs).some((p) => p.uri === b && p.version === 1));
+    await until('a.c with b.c of the new opening', () => lines(lastFor(a)!).includes(CALL));
   });
 
   it("never publishes a neighbour's findings of an older text under its current version", async () => {

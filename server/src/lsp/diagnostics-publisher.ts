@@ -24,6 +24,8 @@ export class DiagnosticsPublisher {
   private readonly waiting = new Map<string, Set<string>>();
   /** Documents run again after such a wait: their next result is published even if still not current. */
   private readonly waited = new Set<string>();
+  /** Documents run again because a file of theirs was closed during the run: once, not for ever. */
+  private readonly rerunAfterClose = new Set<string>();
   /** The files of each open document's last module analysis. */
   private readonly moduleFiles = new Map<string, ReadonlySet<string>>();
   private disposed = false;
@@ -62,10 +64,17 @@ export class DiagnosticsPublisher {
     for (const document of this.documents.all()) this.schedule(document.uri);
   }
 
+  /** The editor opened `uri`: the service takes its texts again (see AnalysisService.close), and it is checked. */
+  opened(uri: string): void {
+    this.service.opened(uri);
+    this.schedule(uri);
+  }
+
   closed(uri: string): void {
     this.service.close(uri);
     this.dirty.delete(uri);
     this.waited.delete(uri);
+    this.rerunAfterClose.delete(uri);
     this.moduleFiles.delete(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
     // The other open files of its module were checked with its editor text, which may never have
@@ -117,6 +126,13 @@ export class DiagnosticsPublisher {
         const open = this.documents.get(file.uri);
         if ((file.uri === uri && open) || this.current(file)) continue;
         if (!open) {
+          // This document was closed meanwhile: nothing to publish.
+          if (file.uri === uri) return;
+          // Read from disk the next time. A second such view (another close came) is published as it
+          // is: the closes schedule this run again anyway, and a file whose editor text outlived its
+          // close would otherwise keep this run going round.
+          if (this.rerunAfterClose.has(uri)) continue;
+          this.rerunAfterClose.add(uri);
           this.dirty.add(uri);
           again = true;
           continue;
@@ -134,6 +150,7 @@ export class DiagnosticsPublisher {
       }
       if (again) return;
       this.waited.delete(uri);
+      this.rerunAfterClose.delete(uri);
       const perUri = new Map<string, Diagnostic[]>([[uri, []]]);
       for (const file of analysis.files) {
         if (file.unanalyzable && this.documents.get(file.uri)) perUri.set(file.uri, [unanalyzableDiagnostic(file.unanalyzable)]);

@@ -135,6 +135,33 @@ describe('EditPacing (re-analysis while typing)', () => {
     assert.equal(runs.length, 1, 'only the first key');
   });
 
+  it('starts no analysis for a request whose document was closed while it waited', async () => {
+    const document = { uri: 'file:///big.c', version: 1 };
+    let open = true;
+    const asked: number[] = [];
+    const pacing = new EditPacing(
+      () => 50,
+      () => undefined,
+    );
+    pacing.changed(document.uri);
+    document.version++;
+    pacing.changed(document.uri);
+    const request = analysisSettled(
+      pacing,
+      document,
+      (version) => {
+        asked.push(version);
+        return Promise.resolve();
+      },
+      () => !open,
+    );
+    open = false;
+    pacing.closed(document.uri);
+    await request;
+    assert.deepEqual(asked, [], 'the closed text is not analysed');
+    pacing.dispose();
+  });
+
   it('lets a request that waited go on only at a version analysed for the publisher: keys during the analysis make it wait again', async () => {
     const document = { uri: 'file:///big.c', version: 1 };
     // The publisher's analyses, one per version, each taking 30 ms (keys arrive meanwhile).

@@ -155,6 +155,8 @@ export async function analysisSettled(
   for (;;) {
     const paced = pacing.isPending(document.uri);
     await pacing.settled(document.uri);
+    // Closed meanwhile, say: its text is no longer one to analyze.
+    if (stop()) return;
     const version = document.version;
     await analyze(version).catch(() => undefined);
     // With nothing paced no diagnostics were just written: a hover while a tree indexes goes on at
