@@ -14,6 +14,8 @@ import { loadAverage, mainThreadCpuSeconds, outModule, peakRssMiB, progressRepor
 const job = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const plan = JSON.parse(fs.readFileSync(job.planPath, 'utf8'));
 const now = () => performance.now();
+// The heap policy kmodcheck runs with (its peak memory depends on it).
+outModule('shared/src/memory').boundHeapGrowth();
 
 /**
  * The WASM code is compiled lazily and tiered up while it runs: a fresh process (or worker) parses

@@ -17,6 +17,7 @@ import {
   unusableKernelDirText,
 } from '../../shared/src/kernel-dir';
 import { parseOrUsage, UsageError } from '../../shared/src/program-args';
+import { boundHeapGrowth } from '../../shared/src/memory';
 
 const USAGE = `usage: kmodcheck [options] <file-or-dir>...
        kmodcheck symbols [options] <file-or-dir>...
@@ -312,6 +313,7 @@ const OUTPUT_FAILED = 3;
 
 /** The program as a process: exit status, output failures and internal errors (bin/kmodcheck calls it). */
 export function run(argv: readonly string[]): void {
+  boundHeapGrowth();
   // `kmodcheck … | head -1`: the reader is gone, so is the point of going on.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') process.stderr.write(`kmodcheck: cannot write the output: ${error.message}\n`);
