@@ -14,6 +14,23 @@ describe('skeleton: bodies cut out for the parser', () => {
     assert.equal(skeleton(text).text, 'struct s {};\nstatic int f(void)\n{}\nint t[] = {};\nFOO(x, { y });\nint z = 3;\n');
   });
 
+  it('cuts file-scope comments after a blank, and maps offsets after them back', () => {
+    const text =
+      '/* licence */\n/**\n * f() - does f\n */\nint f(void) /* why */\n{ /* inside */ }\n// line\n#include <x.h>\nint a;/* glued */\n#define X 1 /* in a directive */\nint b; /* left open';
+    const cut = skeleton(text);
+    assert.equal(
+      cut.text,
+      '\n\nint f(void) \n{}\n\n#include <x.h>\nint a;/* glued */\n#define X 1 /* in a directive */\nint b; /* left open',
+    );
+    // The bodies are still the bodies alone.
+    assert.deepEqual(
+      cut.regions.map(([start, end]) => text.slice(start, end)),
+      [' /* inside */ '],
+    );
+    // A token after a cut comment maps to itself in the full text.
+    for (const word of ['int f', '#include', 'int b']) assert.equal(cut.toFull(cut.text.indexOf(word)), text.indexOf(word), word);
+  });
+
   it('ignores braces in comments, strings, character literals and directives', () => {
     const text = 'void f(void) { s = "}"; c = \'}\'; /* } */ // }\n}\n#define OPEN {\nvoid g(void) { }\n';
     assert.deepEqual(insides(text), [' s = "}"; c = \'}\'; /* } */ // }\n', ' ']);
@@ -85,8 +102,8 @@ describe('bodies of an edited text', () => {
         const before = text;
         text = randomEdit(text, random);
         state = bodiesEdited(state, text, changedSpan(before, text));
-        const { regions, stoppedAt } = state;
-        assert.deepEqual({ regions, stoppedAt }, findBodies(text), `edit ${i}`);
+        const { regions, comments, stoppedAt } = state;
+        assert.deepEqual({ regions, comments, stoppedAt }, findBodies(text), `edit ${i}`);
       }
     });
   }
