@@ -240,6 +240,27 @@ describe('diagnostics publisher: open files of one module', function () {
     await until('a.c with b.c of the new opening', () => lines(lastFor(a)!).includes(CALL));
   });
 
+  it('runs a document again at most once for a closed neighbour whose facts still look like editor text', async () => {
+    documents.set(a, 1, A);
+    documents.set(b, 1, B_PLAIN);
+    publisher.schedule(a);
+    publisher.schedule(b);
+    await until('both files', () => lastFor(a)?.version === 1 && lastFor(b)?.version === 1);
+    documents.delete(b);
+    publisher.closed(b);
+    // The state the service no longer gets into: b.c's facts say they are an editor text although
+    // it is closed. Read from disk again and again, they would never do, and a.c's run would go round.
+    // (It says so 1,000 times at most: a publisher that goes round would otherwise starve this test.)
+    const editorTextOf = service.editorTextOf.bind(service);
+    let asked = 0;
+    service.editorTextOf = (facts) => (facts.uri === b && ++asked <= 1000 ? { opening: 0, version: 1 } : editorTextOf(facts));
+    const runs = published.length;
+    documents.set(a, 2, `${A}// edited\n`);
+    publisher.schedule(a);
+    await until('a.c v2', () => published.slice(runs).some((p) => p.uri === a && p.version === 2));
+    assert.ok(asked <= 2, `a.c was run again ${asked} times`);
+  });
+
   it("never publishes a neighbour's findings of an older text under its current version", async () => {
     documents.set(a, 1, A);
     documents.set(b, 1, B_PLAIN);
