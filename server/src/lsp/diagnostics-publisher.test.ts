@@ -173,13 +173,17 @@ describe('diagnostics publisher: open files of one module', function () {
     }
   };
   const lastFor = (uri: string): PublishDiagnosticsParams | undefined => published.filter((p) => p.uri === uri).at(-1);
+  /** Opens a.c and b.c (b.c with `textOfB`) and runs both. */
+  const openBoth = (textOfB: string): void => {
+    documents.set(a, 1, A);
+    documents.set(b, 1, textOfB);
+    publisher.schedule(a);
+    publisher.schedule(b);
+  };
 
   it('checks the other open files of a module again when a file with unsaved edits is closed (they get its text on disk)', async () => {
     // b.c is open with helper made __init, never saved: a.c's call is a mismatch.
-    documents.set(a, 1, A);
-    documents.set(b, 1, B_INIT);
-    publisher.schedule(a);
-    publisher.schedule(b);
+    openBoth(B_INIT);
     await until('mismatch on a.c', () => lastFor(a)?.version === 1 && lines(lastFor(a)!).includes(CALL));
     // Closed without saving: on disk helper is plain, as a fresh server would see it.
     documents.delete(b);
@@ -191,10 +195,7 @@ describe('diagnostics publisher: open files of one module', function () {
   });
 
   it('never publishes the view of a run that read the editor text of a file closed meanwhile', async () => {
-    documents.set(a, 1, A);
-    documents.set(b, 1, B_INIT);
-    publisher.schedule(a);
-    publisher.schedule(b);
+    openBoth(B_INIT);
     await until('mismatch on a.c', () => lastFor(a)?.version === 1 && lines(lastFor(a)!).includes(CALL));
     // An edit at file scope, above a few thousand declarations: a.c goes to the worker for a while
     // (a parse of 150 KB), and its run has read b.c's facts before that (in the same turn).
@@ -214,10 +215,7 @@ describe('diagnostics publisher: open files of one module', function () {
   });
 
   it('takes no editor text of a closed file from a request that read it before the close, and keeps publishing its neighbours', async () => {
-    documents.set(a, 1, A);
-    documents.set(b, 1, B_INIT);
-    publisher.schedule(a);
-    publisher.schedule(b);
+    openBoth(B_INIT);
     await until('mismatch on a.c', () => lastFor(a)?.version === 1 && lines(lastFor(a)!).includes(CALL));
     // A hover on b.c read its text, b.c is closed, and then the hover asks for b.c's analysis.
     const textOfHover = documents.get(b)!.getText();
@@ -241,10 +239,7 @@ describe('diagnostics publisher: open files of one module', function () {
   });
 
   it('runs a document again at most once for a closed neighbour whose facts still look like editor text', async () => {
-    documents.set(a, 1, A);
-    documents.set(b, 1, B_PLAIN);
-    publisher.schedule(a);
-    publisher.schedule(b);
+    openBoth(B_PLAIN);
     await until('both files', () => lastFor(a)?.version === 1 && lastFor(b)?.version === 1);
     documents.delete(b);
     publisher.closed(b);
@@ -262,10 +257,7 @@ describe('diagnostics publisher: open files of one module', function () {
   });
 
   it("never publishes a neighbour's findings of an older text under its current version", async () => {
-    documents.set(a, 1, A);
-    documents.set(b, 1, B_PLAIN);
-    publisher.schedule(a);
-    publisher.schedule(b);
+    openBoth(B_PLAIN);
     await until('both files', () => lastFor(a)?.version === 1 && lastFor(b)?.version === 1);
     // b.c is edited twice in a row: the second edit arrives while the run of the first goes on, so
     // its own run starts after that one (the publisher coalesces them). a.c is edited meanwhile.
