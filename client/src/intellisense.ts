@@ -292,6 +292,11 @@ class IntelliSense implements vscode.Disposable {
       this.log.info(`${moduleDir}: ${state.commands.length} file(s) from ${from} for ${slot.kdir} in ${Date.now() - started} ms`);
       return undefined;
     } catch (error) {
+      // A folder deleted while make ran is not a failure to report: the next plan leaves it out.
+      if (!fs.existsSync(moduleDir)) {
+        this.log.info(`${moduleDir}: deleted during the dry run`);
+        return undefined;
+      }
       this.log.error(`${moduleDir}: ${(error as Error).message}`);
       return `${path.basename(moduleDir)}: ${(error as Error).message}`;
     }

@@ -12,6 +12,7 @@ import {
   KMOD_SOURCE,
   openInEditor,
   rangeOf,
+  removeModuleDir,
   setDocumentText,
   waitFor,
   waitForHoverText,
@@ -40,7 +41,7 @@ describe(`New Kernel Module (${NEW_MODULE_COMMAND})`, function () {
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.commands.executeCommand('notifications.clearAll');
-    fs.rmSync(moduleDir, { recursive: true, force: true });
+    removeModuleDir(moduleDir);
   });
 
   it('creates <folder>/scaffold_demo/ with the .c and a Makefile and opens the .c', async () => {

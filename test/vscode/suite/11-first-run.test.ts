@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, openInEditor, rangeOf, waitFor, withTimeout, workspaceUri } from './helpers';
+import { EXTENSION_ID, openInEditor, rangeOf, removeModuleDir, waitFor, withTimeout, workspaceUri } from './helpers';
 import { queryTexts, screenshot, waitVisible } from './launcherChannel';
 
 interface WalkthroughStep {
@@ -156,7 +156,7 @@ describe('First run', function () {
         assert.deepStrictEqual(await moduleLenses(vscode.Uri.file(file)), []);
       } finally {
         await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
-        fs.rmSync(dir, { recursive: true, force: true });
+        removeModuleDir(dir);
       }
     });
 

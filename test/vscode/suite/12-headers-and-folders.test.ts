@@ -10,6 +10,7 @@ import {
   hoverText,
   openInEditor,
   rangeOf,
+  removeModuleDir,
   waitFor,
   waitForHoverText,
   waitForSectionMismatch,
@@ -28,7 +29,7 @@ function write(files: Record<string, string>): void {
 
 describe('module headers opened as C++', () => {
   after(() => {
-    for (const dir of ['hdr', 'cxx']) fs.rmSync(workspaceUri(dir).fsPath, { recursive: true, force: true });
+    for (const dir of ['hdr', 'cxx']) removeModuleDir(workspaceUri(dir).fsPath);
   });
 
   it("serves a module's .h as VS Code opens it (cpp), and leaves a C++ project's header alone", async () => {
@@ -74,7 +75,7 @@ describe('module folders created and deleted on disk', () => {
     write({ 'ghost/Makefile': 'obj-m += ghost.o\n', 'ghost/ghost.c': BUGGY });
     const source = workspaceUri('ghost', 'ghost.c');
     await waitForSectionMismatch(source);
-    fs.rmSync(workspaceUri('ghost').fsPath, { recursive: true, force: true });
+    removeModuleDir(workspaceUri('ghost').fsPath);
     await waitFor(
       () => vscode.languages.getDiagnostics(source).length === 0,
       15_000,

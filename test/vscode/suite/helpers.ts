@@ -1,5 +1,6 @@
 // Shared helpers for the integration suite. Language-server results arrive asynchronously, so every
 // expectation polls with a deadline instead of sleeping.
+import * as fs from 'fs';
 import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'kmod-tools.kmod-tools';
@@ -26,6 +27,14 @@ export function workspaceUri(...segments: string[]): vscode.Uri {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new Error('no workspace folder open: runTest.ts passes the fixture workspace');
   return vscode.Uri.joinPath(folder.uri, ...segments);
+}
+
+/**
+ * Deletes a module folder the test made. IntelliSense's dry run of kbuild may be running in it, and
+ * kbuild's compiler probes make and remove `.tmp_*` folders there, so a delete that meets one retries.
+ */
+export function removeModuleDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
 
 export async function openInEditor(uri: vscode.Uri): Promise<vscode.TextEditor> {
