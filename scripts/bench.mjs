@@ -587,6 +587,9 @@ async function main() {
         `  open file's first diagnostics during the index: ${fmt(workspace.openMs, 0)} ms at its start, ${fmt(workspace.openMidIndexMs, 0)} ms half-way (${relative(tree, workspace.midFile ?? '')}); hovers during the index: p50 ${fmt(workspace.hovers.p50, 1)} ms, p95 ${fmt(workspace.hovers.p95, 1)} ms, max ${fmt(workspace.hovers.max, 0)} ms (n=${workspace.hovers.n})`,
       );
       print(
+        `  slowest hovers (ms at s since the server started): ${workspace.hovers.slowest.map((h) => `${h.ms} at ${h.atS}`).join(', ')}`,
+      );
+      print(
         `  server RSS: peak ${fmt(workspace.peakRssMiB, 0)} MiB, when the index ended ${fmt(workspace.rssEndMiB, 0)} MiB, ${workspace.idleWaitMs / 1000} s later ${fmt(workspace.rssIdleMiB, 0)} MiB (idle background workers stop after 30 s)`,
       );
       print('');
@@ -727,6 +730,7 @@ async function main() {
             hover_p50_ms: round(workspace.hovers.p50, 1),
             hover_p95_ms: round(workspace.hovers.p95, 1),
             hover_max_ms: round(workspace.hovers.max, 0),
+            hover_slowest: workspace.hovers.slowest,
             rss_end_mb: round(workspace.rssEndMiB, 0),
             rss_idle_mb: round(workspace.rssIdleMiB, 0),
             progress_reports: workspace.progressReports,

@@ -64,6 +64,8 @@ export async function measureWorkspace({
     await firstDiagnostics;
     const openMs = performance.now() - openedAt;
     const hoverMs = [];
+    /** When each hover was sent (seconds since the server started): what the slowest ones met. */
+    const hoverAtS = [];
     const ended = () => session.progress.some((p) => p.kind === 'end');
     const halfway = () => session.progress.some((p) => p.kind === 'report' && (p.percentage ?? 0) >= 50);
     let openMidIndexMs = null;
@@ -86,6 +88,7 @@ export async function measureWorkspace({
         const t0 = performance.now();
         await session.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position });
         hoverMs.push(performance.now() - t0);
+        hoverAtS.push((t0 - started) / 1000);
       }
       await sleep(100);
     }
@@ -112,6 +115,10 @@ export async function measureWorkspace({
         p50: percentile(hoverMs, 50),
         p95: percentile(hoverMs, 95),
         max: hoverMs.length ? Math.max(...hoverMs) : null,
+        slowest: hoverMs
+          .map((ms, i) => ({ atS: Number(hoverAtS[i].toFixed(2)), ms: Number(ms.toFixed(1)) }))
+          .sort((a, b) => b.ms - a.ms)
+          .slice(0, 5),
       },
       peakRssMiB: peakRssMiB(session.process.pid),
       rssEndMiB: rssEnd,

@@ -130,10 +130,12 @@ export class AnalysisService {
   /**
    * Workers for the background index: every core while it runs, none a while after (a parse
    * worker's WASM memory only grows: up to ~100 MB each after a kernel tree). They start no new
-   * file while an open document's module is being analyzed, so it gets the cores.
+   * file while an open document's module is being analyzed, and run at a lower priority than the
+   * server's thread and the open files' workers, so requests and open files get the cores.
    */
   private readonly background = new FactsPool({
     idleMs: BACKGROUND_IDLE_MS,
+    lowPriority: true,
     holdWhile: () => this.interactive.pending > 0,
     maxOldGenerationMb: BACKGROUND_OLD_GENERATION_MB,
   });

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { FactsPool } from './facts-pool';
 import { changedSpan } from '../parsing/changed-span';
 import { DEBIAN_CONFIG } from '../knowledge/kernel-config';
+import { BACKGROUND_NICENESS } from './thread-priority';
 
 // A WASM trap cannot be caused on demand, so the pool's failure handling is driven by a stand-in
 // worker that speaks the same protocol: `crash.c` kills it, `hang.c` never answers, and any other
@@ -162,6 +163,31 @@ describe('facts pool', () => {
     await pool.dispose();
     const facts = await pending;
     assert.ok(facts.every((f) => /shutting down/.test(f.unanalyzable ?? '')));
+  });
+});
+
+describe('facts pool: thread priority', () => {
+  /** This process's threads by nice value (Linux: a thread's nice value is its own). */
+  const threadsAtNice = (nice: number): number =>
+    fs.readdirSync('/proc/self/task').filter((task) => {
+      const stat = fs.readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      // Fields after the command's closing parenthesis; the nice value is the 19th field of the line.
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) === nice;
+    }).length;
+
+  it("runs a low-priority pool's workers at nice 10 and leaves the other threads as they are", async () => {
+    const low = new FactsPool({ size: 1, lowPriority: true });
+    const normal = new FactsPool({ size: 1 });
+    try {
+      const before = threadsAtNice(BACKGROUND_NICENESS);
+      await normal.analyze('file:///a.c', '/a.c', OPTIONS, 'int a;\n');
+      assert.equal(threadsAtNice(BACKGROUND_NICENESS), before, 'a pool without lowPriority lowered a thread');
+      await low.analyze('file:///b.c', '/b.c', OPTIONS, 'int b;\n');
+      assert.equal(threadsAtNice(BACKGROUND_NICENESS), before + 1, 'the low-priority worker runs at nice 10');
+      assert.equal(os.getPriority(), 0, "the test's own thread keeps its priority");
+    } finally {
+      await Promise.all([low.dispose(), normal.dispose()]);
+    }
   });
 });
 

@@ -57,6 +57,12 @@ export interface BatchRequest {
   batch: FactsRequest[];
 }
 
+/** What a worker starts with. */
+export interface ParseWorkerData {
+  /** Run at a lower OS priority than the server's other threads (thread-priority.ts). */
+  lowPriority?: boolean;
+}
+
 /** Drops a kept tree (the document was closed). */
 export interface ForgetRequest {
   forget: string;
@@ -171,9 +177,11 @@ class PoolWorker {
     onExit: (w: PoolWorker, why: string) => void,
     linkTables: LinkTablesMessage | undefined,
     maxOldGenerationMb: number | undefined,
+    lowPriority: boolean,
   ) {
     // The server's main thread runs with a small young generation (SERVER_NODE_OPTIONS); parsing allocates a lot.
     this.worker = new Worker(script, {
+      workerData: { lowPriority } satisfies ParseWorkerData,
       resourceLimits: {
         maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
         ...(maxOldGenerationMb ? { maxOldGenerationSizeMb: maxOldGenerationMb } : {}),
@@ -204,6 +212,7 @@ export class FactsPool {
   private readonly onIdle?: () => void;
   /** Each worker's old generation at most (a worker that outgrows it ends; its job fails as in a crash). */
   private readonly maxOldGenerationMb: number | undefined;
+  private readonly lowPriority: boolean;
   private cacheDir: string | undefined;
   readonly cacheStats: CacheStats = { hits: 0, stored: 0, corrupt: 0, bytesWritten: 0 };
 
@@ -226,7 +235,8 @@ export class FactsPool {
    * `idleMs` is retired, giving back its WASM memory, which only grows (default: kept). While
    * `holdWhile()` is true no new job starts (call resume() when it turns false); `onIdle` is
    * called whenever the last pending job is answered. With `cacheDir`, files analyzed with
-   * analyze() are looked up in and stored to that facts cache (facts-cache.ts).
+   * analyze() are looked up in and stored to that facts cache (facts-cache.ts). `lowPriority`
+   * workers give the cores to the process's other threads when both want them.
    */
   constructor(
     options: {
@@ -238,9 +248,11 @@ export class FactsPool {
       onIdle?: () => void;
       cacheDir?: string;
       maxOldGenerationMb?: number;
+      lowPriority?: boolean;
     } = {},
   ) {
     this.maxOldGenerationMb = options.maxOldGenerationMb;
+    this.lowPriority = options.lowPriority ?? false;
     this.size = options.size ?? Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.script = options.script ?? path.join(__dirname, 'parse-worker.js');
@@ -430,6 +442,7 @@ export class FactsPool {
           (w, why) => this.onExit(w, why),
           this.linkTables,
           this.maxOldGenerationMb,
+          this.lowPriority,
         );
         this.workers.push(target);
       }

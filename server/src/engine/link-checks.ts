@@ -21,6 +21,7 @@ import { bodyEditOf } from './body-edit';
 import type { TranslationUnit } from './units';
 import { excludedLines, inRanges, kernelVersionCode } from '../parsing/conditionals';
 import { kernelVersionOf } from '../../../shared/src/kernel-dir';
+import { requestTurn } from './request-turn';
 
 export interface LinkEnvironment {
   /** Everything the module can link against: the kernel's Module.symvers plus KBUILD_EXTRA_SYMBOLS. */
@@ -373,8 +374,7 @@ export function prepareLinking(units: readonly TranslationUnit[], env: LinkEnvir
       if (step % 2 === 0) outsideUses(file, env.compiled);
       else linkedUses(file, env);
       step++;
-      if (step < files.length * 2 && performance.now() - since >= PREPARE_SLICE_MS)
-        return new Promise<void>((resolve) => setImmediate(resolve)).then(slice);
+      if (step < files.length * 2 && performance.now() - since >= PREPARE_SLICE_MS) return requestTurn().then(slice);
     }
     return undefined;
   };

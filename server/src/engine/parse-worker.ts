@@ -2,15 +2,27 @@
 // the runtime unusable, so after any parser failure the worker reports it and exits; the pool
 // starts a fresh one.
 
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { Parser } from 'web-tree-sitter';
 import { createCParser } from '../parsing/parser';
 import { analyzeEditedFile, analyzeFile, unanalyzableFacts, type ParseState } from './analyze-file';
-import type { BatchRequest, BatchResponse, FactsAnswer, FactsDelta, FactsRequest, FactsResponse, ForgetRequest } from './facts-pool';
+import type {
+  BatchRequest,
+  BatchResponse,
+  FactsAnswer,
+  FactsDelta,
+  FactsRequest,
+  FactsResponse,
+  ForgetRequest,
+  ParseWorkerData,
+} from './facts-pool';
 import type { FileFacts, MacroUse, Range, Reference, SymbolDef } from '../model/types';
 import { packFacts } from './wire';
 import { analyzerId, contentHash, FactsCache } from './facts-cache';
 import { ModuleChecker, readSource, type LinkTablesMessage, type ModuleRequest, type ModuleResponse } from './module-job';
+import { lowerThreadPriority } from './thread-priority';
+
+if ((workerData as ParseWorkerData | undefined)?.lowPriority) lowerThreadPriority();
 
 let parser: Promise<Parser> | undefined;
 /** Trees of open documents, most recently used last; a few at most (WASM memory only grows). */

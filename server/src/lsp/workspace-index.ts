@@ -18,6 +18,7 @@ import { unitOrder } from '../engine/units';
 import { ContentHashes } from '../engine/module-cache';
 import { VmlinuxTable } from '../engine/vmlinux';
 import type { AnalysisService } from '../analysis/analysis-service';
+import { requestTurn } from '../engine/request-turn';
 
 export interface IndexSettings {
   enabled: boolean;
@@ -153,7 +154,7 @@ export class WorkspaceIndex {
    */
   private async pause(): Promise<void> {
     if (performance.now() - this.lastPause < PAUSE_EVERY_MS) return;
-    await new Promise((resolve) => setImmediate(resolve));
+    await requestTurn();
     this.lastPause = performance.now();
   }
 
