@@ -96,7 +96,7 @@ export function startServer(): void {
     if (applying === appliedSettings) return;
     appliedSettings = applying;
     // The header names first: hovers wait for them, and the link tables (scanned after them) only add findings.
-    headers.setKernelDir(kdir);
+    headers.setKernelDir(kdir, service.factsCacheDir);
     const problem = service.configure({
       kdir,
       otherKdirs: settings.kernelBuildDirs,

@@ -25,6 +25,8 @@ import { BACKGROUND_OLD_GENERATION_MB, releaseGarbage } from '../../../shared/sr
 import type { FileFacts, Finding } from '../model/types';
 import { IncludedFactsCache, IncludeResolution, translationUnits, type TranslationUnit } from '../engine/units';
 import type { VmlinuxTable } from '../engine/vmlinux';
+import { kernelHeaderSymbols, type HeaderSymbols } from '../engine/header-symbols';
+import type { KernelConfig } from '../knowledge/kernel-config';
 
 interface CachedFacts {
   /** Document version for open files, mtime for files read from disk. */
@@ -163,6 +165,11 @@ export class AnalysisService {
     this.moduleCache = dir === undefined ? undefined : new ModuleResultCache(dir, code);
   }
 
+  /** The facts cache's directory (the header tables are kept there too). */
+  get factsCacheDir(): string | undefined {
+    return this.background.factsCacheDir;
+  }
+
   /** Results of whole modules on disk, kept with the facts (none without a facts cache). */
   private moduleCache: ModuleResultCache | undefined;
 
@@ -246,7 +253,7 @@ export class AnalysisService {
       }));
     this.otherKernels = kernels;
     for (const kernel of kernels) {
-      kernel.loaded = loadKernelLinkTables(kernel.kdir)
+      kernel.loaded = loadKernelLinkTables(kernel.kdir, this.headersFromCache)
         .catch(() => undefined)
         .then((tables) => {
           if (!this.otherKernels.includes(kernel)) return;
@@ -281,6 +288,10 @@ export class AnalysisService {
     return mergeKernelFindings(runs);
   }
 
+  /** A build dir's header declarations, through the header tables' cache beside the facts. */
+  private readonly headersFromCache = (kdir: string, config: KernelConfig): Promise<HeaderSymbols> =>
+    kernelHeaderSymbols(kdir, config, this.factsCacheDir);
+
   /** The build dir's files the link tables were read from, as they were then (part of a module result's key). */
   private tablesStamp: unknown = null;
 
@@ -289,7 +300,7 @@ export class AnalysisService {
     this.tablesLoading = kdir !== undefined;
     this.tablesStamp = buildDirStamp(kdir);
     this.moduleKeyContext = undefined;
-    this.kernelTables = kdir ? loadKernelLinkTables(kdir).catch(() => undefined) : Promise.resolve(undefined);
+    this.kernelTables = kdir ? loadKernelLinkTables(kdir, this.headersFromCache).catch(() => undefined) : Promise.resolve(undefined);
     void this.kernelTables.then((tables) => {
       if (this.options.kdir !== kdir) return;
       this.tablesLoading = false;

@@ -16,7 +16,8 @@ import {
 } from './header-symbols';
 import { detachedName } from '../parsing/detached';
 import { inWorker } from './in-worker';
-import { NameIndex, type NameIndexParts } from './name-index';
+import { HeaderTableCache, headerTableKey } from './header-cache';
+import { isNameIndexParts, NameIndex, type NameIndexParts } from './name-index';
 
 /** `#define NAME` at a line's start (lastIndex), within the line. */
 const DEFINE_AT = /[^\S\n]*#[^\S\n]*define[^\S\n]+([A-Za-z_]\w*)/y;
@@ -93,13 +94,34 @@ export class NameTable {
   }
 }
 
-/** Scans the build dir's headers for the names they define (run on a worker: see scanHeaderNamesInWorker). */
-export async function scanHeaderNames(kdir: string): Promise<NameTable> {
+/** The headers scanned for names: trace event headers too, their macros are worth a hover. */
+export async function headerNameFiles(kdir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const root of headerRoots(kdir)) files.push(...(await headerFiles(root, new Set())));
+  return files;
+}
+
+/** Whether `value` is a sound NameTableParts (read from disk, say): every entry's file and line where a lookup can use them. */
+export function isNameTableParts(value: unknown): value is NameTableParts {
+  if (typeof value !== 'object' || value === null) return false;
+  const { index, files, fileOf, lineOf } = value as Partial<NameTableParts>;
+  if (!isNameIndexParts(index) || !Array.isArray(files) || !files.every((file) => typeof file === 'string')) return false;
+  const size = index.starts.length - 1;
+  return (
+    fileOf instanceof Uint32Array &&
+    lineOf instanceof Int32Array &&
+    fileOf.length === size &&
+    lineOf.length === size &&
+    fileOf.every((file) => file < files.length) &&
+    lineOf.every((line) => line >= 0)
+  );
+}
+
+/** Scans the build dir's headers (`files`) for the names they define (run on a worker: see scanHeaderNamesInWorker). */
+export async function scanHeaderNames(kdir: string, files?: readonly string[]): Promise<NameTable> {
   const index = new Map<string, Entry>();
   const functions = new Map<string, Entry>();
-  const files: string[] = [];
-  // Trace event headers too: their macros are worth a hover.
-  for (const root of headerRoots(kdir)) files.push(...(await headerFiles(root, new Set())));
+  files ??= await headerNameFiles(kdir);
   // Synchronous reads: one await per file (20,000 headers) costs more in thread-pool round trips than the reading.
   for (const file of files) {
     let text: string;
@@ -147,15 +169,42 @@ function functionName(line: string): string | undefined {
   return undefined;
 }
 
-/** The header names of `kdir`, scanned on a worker thread (see header-worker.ts). */
-export function scanHeaderNamesInWorker(kdir: string): Promise<NameTable> {
-  const request: HeaderScanRequest = { task: 'names', kdir };
+/**
+ * The names table `request` asks for: read from its cache when the headers are as they were, else
+ * scanned (and stored). `script`: the scanning code, part of the cache key.
+ */
+export async function namesTable(request: { kdir: string; cacheDir?: string }, script = HEADER_WORKER): Promise<NameTableParts> {
+  const files = await headerNameFiles(request.kdir);
+  const cache = request.cacheDir ? new HeaderTableCache(request.cacheDir) : undefined;
+  const key = cache && headerTableKey('names', request.kdir, files, script);
+  const cached = key ? cache.get(key, isNameTableParts) : undefined;
+  if (cached) {
+    // The arrays read back share the entry's buffer: each gets its own, to be sent to another thread.
+    const { index, files: names, fileOf, lineOf } = cached;
+    return {
+      index: { ...index, starts: index.starts.slice(), slots: index.slots.slice() },
+      files: names,
+      fileOf: fileOf.slice(),
+      lineOf: lineOf.slice(),
+    };
+  }
+  const parts = (await scanHeaderNames(request.kdir, files)).parts;
+  if (key) cache.put(key, parts);
+  return parts;
+}
+
+/**
+ * The header names of `kdir`, scanned on a worker thread (see header-worker.ts), or read from the
+ * cache in `cacheDir` (header-cache.ts) when the headers are as they were.
+ */
+export function scanHeaderNamesInWorker(kdir: string, cacheDir?: string): Promise<NameTable> {
+  const request: HeaderScanRequest = { task: 'names', kdir, ...(cacheDir ? { cacheDir } : {}) };
   return oneHeaderScanAtATime(() =>
     inWorker(
       HEADER_WORKER,
       request,
       (parts) => NameTable.fromParts(parts as NameTableParts),
-      () => scanHeaderNames(kdir),
+      async () => NameTable.fromParts(await namesTable(request)),
       HEADER_WORKER_LIMITS,
     ),
   );

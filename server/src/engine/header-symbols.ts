@@ -13,7 +13,8 @@ import type { ConditionalKind } from '../model/types';
 import { ConditionStack, type Truth } from '../parsing/conditionals';
 import { readTextFileSync } from '../../../shared/src/safe-read';
 import { inWorker } from './in-worker';
-import { NameIndex, type NameIndexParts } from './name-index';
+import { isNameIndexParts, NameIndex, type NameIndexParts } from './name-index';
+import { HeaderTableCache, headerTableKey } from './header-cache';
 
 const CONDITIONAL_KINDS: ReadonlySet<string> = new Set<ConditionalKind>(['if', 'ifdef', 'ifndef', 'elif', 'else', 'endif']);
 
@@ -290,28 +291,69 @@ export async function headerFiles(root: string, skipped: ReadonlySet<string> = S
   return files.sort();
 }
 
-/** Scans every header of the build dir (in slices when it runs on the server's thread). */
-export async function scanHeaderSymbols(kdir: string, config: KernelConfig): Promise<HeaderSymbols> {
+/** The headers scanned for declarations: every header kbuild would search, trace event headers left out. */
+export async function headerSymbolFiles(kdir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const root of headerRoots(kdir)) files.push(...(await headerFiles(root)));
+  return files;
+}
+
+/** Scans the build dir's headers (`files`; in slices when it runs on the server's thread). */
+export async function scanHeaderSymbols(kdir: string, config: KernelConfig, files?: readonly string[]): Promise<HeaderSymbols> {
   const symbols = new HeaderSymbols();
   let sliceStart = Date.now();
-  for (const root of headerRoots(kdir)) {
-    for (const file of await headerFiles(root)) {
-      // Synchronous reads in short slices: an await per file costs more in thread-pool round trips than the reading.
-      let text: string;
-      try {
-        text = readTextFileSync(file, MAX_HEADER_BYTES);
-      } catch {
-        continue;
-      }
-      symbols.add(file, text, config);
-      if (Date.now() - sliceStart > SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        sliceStart = Date.now();
-      }
+  for (const file of files ?? (await headerSymbolFiles(kdir))) {
+    // Synchronous reads in short slices: an await per file costs more in thread-pool round trips than the reading.
+    let text: string;
+    try {
+      text = readTextFileSync(file, MAX_HEADER_BYTES);
+    } catch {
+      continue;
+    }
+    symbols.add(file, text, config);
+    if (Date.now() - sliceStart > SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = Date.now();
     }
   }
   symbols.prune();
   return symbols;
+}
+
+/** Whether `value` is a sound HeaderSymbolsParts (read from disk, say). */
+export function isHeaderSymbolsParts(value: unknown): value is HeaderSymbolsParts {
+  if (typeof value !== 'object' || value === null) return false;
+  const { index, kinds, externAt, files } = value as Partial<HeaderSymbolsParts>;
+  if (!isNameIndexParts(index) || !Array.isArray(files) || !files.every((file) => typeof file === 'string')) return false;
+  const size = index.starts.length - 1;
+  return kinds instanceof Uint8Array && externAt instanceof Float64Array && kinds.length === size && externAt.length === size;
+}
+
+/**
+ * The declarations table `request` asks for: read from its cache when the headers and the
+ * configuration are as they were, else scanned (and stored). `script`: the scanning code, part of the key.
+ */
+export async function symbolsTable(
+  request: { kdir: string; config: KernelConfig; cacheDir?: string },
+  script = HEADER_WORKER,
+): Promise<HeaderSymbolsParts> {
+  const files = await headerSymbolFiles(request.kdir);
+  const cache = request.cacheDir ? new HeaderTableCache(request.cacheDir) : undefined;
+  const key = cache && headerTableKey('symbols', request.kdir, files, script, request.config);
+  const cached = key ? cache.get(key, isHeaderSymbolsParts) : undefined;
+  if (cached) {
+    // The arrays read back share the entry's buffer: each gets its own, to be sent to another thread.
+    const { index, kinds, externAt, files: names } = cached;
+    return {
+      index: { ...index, starts: index.starts.slice(), slots: index.slots.slice() },
+      kinds: kinds.slice(),
+      externAt: externAt.slice(),
+      files: names,
+    };
+  }
+  const parts = (await scanHeaderSymbols(request.kdir, request.config, files)).parts;
+  if (key) cache.put(key, parts);
+  return parts;
 }
 
 const scanned = new Map<string, Promise<HeaderSymbols>>();
@@ -321,16 +363,16 @@ const scanned = new Map<string, Promise<HeaderSymbols>>();
  * on a worker thread: the scan reads some 20,000 headers (seconds of work and a few hundred MB of
  * garbage) that would otherwise hold up the server's requests.
  */
-export function kernelHeaderSymbols(kdir: string, config: KernelConfig): Promise<HeaderSymbols> {
+export function kernelHeaderSymbols(kdir: string, config: KernelConfig, cacheDir?: string): Promise<HeaderSymbols> {
   let symbols = scanned.get(kdir);
   if (!symbols) {
-    const request: HeaderScanRequest = { task: 'symbols', kdir, config };
+    const request: HeaderScanRequest = { task: 'symbols', kdir, config, ...(cacheDir ? { cacheDir } : {}) };
     symbols = oneHeaderScanAtATime(() =>
       inWorker(
         HEADER_WORKER,
         request,
         (parts) => HeaderSymbols.fromParts(parts as HeaderSymbolsParts),
-        () => scanHeaderSymbols(kdir, config),
+        async () => HeaderSymbols.fromParts(await symbolsTable(request)),
         HEADER_WORKER_LIMITS,
       ),
     );
@@ -340,7 +382,10 @@ export function kernelHeaderSymbols(kdir: string, config: KernelConfig): Promise
 }
 
 /** What header-worker.ts is asked to scan. */
-export type HeaderScanRequest = { task: 'symbols'; kdir: string; config: KernelConfig } | { task: 'names'; kdir: string };
+export type HeaderScanRequest = ({ task: 'symbols'; kdir: string; config: KernelConfig } | { task: 'names'; kdir: string }) & {
+  /** The cache the table is read from and stored to (header-cache.ts); none: scanned. */
+  cacheDir?: string;
+};
 
 /**
  * The scanning worker's heap: its text is garbage a file later, and without a bound the heap grew

@@ -62,6 +62,26 @@ export class NameIndex {
   }
 }
 
+/**
+ * Whether `value` is a sound NameIndexParts (read from disk, say): the offsets in order within the
+ * names, every slot free or an entry, and a free slot somewhere (a lookup of an absent name stops there).
+ */
+export function isNameIndexParts(value: unknown): value is NameIndexParts {
+  if (typeof value !== 'object' || value === null) return false;
+  const { names, starts, slots } = value as Partial<NameIndexParts>;
+  if (typeof names !== 'string' || !(starts instanceof Int32Array) || !(slots instanceof Int32Array)) return false;
+  const size = starts.length - 1;
+  if (size < 0 || starts[0] !== 0 || starts[size] !== names.length) return false;
+  for (let i = 0; i < size; i++) if (starts[i + 1] < starts[i]) return false;
+  if (slots.length === 0 || (slots.length & (slots.length - 1)) !== 0) return false;
+  let free = false;
+  for (const entry of slots) {
+    if (entry === -1) free = true;
+    else if (entry < 0 || entry >= size) return false;
+  }
+  return free;
+}
+
 /** FNV-1a over the UTF-16 code units. */
 function hashOf(name: string): number {
   let hash = 0x811c9dc5;

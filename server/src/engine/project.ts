@@ -9,6 +9,7 @@ import { parseKernelVersion, profileFor, type KernelVersion, type RuleProfile } 
 import type { ExtractOptions } from '../parsing/extract';
 import { checkModule } from './check';
 import { loadKernelLinkTables, moduleLinkEnvironment, type LinkEnvironment } from './link-checks';
+import { kernelHeaderSymbols } from './header-symbols';
 import { FactsPool } from './facts-pool';
 import type { CacheStats } from './facts-cache';
 import { noteWrites } from './facts-cache';
@@ -225,7 +226,9 @@ export async function analyzePaths(inputs: readonly string[], options: AnalysisO
     );
   };
   // The build dir's exports and header declarations, for modpost's link checks (read once).
-  const kernelTables = options.kdir ? loadKernelLinkTables(options.kdir) : Promise.resolve(undefined);
+  const kernelTables = options.kdir
+    ? loadKernelLinkTables(options.kdir, (kdir, config) => kernelHeaderSymbols(kdir, config, options.cacheDir))
+    : Promise.resolve(undefined);
   const check = (module: KbuildModule, units: readonly TranslationUnit[], linked?: VmlinuxTable, link?: LinkEnvironment): void => {
     const moduleFindings = checkModule(units, {
       profile: context.profile,

@@ -21,12 +21,17 @@ const MAX_DEFINITION_LINES = 12;
 export class HeaderIndex {
   private kdir: string | undefined;
   private index: Promise<NameTable> | undefined;
+  private cacheDir: string | undefined;
 
-  /** Switches to another build dir and starts scanning it in the background (the first hover then need not wait). */
-  setKernelDir(kdir: string | undefined): void {
+  /**
+   * Switches to another build dir and starts scanning it in the background (the first hover then
+   * need not wait), or reading its names from the cache in `cacheDir` (header-cache.ts).
+   */
+  setKernelDir(kdir: string | undefined, cacheDir?: string): void {
     if (kdir === this.kdir) return;
     this.kdir = kdir;
-    this.index = kdir ? scanHeaderNamesInWorker(kdir) : undefined;
+    this.cacheDir = cacheDir;
+    this.index = kdir ? scanHeaderNamesInWorker(kdir, cacheDir) : undefined;
     this.index?.catch(() => undefined);
   }
 
@@ -37,7 +42,7 @@ export class HeaderIndex {
   /** Definition of `name`; the first call starts the scan and waits for it. */
   async lookup(name: string): Promise<HeaderLocation | undefined> {
     if (!this.kdir) return undefined;
-    this.index ??= scanHeaderNamesInWorker(this.kdir);
+    this.index ??= scanHeaderNamesInWorker(this.kdir, this.cacheDir);
     const entry = (await this.index).get(name);
     if (!entry) return undefined;
     let lines: string[];
