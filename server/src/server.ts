@@ -54,11 +54,9 @@ export function startServer(): void {
   );
   const index = new WorkspaceIndex(connection, service);
   // The build dir's exports arrive a few seconds after its settings: check the open files again.
-  service.onKernelTablesLoaded(() => {
-    publisher.refreshAll();
-    // The header scan read a few hundred MB of text: give it back now, not whenever V8 gets to it.
-    setTimeout(releaseGarbage, 1000).unref();
-  });
+  // The header scans run on a worker of their own, and their text dies with it: no collection is
+  // forced here (a full one held the thread for up to 90 ms while the index ran).
+  service.onKernelTablesLoaded(() => publisher.refreshAll());
   let workspaceFolders: string[] = [];
   let pullConfiguration = false;
   let moreCommand = false;

@@ -785,10 +785,12 @@ export class AnalysisService {
   /**
    * Every module analysis is out of date: what it depends on besides the files changed. With
    * `factsStand` (a build dir's link tables arrived) they only lack findings: requests that read
-   * the module's facts may still read the last analyses meanwhile (see analysisToRead).
+   * the module's facts may still read the last analyses meanwhile (see analysisToRead), and the
+   * next analysis takes the last units.
    */
   private forgetAnalyses({ factsStand = false } = {}): void {
-    this.lastUnits.clear();
+    // Units follow facts and includes: tables that arrive leave them as they were.
+    if (!factsStand) this.lastUnits.clear();
     this.lastAnalysis.clear();
     if (!factsStand) this.readable.clear();
     this.epoch++;

@@ -54,6 +54,22 @@ describe('facts pool', () => {
     }
   });
 
+  it('starts one worker per turn of the event loop (starting one holds the thread), and all of them soon', async () => {
+    const pool = new FactsPool({ size: 2, timeoutMs: 5_000, script });
+    try {
+      const answers = analyzeAll(
+        pool,
+        Array.from({ length: 20 }, (_, i) => `g${i}.c`),
+      );
+      assert.equal(pool.workerCount, 1, 'the first worker starts at once');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(pool.workerCount, 2, 'the second one a turn later');
+      assert.ok((await answers).every((f) => !f.unanalyzable));
+    } finally {
+      await pool.dispose();
+    }
+  });
+
   it('blames only the file that killed a worker; the job queued behind it is analyzed by a fresh one', async () => {
     const pool = new FactsPool({ size: 1, timeoutMs: 5_000, script });
     try {

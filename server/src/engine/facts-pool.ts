@@ -16,6 +16,7 @@ import type { CacheStats } from './facts-cache';
 import type { FileContent } from './module-cache';
 import type { LinkTablesMessage, ModuleJob, ModuleOutcome, ModuleRequest, ModuleResponse } from './module-job';
 import { WORKER_YOUNG_GENERATION_MB } from '../../../shared/src/memory';
+import { requestTurn } from './request-turn';
 
 export interface FactsRequest {
   id: number;
@@ -348,6 +349,9 @@ export class FactsPool {
 
   private pumpScheduled = false;
 
+  /** Set from a worker's start to the next turn of the event loop: no other worker starts meanwhile. */
+  private startedThisTurn = false;
+
   /**
    * While jobs are cheap, the files asked for in this turn of the event loop go out together
    * (callers ask for a module's files one by one); otherwise each job starts at once.
@@ -436,6 +440,13 @@ export class FactsPool {
         undefined,
       );
       if ((!target || target.posted.length > 0) && this.workers.length < this.size) {
+        // Starting a worker holds this thread for milliseconds: one per turn, requests in between.
+        if (this.startedThisTurn) return;
+        this.startedThisTurn = true;
+        void requestTurn().then(() => {
+          this.startedThisTurn = false;
+          if (!this.disposed) this.pump();
+        });
         target = new PoolWorker(
           this.script,
           (w, r) => this.onMessage(w, r),
