@@ -36,9 +36,10 @@ options:
   --extra-warn              as modpost with W=1
   --disable CODE            do not report CODE (repeatable)
   --files-from FILE         also check the paths listed in FILE, one per line (- for stdin)
-  --cache-dir DIR           keep each file's analysis in DIR, by content (default:
-                            \${XDG_CACHE_HOME:-~/.cache}/kmod-tools/facts); a re-run parses only what changed
-  --no-cache                neither read nor write the cache: parse every file
+  --cache-dir DIR           keep each file's analysis and the build dir's header tables in DIR, by
+                            content (default: \${XDG_CACHE_HOME:-~/.cache}/kmod-tools/facts); a re-run
+                            parses only what changed
+  --no-cache                neither read nor write the cache: parse every file and header
   -h, --help                this text
 
 exit status: 0 no findings, 1 findings, 2 usage or input errors (other inputs are still checked),
