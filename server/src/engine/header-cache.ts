@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as v8 from 'node:v8';
 import type { KernelConfig } from '../knowledge/kernel-config';
 import { analyzerId, EntryStore, openEntry, sealEntry } from './facts-cache';
+import { isNameIndexParts } from './name-index';
 
 const MAGIC = Buffer.from('KMHEADR1', 'latin1');
 
@@ -78,4 +79,33 @@ export class HeaderTableCache {
       return 0;
     }
   }
+}
+
+/**
+ * A header table from the cache in `cacheDir` when an entry of its key (`keyOf`) reads back sound,
+ * else `scan`ned and stored there. The arrays of a table read back share the entry's buffer:
+ * `ownBuffers` gives each its own, so that the table can be sent to another thread.
+ */
+export async function cachedHeaderTable<T>(
+  cacheDir: string | undefined,
+  keyOf: () => string,
+  isTable: (value: unknown) => value is T,
+  ownBuffers: (table: T) => T,
+  scan: () => Promise<T>,
+): Promise<T> {
+  const cache = cacheDir ? new HeaderTableCache(cacheDir) : undefined;
+  const key = cache && keyOf();
+  const cached = key ? cache.get(key, isTable) : undefined;
+  if (cached) return ownBuffers(cached);
+  const table = await scan();
+  if (key) cache.put(key, table);
+  return table;
+}
+
+/** The number of entries of a table read back whose name index and file names are sound, else undefined. */
+export function indexedTableSize(value: unknown): number | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { index, files } = value as { index?: unknown; files?: unknown };
+  const named = Array.isArray(files) && files.every((file) => typeof file === 'string');
+  return named && isNameIndexParts(index) ? index.starts.length - 1 : undefined;
 }

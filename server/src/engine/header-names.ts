@@ -16,8 +16,8 @@ import {
 } from './header-symbols';
 import { detachedName } from '../parsing/detached';
 import { inWorker } from './in-worker';
-import { HeaderTableCache, headerTableKey } from './header-cache';
-import { isNameIndexParts, NameIndex, type NameIndexParts } from './name-index';
+import { cachedHeaderTable, headerTableKey, indexedTableSize } from './header-cache';
+import { NameIndex, type NameIndexParts } from './name-index';
 
 /** `#define NAME` at a line's start (lastIndex), within the line. */
 const DEFINE_AT = /[^\S\n]*#[^\S\n]*define[^\S\n]+([A-Za-z_]\w*)/y;
@@ -103,10 +103,9 @@ export async function headerNameFiles(kdir: string): Promise<string[]> {
 
 /** Whether `value` is a sound NameTableParts (read from disk, say): every entry's file and line where a lookup can use them. */
 export function isNameTableParts(value: unknown): value is NameTableParts {
-  if (typeof value !== 'object' || value === null) return false;
-  const { index, files, fileOf, lineOf } = value as Partial<NameTableParts>;
-  if (!isNameIndexParts(index) || !Array.isArray(files) || !files.every((file) => typeof file === 'string')) return false;
-  const size = index.starts.length - 1;
+  const size = indexedTableSize(value);
+  if (size === undefined) return false;
+  const { files, fileOf, lineOf } = value as Partial<NameTableParts> & Pick<NameTableParts, 'files'>;
   return (
     fileOf instanceof Uint32Array &&
     lineOf instanceof Int32Array &&
@@ -175,22 +174,18 @@ function functionName(line: string): string | undefined {
  */
 export async function namesTable(request: { kdir: string; cacheDir?: string }, script = HEADER_WORKER): Promise<NameTableParts> {
   const files = await headerNameFiles(request.kdir);
-  const cache = request.cacheDir ? new HeaderTableCache(request.cacheDir) : undefined;
-  const key = cache && headerTableKey('names', request.kdir, files, script);
-  const cached = key ? cache.get(key, isNameTableParts) : undefined;
-  if (cached) {
-    // The arrays read back share the entry's buffer: each gets its own, to be sent to another thread.
-    const { index, files: names, fileOf, lineOf } = cached;
-    return {
+  return cachedHeaderTable(
+    request.cacheDir,
+    () => headerTableKey('names', request.kdir, files, script),
+    isNameTableParts,
+    ({ index, files: names, fileOf, lineOf }) => ({
       index: { ...index, starts: index.starts.slice(), slots: index.slots.slice() },
       files: names,
       fileOf: fileOf.slice(),
       lineOf: lineOf.slice(),
-    };
-  }
-  const parts = (await scanHeaderNames(request.kdir, files)).parts;
-  if (key) cache.put(key, parts);
-  return parts;
+    }),
+    async () => (await scanHeaderNames(request.kdir, files)).parts,
+  );
 }
 
 /**

@@ -13,8 +13,8 @@ import type { ConditionalKind } from '../model/types';
 import { ConditionStack, type Truth } from '../parsing/conditionals';
 import { readTextFileSync } from '../../../shared/src/safe-read';
 import { inWorker } from './in-worker';
-import { isNameIndexParts, NameIndex, type NameIndexParts } from './name-index';
-import { HeaderTableCache, headerTableKey } from './header-cache';
+import { NameIndex, type NameIndexParts } from './name-index';
+import { cachedHeaderTable, headerTableKey, indexedTableSize } from './header-cache';
 
 const CONDITIONAL_KINDS: ReadonlySet<string> = new Set<ConditionalKind>(['if', 'ifdef', 'ifndef', 'elif', 'else', 'endif']);
 
@@ -322,10 +322,9 @@ export async function scanHeaderSymbols(kdir: string, config: KernelConfig, file
 
 /** Whether `value` is a sound HeaderSymbolsParts (read from disk, say). */
 export function isHeaderSymbolsParts(value: unknown): value is HeaderSymbolsParts {
-  if (typeof value !== 'object' || value === null) return false;
-  const { index, kinds, externAt, files } = value as Partial<HeaderSymbolsParts>;
-  if (!isNameIndexParts(index) || !Array.isArray(files) || !files.every((file) => typeof file === 'string')) return false;
-  const size = index.starts.length - 1;
+  const size = indexedTableSize(value);
+  if (size === undefined) return false;
+  const { kinds, externAt } = value as Partial<HeaderSymbolsParts>;
   return kinds instanceof Uint8Array && externAt instanceof Float64Array && kinds.length === size && externAt.length === size;
 }
 
@@ -338,22 +337,18 @@ export async function symbolsTable(
   script = HEADER_WORKER,
 ): Promise<HeaderSymbolsParts> {
   const files = await headerSymbolFiles(request.kdir);
-  const cache = request.cacheDir ? new HeaderTableCache(request.cacheDir) : undefined;
-  const key = cache && headerTableKey('symbols', request.kdir, files, script, request.config);
-  const cached = key ? cache.get(key, isHeaderSymbolsParts) : undefined;
-  if (cached) {
-    // The arrays read back share the entry's buffer: each gets its own, to be sent to another thread.
-    const { index, kinds, externAt, files: names } = cached;
-    return {
+  return cachedHeaderTable(
+    request.cacheDir,
+    () => headerTableKey('symbols', request.kdir, files, script, request.config),
+    isHeaderSymbolsParts,
+    ({ index, kinds, externAt, files: names }) => ({
       index: { ...index, starts: index.starts.slice(), slots: index.slots.slice() },
       kinds: kinds.slice(),
       externAt: externAt.slice(),
       files: names,
-    };
-  }
-  const parts = (await scanHeaderSymbols(request.kdir, request.config, files)).parts;
-  if (key) cache.put(key, parts);
-  return parts;
+    }),
+    async () => (await scanHeaderSymbols(request.kdir, request.config, files)).parts,
+  );
 }
 
 const scanned = new Map<string, Promise<HeaderSymbols>>();
