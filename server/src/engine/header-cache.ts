@@ -9,7 +9,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as v8 from 'node:v8';
 import type { KernelConfig } from '../knowledge/kernel-config';
-import { analyzerId, EntryStore, openEntry, sealEntry } from './facts-cache';
+import { analyzerId, EntryStore, isStrings, openEntry, sealEntry } from './facts-cache';
 import { isNameIndexParts } from './name-index';
 
 const MAGIC = Buffer.from('KMHEADR1', 'latin1');
@@ -106,6 +106,5 @@ export async function cachedHeaderTable<T>(
 export function indexedTableSize(value: unknown): number | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { index, files } = value as { index?: unknown; files?: unknown };
-  const named = Array.isArray(files) && files.every((file) => typeof file === 'string');
-  return named && isNameIndexParts(index) ? index.starts.length - 1 : undefined;
+  return isStrings(files) && isNameIndexParts(index) ? index.starts.length - 1 : undefined;
 }

@@ -17,7 +17,7 @@ import {
 import { detachedName } from '../parsing/detached';
 import { inWorker } from './in-worker';
 import { cachedHeaderTable, headerTableKey, indexedTableSize } from './header-cache';
-import { NameIndex, type NameIndexParts } from './name-index';
+import { NameIndex, withOwnBuffers, type NameIndexParts } from './name-index';
 
 /** `#define NAME` at a line's start (lastIndex), within the line. */
 const DEFINE_AT = /[^\S\n]*#[^\S\n]*define[^\S\n]+([A-Za-z_]\w*)/y;
@@ -179,7 +179,7 @@ export async function namesTable(request: { kdir: string; cacheDir?: string }, s
     () => headerTableKey('names', request.kdir, files, script),
     isNameTableParts,
     ({ index, files: names, fileOf, lineOf }) => ({
-      index: { ...index, starts: index.starts.slice(), slots: index.slots.slice() },
+      index: withOwnBuffers(index),
       files: names,
       fileOf: fileOf.slice(),
       lineOf: lineOf.slice(),

@@ -13,7 +13,7 @@ import type { ConditionalKind } from '../model/types';
 import { ConditionStack, type Truth } from '../parsing/conditionals';
 import { readTextFileSync } from '../../../shared/src/safe-read';
 import { inWorker } from './in-worker';
-import { NameIndex, type NameIndexParts } from './name-index';
+import { NameIndex, withOwnBuffers, type NameIndexParts } from './name-index';
 import { cachedHeaderTable, headerTableKey, indexedTableSize } from './header-cache';
 
 const CONDITIONAL_KINDS: ReadonlySet<string> = new Set<ConditionalKind>(['if', 'ifdef', 'ifndef', 'elif', 'else', 'endif']);
@@ -342,7 +342,7 @@ export async function symbolsTable(
     () => headerTableKey('symbols', request.kdir, files, script, request.config),
     isHeaderSymbolsParts,
     ({ index, kinds, externAt, files: names }) => ({
-      index: { ...index, starts: index.starts.slice(), slots: index.slots.slice() },
+      index: withOwnBuffers(index),
       kinds: kinds.slice(),
       externAt: externAt.slice(),
       files: names,

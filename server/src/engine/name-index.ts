@@ -82,6 +82,11 @@ export function isNameIndexParts(value: unknown): value is NameIndexParts {
   return free;
 }
 
+/** The parts with arrays of their own (parts read back share one buffer; a transfer would take it whole). */
+export function withOwnBuffers(parts: NameIndexParts): NameIndexParts {
+  return { names: parts.names, starts: parts.starts.slice(), slots: parts.slots.slice() };
+}
+
 /** FNV-1a over the UTF-16 code units. */
 function hashOf(name: string): number {
   let hash = 0x811c9dc5;
