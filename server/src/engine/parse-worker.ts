@@ -21,8 +21,10 @@ import { packFacts } from './wire';
 import { analyzerId, contentHash, FactsCache } from './facts-cache';
 import { ModuleChecker, readSource, type LinkTablesMessage, type ModuleRequest, type ModuleResponse } from './module-job';
 import { lowerThreadPriority } from './thread-priority';
+import { warmUpScanners } from '../parsing/warm-up';
 
 if ((workerData as ParseWorkerData | undefined)?.lowPriority) lowerThreadPriority();
+warmUpScanners();
 
 let parser: Promise<Parser> | undefined;
 /** Trees of open documents, most recently used last; a few at most (WASM memory only grows). */

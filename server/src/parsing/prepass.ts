@@ -281,9 +281,26 @@ function sameConditionals(a: readonly Conditional[], b: readonly Conditional[]):
   return a.length === b.length && a.every((group, i) => group.elseIsDead === b[i].elseIsDead && group.blankEndif === b[i].blankEndif);
 }
 
+/** What a scan builds, and the state its out-of-line steps share with its loop. */
+interface Scan {
+  readonly text: string;
+  readonly out: Blanker;
+  readonly macros: BlankedMacro[];
+  readonly deadRanges: [number, number][];
+  readonly directives: PrepassResult['directives'];
+  readonly conditionals: Conditional[];
+  /** Set while blanking an `#if 0` branch (or the `#else` of `#if 1`). */
+  dead: { start: number; nesting: number; onElse: 'revive' | 'stay' } | undefined;
+  /** How far an unbalanced attribute's search for its `)` read: no checkpoint before that. */
+  horizon: number;
+}
+
 /**
  * Pre-passes text[from, …) from the state at a checkpoint, until the end or a line start where
- * `resync` says the scan is in step with an earlier one (`end`: where it stopped).
+ * `resync` says the scan is in step with an earlier one (`end`: where it stopped). The loop reads
+ * characters and little else: directives and names are handled by functions of their own, so the
+ * optimizing compiler compiles a small loop, and a rare branch seen late (the first `#elif` of a
+ * tree) makes it compile only that branch's function again.
  */
 function scan(
   text: string,
@@ -292,17 +309,19 @@ function scan(
   gap = CHECKPOINT_GAP,
   resync?: (offset: number, conditionals: readonly Conditional[]) => boolean,
 ): Omit<PrepassResult, 'text'> & { text: string; checkpoints: Checkpoint[]; end: number } {
-  const out = new Blanker(text, from);
-  const macros: BlankedMacro[] = [];
-  const deadRanges: [number, number][] = [];
-  const directives: PrepassResult['directives'] = [];
+  const state: Scan = {
+    text,
+    out: new Blanker(text, from),
+    macros: [],
+    deadRanges: [],
+    directives: [],
+    conditionals,
+    dead: undefined,
+    horizon: -1,
+  };
   const checkpoints: Checkpoint[] = [];
   const n = text.length;
   let lineStart = true;
-  // Dead-region state: set while blanking an `#if 0` branch (or the `#else` of `#if 1`).
-  let dead: { start: number; nesting: number; onElse: 'revive' | 'stay' } | undefined;
-  // How far an unbalanced attribute's search for its `)` read: no checkpoint before that.
-  let horizon = -1;
   let lastCheckpoint = from;
 
   for (let i = from; i < n;) {
@@ -310,8 +329,8 @@ function scan(
     if (c === NEWLINE) {
       lineStart = true;
       i++;
-      if (dead || horizon >= i) continue;
-      if (resync?.(i, conditionals)) return { text: out.result(i), macros, deadRanges, directives, checkpoints, end: i };
+      if (state.dead || state.horizon >= i) continue;
+      if (resync?.(i, conditionals)) return scanned(state, i, checkpoints);
       if (i - lastCheckpoint >= gap) {
         checkpoints.push({ offset: i, conditionals: conditionals.map((group) => ({ ...group })) });
         lastCheckpoint = i;
@@ -322,111 +341,136 @@ function scan(
       i++;
       continue;
     }
-
     if (lineStart && c === HASH) {
-      const end = logicalLineEnd(text, i);
-      const { kind, condition } = directiveOf(text.slice(i, end));
-      if (dead) {
-        if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') dead.nesting++;
-        else if (kind === 'endif' && dead.nesting > 0) dead.nesting--;
-        else if (dead.nesting === 0 && kind === 'endif') {
-          // The dead branch runs to the group's end. `#if 0` groups lose their #endif too;
-          // the dead #else of `#if 1` keeps it, closing the live `#if 1`.
-          const deadEnd = dead.onElse === 'revive' ? end : i;
-          out.blank(dead.start, deadEnd);
-          deadRanges.push([dead.start, deadEnd]);
-          if (dead.onElse === 'stay') directives.push({ offset: i, kind, condition });
-          conditionals.pop();
-          dead = undefined;
-        } else if (dead.nesting === 0 && (kind === 'else' || kind === 'elif') && dead.onElse === 'revive') {
-          const group = conditionals[conditionals.length - 1];
-          if (kind === 'else') {
-            out.blank(dead.start, end); // the `#if 0 … #else` part, directives included
-            deadRanges.push([dead.start, end]);
-            group.blankEndif = true;
-          } else {
-            // `#if 0 … #elif X` becomes `#if X` of the same length: `#elif` -> `#if  `.
-            const hashAt = text.indexOf('#', i);
-            out.blank(dead.start, i);
-            deadRanges.push([dead.start, i]);
-            const elifAt = text.indexOf('elif', hashAt);
-            out.replace(elifAt, 'if  ');
-            directives.push({ offset: i, kind: 'if', condition });
-          }
-          dead = undefined;
-        }
-      } else if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') {
-        const isZero = kind === 'if' && /^(0|\(0\))$/.test(condition);
-        conditionals.push({ elseIsDead: kind === 'if' && /^(1|\(1\))$/.test(condition), blankEndif: false });
-        if (isZero) dead = { start: i, nesting: 0, onElse: 'revive' };
-        else directives.push({ offset: i, kind, condition });
-      } else if ((kind === 'else' || kind === 'elif') && conditionals[conditionals.length - 1]?.elseIsDead) {
-        dead = { start: i, nesting: 0, onElse: 'stay' };
-      } else if (kind === 'endif') {
-        const group = conditionals.pop();
-        if (group?.blankEndif) out.blank(i, end);
-        else directives.push({ offset: i, kind, condition });
-      } else if (kind === 'else' || kind === 'elif') {
-        directives.push({ offset: i, kind, condition });
-      }
-      i = end;
+      i = directiveLine(state, i);
       continue;
     }
     lineStart = false;
-    if (dead) {
-      i = logicalLineEnd(text, i);
-      continue;
-    }
-
-    if (c === SLASH) {
+    if (state.dead) i = logicalLineEnd(text, i);
+    else if (c === SLASH) {
       const after = skipComment(text, i);
-      if (after > 0) {
-        i = after;
-        continue;
-      }
-      i++;
-      continue;
-    }
-    if (c === DQUOTE || c === SQUOTE) {
-      i = skipLiteral(text, i, c);
-      continue;
-    }
-    if (!isIdentStart(c)) {
-      i++;
-      continue;
-    }
+      i = after > 0 ? after : i + 1;
+    } else if (c === DQUOTE || c === SQUOTE) i = skipLiteral(text, i, c);
+    else if (isIdentStart(c)) i = word(state, i);
+    else i++;
+  }
+  if (state.dead) {
+    state.out.blank(state.dead.start, n);
+    state.deadRanges.push([state.dead.start, n]);
+  }
+  return scanned(state, n, checkpoints);
+}
 
-    const start = i;
-    while (i < n && isIdentChar(text.charCodeAt(i))) i++;
-    const name = text.slice(start, i);
-    if (LOOP_MACRO.test(name) && atStatementStart(text, start) && nextNonBlank(text, i) === LPAREN) {
-      // `list_for_each_entry(p, &l, node) stmt` is not C; `if (p, &l, node) stmt` of the same
-      // length is, and keeps every argument a reference inside the statement's body.
-      out.replace(start, 'if' + ' '.repeat(name.length - 2));
-      continue;
-    }
-    if (Object.prototype.hasOwnProperty.call(OBJECT_ANNOTATIONS, name)) {
-      out.blank(start, i);
-      macros.push({ name, start, end: i });
-    } else if (Object.prototype.hasOwnProperty.call(FUNCTION_ANNOTATIONS, name)) {
-      let j = i;
-      while (j < n && (text.charCodeAt(j) === SPACE || text.charCodeAt(j) === TAB)) j++;
-      if (text.charCodeAt(j) !== LPAREN) continue;
-      const end = balancedEnd(text, j);
-      if (end < 0) {
-        horizon = Number.POSITIVE_INFINITY;
-        continue;
-      }
-      out.blank(start, end);
-      macros.push({ name, start, end, args: text.slice(j + 1, end - 1) });
-      i = end;
-    }
+function scanned(
+  state: Scan,
+  end: number,
+  checkpoints: Checkpoint[],
+): Omit<PrepassResult, 'text'> & { text: string; checkpoints: Checkpoint[]; end: number } {
+  const { macros, deadRanges, directives } = state;
+  return { text: state.out.result(end), macros, deadRanges, directives, checkpoints, end };
+}
+
+/** The directive line at `hash` (a line's first non-blank character): returns its end. */
+function directiveLine(state: Scan, hash: number): number {
+  const end = logicalLineEnd(state.text, hash);
+  const { kind, condition } = directiveOf(state.text.slice(hash, end));
+  if (state.dead) deadDirective(state, hash, end, kind, condition);
+  else liveDirective(state, hash, end, kind, condition);
+  return end;
+}
+
+/** A directive in code that is compiled: it may open a dead branch (`#if 0`, the `#else` of `#if 1`). */
+function liveDirective(state: Scan, hash: number, end: number, kind: Directive, condition: string): void {
+  const { conditionals, directives } = state;
+  if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') {
+    const isZero = kind === 'if' && /^(0|\(0\))$/.test(condition);
+    conditionals.push({ elseIsDead: kind === 'if' && /^(1|\(1\))$/.test(condition), blankEndif: false });
+    if (isZero) state.dead = { start: hash, nesting: 0, onElse: 'revive' };
+    else directives.push({ offset: hash, kind, condition });
+  } else if ((kind === 'else' || kind === 'elif') && conditionals[conditionals.length - 1]?.elseIsDead) {
+    state.dead = { start: hash, nesting: 0, onElse: 'stay' };
+  } else if (kind === 'endif') {
+    const group = conditionals.pop();
+    if (group?.blankEndif) state.out.blank(hash, end);
+    else directives.push({ offset: hash, kind, condition });
+  } else if (kind === 'else' || kind === 'elif') {
+    directives.push({ offset: hash, kind, condition });
   }
-  if (dead) {
-    out.blank(dead.start, n);
-    deadRanges.push([dead.start, n]);
+}
+
+/** A directive inside a dead branch: nesting, or the branch's end. */
+function deadDirective(state: Scan, hash: number, end: number, kind: Directive, condition: string): void {
+  const dead = state.dead!;
+  const { conditionals, directives, deadRanges, out } = state;
+  if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') dead.nesting++;
+  else if (kind === 'endif' && dead.nesting > 0) dead.nesting--;
+  else if (dead.nesting === 0 && kind === 'endif') {
+    // The dead branch runs to the group's end. `#if 0` groups lose their #endif too;
+    // the dead #else of `#if 1` keeps it, closing the live `#if 1`.
+    const deadEnd = dead.onElse === 'revive' ? end : hash;
+    out.blank(dead.start, deadEnd);
+    deadRanges.push([dead.start, deadEnd]);
+    if (dead.onElse === 'stay') directives.push({ offset: hash, kind, condition });
+    conditionals.pop();
+    state.dead = undefined;
+  } else if (dead.nesting === 0 && (kind === 'else' || kind === 'elif') && dead.onElse === 'revive') {
+    const group = conditionals[conditionals.length - 1];
+    if (kind === 'else') {
+      out.blank(dead.start, end); // the `#if 0 … #else` part, directives included
+      deadRanges.push([dead.start, end]);
+      group.blankEndif = true;
+    } else {
+      // `#if 0 … #elif X` becomes `#if X` of the same length: `#elif` -> `#if  `.
+      const hashAt = state.text.indexOf('#', hash);
+      out.blank(dead.start, hash);
+      deadRanges.push([dead.start, hash]);
+      const elifAt = state.text.indexOf('elif', hashAt);
+      out.replace(elifAt, 'if  ');
+      directives.push({ offset: hash, kind: 'if', condition });
+    }
+    state.dead = undefined;
   }
-  return { text: out.result(n), macros, deadRanges, directives, checkpoints, end: n };
+}
+
+/** The name starting at `start` in live code: a loop macro or an annotation is rewritten. Returns where to go on. */
+function word(state: Scan, start: number): number {
+  const text = state.text;
+  const n = text.length;
+  let i = start + 1;
+  while (i < n && isIdentChar(text.charCodeAt(i))) i++;
+  const name = text.slice(start, i);
+  if (LOOP_MACRO.test(name)) return loopMacro(state, start, i, name);
+  if (Object.prototype.hasOwnProperty.call(OBJECT_ANNOTATIONS, name)) {
+    state.out.blank(start, i);
+    state.macros.push({ name, start, end: i });
+  } else if (Object.prototype.hasOwnProperty.call(FUNCTION_ANNOTATIONS, name)) return functionAnnotation(state, start, i, name);
+  return i;
+}
+
+/**
+ * `list_for_each_entry(p, &l, node) stmt` is not C; `if (p, &l, node) stmt` of the same length
+ * is, and keeps every argument a reference inside the statement's body.
+ */
+function loopMacro(state: Scan, start: number, end: number, name: string): number {
+  if (atStatementStart(state.text, start) && nextNonBlank(state.text, end) === LPAREN)
+    state.out.replace(start, 'if' + ' '.repeat(name.length - 2));
+  return end;
+}
+
+/** An attribute macro with arguments (`__section(".x")`): blanked with them. */
+function functionAnnotation(state: Scan, start: number, end: number, name: string): number {
+  const text = state.text;
+  let j = end;
+  while (j < text.length && (text.charCodeAt(j) === SPACE || text.charCodeAt(j) === TAB)) j++;
+  if (text.charCodeAt(j) !== LPAREN) return end;
+  const close = balancedEnd(text, j);
+  if (close < 0) {
+    state.horizon = Number.POSITIVE_INFINITY;
+    return end;
+  }
+  state.out.blank(start, close);
+  state.macros.push({ name, start, end: close, args: text.slice(j + 1, close - 1) });
+  return close;
 }
 
 /** The section named by a recorded `__section("x")` or `__attribute__((section("x")))`. */

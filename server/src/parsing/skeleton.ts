@@ -129,6 +129,33 @@ export function bodiesEdited(previous: BodiesState, text: string, span: Span): B
   return { regions, comments, stoppedAt: previous.stoppedAt < 0 ? -1 : previous.stoppedAt + delta, checkpoints, gap: previous.gap };
 }
 
+/** Conditional groups opened inside the current body: true once past their first branch, and how many are. */
+interface ConditionalGroups {
+  open: boolean[];
+  skipped: number;
+}
+
+/**
+ * A directive line inside a body (at `hash`): only the first branch of a group the body opens
+ * counts. False when it ends or switches a group opened outside the body: its branches disagree on
+ * where the body starts. Out of the scan's loop: most bodies have no directive.
+ */
+function bodyDirective(text: string, hash: number, groups: ConditionalGroups): boolean {
+  const kind = conditionalOf(text, hash);
+  if (kind === 'open') groups.open.push(false);
+  else if (kind === 'branch' || kind === 'close') {
+    if (groups.open.length === 0) return false;
+    if (kind === 'close') {
+      if (groups.open.pop()) groups.skipped--;
+    } else if (!groups.open[groups.open.length - 1]) {
+      groups.open[groups.open.length - 1] = true;
+      groups.skipped++;
+    }
+  }
+  return true;
+}
+
+/** Every return has the same fields: one object shape where the callers read them. */
 function scanBodies(
   text: string,
   previousAtStart: number,
@@ -146,9 +173,7 @@ function scanBodies(
     previous = previousAtStart,
     open = -1,
     cuttable = false;
-  /** Conditional groups opened inside the current body: true once past their first branch. */
-  const groups: boolean[] = [];
-  let skipped = 0;
+  const conditionalGroups: ConditionalGroups = { open: [], skipped: 0 };
   let lineStart = true;
   const from = start?.offset ?? 0;
   let lastCheckpoint = from;
@@ -170,18 +195,8 @@ function scanBodies(
       continue;
     }
     if (c === HASH && lineStart) {
-      const kind = depth > 0 ? conditionalOf(text, i) : 'other';
-      if (kind === 'open') groups.push(false);
-      else if (kind === 'branch' || kind === 'close') {
-        // A group opened outside this body: its branches disagree on where the body starts.
-        if (groups.length === 0) return { regions, comments, stoppedAt: i, checkpoints };
-        if (kind === 'close') {
-          if (groups.pop()) skipped--;
-        } else if (!groups[groups.length - 1]) {
-          groups[groups.length - 1] = true;
-          skipped++;
-        }
-      }
+      if (depth > 0 && !bodyDirective(text, i, conditionalGroups))
+        return { regions, comments, stoppedAt: i, checkpoints, resumedAt: undefined };
       i = logicalLineEnd(text, i);
       continue;
     }
@@ -202,17 +217,17 @@ function scanBodies(
       continue;
     }
     i++;
-    if (skipped > 0) continue;
+    if (conditionalGroups.skipped > 0) continue;
     if (c === LBRACE) {
       if (depth++ === 0) {
         open = i;
         cuttable = parens === 0 && opensBody(previous);
       }
     } else if (c === RBRACE) {
-      if (depth === 0) return { regions, comments, stoppedAt: i - 1, checkpoints };
+      if (depth === 0) return { regions, comments, stoppedAt: i - 1, checkpoints, resumedAt: undefined };
       if (--depth === 0) {
         // A group still open here began inside the body and ends outside it: not a body we understand.
-        if (groups.length > 0) return { regions, comments, stoppedAt: open - 1, checkpoints };
+        if (conditionalGroups.open.length > 0) return { regions, comments, stoppedAt: open - 1, checkpoints, resumedAt: undefined };
         if (cuttable && i - 1 > open) regions.push([open, i - 1]);
         parens = 0;
       }
@@ -223,7 +238,7 @@ function scanBodies(
     }
     if (depth === 0) previous = c;
   }
-  return { regions, comments, stoppedAt: depth > 0 ? open - 1 : -1, checkpoints };
+  return { regions, comments, stoppedAt: depth > 0 ? open - 1 : -1, checkpoints, resumedAt: undefined };
 }
 
 /**
