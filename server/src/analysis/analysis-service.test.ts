@@ -6,6 +6,7 @@ import { AnalysisService } from './analysis-service';
 import { oneHeaderScanAtATime } from '../engine/header-symbols';
 import { loadKernelLinkTables } from '../engine/link-checks';
 import { ContentHashes } from '../engine/module-cache';
+import { VmlinuxTable } from '../engine/vmlinux';
 import { moduleOfFile } from '../../../shared/src/kbuild';
 import { fakeKernelBuildDir, writeModule } from '../../../test/support/modules';
 
@@ -32,6 +33,29 @@ describe('AnalysisService: one module analysis per text', () => {
       const after = service.analyzeModule(uri, 2, `${source}\n`);
       assert.notEqual(await after, await before);
       assert.notEqual(await service.analyzeModule(uri, 3, source), first, 'another version is analyzed');
+    } finally {
+      await service.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checks only built-in modules again when the index learns vmlinux, and lets requests read the last analysis meanwhile', async () => {
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\nobj-y += b.o\n', 'm.c': source, 'b.c': source });
+    const service = new AnalysisService();
+    try {
+      service.configure({});
+      const loadable = pathToFileURL(path.join(dir, 'm.c')).href;
+      const builtin = pathToFileURL(path.join(dir, 'b.c')).href;
+      const [loadableBefore, builtinBefore] = await Promise.all([
+        service.analyzeModule(loadable, 1, source),
+        service.analyzeModule(builtin, 1, source),
+      ]);
+      assert.equal(builtinBefore.module.builtin, true);
+      service.setVmlinux(new VmlinuxTable());
+      // Read while the built-in module is checked again: its last analysis, at once.
+      assert.equal(await service.analysisToRead(builtin, 1, source), builtinBefore);
+      assert.equal(await service.analyzeModule(loadable, 1, source), loadableBefore, 'a loadable module does not read vmlinux');
+      assert.notEqual(await service.analyzeModule(builtin, 1, source), builtinBefore, 'a built-in module is checked across vmlinux');
     } finally {
       await service.dispose();
       fs.rmSync(dir, { recursive: true, force: true });

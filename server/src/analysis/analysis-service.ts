@@ -499,9 +499,14 @@ export class AnalysisService {
     return environment;
   }
 
+  /**
+   * The index learnt vmlinux's symbols: built-in modules' findings may change. Their facts stand,
+   * and a loadable module's analysis does not read vmlinux at all: a hover while the index ends
+   * need not wait for the open module to be checked again.
+   */
   setVmlinux(table: VmlinuxTable): void {
     this.vmlinux = table;
-    this.forgetAnalyses();
+    this.forgetAnalyses({ factsStand: true, builtinOnly: true });
   }
 
   /** How long the last analysis of an open document's module took (ms), for pacing re-analyses while typing. */
@@ -786,12 +791,14 @@ export class AnalysisService {
    * Every module analysis is out of date: what it depends on besides the files changed. With
    * `factsStand` (a build dir's link tables arrived) they only lack findings: requests that read
    * the module's facts may still read the last analyses meanwhile (see analysisToRead), and the
-   * next analysis takes the last units.
+   * next analysis takes the last units. With `builtinOnly`, only built-in modules' analyses are out of date.
    */
-  private forgetAnalyses({ factsStand = false } = {}): void {
+  private forgetAnalyses({ factsStand = false, builtinOnly = false } = {}): void {
     // Units follow facts and includes: tables that arrive leave them as they were.
     if (!factsStand) this.lastUnits.clear();
-    this.lastAnalysis.clear();
+    if (builtinOnly) {
+      for (const [uri, last] of this.lastAnalysis) if (last.result.module.builtin) this.lastAnalysis.delete(uri);
+    } else this.lastAnalysis.clear();
     if (!factsStand) this.readable.clear();
     this.epoch++;
   }
