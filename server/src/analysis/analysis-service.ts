@@ -626,8 +626,6 @@ export class AnalysisService {
    */
   private async checkOnWorker(module: KbuildModule): Promise<CheckedModule | undefined> {
     if (this.otherKernels.length > 0 || (module.builtin && this.vmlinux)) return undefined;
-    // The workers start while the build dir's tables load, not when they arrive with the open modules' checks.
-    this.background.prestart();
     const tables = await this.kernelTables;
     const open = [...this.openText.keys()].flatMap((uri) => filePathOf(uri) ?? []);
     if (module.sources.some((source) => open.includes(source))) return undefined;

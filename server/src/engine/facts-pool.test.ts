@@ -70,29 +70,6 @@ describe('facts pool', () => {
     }
   });
 
-  it('starts its workers before work comes when asked, one per turn, and not while held (then at resume)', async () => {
-    let held = true;
-    const pool = new FactsPool({ size: 2, timeoutMs: 5_000, script, holdWhile: () => held });
-    try {
-      pool.prestart();
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      assert.equal(pool.workerCount, 0, 'held: none yet');
-      held = false;
-      pool.resume();
-      assert.equal(pool.workerCount, 1, 'the first at resume');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      assert.equal(pool.workerCount, 2, 'the second a turn later');
-      pool.prestart();
-      assert.equal(pool.workerCount, 2, 'never more than the pool holds');
-      assert.ok(
-        (await analyzeAll(pool, ['p.c'])).every((f) => !f.unanalyzable),
-        'a started worker takes the work',
-      );
-    } finally {
-      await pool.dispose();
-    }
-  });
-
   it('blames only the file that killed a worker; the job queued behind it is analyzed by a fresh one', async () => {
     const pool = new FactsPool({ size: 1, timeoutMs: 5_000, script });
     try {

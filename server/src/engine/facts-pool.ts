@@ -433,10 +433,6 @@ export class FactsPool {
   }
 
   private pump(): void {
-    if (this.prestartWanted && !this.holdWhile?.()) {
-      if (this.workers.length >= this.size) this.prestartWanted = false;
-      else if (!this.startedThisTurn) this.startTimer(this.startWorker());
-    }
     while (this.queue.length > 0 && !this.holdWhile?.()) {
       // The least loaded worker; a new one while the pool may grow and every worker is busy.
       let target = this.workers.reduce<PoolWorker | undefined>(
@@ -444,8 +440,22 @@ export class FactsPool {
         undefined,
       );
       if ((!target || target.posted.length > 0) && this.workers.length < this.size) {
+        // Starting a worker holds this thread for milliseconds: one per turn, requests in between.
         if (this.startedThisTurn) return;
-        target = this.startWorker();
+        this.startedThisTurn = true;
+        void requestTurn().then(() => {
+          this.startedThisTurn = false;
+          if (!this.disposed) this.pump();
+        });
+        target = new PoolWorker(
+          this.script,
+          (w, r) => this.onMessage(w, r),
+          (w, why) => this.onExit(w, why),
+          this.linkTables,
+          this.maxOldGenerationMb,
+          this.lowPriority,
+        );
+        this.workers.push(target);
       }
       const cheap = this.hitStreak >= CHEAP_AFTER_HITS;
       const room = (cheap ? CHEAP_JOBS_IN_FLIGHT : JOBS_IN_FLIGHT) - (target?.posted.length ?? Infinity);
@@ -465,38 +475,6 @@ export class FactsPool {
         target.worker.postMessage({ batch: jobs.map((job) => job.request as FactsRequest) } satisfies BatchRequest);
       }
     }
-  }
-
-  private prestartWanted = false;
-
-  /** Starting a worker holds this thread for milliseconds: one per turn, requests in between (pump goes on at the next). */
-  private startWorker(): PoolWorker {
-    this.startedThisTurn = true;
-    void requestTurn().then(() => {
-      this.startedThisTurn = false;
-      if (!this.disposed) this.pump();
-    });
-    const worker = new PoolWorker(
-      this.script,
-      (w, r) => this.onMessage(w, r),
-      (w, why) => this.onExit(w, why),
-      this.linkTables,
-      this.maxOldGenerationMb,
-      this.lowPriority,
-    );
-    this.workers.push(worker);
-    return worker;
-  }
-
-  /**
-   * Starts the pool's workers before work comes (one per turn, as pump does): a worker's start
-   * (its thread, its script, the code its isolate compiles) then does not fall on the moment the
-   * work arrives. An idle one is retired after idleMs as usual. Not while holdWhile() holds: then
-   * at resume().
-   */
-  prestart(): void {
-    this.prestartWanted = true;
-    if (!this.disposed) this.pump();
   }
 
   private startTimer(worker: PoolWorker): void {
