@@ -374,7 +374,7 @@ function scanned(
 function directiveLine(state: Scan, hash: number): number {
   const end = logicalLineEnd(state.text, hash);
   const { kind, condition } = directiveOf(state.text.slice(hash, end));
-  if (state.dead) deadDirective(state, hash, end, kind, condition);
+  if (state.dead) deadDirective(state, state.dead, hash, end, kind, condition);
   else liveDirective(state, hash, end, kind, condition);
   return end;
 }
@@ -399,8 +399,7 @@ function liveDirective(state: Scan, hash: number, end: number, kind: Directive, 
 }
 
 /** A directive inside a dead branch: nesting, or the branch's end. */
-function deadDirective(state: Scan, hash: number, end: number, kind: Directive, condition: string): void {
-  const dead = state.dead!;
+function deadDirective(state: Scan, dead: NonNullable<Scan['dead']>, hash: number, end: number, kind: Directive, condition: string): void {
   const { conditionals, directives, deadRanges, out } = state;
   if (kind === 'if' || kind === 'ifdef' || kind === 'ifndef') dead.nesting++;
   else if (kind === 'endif' && dead.nesting > 0) dead.nesting--;

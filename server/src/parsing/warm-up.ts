@@ -55,8 +55,15 @@ module_init(helper);
 MODULE_LICENSE("GPL");
 `;
 
-/** An edit of the sample inside the body of `helper`, at file scope, and inside a directive. */
-const EDITS = ['counter + 1;', '\nstatic int added;\n', '#define Y 1\n'];
+/** The sample edited, each text inserted before the first `before`: inside the body of `helper`, at file scope, on a directive line. */
+const EDITED_SAMPLES = [
+  { before: 'out:', text: 'counter + 1;' },
+  { before: 'static void', text: '\nstatic int added;\n' },
+  { before: '#ifdef CONFIG_Y', text: '#define Y 1\n' },
+].map(({ before, text }) => {
+  const at = WARM_UP_SAMPLE.indexOf(before);
+  return WARM_UP_SAMPLE.slice(0, at) + text + WARM_UP_SAMPLE.slice(at);
+});
 
 const ROUNDS = 12;
 
@@ -78,10 +85,7 @@ export function warmUpScanners(): void {
         locals,
       );
     }
-    const body = WARM_UP_SAMPLE.indexOf('out:');
-    for (const [i, inserted] of EDITS.entries()) {
-      const at = i === 0 ? body : i === 1 ? WARM_UP_SAMPLE.indexOf('static void') : WARM_UP_SAMPLE.indexOf('#ifdef CONFIG_Y');
-      const text = WARM_UP_SAMPLE.slice(0, at) + inserted + WARM_UP_SAMPLE.slice(at);
+    for (const text of EDITED_SAMPLES) {
       const edited = prepassEdited(state, text, changedSpan(WARM_UP_SAMPLE, text));
       bodiesEdited(bodies, edited.result.text, changedSpan(state.result.text, edited.result.text));
     }
