@@ -241,7 +241,9 @@ describe('facts pool: an open document answered as changes of its last facts', (
     }
   });
 
-  it('sends a large document as edits of the last text sent, and whole again to a worker that no longer has that text', async () => {
+  it('sends a large document as edits of the last text sent, and whole again to a worker that no longer has that text', async function () {
+    // Five workers start, and each answer is compared with a fresh analysis: 2–2.6 s on two cores.
+    this.timeout(20_000);
     // Large enough to be sent as edits: the fixture's functions again and again under other names.
     const large = Array.from({ length: 160 }, (_, i) => source.replace(/\b(mixed_\w+)/g, `$1_${i}`)).join('\n');
     assert.ok(large.length > 100_000);
