@@ -63,6 +63,17 @@ function sameDirectives(a: string, b: string): boolean {
 
 const before = (a: Position, b: Position): boolean => a.line < b.line || (a.line === b.line && a.character < b.character);
 
+/** The index of the first of `refs` (in document order) at or after `p`, from `low` on. */
+function firstNotBefore(refs: readonly Reference[], p: Position, low: number): number {
+  let high = refs.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (before(refs[mid], p)) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 /** Moves positions at or after the old end of a change to where they are in the new text. */
 class Shift {
   readonly lines: number;
@@ -186,23 +197,16 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
 
   const bodyEnd = previousLines.positionAt(body.end);
   const shift = new Shift(bodyEnd, at(newBody.length));
-  const references: Reference[] = [];
-  const removed: Reference[] = [];
-  let inserted = false;
-  for (const ref of previous.facts.references) {
-    if (before(ref, bodyStart)) {
-      references.push(ref);
-      continue;
-    }
-    if (!inserted) {
-      references.push(...rescanned);
-      inserted = true;
-    }
-    // Most edits add no line: what follows keeps its positions, and its objects (no garbage per key).
-    if (!before(ref, bodyEnd)) references.push(shift.keeps(ref) ? ref : shift.reference(ref));
-    else removed.push(ref);
-  }
-  if (!inserted) references.push(...rescanned);
+  // The references are in document order: the body's lie between its start and its end.
+  const previousRefs = previous.facts.references;
+  const bodyFirst = firstNotBefore(previousRefs, bodyStart, 0);
+  const bodyLast = firstNotBefore(previousRefs, bodyEnd, bodyFirst);
+  const removed = previousRefs.slice(bodyFirst, bodyLast);
+  // Most edits add no line: what follows keeps its positions, and its objects (no garbage per key).
+  const later = previousRefs.slice(bodyLast);
+  const references = previousRefs
+    .slice(0, bodyFirst)
+    .concat(rescanned, shift.still ? later : later.map((ref) => (shift.keeps(ref) ? ref : shift.reference(ref))));
 
   const facts: FileFacts = {
     uri: previous.facts.uri,

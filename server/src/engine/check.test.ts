@@ -1,6 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { analyzeSources, summarize } from '../../../test/support/modules';
+import { DEBIAN_CONFIG } from '../knowledge/kernel-config';
+import { profileFor } from '../knowledge/modpost-rules';
+import type { FileFacts } from '../model/types';
+import { createCParser } from '../parsing/parser';
+import { analyzeFile } from './analyze-file';
+import { checkModule } from './check';
 import { analyzePaths } from './project';
 
 const EXAMPLES = path.resolve(__dirname, '../../../../examples');
@@ -350,5 +356,45 @@ static int __init m_init(void) { return early() + kick(); }
       'm.c': '#include "m.h"\nint setup(void) { return 0; }\nint runtime(void) { return setup(); }\n',
     });
     assert.deepEqual(summarize(findings), ['section-mismatch runtime->setup @m.c:3']);
+  });
+});
+
+describe('checker: a module checked again after each key', () => {
+  it('gives the findings of a fresh check while typed names become suspects and stop being them', async () => {
+    const parser = await createCParser();
+    const options = { version: [6, 1] as const, config: DEBIAN_CONFIG, builtin: false };
+    const profile = profileFor([6, 1, 0]);
+    // a.c calls what b.c defines; typing in b.c makes its names __init and takes the annotation away again.
+    const a = analyzeFile(
+      parser,
+      'file:///m/a.c',
+      'static int __init a_init(void) { return 0; }\nint user(void) { return target() + other() + a_init(); }\nmodule_init(a_init);\n',
+      options,
+    );
+    const versions = [
+      'int target(void) { return 0; }\nint other(void) { return 1; }\n',
+      'int __init target(void) { return 0; }\nint other(void) { return 1; }\n',
+      'int __init target(void) { return 0; }\nint __init other(void) { return 1; }\n',
+      'int __init targ(void) { return 0; }\nint __init other(void) { return 1; }\n',
+      'int target(void) { return 0; }\nint __init other(void) { return 1; }\n',
+      'int __init target(void) { return 0; }\nint other(void) { return 1; }\n',
+    ];
+    const units = (files: FileFacts[]) => files.map((file) => ({ uri: file.uri, files: [file] }));
+    const findings = versions.map((text) => {
+      const b = analyzeFile(parser, 'file:///m/b.c', text, options);
+      const again = checkModule(units([a, b]), { profile });
+      // Copies of both files: nothing worked out for the earlier checks applies to them.
+      const fresh = checkModule(units([structuredClone(a), structuredClone(b)]), { profile });
+      assert.deepEqual(again, fresh, text);
+      return summarize(again);
+    });
+    assert.deepEqual(findings, [
+      ['section-mismatch user->a_init @a.c:2'],
+      ['section-mismatch user->target @a.c:2', 'section-mismatch user->a_init @a.c:2'],
+      ['section-mismatch user->target @a.c:2', 'section-mismatch user->other @a.c:2', 'section-mismatch user->a_init @a.c:2'],
+      ['section-mismatch user->other @a.c:2', 'section-mismatch user->a_init @a.c:2'],
+      ['section-mismatch user->other @a.c:2', 'section-mismatch user->a_init @a.c:2'],
+      ['section-mismatch user->target @a.c:2', 'section-mismatch user->a_init @a.c:2'],
+    ]);
   });
 });

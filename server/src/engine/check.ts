@@ -56,12 +56,14 @@ export interface ResolvedSymbol {
   generatedBy?: MacroUse;
 }
 
-/** What one file contributes to name lookup; files are immutable, so it is worked out once per file. */
+/** What one file contributes to name lookup and the section-type check; files are immutable, so it is worked out once per file. */
 interface FileIndex {
   /** Definitions at file scope (static locals are not visible by name). */
   definitions: SymbolDef[];
   /** Declarations with annotations (prototypes, externs): their sections carry over to definitions. */
   prototypes: SymbolDef[];
+  /** Variable definitions (static locals too) with an annotation that says what data its section holds. */
+  sectionData: SymbolDef[];
 }
 
 /** By a file's symbols array: an edit inside a body keeps it, and what was read from it. */
@@ -70,8 +72,10 @@ const fileIndexes = new WeakMap<FileFacts['symbols'], FileIndex>();
 function indexOf(file: FileFacts): FileIndex {
   let index = fileIndexes.get(file.symbols);
   if (!index) {
-    index = { definitions: [], prototypes: [] };
+    index = { definitions: [], prototypes: [], sectionData: [] };
     for (const def of file.symbols) {
+      if (def.kind === 'variable' && def.isDefinition && def.annotations.some((a) => OBJECT_ANNOTATIONS[a]?.dataKind))
+        index.sectionData.push(def);
       if (def.localTo !== undefined) continue;
       if (def.isDefinition) index.definitions.push(def);
       else if (def.annotations.length > 0) index.prototypes.push(def);
@@ -250,6 +254,11 @@ export class ModuleSymbols {
 
   private suspectsKey: string | undefined;
 
+  /** The names mayMatter() lets through, when they are all it depends on (see mayMatterKey). */
+  get mayMatterNames(): ReadonlySet<string> | undefined {
+    return this.mayMatterKey === undefined ? undefined : this.suspects;
+  }
+
   /** What `name` means in the unit `unitUri` (a source's URI). */
   resolveInUnit(unitUri: string, name: string, fromUri = unitUri): ResolvedSymbol | undefined {
     return this.unitTable(unitUri)?.get(name) ?? this.global.get(name) ?? this.outside?.resolve(name, fromUri);
@@ -279,7 +288,31 @@ function modpostLine(from: string, fromSection: string, to: string, toSection: s
  * several units (a header) gives the same finding in each; it is reported once.
  */
 /** Each file's references worth judging, from its last check, with the suspects they were filtered by. */
-const judgedBefore = new WeakMap<FileFacts, { key: string; refs: Reference[] }>();
+const judgedBefore = new WeakMap<FileFacts, { key: string; names: ReadonlySet<string>; refs: Reference[] }>();
+
+/** The names a file's references use, by its references array: what tells whether a new suspect concerns the file. */
+const referencedNamesOf = new WeakMap<FileFacts['references'], ReadonlySet<string>>();
+
+function referencedNames(file: FileFacts): ReadonlySet<string> {
+  let names = referencedNamesOf.get(file.references);
+  if (!names) {
+    const set = new Set<string>();
+    for (const ref of file.references) set.add(ref.name);
+    referencedNamesOf.set(file.references, (names = set));
+  }
+  return names;
+}
+
+/**
+ * The references of `file` worth judging against the suspects `names`, from those judged against
+ * the suspects `before` (typing a new function adds a suspect, or takes one away, on many keys): a
+ * file that uses none of the new suspects keeps its list, less the references to suspects no more.
+ */
+function rejudged(file: FileFacts, known: { names: ReadonlySet<string>; refs: Reference[] }, names: ReadonlySet<string>): Reference[] {
+  const used = referencedNames(file);
+  for (const name of names) if (!known.names.has(name) && used.has(name)) return file.references.filter((ref) => names.has(ref.name));
+  return known.refs.some((ref) => !names.has(ref.name)) ? known.refs.filter((ref) => names.has(ref.name)) : known.refs;
+}
 
 /** What a module's name lookup was built from: per unit, its files' names (by their arrays' identity). */
 interface SymbolsInputs {
@@ -356,13 +389,16 @@ export function checkModule(units: readonly TranslationUnit[], options: CheckOpt
   // only when the file or the module's suspects change (an edit re-filters the edited file alone).
   const judged = new Map<FileFacts, Reference[]>();
   const key = symbols.mayMatterKey;
+  const names = symbols.mayMatterNames;
   const worthJudging = (file: FileFacts): Reference[] => {
     let refs = judged.get(file);
     if (refs) return refs;
     const known = key === undefined ? undefined : judgedBefore.get(file);
-    refs = known !== undefined && known.key === key ? known.refs : file.references.filter((ref) => symbols.mayMatter(ref.name));
+    if (known !== undefined && known.key === key) refs = known.refs;
+    else if (known !== undefined && names !== undefined) refs = rejudged(file, known, names);
+    else refs = file.references.filter((ref) => symbols.mayMatter(ref.name));
     judged.set(file, refs);
-    if (key !== undefined) judgedBefore.set(file, { key, refs });
+    if (key !== undefined && names !== undefined) judgedBefore.set(file, { key, names, refs });
     return refs;
   };
 
@@ -576,10 +612,7 @@ function sectionKinds(unit: TranslationUnit, builtin: boolean): Map<string, { wr
     kinds.set(section, entry);
   };
   for (const file of unit.files) {
-    for (const def of file.symbols) {
-      if (def.kind === 'variable' && def.isDefinition && def.annotations.some((a) => OBJECT_ANNOTATIONS[a]?.dataKind))
-        add(def.section, def.isConst ? 'readonly' : 'writable');
-    }
+    for (const def of indexOf(file).sectionData) add(def.section, def.isConst ? 'readonly' : 'writable');
     for (const use of file.macroUses) {
       const role = moduleMacro(use.macro)?.role;
       if (role === 'module-init' && !builtin) add('.init.data', 'writable');
@@ -601,8 +634,7 @@ function sectionKinds(unit: TranslationUnit, builtin: boolean): Map<string, { wr
 function checkSectionTypes(unit: TranslationUnit, options: CheckOptions, report: (f: Finding) => void): void {
   let kinds: Map<string, { writable: number; readonly: number }> | undefined;
   for (const file of unit.files) {
-    for (const def of file.symbols) {
-      if (def.kind !== 'variable' || !def.isDefinition) continue;
+    for (const def of indexOf(file).sectionData) {
       // An annotation this configuration empties (__net_initdata with CONFIG_NET_NS) places nothing.
       if (isPlainSection(def.section)) continue;
       for (const annotation of def.annotations) {

@@ -320,9 +320,7 @@ function linkedUses(file: FileFacts, env: LinkEnvironment): LinkedUse[] {
   let linked = byEnv.get(env);
   if (linked) return linked;
   linked = [];
-  // What the tables say of each name, kept for the module: an edited file asks again for the same names.
-  let known = linkedNamesOf.get(env);
-  if (!known) linkedNamesOf.set(env, (known = new Map()));
+  const known = linkagesKnown(env);
   for (const [name, ref] of uses) {
     let linkage = known.get(name);
     if (linkage === undefined) known.set(name, (linkage = linkageOf(name, env)));
@@ -334,6 +332,13 @@ function linkedUses(file: FileFacts, env: LinkEnvironment): LinkedUse[] {
 
 /** Per environment, each name's export or extern declaration (null: neither, or not to be judged). */
 const linkedNamesOf = new WeakMap<LinkEnvironment, Map<string, Pick<LinkedUse, 'exported' | 'fromHeaders'> | null>>();
+
+/** What the tables say of each name asked for, kept for the module: an edited file asks again for the same names. */
+function linkagesKnown(env: LinkEnvironment): Map<string, Pick<LinkedUse, 'exported' | 'fromHeaders'> | null> {
+  let known = linkedNamesOf.get(env);
+  if (!known) linkedNamesOf.set(env, (known = new Map()));
+  return known;
+}
 
 function linkageOf(name: string, env: LinkEnvironment): Pick<LinkedUse, 'exported' | 'fromHeaders'> | null {
   const exported = env.exports.get(name);
@@ -347,38 +352,53 @@ function linkageOf(name: string, env: LinkEnvironment): Pick<LinkedUse, 'exporte
 const PREPARE_SLICE_MS = 4;
 
 /** Whether what checkLinking reads of `file` for `env` is worked out already. */
-function linkedUsesKnown(file: FileFacts, env: LinkEnvironment): boolean {
+function linkingKnown(file: FileFacts, env: LinkEnvironment): boolean {
   const uses = outsideUsesOf.get(file)?.get(env.compiled ?? UNKNOWN);
-  return uses !== undefined && linkedUsesOf.get(uses.first)?.get(env) !== undefined;
+  if (uses === undefined || linkFactsOf.get(file.symbols)?.byView.get(env.compiled ?? UNKNOWN) === undefined) return false;
+  return env.unbuilt.has(file.uri) || linkedUsesOf.get(uses.first)?.get(env) !== undefined;
 }
 
 /**
- * Works out, a file at a time, what checkLinking reads of the units' files (the first uses of
- * names from outside, and what the tables say of them), letting the event loop run whenever it has
+ * Works out, a file at a time, what checkLinking reads of the units' files (what each defines,
+ * its first uses of names from outside, and what the tables say of them), letting the event loop run whenever it has
  * worked PREPARE_SLICE_MS. A module checked for the first time against tables that just loaded
  * (thousands of names to look up, in every file) then does not hold the thread for the whole
  * module; the check that follows finds it all worked out. Undefined when at most one file has
  * anything to work out (typing): the check does it at once, and no other work comes in between.
  */
 export function prepareLinking(units: readonly TranslationUnit[], env: LinkEnvironment): Promise<void> | undefined {
-  const files = [...new Set(units.flatMap((unit) => unit.files))].filter(
-    (file) => !env.unbuilt.has(file.uri) && !linkedUsesKnown(file, env),
-  );
+  const files = [...new Set(units.flatMap((unit) => unit.files))].filter((file) => !linkingKnown(file, env));
   if (files.length <= 1) return undefined;
-  // Two steps a file: its first uses from outside, then what the tables say of them.
-  let step = 0;
+  const work = linkingWork(files, env);
   const slice = (): Promise<void> | undefined => {
     const since = performance.now();
-    while (step < files.length * 2) {
-      const file = files[step >> 1];
-      if (step % 2 === 0) outsideUses(file, env.compiled);
-      else linkedUses(file, env);
-      step++;
-      if (step < files.length * 2 && performance.now() - since >= PREPARE_SLICE_MS) return requestTurn().then(slice);
-    }
+    while (!work.next().done) if (performance.now() - since >= PREPARE_SLICE_MS) return requestTurn().then(slice);
     return undefined;
   };
   return slice();
+}
+
+/** Names looked up in the tables between two looks at the clock (a large driver's file uses thousands). */
+const LOOKUPS_PER_STEP = 256;
+
+/** prepareLinking's work in steps: each file's link facts and first uses, then its names looked up in the tables a few at a time. */
+function* linkingWork(files: readonly FileFacts[], env: LinkEnvironment): Generator<void, void> {
+  const known = linkagesKnown(env);
+  for (const file of files) {
+    linkFacts(file, env.compiled);
+    const uses = outsideUses(file, env.compiled);
+    yield;
+    // A file the build leaves out links nothing.
+    if (env.unbuilt.has(file.uri)) continue;
+    let looked = 0;
+    for (const name of uses.keys()) {
+      if (known.has(name)) continue;
+      known.set(name, linkageOf(name, env));
+      if (++looked % LOOKUPS_PER_STEP === 0) yield;
+    }
+    linkedUses(file, env);
+    yield;
+  }
 }
 
 /**
@@ -418,6 +438,13 @@ export function checkLinking(
   lastLinkChecks.set(env, { options, inputs, findings: [...findings] });
   if (lastLinkChecks.size > LAST_LINK_CHECKS) lastLinkChecks.delete(lastLinkChecks.keys().next().value as LinkEnvironment);
   return findings;
+}
+
+/** Whether `name` is one of `arguments`, or ends in `_` and one of them (what `prefix_##arg` makes). */
+function madeOf(name: string, args: ReadonlySet<string>): boolean {
+  if (args.has(name)) return true;
+  for (let i = name.indexOf('_'); i >= 0; i = name.indexOf('_', i + 1)) if (args.has(name.slice(i + 1))) return true;
+  return false;
 }
 
 function checkFiles(
@@ -473,11 +500,10 @@ function checkFiles(
   const macroArguments = new Set(
     uses.filter(({ use }) => !/^(?:EXPORT_SYMBOL|MODULE_)/.test(use.macro) && use.argument).map(({ use }) => use.argument),
   );
-  const madeByMacro = (name: string): boolean =>
-    macroArguments.has(name) || [...macroArguments].some((argument) => name.endsWith(`_${argument}`));
+  const madeByMacro = (name: string): boolean => madeOf(name, macroArguments);
   // `DECLARE_PRIMITIVE(ASSOCIATE)` with the module's own `#define DECLARE_PRIMITIVE(n) int sctp_primitive_##n(…)`.
-  const ownArguments = [...new Set(files.flatMap((file) => file.invocationArguments ?? []))];
-  const madeByOwnMacro = (name: string): boolean => ownArguments.some((argument) => name === argument || name.endsWith(`_${argument}`));
+  const ownArguments = new Set(files.flatMap((file) => file.invocationArguments ?? []));
+  const madeByOwnMacro = (name: string): boolean => madeOf(name, ownArguments);
   const main =
     uses.find(({ use }) => moduleMacro(use.macro)?.role === 'module-init' || moduleMacro(use.macro)?.role === 'driver') ?? uses[0];
   const mainFile = main?.file ?? files[0];
@@ -601,7 +627,13 @@ function checkFiles(
     start: { line: ref.line, character: ref.character },
     end: { line: ref.line, character: ref.character + ref.name.length },
   });
-  const ownExport = (owner: string): boolean => path.basename(owner) === env.moduleName;
+  // Thousands of names, a few owners (vmlinux and the modules exporting them).
+  const ownOwners = new Map<string, boolean>();
+  const ownExport = (owner: string): boolean => {
+    let own = ownOwners.get(owner);
+    if (own === undefined) ownOwners.set(owner, (own = path.basename(owner) === env.moduleName));
+    return own;
+  };
   for (const [name, sites] of firstUses) {
     const exported = sites[0].exported;
     // In a tree, the build dir's Module.symvers lists this module's own exports: they are its definitions.

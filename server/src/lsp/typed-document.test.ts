@@ -18,8 +18,8 @@ describe('TypedDocument (open documents, a run of keys applied once)', () => {
         const position = (offset: number) => library.positionAt(offset);
         const roll = random();
         if (roll < 0.5) {
-          // Typing at the cursor, as a person does.
-          const key = pick(['a', 'b', '\n', '\r', '\r\n', ' ', ';', '\t']);
+          // Typing at the cursor, as a person does (a completion inserts a word).
+          const key = pick(['a', 'b', '\n', '\r', '\r\n', ' ', ';', '\t', 'kmalloc']);
           const at = position(cursor);
           cursor += key.length;
           return { range: { start: at, end: at }, text: key };

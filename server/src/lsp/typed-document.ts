@@ -2,8 +2,9 @@
 // once: `head + key + tail` and a look at the characters around it, which copies the whole text on
 // every key (700 KB per key on a large driver file, and the garbage a full GC then walks). Here a run
 // of changes inside one region (typing, backspacing what was just typed) stays one pending edit of
-// the last text, applied when the text is asked for: once per analysis, not once per key. Positions
-// and line offsets behave exactly as the library's.
+// the last text, applied when the text is asked for: once per analysis, not once per key. So do the
+// line offsets after the change: a key adds to one pending shift of them instead of rewriting the
+// thousands of lines that follow. Positions and line offsets behave exactly as the library's.
 
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver';
 import type { Position, Range, TextDocument } from 'vscode-languageserver-textdocument';
@@ -37,6 +38,9 @@ export class TypedDocument implements TextDocument {
   private pending: { start: number; end: number; text: string } | undefined;
   private length: number;
   private lineOffsets: number[] | undefined;
+  /** lineOffsets from this line on are `shiftBy` short: a shift not applied yet. */
+  private shiftFrom = Number.POSITIVE_INFINITY;
+  private shiftBy = 0;
 
   constructor(
     readonly uri: string,
@@ -72,7 +76,7 @@ export class TypedDocument implements TextDocument {
         this.base = change.text;
         this.pending = undefined;
         this.length = change.text.length;
-        this.lineOffsets = undefined;
+        this.forgetLines();
         continue;
       }
       const range = wellFormed(change.range);
@@ -84,13 +88,20 @@ export class TypedDocument implements TextDocument {
       const crlfAtStart = this.charCodeAt(start - 1) === CR && this.charCodeAt(start) === LF;
       const crlfAtEnd = this.charCodeAt(insertedEnd - 1) === CR && this.charCodeAt(insertedEnd) === LF;
       if (crlfAtStart || crlfAtEnd || !this.lineOffsets) {
-        this.lineOffsets = undefined;
+        this.forgetLines();
         continue;
       }
-      let offsets = this.lineOffsets;
       const startLine = Math.max(range.start.line, 0);
       const endLine = Math.max(range.end.line, 0);
       const added = lineOffsetsOf(change.text, false, start);
+      const diff = change.text.length - (end - start);
+      const shiftFrom = startLine + 1 + added.length;
+      // Typing on one line: the lines after it move again by what this key added.
+      if (added.length === 0 && endLine === startLine && shiftFrom === this.shiftFrom) {
+        this.shiftBy += diff;
+        continue;
+      }
+      let offsets = this.shifted();
       if (endLine - startLine === added.length) {
         for (let i = 0; i < added.length; i++) offsets[i + startLine + 1] = added[i];
       } else if (added.length < 10_000) {
@@ -99,56 +110,58 @@ export class TypedDocument implements TextDocument {
         // Too many arguments for one splice.
         offsets = this.lineOffsets = offsets.slice(0, startLine + 1).concat(added, offsets.slice(endLine + 1));
       }
-      const diff = change.text.length - (end - start);
-      if (diff !== 0) for (let i = startLine + 1 + added.length; i < offsets.length; i++) offsets[i] += diff;
+      if (diff !== 0) {
+        this.shiftFrom = shiftFrom;
+        this.shiftBy = diff;
+      }
     }
     this.version = version;
   }
 
   positionAt(offset: number): Position {
     offset = Math.max(Math.min(offset, this.length), 0);
-    const offsets = this.offsets();
     let low = 0,
-      high = offsets.length;
+      high = this.offsets().length;
     if (high === 0) return { line: 0, character: offset };
     while (low < high) {
       const mid = Math.floor((low + high) / 2);
-      if (offsets[mid] > offset) high = mid;
+      if (this.lineStart(mid) > offset) high = mid;
       else low = mid + 1;
     }
     const line = low - 1;
-    offset = this.beforeEOL(offset, offsets[line]);
-    return { line, character: offset - offsets[line] };
+    const lineOffset = this.lineStart(line);
+    offset = this.beforeEOL(offset, lineOffset);
+    return { line, character: offset - lineOffset };
   }
 
   offsetAt(position: Position): number {
-    const offsets = this.offsets();
-    if (position.line >= offsets.length) return this.length;
+    const lines = this.offsets().length;
+    if (position.line >= lines) return this.length;
     if (position.line < 0) return 0;
-    const lineOffset = offsets[position.line];
+    const lineOffset = this.lineStart(position.line);
     if (position.character <= 0) return lineOffset;
-    const nextLineOffset = position.line + 1 < offsets.length ? offsets[position.line + 1] : this.length;
+    const nextLineOffset = position.line + 1 < lines ? this.lineStart(position.line + 1) : this.length;
     return this.beforeEOL(Math.min(lineOffset + position.character, nextLineOffset), lineOffset);
   }
 
   getLineRange(line: number): Range {
-    const offsets = this.offsets();
-    if (line >= offsets.length) {
-      const last = offsets.length - 1;
-      return { start: { line: last, character: 0 }, end: { line: last, character: this.length - offsets[last] } };
+    const lines = this.offsets().length;
+    if (line >= lines) {
+      const last = lines - 1;
+      return { start: { line: last, character: 0 }, end: { line: last, character: this.length - this.lineStart(last) } };
     }
     if (line < 0) return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-    const startOffset = offsets[line];
-    const nextLineOffset = line + 1 < offsets.length ? offsets[line + 1] : this.length;
+    const startOffset = this.lineStart(line);
+    const nextLineOffset = line + 1 < lines ? this.lineStart(line + 1) : this.length;
     const endOffset = this.beforeEOL(nextLineOffset, startOffset);
     return { start: { line, character: 0 }, end: { line, character: endOffset - startOffset } };
   }
 
   getEOLCharacters(line: number): string {
-    const offsets = this.offsets();
-    if (line >= offsets.length || line < 0) return '';
-    const nextLineOffset = line + 1 < offsets.length ? offsets[line + 1] : this.length;
-    const eol = this.beforeEOL(nextLineOffset, offsets[line]);
+    const lines = this.offsets().length;
+    if (line >= lines || line < 0) return '';
+    const nextLineOffset = line + 1 < lines ? this.lineStart(line + 1) : this.length;
+    const eol = this.beforeEOL(nextLineOffset, this.lineStart(line));
     return this.applied().substring(eol, nextLineOffset);
   }
 
@@ -182,8 +195,30 @@ export class TypedDocument implements TextDocument {
     return this.base.charCodeAt(pending.end + inserted - pending.text.length);
   }
 
+  /** The line offsets, the pending shift not applied (see lineStart). */
   private offsets(): number[] {
     return (this.lineOffsets ??= lineOffsetsOf(this.applied(), true));
+  }
+
+  /** Where `line` starts now. */
+  private lineStart(line: number): number {
+    const offsets = this.offsets();
+    return line >= this.shiftFrom ? offsets[line] + this.shiftBy : offsets[line];
+  }
+
+  /** The line offsets with the pending shift applied. */
+  private shifted(): number[] {
+    const offsets = this.offsets();
+    for (let i = this.shiftFrom; i < offsets.length; i++) offsets[i] += this.shiftBy;
+    this.shiftFrom = Number.POSITIVE_INFINITY;
+    this.shiftBy = 0;
+    return offsets;
+  }
+
+  private forgetLines(): void {
+    this.lineOffsets = undefined;
+    this.shiftFrom = Number.POSITIVE_INFINITY;
+    this.shiftBy = 0;
   }
 
   private beforeEOL(offset: number, lineOffset: number): number {
