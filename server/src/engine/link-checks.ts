@@ -169,25 +169,36 @@ function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses
     const from = file.symbols[ref.fromIndex];
     return !own.has(ref.name) && !!from && !from.isInline && from.isDefinition && !(excluded.length > 0 && inRanges(excluded, ref.line));
   };
-  uses = afterBodyEdit(file, compiled, isOutsideUse);
-  if (!uses) {
-    const first = new Map<string, Reference>();
-    // A file being typed in (an edit that moved what follows its body): the next key in a body needs the counts.
-    if (bodyEditOf(file)) {
-      const count = new Map<string, number>();
-      for (const ref of file.references) {
-        if (!isOutsideUse(ref)) continue;
-        if (!first.has(ref.name)) first.set(ref.name, ref);
-        count.set(ref.name, (count.get(ref.name) ?? 0) + 1);
-      }
-      uses = { first, count };
-    } else {
-      for (const ref of file.references) if (!first.has(ref.name) && isOutsideUse(ref)) first.set(ref.name, ref);
-      uses = { first };
-    }
-  }
+  // A file being typed in (an edit that moved what follows its body): the next key in a body needs the counts.
+  uses = afterBodyEdit(file, compiled, isOutsideUse) ?? scanOutsideUses(file, own, excluded, bodyEditOf(file) !== undefined);
   byView.set(compiled ?? UNKNOWN, uses);
   return uses;
+}
+
+/**
+ * The outside uses of a file in one pass over its references: isOutsideUse's test, with what it
+ * asks of each symbol worked out once and the excluded lines followed along (the references are in
+ * document order). An open file's tens of thousands of references are read again after each key at file scope.
+ */
+function scanOutsideUses(file: FileFacts, own: ReadonlySet<string>, excluded: readonly [number, number][], counted: boolean): OutsideUses {
+  const emitted = file.symbols.map((def) => !def.isInline && def.isDefinition);
+  const first = new Map<string, Reference>();
+  const count = counted ? new Map<string, number>() : undefined;
+  let range = 0,
+    lastLine = 0;
+  for (const ref of file.references) {
+    if (emitted[ref.fromIndex] !== true || own.has(ref.name)) continue;
+    if (excluded.length > 0) {
+      // Out of order (never, as the extractor makes them): look from the first range again.
+      if (ref.line < lastLine) range = 0;
+      lastLine = ref.line;
+      while (range < excluded.length && excluded[range][1] <= ref.line) range++;
+      if (range < excluded.length && excluded[range][0] <= ref.line) continue;
+    }
+    if (count) count.set(ref.name, (count.get(ref.name) ?? 0) + 1);
+    if (!first.has(ref.name)) first.set(ref.name, ref);
+  }
+  return count ? { first, count } : { first };
 }
 
 /** How many of the file's references are uses from outside, per name. */
