@@ -283,10 +283,6 @@ function modpostLine(from: string, fromSection: string, to: string, toSection: s
   return `section mismatch in reference: ${from} (section: ${fromSection}) -> ${to} (section: ${toSection})`;
 }
 
-/**
- * Findings of one module: every unit's references judged in that unit's scope. A file included by
- * several units (a header) gives the same finding in each; it is reported once.
- */
 /** Each file's references worth judging, from its last check, with the suspects they were filtered by. */
 const judgedBefore = new WeakMap<FileFacts, { key: string; names: ReadonlySet<string>; refs: Reference[] }>();
 
@@ -304,9 +300,9 @@ function referencedNames(file: FileFacts): ReadonlySet<string> {
 }
 
 /**
- * The references of `file` worth judging against the suspects `names`, from those judged against
- * the suspects `before` (typing a new function adds a suspect, or takes one away, on many keys): a
- * file that uses none of the new suspects keeps its list, less the references to suspects no more.
+ * The references of `file` worth judging against the suspects `names`, from those `known` judged
+ * against earlier suspects (typing a new function adds a suspect, or takes one away, on many keys):
+ * a file that uses none of the new suspects keeps its list, less the references to suspects no more.
  */
 function rejudged(file: FileFacts, known: { names: ReadonlySet<string>; refs: Reference[] }, names: ReadonlySet<string>): Reference[] {
   const used = referencedNames(file);
@@ -367,6 +363,10 @@ function moduleSymbols(inputs: SymbolsInputs): ModuleSymbols {
   return symbols;
 }
 
+/**
+ * Findings of one module: every unit's references judged in that unit's scope. A file included by
+ * several units (a header) gives the same finding in each; it is reported once.
+ */
 export function checkModule(units: readonly TranslationUnit[], options: CheckOptions): Finding[] {
   const { profile } = options;
   const symbols = moduleSymbols({ profile, outside: options.builtin ? options.vmlinux : undefined, units });

@@ -371,8 +371,8 @@ function linkingKnown(file: FileFacts, env: LinkEnvironment): boolean {
 
 /**
  * Works out, a file at a time, what checkLinking reads of the units' files (what each defines,
- * its first uses of names from outside, and what the tables say of them), letting the event loop run whenever it has
- * worked PREPARE_SLICE_MS. A module checked for the first time against tables that just loaded
+ * its first uses of names from outside, and what the tables say of them), letting the event loop
+ * run whenever it has worked PREPARE_SLICE_MS. A module checked for the first time against tables that just loaded
  * (thousands of names to look up, in every file) then does not hold the thread for the whole
  * module; the check that follows finds it all worked out. Undefined when at most one file has
  * anything to work out (typing): the check does it at once, and no other work comes in between.
@@ -451,7 +451,7 @@ export function checkLinking(
   return findings;
 }
 
-/** Whether `name` is one of `arguments`, or ends in `_` and one of them (what `prefix_##arg` makes). */
+/** Whether `name` is one of `args`, or ends in `_` and one of them (what `prefix_##arg` makes). */
 function madeOf(name: string, args: ReadonlySet<string>): boolean {
   if (args.has(name)) return true;
   for (let i = name.indexOf('_'); i >= 0; i = name.indexOf('_', i + 1)) if (args.has(name.slice(i + 1))) return true;
