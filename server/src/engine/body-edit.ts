@@ -12,7 +12,7 @@ import { scanBody, type FoundLocal, type FoundReference } from '../parsing/refer
 import { isOneBody } from '../parsing/skeleton';
 import { checkInput, type EditableFacts } from './analyze-file';
 import { changedSpan } from '../parsing/changed-span';
-import { lastAtOrBefore } from '../parsing/sorted';
+import { firstNot, lastAtOrBefore } from '../parsing/sorted';
 import { suppressionsEdited } from '../parsing/suppressions';
 import type { ConditionalDirective, FileFacts, Position, Range, Reference, Suppression } from '../model/types';
 
@@ -62,17 +62,6 @@ function sameDirectives(a: string, b: string): boolean {
 }
 
 const before = (a: Position, b: Position): boolean => a.line < b.line || (a.line === b.line && a.character < b.character);
-
-/** The index of the first of `refs` (in document order) at or after `p`, from `low` on. */
-function firstNotBefore(refs: readonly Reference[], p: Position, low: number): number {
-  let high = refs.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (before(refs[mid], p)) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
 
 /** Moves positions at or after the old end of a change to where they are in the new text. */
 class Shift {
@@ -199,8 +188,8 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   const shift = new Shift(bodyEnd, at(newBody.length));
   // The references are in document order: the body's lie between its start and its end.
   const previousRefs = previous.facts.references;
-  const bodyFirst = firstNotBefore(previousRefs, bodyStart, 0);
-  const bodyLast = firstNotBefore(previousRefs, bodyEnd, bodyFirst);
+  const bodyFirst = firstNot(previousRefs, (ref) => before(ref, bodyStart));
+  const bodyLast = firstNot(previousRefs, (ref) => before(ref, bodyEnd), bodyFirst);
   const removed = previousRefs.slice(bodyFirst, bodyLast);
   // Most edits add no line: what follows keeps its positions, and its objects (no garbage per key).
   const later = previousRefs.slice(bodyLast);

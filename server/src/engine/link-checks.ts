@@ -282,9 +282,15 @@ const linkFactsOf = new WeakMap<
   { macroUses: MacroUse[]; conditionals: FileFacts['conditionals']; byView: WeakMap<NonNullable<Compiled>, FileLinkFacts> }
 >();
 
+/** The file's entry in linkFactsOf, when it was made from the file's macro uses and conditionals too. */
+function linkFactsEntry(file: FileFacts) {
+  const known = linkFactsOf.get(file.symbols);
+  return known && known.macroUses === file.macroUses && known.conditionals === file.conditionals ? known : undefined;
+}
+
 function linkFacts(file: FileFacts, compiled: Compiled): FileLinkFacts {
-  let known = linkFactsOf.get(file.symbols);
-  if (!known || known.macroUses !== file.macroUses || known.conditionals !== file.conditionals) {
+  let known = linkFactsEntry(file);
+  if (!known) {
     known = { macroUses: file.macroUses, conditionals: file.conditionals, byView: new WeakMap() };
     linkFactsOf.set(file.symbols, known);
   }
@@ -365,7 +371,7 @@ const PREPARE_SLICE_MS = 4;
 /** Whether what checkLinking reads of `file` for `env` is worked out already. */
 function linkingKnown(file: FileFacts, env: LinkEnvironment): boolean {
   const uses = outsideUsesOf.get(file)?.get(env.compiled ?? UNKNOWN);
-  if (uses === undefined || linkFactsOf.get(file.symbols)?.byView.get(env.compiled ?? UNKNOWN) === undefined) return false;
+  if (uses === undefined || linkFactsEntry(file)?.byView.get(env.compiled ?? UNKNOWN) === undefined) return false;
   return env.unbuilt.has(file.uri) || linkedUsesOf.get(uses.first)?.get(env) !== undefined;
 }
 
