@@ -110,13 +110,15 @@ describe('incremental analysis of an edited file', () => {
       ];
       for (let i = 0; i < count; i++) {
         // An unclosed `#if 0` or comment ruins the rest of a file for good; start over now and then.
-        if (i % 25 === 0) text = source;
+        const startOver = i % 25 === 0;
+        if (startOver) text = source;
         const at = Math.floor(random() * (text.length + 1));
-        text =
-          random() < 0.4
-            ? text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 4))
-            : text.slice(0, at) + inserts[Math.floor(random() * inserts.length)] + text.slice(at);
-        const incremental = analyzeEditedFile(parser, 'x.c', text, OPTIONS, state);
+        const removed = random() < 0.4 ? Math.min(1 + Math.floor(random() * 4), text.length - at) : 0;
+        const inserted = removed > 0 ? '' : inserts[Math.floor(random() * inserts.length)];
+        text = text.slice(0, at) + inserted + text.slice(at + removed);
+        // Every other edit says where it is, as the server's worker does (the span as made, not the least one).
+        const span = i % 2 === 0 && !startOver ? { start: at, oldEnd: at + removed, newEnd: at + inserted.length } : undefined;
+        const incremental = analyzeEditedFile(parser, 'x.c', text, OPTIONS, state, span);
         state = incremental.state;
         assert.deepEqual(incremental.result.facts, analyzeFile(parser, 'x.c', text, OPTIONS), `edit ${i}: ${JSON.stringify(text)}`);
       }

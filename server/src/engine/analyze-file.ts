@@ -8,7 +8,8 @@ import {
   extractFacts,
   includeNames,
   type BodyScan,
-  type ExtractionBase,
+  type KeptBase,
+  type SameUntil,
   type ExtractOptions,
   type ItemShapes,
   type ReuseScan,
@@ -62,12 +63,25 @@ export interface ParseState {
   /** What each file-scope item declares, by its text (items that did not change are not read from the tree again). */
   shapes: ItemShapes;
   /** The last extraction from a tree without errors: the next one takes the items before its change from it. */
-  base?: ExtractionBase;
+  base?: KeptBase;
   /** The text's line index (the next one is made from it). */
   lines: LineIndex;
   /** The options the scans were made with. */
   optionsKey: string;
 }
+
+/** A base made from the texts themselves. */
+const EVERYWHERE: SameUntil = { source: Infinity, prepassed: Infinity, parsed: Infinity };
+
+/** `kept` after an edit whose change starts at these offsets of the three texts. */
+const narrowed = (kept: KeptBase, source: number, prepassed: number, parsed: number): KeptBase => ({
+  extraction: kept.extraction,
+  sameUntil: {
+    source: Math.min(kept.sameUntil.source, source),
+    prepassed: Math.min(kept.sameUntil.prepassed, prepassed),
+    parsed: Math.min(kept.sameUntil.parsed, parsed),
+  },
+});
 
 /** An analyzed text with what a body-local edit needs. */
 export interface EditableFacts {
@@ -79,9 +93,8 @@ export interface EditableFacts {
   cuts: [number, number][];
 }
 
-/** The tree-sitter edit that turns `before` into `after`. */
-export function diffEdit(before: string, after: string): Edit {
-  const span = changedSpan(before, after);
+/** The tree-sitter edit that turns `before` into `after` (`span`: where they differ). */
+export function diffEdit(before: string, after: string, span = changedSpan(before, after)): Edit {
   const point = (text: string, index: number) => {
     const { line, character } = positionOf(text, index);
     return { row: line, column: character };
@@ -190,7 +203,8 @@ export function analyzeFile(parser: Parser, uri: string, text: string, options: 
 /**
  * Like analyzeFile, for an open document: reparses incrementally from `previous` (which it
  * consumes) and returns the new state for the next edit, and what editWithinBody needs to handle
- * the next edit without the parser.
+ * the next edit without the parser. `edit`: where `text` differs from `previous.text`, when the
+ * caller knows (it is looked for otherwise: a compare of the whole text).
  */
 export function analyzeEditedFile(
   parser: Parser,
@@ -198,21 +212,24 @@ export function analyzeEditedFile(
   text: string,
   options: ExtractOptions,
   previous?: ParseState,
+  edit?: Span,
 ): { result: EditableFacts; state?: ParseState } {
   const rejected = checkInput(uri, text);
   if (rejected) {
     previous?.tree.delete();
     return { result: { text, facts: rejected, bodies: [], cuts: [] } };
   }
-  const change = previous && changedSpan(previous.text, text);
-  const preState = previous && change ? prepassEdited(previous.pre, text, change) : prepassState(text);
+  const change = previous && (edit ?? changedSpan(previous.text, text));
+  const edited = previous && change ? prepassEdited(previous.pre, text, change) : undefined;
+  const preState = edited?.state ?? prepassState(text);
   const pre = preState.result;
-  const preSpan = previous && changedSpan(previous.pre.result.text, pre.text);
+  const preSpan = edited?.changed;
   const found = previous && preSpan ? bodiesEdited(previous.bodies, pre.text, preSpan) : bodiesState(pre.text);
   const parsed = skeleton(pre.text, found);
+  const parsedSpan = previous && changedSpan(previous.parsed, parsed.text);
   let tree: Tree | null;
   if (previous) {
-    previous.tree.edit(diffEdit(previous.parsed, parsed.text));
+    previous.tree.edit(diffEdit(previous.parsed, parsed.text, parsedSpan));
     tree = parser.parse(parsed.text, previous.tree);
     previous.tree.delete();
     // Error recovery can end differently when it starts from reused subtrees: a tree with errors
@@ -231,7 +248,10 @@ export function analyzeEditedFile(
   // The items it cannot read by shape are kept for the next analysis too (a function half typed).
   const known: ItemShapes = (reuse && previous?.shapes) || new Map();
   const treeHasErrors = tree.rootNode.hasError;
-  const base = reuse ? previous?.base : undefined;
+  const base =
+    reuse && change && preSpan && parsedSpan && previous?.base
+      ? narrowed(previous.base, change.start, preSpan.start, parsedSpan.start)
+      : undefined;
   const lines = previous && change ? LineIndex.edited(previous.lines, text, change) : new LineIndex(text);
   const shapes = { previous: known, next: treeHasErrors ? new Map(known) : new Map(), treeHasErrors, base, lines };
   const extracted = extractFacts(uri, text, pre, tree, options, parsed, reuse, true, shapes);
@@ -246,7 +266,7 @@ export function analyzeEditedFile(
       tree,
       scans,
       shapes: shapes.next,
-      base: extracted.base ?? base,
+      base: extracted.base ? { extraction: extracted.base, sameUntil: EVERYWHERE } : base,
       lines,
       optionsKey,
     },

@@ -22,6 +22,7 @@ import { analyzerId, contentHash, FactsCache } from './facts-cache';
 import { ModuleChecker, readSource, type LinkTablesMessage, type ModuleRequest, type ModuleResponse } from './module-job';
 import { lowerThreadPriority } from './thread-priority';
 import { warmUpScanners } from '../parsing/warm-up';
+import type { Span } from '../parsing/changed-span';
 
 if ((workerData as ParseWorkerData | undefined)?.lowPriority) lowerThreadPriority();
 warmUpScanners();
@@ -129,7 +130,9 @@ async function handle(request: FactsRequest): Promise<Answer> {
     const edit = request.edit;
     const previous = keptText(request.uri, edit.of);
     if (previous === undefined) return { response: { id: request.id, needsText: true }, transfer: [] };
-    return analyzeText(request, previous.slice(0, edit.start) + edit.text + previous.slice(edit.end));
+    // The kept tree's text is the one edited: where the texts differ needs no compare.
+    const span = { start: edit.start, oldEnd: edit.end, newEnd: edit.start + edit.text.length };
+    return analyzeText(request, previous.slice(0, edit.start) + edit.text + previous.slice(edit.end), undefined, span);
   }
   if (request.text !== undefined) return analyzeText(request, request.text);
   const read = readSource(request.path);
@@ -145,13 +148,14 @@ async function handle(request: FactsRequest): Promise<Answer> {
   return answered;
 }
 
-async function analyzeText(request: FactsRequest, text: string, hash?: string): Promise<Answer> {
+/** `edit`: where `text` differs from the kept tree's, when the request said. */
+async function analyzeText(request: FactsRequest, text: string, hash?: string, edit?: Span): Promise<Answer> {
   if (!request.keep && request.cacheDir !== undefined) return cached(request, text, hash ?? contentHash(text), cacheFor(request.cacheDir));
   parser ??= createCParser();
   if (!request.keep) return answer(request.id, analyzeFile(await parser, request.uri, text, request.options));
   const previous = kept.get(request.uri);
   kept.delete(request.uri);
-  const { result, state } = analyzeEditedFile(await parser, request.uri, text, request.options, previous);
+  const { result, state } = analyzeEditedFile(await parser, request.uri, text, request.options, previous, edit);
   if (state) kept.set(request.uri, state);
   for (const [uri, old] of kept) {
     if (kept.size <= MAX_KEPT) break;

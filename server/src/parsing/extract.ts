@@ -9,7 +9,6 @@ import { annotationSection, OBJECT_ANNOTATIONS, type AnnotationContext } from '.
 import { plainSection } from '../knowledge/sections';
 import { moduleMacro } from '../knowledge/module-macros';
 import type { ConditionalDirective, FileFacts, MacroUse, Reference, SymbolDef } from '../model/types';
-import { changedSpan } from './changed-span';
 import { detached } from './detached';
 import { LineIndex } from './line-index';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
@@ -191,12 +190,28 @@ type ItemShape =
 /** Shapes of an open document's file-scope items, by item text, from its last analysis to the next. */
 export type ItemShapes = Map<string, ItemShape>;
 
+/**
+ * How far an extraction base's texts are still those being analyzed (at least: the lengths of
+ * their common prefixes; a prefix said shorter than it is only takes fewer items from the base).
+ */
+export interface SameUntil {
+  source: number;
+  prepassed: number;
+  parsed: number;
+}
+
+/** An open document's extraction base, and how far it still holds. */
+export interface KeptBase {
+  extraction: ExtractionBase;
+  sameUntil: SameUntil;
+}
+
 /** What an open document's analyses keep for the next: the shapes of its items, and its last extraction from a tree without errors. */
 export interface ShapeMemo {
   previous: ItemShapes;
   next: ItemShapes;
   treeHasErrors: boolean;
-  base?: ExtractionBase;
+  base?: KeptBase;
   /** The text's line index, made from the last analysis's. */
   lines?: LineIndex;
 }
@@ -219,9 +234,6 @@ interface ItemStart {
  * change (the same text, pre-pass and skeleton up to there) are taken as they were, not read again.
  */
 export interface ExtractionBase {
-  source: string;
-  prepassed: string;
-  parsed: string;
   items: ItemStart[];
   /** After the last item. */
   end: ItemStart;
@@ -368,9 +380,9 @@ class Extractor {
    * cursor is left on the first item to read (false: nothing is left to read; undefined: nothing
    * could be taken).
    */
-  private resume(base: ExtractionBase, source: string, prepassed: string, cursor: TreeCursor): boolean | undefined {
-    const full = Math.min(changedSpan(base.source, source).start, changedSpan(base.prepassed, prepassed).start);
-    const parsed = changedSpan(base.parsed, this.parsed.text).start;
+  private resume({ extraction: base, sameUntil }: KeptBase, cursor: TreeCursor): boolean | undefined {
+    const full = Math.min(sameUntil.source, sameUntil.prepassed);
+    const parsed = sameUntil.parsed;
     // Items that end before the change, in the parser's text and in the user's (a body cut out may hold it).
     let kept = 0;
     while (kept < base.items.length && base.items[kept].end < parsed && this.at(base.items[kept].end) < full) kept++;
@@ -408,11 +420,8 @@ class Extractor {
   }
 
   /** The extraction as a base for the next one (of a tree without errors). */
-  base(source: string, prepassed: string): ExtractionBase {
+  base(): ExtractionBase {
     return {
-      source,
-      prepassed,
-      parsed: this.parsed.text,
       items: this.items,
       end: this.counts(),
       symbols: this.symbols.slice(),
@@ -422,11 +431,10 @@ class Extractor {
     };
   }
 
-  run(root: Node, shapes?: ShapeMemo, texts?: { source: string; prepassed: string }): void {
+  run(root: Node, shapes?: ShapeMemo): void {
     const cursor = root.walk();
     try {
-      const resumed =
-        shapes?.base && texts && !shapes.treeHasErrors ? this.resume(shapes.base, texts.source, texts.prepassed, cursor) : undefined;
+      const resumed = shapes?.base && !shapes.treeHasErrors ? this.resume(shapes.base, cursor) : undefined;
       if (resumed === false) return;
       if (resumed === undefined) {
         // resume() took nothing, but may have moved the cursor.
@@ -720,9 +728,9 @@ export function extractFacts(
   shapes?: ShapeMemo,
 ): { facts: FileFacts; bodies: BodyRange[]; scans?: BodyScan[]; base?: ExtractionBase } {
   const extractor = new Extractor(source, pre.macros, options, parsed, shapes?.lines);
-  extractor.run(tree.rootNode, shapes, { source, prepassed: pre.text });
+  extractor.run(tree.rootNode, shapes);
   // Taken before the references add static locals (their indexes follow every file-scope symbol).
-  const base = shapes && !shapes.treeHasErrors ? extractor.base(source, pre.text) : undefined;
+  const base = shapes && !shapes.treeHasErrors ? extractor.base() : undefined;
   const { references, scans } = extractor.references(pre.text, reuse, keepScans);
   const directives = directiveLines(pre.text);
   const includes = includeNames(pre.text, directives);

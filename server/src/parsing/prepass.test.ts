@@ -93,8 +93,11 @@ describe('prepass of an edited text', () => {
         if (i % 100 === 0) state = prepassState((text = source), gap);
         const before = text;
         text = randomEdit(text, random);
-        state = prepassEdited(state, text, changedSpan(before, text));
+        const previous = state.result.text;
+        const edited = prepassEdited(state, text, changedSpan(before, text));
+        state = edited.state;
         assert.deepEqual(state.result, prepass(text), `edit ${i}`);
+        assert.deepEqual(edited.changed, changedSpan(previous, state.result.text), `edit ${i}: the span of the pre-passed text`);
       }
     });
   }
@@ -113,7 +116,7 @@ describe('prepass of an edited text', () => {
       const text = source.slice(0, at) + insert + source.slice(at);
       const edited = prepassEdited(prepassState(source, 1), text, changedSpan(source, text));
       assert.notDeepEqual(prepass(text), prepass(source));
-      assert.deepEqual(edited.result, prepass(text));
+      assert.deepEqual(edited.state.result, prepass(text));
     });
   }
 
@@ -122,8 +125,9 @@ describe('prepass of an edited text', () => {
     const state = prepassState(source);
     const at = Math.floor(source.length / 2);
     const text = `${source.slice(0, at)} __init ${source.slice(at)}`;
-    const edited = prepassEdited(state, text, changedSpan(source, text));
+    const { state: edited, changed } = prepassEdited(state, text, changedSpan(source, text));
     assert.deepEqual(edited.result, prepass(text));
+    assert.deepEqual(changed, changedSpan(state.result.text, edited.result.text));
     // The checkpoints far from the change are the previous ones (moved), not found by scanning again.
     assert.equal(edited.checkpoints[0], state.checkpoints[0]);
     assert.equal(edited.checkpoints.at(-1)?.offset, (state.checkpoints.at(-1)?.offset ?? 0) + 8);

@@ -6,7 +6,7 @@
 
 import { FUNCTION_ANNOTATIONS, OBJECT_ANNOTATIONS } from '../knowledge/annotations';
 import type { ConditionalKind } from '../model/types';
-import type { Span } from './changed-span';
+import { changedSpan, type Span } from './changed-span';
 import { detachedName } from './detached';
 import { lastAtOrBefore } from './sorted';
 
@@ -203,12 +203,19 @@ export function prepassState(text: string, gap = CHECKPOINT_GAP): PrepassState {
   return { result: { text: scanned.text, macros, deadRanges, directives }, checkpoints, gap };
 }
 
+/** An edited text's pre-pass, and where its text differs from the previous one's. */
+export interface EditedPrepass {
+  state: PrepassState;
+  /** The one span that turns the previous pre-passed text into this one. */
+  changed: Span;
+}
+
 /**
  * The pre-pass of `text`, which `span` made of the text `previous` is the pre-pass of, scanning
  * only from the checkpoint before the change until the scan is back in step with the previous one
  * (the same state at a checkpoint, on text that did not change): the same result as prepass(text).
  */
-export function prepassEdited(previous: PrepassState, text: string, span: Span): PrepassState {
+export function prepassEdited(previous: PrepassState, text: string, span: Span): EditedPrepass {
   const delta = span.newEnd - span.oldEnd;
   const old = previous.checkpoints;
   const first = lastAtOrBefore(old, span.start, (checkpoint) => checkpoint.offset);
@@ -242,7 +249,14 @@ export function prepassEdited(previous: PrepassState, text: string, span: Span):
     if (inStep) for (const item of items) if (at(item) >= resumed) result.push(moved(item));
     return result;
   };
-  return {
+  // Only what the scan redid can differ: the span is looked for there, not in the whole text.
+  const redone = changedSpan(before.text.slice(cut, inStep ? resumed : before.text.length), scanned.text);
+  // The same pre-passed text (an edit inside a blanked region), said as changedSpan says it.
+  const same = redone.start === redone.oldEnd && redone.oldEnd === redone.newEnd;
+  const changed = same
+    ? { start: text.length, oldEnd: text.length, newEnd: text.length }
+    : { start: cut + redone.start, oldEnd: cut + redone.oldEnd, newEnd: cut + redone.newEnd };
+  const state: PrepassState = {
     result: {
       text: before.text.slice(0, cut) + scanned.text + (inStep ? before.text.slice(resumed) : ''),
       macros: keep(
@@ -273,6 +287,7 @@ export function prepassEdited(previous: PrepassState, text: string, span: Span):
     ),
     gap: previous.gap,
   };
+  return { state, changed };
 }
 
 const isBlankCode = (c: number): boolean => c === SPACE || c === TAB || c === NEWLINE || c === CR || c === 12 || c === 11;

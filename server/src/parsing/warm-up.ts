@@ -87,7 +87,7 @@ export function warmUpScanners(): void {
     }
     for (const text of EDITED_SAMPLES) {
       const edited = prepassEdited(state, text, changedSpan(WARM_UP_SAMPLE, text));
-      bodiesEdited(bodies, edited.result.text, changedSpan(state.result.text, edited.result.text));
+      bodiesEdited(bodies, edited.state.result.text, edited.changed);
     }
   }
 }
