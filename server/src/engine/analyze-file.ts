@@ -91,6 +91,8 @@ export interface EditableFacts {
   bodies: BodyRange[];
   /** The insides the parser did not see (skeleton regions), ascending. */
   cuts: [number, number][];
+  /** The text's line starts, when the worker sent them (LineIndex). */
+  lineStarts?: Uint32Array;
 }
 
 /** The tree-sitter edit that turns `before` into `after` (`span`: where they differ). */

@@ -282,6 +282,6 @@ const lineIndexes = new WeakMap<EditableFacts, LineIndex>();
 
 function lineIndexOf(editable: EditableFacts): LineIndex {
   let index = lineIndexes.get(editable);
-  if (!index) lineIndexes.set(editable, (index = new LineIndex(editable.text)));
+  if (!index) lineIndexes.set(editable, (index = new LineIndex(editable.text, editable.lineStarts)));
   return index;
 }

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FactsPool } from './facts-pool';
+import { editWithinBody } from './body-edit';
+import { LineIndex } from '../parsing/line-index';
 import { changedSpan } from '../parsing/changed-span';
 import { DEBIAN_CONFIG } from '../knowledge/kernel-config';
 import { BACKGROUND_NICENESS } from './thread-priority';
@@ -236,6 +238,25 @@ describe('facts pool: an open document answered as changes of its last facts', (
       const again = (await pool.analyzeOpen(uri, '/open.c', OPTIONS, source)).facts;
       assert.deepEqual({ ...again, uri: 'file:///fresh.c' }, await fresh(source));
       assert.notEqual(again.references[0], first.references[0], 'after a forget the answer is whole');
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it("hands over an open document's line starts: a line typed in a body after the answer moves what follows right", async () => {
+    const pool = new FactsPool({ size: 1 });
+    try {
+      const uri = 'file:///open.c';
+      await pool.analyzeOpen(uri, '/open.c', OPTIONS, source);
+      const edited = `${source}\nstatic int typed(void)\n{\n\treturn 0;\n}\n`;
+      const answered = await pool.analyzeOpen(uri, '/open.c', OPTIONS, edited);
+      assert.deepEqual(answered.lineStarts, new LineIndex(edited).copyOfStarts());
+      // A new line inside the first body: every later position comes from the line starts handed over.
+      const at = edited.indexOf('{\n') + 2;
+      const typed = `${edited.slice(0, at)}\tprintk("x");\n${edited.slice(at)}`;
+      const inBody = editWithinBody(answered, typed, OPTIONS);
+      assert.ok(inBody, 'an edit inside a body');
+      assert.deepEqual({ ...inBody.facts, uri: 'file:///fresh.c' }, await fresh(typed));
     } finally {
       await pool.dispose();
     }

@@ -74,6 +74,8 @@ export interface FactsAnswer {
   facts: FileFacts;
   bodies?: BodyRange[];
   cuts?: [number, number][];
+  /** An open document's line starts (the worker counted them; the next edit inside a body needs them). */
+  lineStarts?: Uint32Array;
 }
 
 /**
@@ -310,7 +312,7 @@ export class FactsPool {
         this.hitStreak = response.cache === 'hit' ? this.hitStreak + 1 : 0;
         const facts = response.delta ? withDelta(response.wire, response.delta, base) : unpackFacts(response.wire);
         if (response.content) this.contents.set(facts, response.content);
-        resolve({ facts, bodies: response.bodies, cuts: response.cuts });
+        resolve({ facts, bodies: response.bodies, cuts: response.cuts, lineStarts: response.lineStarts });
       },
       onFailure: (reason, passing) => resolve({ facts: failedFacts(request.uri, reason, passing) }),
     };
@@ -376,6 +378,7 @@ export class FactsPool {
       facts: answer.facts,
       bodies: answer.bodies ?? [],
       cuts: answer.cuts ?? [],
+      ...(answer.lineStarts ? { lineStarts: answer.lineStarts } : {}),
     });
     if (this.disposed) return Promise.resolve(editable({ facts: unanalyzableFacts(uri, 'the analyzer is shutting down') }));
     const base = this.openFacts.get(uri);

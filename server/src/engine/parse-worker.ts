@@ -80,7 +80,7 @@ function sameSymbol(a: SymbolDef, b: SymbolDef): boolean {
  * answered those too: an edit leaves most of a large file's symbols and references as they were,
  * and they need not cross again (nor be rebuilt, nor collected, on the server's thread).
  */
-function openAnswer(request: FactsRequest, facts: FileFacts, extra: Pick<FactsAnswer, 'bodies' | 'cuts'>): Answer {
+function openAnswer(request: FactsRequest, facts: FileFacts, extra: Pick<FactsAnswer, 'bodies' | 'cuts' | 'lineStarts'>): Answer {
   const last = answered.get(request.uri);
   if (facts.unanalyzable) answered.delete(request.uri);
   else answered.set(request.uri, { id: request.id, facts });
@@ -120,8 +120,10 @@ function keptText(uri: string, id: number): string | undefined {
 /** An answer and the buffers to transfer with it. */
 type Answer = { response: FactsResponse; transfer: ArrayBuffer[] };
 
-function answer(id: number, facts: FileFacts, extra: Pick<FactsAnswer, 'bodies' | 'cuts'> = {}): Answer {
+function answer(id: number, facts: FileFacts, extra: Pick<FactsAnswer, 'bodies' | 'cuts' | 'lineStarts'> = {}): Answer {
   const { wire, transfer } = packFacts(facts);
+  // The line starts are a copy of the kept ones: they cross without another.
+  if (extra.lineStarts) transfer.push(extra.lineStarts.buffer as ArrayBuffer);
   return { response: { id, wire, ...extra }, transfer };
 }
 
@@ -162,7 +164,7 @@ async function analyzeText(request: FactsRequest, text: string, hash?: string, e
     old.tree.delete();
     kept.delete(uri);
   }
-  return openAnswer(request, result.facts, { bodies: result.bodies, cuts: result.cuts });
+  return openAnswer(request, result.facts, { bodies: result.bodies, cuts: result.cuts, lineStarts: state?.lines.copyOfStarts() });
 }
 
 /** A file's facts from the cache, else analyzed and stored (failures are never stored). */

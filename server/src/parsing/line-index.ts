@@ -37,6 +37,11 @@ export class LineIndex {
     return new LineIndex(text, starts);
   }
 
+  /** The line starts, copied (for another thread: the index keeps its own). */
+  copyOfStarts(): Uint32Array {
+    return this.lineStarts.slice();
+  }
+
   positionAt(offset: number): Position {
     const starts = this.lineStarts;
     let low = 0,
