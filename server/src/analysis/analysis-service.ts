@@ -745,6 +745,21 @@ export class AnalysisService {
     return open?.stamp.startsWith('v') ? open.facts : this.factsForFile(file, builtin);
   }
 
+  /** openOrDisk by the URI a file's facts have: asked for every file of the module after each key, without a URL made or parsed. */
+  private factsNow(uri: string, builtin: boolean): Promise<FileFacts> | undefined {
+    const open = this.cache.get(uri);
+    if (open?.stamp.startsWith('v')) return open.facts;
+    let filePath = this.filePaths.get(uri);
+    if (filePath === undefined) {
+      if (this.filePaths.size >= MAX_DISK_STAMPS) this.filePaths.clear();
+      this.filePaths.set(uri, (filePath = filePathOf(uri) ?? uri));
+    }
+    return this.factsForFile(filePath, builtin);
+  }
+
+  /** The file path of each module file's URI, once worked out. */
+  private readonly filePaths = new Map<string, string>();
+
   /** The units of each open document's last analysis, and the facts of its own text they hold. */
   private readonly lastUnits = new Map<string, { moduleKey: string; own: FileFacts; units: TranslationUnit[]; files: FileFacts[] }>();
 
@@ -773,7 +788,7 @@ export class AnalysisService {
       facts.deferred === previous.deferred
     ) {
       const others = last.files.filter((file) => file !== previous);
-      const now = await Promise.all(others.map((file) => this.openOrDisk(filePathOf(file.uri) ?? file.uri, builtin)));
+      const now = await Promise.all(others.map((file) => this.factsNow(file.uri, builtin)));
       if (now.every((file, i) => file === others[i])) {
         const swap = (file: FileFacts): FileFacts => (file === previous ? facts : file);
         const units = last.units.map((unit) => ({ uri: unit.uri, files: unit.files.map(swap) }));
