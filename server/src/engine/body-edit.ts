@@ -277,6 +277,20 @@ export function bodyEditOf(facts: FileFacts): BodyEdit | undefined {
   return bodyEdits.get(facts);
 }
 
+/** Facts an open document's edit made from its previous ones (here, or as the worker's answer of changes). */
+const edited = new WeakSet<FileFacts>();
+
+/** Marks `facts` as made by an edit of an open document. */
+export function markEdited(facts: FileFacts): FileFacts {
+  edited.add(facts);
+  return facts;
+}
+
+/** Whether an edit of an open document made `facts` (a key typed), not a file read or opened whole. */
+export function madeByEdit(facts: FileFacts): boolean {
+  return edited.has(facts) || bodyEdits.has(facts);
+}
+
 /** The line index of an analyzed text, once made. */
 const lineIndexes = new WeakMap<EditableFacts, LineIndex>();
 

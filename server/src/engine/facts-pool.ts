@@ -9,6 +9,7 @@ import type { ExtractOptions } from '../parsing/extract';
 import type { BodyRange } from '../parsing/references';
 import { changedSpan } from '../parsing/changed-span';
 import { unanalyzableFacts } from './analyze-file';
+import { markEdited } from './body-edit';
 import type { EditableFacts } from './analyze-file';
 import type { FileFacts } from '../model/types';
 import { unpackFacts, type WireFacts } from './wire';
@@ -150,12 +151,12 @@ function withDelta(wire: WireFacts, delta: FactsDelta, base: FileFacts | undefin
   if (!base) return unanalyzableFacts(wire.uri, 'could not analyze: an answer of changes came for facts not kept');
   const symbols = base.symbols.slice(0, delta.symbols).concat(wire.symbols);
   const rest = unpackFacts(wire, symbols);
-  return {
+  return markEdited({
     ...rest,
     symbols,
     macroUses: base.macroUses.slice(0, delta.macroUses).concat(rest.macroUses),
     references: base.references.slice(0, delta.references).concat(rest.references),
-  };
+  });
 }
 
 /** Facts saying why a file's job failed; a crash may be the worker's, not the file's: another try may succeed. */

@@ -8,6 +8,7 @@ import type { Finding } from '../model/types';
 import { parseAutoConf } from '../knowledge/kernel-config';
 import { HeaderSymbols } from './header-symbols';
 import { ExportTable } from './exports';
+import { markEdited } from './body-edit';
 import { checkLinking, prepareLinking, type LinkEnvironment } from './link-checks';
 import { RULE_PROFILES } from '../knowledge/modpost-rules';
 import type { FileFacts, Reference } from '../model/types';
@@ -326,11 +327,34 @@ describe('link data worked out in slices (prepareLinking)', () => {
     assert.ok(turns >= 2, `the event loop ran ${turns} times meanwhile`);
     assert.equal(prepareLinking(units, env), undefined, 'worked out already: done at once, no turn of the event loop');
     // Typing: one file's facts are new; the check works them out at once, with nothing in between.
-    const typed = units.map((unit, i) => (i === 0 ? { ...unit, files: [{ ...unit.files[0] }] } : unit));
-    assert.equal(prepareLinking(typed, env), undefined, 'one file to work out: left to the check');
+    const typed = units.map((unit, i) => (i === 0 ? { ...unit, files: [markEdited({ ...unit.files[0] })] } : unit));
+    assert.equal(prepareLinking(typed, env), undefined, 'one edited file to work out: left to the check');
     const fresh = moduleOf(40, 5_000);
     const findings = checkLinking(units, env, options);
     assert.equal(findings.filter((finding) => finding.code === 'gpl-only-symbol').length, 40 * 500);
     assert.deepEqual(findings, checkLinking(fresh.units, fresh.env, options));
+  });
+
+  it('works out a large file just opened in slices too (a module of one file), but not one an edit made', async () => {
+    const { units, env } = moduleOf(1, 200_000);
+    const typed = [{ uri: units[0].uri, files: [markEdited({ ...units[0].files[0] })] }];
+    assert.equal(prepareLinking(typed, env), undefined, 'typed: left to the check');
+    let turns = 0;
+    let preparing = true;
+    const count = (): void => {
+      turns++;
+      if (preparing) setImmediate(count);
+    };
+    setImmediate(count);
+    try {
+      const prepared = prepareLinking(units, env);
+      assert.ok(prepared, 'a large file takes more than a slice');
+      await prepared;
+    } finally {
+      preparing = false;
+    }
+    assert.ok(turns >= 2, `the event loop ran ${turns} times meanwhile`);
+    const fresh = moduleOf(1, 200_000);
+    assert.deepEqual(checkLinking(units, env, options), checkLinking(fresh.units, fresh.env, options));
   });
 });

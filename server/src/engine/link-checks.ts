@@ -17,7 +17,7 @@ import { kernelExports, loadExports, type ExportInfo, type ExportTable } from '.
 import type { KernelConfig } from '../knowledge/kernel-config';
 import { kernelHeaderSymbols, type HeaderDeclaration, type HeaderSymbols } from './header-symbols';
 import { readKernelConfig } from './kernel-info';
-import { bodyEditOf } from './body-edit';
+import { bodyEditOf, madeByEdit } from './body-edit';
 import type { TranslationUnit } from './units';
 import { excludedLines, inRanges, kernelVersionCode } from '../parsing/conditionals';
 import { kernelVersionOf } from '../../../shared/src/kernel-dir';
@@ -385,7 +385,9 @@ function linkingKnown(file: FileFacts, env: LinkEnvironment): boolean {
  */
 export function prepareLinking(units: readonly TranslationUnit[], env: LinkEnvironment): Promise<void> | undefined {
   const files = [...new Set(units.flatMap((unit) => unit.files))].filter((file) => !linkingKnown(file, env));
-  if (files.length <= 1) return undefined;
+  // A key typed: the check works out the edited file's at once, with nothing in between. A file
+  // just opened (a module of one file checked the first time) can take tens of milliseconds: sliced.
+  if (files.length === 0 || (files.length === 1 && madeByEdit(files[0]))) return undefined;
   const work = linkingWork(files, env);
   const slice = (): Promise<void> | undefined => {
     const since = performance.now();
