@@ -380,8 +380,9 @@ function linkingKnown(file: FileFacts, env: LinkEnvironment): boolean {
  * its first uses of names from outside, and what the tables say of them), letting the event loop
  * run whenever it has worked PREPARE_SLICE_MS. A module checked for the first time against tables that just loaded
  * (thousands of names to look up, in every file) then does not hold the thread for the whole
- * module; the check that follows finds it all worked out. Undefined when at most one file has
- * anything to work out (typing): the check does it at once, and no other work comes in between.
+ * module; the check that follows finds it all worked out. Undefined when the work fits in one
+ * slice, or when the only file to work out is one an edit made (typing): the check does it at
+ * once, and no other work comes in between.
  */
 export function prepareLinking(units: readonly TranslationUnit[], env: LinkEnvironment): Promise<void> | undefined {
   const files = [...new Set(units.flatMap((unit) => unit.files))].filter((file) => !linkingKnown(file, env));
