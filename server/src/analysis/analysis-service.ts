@@ -741,20 +741,26 @@ export class AnalysisService {
 
   /** An open file's facts (its editor text), else the file's on disk. */
   private openOrDisk(file: string, builtin: boolean): Promise<FileFacts> | undefined {
-    const open = this.cache.get(fileUri(file));
-    return open?.stamp.startsWith('v') ? open.facts : this.factsForFile(file, builtin);
+    return this.factsNow(fileUri(file), builtin, file);
   }
 
-  /** openOrDisk by the URI a file's facts have: asked for every file of the module after each key, without a URL made or parsed. */
-  private factsNow(uri: string, builtin: boolean): Promise<FileFacts> | undefined {
+  /**
+   * openOrDisk by the URI a file's facts have (asked for every file of the module after each key:
+   * no URL made or parsed); `filePath` when the caller has it.
+   */
+  private factsNow(uri: string, builtin: boolean, filePath?: string): Promise<FileFacts> | undefined {
     const open = this.cache.get(uri);
-    if (open?.stamp.startsWith('v')) return open.facts;
+    return open?.stamp.startsWith('v') ? open.facts : this.factsForFile(filePath ?? this.pathOfUri(uri), builtin);
+  }
+
+  /** The file path of a module file's URI, worked out once. */
+  private pathOfUri(uri: string): string {
     let filePath = this.filePaths.get(uri);
     if (filePath === undefined) {
       if (this.filePaths.size >= MAX_DISK_STAMPS) this.filePaths.clear();
       this.filePaths.set(uri, (filePath = filePathOf(uri) ?? uri));
     }
-    return this.factsForFile(filePath, builtin);
+    return filePath;
   }
 
   /** The file path of each module file's URI, once worked out. */

@@ -311,8 +311,8 @@ describe('link data worked out in slices (prepareLinking)', () => {
   };
   const options = { profile: RULE_PROFILES[0] };
 
-  it('lets the event loop run while it works out a large module, and finds what the check alone finds', async () => {
-    const { units, env } = moduleOf(40, 5_000);
+  /** Runs `prepare`, counting the event loop's turns until what it returned settles; `sliced`: it returned a promise. */
+  const turnsDuring = async (prepare: () => Promise<void> | undefined): Promise<{ sliced: boolean; turns: number }> => {
     let turns = 0;
     let preparing = true;
     const count = (): void => {
@@ -320,10 +320,19 @@ describe('link data worked out in slices (prepareLinking)', () => {
       if (preparing) setImmediate(count);
     };
     setImmediate(count);
-    const prepared = prepareLinking(units, env);
-    assert.ok(prepared, 'a large module takes more than a slice');
-    await prepared;
-    preparing = false;
+    try {
+      const prepared = prepare();
+      await prepared;
+      return { sliced: prepared !== undefined, turns };
+    } finally {
+      preparing = false;
+    }
+  };
+
+  it('lets the event loop run while it works out a large module, and finds what the check alone finds', async () => {
+    const { units, env } = moduleOf(40, 5_000);
+    const { sliced, turns } = await turnsDuring(() => prepareLinking(units, env));
+    assert.ok(sliced, 'a large module takes more than a slice');
     assert.ok(turns >= 2, `the event loop ran ${turns} times meanwhile`);
     assert.equal(prepareLinking(units, env), undefined, 'worked out already: done at once, no turn of the event loop');
     // Typing: one file's facts are new; the check works them out at once, with nothing in between.
@@ -339,20 +348,8 @@ describe('link data worked out in slices (prepareLinking)', () => {
     const { units, env } = moduleOf(1, 200_000);
     const typed = [{ uri: units[0].uri, files: [markEdited({ ...units[0].files[0] })] }];
     assert.equal(prepareLinking(typed, env), undefined, 'typed: left to the check');
-    let turns = 0;
-    let preparing = true;
-    const count = (): void => {
-      turns++;
-      if (preparing) setImmediate(count);
-    };
-    setImmediate(count);
-    try {
-      const prepared = prepareLinking(units, env);
-      assert.ok(prepared, 'a large file takes more than a slice');
-      await prepared;
-    } finally {
-      preparing = false;
-    }
+    const { sliced, turns } = await turnsDuring(() => prepareLinking(units, env));
+    assert.ok(sliced, 'a large file takes more than a slice');
     assert.ok(turns >= 2, `the event loop ran ${turns} times meanwhile`);
     const fresh = moduleOf(1, 200_000);
     assert.deepEqual(checkLinking(units, env, options), checkLinking(fresh.units, fresh.env, options));
