@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MessageChannel } from 'node:worker_threads';
 import { analysisSettled, EditPacing } from './edit-pacing';
 
 describe('EditPacing (re-analysis while typing)', () => {
@@ -101,6 +102,51 @@ describe('EditPacing (re-analysis while typing)', () => {
     assert.equal(runs.length, 1, 'the key after the analysis waits for a pause');
     await sleep(120);
     assert.equal(runs.length, 2);
+  });
+
+  it('takes the thread as busy for as long as the analysis turned out to take, not as the one before it took', async () => {
+    let cost = 10;
+    const runs: number[] = [];
+    const pacing = new EditPacing(
+      () => cost,
+      () => runs.push(performance.now()),
+    );
+    pacing.changed('file:///big.c');
+    // That analysis (a newline that moved every later line) took 90 ms, and said so when it ended.
+    cost = 90;
+    await sleep(65);
+    pacing.changed('file:///big.c');
+    assert.equal(runs.length, 1, 'a key held back by the analysis is no pause of the typist');
+    await sleep(120);
+    assert.equal(runs.length, 2);
+    pacing.dispose();
+  });
+
+  it('reads the keys that came while the thread was busy before it starts a paced analysis', async () => {
+    const runs: number[] = [];
+    const pacing = new EditPacing(
+      () => 90,
+      () => runs.push(performance.now()),
+    );
+    // Keys come as input the event loop reads, after the timers that expired meanwhile.
+    const { port1, port2 } = new MessageChannel();
+    port2.on('message', () => pacing.changed('file:///big.c'));
+    try {
+      pacing.changed('file:///big.c');
+      await sleep(10);
+      pacing.changed('file:///big.c'); // paced: the analysis waits for a pause
+      port1.postMessage('key');
+      // The thread is busy past the pause: the next key came meanwhile, unread.
+      const until = performance.now() + 70;
+      while (performance.now() < until);
+      await sleep(5);
+      assert.equal(runs.length, 1, 'the key that came is read first: the typing goes on, no analysis yet');
+      await sleep(120);
+      assert.equal(runs.length, 2, 'one analysis after the last key');
+    } finally {
+      port1.close();
+      pacing.dispose();
+    }
   });
 
   it('still analyses at least every second while the typing goes on', async () => {

@@ -35,8 +35,8 @@ export class EditPacing {
   private readonly pending = new Map<string, Pending>();
   /** When each document was last edited (performance.now()). */
   private readonly lastEdit = new Map<string, number>();
-  /** When each document's last analysis is done, as far as its cost tells (performance.now()). */
-  private readonly busyUntil = new Map<string, number>();
+  /** When each document's last paced analysis started (performance.now()). */
+  private readonly firedAt = new Map<string, number>();
   /** The last gaps between keys of each document's burst. */
   private readonly gaps = new Map<string, number[]>();
 
@@ -54,7 +54,9 @@ export class EditPacing {
     // An analysis holds the thread: keys typed meanwhile arrive together when it ends, and the
     // gap before the first of them is not a pause of the person's.
     const lastKey = this.lastEdit.get(uri) ?? Number.NEGATIVE_INFINITY;
-    const previous = Math.max(lastKey, this.busyUntil.get(uri) ?? Number.NEGATIVE_INFINITY);
+    // The analysis's cost as it is now: the one that just held the thread has told its own by the
+    // time the keys it held back are read (its estimate when it started came from the one before).
+    const previous = Math.max(lastKey, (this.firedAt.get(uri) ?? Number.NEGATIVE_INFINITY) + cost);
     const rhythmPause = this.rhythmPause(uri, now - lastKey, now - previous);
     this.lastEdit.set(uri, now);
     // Half as long as an analysis takes, at least: keys a little further apart than that keep a
@@ -68,7 +70,14 @@ export class EditPacing {
     const since = pending?.since ?? now;
     if (pending) clearTimeout(pending.timer);
     const pause = Math.max(0, Math.min(pauseFor, since + MAX_WAIT_MS - now));
-    this.pending.set(uri, { timer: setTimeout(() => this.fire(uri), pause), since, waiters: pending?.waiters ?? [] });
+    const next: Pending = {
+      // A timer that expired while the thread was busy runs before the keys that came meanwhile
+      // are read: the analysis starts after the input is read, unless a key came (a new Pending).
+      timer: setTimeout(() => setImmediate(() => this.pending.get(uri) === next && this.fire(uri)), pause),
+      since,
+      waiters: pending?.waiters ?? [],
+    };
+    this.pending.set(uri, next);
   }
 
   /**
@@ -115,14 +124,14 @@ export class EditPacing {
   closed(uri: string): void {
     this.cancel(uri);
     this.lastEdit.delete(uri);
-    this.busyUntil.delete(uri);
+    this.firedAt.delete(uri);
     this.gaps.delete(uri);
   }
 
   dispose(): void {
     for (const uri of [...this.pending.keys()]) this.cancel(uri);
     this.lastEdit.clear();
-    this.busyUntil.clear();
+    this.firedAt.clear();
     this.gaps.clear();
   }
 
@@ -133,7 +142,7 @@ export class EditPacing {
       this.pending.delete(uri);
     }
     // The analysis is scheduled first: a waiting request then shares its facts.
-    this.busyUntil.set(uri, performance.now() + (this.costOf(uri) ?? 0));
+    this.firedAt.set(uri, performance.now());
     this.analyze(uri);
     for (const resolve of pending?.waiters ?? []) resolve();
   }
