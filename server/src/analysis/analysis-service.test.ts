@@ -185,6 +185,83 @@ describe('AnalysisService: one module analysis per text', () => {
     }
   });
 
+  it('after random edits inside bodies, some adding or removing lines, the same findings as a fresh analysis of the text', async function () {
+    this.timeout(60_000);
+    const kdir = fakeKernelBuildDir([6, 1]);
+    const start = [
+      '#include <linux/module.h>',
+      'static int table[4] __initdata = { 1, 2, 3, 4 };',
+      'static int __init setup(void) { return table[0]; }',
+      'static int early(void)',
+      '{',
+      '\treturn msleep(1);',
+      '}',
+      'static void __exit bye(void)',
+      '{',
+      '\t(void)table[1];',
+      '}',
+      'static int later(void)',
+      '{',
+      '\tvfs_write(0, 0, 0, 0);',
+      '\treturn setup() + table[3];',
+      '}',
+      'module_init(setup);',
+      'module_exit(bye);',
+      'MODULE_LICENSE("GPL");',
+      '',
+    ].join('\n');
+    // Lines typed into early() and bye(), or taken away: uses of __init names, of names the build
+    // dir exports or not, blank lines; everything after them moves.
+    const typed = ['', '\t(void)table[2];', '\tsetup();', '\tvfs_write(0, 0, 0, 0);', '\tmsleep(2);', '\tkallsyms_lookup_name("x");'];
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': start });
+    const service = new AnalysisService();
+    const fresh = new AnalysisService();
+    try {
+      const loaded = Promise.all([service, fresh].map((s) => new Promise<void>((resolve) => s.onKernelTablesLoaded(resolve))));
+      service.configure({ kdir });
+      fresh.configure({ kdir });
+      await loaded;
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const summary = (findings: readonly { code: string; message: string; range: { start: { line: number; character: number } } }[]) =>
+        findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character} ${f.message}`).sort();
+      let text = start;
+      await service.analyzeModule(uri, 1, text);
+      const codes = new Set<string>();
+      for (let step = 2; step < 42; step++) {
+        const lines = text.split('\n');
+        // The lines strictly inside early()'s and bye()'s braces, and the line after each `{`.
+        const inside: number[] = [];
+        for (const name of ['early', 'bye']) {
+          const open = lines.findIndex((line) => line.includes(` ${name}(void)`)) + 1;
+          const close = lines.indexOf('}', open);
+          for (let line = open + 1; line <= close; line++) inside.push(line);
+        }
+        const at = inside[random(inside.length)];
+        const removable = lines[at] !== '}';
+        if (removable && random(3) === 0) lines.splice(at, 1);
+        else lines.splice(at, 0, typed[random(typed.length)]);
+        text = lines.join('\n');
+        const edited = await service.analyzeModule(uri, step, text);
+        // The fresh service sees each text as a new document: a fresh analysis, no edit to start from.
+        fresh.close(uri);
+        fresh.opened(uri);
+        const expected = await fresh.analyzeModule(uri, 1, text);
+        assert.deepEqual(summary(edited.findings), summary(expected.findings), JSON.stringify(text));
+        for (const finding of edited.findings) codes.add(finding.code);
+      }
+      assert.deepEqual([...codes].sort(), ['section-mismatch', 'undefined-symbol'], 'both kinds of finding were there to compare');
+    } finally {
+      await Promise.all([service.dispose(), fresh.dispose()]);
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(kdir, { recursive: true, force: true });
+    }
+  });
+
   it('after each edit inside a body, the same link findings as a fresh analysis of the text', async function () {
     this.timeout(30_000);
     const kdir = fakeKernelBuildDir([6, 1]);

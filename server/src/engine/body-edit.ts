@@ -250,9 +250,12 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
     previous: previous.facts,
     fromIndex: body.fromIndex,
     bodyStart,
+    firstRemoved: bodyFirst,
     removed,
     added: rescanned,
     laterKept: shift.still,
+    lines: shift.lines,
+    conditionalsInBody: pre.directives.length > 0,
   });
   return edited;
 }
@@ -263,11 +266,17 @@ export interface BodyEdit {
   /** The symbol whose body it is. */
   fromIndex: number;
   bodyStart: Position;
+  /** Index in previous.references of the body's first reference (of `removed`). */
+  firstRemoved: number;
   /** The body's references before and after the edit. */
   removed: readonly Reference[];
   added: readonly Reference[];
   /** Everything after the body is where it was: its references are the same objects. */
   laterKept: boolean;
+  /** Lines the edit added (removed, when negative): what follows the body moved by as many. */
+  lines: number;
+  /** The body holds conditional directives (the same ones before and after the edit). */
+  conditionalsInBody: boolean;
 }
 
 const bodyEdits = new WeakMap<FileFacts, BodyEdit>();

@@ -21,6 +21,7 @@ import {
 } from '../model/types';
 import { isSuppressed } from '../parsing/suppressions';
 import { checkLinking, type LinkEnvironment } from './link-checks';
+import { bodyEditOf } from './body-edit';
 import type { TranslationUnit } from './units';
 
 /** A finding's code with the severity the registry gives it. */
@@ -310,6 +311,33 @@ function rejudged(file: FileFacts, known: { names: ReadonlySet<string>; refs: Re
   return known.refs.some((ref) => !names.has(ref.name)) ? known.refs.filter((ref) => names.has(ref.name)) : known.refs;
 }
 
+/**
+ * The references worth judging in a file a body edit made, from those of its previous version
+ * against the same suspects: the body's judged again, the others kept (or, moved by lines the body
+ * gained or lost, the same references where they are now). Undefined when nothing was judged before.
+ */
+function judgedAfterBodyEdit(file: FileFacts, key: string, symbols: ModuleSymbols): Reference[] | undefined {
+  const edit = bodyEditOf(file);
+  const known = edit && judgedBefore.get(edit.previous);
+  if (!edit || known?.key !== key) return undefined;
+  // The judged references are some of the previous ones, in the same order.
+  const previous = edit.previous.references;
+  const judged = known.refs;
+  const laterFrom = edit.firstRemoved + edit.removed.length;
+  const moved = edit.added.length - edit.removed.length;
+  const refs: Reference[] = [];
+  let j = 0;
+  for (let i = 0; i < edit.firstRemoved && j < judged.length; i++) if (previous[i] === judged[j]) refs.push(judged[j++]);
+  for (const ref of edit.added) if (symbols.mayMatter(ref.name)) refs.push(ref);
+  for (let i = edit.firstRemoved; i < laterFrom && j < judged.length; i++) if (previous[i] === judged[j]) j++;
+  for (let i = laterFrom; i < previous.length && j < judged.length; i++)
+    if (previous[i] === judged[j]) {
+      refs.push(file.references[i + moved]);
+      j++;
+    }
+  return j === judged.length ? refs : undefined;
+}
+
 /** What a module's name lookup was built from: per unit, its files' names (by their arrays' identity). */
 interface SymbolsInputs {
   profile: RuleProfile;
@@ -396,7 +424,8 @@ export function checkModule(units: readonly TranslationUnit[], options: CheckOpt
     const known = key === undefined ? undefined : judgedBefore.get(file);
     if (known !== undefined && known.key === key) refs = known.refs;
     else if (known !== undefined && names !== undefined) refs = rejudged(file, known, names);
-    else refs = file.references.filter((ref) => symbols.mayMatter(ref.name));
+    else
+      refs = (key !== undefined && judgedAfterBodyEdit(file, key, symbols)) || file.references.filter((ref) => symbols.mayMatter(ref.name));
     judged.set(file, refs);
     if (key !== undefined && names !== undefined) judgedBefore.set(file, { key, names, refs });
     return refs;

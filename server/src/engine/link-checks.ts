@@ -17,7 +17,7 @@ import { kernelExports, loadExports, type ExportInfo, type ExportTable } from '.
 import type { KernelConfig } from '../knowledge/kernel-config';
 import { kernelHeaderSymbols, type HeaderDeclaration, type HeaderSymbols } from './header-symbols';
 import { readKernelConfig } from './kernel-info';
-import { bodyEditOf, madeByEdit } from './body-edit';
+import { bodyEditOf, madeByEdit, type BodyEdit } from './body-edit';
 import type { TranslationUnit } from './units';
 import { excludedLines, inRanges, kernelVersionCode } from '../parsing/conditionals';
 import { kernelVersionOf } from '../../../shared/src/kernel-dir';
@@ -202,10 +202,8 @@ function scanOutsideUses(file: FileFacts, own: ReadonlySet<string>, excluded: re
 }
 
 /** How many of the file's references are uses from outside, per name. */
-function usesPerName(file: FileFacts, isOutsideUse: (ref: Reference) => boolean): Map<string, number> {
-  const perName = new Map<string, number>();
-  for (const ref of file.references) if (isOutsideUse(ref)) perName.set(ref.name, (perName.get(ref.name) ?? 0) + 1);
-  return perName;
+function usesPerName(file: FileFacts, compiled: Compiled): Map<string, number> {
+  return scanOutsideUses(file, ownNames(file), excludedIn(file, compiled), true).count ?? new Map<string, number>();
 }
 
 const ownNamesOf = new WeakMap<FileFacts['symbols'], ReadonlySet<string>>();
@@ -222,24 +220,28 @@ function ownNames(file: FileFacts): ReadonlySet<string> {
 
 /**
  * The outside uses of a file a body edit made, from its previous version's: only the body's
- * references changed. Undefined when that is not enough to tell (the edit moved what follows, or
- * the body held the first use of a name that is used again after it).
+ * references changed, and those after it moved when it gained or lost lines. Undefined when that
+ * is not enough to tell (the body held the first use of a name that is used again after it).
  */
 function afterBodyEdit(file: FileFacts, compiled: Compiled, isOutsideUse: (ref: Reference) => boolean): OutsideUses | undefined {
   const edit = bodyEditOf(file);
-  // The same symbols and conditionals: the test of a reference is the same in both versions.
-  if (!edit || !edit.laterKept || edit.previous.symbols !== file.symbols || edit.previous.conditionals !== file.conditionals)
-    return undefined;
+  if (!edit) return undefined;
+  // The test of a reference is the same in both versions: the same symbols and conditionals, or
+  // (lines added or removed) the same ones moved, none of the conditionals inside the body.
+  const sameTests = edit.laterKept
+    ? edit.previous.symbols === file.symbols && edit.previous.conditionals === file.conditionals
+    : !edit.conditionalsInBody;
+  if (!sameTests) return undefined;
   const before = outsideUsesOf.get(edit.previous)?.get(compiled ?? UNKNOWN);
   if (!before) return undefined;
   const removed = edit.removed.filter(isOutsideUse);
   const added = edit.added.filter(isOutsideUse);
-  if (removed.length === 0 && added.length === 0) return before;
-  before.count ??= usesPerName(edit.previous, isOutsideUse);
-  const count = new Map(before.count);
+  if (edit.laterKept && removed.length === 0 && added.length === 0) return before;
+  before.count ??= usesPerName(edit.previous, compiled);
+  const count = removed.length === 0 && added.length === 0 ? before.count : new Map(before.count);
   for (const ref of removed) count.set(ref.name, (count.get(ref.name) ?? 1) - 1);
   for (const ref of added) count.set(ref.name, (count.get(ref.name) ?? 0) + 1);
-  const first = new Map(before.first);
+  const first = edit.laterKept ? new Map(before.first) : movedUses(before.first, edit, file);
   for (const ref of removed) {
     if (count.get(ref.name) === 0) {
       count.delete(ref.name);
@@ -256,9 +258,25 @@ function afterBodyEdit(file: FileFacts, compiled: Compiled, isOutsideUse: (ref: 
   }
   // A key seldom moves a first use (the body's are where they were): then the map is the previous
   // one, and what the link checks worked out from it still holds.
+  if (!edit.laterKept) return { first, count };
   const names = new Set([...removed, ...added].map((ref) => ref.name));
   for (const name of names) if (!samePlace(first.get(name), before.first.get(name))) return { first, count };
   return { first: before.first, count };
+}
+
+/**
+ * `uses` of the file before a body edit that moved what follows the body, with each use after the
+ * body replaced by the same use where it is now (the reference at the same place after the body's).
+ */
+function movedUses(uses: ReadonlyMap<string, Reference>, edit: BodyEdit, file: FileFacts): Map<string, Reference> {
+  const moved = new Map(uses);
+  const previous = edit.previous.references;
+  const offset = edit.added.length - edit.removed.length;
+  for (let i = edit.firstRemoved + edit.removed.length; i < previous.length; i++) {
+    const ref = previous[i];
+    if (uses.get(ref.name) === ref) moved.set(ref.name, file.references[i + offset]);
+  }
+  return moved;
 }
 
 /** The same use: a first use kept from an earlier version of the file is where the edited version's is. */
