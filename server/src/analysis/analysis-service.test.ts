@@ -185,6 +185,38 @@ describe('AnalysisService: one module analysis per text', () => {
     }
   });
 
+  it('sends file-scope edits of a large open file to its worker as edits of the text before, with the facts of a fresh analysis', async function () {
+    this.timeout(30_000);
+    const functions = Array.from({ length: 2500 }, (_, i) => `static int f${i}(void)\n{\n\treturn ${i};\n}\n`).join('');
+    const steps = [
+      `#include <linux/module.h>\n${functions}`,
+      // A function typed at the end, a declaration in the middle, a function taken away near the start.
+      `#include <linux/module.h>\n${functions}static int __init added(void) { return f7(); }\n`,
+      `#include <linux/module.h>\n${functions.replace('static int f1200(void)', 'static int gx;\nstatic int f1200(void)')}static int __init added(void) { return f7(); }\n`,
+      `#include <linux/module.h>\n${functions.replace('static int f3(void)\n{\n\treturn 3;\n}\n', '').replace('static int f1200(void)', 'static int gx;\nstatic int f1200(void)')}static int __init added(void) { return f7(); }\n`,
+    ];
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': steps[0] });
+    const service = new AnalysisService();
+    const fresh = new AnalysisService();
+    try {
+      service.configure({});
+      fresh.configure({});
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const pool = (service as unknown as { interactive: { edits: { sent: number } } }).interactive;
+      const comparable = (facts: object): string => JSON.stringify(facts);
+      for (const [i, text] of steps.entries()) {
+        const edited = await service.factsForText(uri, i + 1, text);
+        fresh.close(uri);
+        fresh.opened(uri);
+        assert.equal(comparable(edited), comparable(await fresh.factsForText(uri, 1, text)), `step ${i}`);
+      }
+      assert.equal(pool.edits.sent, steps.length - 1, 'each text after the first went as an edit');
+    } finally {
+      await Promise.all([service.dispose(), fresh.dispose()]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('after random edits inside bodies, some adding or removing lines, the same findings as a fresh analysis of the text', async function () {
     this.timeout(60_000);
     const kdir = fakeKernelBuildDir([6, 1]);

@@ -14,7 +14,8 @@ import {
   type KernelLinkTables,
   type LinkEnvironment,
 } from '../engine/link-checks';
-import { FactsPool } from '../engine/facts-pool';
+import { FactsPool, type KnownChange } from '../engine/facts-pool';
+import { changedSpan } from '../parsing/changed-span';
 import { moduleResultOf, type CheckedModule } from '../engine/module-job';
 import { analyzerId, canonicalJson, noteWrites } from '../engine/facts-cache';
 import { ContentHashes, moduleDependencies, ModuleResultCache, type ModuleResult } from '../engine/module-cache';
@@ -362,11 +363,11 @@ export class AnalysisService {
     if (cached?.stamp === stamp) return cached.facts;
     const filePath = filePathOf(uri) ?? uri;
     const options = { ...this.context.extract, builtin };
-    const inFull = (): Promise<EditableFacts> => {
+    const inFull = (known?: KnownChange): Promise<EditableFacts> => {
       // A huge or slow file gets a worker of its own: it cannot keep the other open files waiting.
       const heavy = text.length > HEAVY_FILE_BYTES || this.heavyUris.has(uri);
       const started = performance.now();
-      return (heavy ? this.heavy : this.interactive).analyzeOpen(uri, filePath, options, text).then((result) => {
+      return (heavy ? this.heavy : this.interactive).analyzeOpen(uri, filePath, options, text, known).then((result) => {
         if (!heavy && performance.now() - started > HEAVY_FILE_MS) {
           this.heavyUris.add(uri);
           this.interactive.forget(uri);
@@ -375,8 +376,12 @@ export class AnalysisService {
       });
     };
     const previous = this.openDocuments.get(uri);
-    const editable =
-      previous?.builtin === builtin ? previous.editable.then((last) => editWithinBody(last, text, options) ?? inFull(), inFull) : inFull();
+    // Where the text changed is looked for once, for the edit inside a body and for the worker.
+    const afterEdit = (last: EditableFacts): Promise<EditableFacts> | EditableFacts => {
+      const span = last.text === text ? undefined : changedSpan(last.text, text);
+      return editWithinBody(last, text, options, span) ?? inFull(span && { from: last.text, span });
+    };
+    const editable = previous?.builtin === builtin ? previous.editable.then(afterEdit, () => inFull()) : inFull();
     this.openDocuments.set(uri, { builtin, editable });
     const facts = editable.then((result) => {
       this.editorTexts.set(result.facts, { opening, version });

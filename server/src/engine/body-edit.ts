@@ -11,7 +11,7 @@ import { logicalLineEnd, prepass } from '../parsing/prepass';
 import { scanBody, type FoundLocal, type FoundReference } from '../parsing/references';
 import { isOneBody } from '../parsing/skeleton';
 import { checkInput, type EditableFacts } from './analyze-file';
-import { changedSpan } from '../parsing/changed-span';
+import { changedSpan, type Span } from '../parsing/changed-span';
 import { firstNot, lastAtOrBefore } from '../parsing/sorted';
 import { suppressionsEdited } from '../parsing/suppressions';
 import type { ConditionalDirective, FileFacts, Position, Range, Reference, Suppression } from '../model/types';
@@ -138,11 +138,12 @@ function mapKeeping<T>(items: T[], change: (item: T) => T): T[] {
 /**
  * The facts of `text`, derived from `previous` when the only change lies inside one body that the
  * parser did not see and stays a balanced body; undefined when the file must be analyzed in full.
+ * `change`: where `text` differs from `previous.text`, when the caller knows.
  */
-export function editWithinBody(previous: EditableFacts, text: string, options: ExtractOptions): EditableFacts | undefined {
+export function editWithinBody(previous: EditableFacts, text: string, options: ExtractOptions, change?: Span): EditableFacts | undefined {
   if (previous.facts.unanalyzable || checkInput(previous.facts.uri, text)) return undefined;
   if (previous.text === text) return previous;
-  const change = changedSpan(previous.text, text);
+  change ??= changedSpan(previous.text, text);
   // Typing a directive (`#include`, `#define __init`) inside a body changes facts of the whole file.
   if (touchesDirective(previous.text, change.start, change.oldEnd) || touchesDirective(text, change.start, change.newEnd)) return undefined;
   const index = lastAtOrBefore(previous.bodies, change.start - 1, (body) => body.start);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ExtractOptions } from '../parsing/extract';
 import type { BodyRange } from '../parsing/references';
-import { changedSpan } from '../parsing/changed-span';
+import { changedSpan, type Span } from '../parsing/changed-span';
 import { unanalyzableFacts } from './analyze-file';
 import { markEdited } from './body-edit';
 import type { EditableFacts } from './analyze-file';
@@ -142,6 +142,12 @@ const JOBS_IN_FLIGHT = 2;
 const CHEAP_AFTER_HITS = 16;
 const CHEAP_JOBS_IN_FLIGHT = 64;
 const CHEAP_BATCH = 16;
+
+/** Where a text differs from the text `from` (an earlier version of the same document). */
+export interface KnownChange {
+  from: string;
+  span: Span;
+}
 
 /** An open document this large is sent to its worker as edits (smaller ones whole: nothing to gain). */
 const EDITS_FROM_BYTES = 64 * 1024;
@@ -373,7 +379,7 @@ export class FactsPool {
    * An open document's text, ahead of the queue (open files before the background index); the
    * worker keeps its tree for the next version.
    */
-  analyzeOpen(uri: string, filePath: string, options: ExtractOptions, text: string): Promise<EditableFacts> {
+  analyzeOpen(uri: string, filePath: string, options: ExtractOptions, text: string, known?: KnownChange): Promise<EditableFacts> {
     const editable = (answer: FactsAnswer): EditableFacts => ({
       text,
       facts: answer.facts,
@@ -390,7 +396,8 @@ export class FactsPool {
     this.sentTexts.set(uri, { id, text });
     let request = whole;
     if (sent && text.length >= EDITS_FROM_BYTES) {
-      const span = changedSpan(sent.text, text);
+      // The caller's change is from the text sent last (the same string) unless a request came between.
+      const span = known && known.from === sent.text ? known.span : changedSpan(sent.text, text);
       if (span.newEnd - span.start <= text.length / 4)
         request = { ...common, edit: { of: sent.id, start: span.start, end: span.oldEnd, text: text.slice(span.start, span.newEnd) } };
     }
