@@ -145,7 +145,7 @@ export function startServer(): void {
 
   // A file whose analysis a crashed or stopped worker failed gets another try after a while.
   service.onRetryDue((uri) => {
-    if (documents.get(uri)) publisher.schedule(uri);
+    if (documents.get(uri)) void publisher.schedule(uri);
     else background(`re-checking ${uri}`, index.filesChanged([uri]));
   });
 

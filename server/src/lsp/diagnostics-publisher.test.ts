@@ -69,6 +69,28 @@ describe('diagnostics publisher: document versions', function () {
     }
   };
 
+  it('settles what schedule returns once the runs it started or joined are over, the re-run for a newer version too', async () => {
+    const uri = pathToFileURL(path.join(dir, 'long-line.c')).href;
+    const published: PublishDiagnosticsParams[] = [];
+    const documents = new Documents();
+    const publisher = new DiagnosticsPublisher(
+      recordingConnection(published),
+      documents as unknown as TextDocuments<TextDocument>,
+      service,
+    );
+    documents.set(uri, 1, LONG_LINE);
+    const first = publisher.schedule(uri);
+    documents.set(uri, 2, BROKEN);
+    const joined = publisher.schedule(uri);
+    await Promise.all([first, joined]);
+    assert.deepEqual(
+      published.map((p) => p.version),
+      [2],
+      'the run of version 1 found it stale; the re-run published version 2 before either settled',
+    );
+    publisher.dispose();
+  });
+
   it('never publishes a run begun before a close onto the same version number of the next opening', async () => {
     const uri = pathToFileURL(path.join(dir, 'long-line.c')).href;
     const published: PublishDiagnosticsParams[] = [];
@@ -78,11 +100,11 @@ describe('diagnostics publisher: document versions', function () {
 
     // First opening: version 1, then version 2 with a line break above f's reference to v.
     documents.set(uri, 1, LONG_LINE);
-    publisher.schedule(uri);
+    void publisher.schedule(uri);
     await until('version 1', () => published.some((p) => p.version === 1), published);
     assert.deepEqual(lines(published.find((p) => p.version === 1)!), [1]);
     documents.set(uri, 2, BROKEN);
-    publisher.schedule(uri);
+    void publisher.schedule(uri);
     // Closed and opened again while version 2 is analyzed; the editor numbers the new opening from 1,
     // so its version 2 is another text (no line break: the finding stays on line 1).
     documents.delete(uri);
@@ -91,7 +113,7 @@ describe('diagnostics publisher: document versions', function () {
     documents.set(uri, 1, LONG_LINE);
     publisher.opened(uri);
     documents.set(uri, 2, TYPED);
-    publisher.schedule(uri);
+    void publisher.schedule(uri);
 
     await until(
       'version 2 of the new opening on line 1',
@@ -177,8 +199,8 @@ describe('diagnostics publisher: open files of one module', function () {
   const openBoth = (textOfB: string): void => {
     documents.set(a, 1, A);
     documents.set(b, 1, textOfB);
-    publisher.schedule(a);
-    publisher.schedule(b);
+    void publisher.schedule(a);
+    void publisher.schedule(b);
   };
 
   it('checks the other open files of a module again when a file with unsaved edits is closed (they get its text on disk)', async () => {
@@ -200,7 +222,7 @@ describe('diagnostics publisher: open files of one module', function () {
     // An edit at file scope, above a few thousand declarations: a.c goes to the worker for a while
     // (a parse of 150 KB), and its run has read b.c's facts before that (in the same turn).
     documents.set(a, 2, `${A}${'static int filler;\n'.repeat(8000)}`);
-    publisher.schedule(a);
+    void publisher.schedule(a);
     await new Promise((resolve) => setImmediate(resolve));
     documents.delete(b);
     publisher.closed(b);
@@ -228,7 +250,7 @@ describe('diagnostics publisher: open files of one module', function () {
     // never current, a.c's run would go round for ever and publish nothing.
     const runs = published.length;
     documents.set(a, 2, `${A}// edited\n`);
-    publisher.schedule(a);
+    void publisher.schedule(a);
     await until('a.c v2', () => lastFor(a)?.version === 2);
     assert.deepEqual(lines(lastFor(a)!), [], `a.c v2 is checked with b.c from disk: ${describePublished(published.slice(runs))}`);
     // Opened again, b.c's texts are taken again.
@@ -251,7 +273,7 @@ describe('diagnostics publisher: open files of one module', function () {
     service.editorTextOf = (facts) => (facts.uri === b && ++asked <= 1000 ? { opening: 0, version: 1 } : editorTextOf(facts));
     const runs = published.length;
     documents.set(a, 2, `${A}// edited\n`);
-    publisher.schedule(a);
+    void publisher.schedule(a);
     await until('a.c v2', () => published.slice(runs).some((p) => p.uri === a && p.version === 2));
     assert.ok(asked <= 2, `a.c was run again ${asked} times`);
   });
@@ -262,11 +284,11 @@ describe('diagnostics publisher: open files of one module', function () {
     // b.c is edited twice in a row: the second edit arrives while the run of the first goes on, so
     // its own run starts after that one (the publisher coalesces them). a.c is edited meanwhile.
     documents.set(b, 2, B_INIT);
-    publisher.schedule(b);
+    void publisher.schedule(b);
     documents.set(b, 3, B_INIT_LATE);
-    publisher.schedule(b);
+    void publisher.schedule(b);
     documents.set(a, 2, `${A}// edited\n`);
-    publisher.schedule(a);
+    void publisher.schedule(a);
     await until(
       'both files at their last versions',
       () => lastFor(a)?.version === 2 && lastFor(b)?.version === 3 && lines(lastFor(a)!).includes(CALL),

@@ -19,6 +19,8 @@ import type { FileFacts } from '../model/types';
 
 export class DiagnosticsPublisher {
   private readonly running = new Set<string>();
+  /** What schedule() returned while each document's runs went on. */
+  private readonly runs = new Map<string, { promise: Promise<void>; ended: () => void }>();
   private readonly dirty = new Set<string>();
   /** Documents to run again once another's runs are over (their result used its older facts). */
   private readonly waiting = new Map<string, Set<string>>();
@@ -38,36 +40,55 @@ export class DiagnosticsPublisher {
     private readonly serves: (document: TextDocument) => boolean = () => true,
   ) {}
 
-  schedule(uri: string): void {
-    if (this.disposed) return;
+  /** Runs `uri`'s analysis, or once more after the one under way: settles when no run of it is left. */
+  schedule(uri: string): Promise<void> {
+    if (this.disposed) return Promise.resolve();
     if (this.running.has(uri)) {
       this.dirty.add(uri);
-      return;
+      return this.runsOf(uri);
     }
     this.running.add(uri);
     void this.run(uri).finally(() => {
       this.running.delete(uri);
       if (this.dirty.delete(uri)) {
-        this.schedule(uri);
+        void this.schedule(uri);
         return;
       }
+      this.runsEnded(uri);
       const waiters = this.waiting.get(uri);
       this.waiting.delete(uri);
       for (const waiter of waiters ?? []) {
         this.waited.add(waiter);
-        this.schedule(waiter);
+        void this.schedule(waiter);
       }
     });
+    return this.runsOf(uri);
+  }
+
+  /** Settles when the runs of `uri` are over (see schedule). */
+  private runsOf(uri: string): Promise<void> {
+    let runs = this.runs.get(uri);
+    if (!runs) {
+      let ended = (): void => undefined;
+      const promise = new Promise<void>((resolve) => (ended = resolve));
+      this.runs.set(uri, (runs = { promise, ended }));
+    }
+    return runs.promise;
+  }
+
+  private runsEnded(uri: string): void {
+    this.runs.get(uri)?.ended();
+    this.runs.delete(uri);
   }
 
   refreshAll(): void {
-    for (const document of this.documents.all()) this.schedule(document.uri);
+    for (const document of this.documents.all()) void this.schedule(document.uri);
   }
 
   /** The editor opened `uri`: the service takes its texts again (see AnalysisService.close), and it is checked. */
   opened(uri: string): void {
     this.service.opened(uri);
-    this.schedule(uri);
+    void this.schedule(uri);
   }
 
   closed(uri: string): void {
@@ -79,7 +100,7 @@ export class DiagnosticsPublisher {
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
     // The other open files of its module were checked with its editor text, which may never have
     // been saved: check them again with the file as it is on disk (as a fresh server would).
-    for (const [other, files] of this.moduleFiles) if (files.has(uri) && this.documents.get(other)) this.schedule(other);
+    for (const [other, files] of this.moduleFiles) if (files.has(uri) && this.documents.get(other)) void this.schedule(other);
   }
 
   /**
@@ -141,7 +162,7 @@ export class DiagnosticsPublisher {
           // Its run was over and left it so (it failed), though this one waited for it: publish as it is.
           if (this.waited.has(uri)) continue;
           // Nothing runs it (its run is held back while it is typed in): start it now.
-          this.schedule(file.uri);
+          void this.schedule(file.uri);
         }
         let waiters = this.waiting.get(file.uri);
         if (!waiters) this.waiting.set(file.uri, (waiters = new Set()));
@@ -175,5 +196,6 @@ export class DiagnosticsPublisher {
 
   dispose(): void {
     this.disposed = true;
+    for (const uri of [...this.runs.keys()]) this.runsEnded(uri);
   }
 }

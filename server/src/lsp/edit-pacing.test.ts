@@ -9,7 +9,9 @@ describe('EditPacing (re-analysis while typing)', () => {
     const start = performance.now();
     const pacing = new EditPacing(
       () => cost,
-      (uri) => runs.push({ uri, at: performance.now() - start }),
+      (uri) => {
+        runs.push({ uri, at: performance.now() - start });
+      },
     );
     /** Types `count` keys into big.c, `gapMs` apart: when each came (ms since the set-up). */
     const typeKeys = async (count: number, gapMs: number): Promise<number[]> => {
@@ -109,7 +111,9 @@ describe('EditPacing (re-analysis while typing)', () => {
     const runs: number[] = [];
     const pacing = new EditPacing(
       () => cost,
-      () => runs.push(performance.now()),
+      () => {
+        runs.push(performance.now());
+      },
     );
     pacing.changed('file:///big.c');
     // That analysis (a newline that moved every later line) took 90 ms, and said so when it ended.
@@ -126,7 +130,9 @@ describe('EditPacing (re-analysis while typing)', () => {
     const runs: number[] = [];
     const pacing = new EditPacing(
       () => 90,
-      () => runs.push(performance.now()),
+      () => {
+        runs.push(performance.now());
+      },
     );
     // Keys come as input the event loop reads, after the timers that expired meanwhile.
     const { port1, port2 } = new MessageChannel();
@@ -145,6 +151,30 @@ describe('EditPacing (re-analysis while typing)', () => {
       assert.equal(runs.length, 2, 'one analysis after the last key');
     } finally {
       port1.close();
+      pacing.dispose();
+    }
+  });
+
+  it('starts no analysis while the one it started is under way (on a worker): the keys typed meanwhile are analysed after their pause', async () => {
+    const runs: number[] = [];
+    const start = performance.now();
+    const pacing = new EditPacing(
+      () => 100,
+      () => {
+        runs.push(performance.now() - start);
+        return sleep(200);
+      },
+    );
+    try {
+      // Keys 60 ms apart, further than the pause of 50 ms (half an analysis): each pause ends while the first analysis runs.
+      for (let i = 0; i < 4; i++) {
+        pacing.changed('file:///big.c');
+        await sleep(60);
+      }
+      await sleep(150);
+      assert.equal(runs.length, 2, `analyses at ${runs.map((at) => Math.round(at)).join(', ')} ms`);
+      assert.ok(runs[1] >= 200, "the second after the first ended, and after the last key's pause");
+    } finally {
       pacing.dispose();
     }
   });

@@ -6,8 +6,10 @@
 // the keys pause, and runs at least every MAX_WAIT_MS while the burst goes on. The keys have paused
 // when none came for a tenth longer than the burst's rhythm (the median of its last gaps; 33 ms
 // for keys 30 ms apart), for MIN_PAUSE_MS before the rhythm is known, or for half as long as the
-// last analysis took if that is longer (at most MAX_PAUSE_MS). Requests (outline, code actions,
-// hovers) wait for that analysis instead of starting one of their own.
+// last analysis took if that is longer (at most MAX_PAUSE_MS). While an analysis started here is
+// under way (a file-scope edit goes to a worker), no other starts: the keys typed meanwhile are
+// analysed when it ends, after their pause. Requests (outline, code actions, hovers) wait for that
+// analysis instead of starting one of their own.
 
 /** An analysis cheaper than this runs on every key. */
 const PACED_FROM_MS = 5;
@@ -25,10 +27,13 @@ const RHYTHM_KNOWN = 3;
 const BUNCHED_MS = 10;
 
 interface Pending {
-  timer: NodeJS.Timeout;
+  /** None while the analysis this one waits for is still under way. */
+  timer?: NodeJS.Timeout;
   /** When the first edit of this pause arrived (performance.now()). */
   since: number;
   waiters: (() => void)[];
+  /** How long after the last key the keys have paused. */
+  pauseFor: number;
 }
 
 export class EditPacing {
@@ -39,11 +44,14 @@ export class EditPacing {
   private readonly firedAt = new Map<string, number>();
   /** The last gaps between keys of each document's burst. */
   private readonly gaps = new Map<string, number[]>();
+  /** The analysis of each document started here and not ended yet. */
+  private readonly underWay = new Map<string, Promise<unknown>>();
 
   constructor(
     /** Milliseconds the last analysis of `uri` took; undefined before the first. */
     private readonly costOf: (uri: string) => number | undefined,
-    private readonly analyze: (uri: string) => void,
+    /** Starts an analysis of `uri`: what it returns settles when it ends. */
+    private readonly analyze: (uri: string) => Promise<unknown> | void,
   ) {}
 
   /** `uri` was edited: analyse it now, or after a pause if its analyses are slow. */
@@ -60,8 +68,8 @@ export class EditPacing {
     const rhythmPause = this.rhythmPause(uri, now - lastKey, now - previous);
     this.lastEdit.set(uri, now);
     // Half as long as an analysis takes, at least: keys a little further apart than that keep a
-    // core busy two thirds of the time at most (the publisher folds keys that come during an
-    // analysis into one more), and the wait after the last key stays short.
+    // core busy two thirds of the time at most (keys that come during an analysis wait for its
+    // end), and the wait after the last key stays short.
     const pauseFor = Math.min(MAX_PAUSE_MS, Math.max(rhythmPause, cost / 2));
     if (cost < PACED_FROM_MS || (!pending && now - previous >= pauseFor)) {
       this.fire(uri);
@@ -70,14 +78,9 @@ export class EditPacing {
     const since = pending?.since ?? now;
     if (pending) clearTimeout(pending.timer);
     const pause = Math.max(0, Math.min(pauseFor, since + MAX_WAIT_MS - now));
-    const next: Pending = {
-      // A timer that expired while the thread was busy runs before the keys that came meanwhile
-      // are read: the analysis starts after the input is read, unless a key came (a new Pending).
-      timer: setTimeout(() => setImmediate(() => this.pending.get(uri) === next && this.fire(uri)), pause),
-      since,
-      waiters: pending?.waiters ?? [],
-    };
+    const next: Pending = { since, waiters: pending?.waiters ?? [], pauseFor };
     this.pending.set(uri, next);
+    this.fireAfter(uri, next, pause);
   }
 
   /**
@@ -126,25 +129,60 @@ export class EditPacing {
     this.lastEdit.delete(uri);
     this.firedAt.delete(uri);
     this.gaps.delete(uri);
+    this.underWay.delete(uri);
   }
 
   dispose(): void {
     for (const uri of [...this.pending.keys()]) this.cancel(uri);
     this.lastEdit.clear();
     this.firedAt.clear();
+    this.underWay.clear();
     this.gaps.clear();
+  }
+
+  private fireAfter(uri: string, pending: Pending, ms: number): void {
+    // A timer that expired while the thread was busy runs before the keys that came meanwhile
+    // are read: the analysis starts after the input is read, unless a key came (a new Pending).
+    pending.timer = setTimeout(() => setImmediate(() => this.pending.get(uri) === pending && this.fire(uri)), ms);
   }
 
   private fire(uri: string): void {
     const pending = this.pending.get(uri);
+    if (this.underWay.has(uri)) {
+      // The last analysis is still under way (on a worker): the keys typed meanwhile are the next
+      // one's, which starts when it ends, after their pause. Started now, it would run straight after.
+      if (pending) {
+        clearTimeout(pending.timer);
+        pending.timer = undefined;
+      } else this.pending.set(uri, { since: performance.now(), waiters: [], pauseFor: 0 });
+      return;
+    }
     if (pending) {
       clearTimeout(pending.timer);
       this.pending.delete(uri);
     }
     // The analysis is scheduled first: a waiting request then shares its facts.
     this.firedAt.set(uri, performance.now());
-    this.analyze(uri);
+    const run = this.analyze(uri);
+    if (run) {
+      this.underWay.set(uri, run);
+      const ended = (): void => {
+        if (this.underWay.get(uri) !== run) return;
+        this.underWay.delete(uri);
+        this.afterRun(uri);
+      };
+      run.then(ended, ended);
+    }
     for (const resolve of pending?.waiters ?? []) resolve();
+  }
+
+  /** The analysis of `uri` ended: one the keys asked for meanwhile starts after their pause (a cheap one at once). */
+  private afterRun(uri: string): void {
+    const pending = this.pending.get(uri);
+    if (!pending || pending.timer !== undefined) return;
+    const sinceKey = performance.now() - (this.lastEdit.get(uri) ?? Number.NEGATIVE_INFINITY);
+    const cheap = (this.costOf(uri) ?? 0) < PACED_FROM_MS;
+    this.fireAfter(uri, pending, cheap ? 0 : Math.max(0, pending.pauseFor - sinceKey));
   }
 }
 
