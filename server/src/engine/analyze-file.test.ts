@@ -107,6 +107,9 @@ describe('incremental analysis of an edited file', () => {
         '\n#define __init\n',
         'static int s;',
         'static int s = hello3_data;',
+        ' // kmod-ignore section-mismatch\n',
+        '/* kmod-ignore-next-line */',
+        'kmod-ignore ',
       ];
       for (let i = 0; i < count; i++) {
         // An unclosed `#if 0` or comment ruins the rest of a file for good; start over now and then.

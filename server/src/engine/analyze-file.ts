@@ -17,7 +17,8 @@ import {
 import { prepass, prepassEdited, prepassState, type PrepassState } from '../parsing/prepass';
 import { bodiesEdited, bodiesState, skeleton, type BodiesState } from '../parsing/skeleton';
 import type { BodyRange } from '../parsing/references';
-import type { FileFacts } from '../model/types';
+import type { FileFacts, Suppression } from '../model/types';
+import { suppressionsEdited } from '../parsing/suppressions';
 import { fileURLToPath } from 'node:url';
 import { readTextFileSync } from '../../../shared/src/safe-read';
 
@@ -66,6 +67,8 @@ export interface ParseState {
   base?: KeptBase;
   /** The text's line index (the next one is made from it). */
   lines: LineIndex;
+  /** The text's silenced lines (the next edit moves them unless it touches a marker). */
+  suppressions: Suppression[];
   /** The options the scans were made with. */
   optionsKey: string;
 }
@@ -255,7 +258,18 @@ export function analyzeEditedFile(
       ? narrowed(previous.base, change.start, preSpan.start, parsedSpan.start)
       : undefined;
   const lines = previous && change ? LineIndex.edited(previous.lines, text, change) : new LineIndex(text);
-  const shapes = { previous: known, next: treeHasErrors ? new Map(known) : new Map(), treeHasErrors, base, lines };
+  const suppressions =
+    previous && change
+      ? suppressionsEdited(
+          previous.suppressions,
+          previous.text,
+          text,
+          change,
+          previous.lines.positionAt(change.start).line,
+          lines.lineCount - previous.lines.lineCount,
+        )
+      : undefined;
+  const shapes = { previous: known, next: treeHasErrors ? new Map(known) : new Map(), treeHasErrors, base, lines, suppressions };
   const extracted = extractFacts(uri, text, pre, tree, options, parsed, reuse, true, shapes);
   const { facts, bodies, scans = [] } = extracted;
   return {
@@ -270,6 +284,7 @@ export function analyzeEditedFile(
       shapes: shapes.next,
       base: extracted.base ? { extraction: extracted.base, sameUntil: EVERYWHERE } : base,
       lines,
+      suppressions: facts.suppressions ?? [],
       optionsKey,
     },
   };

@@ -8,7 +8,7 @@ import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
 import { annotationSection, OBJECT_ANNOTATIONS, type AnnotationContext } from '../knowledge/annotations';
 import { plainSection } from '../knowledge/sections';
 import { moduleMacro } from '../knowledge/module-macros';
-import type { ConditionalDirective, FileFacts, MacroUse, Reference, SymbolDef } from '../model/types';
+import type { ConditionalDirective, FileFacts, MacroUse, Reference, Suppression, SymbolDef } from '../model/types';
 import { detached } from './detached';
 import { LineIndex } from './line-index';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
@@ -214,6 +214,8 @@ export interface ShapeMemo {
   base?: KeptBase;
   /** The text's line index, made from the last analysis's. */
   lines?: LineIndex;
+  /** The text's silenced lines, when its edit told them (the whole text is not searched for the marker). */
+  suppressions?: Suppression[];
 }
 
 type DeclaredSection = { section: string; annotations: string[]; annotationRanges: SymbolDef['annotationRanges'] };
@@ -737,7 +739,7 @@ export function extractFacts(
   const emptied = emptiedAnnotations(pre.text, directives);
   const conditionals = extractor.conditionals(pre.directives);
   const invoked = invocationArguments(parsed.text);
-  const suppressions = suppressionsIn(source);
+  const suppressions = shapes?.suppressions ?? suppressionsIn(source);
   const facts: FileFacts = {
     uri,
     symbols: extractor.symbols,

@@ -37,6 +37,10 @@ export class LineIndex {
     return new LineIndex(text, starts);
   }
 
+  get lineCount(): number {
+    return this.lineStarts.length;
+  }
+
   /** The line starts, copied (for another thread: the index keeps its own). */
   copyOfStarts(): Uint32Array {
     return this.lineStarts.slice();
