@@ -185,6 +185,32 @@ describe('AnalysisService: one module analysis per text', () => {
     }
   });
 
+  it('keeps the uses in a body the configuration leaves out left out when lines above them go', async function () {
+    this.timeout(30_000);
+    const kdir = fakeKernelBuildDir([6, 1]);
+    const text = (body: string): string =>
+      `#include <linux/module.h>\n#ifdef CONFIG_LEFT_OUT\nstatic int off(void)\n{\n${body}\treturn 0;\n}\n#endif\nstatic int later(void) { return vfs_write(0, 0, 0, 0); }\nMODULE_LICENSE("GPL");\n`;
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': text('') });
+    const service = new AnalysisService();
+    try {
+      const loaded = new Promise<void>((resolve) => service.onKernelTablesLoaded(resolve));
+      service.configure({ kdir });
+      await loaded;
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const codes = async (version: number, body: string): Promise<string[]> =>
+        (await service.analyzeModule(uri, version, text(body))).findings.map((f) => `${f.code}@${f.range.start.line}`);
+      assert.deepEqual(await codes(1, ''), ['undefined-symbol@7']);
+      assert.deepEqual(await codes(2, '\ta();\n\tb();\n\tc();\n\td();\n\tvfs_write(0, 0, 0, 0);\n'), ['undefined-symbol@12']);
+      // Four lines go above the left-out use, more than follow it to the #endif: it is still left
+      // out, and later()'s use is still the first.
+      assert.deepEqual(await codes(3, '\tvfs_write(0, 0, 0, 0);\n'), ['undefined-symbol@8']);
+    } finally {
+      await service.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(kdir, { recursive: true, force: true });
+    }
+  });
+
   it('sends file-scope edits of a large open file to its worker as edits of the text before, with the facts of a fresh analysis', async function () {
     this.timeout(30_000);
     const functions = Array.from({ length: 2500 }, (_, i) => `static int f${i}(void)\n{\n\treturn ${i};\n}\n`).join('');
@@ -232,6 +258,14 @@ describe('AnalysisService: one module analysis per text', () => {
       '{',
       '\t(void)table[1];',
       '}',
+      // Left out by the build dir's configuration: nothing in it is a use from outside.
+      '#ifdef CONFIG_LEFT_OUT',
+      'static int off(void)',
+      '{',
+      '\tkallsyms_lookup_name("z");',
+      '\treturn 0;',
+      '}',
+      '#endif',
       'static int later(void)',
       '{',
       '\tvfs_write(0, 0, 0, 0);',
@@ -242,8 +276,8 @@ describe('AnalysisService: one module analysis per text', () => {
       'MODULE_LICENSE("GPL");',
       '',
     ].join('\n');
-    // Lines typed into early() and bye(), or taken away: uses of __init names, of names the build
-    // dir exports or not, blank lines; everything after them moves.
+    // Lines typed into early(), bye() and off(), or taken away (up to three at once): uses of
+    // __init names, of names the build dir exports or not, blank lines; everything after them moves.
     const typed = ['', '\t(void)table[2];', '\tsetup();', '\tvfs_write(0, 0, 0, 0);', '\tmsleep(2);', '\tkallsyms_lookup_name("x");'];
     let seed = 7;
     const random = (n: number): number => {
@@ -268,14 +302,16 @@ describe('AnalysisService: one module analysis per text', () => {
         const lines = text.split('\n');
         // The lines strictly inside early()'s and bye()'s braces, and the line after each `{`.
         const inside: number[] = [];
-        for (const name of ['early', 'bye']) {
+        for (const name of ['early', 'bye', 'off']) {
           const open = lines.findIndex((line) => line.includes(` ${name}(void)`)) + 1;
           const close = lines.indexOf('}', open);
           for (let line = open + 1; line <= close; line++) inside.push(line);
         }
         const at = inside[random(inside.length)];
-        const removable = lines[at] !== '}';
-        if (removable && random(3) === 0) lines.splice(at, 1);
+        // Whole lines of the body only: its closing brace stays.
+        let removable = 0;
+        while (removable < 3 && lines[at + removable] !== '}') removable++;
+        if (removable > 0 && random(3) === 0) lines.splice(at, 1 + random(removable));
         else lines.splice(at, 0, typed[random(typed.length)]);
         text = lines.join('\n');
         const edited = await service.analyzeModule(uri, step, text);

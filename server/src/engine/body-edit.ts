@@ -255,7 +255,6 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
     removed,
     added: rescanned,
     laterKept: shift.still,
-    lines: shift.lines,
     conditionalsInBody: pre.directives.length > 0,
   });
   return edited;
@@ -274,8 +273,6 @@ export interface BodyEdit {
   added: readonly Reference[];
   /** Everything after the body is where it was: its references are the same objects. */
   laterKept: boolean;
-  /** Lines the edit added (removed, when negative): what follows the body moved by as many. */
-  lines: number;
   /** The body holds conditional directives (the same ones before and after the edit). */
   conditionalsInBody: boolean;
 }

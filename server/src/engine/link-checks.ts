@@ -163,16 +163,20 @@ function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses
   outsideUsesOf.set(file, byView);
   let uses = byView.get(compiled ?? UNKNOWN);
   if (uses) return uses;
+  // A file being typed in (an edit that moved what follows its body): the next key in a body needs the counts.
+  uses = afterBodyEdit(file, compiled) ?? scanOutsideUses(file, ownNames(file), excludedIn(file, compiled), bodyEditOf(file) !== undefined);
+  byView.set(compiled ?? UNKNOWN, uses);
+  return uses;
+}
+
+/** Whether a reference of `file` is a use from outside it (scanOutsideUses's test, for a few references). */
+function outsideUseTest(file: FileFacts, compiled: Compiled): (ref: Reference) => boolean {
   const excluded = excludedIn(file, compiled);
   const own = ownNames(file);
-  const isOutsideUse = (ref: Reference): boolean => {
+  return (ref) => {
     const from = file.symbols[ref.fromIndex];
     return !own.has(ref.name) && !!from && !from.isInline && from.isDefinition && !(excluded.length > 0 && inRanges(excluded, ref.line));
   };
-  // A file being typed in (an edit that moved what follows its body): the next key in a body needs the counts.
-  uses = afterBodyEdit(file, compiled, isOutsideUse) ?? scanOutsideUses(file, own, excluded, bodyEditOf(file) !== undefined);
-  byView.set(compiled ?? UNKNOWN, uses);
-  return uses;
 }
 
 /**
@@ -223,7 +227,7 @@ function ownNames(file: FileFacts): ReadonlySet<string> {
  * references changed, and those after it moved when it gained or lost lines. Undefined when that
  * is not enough to tell (the body held the first use of a name that is used again after it).
  */
-function afterBodyEdit(file: FileFacts, compiled: Compiled, isOutsideUse: (ref: Reference) => boolean): OutsideUses | undefined {
+function afterBodyEdit(file: FileFacts, compiled: Compiled): OutsideUses | undefined {
   const edit = bodyEditOf(file);
   if (!edit) return undefined;
   // The test of a reference is the same in both versions: the same symbols and conditionals, or
@@ -234,8 +238,10 @@ function afterBodyEdit(file: FileFacts, compiled: Compiled, isOutsideUse: (ref: 
   if (!sameTests) return undefined;
   const before = outsideUsesOf.get(edit.previous)?.get(compiled ?? UNKNOWN);
   if (!before) return undefined;
-  const removed = edit.removed.filter(isOutsideUse);
-  const added = edit.added.filter(isOutsideUse);
+  // Each version's references by its own test: lines a body lost move the #endif after it up, past
+  // where its old references were.
+  const removed = edit.removed.filter(outsideUseTest(edit.previous, compiled));
+  const added = edit.added.filter(outsideUseTest(file, compiled));
   if (edit.laterKept && removed.length === 0 && added.length === 0) return before;
   before.count ??= usesPerName(edit.previous, compiled);
   const count = removed.length === 0 && added.length === 0 ? before.count : new Map(before.count);
