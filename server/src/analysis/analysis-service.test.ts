@@ -10,6 +10,15 @@ import { VmlinuxTable } from '../engine/vmlinux';
 import { moduleOfFile } from '../../../shared/src/kbuild';
 import { fakeKernelBuildDir, writeModule } from '../../../test/support/modules';
 
+/** A service configured with the build dir `kdir`, once its link tables have loaded. */
+async function loadedService(kdir: string): Promise<AnalysisService> {
+  const service = new AnalysisService();
+  const loaded = new Promise<void>((resolve) => service.onKernelTablesLoaded(resolve));
+  service.configure({ kdir });
+  await loaded;
+  return service;
+}
+
 describe('AnalysisService: one module analysis per text', () => {
   const source = 'static int __initdata x = 1;\nstatic void __exit bye(void) { (void)x; }\nmodule_exit(bye);\n';
 
@@ -191,11 +200,8 @@ describe('AnalysisService: one module analysis per text', () => {
     const text = (body: string): string =>
       `#include <linux/module.h>\n#ifdef CONFIG_LEFT_OUT\nstatic int off(void)\n{\n${body}\treturn 0;\n}\n#endif\nstatic int later(void) { return vfs_write(0, 0, 0, 0); }\nMODULE_LICENSE("GPL");\n`;
     const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': text('') });
-    const service = new AnalysisService();
+    const service = await loadedService(kdir);
     try {
-      const loaded = new Promise<void>((resolve) => service.onKernelTablesLoaded(resolve));
-      service.configure({ kdir });
-      await loaded;
       const uri = pathToFileURL(path.join(dir, 'm.c')).href;
       const codes = async (version: number, body: string): Promise<string[]> =>
         (await service.analyzeModule(uri, version, text(body))).findings.map((f) => `${f.code}@${f.range.start.line}`);
@@ -285,13 +291,8 @@ describe('AnalysisService: one module analysis per text', () => {
       return seed % n;
     };
     const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': start });
-    const service = new AnalysisService();
-    const fresh = new AnalysisService();
+    const [service, fresh] = await Promise.all([loadedService(kdir), loadedService(kdir)]);
     try {
-      const loaded = Promise.all([service, fresh].map((s) => new Promise<void>((resolve) => s.onKernelTablesLoaded(resolve))));
-      service.configure({ kdir });
-      fresh.configure({ kdir });
-      await loaded;
       const uri = pathToFileURL(path.join(dir, 'm.c')).href;
       const summary = (findings: readonly { code: string; message: string; range: { start: { line: number; character: number } } }[]) =>
         findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character} ${f.message}`).sort();
@@ -347,11 +348,8 @@ describe('AnalysisService: one module analysis per text', () => {
     // A name used nowhere else, then spelt differently on the same line: its finding goes.
     steps.push(body('\t(void)jiffies_like;\n'), body('\t(void)jiffies_lik;\n'));
     const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': steps[0] });
-    const service = new AnalysisService();
+    const service = await loadedService(kdir);
     try {
-      const loaded = new Promise<void>((resolve) => service.onKernelTablesLoaded(resolve));
-      service.configure({ kdir });
-      await loaded;
       const uri = pathToFileURL(path.join(dir, 'm.c')).href;
       const summary = (findings: readonly { code: string; range: { start: { line: number; character: number } } }[]): string[] =>
         findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character}`).sort();
@@ -359,11 +357,8 @@ describe('AnalysisService: one module analysis per text', () => {
       const seen = new Set<string>();
       for (const text of steps) {
         const edited = await service.analyzeModule(uri, ++version, text);
-        const fresh = new AnalysisService();
+        const fresh = await loadedService(kdir);
         try {
-          const freshLoaded = new Promise<void>((resolve) => fresh.onKernelTablesLoaded(resolve));
-          fresh.configure({ kdir });
-          await freshLoaded;
           const expected = await fresh.analyzeModule(uri, 1, text);
           assert.deepEqual(summary(edited.findings), summary(expected.findings), JSON.stringify(text));
           summary(edited.findings).forEach((finding) => seen.add(finding));
