@@ -18,9 +18,8 @@ import type { AnalysisService } from '../analysis/analysis-service';
 import type { FileFacts } from '../model/types';
 
 export class DiagnosticsPublisher {
-  private readonly running = new Set<string>();
-  /** What schedule() returned while each document's runs went on. */
-  private readonly runs = new Map<string, { promise: Promise<void>; ended: () => void }>();
+  /** Each document whose runs go on, and what schedule() returns meanwhile: settled when they end. */
+  private readonly running = new Map<string, { settled: Promise<void>; end: () => void }>();
   private readonly dirty = new Set<string>();
   /** Documents to run again once another's runs are over (their result used its older facts). */
   private readonly waiting = new Map<string, Set<string>>();
@@ -43,18 +42,27 @@ export class DiagnosticsPublisher {
   /** Runs `uri`'s analysis, or once more after the one under way: settles when no run of it is left. */
   schedule(uri: string): Promise<void> {
     if (this.disposed) return Promise.resolve();
-    if (this.running.has(uri)) {
+    const underWay = this.running.get(uri);
+    if (underWay) {
       this.dirty.add(uri);
-      return this.runsOf(uri);
+      return underWay.settled;
     }
-    this.running.add(uri);
+    let end = (): void => undefined;
+    const settled = new Promise<void>((resolve) => (end = resolve));
+    this.running.set(uri, { settled, end });
+    this.runUntilClean(uri);
+    return settled;
+  }
+
+  /** Runs `uri` again while edits came during its run; then what waited for its runs goes on. */
+  private runUntilClean(uri: string): void {
     void this.run(uri).finally(() => {
-      this.running.delete(uri);
-      if (this.dirty.delete(uri)) {
-        void this.schedule(uri);
+      if (this.dirty.delete(uri) && !this.disposed) {
+        this.runUntilClean(uri);
         return;
       }
-      this.runsEnded(uri);
+      this.running.get(uri)?.end();
+      this.running.delete(uri);
       const waiters = this.waiting.get(uri);
       this.waiting.delete(uri);
       for (const waiter of waiters ?? []) {
@@ -62,23 +70,6 @@ export class DiagnosticsPublisher {
         void this.schedule(waiter);
       }
     });
-    return this.runsOf(uri);
-  }
-
-  /** Settles when the runs of `uri` are over (see schedule). */
-  private runsOf(uri: string): Promise<void> {
-    let runs = this.runs.get(uri);
-    if (!runs) {
-      let ended = (): void => undefined;
-      const promise = new Promise<void>((resolve) => (ended = resolve));
-      this.runs.set(uri, (runs = { promise, ended }));
-    }
-    return runs.promise;
-  }
-
-  private runsEnded(uri: string): void {
-    this.runs.get(uri)?.ended();
-    this.runs.delete(uri);
   }
 
   refreshAll(): void {
@@ -196,6 +187,6 @@ export class DiagnosticsPublisher {
 
   dispose(): void {
     this.disposed = true;
-    for (const uri of [...this.runs.keys()]) this.runsEnded(uri);
+    for (const { end } of this.running.values()) end();
   }
 }
