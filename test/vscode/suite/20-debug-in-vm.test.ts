@@ -57,6 +57,8 @@ describe('Debug Module in VM (kmod-vm)', function () {
     if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
   });
 
+  const adapterSaid = () => observed.output.join('').slice(-2000);
+
   async function topFrame(session: vscode.DebugSession) {
     const trace = (await session.customRequest('stackTrace', { threadId: 1 })) as {
       stackFrames: { id: number; name: string; line: number; source?: { path?: string } }[];
@@ -98,15 +100,26 @@ describe('Debug Module in VM (kmod-vm)', function () {
     await waitFor(
       () => observed.stops.length >= 1,
       STOP_TIMEOUT_MS,
-      `a stop in hello_3_init; output: ${observed.output.join('').slice(-2000)}`,
+      () => `a stop in hello_3_init; the adapter said: ${adapterSaid()}`,
       100,
     );
     const firstStopMs = observed.stops[0].at - started;
     let frame = await topFrame(session);
     assert.strictEqual(frame.name, 'hello_3_init');
     assert.strictEqual(frame.line, initLine + 1);
+    // As a user does: Continue once the editor shows the stop (the tracker sees it first).
+    await waitFor(
+      () => vscode.debug.activeStackItem instanceof vscode.DebugStackFrame && vscode.debug.activeStackItem.session.id === session.id,
+      10_000,
+      'the editor showing the stop in hello_3_init',
+    );
     await vscode.commands.executeCommand('workbench.action.debug.continue');
-    await waitFor(() => observed.output.join('').includes('Loaded hello_3.'), 30_000, 'the module loaded', 100);
+    await waitFor(
+      () => observed.output.join('').includes('Loaded hello_3.'),
+      30_000,
+      () => `the module loaded; stops: ${JSON.stringify(observed.stops)}; the adapter said: ${adapterSaid()}`,
+      100,
+    );
 
     // The VM's console is a terminal in the editor; what the user types runs in the guest's shell.
     const consoleTerminal = await waitFor(
@@ -134,7 +147,12 @@ describe('Debug Module in VM (kmod-vm)', function () {
 
     const unloadAt = Date.now();
     await vscode.commands.executeCommand('kmod.vm.unloadModule');
-    await waitFor(() => observed.stops.length >= 2, 30_000, 'a stop in hello_3_exit after Unload', 20);
+    await waitFor(
+      () => observed.stops.length >= 2,
+      30_000,
+      () => `a stop in hello_3_exit after Unload; the adapter said: ${adapterSaid()}`,
+      20,
+    );
     const rmmodToStopMs = observed.stops[1].at - unloadAt;
     assert.strictEqual(observed.stops[1].reason, 'breakpoint');
     frame = await topFrame(session);
@@ -159,7 +177,12 @@ describe('Debug Module in VM (kmod-vm)', function () {
 
     // Continue: the read of freed init memory oopses, and the debugger stops on the faulting line.
     await vscode.commands.executeCommand('workbench.action.debug.continue');
-    await waitFor(() => observed.stops.length >= 3, 30_000, 'a stop at the oops', 50);
+    await waitFor(
+      () => observed.stops.length >= 3,
+      30_000,
+      () => `a stop at the oops; the adapter said: ${adapterSaid()}`,
+      50,
+    );
     frame = await topFrame(session);
     if (observed.stops[2].reason === 'breakpoint' && frame.name === 'hello_3_exit' && frame.line === 22) {
       // Under TCG a step off this breakpoint once left the guest on it (the adapter checks and
@@ -167,7 +190,12 @@ describe('Debug Module in VM (kmod-vm)', function () {
       console.log(`    the breakpoint on line 22 reported twice; the adapter said: ${observed.output.join('').slice(-1500)}`);
       observed.stops.splice(2, 1);
       await vscode.commands.executeCommand('workbench.action.debug.continue');
-      await waitFor(() => observed.stops.length >= 3, 30_000, 'a stop at the oops', 50);
+      await waitFor(
+        () => observed.stops.length >= 3,
+        30_000,
+        () => `a stop at the oops; the adapter said: ${adapterSaid()}`,
+        50,
+      );
       frame = await topFrame(session);
     }
     assert.strictEqual(
