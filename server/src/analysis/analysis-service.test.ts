@@ -249,6 +249,85 @@ describe('AnalysisService: one module analysis per text', () => {
     }
   });
 
+  it('after random file-scope edits of a large file (answered by the worker as changes), the same findings as a fresh analysis', async function () {
+    this.timeout(120_000);
+    const kdir = fakeKernelBuildDir([6, 1]);
+    // Large enough to go to the worker as edits: filler functions, with the edits' items among them.
+    const filler = Array.from({ length: 1800 }, (_, i) => `static int f${i}(void) { return ${i}; }`);
+    // Items typed in or taken away: uses of names the build dir does not export (their first use
+    // is the finding), a definition of one of them (its uses are then the module's own), uses left
+    // out by the configuration or in an unused inline function, an init function, a half-typed one.
+    const kinds = [
+      (k: number) => `static int u${k}(void) { return vfs_write(0, 0, 0, 0); }`,
+      (k: number) => `static unsigned long k${k}(void) { return kallsyms_lookup_name("x"); }`,
+      () => 'ssize_t vfs_write(struct file *f, const char *b, size_t n, long long *p) { return 0; }',
+      (k: number) => `#ifdef CONFIG_LEFT_OUT\nstatic int off${k}(void) { return vfs_write(0, 0, 0, 0); }\n#endif`,
+      (k: number) => `static inline unsigned long inl${k}(void) { return kallsyms_lookup_name("y"); }`,
+      (k: number) => `static int __init setup${k}(void) { return 0; }`,
+      (k: number) => `static int half${k}(void`,
+    ];
+    let seed = 11;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const items = ['#include <linux/module.h>', ...filler, 'MODULE_LICENSE("GPL");'];
+    const textOf = (): string => `${items.join('\n')}\n`;
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': textOf() });
+    const [service, fresh] = await Promise.all([loadedService(kdir), loadedService(kdir)]);
+    try {
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const pool = (service as unknown as { interactive: { edits: { sent: number } } }).interactive;
+      const summary = (findings: readonly { code: string; message: string; range: { start: { line: number; character: number } } }[]) =>
+        findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character} ${f.message}`).sort();
+      await service.analyzeModule(uri, 1, textOf());
+      const codes = new Set<string>();
+      for (let step = 2; step < 42; step++) {
+        const typedIn = items.flatMap((item, i) => (/^(?:static int f\d+\(void\)|#include|MODULE_)/.test(item) ? [] : [i]));
+        if (typedIn.length > 0 && random(3) === 0) items.splice(typedIn[random(typedIn.length)], 1);
+        // Most items typed near the end (a new function), the others anywhere.
+        else
+          items.splice(random(3) > 0 ? items.length - 1 - random(3) : 1 + random(items.length - 2), 0, kinds[random(kinds.length)](step));
+        const text = textOf();
+        const edited = await service.analyzeModule(uri, step, text);
+        fresh.close(uri);
+        fresh.opened(uri);
+        const expected = await fresh.analyzeModule(uri, 1, text);
+        assert.deepEqual(summary(edited.findings), summary(expected.findings), `step ${step}`);
+        for (const finding of edited.findings) codes.add(finding.code);
+      }
+      assert.ok(pool.edits.sent >= 30, `the texts went to the worker as edits (${pool.edits.sent})`);
+      assert.ok(codes.has('undefined-symbol') && codes.has('section-mismatch') === false, [...codes].join(' '));
+    } finally {
+      await Promise.all([service.dispose(), fresh.dispose()]);
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(kdir, { recursive: true, force: true });
+    }
+  });
+
+  it('after a file-scope edit takes a definition away, finds the first use of the name before the edit', async function () {
+    this.timeout(30_000);
+    const kdir = fakeKernelBuildDir([6, 1]);
+    const filler = Array.from({ length: 1800 }, (_, i) => `static int f${i}(void) { return ${i}; }`).join('\n');
+    const text = (definition: string): string =>
+      `#include <linux/module.h>\nstatic int early(void) { return vfs_write(0, 0, 0, 0); }\n${filler}\n${definition}MODULE_LICENSE("GPL");\n`;
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': text('') });
+    const service = await loadedService(kdir);
+    try {
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const codes = async (version: number, definition: string): Promise<string[]> =>
+        (await service.analyzeModule(uri, version, text(definition))).findings.map((f) => `${f.code}@${f.range.start.line}`);
+      assert.deepEqual(await codes(1, ''), ['undefined-symbol@1']);
+      assert.deepEqual(await codes(2, 'ssize_t vfs_write(struct file *f, const char *b, size_t n, long long *p) { return 0; }\n'), []);
+      // Taken away at the end: the use at the top, before the edit, is the first use again.
+      assert.deepEqual(await codes(3, ''), ['undefined-symbol@1']);
+    } finally {
+      await service.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(kdir, { recursive: true, force: true });
+    }
+  });
+
   it('after random edits inside bodies, some adding or removing lines, the same findings as a fresh analysis of the text', async function () {
     this.timeout(60_000);
     const kdir = fakeKernelBuildDir([6, 1]);

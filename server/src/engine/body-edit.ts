@@ -284,18 +284,33 @@ export function bodyEditOf(facts: FileFacts): BodyEdit | undefined {
   return bodyEdits.get(facts);
 }
 
-/** Facts an open document's edit made from its previous ones (here, or as the worker's answer of changes). */
-const edited = new WeakSet<FileFacts>();
+/**
+ * How the facts of a file-scope edit (the worker's answer of changes) begin: their first
+ * `symbols` and `references` are the previous version's objects, before the edit.
+ */
+export interface KeptPrefix {
+  previous: FileFacts;
+  symbols: number;
+  references: number;
+}
 
-/** Marks `facts` as made by an edit of an open document. */
-export function markEdited(facts: FileFacts): FileFacts {
-  edited.add(facts);
+/** Facts an open document's edit made from its previous ones (here, or as the worker's answer of changes), with what they kept. */
+const edited = new WeakMap<FileFacts, KeptPrefix | undefined>();
+
+/** Marks `facts` as made by an edit of an open document (from `kept.previous`, whose first objects they share). */
+export function markEdited(facts: FileFacts, kept?: KeptPrefix): FileFacts {
+  edited.set(facts, kept);
   return facts;
 }
 
 /** Whether an edit of an open document made `facts` (a key typed), not a file read or opened whole. */
 export function madeByEdit(facts: FileFacts): boolean {
   return edited.has(facts) || bodyEdits.has(facts);
+}
+
+/** What a file-scope edit that made `facts` kept of the previous version, if one did. */
+export function keptPrefixOf(facts: FileFacts): KeptPrefix | undefined {
+  return edited.get(facts);
 }
 
 /** The line index of an analyzed text, once made. */

@@ -20,7 +20,7 @@ import {
   type SymbolKind,
 } from '../model/types';
 import { isSuppressed } from '../parsing/suppressions';
-import { checkLinking, type LinkEnvironment } from './link-checks';
+import { checkLinking, referencedNames, type LinkEnvironment } from './link-checks';
 import { bodyEditOf } from './body-edit';
 import type { TranslationUnit } from './units';
 
@@ -287,25 +287,13 @@ function modpostLine(from: string, fromSection: string, to: string, toSection: s
 /** Each file's references worth judging, from its last check, with the suspects they were filtered by. */
 const judgedBefore = new WeakMap<FileFacts, { key: string; names: ReadonlySet<string>; refs: Reference[] }>();
 
-/** The names a file's references use, by its references array: what tells whether a new suspect concerns the file. */
-const referencedNamesOf = new WeakMap<FileFacts['references'], ReadonlySet<string>>();
-
-function referencedNames(file: FileFacts): ReadonlySet<string> {
-  let names = referencedNamesOf.get(file.references);
-  if (!names) {
-    const set = new Set<string>();
-    for (const ref of file.references) set.add(ref.name);
-    referencedNamesOf.set(file.references, (names = set));
-  }
-  return names;
-}
-
 /**
  * The references of `file` worth judging against the suspects `names`, from those `known` judged
  * against earlier suspects (typing a new function adds a suspect, or takes one away, on many keys):
  * a file that uses none of the new suspects keeps its list, less the references to suspects no more.
  */
 function rejudged(file: FileFacts, known: { names: ReadonlySet<string>; refs: Reference[] }, names: ReadonlySet<string>): Reference[] {
+  // Whether a new suspect concerns the file.
   const used = referencedNames(file);
   for (const name of names) if (!known.names.has(name) && used.has(name)) return file.references.filter((ref) => names.has(ref.name));
   return known.refs.some((ref) => !names.has(ref.name)) ? known.refs.filter((ref) => names.has(ref.name)) : known.refs;

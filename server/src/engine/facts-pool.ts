@@ -157,12 +157,15 @@ function withDelta(wire: WireFacts, delta: FactsDelta, base: FileFacts | undefin
   if (!base) return unanalyzableFacts(wire.uri, 'could not analyze: an answer of changes came for facts not kept');
   const symbols = base.symbols.slice(0, delta.symbols).concat(wire.symbols);
   const rest = unpackFacts(wire, symbols);
-  return markEdited({
-    ...rest,
-    symbols,
-    macroUses: base.macroUses.slice(0, delta.macroUses).concat(rest.macroUses),
-    references: base.references.slice(0, delta.references).concat(rest.references),
-  });
+  return markEdited(
+    {
+      ...rest,
+      symbols,
+      macroUses: base.macroUses.slice(0, delta.macroUses).concat(rest.macroUses),
+      references: base.references.slice(0, delta.references).concat(rest.references),
+    },
+    { previous: base, symbols: delta.symbols, references: delta.references },
+  );
 }
 
 /** Facts saying why a file's job failed; a crash may be the worker's, not the file's: another try may succeed. */

@@ -11,13 +11,13 @@ import { FINDING_CODES, type FindingCode } from '../knowledge/finding-codes';
 import { GPL_COMPATIBLE_LICENSES, linkMessage, MODULE_NAME_LEN, UNEXPORTED_ALTERNATIVES, type LinkCheck } from '../knowledge/module-link';
 import { moduleMacro } from '../knowledge/module-macros';
 import type { RuleProfile } from '../knowledge/modpost-rules';
-import type { FileFacts, Finding, MacroUse, Range, Reference } from '../model/types';
+import type { FileFacts, Finding, MacroUse, Range, Reference, SymbolDef } from '../model/types';
 import { kernelTreeRoot, modulesInDir, type KbuildModule } from '../../../shared/src/kbuild';
 import { kernelExports, loadExports, type ExportInfo, type ExportTable } from './exports';
 import type { KernelConfig } from '../knowledge/kernel-config';
 import { kernelHeaderSymbols, type HeaderDeclaration, type HeaderSymbols } from './header-symbols';
 import { readKernelConfig } from './kernel-info';
-import { bodyEditOf, madeByEdit, type BodyEdit } from './body-edit';
+import { bodyEditOf, keptPrefixOf, madeByEdit, type BodyEdit } from './body-edit';
 import type { TranslationUnit } from './units';
 import { excludedLines, inRanges, kernelVersionCode } from '../parsing/conditionals';
 import { kernelVersionOf } from '../../../shared/src/kernel-dir';
@@ -164,19 +164,22 @@ function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses
   let uses = byView.get(compiled ?? UNKNOWN);
   if (uses) return uses;
   // A file being typed in (an edit that moved what follows its body): the next key in a body needs the counts.
-  uses = afterBodyEdit(file, compiled) ?? scanOutsideUses(file, ownNames(file), excludedIn(file, compiled), bodyEditOf(file) !== undefined);
+  uses =
+    afterBodyEdit(file, compiled) ??
+    afterFileScopeEdit(file, compiled) ??
+    scanOutsideUses(file, ownNames(file), excludedIn(file, compiled), bodyEditOf(file) !== undefined);
   byView.set(compiled ?? UNKNOWN, uses);
   return uses;
 }
+
+/** A symbol's references are uses from outside when it is emitted code: scanOutsideUses's test of the symbol. */
+const isEmitted = (def: SymbolDef | undefined): boolean => !!def && !def.isInline && def.isDefinition;
 
 /** Whether a reference of `file` is a use from outside it (scanOutsideUses's test, for a few references). */
 function outsideUseTest(file: FileFacts, compiled: Compiled): (ref: Reference) => boolean {
   const excluded = excludedIn(file, compiled);
   const own = ownNames(file);
-  return (ref) => {
-    const from = file.symbols[ref.fromIndex];
-    return !own.has(ref.name) && !!from && !from.isInline && from.isDefinition && !(excluded.length > 0 && inRanges(excluded, ref.line));
-  };
+  return (ref) => !own.has(ref.name) && isEmitted(file.symbols[ref.fromIndex]) && !(excluded.length > 0 && inRanges(excluded, ref.line));
 }
 
 /**
@@ -208,6 +211,19 @@ function scanOutsideUses(file: FileFacts, own: ReadonlySet<string>, excluded: re
 /** How many of the file's references are uses from outside, per name. */
 function usesPerName(file: FileFacts, compiled: Compiled): Map<string, number> {
   return scanOutsideUses(file, ownNames(file), excludedIn(file, compiled), true).count ?? new Map<string, number>();
+}
+
+/** The names a file's references use, by its references array. */
+const referencedNamesOf = new WeakMap<FileFacts['references'], ReadonlySet<string>>();
+
+export function referencedNames(file: FileFacts): ReadonlySet<string> {
+  let names = referencedNamesOf.get(file.references);
+  if (!names) {
+    const set = new Set<string>();
+    for (const ref of file.references) set.add(ref.name);
+    referencedNamesOf.set(file.references, (names = set));
+  }
+  return names;
 }
 
 const ownNamesOf = new WeakMap<FileFacts['symbols'], ReadonlySet<string>>();
@@ -268,6 +284,80 @@ function afterBodyEdit(file: FileFacts, compiled: Compiled): OutsideUses | undef
   const names = new Set([...removed, ...added].map((ref) => ref.name));
   for (const name of names) if (!samePlace(first.get(name), before.first.get(name))) return { first, count };
   return { first: before.first, count };
+}
+
+/** Whether two lists of excluded line ranges agree on the lines up to `lastLine`. */
+function sameExcludedUntil(a: readonly [number, number][], b: readonly [number, number][], lastLine: number): boolean {
+  for (let i = 0; ; i++) {
+    const inA = i < a.length && a[i][0] <= lastLine;
+    const inB = i < b.length && b[i][0] <= lastLine;
+    if (!inA || !inB) return inA === inB;
+    if (a[i][0] !== b[i][0] || Math.min(a[i][1], lastLine + 1) !== Math.min(b[i][1], lastLine + 1)) return false;
+  }
+}
+
+/**
+ * The outside uses of a file a file-scope edit made (the worker's answer of changes), from its
+ * previous version's: the references before the edit are the same objects, and so is their test
+ * while their symbols and the lines left out before the edit are the same. Those after the edit
+ * are scanned, and the uses of names the file started or stopped defining looked at. Undefined
+ * when the previous version's are not known (or the test changed before the edit).
+ */
+function afterFileScopeEdit(file: FileFacts, compiled: Compiled): OutsideUses | undefined {
+  const kept = keptPrefixOf(file);
+  if (!kept || kept.references === 0) return undefined;
+  const previous = kept.previous;
+  const before = outsideUsesOf.get(previous)?.get(compiled ?? UNKNOWN);
+  if (!before) return undefined;
+  const lastKeptLine = previous.references[kept.references - 1].line;
+  if (!sameExcludedUntil(excludedIn(previous, compiled), excludedIn(file, compiled), lastKeptLine)) return undefined;
+  // A kept reference is from a symbol of the previous version, at the same index now: none may be
+  // from one the edit made emitted code or took that away (a function whose body was just typed).
+  const flipped = new Set<number>();
+  for (let i = kept.symbols; i < previous.symbols.length; i++)
+    if (isEmitted(previous.symbols[i]) !== isEmitted(file.symbols[i])) flipped.add(i);
+  if (flipped.size > 0) for (let i = 0; i < kept.references; i++) if (flipped.has(previous.references[i].fromIndex)) return undefined;
+  // The names the file started or stopped defining are those of the symbols after the kept ones.
+  const own = ownNames(file);
+  const ownBefore = ownNames(previous);
+  const first = new Map(before.first);
+  const touched = new Set<string>();
+  for (let i = kept.symbols; i < file.symbols.length; i++) {
+    const name = file.symbols[i].name;
+    if (own.has(name) && !ownBefore.has(name) && first.delete(name)) touched.add(name);
+  }
+  for (let i = kept.references; i < previous.references.length; i++) {
+    const ref = previous.references[i];
+    if (first.get(ref.name) === ref) {
+      first.delete(ref.name);
+      touched.add(ref.name);
+    }
+  }
+  const isOutsideUse = outsideUseTest(file, compiled);
+  // A name the file no longer defines: its uses before the edit count now (a name being typed is used nowhere).
+  const lost = new Set<string>();
+  for (let i = kept.symbols; i < previous.symbols.length; i++) {
+    const name = previous.symbols[i].name;
+    if (ownBefore.has(name) && !own.has(name) && referencedNames(previous).has(name)) lost.add(name);
+  }
+  if (lost.size > 0) {
+    for (let i = 0; i < kept.references; i++) {
+      const ref = previous.references[i];
+      if (lost.has(ref.name) && !first.has(ref.name) && isOutsideUse(ref)) {
+        first.set(ref.name, ref);
+        touched.add(ref.name);
+      }
+    }
+  }
+  for (let i = kept.references; i < file.references.length; i++) {
+    const ref = file.references[i];
+    if (!first.has(ref.name) && isOutsideUse(ref)) {
+      first.set(ref.name, ref);
+      touched.add(ref.name);
+    }
+  }
+  firstUsesDerived.set(first, { from: before.first, touched });
+  return { first };
 }
 
 /**
@@ -346,6 +436,9 @@ interface LinkedUse {
   fromHeaders?: HeaderDeclaration;
 }
 
+/** First uses made from an earlier version's (afterFileScopeEdit): that version's, and the names whose first use may differ. */
+const firstUsesDerived = new WeakMap<Map<string, Reference>, { from: Map<string, Reference>; touched: ReadonlySet<string> }>();
+
 /** By a file's first uses (a body edit that changes none of them keeps the map, and this). */
 const linkedUsesOf = new WeakMap<Map<string, Reference>, WeakMap<LinkEnvironment, LinkedUse[]>>();
 
@@ -358,17 +451,26 @@ function linkedUses(file: FileFacts, env: LinkEnvironment): LinkedUse[] {
   const uses = outsideUses(file, env.compiled);
   const byEnv = linkedUsesOf.get(uses) ?? new WeakMap<LinkEnvironment, LinkedUse[]>();
   linkedUsesOf.set(uses, byEnv);
-  let linked = byEnv.get(env);
+  const linked = byEnv.get(env);
   if (linked) return linked;
-  linked = [];
   const known = linkagesKnown(env);
-  for (const [name, ref] of uses) {
+  const linkedAs = (name: string, ref: Reference, into: LinkedUse[]): void => {
     let linkage = known.get(name);
     if (linkage === undefined) known.set(name, (linkage = linkageOf(name, env)));
-    if (linkage) linked.push({ name, ref, ...linkage });
-  }
-  byEnv.set(env, linked);
-  return linked;
+    if (linkage) into.push({ name, ref, ...linkage });
+  };
+  // First uses a file-scope edit made from the previous version's: only the names it touched are looked at.
+  const derived = firstUsesDerived.get(uses);
+  const earlier = derived && linkedUsesOf.get(derived.from)?.get(env);
+  const result = earlier ? earlier.filter((use) => !derived.touched.has(use.name)) : [];
+  if (derived && earlier) {
+    for (const name of derived.touched) {
+      const ref = uses.get(name);
+      if (ref) linkedAs(name, ref, result);
+    }
+  } else for (const [name, ref] of uses) linkedAs(name, ref, result);
+  byEnv.set(env, result);
+  return result;
 }
 
 /** Per environment, each name's export or extern declaration (null: neither, or not to be judged). */
