@@ -14,7 +14,15 @@ import { checkInput, type EditableFacts } from './analyze-file';
 import { changedSpan, type Span } from '../parsing/changed-span';
 import { firstNot, lastAtOrBefore } from '../parsing/sorted';
 import { suppressionsEdited } from '../parsing/suppressions';
-import type { ConditionalDirective, FileFacts, Position, Range, Reference, Suppression } from '../model/types';
+import {
+  reference,
+  type ConditionalDirective,
+  type FileFacts,
+  type Position,
+  type Range,
+  type Reference,
+  type Suppression,
+} from '../model/types';
 
 /** Larger bodies are generated tables: redo them on a worker, off the server's thread. */
 const MAX_BODY_REDONE_HERE = 1024 * 1024;
@@ -87,8 +95,7 @@ class Shift {
   }
   /** `ref` where it is now (made whole, in the order the extractor makes references: one shape for the checker's loops). */
   reference(ref: Reference): Reference {
-    const { line, character } = this.position(ref);
-    return { name: ref.name, line, character, from: ref.from, fromIndex: ref.fromIndex };
+    return reference(ref.name, this.position(ref), ref.from, ref.fromIndex);
   }
   range(r: Range): Range {
     return this.keeps(r.start) && this.keeps(r.end) ? r : { start: this.position(r.start), end: this.position(r.end) };
@@ -183,7 +190,7 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
   const locals: FoundLocal[] = [];
   scanBody(pre.text, { ...body, start: 0, end: newBody.length }, options.builtin, found, from.kind === 'function' ? locals : undefined);
   if (locals.length > 0) return undefined;
-  const rescanned: Reference[] = found.map((ref) => ({ name: ref.name, ...at(ref.start), from: from.name, fromIndex: body.fromIndex }));
+  const rescanned: Reference[] = found.map((ref) => reference(ref.name, at(ref.start), from.name, body.fromIndex));
 
   const bodyEnd = previousLines.positionAt(body.end);
   const shift = new Shift(bodyEnd, at(newBody.length));

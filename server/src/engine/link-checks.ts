@@ -193,9 +193,10 @@ function scanOutsideUses(file: FileFacts, own: ReadonlySet<string>, excluded: re
   const count = counted ? new Map<string, number>() : undefined;
   let range = 0,
     lastLine = 0;
+  const anyExcluded = excluded.length > 0;
   for (const ref of file.references) {
     if (emitted[ref.fromIndex] !== true || own.has(ref.name)) continue;
-    if (excluded.length > 0) {
+    if (anyExcluded) {
       // Out of order (never, as the extractor makes them): look from the first range again.
       if (ref.line < lastLine) range = 0;
       lastLine = ref.line;

@@ -3,7 +3,7 @@
 // third of the pool's overhead on the whole tree); packed, a file's references are one string
 // and three typed arrays, and the receiver rebuilds the objects in a fraction of that.
 
-import type { FileFacts, Reference } from '../model/types';
+import { reference, type FileFacts, type Reference } from '../model/types';
 
 export interface PackedReferences {
   /** Referenced names, joined by '\n' (an identifier never contains one). */
@@ -41,13 +41,7 @@ export function unpackFacts(wire: WireFacts, symbols: readonly FileFacts['symbol
   const references: Reference[] = new Array<Reference>(count);
   for (let i = 0; i < count; i++) {
     const fromIndex = packed.fromIndexes[i];
-    references[i] = {
-      name: names[i],
-      line: packed.lines[i],
-      character: packed.characters[i],
-      from: symbols[fromIndex].name,
-      fromIndex,
-    };
+    references[i] = reference(names[i], { line: packed.lines[i], character: packed.characters[i] }, symbols[fromIndex].name, fromIndex);
   }
   return { ...rest, references };
 }

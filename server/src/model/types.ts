@@ -16,6 +16,15 @@ export interface Range {
   end: Position;
 }
 
+/**
+ * A reference, made with its fields in one order wherever it is made (the worker's answer, a body
+ * edit, the extractor): the checker's loops over tens of thousands of them then see one object
+ * shape, and are not compiled again for another (a spread made a second shape).
+ */
+export function reference(name: string, at: { line: number; character: number }, from: string, fromIndex: number): Reference {
+  return { name, line: at.line, character: at.character, from, fromIndex };
+}
+
 export function referenceRange(ref: Reference): Range {
   return { start: { line: ref.line, character: ref.character }, end: { line: ref.line, character: ref.character + ref.name.length } };
 }

@@ -8,7 +8,15 @@ import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
 import { annotationSection, OBJECT_ANNOTATIONS, type AnnotationContext } from '../knowledge/annotations';
 import { plainSection } from '../knowledge/sections';
 import { moduleMacro } from '../knowledge/module-macros';
-import type { ConditionalDirective, FileFacts, MacroUse, Reference, Suppression, SymbolDef } from '../model/types';
+import {
+  reference,
+  type ConditionalDirective,
+  type FileFacts,
+  type MacroUse,
+  type Reference,
+  type Suppression,
+  type SymbolDef,
+} from '../model/types';
 import { detached } from './detached';
 import { LineIndex } from './line-index';
 import { explicitSection, type BlankedMacro, type PrepassResult } from './prepass';
@@ -617,12 +625,7 @@ class Extractor {
         const made =
           reused.unmoved && scan.fromIndex === body.fromIndex && scan.from === from
             ? scan.references
-            : scan.names.map((name, i) => ({
-                name,
-                ...this.lines.positionAt(body.start + scan.offsets[i]),
-                from,
-                fromIndex: body.fromIndex,
-              }));
+            : scan.names.map((name, i) => reference(name, this.lines.positionAt(body.start + scan.offsets[i]), from, body.fromIndex));
         for (const ref of made) references.push(ref);
         if (keepScans)
           scans.push(
@@ -639,7 +642,7 @@ class Extractor {
       const first = references.length;
       for (const ref of found) {
         const fromIndex = ref.local === undefined ? body.fromIndex : localIndexes[ref.local];
-        references.push({ name: ref.name, ...this.lines.positionAt(ref.start), from: this.symbols[fromIndex].name, fromIndex });
+        references.push(reference(ref.name, this.lines.positionAt(ref.start), this.symbols[fromIndex].name, fromIndex));
       }
       // A body with static locals is scanned again next time: its scan alone cannot rebuild them.
       if (keepScans && locals.length === 0)
