@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AnalysisService } from './analysis-service';
+import type { Finding } from '../model/types';
 import { oneHeaderScanAtATime } from '../engine/header-symbols';
 import { loadKernelLinkTables } from '../engine/link-checks';
 import { ContentHashes } from '../engine/module-cache';
@@ -17,6 +18,23 @@ async function loadedService(kdir: string): Promise<AnalysisService> {
   service.configure({ kdir });
   await loaded;
   return service;
+}
+
+/** Findings as the edit tests compare them: code, place and message, in one order. */
+const findingSummary = (findings: readonly Finding[]): string[] =>
+  findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character} ${f.message}`).sort();
+
+/**
+ * Analyses `text` as `version` of the document `uri` open in `service` (an edit of the last
+ * version), and in `fresh` as a document opened anew (no edit to start from): both must find the same.
+ */
+async function sameAsFresh(service: AnalysisService, fresh: AnalysisService, uri: string, version: number, text: string, what: string) {
+  const edited = await service.analyzeModule(uri, version, text);
+  fresh.close(uri);
+  fresh.opened(uri);
+  const expected = await fresh.analyzeModule(uri, 1, text);
+  assert.deepEqual(findingSummary(edited.findings), findingSummary(expected.findings), what);
+  return edited.findings;
 }
 
 describe('AnalysisService: one module analysis per text', () => {
@@ -278,8 +296,6 @@ describe('AnalysisService: one module analysis per text', () => {
     try {
       const uri = pathToFileURL(path.join(dir, 'm.c')).href;
       const pool = (service as unknown as { interactive: { edits: { sent: number } } }).interactive;
-      const summary = (findings: readonly { code: string; message: string; range: { start: { line: number; character: number } } }[]) =>
-        findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character} ${f.message}`).sort();
       await service.analyzeModule(uri, 1, textOf());
       const codes = new Set<string>();
       for (let step = 2; step < 42; step++) {
@@ -288,13 +304,7 @@ describe('AnalysisService: one module analysis per text', () => {
         // Most items typed near the end (a new function), the others anywhere.
         else
           items.splice(random(3) > 0 ? items.length - 1 - random(3) : 1 + random(items.length - 2), 0, kinds[random(kinds.length)](step));
-        const text = textOf();
-        const edited = await service.analyzeModule(uri, step, text);
-        fresh.close(uri);
-        fresh.opened(uri);
-        const expected = await fresh.analyzeModule(uri, 1, text);
-        assert.deepEqual(summary(edited.findings), summary(expected.findings), `step ${step}`);
-        for (const finding of edited.findings) codes.add(finding.code);
+        for (const finding of await sameAsFresh(service, fresh, uri, step, textOf(), `step ${step}`)) codes.add(finding.code);
       }
       assert.ok(pool.edits.sent >= 30, `the texts went to the worker as edits (${pool.edits.sent})`);
       assert.ok(codes.has('undefined-symbol') && codes.has('section-mismatch') === false, [...codes].join(' '));
@@ -373,8 +383,6 @@ describe('AnalysisService: one module analysis per text', () => {
     const [service, fresh] = await Promise.all([loadedService(kdir), loadedService(kdir)]);
     try {
       const uri = pathToFileURL(path.join(dir, 'm.c')).href;
-      const summary = (findings: readonly { code: string; message: string; range: { start: { line: number; character: number } } }[]) =>
-        findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character} ${f.message}`).sort();
       let text = start;
       await service.analyzeModule(uri, 1, text);
       const codes = new Set<string>();
@@ -394,13 +402,7 @@ describe('AnalysisService: one module analysis per text', () => {
         if (removable > 0 && random(3) === 0) lines.splice(at, 1 + random(removable));
         else lines.splice(at, 0, typed[random(typed.length)]);
         text = lines.join('\n');
-        const edited = await service.analyzeModule(uri, step, text);
-        // The fresh service sees each text as a new document: a fresh analysis, no edit to start from.
-        fresh.close(uri);
-        fresh.opened(uri);
-        const expected = await fresh.analyzeModule(uri, 1, text);
-        assert.deepEqual(summary(edited.findings), summary(expected.findings), JSON.stringify(text));
-        for (const finding of edited.findings) codes.add(finding.code);
+        for (const finding of await sameAsFresh(service, fresh, uri, step, text, JSON.stringify(text))) codes.add(finding.code);
       }
       assert.deepEqual([...codes].sort(), ['section-mismatch', 'undefined-symbol'], 'both kinds of finding were there to compare');
     } finally {
