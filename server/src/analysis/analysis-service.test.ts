@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { pathToFileURL } from 'node:url';
 import { AnalysisService } from './analysis-service';
 import type { Finding } from '../model/types';
@@ -312,6 +314,39 @@ describe('AnalysisService: one module analysis per text', () => {
       await Promise.all([service.dispose(), fresh.dispose()]);
       fs.rmSync(dir, { recursive: true, force: true });
       fs.rmSync(kdir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets go of the facts of the versions typed before the last ones (body and file-scope edits)', async function () {
+    this.timeout(60_000);
+    v8.setFlagsFromString('--expose-gc');
+    const collect = vm.runInNewContext('gc') as () => void;
+    // Large enough to go to the worker as edits; a body to type in, and the end of the file.
+    const filler = Array.from({ length: 1800 }, (_, i) => `static int f${i}(void) { return ${i}; }`).join('\n');
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': '' });
+    const service = new AnalysisService();
+    try {
+      service.configure({});
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const versions: WeakRef<object>[] = [];
+      let version = 0;
+      const analyze = async (text: string): Promise<void> => {
+        const analysis = await service.analyzeModule(uri, ++version, text);
+        versions.push(new WeakRef(analysis.files.find((file) => file.uri === uri) ?? {}));
+      };
+      for (let i = 0; i < 30; i++) await analyze(`static int typed(void)\n{\n${'\tmsleep(1);\n'.repeat(i)}\treturn 0;\n}\n${filler}\n`);
+      for (let i = 0; i < 30; i++)
+        await analyze(`static int typed(void)\n{\n\treturn 0;\n}\n${filler}\n${'static int g(void) { return 1; }\n'.repeat(i)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      collect();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      collect();
+      // The last few stay: the module's recent name lookups and link checks are kept (8 of each).
+      const alive = versions.filter((ref) => ref.deref() !== undefined).length;
+      assert.ok(alive <= 12, `${alive} of ${versions.length} versions still held`);
+    } finally {
+      await service.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -254,6 +254,7 @@ export function editWithinBody(previous: EditableFacts, text: string, options: E
     cuts: previous.cuts.map(([start, end], i) => (i === cut ? [start, end + delta] : [moved(start), moved(end)])),
   };
   lineIndexes.set(edited, lines);
+  forgetHowMade(previous.facts);
   bodyEdits.set(facts, {
     previous: previous.facts,
     fromIndex: body.fromIndex,
@@ -302,22 +303,33 @@ export interface KeptPrefix {
 }
 
 /** Facts an open document's edit made from its previous ones (here, or as the worker's answer of changes), with what they kept. */
-const edited = new WeakMap<FileFacts, KeptPrefix | undefined>();
+const editedFacts = new WeakMap<FileFacts, KeptPrefix | undefined>();
 
 /** Marks `facts` as made by an edit of an open document (from `kept.previous`, whose first objects they share). */
 export function markEdited(facts: FileFacts, kept?: KeptPrefix): FileFacts {
-  edited.set(facts, kept);
+  if (kept) forgetHowMade(kept.previous);
+  editedFacts.set(facts, kept);
   return facts;
+}
+
+/**
+ * Lets go of what made `facts` from the version before them, once a newer version is made from
+ * them: each version would otherwise keep the one before it, and a document typed in for an hour
+ * every version it had. Only what is worked out for the newest versions reads it.
+ */
+function forgetHowMade(facts: FileFacts): void {
+  bodyEdits.delete(facts);
+  if (editedFacts.get(facts)) editedFacts.set(facts, undefined);
 }
 
 /** Whether an edit of an open document made `facts` (a key typed), not a file read or opened whole. */
 export function madeByEdit(facts: FileFacts): boolean {
-  return edited.has(facts) || bodyEdits.has(facts);
+  return editedFacts.has(facts) || bodyEdits.has(facts);
 }
 
 /** What a file-scope edit that made `facts` kept of the previous version, if one did. */
 export function keptPrefixOf(facts: FileFacts): KeptPrefix | undefined {
-  return edited.get(facts);
+  return editedFacts.get(facts);
 }
 
 /** The line index of an analyzed text, once made. */

@@ -357,6 +357,8 @@ function afterFileScopeEdit(file: FileFacts, compiled: Compiled): OutsideUses | 
       touched.add(ref.name);
     }
   }
+  // The previous version's own record goes: each map would otherwise keep every one before it.
+  firstUsesDerived.delete(before.first);
   firstUsesDerived.set(first, { from: before.first, touched });
   return { first };
 }
