@@ -254,7 +254,7 @@ describe('AnalysisService: one module analysis per text', () => {
       service.configure({});
       fresh.configure({});
       const uri = pathToFileURL(path.join(dir, 'm.c')).href;
-      const pool = (service as unknown as { interactive: { edits: { sent: number } } }).interactive;
+      const pool = (service as unknown as { interactive: { edits: { sent: number; caughtUp: number } } }).interactive;
       const comparable = (facts: object): string => JSON.stringify(facts);
       for (const [i, text] of steps.entries()) {
         const edited = await service.factsForText(uri, i + 1, text);
@@ -269,7 +269,7 @@ describe('AnalysisService: one module analysis per text', () => {
     }
   });
 
-  it('after random file-scope edits of a large file (answered by the worker as changes), the same findings as a fresh analysis', async function () {
+  it('after random file-scope edits of a large file (answered by the worker as changes) and calls typed into bodies, the same findings as a fresh analysis', async function () {
     this.timeout(120_000);
     const kdir = fakeKernelBuildDir([6, 1]);
     // Large enough to go to the worker as edits: filler functions, with the edits' items among them.
@@ -297,18 +297,32 @@ describe('AnalysisService: one module analysis per text', () => {
     const [service, fresh] = await Promise.all([loadedService(kdir), loadedService(kdir)]);
     try {
       const uri = pathToFileURL(path.join(dir, 'm.c')).href;
-      const pool = (service as unknown as { interactive: { edits: { sent: number } } }).interactive;
+      const pool = (service as unknown as { interactive: { edits: { sent: number; caughtUp: number } } }).interactive;
       await service.analyzeModule(uri, 1, textOf());
       const codes = new Set<string>();
-      for (let step = 2; step < 42; step++) {
+      // Every fourth step a call typed into a body, or taken out of the one that has had it longest
+      // (the uses of each name are counted across file-scope edits: the last one taken out is no use any more).
+      const calling = 'return vfs_write(0, 0, 0, 0);';
+      const calls: string[] = [];
+      const fillerAt = (name: string): number => items.findIndex((item) => item.startsWith(`static int ${name}(void)`));
+      for (let step = 2; step < 62; step++) {
         const typedIn = items.flatMap((item, i) => (/^(?:static int f\d+\(void\)|#include|MODULE_)/.test(item) ? [] : [i]));
-        if (typedIn.length > 0 && random(3) === 0) items.splice(typedIn[random(typedIn.length)], 1);
+        if (step % 8 === 0 && calls.length > 0) {
+          const at = fillerAt(calls.shift() ?? '');
+          items[at] = items[at].replace(calling, 'return 0;');
+        } else if (step % 4 === 0) {
+          const name = `f${random(filler.length)}`;
+          const at = fillerAt(name);
+          if (!calls.includes(name)) calls.push(name);
+          items[at] = items[at].replace(/return \d+;/, calling);
+        } else if (typedIn.length > 0 && random(3) === 0) items.splice(typedIn[random(typedIn.length)], 1);
         // Most items typed near the end (a new function), the others anywhere.
         else
           items.splice(random(3) > 0 ? items.length - 1 - random(3) : 1 + random(items.length - 2), 0, kinds[random(kinds.length)](step));
         for (const finding of await sameAsFresh(service, fresh, uri, step, textOf(), `step ${step}`)) codes.add(finding.code);
       }
-      assert.ok(pool.edits.sent >= 30, `the texts went to the worker as edits (${pool.edits.sent})`);
+      assert.ok(pool.edits.sent >= 40, `the texts went to the worker as edits (${pool.edits.sent})`);
+      assert.ok(pool.edits.caughtUp >= 5, `after edits inside bodies, the worker caught up first (${pool.edits.caughtUp})`);
       assert.ok(codes.has('undefined-symbol') && codes.has('section-mismatch') === false, [...codes].join(' '));
     } finally {
       await Promise.all([service.dispose(), fresh.dispose()]);
@@ -350,22 +364,31 @@ describe('AnalysisService: one module analysis per text', () => {
     }
   });
 
-  it('after a file-scope edit takes a definition away, finds the first use of the name before the edit', async function () {
+  it('after a file-scope edit takes a definition away, finds the first use of the name before the edit, and counts its uses', async function () {
     this.timeout(30_000);
     const kdir = fakeKernelBuildDir([6, 1]);
     const filler = Array.from({ length: 1800 }, (_, i) => `static int f${i}(void) { return ${i}; }`).join('\n');
-    const text = (definition: string): string =>
-      `#include <linux/module.h>\nstatic int early(void) { return vfs_write(0, 0, 0, 0); }\n${filler}\n${definition}MODULE_LICENSE("GPL");\n`;
-    const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': text('') });
+    const definition = 'ssize_t vfs_write(struct file *f, const char *b, size_t n, long long *p) { return 0; }\n';
+    const call = 'return vfs_write(0, 0, 0, 0);';
+    const text = ({ defined = false, early = call, last = 'return 1;' } = {}): string =>
+      `#include <linux/module.h>\nstatic int early(void) { ${early} }\nstatic int again(void) { ${call} }\n${filler}\n` +
+      `static int last(void) { ${last} }\n${defined ? definition : ''}MODULE_LICENSE("GPL");\n`;
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': text() });
     const service = await loadedService(kdir);
     try {
       const uri = pathToFileURL(path.join(dir, 'm.c')).href;
-      const codes = async (version: number, definition: string): Promise<string[]> =>
-        (await service.analyzeModule(uri, version, text(definition))).findings.map((f) => `${f.code}@${f.range.start.line}`);
-      assert.deepEqual(await codes(1, ''), ['undefined-symbol@1']);
-      assert.deepEqual(await codes(2, 'ssize_t vfs_write(struct file *f, const char *b, size_t n, long long *p) { return 0; }\n'), []);
+      const codes = async (version: number, source: string): Promise<string[]> =>
+        (await service.analyzeModule(uri, version, source)).findings.map((f) => `${f.code}@${f.range.start.line}`);
+      assert.deepEqual(await codes(1, text()), ['undefined-symbol@1']);
+      assert.deepEqual(await codes(2, text({ defined: true })), []);
       // Taken away at the end: the use at the top, before the edit, is the first use again.
-      assert.deepEqual(await codes(3, ''), ['undefined-symbol@1']);
+      assert.deepEqual(await codes(3, text()), ['undefined-symbol@1']);
+      // Typed in again, a body edited near the end (the uses are counted from now on), taken away again:
+      // both calls count, and with the first one gone the second is the first use.
+      assert.deepEqual(await codes(4, text({ defined: true })), []);
+      assert.deepEqual(await codes(5, text({ defined: true, last: 'return f0();' })), []);
+      assert.deepEqual(await codes(6, text({ last: 'return f0();' })), ['undefined-symbol@1']);
+      assert.deepEqual(await codes(7, text({ early: 'return 0;', last: 'return f0();' })), ['undefined-symbol@2']);
     } finally {
       await service.dispose();
       fs.rmSync(dir, { recursive: true, force: true });

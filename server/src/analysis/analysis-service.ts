@@ -379,7 +379,7 @@ export class AnalysisService {
     // Where the text changed is looked for once, for the edit inside a body and for the worker.
     const afterEdit = (last: EditableFacts): Promise<EditableFacts> | EditableFacts => {
       const span = last.text === text ? undefined : changedSpan(last.text, text);
-      return editWithinBody(last, text, options, span) ?? inFull(span && { from: last.text, span });
+      return editWithinBody(last, text, options, span) ?? inFull(span && { from: last.text, facts: last.facts, span });
     };
     const editable = previous?.builtin === builtin ? previous.editable.then(afterEdit, () => inFull()) : inFull();
     this.openDocuments.set(uri, { builtin, editable });

@@ -20,8 +20,8 @@ import {
   type SymbolKind,
 } from '../model/types';
 import { isSuppressed } from '../parsing/suppressions';
-import { checkLinking, referencedNames, type LinkEnvironment } from './link-checks';
-import { bodyEditOf } from './body-edit';
+import { checkLinking, type LinkEnvironment } from './link-checks';
+import { bodyEditOf, madeByEdit } from './body-edit';
 import type { TranslationUnit } from './units';
 
 /** A finding's code with the severity the registry gives it. */
@@ -293,10 +293,27 @@ const judgedBefore = new WeakMap<FileFacts, { key: string; names: ReadonlySet<st
  * a file that uses none of the new suspects keeps its list, less the references to suspects no more.
  */
 function rejudged(file: FileFacts, known: { names: ReadonlySet<string>; refs: Reference[] }, names: ReadonlySet<string>): Reference[] {
-  // Whether a new suspect concerns the file.
-  const used = referencedNames(file);
-  for (const name of names) if (!known.names.has(name) && used.has(name)) return file.references.filter((ref) => names.has(ref.name));
+  const added = [...names].filter((name) => !known.names.has(name));
+  if (added.length > 0 && usesAny(file, added)) return file.references.filter((ref) => names.has(ref.name));
   return known.refs.some((ref) => !names.has(ref.name)) ? known.refs.filter((ref) => names.has(ref.name)) : known.refs;
+}
+
+/** The names a file's references use, by its references array. */
+const referencedNamesOf = new WeakMap<FileFacts['references'], ReadonlySet<string>>();
+
+/**
+ * Whether `file` uses any of `names` (one or two): by the set of the names it uses, kept per
+ * version; a version a key made (of the file being typed in) is looked through instead, since
+ * the next key makes another.
+ */
+function usesAny(file: FileFacts, names: readonly string[]): boolean {
+  let used = referencedNamesOf.get(file.references);
+  if (!used && madeByEdit(file)) {
+    const wanted = new Set(names);
+    return file.references.some((ref) => wanted.has(ref.name));
+  }
+  if (!used) referencedNamesOf.set(file.references, (used = new Set(file.references.map((ref) => ref.name))));
+  return names.some((name) => used.has(name));
 }
 
 /**

@@ -262,6 +262,32 @@ describe('facts pool: an open document answered as changes of its last facts', (
     }
   });
 
+  it('sends the edits made inside bodies on this thread first, then answers as changes of the facts made here', async function () {
+    this.timeout(20_000);
+    const large = Array.from({ length: 160 }, (_, i) => source.replace(/\b(mixed_\w+)/g, `$1_${i}`)).join('\n');
+    const pool = new FactsPool({ size: 1 });
+    try {
+      const uri = 'file:///large.c';
+      const opened = await pool.analyzeOpen(uri, '/large.c', OPTIONS, large);
+      // A call typed into a body in the middle, analyzed here (as the server does), then a function at the end.
+      const at = large.indexOf('{\n', large.length / 2) + 2;
+      const called = `${large.slice(0, at)}\tprintk("x");\n${large.slice(at)}`;
+      const inBody = editWithinBody(opened, called, OPTIONS);
+      assert.ok(inBody, 'an edit inside a body');
+      const appended = `${called}\nstatic int __init typed(void)\n{\n\treturn 0;\n}\n`;
+      const known = { from: called, facts: inBody.facts, span: changedSpan(called, appended) };
+      const answer = await pool.analyzeOpen(uri, '/large.c', OPTIONS, appended, known);
+      // One span from the middle to the end would have been too large an edit: the text would have gone whole.
+      assert.deepEqual(pool.edits, { sent: 1, caughtUp: 1, resent: 0 });
+      assert.deepEqual({ ...answer.facts, uri: 'file:///fresh.c' }, await fresh(appended));
+      // Everything before the new function is the facts made here, the same objects.
+      assert.ok(inBody.facts.references.every((ref, i) => answer.facts.references[i] === ref));
+      assert.equal(answer.facts.references.length, inBody.facts.references.length);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
   it('sends a large document as edits of the last text sent, and whole again to a worker that no longer has that text', async function () {
     // Five workers start, and each answer is compared with a fresh analysis: 2–2.6 s on two cores.
     this.timeout(20_000);
@@ -276,14 +302,14 @@ describe('facts pool: an open document answered as changes of its last facts', (
       // Two in flight: the second is an edit of the first, which the worker has not answered yet.
       const middle = `${appended.slice(0, 50_000)}int inserted;\n${appended.slice(50_000)}`;
       const [one, two] = await Promise.all([appended, middle].map((text) => pool.analyzeOpen(uri, '/large.c', OPTIONS, text)));
-      assert.deepEqual(pool.edits, { sent: 2, resent: 0 });
+      assert.deepEqual(pool.edits, { sent: 2, caughtUp: 0, resent: 0 });
       assert.deepEqual({ ...one.facts, uri: 'file:///fresh.c' }, await fresh(appended));
       assert.deepEqual({ ...two.facts, uri: 'file:///fresh.c' }, await fresh(middle));
       // The worker keeps a few documents' texts: nine others push this one out.
       for (let i = 0; i < 9; i++) await pool.analyzeOpen(`file:///other-${i}.c`, `/other-${i}.c`, OPTIONS, source);
       const last = `${middle}int last;\n`;
       const after = await pool.analyzeOpen(uri, '/large.c', OPTIONS, last);
-      assert.deepEqual(pool.edits, { sent: 3, resent: 1 });
+      assert.deepEqual(pool.edits, { sent: 3, caughtUp: 0, resent: 1 });
       assert.deepEqual({ ...after.facts, uri: 'file:///fresh.c' }, await fresh(last));
       assert.equal(after.text, last);
     } finally {
@@ -337,7 +363,7 @@ describe('facts pool: an open document answered as changes of its last facts', (
         const fresh = await freshPool.analyzeOpen(`file:///fresh-${step}.c`, `/fresh-${step}.c`, OPTIONS, text);
         assert.deepEqual({ ...answer.facts, uri: '' }, { ...fresh.facts, uri: '' }, `step ${step}`);
       }
-      assert.deepEqual(pool.edits, { sent: edits.length, resent: 0 });
+      assert.deepEqual(pool.edits, { sent: edits.length, caughtUp: 0, resent: 0 });
     } finally {
       await Promise.all([pool.dispose(), freshPool.dispose()]);
     }

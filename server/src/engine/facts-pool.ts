@@ -38,14 +38,54 @@ export interface FactsRequest {
 
 /**
  * An open document's text as an edit of the one its last request sent (`of`): text[start, end) of
- * that one became `text`. A key typed in a 700 KB file need not cross to the worker whole (copied
- * twice); a worker that no longer has that text answers NeedsText, and gets the whole text.
+ * that one became `text`, after `first` was made. A key typed in a 700 KB file need not cross to
+ * the worker whole (copied twice); a worker that no longer has that text answers NeedsText, and
+ * gets the whole text.
  */
-export interface TextEdit {
+export interface TextEdit extends Replacement {
   of: number;
+  /**
+   * Made before this one: the edits inside bodies this thread analyzed on its own since that
+   * request. `id` names the text it makes: the answer is a delta of its facts (this thread's own
+   * analysis of that text, which a fresh one equals).
+   */
+  first?: Replacement & { id: number };
+}
+
+/** text[start, end) became `text`. */
+export interface Replacement {
   start: number;
   end: number;
   text: string;
+}
+
+/** The replacement `span` makes of a text that became `after`. */
+const replacement = (span: Span, after: string): Replacement => ({
+  start: span.start,
+  end: span.oldEnd,
+  text: after.slice(span.start, span.newEnd),
+});
+/** How much of the new text a span sends. */
+const sentLength = (span: Span): number => span.newEnd - span.start;
+
+/** `text` as an edit of the text `sent` last: undefined when the edit is too large to gain from (a quarter of the text). */
+function textEdit(
+  sent: { id: number; text: string },
+  text: string,
+  known: KnownChange | undefined,
+  firstId: () => number,
+): TextEdit | undefined {
+  const small = (...spans: Span[]): boolean => spans.reduce((sum, span) => sum + sentLength(span), 0) <= text.length / 4;
+  if (known && known.from !== sent.text && !known.facts.unanalyzable) {
+    // Edits inside bodies made on this thread came between: they go first, as an edit of their own.
+    // One span from a body in the middle to a function typed at the end would be half the file.
+    const unsent = changedSpan(sent.text, known.from);
+    if ((unsent.oldEnd > unsent.start || unsent.newEnd > unsent.start) && small(unsent, known.span))
+      return { of: sent.id, ...replacement(known.span, text), first: { ...replacement(unsent, known.from), id: firstId() } };
+  }
+  // The caller's change is from the text sent last (the same string) unless a request came between.
+  const span = known?.from === sent.text ? known.span : changedSpan(sent.text, text);
+  return small(span) ? { of: sent.id, ...replacement(span, text) } : undefined;
 }
 
 /** A worker's answer to an edit of a text it no longer has: send the whole text. */
@@ -143,9 +183,10 @@ const CHEAP_AFTER_HITS = 16;
 const CHEAP_JOBS_IN_FLIGHT = 64;
 const CHEAP_BATCH = 16;
 
-/** Where a text differs from the text `from` (an earlier version of the same document). */
+/** Where a text differs from the text `from` (an earlier version of the same document, whose facts are `facts`). */
 export interface KnownChange {
   from: string;
+  facts: FileFacts;
   span: Span;
 }
 
@@ -240,8 +281,11 @@ export class FactsPool {
   /** Messages that carried several jobs (for tests). */
   batchesPosted = 0;
 
-  /** Open documents' texts sent as edits, and of those, sent again whole (the worker no longer had the text edited). */
-  readonly edits = { sent: 0, resent: 0 };
+  /**
+   * Open documents' texts sent as edits; of those, sent after edits inside bodies made here (the
+   * worker catches up first), and sent again whole (the worker no longer had the text edited).
+   */
+  readonly edits = { sent: 0, caughtUp: 0, resent: 0 };
 
   /**
    * `size` workers at most (default: every core); a file may take `timeoutMs`; a worker idle for
@@ -398,12 +442,8 @@ export class FactsPool {
     const sent = this.sentTexts.get(uri);
     this.sentTexts.set(uri, { id, text });
     let request = whole;
-    if (sent && text.length >= EDITS_FROM_BYTES) {
-      // The caller's change is from the text sent last (the same string) unless a request came between.
-      const span = known && known.from === sent.text ? known.span : changedSpan(sent.text, text);
-      if (span.newEnd - span.start <= text.length / 4)
-        request = { ...common, edit: { of: sent.id, start: span.start, end: span.oldEnd, text: text.slice(span.start, span.newEnd) } };
-    }
+    const edit = sent && text.length >= EDITS_FROM_BYTES ? textEdit(sent, text, known, () => this.nextId++) : undefined;
+    if (edit) request = { ...common, edit, ...(edit.first ? { base: edit.first.id } : {}) };
     return new Promise((resolve) => {
       const job = this.factsJob(
         request,
@@ -413,11 +453,12 @@ export class FactsPool {
           else this.openFacts.delete(uri);
           resolve(editable(answer));
         },
-        base?.facts,
+        edit?.first ? known?.facts : base?.facts,
       );
       if (request !== whole) {
         job.whole = whole;
         this.edits.sent++;
+        if (edit?.first) this.edits.caughtUp++;
       }
       this.queue.unshift(job);
       this.pump();

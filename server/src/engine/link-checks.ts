@@ -156,6 +156,30 @@ function outsideUses(file: FileFacts, compiled: Compiled): Map<string, Reference
 interface OutsideUses {
   first: Map<string, Reference>;
   count?: Map<string, number>;
+  /** The counts a file-scope edit left, as an earlier version's and what this one adds to them (a key at the end of a large file changes a few). */
+  countChange?: CountChange;
+}
+
+interface CountChange {
+  /** Never changed: later versions share it. */
+  from: ReadonlyMap<string, number>;
+  by: Map<string, number>;
+}
+
+/** `uses`'s count of uses per name, made whole from the change a file-scope edit left, if it has one. */
+function countsOf(uses: OutsideUses): Map<string, number> | undefined {
+  if (!uses.count && uses.countChange) {
+    const { from, by } = uses.countChange;
+    const count = new Map(from);
+    for (const [name, change] of by) {
+      const now = (count.get(name) ?? 0) + change;
+      if (now > 0) count.set(name, now);
+      else count.delete(name);
+    }
+    uses.count = count;
+    uses.countChange = undefined;
+  }
+  return uses.count;
 }
 
 function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses {
@@ -163,11 +187,11 @@ function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses
   outsideUsesOf.set(file, byView);
   let uses = byView.get(compiled ?? UNKNOWN);
   if (uses) return uses;
-  // A file being typed in (an edit that moved what follows its body): the next key in a body needs the counts.
+  // A file being typed in: the next key in a body needs the counts.
   uses =
     afterBodyEdit(file, compiled) ??
     afterFileScopeEdit(file, compiled) ??
-    scanOutsideUses(file, ownNames(file), excludedIn(file, compiled), bodyEditOf(file) !== undefined);
+    scanOutsideUses(file, ownNames(file), excludedIn(file, compiled), madeByEdit(file));
   byView.set(compiled ?? UNKNOWN, uses);
   return uses;
 }
@@ -214,19 +238,6 @@ function usesPerName(file: FileFacts, compiled: Compiled): Map<string, number> {
   return scanOutsideUses(file, ownNames(file), excludedIn(file, compiled), true).count ?? new Map<string, number>();
 }
 
-/** The names a file's references use, by its references array. */
-const referencedNamesOf = new WeakMap<FileFacts['references'], ReadonlySet<string>>();
-
-export function referencedNames(file: FileFacts): ReadonlySet<string> {
-  let names = referencedNamesOf.get(file.references);
-  if (!names) {
-    const set = new Set<string>();
-    for (const ref of file.references) set.add(ref.name);
-    referencedNamesOf.set(file.references, (names = set));
-  }
-  return names;
-}
-
 const ownNamesOf = new WeakMap<FileFacts['symbols'], ReadonlySet<string>>();
 
 /** The names a file defines at file scope (by its symbols array: a body edit keeps it). */
@@ -260,8 +271,8 @@ function afterBodyEdit(file: FileFacts, compiled: Compiled): OutsideUses | undef
   const removed = edit.removed.filter(outsideUseTest(edit.previous, compiled));
   const added = edit.added.filter(outsideUseTest(file, compiled));
   if (edit.laterKept && removed.length === 0 && added.length === 0) return before;
-  before.count ??= usesPerName(edit.previous, compiled);
-  const count = removed.length === 0 && added.length === 0 ? before.count : new Map(before.count);
+  const counted = countsOf(before) ?? (before.count = usesPerName(edit.previous, compiled));
+  const count = removed.length === 0 && added.length === 0 ? counted : new Map(counted);
   for (const ref of removed) count.set(ref.name, (count.get(ref.name) ?? 1) - 1);
   for (const ref of added) count.set(ref.name, (count.get(ref.name) ?? 0) + 1);
   const first = edit.laterKept ? new Map(before.first) : movedUses(before.first, edit, file);
@@ -301,8 +312,10 @@ function sameExcludedUntil(a: readonly [number, number][], b: readonly [number, 
  * The outside uses of a file a file-scope edit made (the worker's answer of changes), from its
  * previous version's: the references before the edit are the same objects, and so is their test
  * while their symbols and the lines left out before the edit are the same. Those after the edit
- * are scanned, and the uses of names the file started or stopped defining looked at. Undefined
- * when the previous version's are not known (or the test changed before the edit).
+ * are scanned, and the uses of names the file started or stopped defining looked at; so are the
+ * counts, when the previous version had them (a body typed in before: the next body edit needs
+ * them, and would count the whole file again). Undefined when the previous version's are not
+ * known (or the test changed before the edit).
  */
 function afterFileScopeEdit(file: FileFacts, compiled: Compiled): OutsideUses | undefined {
   const kept = keptPrefixOf(file);
@@ -321,46 +334,81 @@ function afterFileScopeEdit(file: FileFacts, compiled: Compiled): OutsideUses | 
   // The names the file started or stopped defining are those of the symbols after the kept ones.
   const own = ownNames(file);
   const ownBefore = ownNames(previous);
-  const first = new Map(before.first);
+  // Copied once something changes: a key typed at the end of a file seldom does.
+  let first = before.first;
+  const changed = (): Map<string, Reference> => (first === before.first ? (first = new Map(before.first)) : first);
   const touched = new Set<string>();
+  const count = countChangeAfter(before);
+  if (count) {
+    const wasOutsideUse = outsideUseTest(previous, compiled);
+    for (let i = kept.references; i < previous.references.length; i++) {
+      const ref = previous.references[i];
+      if (wasOutsideUse(ref)) changeCount(count, ref.name, -1);
+    }
+  }
   for (let i = kept.symbols; i < file.symbols.length; i++) {
     const name = file.symbols[i].name;
-    if (own.has(name) && !ownBefore.has(name) && first.delete(name)) touched.add(name);
+    if (own.has(name) && !ownBefore.has(name)) {
+      // The file's own now: none of its uses is from outside.
+      if (count) changeCount(count, name, -((count.from.get(name) ?? 0) + (count.by.get(name) ?? 0)));
+      if (first.has(name)) {
+        changed().delete(name);
+        touched.add(name);
+      }
+    }
   }
   for (let i = kept.references; i < previous.references.length; i++) {
     const ref = previous.references[i];
     if (first.get(ref.name) === ref) {
-      first.delete(ref.name);
+      changed().delete(ref.name);
       touched.add(ref.name);
     }
   }
   const isOutsideUse = outsideUseTest(file, compiled);
-  // A name the file no longer defines: its uses before the edit count now (a name being typed is used nowhere).
+  // A name the file no longer defines (one being typed, on every key of it): its uses before the edit count now.
   const lost = new Set<string>();
   for (let i = kept.symbols; i < previous.symbols.length; i++) {
     const name = previous.symbols[i].name;
-    if (ownBefore.has(name) && !own.has(name) && referencedNames(previous).has(name)) lost.add(name);
+    if (ownBefore.has(name) && !own.has(name)) lost.add(name);
   }
   if (lost.size > 0) {
     for (let i = 0; i < kept.references; i++) {
       const ref = previous.references[i];
-      if (lost.has(ref.name) && !first.has(ref.name) && isOutsideUse(ref)) {
-        first.set(ref.name, ref);
+      if (!lost.has(ref.name) || !isOutsideUse(ref)) continue;
+      if (count) changeCount(count, ref.name, 1);
+      if (!first.has(ref.name)) {
+        changed().set(ref.name, ref);
         touched.add(ref.name);
       }
     }
   }
   for (let i = kept.references; i < file.references.length; i++) {
     const ref = file.references[i];
-    if (!first.has(ref.name) && isOutsideUse(ref)) {
-      first.set(ref.name, ref);
+    if (!isOutsideUse(ref)) continue;
+    if (count) changeCount(count, ref.name, 1);
+    if (!first.has(ref.name)) {
+      changed().set(ref.name, ref);
       touched.add(ref.name);
     }
   }
-  // The previous version's own record goes: each map would otherwise keep every one before it.
-  firstUsesDerived.delete(before.first);
-  firstUsesDerived.set(first, { from: before.first, touched });
-  return { first };
+  if (first !== before.first) {
+    // The previous version's own record goes: each map would otherwise keep every one before it.
+    firstUsesDerived.delete(before.first);
+    firstUsesDerived.set(first, { from: before.first, touched });
+  }
+  return count ? { first, countChange: count } : { first };
+}
+
+/** The counts of `before` as a change to be added to (undefined when it has none). */
+function countChangeAfter(before: OutsideUses): CountChange | undefined {
+  if (before.count) return { from: before.count, by: new Map() };
+  return before.countChange && { from: before.countChange.from, by: new Map(before.countChange.by) };
+}
+
+function changeCount(count: CountChange, name: string, by: number): void {
+  const sum = (count.by.get(name) ?? 0) + by;
+  if (sum === 0) count.by.delete(name);
+  else count.by.set(name, sum);
 }
 
 /**

@@ -15,6 +15,7 @@ import type {
   FactsResponse,
   ForgetRequest,
   ParseWorkerData,
+  Replacement,
 } from './facts-pool';
 import type { FileFacts, MacroUse, Range, Reference, SymbolDef } from '../model/types';
 import { packFacts } from './wire';
@@ -130,11 +131,12 @@ function answer(id: number, facts: FileFacts, extra: Pick<FactsAnswer, 'bodies' 
 async function handle(request: FactsRequest): Promise<Answer> {
   if (request.edit) {
     const edit = request.edit;
-    const previous = keptText(request.uri, edit.of);
+    let previous = keptText(request.uri, edit.of);
     if (previous === undefined) return { response: { id: request.id, needsText: true }, transfer: [] };
+    // The edits inside bodies the server made since: the kept tree catches up with them first.
+    if (edit.first) previous = await catchUp(request, applied(previous, edit.first), spanOf(edit.first), edit.first.id);
     // The kept tree's text is the one edited: where the texts differ needs no compare.
-    const span = { start: edit.start, oldEnd: edit.end, newEnd: edit.start + edit.text.length };
-    return analyzeText(request, previous.slice(0, edit.start) + edit.text + previous.slice(edit.end), undefined, span);
+    return analyzeText(request, applied(previous, edit), undefined, spanOf(edit));
   }
   if (request.text !== undefined) return analyzeText(request, request.text);
   const read = readSource(request.path);
@@ -148,6 +150,24 @@ async function handle(request: FactsRequest): Promise<Answer> {
   const answered = await analyzeText(request, text, hash);
   if (hash !== undefined && 'wire' in answered.response) answered.response.content = { hash, stamp };
   return answered;
+}
+
+const applied = (text: string, edit: Replacement): string => text.slice(0, edit.start) + edit.text + text.slice(edit.end);
+const spanOf = (edit: Replacement): Span => ({ start: edit.start, oldEnd: edit.end, newEnd: edit.start + edit.text.length });
+
+/**
+ * The kept tree of the request's document, made that of `text` (`edit` away from it), whose
+ * facts the server made itself: nothing is answered, and the next answer is a delta of them (`id`).
+ */
+async function catchUp(request: FactsRequest, text: string, edit: Span, id: number): Promise<string> {
+  parser ??= createCParser();
+  const previous = kept.get(request.uri);
+  kept.delete(request.uri);
+  const { result, state } = analyzeEditedFile(await parser, request.uri, text, request.options, previous, edit);
+  if (state) kept.set(request.uri, state);
+  if (result.facts.unanalyzable) answered.delete(request.uri);
+  else answered.set(request.uri, { id, facts: result.facts });
+  return text;
 }
 
 /** `edit`: where `text` differs from the kept tree's, when the request said. */

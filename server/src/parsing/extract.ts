@@ -195,6 +195,12 @@ type ItemShape =
   | { kind: 'macros'; uses: MacroUseShape[] }
   | { kind: 'other' };
 
+/** Where the first file-scope item with a syntax error in it starts (the end when none has one). */
+function firstErrorAt(root: Node): number {
+  for (const item of root.children) if (item?.hasError) return item.startIndex;
+  return root.endIndex;
+}
+
 /** Shapes of an open document's file-scope items, by item text, from its last analysis to the next. */
 export type ItemShapes = Map<string, ItemShape>;
 
@@ -386,13 +392,13 @@ class Extractor {
   }
 
   /**
-   * The items a previous extraction (`base`) found before the first change, taken as they were; the
-   * cursor is left on the first item to read (false: nothing is left to read; undefined: nothing
-   * could be taken).
+   * The items a previous extraction (`base`) found before the first change and before `errorFrom`,
+   * taken as they were; the cursor is left on the first item to read (false: nothing is left to
+   * read; undefined: nothing could be taken).
    */
-  private resume({ extraction: base, sameUntil }: KeptBase, cursor: TreeCursor): boolean | undefined {
+  private resume({ extraction: base, sameUntil }: KeptBase, cursor: TreeCursor, errorFrom: number): boolean | undefined {
     const full = Math.min(sameUntil.source, sameUntil.prepassed);
-    const parsed = sameUntil.parsed;
+    const parsed = Math.min(sameUntil.parsed, errorFrom + 1);
     // Items that end before the change, in the parser's text and in the user's (a body cut out may hold it).
     let kept = 0;
     while (kept < base.items.length && base.items[kept].end < parsed && this.at(base.items[kept].end) < full) kept++;
@@ -444,7 +450,8 @@ class Extractor {
   run(root: Node, shapes?: ShapeMemo): void {
     const cursor = root.walk();
     try {
-      const resumed = shapes?.base && !shapes.treeHasErrors ? this.resume(shapes.base, cursor) : undefined;
+      // A tree with errors is parsed from scratch: the items before its first error read as they did.
+      const resumed = shapes?.base ? this.resume(shapes.base, cursor, shapes.treeHasErrors ? firstErrorAt(root) : Infinity) : undefined;
       if (resumed === false) return;
       if (resumed === undefined) {
         // resume() took nothing, but may have moved the cursor.
