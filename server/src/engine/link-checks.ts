@@ -275,11 +275,14 @@ function afterBodyEdit(file: FileFacts, compiled: Compiled): OutsideUses | undef
   const count = removed.length === 0 && added.length === 0 ? counted : new Map(counted);
   for (const ref of removed) count.set(ref.name, (count.get(ref.name) ?? 1) - 1);
   for (const ref of added) count.set(ref.name, (count.get(ref.name) ?? 0) + 1);
-  const first = edit.laterKept ? new Map(before.first) : movedUses(before.first, edit, file);
+  // A key seldom moves a first use (the body's are where they were): then the map is the previous
+  // one, and what the link checks worked out from it still holds. It is copied once one moves.
+  let first = edit.laterKept ? before.first : movedUses(before.first, edit, file);
+  const changed = (): Map<string, Reference> => (first === before.first ? (first = new Map(before.first)) : first);
   for (const ref of removed) {
     if (count.get(ref.name) === 0) {
       count.delete(ref.name);
-      first.delete(ref.name);
+      if (first.has(ref.name)) changed().delete(ref.name);
     } else if (samePlace(before.first.get(ref.name), ref) && !added.some((other) => other.name === ref.name)) return undefined;
   }
   const bodyStart = edit.bodyStart;
@@ -288,11 +291,9 @@ function afterBodyEdit(file: FileFacts, compiled: Compiled): OutsideUses | undef
     // A first use before the body stays the first; one after it (or in the old body) gives way to the body's first.
     if (was && (was.line < bodyStart.line || (was.line === bodyStart.line && was.character < bodyStart.character))) continue;
     if (was && added.includes(was)) continue;
-    first.set(ref.name, ref);
+    if (!samePlace(was, ref)) changed().set(ref.name, ref);
   }
-  // A key seldom moves a first use (the body's are where they were): then the map is the previous
-  // one, and what the link checks worked out from it still holds.
-  if (!edit.laterKept) return { first, count };
+  if (!edit.laterKept || first === before.first) return { first, count };
   const names = new Set([...removed, ...added].map((ref) => ref.name));
   for (const name of names) if (!samePlace(first.get(name), before.first.get(name))) return { first, count };
   return { first: before.first, count };
