@@ -179,6 +179,34 @@ describe('EditPacing (re-analysis while typing)', () => {
     }
   });
 
+  it('gives the keys a while after an analysis that held the cores: a key the editor was held up with is not taken for a pause', async () => {
+    const runs: number[] = [];
+    const start = performance.now();
+    // Half an analysis, 100 ms, is the pause; after the analysis, keys are waited for half as long.
+    const pacing = new EditPacing(
+      () => 200,
+      () => {
+        runs.push(performance.now() - start);
+        return sleep(300);
+      },
+    );
+    try {
+      // Keys 30 ms apart; the first (after a pause) is analysed at once, until 300 ms.
+      for (let i = 0; i < 3; i++) {
+        pacing.changed('file:///big.c');
+        await sleep(30);
+      }
+      // The next key, held up: it comes 10 ms after the analysis ended, 250 ms after the last one.
+      await sleep(220);
+      pacing.changed('file:///big.c');
+      await sleep(300);
+      assert.equal(runs.length, 2, `analyses at ${runs.map((at) => Math.round(at)).join(', ')} ms`);
+      assert.ok(runs[1] >= 380, `the second after the held-up key's pause (${Math.round(runs[1])} ms)`);
+    } finally {
+      pacing.dispose();
+    }
+  });
+
   it('still analyses at least every second while the typing goes on', async () => {
     const { pacing, runs } = setUp(100);
     const until = performance.now() + 1400;

@@ -8,7 +8,7 @@
 // for keys 30 ms apart), for MIN_PAUSE_MS before the rhythm is known, or for half as long as the
 // last analysis took if that is longer (at most MAX_PAUSE_MS). While an analysis started here is
 // under way (a file-scope edit goes to a worker), no other starts: the keys typed meanwhile are
-// analysed when it ends, after their pause. Requests (outline, code actions, hovers) wait for that
+// analysed when it ends, after their pause (at least half of it after the end). Requests (outline, code actions, hovers) wait for that
 // analysis instead of starting one of their own.
 
 /** An analysis cheaper than this runs on every key. */
@@ -25,6 +25,12 @@ const RHYTHM_GAPS = 5;
 const RHYTHM_KNOWN = 3;
 /** Keys closer than this arrived together (typed while an analysis held the thread): not the typist's rhythm. */
 const BUNCHED_MS = 10;
+/**
+ * After an analysis that held the cores, the share of the pause the keys are given before they
+ * count as paused, however long ago the last one came: the editor shares the cores, and its next
+ * key may have been held up too (on two cores, analyses then ran back to back mid-burst).
+ */
+const AFTER_RUN_PAUSE_SHARE = 0.5;
 
 interface Pending {
   /** None while the analysis this one waits for is still under way. */
@@ -182,7 +188,7 @@ export class EditPacing {
     if (!pending || pending.timer !== undefined) return;
     const sinceKey = performance.now() - (this.lastEdit.get(uri) ?? Number.NEGATIVE_INFINITY);
     const cheap = (this.costOf(uri) ?? 0) < PACED_FROM_MS;
-    this.fireAfter(uri, pending, cheap ? 0 : Math.max(0, pending.pauseFor - sinceKey));
+    this.fireAfter(uri, pending, cheap ? 0 : Math.max(pending.pauseFor - sinceKey, pending.pauseFor * AFTER_RUN_PAUSE_SHARE));
   }
 }
 
