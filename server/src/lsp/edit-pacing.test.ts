@@ -25,6 +25,19 @@ describe('EditPacing (re-analysis while typing)', () => {
     };
     return { pacing, runs, typeKeys };
   };
+  /** An analysis of `cost` ms by its last run's measure, on a worker: each one started ends `ms` later. */
+  const setUpOnWorker = (cost: number, ms: number) => {
+    const runs: number[] = [];
+    const start = performance.now();
+    const pacing = new EditPacing(
+      () => cost,
+      () => {
+        runs.push(performance.now() - start);
+        return sleep(ms);
+      },
+    );
+    return { pacing, runs };
+  };
 
   it('analyses a cheap document on every key, at once', () => {
     const { pacing, runs } = setUp(2);
@@ -156,15 +169,7 @@ describe('EditPacing (re-analysis while typing)', () => {
   });
 
   it('starts no analysis while the one it started is under way (on a worker): the keys typed meanwhile are analysed after their pause', async () => {
-    const runs: number[] = [];
-    const start = performance.now();
-    const pacing = new EditPacing(
-      () => 100,
-      () => {
-        runs.push(performance.now() - start);
-        return sleep(200);
-      },
-    );
+    const { pacing, runs } = setUpOnWorker(100, 200);
     try {
       // Keys 60 ms apart, further than the pause of 50 ms (half an analysis): each pause ends while the first analysis runs.
       for (let i = 0; i < 4; i++) {
@@ -180,16 +185,8 @@ describe('EditPacing (re-analysis while typing)', () => {
   });
 
   it('gives the keys a while after an analysis that held the cores: a key the editor was held up with is not taken for a pause', async () => {
-    const runs: number[] = [];
-    const start = performance.now();
     // Half an analysis, 100 ms, is the pause; after the analysis, keys are waited for half as long.
-    const pacing = new EditPacing(
-      () => 200,
-      () => {
-        runs.push(performance.now() - start);
-        return sleep(300);
-      },
-    );
+    const { pacing, runs } = setUpOnWorker(200, 300);
     try {
       // Keys 30 ms apart; the first (after a pause) is analysed at once, until 300 ms.
       for (let i = 0; i < 3; i++) {
