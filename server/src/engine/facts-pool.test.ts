@@ -283,6 +283,19 @@ describe('facts pool: an open document answered as changes of its last facts', (
       // Everything before the new function is the facts made here, the same objects.
       assert.ok(inBody.facts.references.every((ref, i) => answer.facts.references[i] === ref));
       assert.equal(answer.facts.references.length, inBody.facts.references.length);
+      // Again, to a worker that lost the text meanwhile (nine other documents pushed it out): sent whole.
+      const again = await pool.analyzeOpen(uri, '/large.c', OPTIONS, called);
+      for (let i = 0; i < 9; i++) await pool.analyzeOpen(`file:///other-${i}.c`, `/other-${i}.c`, OPTIONS, source);
+      const calledTwice = `${called.slice(0, at)}\tprintk("y");\n${called.slice(at)}`;
+      const twice = editWithinBody(again, calledTwice, OPTIONS);
+      assert.ok(twice, 'an edit inside a body');
+      const lost = await pool.analyzeOpen(uri, '/large.c', OPTIONS, appended.replace(called, calledTwice), {
+        from: calledTwice,
+        facts: twice.facts,
+        span: changedSpan(calledTwice, appended.replace(called, calledTwice)),
+      });
+      assert.deepEqual(pool.edits, { sent: 3, caughtUp: 2, resent: 1 });
+      assert.deepEqual({ ...lost.facts, uri: 'file:///fresh.c' }, await fresh(appended.replace(called, calledTwice)));
     } finally {
       await pool.dispose();
     }

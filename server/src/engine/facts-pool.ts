@@ -435,15 +435,16 @@ export class FactsPool {
       ...(answer.lineStarts ? { lineStarts: answer.lineStarts } : {}),
     });
     if (this.disposed) return Promise.resolve(editable({ facts: unanalyzableFacts(uri, 'the analyzer is shutting down') }));
-    const base = this.openFacts.get(uri);
     const id = this.nextId++;
-    const common = { id, uri, path: filePath, options, keep: true, ...(base ? { base: base.id } : {}) };
-    const whole: FactsRequest = { ...common, text };
     const sent = this.sentTexts.get(uri);
     this.sentTexts.set(uri, { id, text });
-    let request = whole;
     const edit = sent && text.length >= EDITS_FROM_BYTES ? textEdit(sent, text, known, () => this.nextId++) : undefined;
-    if (edit) request = { ...common, edit, ...(edit.first ? { base: edit.first.id } : {}) };
+    // After edits inside bodies, the answer is a delta of the facts made here, which the worker makes
+    // too on the way; sent whole (the worker lost the text), it is a delta of nothing.
+    const base = edit?.first ? undefined : this.openFacts.get(uri);
+    const common = { id, uri, path: filePath, options, keep: true, ...(base ? { base: base.id } : {}) };
+    const whole: FactsRequest = { ...common, text };
+    const request: FactsRequest = edit ? { ...common, edit, ...(edit.first ? { base: edit.first.id } : {}) } : whole;
     return new Promise((resolve) => {
       const job = this.factsJob(
         request,
