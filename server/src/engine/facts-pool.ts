@@ -442,6 +442,7 @@ export class FactsPool {
     // After edits inside bodies, the answer is a delta of the facts made here, which the worker makes
     // too on the way; sent whole (the worker lost the text), it is a delta of nothing.
     const base = edit?.first ? undefined : this.openFacts.get(uri);
+    const deltaOf = edit?.first ? known?.facts : base?.facts;
     const common = { id, uri, path: filePath, options, keep: true, ...(base ? { base: base.id } : {}) };
     const whole: FactsRequest = { ...common, text };
     const request: FactsRequest = edit ? { ...common, edit, ...(edit.first ? { base: edit.first.id } : {}) } : whole;
@@ -454,7 +455,7 @@ export class FactsPool {
           else this.openFacts.delete(uri);
           resolve(editable(answer));
         },
-        edit?.first ? known?.facts : base?.facts,
+        deltaOf,
       );
       if (request !== whole) {
         job.whole = whole;

@@ -169,10 +169,10 @@ interface CountChange {
 /** `uses`'s count of uses per name, made whole from the change a file-scope edit left, if it has one. */
 function countsOf(uses: OutsideUses): Map<string, number> | undefined {
   if (!uses.count && uses.countChange) {
-    const { from, by } = uses.countChange;
-    const count = new Map(from);
-    for (const [name, change] of by) {
-      const now = (count.get(name) ?? 0) + change;
+    const change = uses.countChange;
+    const count = new Map(change.from);
+    for (const name of change.by.keys()) {
+      const now = countIn(change, name);
       if (now > 0) count.set(name, now);
       else count.delete(name);
     }
@@ -340,29 +340,25 @@ function afterFileScopeEdit(file: FileFacts, compiled: Compiled): OutsideUses | 
   const changed = (): Map<string, Reference> => (first === before.first ? (first = new Map(before.first)) : first);
   const touched = new Set<string>();
   const count = countChangeAfter(before);
-  if (count) {
-    const wasOutsideUse = outsideUseTest(previous, compiled);
-    for (let i = kept.references; i < previous.references.length; i++) {
-      const ref = previous.references[i];
-      if (wasOutsideUse(ref)) changeCount(count, ref.name, -1);
+  // The previous version's references after the edit are gone, with the first uses among them.
+  const wasOutsideUse = count && outsideUseTest(previous, compiled);
+  for (let i = kept.references; i < previous.references.length; i++) {
+    const ref = previous.references[i];
+    if (count && wasOutsideUse?.(ref)) changeCount(count, ref.name, -1);
+    if (first.get(ref.name) === ref) {
+      changed().delete(ref.name);
+      touched.add(ref.name);
     }
   }
   for (let i = kept.symbols; i < file.symbols.length; i++) {
     const name = file.symbols[i].name;
     if (own.has(name) && !ownBefore.has(name)) {
       // The file's own now: none of its uses is from outside.
-      if (count) changeCount(count, name, -((count.from.get(name) ?? 0) + (count.by.get(name) ?? 0)));
+      if (count) changeCount(count, name, -countIn(count, name));
       if (first.has(name)) {
         changed().delete(name);
         touched.add(name);
       }
-    }
-  }
-  for (let i = kept.references; i < previous.references.length; i++) {
-    const ref = previous.references[i];
-    if (first.get(ref.name) === ref) {
-      changed().delete(ref.name);
-      touched.add(ref.name);
     }
   }
   const isOutsideUse = outsideUseTest(file, compiled);
@@ -405,6 +401,9 @@ function countChangeAfter(before: OutsideUses): CountChange | undefined {
   if (before.count) return { from: before.count, by: new Map() };
   return before.countChange && { from: before.countChange.from, by: new Map(before.countChange.by) };
 }
+
+/** The uses of `name` the change counts. */
+const countIn = (count: CountChange, name: string): number => (count.from.get(name) ?? 0) + (count.by.get(name) ?? 0);
 
 function changeCount(count: CountChange, name: string, by: number): void {
   const sum = (count.by.get(name) ?? 0) + by;
