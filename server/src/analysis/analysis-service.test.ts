@@ -520,4 +520,57 @@ describe('AnalysisService: one module analysis per text', () => {
       fs.rmSync(kdir, { recursive: true, force: true });
     }
   });
+
+  it('counts the uses of more names than it keeps recounted apart (calls to 80 names typed into a body and taken out), each step as a fresh analysis finds', async function () {
+    this.timeout(60_000);
+    const kdir = fakeKernelBuildDir([6, 1]);
+    const names = Array.from({ length: 80 }, (_, i) => `helper_${i}`);
+    // Declared here and defined nowhere: each name's first use is a finding. Every third is used
+    // before the body too: taking its call out of the body leaves that use the first, by its count.
+    const text = (calls: readonly string[]): string =>
+      [
+        '#include <linux/module.h>',
+        ...names.map((name) => `int ${name}(void);`),
+        `static void earlier(void) { ${names
+          .filter((_, i) => i % 3 === 0)
+          .map((name) => `${name}(); `)
+          .join('')}}`,
+        'static int __init i(void)',
+        '{',
+        ...calls.map((name) => `\t${name}();`),
+        '\treturn 0;',
+        '}',
+        'module_init(i);',
+        'MODULE_LICENSE("GPL");',
+        '',
+      ].join('\n');
+    const steps: string[] = [];
+    for (let n = 1; n <= names.length; n++) steps.push(text(names.slice(0, n)));
+    for (let n = 1; n <= names.length; n += 3) steps.push(text(names.slice(n)));
+    const dir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': text([]) });
+    const freshDir = writeModule({ Kbuild: 'obj-m += m.o\n', 'm.c': text([]) });
+    const service = await loadedService(kdir);
+    const fresh = await loadedService(kdir);
+    try {
+      const uri = pathToFileURL(path.join(dir, 'm.c')).href;
+      const freshUri = pathToFileURL(path.join(freshDir, 'm.c')).href;
+      const summary = (findings: readonly { code: string; range: { start: { line: number; character: number } } }[]): string[] =>
+        findings.map((f) => `${f.code}@${f.range.start.line}:${f.range.start.character}`).sort();
+      let version = 0;
+      for (const step of steps) {
+        const edited = await service.analyzeModule(uri, ++version, step);
+        // The same module in another service, its document opened anew for each step: analysed whole.
+        fresh.close(freshUri);
+        fresh.opened(freshUri);
+        const expected = await fresh.analyzeModule(freshUri, version, step);
+        assert.deepEqual(summary(edited.findings), summary(expected.findings), `step ${version}`);
+      }
+    } finally {
+      await service.dispose();
+      await fresh.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(freshDir, { recursive: true, force: true });
+      fs.rmSync(kdir, { recursive: true, force: true });
+    }
+  });
 });

@@ -155,31 +155,41 @@ function outsideUses(file: FileFacts, compiled: Compiled): Map<string, Reference
  */
 interface OutsideUses {
   first: Map<string, Reference>;
-  count?: Map<string, number>;
-  /** The counts a file-scope edit left, as an earlier version's and what this one adds to them (a key at the end of a large file changes a few). */
-  countChange?: CountChange;
+  counts?: UseCounts;
 }
 
-interface CountChange {
+/**
+ * Uses per name, as an earlier version's and the names counted again since: a key changes the
+ * count of a name or two, and a copy of the thousands of names of a large file per key was a good
+ * part of what an analysis inside a body allocated.
+ */
+interface UseCounts {
   /** Never changed: later versions share it. */
   from: ReadonlyMap<string, number>;
-  by: Map<string, number>;
+  /** Each name's count now, where it differs from `from` (0: no use left). */
+  now: Map<string, number>;
 }
 
-/** `uses`'s count of uses per name, made whole from the change a file-scope edit left, if it has one. */
-function countsOf(uses: OutsideUses): Map<string, number> | undefined {
-  if (!uses.count && uses.countChange) {
-    const change = uses.countChange;
-    const count = new Map(change.from);
-    for (const name of change.by.keys()) {
-      const now = countIn(change, name);
-      if (now > 0) count.set(name, now);
-      else count.delete(name);
-    }
-    uses.count = count;
-    uses.countChange = undefined;
+/** The counts are made whole again once this many names were counted again (and at least a quarter of the file's). */
+const RECOUNTED_NAMES_KEPT = 64;
+
+/** The uses of `name` the counts say. */
+const countIn = (counts: UseCounts, name: string): number => counts.now.get(name) ?? counts.from.get(name) ?? 0;
+
+/** Counts `by` more uses of `name` (none below zero). */
+function changeCount(counts: UseCounts, name: string, by: number): void {
+  counts.now.set(name, Math.max(0, countIn(counts, name) + by));
+}
+
+/** `counts` as a start for the next version's: what it shares, and what it changed (made whole when that grew large). */
+function countsAfter(counts: UseCounts): UseCounts {
+  if (counts.now.size < Math.max(RECOUNTED_NAMES_KEPT, counts.from.size / 4)) return { from: counts.from, now: new Map(counts.now) };
+  const from = new Map(counts.from);
+  for (const [name, count] of counts.now) {
+    if (count > 0) from.set(name, count);
+    else from.delete(name);
   }
-  return uses.count;
+  return { from, now: new Map() };
 }
 
 function outsideUsesWithCounts(file: FileFacts, compiled: Compiled): OutsideUses {
@@ -230,12 +240,12 @@ function scanOutsideUses(file: FileFacts, own: ReadonlySet<string>, excluded: re
     if (count) count.set(ref.name, (count.get(ref.name) ?? 0) + 1);
     if (!first.has(ref.name)) first.set(ref.name, ref);
   }
-  return count ? { first, count } : { first };
+  return count ? { first, counts: { from: count, now: new Map() } } : { first };
 }
 
 /** How many of the file's references are uses from outside, per name. */
-function usesPerName(file: FileFacts, compiled: Compiled): Map<string, number> {
-  return scanOutsideUses(file, ownNames(file), excludedIn(file, compiled), true).count ?? new Map<string, number>();
+function usesPerName(file: FileFacts, compiled: Compiled): UseCounts {
+  return scanOutsideUses(file, ownNames(file), excludedIn(file, compiled), true).counts ?? { from: new Map(), now: new Map() };
 }
 
 const ownNamesOf = new WeakMap<FileFacts['symbols'], ReadonlySet<string>>();
@@ -271,17 +281,23 @@ function afterBodyEdit(file: FileFacts, compiled: Compiled): OutsideUses | undef
   const removed = edit.removed.filter(outsideUseTest(edit.previous, compiled));
   const added = edit.added.filter(outsideUseTest(file, compiled));
   if (edit.laterKept && removed.length === 0 && added.length === 0) return before;
-  const counted = countsOf(before) ?? (before.count = usesPerName(edit.previous, compiled));
-  const count = removed.length === 0 && added.length === 0 ? counted : new Map(counted);
-  for (const ref of removed) count.set(ref.name, (count.get(ref.name) ?? 1) - 1);
-  for (const ref of added) count.set(ref.name, (count.get(ref.name) ?? 0) + 1);
+  const counted = (before.counts ??= usesPerName(edit.previous, compiled));
+  // The body's references are all scanned again: most names keep their count.
+  const net = new Map<string, number>();
+  for (const ref of removed) net.set(ref.name, (net.get(ref.name) ?? 0) - 1);
+  for (const ref of added) net.set(ref.name, (net.get(ref.name) ?? 0) + 1);
+  let counts = counted;
+  for (const [name, by] of net) {
+    if (by === 0) continue;
+    if (counts === counted) counts = countsAfter(counted);
+    changeCount(counts, name, by);
+  }
   // A key seldom moves a first use (the body's are where they were): then the map is the previous
   // one, and what the link checks worked out from it still holds. It is copied once one moves.
   let first = edit.laterKept ? before.first : movedUses(before.first, edit, file);
   const changed = (): Map<string, Reference> => (first === before.first ? (first = new Map(before.first)) : first);
   for (const ref of removed) {
-    if (count.get(ref.name) === 0) {
-      count.delete(ref.name);
+    if (countIn(counts, ref.name) === 0) {
       if (first.has(ref.name)) changed().delete(ref.name);
     } else if (samePlace(before.first.get(ref.name), ref) && !added.some((other) => other.name === ref.name)) return undefined;
   }
@@ -293,10 +309,10 @@ function afterBodyEdit(file: FileFacts, compiled: Compiled): OutsideUses | undef
     if (was && added.includes(was)) continue;
     if (!samePlace(was, ref)) changed().set(ref.name, ref);
   }
-  if (!edit.laterKept || first === before.first) return { first, count };
+  if (!edit.laterKept || first === before.first) return { first, counts };
   const names = new Set([...removed, ...added].map((ref) => ref.name));
-  for (const name of names) if (!samePlace(first.get(name), before.first.get(name))) return { first, count };
-  return { first: before.first, count };
+  for (const name of names) if (!samePlace(first.get(name), before.first.get(name))) return { first, counts };
+  return { first: before.first, counts };
 }
 
 /** Whether two lists of excluded line ranges agree on the lines up to `lastLine`. */
@@ -339,7 +355,7 @@ function afterFileScopeEdit(file: FileFacts, compiled: Compiled): OutsideUses | 
   let first = before.first;
   const changed = (): Map<string, Reference> => (first === before.first ? (first = new Map(before.first)) : first);
   const touched = new Set<string>();
-  const count = countChangeAfter(before);
+  const count = before.counts && countsAfter(before.counts);
   // The previous version's references after the edit are gone, with the first uses among them.
   const wasOutsideUse = count && outsideUseTest(previous, compiled);
   for (let i = kept.references; i < previous.references.length; i++) {
@@ -393,22 +409,7 @@ function afterFileScopeEdit(file: FileFacts, compiled: Compiled): OutsideUses | 
     firstUsesDerived.delete(before.first);
     firstUsesDerived.set(first, { from: before.first, touched });
   }
-  return count ? { first, countChange: count } : { first };
-}
-
-/** The counts of `before` as a change to be added to (undefined when it has none). */
-function countChangeAfter(before: OutsideUses): CountChange | undefined {
-  if (before.count) return { from: before.count, by: new Map() };
-  return before.countChange && { from: before.countChange.from, by: new Map(before.countChange.by) };
-}
-
-/** The uses of `name` the change counts. */
-const countIn = (count: CountChange, name: string): number => (count.from.get(name) ?? 0) + (count.by.get(name) ?? 0);
-
-function changeCount(count: CountChange, name: string, by: number): void {
-  const sum = (count.by.get(name) ?? 0) + by;
-  if (sum === 0) count.by.delete(name);
-  else count.by.set(name, sum);
+  return count ? { first, counts: count } : { first };
 }
 
 /**
@@ -644,6 +645,56 @@ function madeOf(name: string, args: ReadonlySet<string>): boolean {
   return false;
 }
 
+/** What the module's files define, declare and say in macros, taken together. */
+interface ModuleNames {
+  defined: Set<string>;
+  /** Prototypes in the module's own files: where a name the module declares but never defines is declared. */
+  declaredHere: Map<string, { uri: string; line: number }>;
+  definedStatic: Set<string>;
+  definedGlobal: Set<string>;
+  /** The macro uses of each file (by its URI: the names stand for later versions of the files too). */
+  uses: { use: MacroUse; uri: string }[];
+  /** What the module's macro uses name (DEFINE_MUTEX(x) defines x). */
+  macroArguments: Set<string>;
+  /** What the module's own macros are given (they may paste it into the names they define). */
+  ownArguments: Set<string>;
+}
+
+/** The last ModuleNames of each environment, with what it was made of: a key typed inside a body changes none of it. */
+const lastModuleNames = new WeakMap<LinkEnvironment, { inputs: unknown[]; names: ModuleNames }>();
+
+function moduleNames(files: readonly FileFacts[], env: LinkEnvironment): ModuleNames {
+  const inputs = files.flatMap((file) => [file.uri, linkFacts(file, env.compiled), file.invocationArguments]);
+  const last = lastModuleNames.get(env);
+  if (last && last.inputs.length === inputs.length && last.inputs.every((input, i) => input === inputs[i])) return last.names;
+  const names: ModuleNames = {
+    defined: new Set(),
+    declaredHere: new Map(),
+    definedStatic: new Set(),
+    definedGlobal: new Set(),
+    uses: [],
+    macroArguments: new Set(),
+    ownArguments: new Set(files.flatMap((file) => file.invocationArguments ?? [])),
+  };
+  // Indexed loops: this runs once per analysis, often before the JIT optimizes it, and for-of then makes an object per name.
+  for (const file of files) {
+    const facts = linkFacts(file, env.compiled);
+    for (let i = 0; i < facts.declared.length; i++) {
+      const { name, line } = facts.declared[i];
+      if (!names.declaredHere.has(name)) names.declaredHere.set(name, { uri: file.uri, line });
+    }
+    for (let i = 0; i < facts.defined.length; i++) names.defined.add(facts.defined[i]);
+    for (let i = 0; i < facts.definedStatic.length; i++) names.definedStatic.add(facts.definedStatic[i]);
+    for (let i = 0; i < facts.definedGlobal.length; i++) names.definedGlobal.add(facts.definedGlobal[i]);
+    for (const use of facts.uses) {
+      names.uses.push({ use, uri: file.uri });
+      if (!/^(?:EXPORT_SYMBOL|MODULE_)/.test(use.macro) && use.argument) names.macroArguments.add(use.argument);
+    }
+  }
+  lastModuleNames.set(env, { inputs, names });
+  return names;
+}
+
 function checkFiles(
   files: readonly FileFacts[],
   env: LinkEnvironment,
@@ -676,34 +727,13 @@ function checkFiles(
     });
   };
 
-  const defined = new Set<string>();
-  /** Prototypes in the module's own files: where a name the module declares but never defines is declared. */
-  const declaredHere = new Map<string, { file: FileFacts; line: number }>();
-  const definedStatic = new Set<string>();
-  const definedGlobal = new Set<string>();
-  const uses: { use: MacroUse; file: FileFacts }[] = [];
-  // Indexed loops: this runs once per analysis, often before the JIT optimizes it, and for-of then makes an object per name.
-  for (const file of files) {
-    const facts = linkFacts(file, env.compiled);
-    for (let i = 0; i < facts.declared.length; i++) {
-      const { name, line } = facts.declared[i];
-      if (!declaredHere.has(name)) declaredHere.set(name, { file, line });
-    }
-    for (let i = 0; i < facts.defined.length; i++) defined.add(facts.defined[i]);
-    for (let i = 0; i < facts.definedStatic.length; i++) definedStatic.add(facts.definedStatic[i]);
-    for (let i = 0; i < facts.definedGlobal.length; i++) definedGlobal.add(facts.definedGlobal[i]);
-    for (const use of facts.uses) uses.push({ use, file });
-  }
-  const macroArguments = new Set(
-    uses.filter(({ use }) => !/^(?:EXPORT_SYMBOL|MODULE_)/.test(use.macro) && use.argument).map(({ use }) => use.argument),
-  );
+  const { defined, declaredHere, definedStatic, definedGlobal, uses, macroArguments, ownArguments } = moduleNames(files, env);
   const madeByMacro = (name: string): boolean => madeOf(name, macroArguments);
   // `DECLARE_PRIMITIVE(ASSOCIATE)` with the module's own `#define DECLARE_PRIMITIVE(n) int sctp_primitive_##n(…)`.
-  const ownArguments = new Set(files.flatMap((file) => file.invocationArguments ?? []));
   const madeByOwnMacro = (name: string): boolean => madeOf(name, ownArguments);
   const main =
     uses.find(({ use }) => moduleMacro(use.macro)?.role === 'module-init' || moduleMacro(use.macro)?.role === 'driver') ?? uses[0];
-  const mainFile = main?.file ?? files[0];
+  const mainFile = (main && files.find((file) => file.uri === main.uri)) ?? files[0];
   if (!mainFile) return [];
   const mainRange = main?.use.range ?? START;
 
@@ -759,7 +789,7 @@ function checkFiles(
     forms.add(quoted !== undefined);
     spellings.set(quoted ?? use.argument, forms);
   }
-  for (const { use, file } of importUses) {
+  for (const { use, uri } of importUses) {
     const quoted = unquote(use.argument);
     const namespace = quoted ?? use.argument;
     if (spellings.get(namespace)?.size === 2) {
@@ -770,7 +800,7 @@ function checkFiles(
     if (profile.moduleNamespaces === 'gated' && namespace.startsWith('module:')) {
       finding(
         'namespace-import-not-allowed',
-        file.uri,
+        uri,
         use.argumentRange,
         `${namespace} is not a namespace a module can import: since 7.x such exports are for the named modules only. Remove the import; only a module with one of those names can use the symbols.`,
         modpost('namespace-import-not-allowed', { namespace }),
@@ -780,13 +810,13 @@ function checkFiles(
     if ((quoted !== undefined) !== (profile.namespaceImport === 'string')) {
       finding(
         'namespace-import-syntax',
-        file.uri,
+        uri,
         use.argumentRange,
         profile.namespaceImport === 'string'
           ? `Since 6.13 MODULE_IMPORT_NS takes a string: gcc fails on MODULE_IMPORT_NS(${namespace}). Write MODULE_IMPORT_NS(${wanted}).`
           : `Before 6.13 MODULE_IMPORT_NS takes a bare name: MODULE_IMPORT_NS(${use.argument}) compiles, but imports the namespace with its quotes, and modpost then says the module does not import ${namespace}. Write MODULE_IMPORT_NS(${wanted}).`,
         profile.namespaceImport === 'string' ? undefined : modpost('namespace', { symbol: '…', namespace }),
-        { edit: { title: `Write MODULE_IMPORT_NS(${wanted})`, uri: file.uri, range: use.argumentRange, newText: wanted } },
+        { edit: { title: `Write MODULE_IMPORT_NS(${wanted})`, uri: uri, range: use.argumentRange, newText: wanted } },
       );
       // A quoted name on 6.x imports nothing modpost recognises; the bare name on 7.x never compiles (one finding is enough).
       if (quoted !== undefined) continue;
@@ -838,7 +868,7 @@ function checkFiles(
     for (const { file, ref, fromHeaders } of sites) {
       if (!exported) {
         const own = fromHeaders ? undefined : declaredHere.get(name);
-        const declaration = fromHeaders ?? (own && { file: fileURLToPath(own.file.uri), line: own.line });
+        const declaration = fromHeaders ?? (own && { file: fileURLToPath(own.uri), line: own.line });
         if (!declaration) break;
         const instead = UNEXPORTED_ALTERNATIVES[name];
         finding(
@@ -868,7 +898,7 @@ function checkFiles(
           rangeOf(ref),
           `${name} is exported with EXPORT_SYMBOL_GPL, and MODULE_LICENSE("${licenseText}") is not GPL-compatible: modpost stops the build. Use a GPL-compatible licence (${GPL_COMPATIBLE_LICENSES.map((l) => `"${l}"`).join(', ')}) or avoid ${name}.`,
           modpost('gpl-only', { symbol: name }),
-          license ? { related: [{ uri: license.file.uri, range: license.use.argumentRange, message: 'the licence is set here' }] } : {},
+          license ? { related: [{ uri: license.uri, range: license.use.argumentRange, message: 'the licence is set here' }] } : {},
         );
       }
       const namespace = exported.namespace;
@@ -898,14 +928,14 @@ function checkFiles(
   }
 
   // What the module exports.
-  for (const { use, file } of uses) {
+  for (const { use, uri } of uses) {
     if (moduleMacro(use.macro)?.role !== 'export' || !use.argument) continue;
     if (!defined.has(use.argument)) {
       // DEFINE_MUTEX(x), DEVICE_ATTR(x, …) (dev_attr_x) and the like define what they name.
       if (!env.complete || madeByMacro(use.argument)) continue;
       finding(
         'export-undefined',
-        file.uri,
+        uri,
         use.argumentRange,
         `${use.macro}(${use.argument}) exports a symbol this module does not define: modpost stops the build. Define ${use.argument} in the module, or remove the export.`,
         modpost('export-undefined', { symbol: use.argument }),
@@ -915,7 +945,7 @@ function checkFiles(
     if (definedStatic.has(use.argument) && !definedGlobal.has(use.argument)) {
       finding(
         'export-static',
-        file.uri,
+        uri,
         use.argumentRange,
         `${use.macro}(${use.argument}) exports a static symbol: ${profile.localExportCheck === 'compile' ? 'the build stops right after compiling this file (scripts/check-local-export)' : 'modpost stops the build'}. Remove \`static\` from ${use.argument}, or the export.`,
         profile.localExportCheck === 'compile'
@@ -928,7 +958,7 @@ function checkFiles(
     if (previous) {
       finding(
         'export-duplicate',
-        file.uri,
+        uri,
         use.argumentRange,
         `${use.argument} is already exported by ${previous.owner}: modpost stops the build, since a symbol can be exported once. Rename it (and make it static if no other module needs it).`,
         modpost('export-duplicate', { symbol: use.argument, owner: previous.owner }),
