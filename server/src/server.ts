@@ -51,6 +51,7 @@ export function startServer(): void {
   const pacing = new EditPacing(
     (uri) => service.lastAnalysisMs(uri),
     (uri) => publisher.schedule(uri),
+    (uri) => documents.get(uri)?.textLength,
   );
   const index = new WorkspaceIndex(connection, service);
   // The build dir's exports arrive a few seconds after its settings: check the open files again.

@@ -4,7 +4,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { analysisSettled, EditPacing } from './edit-pacing';
 
 describe('EditPacing (re-analysis while typing)', () => {
-  const setUp = (cost: number | undefined) => {
+  const setUp = (cost: number | undefined, length?: number) => {
     const runs: { uri: string; at: number }[] = [];
     const start = performance.now();
     const pacing = new EditPacing(
@@ -12,6 +12,7 @@ describe('EditPacing (re-analysis while typing)', () => {
       (uri) => {
         runs.push({ uri, at: performance.now() - start });
       },
+      () => length,
     );
     /** Types `count` keys into big.c, `gapMs` apart: when each came (ms since the set-up). */
     const typeKeys = async (count: number, gapMs: number): Promise<number[]> => {
@@ -44,6 +45,23 @@ describe('EditPacing (re-analysis while typing)', () => {
     for (let i = 0; i < 3; i++) pacing.changed('file:///a.c');
     assert.equal(runs.length, 3);
     pacing.dispose();
+  });
+
+  it('holds the keys of a burst in a long text whose analysis is cheap by the clock: each version of the text costs a copy, and its collection', async () => {
+    const { pacing, runs, typeKeys } = setUp(2, 700_000);
+    const keyTimes = await typeKeys(5, 20);
+    assert.equal(runs.length, 1, 'the first key at once, then nothing while the keys come');
+    await sleep(80);
+    assert.equal(runs.length, 2);
+    assert.ok(
+      runs[1].at >= keyTimes[keyTimes.length - 1] + 20,
+      `ran at ${runs[1].at} ms, the last key at ${keyTimes[keyTimes.length - 1]} ms`,
+    );
+    pacing.dispose();
+    const short = setUp(2, 20_000);
+    await short.typeKeys(5, 20);
+    assert.equal(short.runs.length, 5, 'a short text: every key');
+    short.pacing.dispose();
   });
 
   it('analyses a document never analysed before at once', () => {

@@ -1,18 +1,27 @@
 // Re-analysis while typing, paced by what an analysis of the document costs. A small module is
-// analysed on every key (it takes a millisecond or two). A key that comes after a pause (a person
-// making one change, or typing slower than an analysis takes) is analysed at once. Keys that come
-// faster (a burst: fast typing, key repeat, a paste of many lines typed in by a tool) would only
-// queue analyses the next key makes stale, and spend a core on them: their analysis waits until
-// the keys pause, and runs at least every MAX_WAIT_MS while the burst goes on. The keys have paused
-// when none came for a tenth longer than the burst's rhythm (the median of its last gaps; 33 ms
-// for keys 30 ms apart), for MIN_PAUSE_MS before the rhythm is known, or for half as long as the
-// last analysis took if that is longer (at most MAX_PAUSE_MS). While an analysis started here is
-// under way (a file-scope edit goes to a worker), no other starts: the keys typed meanwhile are
-// analysed when it ends, after their pause (at least half of it after the end). Requests (outline,
-// code actions, hovers) wait for that analysis instead of starting one of their own.
+// analysed on every key (it takes a millisecond or two, and its text is short). A key that comes
+// after a pause (a person making one change, or typing slower than an analysis takes) is analysed
+// at once. Keys that come faster (a burst: fast typing, key repeat, a paste of many lines typed in
+// by a tool) would only queue analyses the next key makes stale, and spend a core on them: their
+// analysis waits until the keys pause, and runs at least every MAX_WAIT_MS while the burst goes on.
+// The keys have paused when none came for a tenth longer than the burst's rhythm (the median of its
+// last gaps; 33 ms for keys 30 ms apart), for MIN_PAUSE_MS before the rhythm is known, or for half
+// as long as the last analysis took if that is longer (at most MAX_PAUSE_MS). While an analysis
+// started here is under way (a file-scope edit goes to a worker), no other starts: the keys typed
+// meanwhile are analysed when it ends, after their pause (at least half of it after the end).
+// Requests (outline, code actions, hovers) wait for that analysis instead of starting one of their
+// own.
 
 /** An analysis cheaper than this runs on every key. */
 const PACED_FROM_MS = 5;
+/**
+ * What an analysis costs besides what its clock says, per million characters of the text: the
+ * text of each version made whole (a copy of it), its line starts, and the collection of both.
+ * Typing inside a body of lpfc_sli.c (700,000 characters), analyses that took 3–4 ms ran on every
+ * key, and the server used 12 ms per key (3–4 when its keys were paced); in rtw8852a_table.c
+ * (1.7 million), 6.5–11 ms per key.
+ */
+const TEXT_MS_PER_MILLION_CHARS = 10;
 /** Keys closer together than this are one burst (longer than key repeat's and a fast typist's 30 ms) until its rhythm is known. */
 const MIN_PAUSE_MS = 40;
 const MAX_PAUSE_MS = 100;
@@ -58,7 +67,14 @@ export class EditPacing {
     private readonly costOf: (uri: string) => number | undefined,
     /** Starts an analysis of `uri`: what it returns settles when it ends. */
     private readonly analyze: (uri: string) => Promise<unknown> | void,
+    /** The length of `uri`'s text now. */
+    private readonly lengthOf: (uri: string) => number | undefined = () => undefined,
   ) {}
+
+  /** Whether an analysis of `uri` costs so little, its text's cost included, that it may run on every key. */
+  private cheap(uri: string, cost: number): boolean {
+    return cost + ((this.lengthOf(uri) ?? 0) * TEXT_MS_PER_MILLION_CHARS) / 1e6 < PACED_FROM_MS;
+  }
 
   /** `uri` was edited: analyse it now, or after a pause if its analyses are slow. */
   changed(uri: string): void {
@@ -77,7 +93,7 @@ export class EditPacing {
     // core busy two thirds of the time at most (keys that come during an analysis wait for its
     // end), and the wait after the last key stays short.
     const pauseFor = Math.min(MAX_PAUSE_MS, Math.max(rhythmPause, cost / 2));
-    if (cost < PACED_FROM_MS || (!pending && now - previous >= pauseFor)) {
+    if (this.cheap(uri, cost) || (!pending && now - previous >= pauseFor)) {
       this.fire(uri);
       return;
     }
@@ -187,8 +203,11 @@ export class EditPacing {
     const pending = this.pending.get(uri);
     if (!pending || pending.timer !== undefined) return;
     const sinceKey = performance.now() - (this.lastEdit.get(uri) ?? Number.NEGATIVE_INFINITY);
-    const cheap = (this.costOf(uri) ?? 0) < PACED_FROM_MS;
-    this.fireAfter(uri, pending, cheap ? 0 : Math.max(pending.pauseFor - sinceKey, pending.pauseFor * AFTER_RUN_PAUSE_SHARE));
+    this.fireAfter(
+      uri,
+      pending,
+      this.cheap(uri, this.costOf(uri) ?? 0) ? 0 : Math.max(pending.pauseFor - sinceKey, pending.pauseFor * AFTER_RUN_PAUSE_SHARE),
+    );
   }
 }
 

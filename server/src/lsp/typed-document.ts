@@ -66,6 +66,11 @@ export class TypedDocument implements TextDocument {
     return range ? text.substring(this.offsetAt(range.start), this.offsetAt(range.end)) : text;
   }
 
+  /** The text's length, without putting the text together. */
+  get textLength(): number {
+    return this.length;
+  }
+
   get lineCount(): number {
     return this.offsets().length;
   }
