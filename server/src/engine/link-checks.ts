@@ -355,12 +355,12 @@ function afterFileScopeEdit(file: FileFacts, compiled: Compiled): OutsideUses | 
   let first = before.first;
   const changed = (): Map<string, Reference> => (first === before.first ? (first = new Map(before.first)) : first);
   const touched = new Set<string>();
-  const count = before.counts && countsAfter(before.counts);
+  const counts = before.counts && countsAfter(before.counts);
   // The previous version's references after the edit are gone, with the first uses among them.
-  const wasOutsideUse = count && outsideUseTest(previous, compiled);
+  const wasOutsideUse = counts && outsideUseTest(previous, compiled);
   for (let i = kept.references; i < previous.references.length; i++) {
     const ref = previous.references[i];
-    if (count && wasOutsideUse?.(ref)) changeCount(count, ref.name, -1);
+    if (counts && wasOutsideUse?.(ref)) changeCount(counts, ref.name, -1);
     if (first.get(ref.name) === ref) {
       changed().delete(ref.name);
       touched.add(ref.name);
@@ -370,7 +370,7 @@ function afterFileScopeEdit(file: FileFacts, compiled: Compiled): OutsideUses | 
     const name = file.symbols[i].name;
     if (own.has(name) && !ownBefore.has(name)) {
       // The file's own now: none of its uses is from outside.
-      if (count) changeCount(count, name, -countIn(count, name));
+      if (counts) changeCount(counts, name, -countIn(counts, name));
       if (first.has(name)) {
         changed().delete(name);
         touched.add(name);
@@ -388,7 +388,7 @@ function afterFileScopeEdit(file: FileFacts, compiled: Compiled): OutsideUses | 
     for (let i = 0; i < kept.references; i++) {
       const ref = previous.references[i];
       if (!lost.has(ref.name) || !isOutsideUse(ref)) continue;
-      if (count) changeCount(count, ref.name, 1);
+      if (counts) changeCount(counts, ref.name, 1);
       if (!first.has(ref.name)) {
         changed().set(ref.name, ref);
         touched.add(ref.name);
@@ -398,7 +398,7 @@ function afterFileScopeEdit(file: FileFacts, compiled: Compiled): OutsideUses | 
   for (let i = kept.references; i < file.references.length; i++) {
     const ref = file.references[i];
     if (!isOutsideUse(ref)) continue;
-    if (count) changeCount(count, ref.name, 1);
+    if (counts) changeCount(counts, ref.name, 1);
     if (!first.has(ref.name)) {
       changed().set(ref.name, ref);
       touched.add(ref.name);
@@ -409,7 +409,7 @@ function afterFileScopeEdit(file: FileFacts, compiled: Compiled): OutsideUses | 
     firstUsesDerived.delete(before.first);
     firstUsesDerived.set(first, { from: before.first, touched });
   }
-  return count ? { first, counts: count } : { first };
+  return counts ? { first, counts } : { first };
 }
 
 /**
