@@ -9,8 +9,7 @@
 // as long as the last analysis took if that is longer (at most MAX_PAUSE_MS). While an analysis
 // started here is under way (a file-scope edit goes to a worker), no other starts: the keys typed
 // meanwhile are analysed when it ends, after their pause (at least half of it after the end).
-// Requests (outline, code actions, hovers) wait for that analysis instead of starting one of their
-// own.
+// Requests (outline, code actions, hovers) wait for that analysis instead of starting their own.
 
 /** An analysis cheaper than this runs on every key. */
 const PACED_FROM_MS = 5;
